@@ -1,0 +1,68 @@
+# Second Opinion: `make run` sets up and starts everything; `make test` sets up and runs every check.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Python 3.12 or newer (Django 6 needs it): python3.13 / python3.12 / python3 on PATH when they
+# really run (a pyenv shim may exist but fail), else pyenv's own 3.13 / 3.12.
+PYTHON ?= $(shell \
+  for c in python3.13 python3.12 python3; do \
+    if $$c -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; then command -v $$c; exit 0; fi; \
+  done; \
+  for v in 3.13 3.12; do \
+    p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
+  done)
+
+.PHONY: help install run test lint chromium lock clean
+
+help:
+	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
+	@echo "make test  - set up and run lint, migration check and every test"
+	@echo "make lock  - re-pin Python dependencies into requirements.lock"
+
+$(VENV)/.installed: requirements.lock
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Second Opinion needs Python 3.12 or newer and none was found."; \
+	  echo "Install one (for example 'apt-get install python3.12 python3.12-venv', or 'pyenv install 3.12')"; \
+	  echo "or point to it: make run PYTHON=/path/to/python3.12"; exit 1; fi
+	@echo "Using $(PYTHON) ($$($(PYTHON) -V))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	touch $@
+
+node_modules/.installed: package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+run: install
+	$(PY) manage.py migrate --no-input
+	$(PY) manage.py seed_demo
+	@echo "Starting web (http://127.0.0.1:8000), Celery worker and beat. Ctrl-C stops all three."
+	$(VENV)/bin/honcho start -f Procfile
+
+# Browser tests drive Debian's chromium; never a browser downloaded by a test tool.
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
+	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+test: install chromium lint
+	$(VENV)/bin/pytest
+
+lock: $(VENV)/.installed
+	$(PY) -m pip install --quiet uv
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -o requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

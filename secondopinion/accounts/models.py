@@ -1,0 +1,71 @@
+"""The user: one account per person, signing in by email, with exactly one role."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class Role(models.TextChoices):
+    PATIENT = "patient", "Patient"
+    CAREGIVER = "caregiver", "Caregiver"
+    SPECIALIST = "specialist", "Specialist"
+    COORDINATOR = "coordinator", "Coordinator"
+
+
+# Roles that read other people's health information; they must use MFA before opening a case.
+STAFF_ROLES = frozenset({Role.SPECIALIST, Role.COORDINATOR})
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True, role=Role.COORDINATOR)
+        return self.create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=200, blank=True)
+    role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+    is_active = models.BooleanField(default=True)
+    # Django admin access; superusers only (coordinators work in the app's own pages).
+    is_staff = models.BooleanField(default=False)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        ordering = ["email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    @property
+    def is_patient_side(self) -> bool:
+        return self.role in (Role.PATIENT, Role.CAREGIVER)
+
+    @property
+    def is_specialist(self) -> bool:
+        return self.role == Role.SPECIALIST
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role == Role.COORDINATOR
+
+    @property
+    def needs_mfa(self) -> bool:
+        return self.role in STAFF_ROLES or self.is_superuser

@@ -1,0 +1,84 @@
+"""The one notification service every app uses: an in-app message plus an email with no PHI."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from .models import Notification, OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned"})
+
+
+@transaction.atomic
+def notify(
+    *, user, message: str, link: str = "", email_template: str = "case_update"
+) -> Notification:
+    """Tell `user` something in the app and send them a PHI-free email saying to sign in.
+
+    `message` may mention the case (it is shown only to the signed-in user); the email never does.
+    """
+    if email_template not in EMAIL_TEMPLATES:
+        raise ValueError(f"Unknown email template {email_template!r}")
+    notification = Notification.objects.create(user=user, message=message, link=link)
+    email = OutboundEmail.objects.create(user=user, template=email_template)
+    from .tasks import send_outbound_email
+
+    # robust: a broker that is down must not fail the change; the beat task sends it later.
+    transaction.on_commit(lambda: send_outbound_email.delay(email.pk), robust=True)
+    return notification
+
+
+def send_outbound_email(*, email_id: int) -> bool:
+    """Send one queued email unless it was sent already. Returns whether it sent now."""
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None or email.sent_at is not None:
+            return False
+        # The link is the signed-in home page, never a case: URLs in email carry nothing.
+        context = {"site_url": settings.SITE_URL, "link": "/"}
+        subject = render_to_string(f"notifications/email/{email.template}_subject.txt", context)
+        body = render_to_string(f"notifications/email/{email.template}.txt", context)
+        email.attempts += 1
+        try:
+            send_mail(
+                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject.strip(),
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [email.user.email],
+            )
+        except OSError as exc:
+            email.last_error = type(exc).__name__
+            email.save(update_fields=["attempts", "last_error"])
+            logger.warning("Email %s not sent (%s); it will be retried", email.pk, email.last_error)
+            raise
+        email.sent_at = timezone.now()
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+    logger.info("Email %s sent", email.pk)
+    return True
+
+
+def unsent_email_ids(*, older_than_seconds: int = 30) -> list[int]:
+    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    return list(
+        OutboundEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+@transaction.atomic
+def mark_all_read(*, user) -> int:
+    return Notification.objects.filter(user=user, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
