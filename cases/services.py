@@ -306,11 +306,11 @@ def return_opinion(*, case: Case, by, comments: str) -> Case:
 def deliver_opinion(*, case: Case, by) -> Case:
     from .selectors import latest_report_for
 
-    if latest_report_for(case) is None:
+    case = _transition(case, "deliver_opinion", by=by)
+    if latest_report_for(case) is None:  # raising here rolls the transition back
         raise ApplicationError(
             "The PDF report for this opinion is still being prepared. Try again in a moment."
         )
-    case = _transition(case, "deliver_opinion", by=by)
     _notify_patient(case, f"The specialist's opinion on your case {case.reference} is ready.")
     return case
 

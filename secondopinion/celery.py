@@ -9,3 +9,9 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondopinion.settings")
 app = Celery("secondopinion")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@app.task(name="secondopinion.ping")
+def ping() -> str:
+    """Answers "pong": shows a worker is consuming (tests wait on it before they start)."""
+    return "pong"

@@ -199,19 +199,37 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RECORD_MAX_UPLOAD_BYTES = env.int("RECORD_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
 
-# Email: written to var/mail/ in development; any django-anymail or SMTP backend in production.
-EMAIL_BACKEND = env.str(
-    "EMAIL_BACKEND",
-    default="django.core.mail.backends.smtp.EmailBackend"
-    if PRODUCTION
-    else "django.core.mail.backends.filebased.EmailBackend",
-)
-EMAIL_FILE_PATH = VAR_DIR / "mail"
-EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
-EMAIL_PORT = env.int("EMAIL_PORT", default=25)
-EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
-EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
-EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+# Email: written to var/mail/ in development; SMTP or any django-anymail backend in production.
+MAIL_DIR = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
+
+
+def mailer(backend: str) -> dict:
+    """A MAILERS entry for `backend`, with the options that backend takes from the environment."""
+    options: dict = {}
+    if backend == "django.core.mail.backends.filebased.EmailBackend":
+        options = {"file_path": str(MAIL_DIR)}
+    elif backend == "django.core.mail.backends.smtp.EmailBackend":
+        options = {
+            "host": env.str("EMAIL_HOST", default="localhost"),
+            "port": env.int("EMAIL_PORT", default=25),
+            "username": env.str("EMAIL_HOST_USER", default=""),
+            "password": env.str("EMAIL_HOST_PASSWORD", default=""),
+            "use_tls": env.bool("EMAIL_USE_TLS", default=False),
+            "timeout": 10,
+        }
+    return {"BACKEND": backend, "OPTIONS": options}
+
+
+MAILERS = {
+    "default": mailer(
+        env.str(
+            "EMAIL_BACKEND",
+            default="django.core.mail.backends.smtp.EmailBackend"
+            if PRODUCTION
+            else "django.core.mail.backends.filebased.EmailBackend",
+        )
+    )
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Second Opinion <no-reply@localhost>")
 ANYMAIL = env.json("ANYMAIL", default={})
 

@@ -1,0 +1,139 @@
+"""The case lifecycle: every transition through its service, who may take it, and when."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from cases import services
+from cases.models import Case, CaseEvent, Status
+from secondopinion.audit.models import AuditEvent
+from secondopinion.errors import ApplicationError
+from specialists.models import Offer
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_case_walks_from_draft_to_delivered_and_each_step_is_recorded(actors):
+    case = actors.case(Status.DELIVERED)
+
+    assert case.status == Status.DELIVERED
+    assert case.specialist == actors.dr_smith
+    steps = list(CaseEvent.objects.filter(case=case).values_list("to_status", flat=True))
+    assert steps == [
+        Status.DRAFT,
+        Status.SUBMITTED,
+        Status.TRIAGE,
+        Status.MATCHING,
+        Status.OFFERED,
+        Status.IN_REVIEW,
+        Status.OPINION_SUBMITTED,
+        Status.DELIVERED,
+    ]
+    actions = set(AuditEvent.objects.filter(case_id=case.pk).values_list("action", flat=True))
+    assert {"case.submit", "case.accept_offer", "case.deliver_opinion"} <= actions
+
+
+def test_an_illegal_transition_says_why_and_changes_nothing(actors):
+    case = actors.case(Status.DRAFT)
+
+    with pytest.raises(ApplicationError, match="can't deliver a case that is “draft”"):
+        services.deliver_opinion(case=case, by=actors.cora)
+
+    case.refresh_from_db()
+    assert case.status == Status.DRAFT
+
+
+def test_a_patient_cannot_take_a_coordinators_step(actors):
+    case = actors.case(Status.SUBMITTED)
+
+    with pytest.raises(ApplicationError, match="permission"):
+        services.start_triage(case=case, by=actors.alice)
+    assert Case.objects.get(pk=case.pk).status == Status.SUBMITTED
+
+
+def test_a_case_without_records_cannot_be_submitted(actors):
+    case = services.create_case(
+        by=actors.alice, title="t", diagnosis="d", treating_doctor="doc", question="q"
+    )
+
+    with pytest.raises(ApplicationError, match="at least one medical record"):
+        services.submit_case(case=case, by=actors.alice)
+
+
+def test_declining_an_offer_returns_the_case_to_matching(actors):
+    case = actors.case(Status.OFFERED)
+
+    services.decline_offer(case=case, by=actors.dr_smith.user, reason="No capacity this month")
+
+    case.refresh_from_db()
+    assert case.status == Status.MATCHING
+    assert case.specialist is None
+    assert Offer.objects.get(case=case).status == Offer.Status.DECLINED
+
+
+def test_only_the_offered_specialist_can_accept(actors):
+    case = actors.case(Status.OFFERED)
+
+    with pytest.raises(ApplicationError, match="permission"):
+        services.accept_offer(case=case, by=actors.dr_jones.user)
+
+
+def test_a_second_offer_for_the_same_case_is_refused(actors):
+    case = actors.case(Status.OFFERED)
+
+    with pytest.raises(ApplicationError, match="can't offer a case that is “offered"):
+        services.offer_case(case=case, specialist=actors.dr_jones, by=actors.cora)
+
+
+def test_an_opinion_with_missing_parts_cannot_be_submitted(actors):
+    case = actors.case(Status.IN_REVIEW)
+    services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="Something")
+
+    with pytest.raises(ApplicationError, match="Complete these parts"):
+        services.submit_opinion(case=case, by=actors.dr_smith.user)
+    assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
+
+
+def test_a_patient_can_withdraw_before_review_but_not_after(actors):
+    early = actors.case(Status.MATCHING)
+    services.withdraw_case(case=early, by=actors.alice, reason="Changed my mind")
+    assert Case.objects.get(pk=early.pk).status == Status.WITHDRAWN
+
+    late = actors.case(Status.IN_REVIEW)
+    with pytest.raises(ApplicationError, match="can't withdraw"):
+        services.withdraw_case(case=late, by=actors.alice, reason="Too late")
+
+
+def test_a_delivered_opinion_cannot_be_edited(actors):
+    case = actors.case(Status.DELIVERED)
+
+    with pytest.raises(ApplicationError, match="only write an opinion on a case you are reviewing"):
+        services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="New idea")
+
+
+def test_every_state_is_reachable_and_every_transition_targets_a_state():
+    targets = {transition.target for transition in services.TRANSITIONS.values()}
+    assert targets | {Status.DRAFT} == set(Status)
+
+
+def test_nothing_but_the_state_machine_assigns_a_case_status():
+    """`.status = ` on a case appears only in cases.services._transition."""
+    offenders = []
+    for path in ROOT.glob("*/**/*.py"):
+        if any(part in {".venv", "node_modules", "tests", "migrations"} for part in path.parts):
+            continue
+        tree = ast.parse(path.read_text(), filename=str(path))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.FunctionDef):
+                for inner in ast.walk(node):
+                    if isinstance(inner, ast.Assign):
+                        for target in inner.targets:
+                            if (
+                                isinstance(target, ast.Attribute)
+                                and target.attr == "status"
+                                and isinstance(target.value, ast.Name)
+                                and target.value.id == "case"
+                            ):
+                                offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
+    assert offenders == ["cases/services.py:_transition"]

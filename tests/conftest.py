@@ -1,0 +1,143 @@
+"""Shared fixtures: the named actors, and a real Celery worker for the tests that need one.
+
+alice the patient, bob another patient, carol a caregiver, dr_smith (assigned when a case gets a
+specialist) and dr_jones (never assigned), cora the coordinator.
+"""
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from cases.models import Case
+from secondopinion.accounts.models import Role, User
+from specialists.models import Specialist
+
+from .factories import SpecialistFactory, UserFactory, case_in_state
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Actors:
+    alice: User
+    bob: User
+    carol: User
+    dr_smith: Specialist
+    dr_jones: Specialist
+    cora: User
+
+    def case(self, status: str = "draft", owner: User | None = None) -> Case:
+        return case_in_state(
+            status, owner=owner or self.alice, specialist=self.dr_smith, coordinator=self.cora
+        )
+
+
+@pytest.fixture
+def actors(db) -> Actors:
+    return Actors(
+        alice=UserFactory(email="alice@example.org", full_name="Alice Patient"),
+        bob=UserFactory(email="bob@example.org", full_name="Bob Patient"),
+        carol=UserFactory(
+            email="carol@example.org", full_name="Carol Caregiver", role=Role.CAREGIVER
+        ),
+        dr_smith=SpecialistFactory(
+            user__email="dr.smith@example.org", user__full_name="Dr Sarah Smith"
+        ),
+        dr_jones=SpecialistFactory(
+            user__email="dr.jones@example.org",
+            user__full_name="Dr Tom Jones",
+            specialty="Cardiology",
+        ),
+        cora=UserFactory(
+            email="cora@example.org", full_name="Cora Coordinator", role=Role.COORDINATOR
+        ),
+    )
+
+
+def _test_database_url() -> str:
+    settings = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings['NAME']}"
+    user = settings.get("USER") or ""
+    password = f":{settings['PASSWORD']}" if settings.get("PASSWORD") else ""
+    host = settings.get("HOST") or "127.0.0.1"
+    port = f":{settings['PORT']}" if settings.get("PORT") else ""
+    return f"postgres://{user}{password}@{host}{port}/{settings['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
+    """A real `celery worker` process on the test database and the test run's own queue.
+
+    It uses Redis when REDIS_URL is set, else the filesystem broker. Emails it sends are files
+    in the returned object's `mail_dir`.
+    """
+    from secondopinion.celery import app, ping
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    mail_dir = tmp_path_factory.mktemp("worker-mail")
+    log = tmp_path_factory.mktemp("worker-log") / "worker.log"
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "secondopinion",
+                "worker",
+                "--loglevel=INFO",
+                "--concurrency=2",
+                "--without-gossip",
+                "--without-mingle",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            ping.apply_async().get(timeout=60)
+            yield WorkerHandle(process=process, mail_dir=mail_dir, log=log, app=app)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+@dataclass
+class WorkerHandle:
+    process: subprocess.Popen
+    mail_dir: Path
+    log: Path
+    app: object
+
+    def sent_emails(self) -> list[str]:
+        return [path.read_text() for path in sorted(self.mail_dir.glob("*.log"))]
+
+
+def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
+    """Poll until `predicate()` is truthy; fail the test with `what` after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = predicate()
+        if result:
+            return result
+        time.sleep(interval)
+    pytest.fail(f"Timed out after {timeout} s waiting for {what}")

@@ -1,0 +1,29 @@
+"""Test settings: the real settings module, with a private broker queue and quick hashing.
+
+Environment variables are set before the real module reads them, so that a Celery worker started
+by the tests (which inherits this environment) uses the same queue, and a worker from `make run`
+never takes a test's task.
+"""
+
+import os
+import uuid
+from pathlib import Path
+
+_run = uuid.uuid4().hex[:12]
+_var = Path(__file__).resolve().parent.parent / "var"
+os.environ.setdefault("CELERY_QUEUE", f"secondopinion-test-{_run}")
+os.environ.setdefault("CELERY_QUEUE_DIR", str(_var / "test-celery" / _run))
+os.environ.setdefault("EMAIL_FILE_PATH", str(_var / "test-mail" / _run))
+os.environ.setdefault("MEDIA_ROOT", str(_var / "test-media" / _run))
+
+from secondopinion.settings import *  # noqa: E402, F403
+from secondopinion.settings import env, mailer  # noqa: E402
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+MAILERS = {
+    "default": mailer(
+        env.str("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
+    )
+}
+# Allauth rate limits would trip over the many sign-ins a test run makes.
+ACCOUNT_RATE_LIMITS = False
