@@ -131,7 +131,7 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
     """Move `case` along transition `name`. The only code that assigns `Case.status`."""
     transition = TRANSITIONS[name]
     # Lock the row: two people acting at once are serialised, and the second sees the new state.
-    case = Case.objects.select_for_update().select_related("specialist").get(pk=case.pk)
+    case = Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
     if not transition.allowed(by, case):
         raise ApplicationError("You don't have permission to do that on this case.")
     if case.status not in transition.sources:

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from records import selectors as record_selectors
 from records.forms import RecordUploadForm
@@ -39,6 +39,7 @@ def _after_action(request: HttpRequest, case: Case) -> HttpResponse:
     return redirect("home")
 
 
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home.html")
@@ -48,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
     context = {"cases": selectors.cases_visible_to(request.user)}
     if permissions.is_specialist(request.user):
@@ -76,6 +78,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     try:
         case = services.view_case(reference=reference, by=request.user)
@@ -265,12 +268,14 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def queue(request: HttpRequest) -> HttpResponse:
     _coordinator_only(request)
     return render(request, "cases/queue.html", {"cases": selectors.coordinator_queue()})
 
 
 @login_required
+@require_GET
 def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
     case = _visible_case(request, reference)
     try:

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
@@ -36,6 +36,7 @@ def record_upload(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @login_required
+@require_GET
 def record_download(request: HttpRequest, pk: int) -> FileResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     handle = services.open_record(record=record, by=request.user)

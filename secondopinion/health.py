@@ -6,6 +6,7 @@ from django.core.files.storage import default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
 
@@ -30,6 +31,7 @@ CHECKS = {"database": _database, "broker": _broker, "storage": _storage}
 
 
 @never_cache
+@require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     results = {}
     for name, check in CHECKS.items():
