@@ -19,9 +19,9 @@ PYTHON ?= $(shell \
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test  - set up and run lint, migration check and every test"
-	@echo "make lock  - re-pin Python dependencies into requirements.lock"
+	@echo "make lock  - re-pin Python dependencies (requirements.lock, requirements-dev.lock)"
 
-$(VENV)/.installed: requirements.lock
+$(VENV)/.installed: requirements-dev.lock
 	@if [ -z "$(PYTHON)" ]; then \
 	  echo "Second Opinion needs Python 3.12 or newer and none was found."; \
 	  echo "Install one (for example 'apt-get install python3.12 python3.12-venv', or 'pyenv install 3.12')"; \
@@ -29,7 +29,7 @@ $(VENV)/.installed: requirements.lock
 	@echo "Using $(PYTHON) ($$($(PYTHON) -V))"
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet --require-hashes -r requirements.lock
+	$(PY) -m pip install --quiet --require-hashes -r requirements-dev.lock
 	touch $@
 
 node_modules/.installed: package-lock.json
@@ -62,7 +62,8 @@ test: install chromium lint
 
 lock: $(VENV)/.installed
 	$(PY) -m pip install --quiet uv
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --universal --python-version 3.12 --generate-hashes -o requirements.lock
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --universal --python-version 3.12 --generate-hashes -o requirements-dev.lock
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles

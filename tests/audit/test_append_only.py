@@ -37,7 +37,10 @@ def test_an_event_cannot_be_deleted_through_the_orm(event):
     ],
 )
 def test_postgresql_refuses_raw_updates_and_deletes(event, sql):
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute(sql)
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql)
     assert AuditEvent.objects.get(pk=event.pk).action == "case.view"
