@@ -14,11 +14,12 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test lint chromium lock clean
+.PHONY: help install run test lint chromium bench lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test  - set up and run lint, migration check and every test"
+	@echo "make bench - run the benchmarks under bench/ and write bench/results.json"
 	@echo "make lock  - re-pin Python dependencies (requirements.lock, requirements-dev.lock)"
 
 $(VENV)/.installed: requirements-dev.lock
@@ -59,6 +60,10 @@ lint: install
 
 test: install chromium lint
 	$(VENV)/bin/pytest
+
+# Benchmarks: figures against a same-run baseline, never part of `make test` (README, Benchmarks).
+bench: install
+	$(PY) bench/run.py
 
 lock: $(VENV)/.installed
 	$(PY) -m pip install --quiet uv
