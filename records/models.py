@@ -5,6 +5,21 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+# Types we accept, detected from a file's bytes (never from its name), with the words users see.
+ACCEPTED_TYPES = {
+    "application/pdf": "PDF",
+    "image/jpeg": "JPEG image",
+    "image/png": "PNG image",
+    "image/tiff": "TIFF image",
+    "application/dicom": "DICOM image",
+    "text/plain": "Text",
+    "application/msword": "Word document",
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
+    "application/vnd.ms-excel": "Excel spreadsheet",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
+    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+}
+
 
 def record_upload_to(record: "RecordFile", filename: str) -> str:
     # The uploaded name is display text only, never part of a path.
@@ -40,6 +55,10 @@ class RecordFile(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
+
+    @property
+    def type_label(self) -> str:
+        return ACCEPTED_TYPES.get(self.content_type, self.content_type)
 
     @property
     def is_downloadable(self) -> bool:

@@ -13,22 +13,8 @@ from cases import permissions as case_permissions
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 
-from .models import RecordFile
+from .models import ACCEPTED_TYPES, RecordFile
 
-# Types we accept, detected from the file's bytes (never from its name), with a friendly label.
-ALLOWED_TYPES = {
-    "application/pdf": "PDF",
-    "image/jpeg": "JPEG image",
-    "image/png": "PNG image",
-    "image/tiff": "TIFF image",
-    "application/dicom": "DICOM image",
-    "text/plain": "Text",
-    "application/msword": "Word document",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.ms-excel": "Excel spreadsheet",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
-}
 SUPPORTED_TYPES_TEXT = "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
 _SNIFF_BYTES = 8192
 
@@ -65,7 +51,7 @@ def add_record(*, case, by, upload: UploadedFile) -> RecordFile:
         limit = filesizeformat(settings.RECORD_MAX_UPLOAD_BYTES)
         raise ApplicationError(f"“{name}” is larger than the {limit} limit.")
     content_type = detect_type(upload)
-    if content_type not in ALLOWED_TYPES:
+    if content_type not in ACCEPTED_TYPES:
         raise ApplicationError(
             f"“{name}” is not a file type we accept. Upload {SUPPORTED_TYPES_TEXT} files."
         )

@@ -12,6 +12,7 @@ from secondopinion.errors import ApplicationError
 
 from . import selectors, services
 from .forms import RecordUploadForm
+from .models import ACCEPTED_TYPES
 
 
 @login_required
@@ -42,9 +43,7 @@ def record_download(request: HttpRequest, pk: int) -> FileResponse:
     handle = services.open_record(record=record, by=request.user)
     # Always an attachment, with a fixed safe type for anything that a browser could run.
     content_type = (
-        record.content_type
-        if record.content_type in services.ALLOWED_TYPES
-        else "application/octet-stream"
+        record.content_type if record.content_type in ACCEPTED_TYPES else "application/octet-stream"
     )
     return FileResponse(
         handle, as_attachment=True, filename=record.original_name, content_type=content_type

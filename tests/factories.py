@@ -57,7 +57,7 @@ def pdf_upload(name: str = "pathology-report.pdf", content: bytes = MINIMAL_PDF)
 
 
 # The order in which a case passes through the states, with the step that reaches each.
-_PATH = [
+HAPPY_PATH = [
     Status.SUBMITTED,
     Status.TRIAGE,
     Status.MATCHING,
@@ -90,7 +90,7 @@ def case_in_state(status: str, *, owner: User, specialist: Specialist, coordinat
         Status.DELIVERED: lambda: services.deliver_opinion(case=case, by=coordinator),
     }
     if status != Status.DRAFT:
-        for step in _PATH[: _PATH.index(status) + 1]:
+        for step in HAPPY_PATH[: HAPPY_PATH.index(status) + 1]:
             steps[step]()
     return Case.objects.get(pk=case.pk)
 
