@@ -74,7 +74,9 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # Drafts may be partial; submit_opinion decides what is required.
+        # Drafts may be partial; submit_opinion decides what is required, so the fields are not
+        # marked "(optional)" either.
         for field in self.fields.values():
             field.required = False
+        self.mark_optional = False
         self.fields["relation"].choices = Opinion.Relation.choices

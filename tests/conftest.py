@@ -129,7 +129,15 @@ class WorkerHandle:
     app: object
 
     def sent_emails(self) -> list[str]:
-        return [path.read_text() for path in sorted(self.mail_dir.glob("*.log"))]
+        """Each email the worker sent. Django's file backend may append several messages to one
+        file (same second, same backend object), separated by a line of 79 dashes."""
+        separator = "\n" + "-" * 79 + "\n"
+        return [
+            message
+            for path in sorted(self.mail_dir.glob("*.log"))
+            for message in path.read_text().split(separator)
+            if message.strip()
+        ]
 
 
 def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):

@@ -30,3 +30,7 @@ ACCOUNT_RATE_LIMITS = False
 # The test client builds a handler per client; WhiteNoise scanning every npm asset each time costs
 # ~0.8 s. Tests reach static files through the live server's own static handler instead.
 WHITENOISE_USE_FINDERS = False
+
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    # Each run its own file, so two runs on one machine never share a test database.
+    DATABASES["default"]["TEST"] = {"NAME": str(_var / f"test-{_run}.sqlite3")}  # noqa: F405

@@ -1,0 +1,215 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright's sync API, axe-core on every page.
+
+Each person in a test gets their own browser context (fresh cookies) on pytest-django's live
+server. `assert_accessible(page)` runs axe-core on the page as it is. A test that opened a page
+it never checked, or on whose pages the browser blocked something under the Content Security
+Policy or hit a script error, fails at teardown: a new step cannot skip the checks unnoticed.
+"""
+
+import os
+import re
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+from axe_playwright_python.sync_playwright import Axe
+from django.test import override_settings
+from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
+from pytest_django.live_server_helper import LiveServer
+
+from tests.factories import PASSWORD, TOTP_SECRET
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+# Impacts that fail a test; "moderate" and "minor" findings are left to review.
+BLOCKING_IMPACTS = frozenset({"serious", "critical"})
+# How long Playwright waits for an element or a navigation before the step fails.
+STEP_TIMEOUT_MS = 10_000
+# A TOTP code is typed only with at least this long left in its 30-second period.
+TOTP_MARGIN_SECONDS = 3
+
+_axe = Axe()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the test, so fixtures know at teardown whether the test passed.
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
+@pytest.fixture(scope="session")
+def live_server(request) -> Iterator[LiveServer]:
+    """pytest-django's live server, started with a MEDIA_URL that its media handler can parse.
+
+    The settings have MEDIA_URL = None (records are never served as media), but Django's live
+    server thread wraps every request in a media-files handler that calls urlparse(MEDIA_URL) and
+    fails on None. A URL on another host makes that handler pass every request through and serve
+    nothing; the override lasts only while the thread builds its handlers.
+    """
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(MEDIA_URL="http://media.invalid/"):
+        server = LiveServer(addr)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def browser(monkeypatch) -> Iterator[Browser]:
+    """Debian's Chromium, started for one test.
+
+    Playwright's sync API keeps an asyncio event loop running in the test's thread while it is
+    started, so Django refuses the ORM calls that fixtures and assertions make there
+    (SynchronousOnlyOperation). They are ordinary blocking calls made between browser steps,
+    never inside a coroutine, so DJANGO_ALLOW_ASYNC_UNSAFE allows them. Both last one test only:
+    set for the whole run, the variable would reach other tests' subprocesses (`manage.py check
+    --deploy` warns about it), and a loop left running would trip every later test's ORM call.
+    """
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"Browser tests need Debian's Chromium at {CHROMIUM}: run `make chromium` "
+            "(or `apt-get install chromium`). They never use a browser downloaded by Playwright."
+        )
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class BrowserLog:
+    """What one test's pages did: the paths opened, those axe checked, and browser errors."""
+
+    def __init__(self) -> None:
+        self.opened: list[str] = []
+        self.checked: set[str] = set()
+        self.errors: list[str] = []
+
+    def watch(self, page: Page) -> None:
+        def on_navigation(frame) -> None:
+            path = urlsplit(frame.url).path
+            if frame == page.main_frame and path not in self.opened:
+                self.opened.append(path)
+
+        def on_console(message) -> None:
+            if message.type == "error" and "Content Security Policy" in message.text:
+                self.errors.append(f"{page.url}: {message.text}")
+
+        page.on("framenavigated", on_navigation)
+        page.on("console", on_console)
+        page.on("pageerror", lambda error: self.errors.append(f"{page.url}: {error}"))
+
+    def problems(self) -> list[str]:
+        unchecked = [path for path in self.opened if path not in self.checked]
+        return [
+            *(f"never checked with assert_accessible: {path}" for path in unchecked),
+            *(f"browser error: {error}" for error in self.errors),
+        ]
+
+
+_logs: dict[Page, BrowserLog] = {}
+
+
+@pytest.fixture
+def new_page(request, browser, live_server) -> Iterator[Callable[[], Page]]:
+    """`new_page()` opens a page in a new browser context: one person, with their own cookies."""
+    log = BrowserLog()
+    contexts: list[BrowserContext] = []
+
+    def open_page() -> Page:
+        context = browser.new_context(base_url=live_server.url, accept_downloads=True)
+        context.set_default_timeout(STEP_TIMEOUT_MS)
+        contexts.append(context)
+        page = context.new_page()
+        log.watch(page)
+        _logs[page] = log
+        return page
+
+    yield open_page
+    for context in contexts:
+        for page in context.pages:
+            _logs.pop(page, None)
+        context.close()
+    call = getattr(request.node, "report_call", None)
+    if call is not None and call.passed and (problems := log.problems()):
+        pytest.fail("\n".join(["The browser pages had problems:", *problems]), pytrace=False)
+
+
+def assert_accessible(page: Page) -> None:
+    """Fail with a readable list when axe-core finds a serious or critical violation."""
+    page.wait_for_load_state("load")
+    violations = [
+        violation
+        for violation in _axe.run(page).response["violations"]
+        if violation.get("impact") in BLOCKING_IMPACTS
+    ]
+    if page in _logs:
+        _logs[page].checked.add(urlsplit(page.url).path)
+    if violations:
+        lines = [f"axe-core found accessibility problems on {page.url}:"]
+        for violation in violations:
+            lines.append(f"- [{violation['impact']}] {violation['id']}: {violation['help']}")
+            for node in violation["nodes"][:5]:
+                target = " ".join(str(part) for part in node.get("target", []))
+                summary = " ".join(node.get("failureSummary", "").split())
+                lines.append(f"    at {target}: {summary}")
+            if len(violation["nodes"]) > 5:
+                lines.append(f"    … and {len(violation['nodes']) - 5} more elements")
+        pytest.fail("\n".join(lines), pytrace=False)
+
+
+def current_totp_code(secret: str = TOTP_SECRET) -> str:
+    """The code an authenticator app shows now for `secret` (by default the tests' staff secret).
+
+    allauth accepts only the current 30-second period (MFA_TOTP_TOLERANCE is 0 by default) and
+    refuses a code already used in it. Near the end of a period this waits for the next one, so
+    the code is still current when the server checks it. The same person signing in twice in
+    one test would need the next period: let each staff member sign in once per test.
+    """
+    period = 30
+    seconds_left = period - time.time() % period
+    if seconds_left < TOTP_MARGIN_SECONDS:
+        time.sleep(seconds_left + 0.05)
+    return format_hotp_value(hotp_value(secret, int(time.time()) // period))
+
+
+def sign_in(page: Page, email: str, *, totp: bool = False) -> None:
+    """Sign in through the real pages; with `totp`, also enter the authenticator code."""
+    page.goto("/accounts/login/")
+    assert_accessible(page)
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    if totp:
+        expect(page).to_have_url(re.compile(r"/accounts/2fa/authenticate/$"))
+        assert_accessible(page)
+        page.get_by_label("Code", exact=True).fill(current_totp_code())
+        page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_text("Successfully signed in as")).to_be_visible()
+    assert_accessible(page)
+
+
+def tick(page: Page, label: str) -> None:
+    """Choose a radio button or tick a checkbox by clicking its label, as a person does.
+
+    The design system hides the real input off-screen and draws it on the label, so Playwright's
+    check() on the input itself would wait for an element outside the viewport.
+    """
+    page.locator("label", has_text=label).click()
+    expect(page.get_by_label(label)).to_be_checked()
