@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from axe_playwright_python.sync_playwright import Axe
+from django.db import connections
 from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
@@ -91,6 +92,9 @@ def browser(monkeypatch) -> Iterator[Browser]:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+        # ORM calls made while Playwright's loop ran used connections of that loop's context;
+        # close them here, or they stay open and block dropping the test database at the end.
+        connections.close_all()
 
 
 class BrowserLog:
