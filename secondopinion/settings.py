@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "secondopinion.accounts.middleware.StaffMFAMiddleware",
+    "secondopinion.accounts.middleware.IdleSessionMiddleware",
     "secondopinion.errors.ApplicationErrorMiddleware",
 ]
 
@@ -307,6 +308,8 @@ SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout
+# Specialists and coordinators are signed out sooner: their sessions reach many patients' records.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
