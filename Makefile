@@ -14,7 +14,7 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test lint chromium bench lock clean
+.PHONY: help install run test lint chromium clamav bench lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
@@ -53,12 +53,21 @@ chromium:
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
 	fi
 
+# The virus-scanning tests start their own clamd (with an EICAR signature of their own) and are
+# skipped, saying so, when it is missing.
+clamav:
+	@if ! command -v clamd >/dev/null && [ ! -x /usr/sbin/clamd ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq clamav-daemon) >/dev/null; \
+	  else echo "The virus-scanning tests need clamd (sudo apt-get install clamav-daemon); they are skipped without it."; fi; \
+	fi
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
-test: install chromium lint
+test: install chromium clamav lint
 	$(VENV)/bin/pytest
 
 # Benchmarks: figures against a same-run baseline, never part of `make test` (README, Benchmarks).

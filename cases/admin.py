@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case
+from .models import Case, ConsentText, Price
 
 
 @admin.register(Case)
@@ -19,3 +19,30 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ConsentText)
+class ConsentTextAdmin(admin.ModelAdmin):
+    """Superusers publish consent versions. A version someone has signed is never changed:
+    add the next version instead, and patients are asked to sign it before their next submission."""
+
+    list_display = ["version", "published_at", "created_at"]
+    ordering = ["-version"]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.consents.exists():
+            return ["version", "body", "published_at"]
+        return []
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.consents.exists()
+
+
+@admin.register(Price)
+class PriceAdmin(admin.ModelAdmin):
+    """The price list. A submitted case keeps the price it was submitted at."""
+
+    list_display = ["review_type", "amount", "currency", "updated_at"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a missing price would stop that kind of review being submitted

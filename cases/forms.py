@@ -2,33 +2,394 @@
 
 from django import forms
 
+from records.forms import MultipleFileField
+from records.models import RecordFile
 from secondopinion.forms import StyledFormMixin
 
-from .models import Case, Opinion
+from . import readability
+from .models import (
+    REGIONS,
+    Case,
+    CoverageCheck,
+    InformationRequest,
+    Message,
+    Opinion,
+    OpinionUrgency,
+    ProxyAuthority,
+    QuestionTopic,
+    ReportLanguage,
+    ReviewType,
+    TreatmentSupport,
+)
 
 
-class CaseForm(StyledFormMixin, forms.ModelForm):
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """Check boxes drawn as the design system draws them: each input followed by its label."""
+
+    template_name = "cases/widgets/checkboxes.html"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _too_long(what: str) -> dict[str, str]:
+    return {
+        "max_length": f"{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)."
+    }
+
+
+class IntakeStepForm(StyledFormMixin, forms.ModelForm):
+    """One page of the intake. `required` names the answers this page cannot leave empty (the
+    model allows blanks so that a draft saves step by step)."""
+
+    required: tuple[str, ...] = ()
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            field.required = name in self.required
+            if isinstance(field, forms.TypedChoiceField) and isinstance(
+                field.widget, forms.RadioSelect
+            ):
+                field.choices = [choice for choice in field.choices if choice[0] != ""]
+
+
+class WhoForm(IntakeStepForm):
+    required = ("case_for",)
+
     class Meta:
         model = Case
-        fields = ["title", "diagnosis", "treating_doctor", "question"]
-        help_texts = {
-            "title": "A few words to recognise this case by, for example “Knee MRI, June 2026”.",
-            "diagnosis": "What your doctor told you, in your own words. Include when it was made.",
-            "treating_doctor": "The name and hospital or clinic of the doctor who made the diagnosis.",
-            "question": "What you would like the specialist to answer.",
-        }
-        widgets = {
-            "diagnosis": forms.Textarea(attrs={"rows": 4}),
-            "question": forms.Textarea(attrs={"rows": 4}),
-        }
+        fields = ["case_for"]
+        widgets = {"case_for": forms.RadioSelect}
+        labels = {"case_for": "Who is the second opinion for?"}
+        error_messages = {"case_for": {"required": "Choose who the second opinion is for."}}
 
 
-class NewCaseForm(CaseForm):
-    record = forms.FileField(
-        label="Upload a medical record",
-        required=False,
-        help_text="Optional now: you can add records later. A PDF, image, DICOM or document file.",
+class AuthorityForm(StyledFormMixin, forms.ModelForm):
+    """A caregiver's authority to act for the patient, with the document that shows it."""
+
+    document = forms.FileField(
+        label="Upload a document that shows your authority",
+        help_text="A PDF, or a photo or scan (JPEG, PNG, TIFF or HEIC): for example a birth "
+        "certificate, the power of attorney, or the patient's signed permission.",
+        error_messages={"required": "Choose the document that shows your authority."},
     )
+
+    class Meta:
+        model = ProxyAuthority
+        fields = ["patient_email", "basis", "document"]
+        widgets = {"basis": forms.RadioSelect}
+        help_texts = {
+            "patient_email": "When the patient signs in with this address, they see that you act "
+            "for them and can stop it at any time.",
+        }
+        error_messages = {
+            "patient_email": {
+                "required": "Enter the patient's email address.",
+                "invalid": "Enter an email address like name@example.org.",
+            },
+            "basis": {"required": "Choose what gives you the authority to act for them."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["basis"].choices = ProxyAuthority.Basis.choices
+
+
+class UseAuthorityForm(StyledFormMixin, forms.Form):
+    authority = forms.ModelChoiceField(
+        queryset=None,
+        widget=forms.RadioSelect,
+        empty_label=None,
+        label="Act for someone you have already recorded your authority for",
+        error_messages={"required": "Choose the person you act for."},
+    )
+
+    def __init__(self, *args, authorities, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["authority"].queryset = authorities
+        self.fields["authority"].label_from_instance = lambda authority: (
+            f"{authority.patient_email} ({authority.get_basis_display().lower()})"
+        )
+
+
+class PatientForm(IntakeStepForm):
+    required = ("patient_name", "patient_date_of_birth", "patient_region")
+
+    class Meta:
+        model = Case
+        fields = ["patient_name", "patient_date_of_birth", "patient_region"]
+        widgets = {"patient_date_of_birth": DateInput}
+        labels = {
+            "patient_name": "The patient's full name",
+            "patient_date_of_birth": "The patient's date of birth",
+            "patient_region": "Where does the patient live?",
+        }
+        help_texts = {
+            "patient_name": "As it appears on their medical records.",
+            "patient_date_of_birth": "For example 27 3 1961.",
+            "patient_region": "We match the patient with specialists licensed to advise there.",
+        }
+        error_messages = {
+            "patient_name": {"required": "Enter the patient's full name.", **_too_long("The name")},
+            "patient_date_of_birth": {
+                "required": "Enter the patient's date of birth.",
+                "invalid": "Enter the date of birth as a real date.",
+                "future": "The date of birth must be today or in the past.",
+            },
+            "patient_region": {"required": "Choose where the patient lives."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["patient_region"].choices = [("", "Choose a place"), *REGIONS]
+
+
+class DiagnosisForm(IntakeStepForm):
+    required = ("diagnosis", "diagnosis_date", "treating_doctor")
+
+    class Meta:
+        model = Case
+        fields = ["diagnosis", "diagnosis_date", "treating_doctor", "treating_institution"]
+        widgets = {"diagnosis": forms.Textarea(attrs={"rows": 4}), "diagnosis_date": DateInput}
+        help_texts = {
+            "diagnosis": "What the doctor told you, in your own words.",
+            "diagnosis_date": "An approximate date is fine.",
+            "treating_doctor": "Their name, for example Dr Ada Brown.",
+        }
+        error_messages = {
+            "diagnosis": {"required": "Enter the current diagnosis.", **_too_long("The diagnosis")},
+            "diagnosis_date": {
+                "required": "Enter when the diagnosis was made.",
+                "invalid": "Enter the date of the diagnosis as a real date.",
+                "future": "The date of the diagnosis must be today or in the past.",
+            },
+            "treating_doctor": {
+                "required": "Enter the name of the doctor who made the diagnosis.",
+                **_too_long("The doctor's name"),
+            },
+            "treating_institution": _too_long("The hospital or clinic"),
+        }
+
+
+class TreatmentForm(IntakeStepForm):
+    required = ("treatment",)
+
+    class Meta:
+        model = Case
+        fields = ["treatment"]
+        widgets = {"treatment": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "treatment": "For example an operation, medicines or radiotherapy, and when it is "
+            "planned. Write “None yet” if no treatment has been proposed.",
+        }
+        error_messages = {
+            "treatment": {
+                "required": "Enter the treatment proposed, or “None yet”.",
+                **_too_long("The treatment"),
+            }
+        }
+
+
+class QuestionForm(IntakeStepForm):
+    required = ("question", "title")
+    question_topics = forms.MultipleChoiceField(
+        label="What would you like to know?",
+        choices=QuestionTopic.choices,
+        widget=Checkboxes,
+        required=False,
+        help_text="Choose all that apply.",
+    )
+
+    class Meta:
+        model = Case
+        fields = ["question_topics", "question", "title"]
+        widgets = {"question": forms.Textarea(attrs={"rows": 5})}
+        help_texts = {
+            "question": "In your own words: what should the specialist answer?",
+            "title": "To recognise this request in your list, for example “Knee MRI, June 2026”.",
+        }
+        error_messages = {
+            "question": {"required": "Enter your question.", **_too_long("The question")},
+            "title": {"required": "Enter a short title.", **_too_long("The title")},
+        }
+
+
+class HistoryForm(IntakeStepForm):
+    class Meta:
+        model = Case
+        fields = ["medical_history"]
+        widgets = {"medical_history": forms.Textarea(attrs={"rows": 6})}
+        labels = {
+            "medical_history": "Is there anything else in the patient's medical history "
+            "the specialist should know?"
+        }
+        help_texts = {
+            "medical_history": "For example other illnesses, operations, or illnesses that run "
+            "in the family.",
+        }
+        error_messages = {"medical_history": _too_long("The history")}
+
+
+class MedicationsForm(IntakeStepForm):
+    required = ("medications", "allergies")
+
+    class Meta:
+        model = Case
+        fields = ["medications", "allergies"]
+        widgets = {
+            "medications": forms.Textarea(attrs={"rows": 4}),
+            "allergies": forms.Textarea(attrs={"rows": 2}),
+        }
+        labels = {
+            "medications": "Which medicines does the patient take now?",
+            "allergies": "Does the patient have any allergies?",
+        }
+        help_texts = {
+            "medications": "With the dose if you know it. Write “None” if they take none.",
+            "allergies": "Write “None” if they have none.",
+        }
+        error_messages = {
+            "medications": {
+                "required": "Enter the medicines, or “None”.",
+                **_too_long("The medicines"),
+            },
+            "allergies": {"required": "Enter the allergies, or “None”.", **_too_long("Allergies")},
+        }
+
+
+class PreferencesForm(IntakeStepForm):
+    required = ("urgency", "report_language")
+
+    class Meta:
+        model = Case
+        fields = ["urgency", "report_language"]
+        widgets = {"urgency": forms.RadioSelect}
+        error_messages = {
+            "urgency": {"required": "Choose how soon you need the opinion."},
+            "report_language": {"required": "Choose the language of the report."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["report_language"].choices = [
+            ("", "Choose a language"),
+            *ReportLanguage.choices,
+        ]
+
+
+class ExclusionsForm(IntakeStepForm):
+    class Meta:
+        model = Case
+        fields = ["excluded_doctors"]
+        widgets = {"excluded_doctors": forms.Textarea(attrs={"rows": 4})}
+        labels = {"excluded_doctors": "Are there doctors who should not review this case?"}
+        help_texts = {
+            "excluded_doctors": "One per line, with their hospital if you know it: for example "
+            "the doctors already treating the patient, or anyone you would not want to see "
+            "their records. We never offer the case to them.",
+        }
+        error_messages = {"excluded_doctors": _too_long("The list")}
+
+
+class RecordsForm(IntakeStepForm):
+    class Meta:
+        model = Case
+        fields = ["records_to_follow"]
+
+
+class ReviewTypeForm(IntakeStepForm):
+    required = ("review_type",)
+
+    class Meta:
+        model = Case
+        fields = ["review_type"]
+        widgets = {"review_type": forms.RadioSelect}
+        error_messages = {"review_type": {"required": "Choose the kind of review."}}
+
+    def __init__(self, *args, prices, **kwargs):
+        super().__init__(*args, **kwargs)
+        amounts = {price.review_type: price for price in prices}
+        self.fields["review_type"].choices = [
+            (value, f"{label}: {amounts[value].display}")
+            for value, label in ReviewType.choices
+            if value in amounts
+        ]
+
+
+class CoverageForm(IntakeStepForm):
+    required = ("coverage",)
+
+    class Meta:
+        model = Case
+        fields = ["coverage"]
+        widgets = {"coverage": forms.RadioSelect}
+        error_messages = {"coverage": {"required": "Choose how you will pay."}}
+
+
+class InsuranceForm(IntakeStepForm):
+    required = ("insurance_payer", "insurance_member_id", "insurance_needs_preauthorization")
+
+    class Meta:
+        model = Case
+        fields = [
+            "insurance_payer",
+            "insurance_plan",
+            "insurance_member_id",
+            "insurance_needs_preauthorization",
+        ]
+        widgets = {"insurance_needs_preauthorization": forms.RadioSelect}
+        help_texts = {
+            "insurance_member_id": "It is on the insurance card.",
+            "insurance_needs_preauthorization": "If you are not sure, we ask your insurer.",
+        }
+        error_messages = {
+            "insurance_payer": {
+                "required": "Enter the name of your insurance company.",
+                **_too_long("The name"),
+            },
+            "insurance_plan": _too_long("The plan name"),
+            "insurance_member_id": {
+                "required": "Enter your member ID.",
+                **_too_long("The member ID"),
+            },
+            "insurance_needs_preauthorization": {
+                "required": "Say whether your plan needs pre-authorization."
+            },
+        }
+
+
+class ConsentForm(StyledFormMixin, forms.Form):
+    agree = forms.BooleanField(
+        label="I have read this consent and I agree to it",
+        error_messages={"required": "Tick the box to say you agree."},
+    )
+    signed_name = forms.CharField(
+        label="Type your full name to sign",
+        max_length=200,
+        help_text="If you act for the patient, type your own name.",
+        error_messages={"required": "Type your full name to sign.", **_too_long("The name")},
+    )
+
+
+class CoverageCheckForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = CoverageCheck
+        fields = ["result", "preauthorization", "preauthorization_reference", "patient_share"]
+        widgets = {"result": forms.RadioSelect, "preauthorization": forms.RadioSelect}
+        help_texts = {
+            "preauthorization_reference": "Needed when pre-authorization is approved.",
+            "patient_share": "What the patient pays after insurance, if known.",
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["result"].choices = CoverageCheck.Result.choices
+        self.fields["preauthorization"].choices = CoverageCheck.PreAuthorization.choices
 
 
 class ReasonForm(StyledFormMixin, forms.Form):
@@ -59,10 +420,16 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
             "reasoning",
             "recommendations",
             "plain_summary",
+            "treatment_supported",
+            "helpful_tests",
+            "clinical_trials",
+            "urgency",
             "attested",
         ]
         help_texts = {
             "plain_summary": "Written for the patient: short sentences, everyday words, no abbreviations.",
+            "helpful_tests": "Tests, scans or records that would make the picture clearer, if any.",
+            "clinical_trials": "Trials the patient could ask about (name or registry number), if any.",
         }
         widgets = {
             "relation": forms.RadioSelect,
@@ -70,6 +437,10 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
             "reasoning": forms.Textarea(attrs={"rows": 8}),
             "recommendations": forms.Textarea(attrs={"rows": 6}),
             "plain_summary": forms.Textarea(attrs={"rows": 5}),
+            "treatment_supported": forms.RadioSelect,
+            "helpful_tests": forms.Textarea(attrs={"rows": 3}),
+            "clinical_trials": forms.Textarea(attrs={"rows": 3}),
+            "urgency": forms.RadioSelect,
         }
 
     def __init__(self, *args, **kwargs):
@@ -80,3 +451,78 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
             field.required = False
         self.mark_optional = False
         self.fields["relation"].choices = Opinion.Relation.choices
+        self.fields["treatment_supported"].choices = TreatmentSupport.choices
+        self.fields["urgency"].choices = OpinionUrgency.choices
+        summary = self.data.get("plain_summary") if self.is_bound else self.instance.plain_summary
+        if summary and summary.strip():
+            self.fields["plain_summary"].help_text += " " + readability.hint(summary)
+
+
+class InformationRequestForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = InformationRequest
+        fields = ["question", "requested_record_kind"]
+        help_texts = {
+            "question": "The patient sees this on their case page. Use everyday words.",
+            "requested_record_kind": "Leave empty if you only need an answer.",
+        }
+        widgets = {"question": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {"question": _too_long("Your question")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question"].required = True
+        self.fields["requested_record_kind"].choices = [
+            ("", "No record needed"),
+            *RecordFile.Label.choices,
+        ]
+
+
+class InformationAnswerForm(StyledFormMixin, forms.Form):
+    answer = forms.CharField(
+        label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        required=False,
+        error_messages=_too_long("Your answer"),
+    )
+    file = MultipleFileField(
+        label="Add records",
+        required=False,
+        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+        "document.",
+    )
+
+
+class FollowUpForm(StyledFormMixin, forms.Form):
+    question = forms.CharField(
+        label="Your follow-up question",
+        help_text="The specialist answers in writing; the answer is added to your report.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        error_messages=_too_long("Your question"),
+    )
+
+
+class FollowUpAnswerForm(StyledFormMixin, forms.Form):
+    answer = forms.CharField(
+        label="Your answer (an addendum to your opinion)",
+        help_text="It is added to the opinion and to a new version of the PDF report.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        error_messages=_too_long("Your answer"),
+    )
+
+
+class MessageForm(StyledFormMixin, forms.Form):
+    body = forms.CharField(
+        label="Your message",
+        help_text=f"Up to {Message.MAX_LENGTH} characters.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=Message.MAX_LENGTH,
+        error_messages={
+            "max_length": "Your message must be %(limit_value)d characters or fewer "
+            "(it has %(show_value)d).",
+            "required": "Write your message.",
+        },
+    )

@@ -1,4 +1,4 @@
-"""Cases, their status history, opinions and PDF reports.
+"""Cases, their intake answers, consent, coverage and cost, status history, opinions and reports.
 
 `Case.status` is assigned in exactly one place, `cases.services._transition`.
 """
@@ -6,7 +6,11 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
+
+from records.models import RecordFile
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read out on the phone
 
@@ -34,8 +38,8 @@ class Status(models.TextChoices):
 
 # What happens next, in the patient's words, shown under the status on the case page.
 NEXT_STEP = {
-    Status.DRAFT: "Your case is a draft. Add at least one medical record, then submit it.",
-    Status.SUBMITTED: "A coordinator will check your case and records, usually within 2 working days.",
+    Status.DRAFT: "Your request is a draft. Answer every question, add your records, sign the consent, then submit it.",
+    Status.SUBMITTED: "A coordinator will check your case, records and cover next.",
     Status.TRIAGE: "A coordinator is checking your case and records.",
     Status.NEEDS_INFO: "A coordinator needs more information from you.",
     Status.MATCHING: "We are finding a qualified specialist with no conflict of interest.",
@@ -50,16 +54,258 @@ NEXT_STEP = {
 }
 
 
+def not_in_future(value) -> None:
+    if value > timezone.localdate():
+        raise ValidationError("The date must be today or in the past.", code="future")
+
+
+class CaseFor(models.TextChoices):
+    SELF = "self", "Me: I am the patient"
+    SOMEONE_ELSE = "someone_else", "Someone I care for, such as my child or a parent"
+
+
+_US_STATES = """
+AL Alabama
+AK Alaska
+AZ Arizona
+AR Arkansas
+CA California
+CO Colorado
+CT Connecticut
+DE Delaware
+DC District of Columbia
+FL Florida
+GA Georgia
+HI Hawaii
+ID Idaho
+IL Illinois
+IN Indiana
+IA Iowa
+KS Kansas
+KY Kentucky
+LA Louisiana
+ME Maine
+MD Maryland
+MA Massachusetts
+MI Michigan
+MN Minnesota
+MS Mississippi
+MO Missouri
+MT Montana
+NE Nebraska
+NV Nevada
+NH New Hampshire
+NJ New Jersey
+NM New Mexico
+NY New York
+NC North Carolina
+ND North Dakota
+OH Ohio
+OK Oklahoma
+OR Oregon
+PA Pennsylvania
+RI Rhode Island
+SC South Carolina
+SD South Dakota
+TN Tennessee
+TX Texas
+UT Utah
+VT Vermont
+VA Virginia
+WA Washington
+WV West Virginia
+WI Wisconsin
+WY Wyoming
+"""
+
+# Where the patient lives (ISO 3166-2 codes), used to match specialists licensed there.
+REGIONS = [
+    (
+        "United Kingdom",
+        [
+            ("GB-ENG", "England"),
+            ("GB-NIR", "Northern Ireland"),
+            ("GB-SCT", "Scotland"),
+            ("GB-WLS", "Wales"),
+        ],
+    ),
+    (
+        "United States",
+        [(f"US-{line[:2]}", line[3:]) for line in _US_STATES.strip().splitlines()],
+    ),
+    ("Elsewhere", [("OTHER", "Somewhere else")]),
+]
+
+
+class QuestionTopic(models.TextChoices):
+    CONFIRM_DIAGNOSIS = "confirm_diagnosis", "Is the diagnosis right?"
+    TREATMENT_OPTIONS = "treatment_options", "What are the treatment options?"
+    SURGERY = "surgery", "Is surgery needed?"
+    CLINICAL_TRIALS = "clinical_trials", "Are there clinical trials I could join?"
+
+
+class ReportLanguage(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Spanish (Español)"
+    FRENCH = "fr", "French (Français)"
+    GERMAN = "de", "German (Deutsch)"
+    PORTUGUESE = "pt", "Portuguese (Português)"
+    CHINESE = "zh", "Chinese (中文)"
+    ARABIC = "ar", "Arabic (العربية)"
+
+
+class Urgency(models.TextChoices):
+    ROUTINE = "routine", "Routine: no decision is due in the next month"
+    SOON = "soon", "Soon: a treatment decision is due within a month"
+    URGENT = "urgent", "Urgent: a treatment decision is due within a week"
+
+
+class ReviewType(models.TextChoices):
+    STANDARD = "standard", "Standard review of your records"
+    IMAGING = "imaging", "Review with a re-read of your scans (imaging)"
+    PATHOLOGY = "pathology", "Review with a re-read of your tissue samples (pathology)"
+
+
+class Coverage(models.TextChoices):
+    SELF_PAY = "self_pay", "I will pay myself"
+    INSURANCE = "insurance", "My health insurance"
+
+
+class YesNoNotSure(models.TextChoices):
+    YES = "yes", "Yes"
+    NO = "no", "No"
+    NOT_SURE = "not_sure", "I'm not sure"
+
+
+def authority_upload_to(authority: "ProxyAuthority", filename: str) -> str:
+    # The uploaded name is display text only, never part of a path.
+    return f"authorities/{secrets.token_hex(16)}"
+
+
+class ProxyAuthority(models.Model):
+    """A caregiver's recorded authority to act for a patient, with the document that shows it.
+
+    The patient is known by email: an account whose verified address matches sees the authority
+    on their dashboard and can revoke it. A revoked authority gives the caregiver no access.
+    """
+
+    class Basis(models.TextChoices):
+        PARENT = "parent", "I am the parent or guardian of a child under 18"
+        POWER_OF_ATTORNEY = "power_of_attorney", "I hold a healthcare power of attorney"
+        WRITTEN_PERMISSION = "written_permission", "The patient has given me written permission"
+
+    caregiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_authorities"
+    )
+    patient_email = models.EmailField("The patient's email address")
+    basis = models.CharField(
+        "What gives you the authority to act for them?", max_length=24, choices=Basis.choices
+    )
+    document = models.FileField(upload_to=authority_upload_to, max_length=200)
+    document_name = models.CharField(max_length=255)
+    document_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "proxy authorities"
+        indexes = [models.Index(fields=["patient_email"])]
+
+    def __str__(self) -> str:
+        return f"{self.caregiver} for {self.patient_email}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class Case(models.Model):
     reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
     # The account that opened the case: the patient, or a caregiver acting for them.
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="cases"
     )
-    title = models.CharField("Short title", max_length=120)
-    diagnosis = models.TextField("Current diagnosis", max_length=4000)
-    treating_doctor = models.CharField("Treating doctor", max_length=200)
-    question = models.TextField("Your question for the specialist", max_length=4000)
+    # The intake's answers. Blank while the case is a draft; submit_case checks the required ones.
+    case_for = models.CharField(
+        "Who is the second opinion for?", max_length=16, choices=CaseFor.choices, blank=True
+    )
+    proxy_authority = models.ForeignKey(
+        ProxyAuthority,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        editable=False,
+    )
+    patient_name = models.CharField("Full name", max_length=200, blank=True)
+    patient_date_of_birth = models.DateField(
+        "Date of birth", null=True, blank=True, validators=[not_in_future]
+    )
+    patient_region = models.CharField(
+        "Where do they live?", max_length=8, choices=REGIONS, blank=True
+    )
+    title = models.CharField("A short title for this request", max_length=120, blank=True)
+    diagnosis = models.TextField("What is the current diagnosis?", max_length=4000, blank=True)
+    diagnosis_date = models.DateField(
+        "When was it made?", null=True, blank=True, validators=[not_in_future]
+    )
+    treating_doctor = models.CharField("Which doctor made it?", max_length=200, blank=True)
+    treating_institution = models.CharField(
+        "At which hospital or clinic?", max_length=200, blank=True
+    )
+    treatment = models.TextField(
+        "What treatment has been proposed or started?", max_length=4000, blank=True
+    )
+    question = models.TextField("Your question for the specialist", max_length=4000, blank=True)
+    question_topics = models.JSONField(
+        "What would you like to know?", default=list, blank=True
+    )  # QuestionTopic values
+    medical_history = models.TextField("Relevant medical history", max_length=4000, blank=True)
+    medications = models.TextField("Current medicines", max_length=2000, blank=True)
+    allergies = models.TextField("Allergies", max_length=1000, blank=True)
+    report_language = models.CharField(
+        "Which language should the report be in?",
+        max_length=8,
+        choices=ReportLanguage.choices,
+        blank=True,
+    )
+    urgency = models.CharField(
+        "How soon do you need the opinion?", max_length=16, choices=Urgency.choices, blank=True
+    )
+    excluded_doctors = models.TextField(
+        "Doctors who should not review this case", max_length=2000, blank=True
+    )  # one per line, read by conflict-of-interest screening
+    records_to_follow = models.BooleanField(
+        "My records will follow: I have asked my doctors to send them", default=False
+    )
+    review_type = models.CharField(
+        "What kind of review do you need?", max_length=16, choices=ReviewType.choices, blank=True
+    )
+    coverage = models.CharField(
+        "How will you pay for the review?", max_length=16, choices=Coverage.choices, blank=True
+    )
+    insurance_payer = models.CharField("Insurance company", max_length=200, blank=True)
+    insurance_plan = models.CharField("Plan name", max_length=200, blank=True)
+    insurance_member_id = models.CharField("Member ID", max_length=64, blank=True)
+    insurance_needs_preauthorization = models.CharField(
+        "Does your plan need pre-authorization for a second opinion?",
+        max_length=16,
+        choices=YesNoNotSure.choices,
+        blank=True,
+    )
+    # The price shown to the patient, frozen at submission (room for payment later).
+    price_amount = models.DecimalField(
+        max_digits=10, decimal_places=2, null=True, blank=True, editable=False
+    )
+    price_currency = models.CharField(max_length=3, blank=True, editable=False)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
     )
@@ -89,6 +335,132 @@ class Case(models.Model):
     def next_step(self) -> str:
         return NEXT_STEP[self.status]
 
+    @property
+    def excluded_doctor_names(self) -> list[str]:
+        return [line.strip() for line in self.excluded_doctors.splitlines() if line.strip()]
+
+    def get_question_topics_display(self) -> list[str]:
+        labels = dict(QuestionTopic.choices)
+        return [labels.get(topic, topic) for topic in self.question_topics]
+
+
+class ConsentText(models.Model):
+    """A version of the consent patients sign. Published versions are never edited: add a new one."""
+
+    version = models.PositiveIntegerField(unique=True)
+    body = models.TextField()
+    # Not shown to patients until this time; the newest published version is the current one.
+    published_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"Consent version {self.version}"
+
+
+class Consent(models.Model):
+    """A signature of one consent version for one case, by the patient or their proxy."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="consents")
+    text = models.ForeignKey(ConsentText, on_delete=models.PROTECT, related_name="consents")
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    signed_name = models.CharField(max_length=200)
+    signed_at = models.DateTimeField(auto_now_add=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-signed_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Consent v{self.text_id} on case {self.case_id}"
+
+
+_CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€"}
+
+
+def money(amount, currency: str) -> str:
+    """An amount as patients read it: $1,100.00, or 1,100.00 CHF for other currencies."""
+    symbol = _CURRENCY_SYMBOLS.get(currency)
+    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+
+
+class Price(models.Model):
+    """What each kind of review costs; the price at submission is copied onto the case."""
+
+    review_type = models.CharField(max_length=16, choices=ReviewType.choices, unique=True)
+    amount = models.DecimalField(max_digits=10, decimal_places=2)
+    currency = models.CharField(max_length=3, default="USD", help_text="ISO 4217 code, e.g. USD")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["amount"]
+
+    def __str__(self) -> str:
+        return f"{self.get_review_type_display()}: {self.display}"
+
+    @property
+    def display(self) -> str:
+        return money(self.amount, self.currency)
+
+
+class CoverageCheck(models.Model):
+    """A coordinator's check of how the case is paid for; the newest one is current."""
+
+    class Result(models.TextChoices):
+        COVERED = "covered", "Insurance covers the review"
+        NOT_COVERED = "not_covered", "Insurance does not cover the review"
+        SELF_PAY = "self_pay", "Self-pay confirmed"
+
+    class PreAuthorization(models.TextChoices):
+        NOT_NEEDED = "not_needed", "Not needed"
+        REQUESTED = "requested", "Requested from the insurer"
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="coverage_checks")
+    result = models.CharField("Coverage", max_length=16, choices=Result.choices)
+    preauthorization = models.CharField(
+        "Pre-authorization", max_length=16, choices=PreAuthorization.choices
+    )
+    preauthorization_reference = models.CharField(
+        "Pre-authorization reference", max_length=100, blank=True
+    )
+    patient_share = models.DecimalField(
+        "The patient's share of the price",
+        max_digits=10,
+        decimal_places=2,
+        null=True,
+        blank=True,
+    )
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    checked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-checked_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Coverage check on case {self.case_id}: {self.result}"
+
+    @property
+    def patient_share_display(self) -> str:
+        if self.patient_share is None:
+            return ""
+        return money(self.patient_share, self.case.price_currency or Price.currency.field.default)
+
 
 class CaseEvent(models.Model):
     """One step of a case's status timeline, written by every transition."""
@@ -107,6 +479,19 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
+
+
+class TreatmentSupport(models.TextChoices):
+    YES = "yes", "Yes, the proposed treatment is supported"
+    PARTLY = "partly", "Partly: some of it is supported"
+    NO = "no", "No, the proposed treatment is not supported"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class OpinionUrgency(models.TextChoices):
+    ROUTINE = "routine", "Routine: at the next planned appointment"
+    SOON = "soon", "Soon: within the next few weeks"
+    URGENT = "urgent", "Urgent: within days"
 
 
 class Opinion(models.Model):
@@ -132,6 +517,22 @@ class Opinion(models.Model):
         "Recommended treatment and alternatives", max_length=20000, blank=True
     )
     plain_summary = models.TextField("Summary in plain language", max_length=4000, blank=True)
+    treatment_supported = models.CharField(
+        "Is the proposed treatment supported?",
+        max_length=16,
+        choices=TreatmentSupport.choices,
+        blank=True,
+    )
+    helpful_tests = models.TextField(
+        "Tests or records that would help", max_length=4000, blank=True
+    )
+    clinical_trials = models.TextField("Clinical trials, if relevant", max_length=4000, blank=True)
+    urgency = models.CharField(
+        "How soon should the patient act on this opinion?",
+        max_length=16,
+        choices=OpinionUrgency.choices,
+        blank=True,
+    )
     attested = models.BooleanField(
         "I have no conflict of interest and this opinion is my own independent judgement",
         default=False,
@@ -148,6 +549,8 @@ class Opinion(models.Model):
         "reasoning",
         "recommendations",
         "plain_summary",
+        "treatment_supported",
+        "urgency",
     )
 
     def __str__(self) -> str:
@@ -165,6 +568,8 @@ class Report(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
     opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="reports")
     opinion_revision = models.PositiveIntegerField()
+    # How many follow-up answers (addenda) the report includes: each addendum is a new version.
+    addenda = models.PositiveIntegerField(default=0)
     version = models.PositiveIntegerField()
     file = models.FileField(upload_to=report_upload_to, max_length=200)
     sha256 = models.CharField(max_length=64)
@@ -175,10 +580,161 @@ class Report(models.Model):
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(
-                fields=["opinion", "opinion_revision"], name="one_report_per_revision"
+                fields=["opinion", "opinion_revision", "addenda"],
+                name="one_report_per_revision_and_addenda",
             ),
             models.UniqueConstraint(fields=["case", "version"], name="unique_report_version"),
         ]
 
     def __str__(self) -> str:
         return f"Report v{self.version} for case {self.case_id}"
+
+
+class InformationRequest(models.Model):
+    """A question to the patient's side from the specialist (during the review) or a coordinator
+    (during triage), with the answer. Open while `answered_at` is empty; one open at a time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="information_requests")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField("Your question for the patient", max_length=4000)
+    requested_record_kind = models.CharField(
+        "A record you would like them to upload",
+        max_length=16,
+        choices=RecordFile.Label.choices,
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField("Your answer", max_length=4000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Information request {self.pk} on case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class FollowUpQuestion(models.Model):
+    """A question the patient's side asks after delivery; the specialist's answer is an addendum
+    to the opinion (and a new version of the report)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField("Your follow-up question", max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(
+        "Your answer (an addendum to your opinion)", max_length=20000, blank=True
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Follow-up {self.pk} on case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class ReportShare(models.Model):
+    """A single-use, expiring link for the patient's own doctor to download the current report.
+    Only the token's SHA-256 is stored: the link itself is shown once, to the patient."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_shares")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Report share {self.pk} on case {self.case_id}"
+
+
+class DeletionRequest(models.Model):
+    """A patient's request to delete their case's health information, decided by a coordinator.
+
+    Once carried out, the case keeps its reference, state and dates (no PHI) and the audit trail.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a coordinator"
+        REFUSED = "refused", "Refused"
+        DONE = "done", "Deleted"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deletion_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Deletion request {self.pk} on case {self.case_id}"
+
+
+class Message(models.Model):
+    """A message on a case between the patient's side, the assigned specialist and coordinators.
+    Emails about it say only that there is a new message."""
+
+    MAX_LENGTH = 5000
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField("Your message", max_length=MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["case", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"Message {self.pk} on case {self.case_id}"
+
+
+class MessageReadMarker(models.Model):
+    """How far one user has read a case's messages: later messages by others are unread."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    read_up_to = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user"], name="one_read_marker_per_user")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} read case {self.case_id} up to {self.read_up_to}"

@@ -21,10 +21,27 @@ RECORDS_OPEN_STATES = frozenset(
         Status.INFO_REQUESTED,
     }
 )
+# Until the review is done the patient's side may sign a newer consent, and must before submitting.
+CONSENT_OPEN_STATES = RECORDS_OPEN_STATES
+# Coverage is checked from submission until the case ends.
+COVERAGE_CHECK_STATES = frozenset(
+    set(Status) - {Status.DRAFT, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED}
+)
 
 
 def is_owner(user, case: Case) -> bool:
-    return user.is_authenticated and case.owner_id == user.pk
+    """The user speaks for the patient on this case: the account that opened it (a caregiver's
+    only while their authority stands), or the patient a caregiver opened it for."""
+    if not user.is_authenticated:
+        return False
+    authority = case.proxy_authority
+    if case.owner_id == user.pk:
+        return authority is None or authority.is_active
+    if authority is None:
+        return False
+    from .selectors import is_patient_of
+
+    return is_patient_of(user, authority)
 
 
 def is_coordinator(user) -> bool:
@@ -69,6 +86,32 @@ def can_add_records(user, case: Case) -> bool:
     return is_owner(user, case) and case.status in RECORDS_OPEN_STATES
 
 
+def can_change_who_case_is_for(user, case: Case) -> bool:
+    """Only the account that opened a draft says whom it is for (not the patient it names)."""
+    return can_edit_case(user, case) and case.owner_id == user.pk
+
+
+def can_see_cover_and_authority(user, case: Case) -> bool:
+    """How the case is paid for and the caregiver's authority concern the patient's side and the
+    coordinators, not the specialist."""
+    return is_owner(user, case) or is_coordinator(user)
+
+
+def can_sign_consent(user, case: Case) -> bool:
+    return is_owner(user, case) and case.status in CONSENT_OPEN_STATES
+
+
+def can_check_coverage(user, case: Case) -> bool:
+    return is_coordinator(user) and case.status in COVERAGE_CHECK_STATES
+
+
+def can_revoke_authority(user, authority) -> bool:
+    """Only the patient stops a caregiver acting for them."""
+    from .selectors import is_patient_of
+
+    return authority.is_active and is_patient_of(user, authority)
+
+
 def can_write_opinion(user, case: Case) -> bool:
     return is_assigned_specialist(user, case) and case.status == Status.IN_REVIEW
 
@@ -77,3 +120,34 @@ def can_read_opinion(user, case: Case) -> bool:
     if is_owner(user, case):
         return case.status in (Status.DELIVERED, Status.CLOSED)
     return is_coordinator(user) or is_assigned_specialist(user, case)
+
+
+def can_ask_for_information(user, case: Case) -> bool:
+    """The reviewing specialist asks during the review; a coordinator during triage."""
+    if case.status == Status.IN_REVIEW:
+        return is_assigned_specialist(user, case)
+    return case.status == Status.TRIAGE and is_coordinator(user)
+
+
+def can_answer_information_request(user, case: Case) -> bool:
+    return is_owner(user, case) and case.status in (Status.INFO_REQUESTED, Status.NEEDS_INFO)
+
+
+def can_ask_follow_up(user, case: Case) -> bool:
+    """Whether to offer the follow-up form; the service checks the window and the count."""
+    return is_owner(user, case) and case.status == Status.DELIVERED
+
+
+def can_answer_follow_up(user, case: Case) -> bool:
+    return is_assigned_specialist(user, case) and case.status in (Status.DELIVERED, Status.CLOSED)
+
+
+def can_share_report(user, case: Case) -> bool:
+    return is_owner(user, case) and case.status in (Status.DELIVERED, Status.CLOSED)
+
+
+def can_message(user, case: Case) -> bool:
+    """The patient's side, the specialist once they have accepted, and coordinators."""
+    if case.status == Status.DRAFT:
+        return False
+    return is_owner(user, case) or is_coordinator(user) or is_assigned_specialist(user, case)

@@ -1,24 +1,43 @@
 """Reading cases, scoped to what each user may see."""
 
-from django.db.models import Q, QuerySet
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
+from django.utils import timezone
 
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from specialists import selectors as specialist_selectors
 
-from .models import Case, CaseEvent, Opinion, Report, Status
-
-# A coordinator's queue: cases waiting for a coordinator's next action, in the order they act.
-COORDINATOR_QUEUE_STATES = (
-    Status.SUBMITTED,
-    Status.TRIAGE,
-    Status.MATCHING,
-    Status.OFFERED,
-    Status.OPINION_SUBMITTED,
+from . import service_levels
+from .models import (
+    Case,
+    CaseEvent,
+    Consent,
+    ConsentText,
+    CoverageCheck,
+    InformationRequest,
+    MessageReadMarker,
+    Opinion,
+    Price,
+    ProxyAuthority,
+    Report,
+    Status,
 )
+from .permissions import CONSENT_OPEN_STATES, RECORDS_OPEN_STATES
+
+
+def verified_emails_of(user) -> QuerySet:
+    """The user's verified email addresses, lower-cased, as a subquery."""
+    return (
+        EmailAddress.objects.filter(user=user, verified=True)
+        .annotate(address=Lower("email"))
+        .values("address")
+    )
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
-    cases = Case.objects.select_related("owner", "specialist__user")
+    cases = Case.objects.select_related("owner", "specialist__user", "proxy_authority__caregiver")
     if not user.is_authenticated or not user.is_active:
         return cases.none()
     if user.role == Role.COORDINATOR:
@@ -26,15 +45,138 @@ def cases_visible_to(user) -> QuerySet[Case]:
     if user.role == Role.SPECIALIST:
         offered = specialist_selectors.case_ids_offered_to(user)
         return cases.filter(Q(specialist__user=user) | Q(pk__in=offered))
-    return cases.filter(owner=user)
-
-
-def coordinator_queue() -> QuerySet[Case]:
-    return (
-        Case.objects.filter(status__in=COORDINATOR_QUEUE_STATES)
-        .select_related("owner", "specialist__user")
-        .order_by("submitted_at", "id")
+    # Their own cases (a caregiver's only while the authority stands), and those a caregiver
+    # opened for them.
+    opened = Q(owner=user) & (
+        Q(proxy_authority__isnull=True) | Q(proxy_authority__revoked_at__isnull=True)
     )
+    opened_for_them = Q(proxy_authority__patient_email__in=verified_emails_of(user))
+    return cases.filter(opened | opened_for_them)
+
+
+def patient_account_of(authority: ProxyAuthority) -> User | None:
+    """The account whose verified email is the one the caregiver gave, if there is one."""
+    address = (
+        EmailAddress.objects.filter(
+            email__iexact=authority.patient_email, verified=True, user__is_active=True
+        )
+        .select_related("user")
+        .first()
+    )
+    return address.user if address else None
+
+
+def patient_account_for(case: Case) -> User | None:
+    """The patient's own account, when they have one: the owner, or the account of the patient
+    a caregiver opened the case for."""
+    if case.proxy_authority_id is None:
+        return case.owner
+    return patient_account_of(case.proxy_authority)
+
+
+def acting_for(case: Case, user) -> User | None:
+    """The patient `user` acts for on `case` when that is someone else (for the audit trail)."""
+    if user is None or case.proxy_authority_id is None or case.owner_id != user.pk:
+        return None
+    return patient_account_for(case)
+
+
+def is_patient_of(user, authority: ProxyAuthority) -> bool:
+    return (
+        user.is_authenticated
+        and verified_emails_of(user).filter(address=authority.patient_email).exists()
+    )
+
+
+def authorities_of_caregiver(user) -> QuerySet[ProxyAuthority]:
+    """The caregiver's authorities that still stand, newest first."""
+    return ProxyAuthority.objects.filter(caregiver=user, revoked_at__isnull=True)
+
+
+def authorities_granted_by(user) -> QuerySet[ProxyAuthority]:
+    """Standing authorities of caregivers acting for this patient (by verified email)."""
+    if not user.is_authenticated:
+        return ProxyAuthority.objects.none()
+    return ProxyAuthority.objects.filter(
+        patient_email__in=verified_emails_of(user), revoked_at__isnull=True
+    ).select_related("caregiver")
+
+
+def authorities_visible_to(user) -> QuerySet[ProxyAuthority]:
+    """Authorities whose document the user may open: the caregiver's own, the patient's, and
+    for coordinators those behind a submitted case."""
+    if not user.is_authenticated or not user.is_active:
+        return ProxyAuthority.objects.none()
+    if user.role == Role.COORDINATOR:
+        return ProxyAuthority.objects.filter(
+            pk__in=Case.objects.exclude(status=Status.DRAFT).values("proxy_authority")
+        )
+    if user.role == Role.SPECIALIST:
+        return ProxyAuthority.objects.none()
+    return ProxyAuthority.objects.filter(
+        Q(caregiver=user, revoked_at__isnull=True) | Q(patient_email__in=verified_emails_of(user))
+    )
+
+
+def current_consent_text() -> ConsentText | None:
+    """The newest published consent version."""
+    return ConsentText.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
+
+
+def consent_for(case: Case) -> Consent | None:
+    """The case's newest signature that has not been withdrawn, of whatever version."""
+    return (
+        Consent.objects.filter(case=case, withdrawn_at__isnull=True)
+        .select_related("text", "signed_by")
+        .order_by("-text__version", "-signed_at")
+        .first()
+    )
+
+
+def has_current_consent(case: Case) -> bool:
+    current = current_consent_text()
+    return (
+        current is not None
+        and Consent.objects.filter(case=case, text=current, withdrawn_at__isnull=True).exists()
+    )
+
+
+def price_list() -> QuerySet[Price]:
+    return Price.objects.all()
+
+
+def price_for(case: Case) -> Price | None:
+    """The price the patient sees: frozen on the case once submitted, else today's list price."""
+    if case.price_amount is not None:
+        return Price(
+            review_type=case.review_type, amount=case.price_amount, currency=case.price_currency
+        )
+    return Price.objects.filter(review_type=case.review_type).first()
+
+
+def latest_coverage_check(case: Case) -> CoverageCheck | None:
+    return CoverageCheck.objects.filter(case=case).select_related("checked_by").first()
+
+
+def cases_for_dashboard(user) -> QuerySet[Case]:
+    """The patient side's cases, newest first, with what the dashboard needs to say what waits
+    on them."""
+    from records import selectors as record_selectors  # records.selectors imports this module
+
+    current = current_consent_text()
+    return cases_visible_to(user).annotate(
+        has_records=Exists(record_selectors.records_for_case(OuterRef("pk"))),
+        has_current_consent=Exists(
+            Consent.objects.filter(case=OuterRef("pk"), text=current, withdrawn_at__isnull=True)
+        ),
+        has_any_consent=Exists(
+            Consent.objects.filter(case=OuterRef("pk"), withdrawn_at__isnull=True)
+        ),
+    )
+
+
+def expected_steps(case: Case) -> list[service_levels.ExpectedStep]:
+    return service_levels.expected_steps(case, timeline_for(case))
 
 
 def timeline_for(case: Case) -> QuerySet[CaseEvent]:
@@ -55,3 +197,74 @@ def latest_report_for(case: Case) -> Report | None:
 
 def reports_for(case: Case) -> QuerySet[Report]:
     return Report.objects.filter(case=case)
+
+
+def waiting_on_patient(case: Case) -> list[tuple[str, str]]:
+    """What the patient's side has to do on a case from `cases_for_dashboard`: (text, link)."""
+    from django.urls import reverse
+
+    def to(name: str) -> str:
+        return reverse(name, args=[case.reference])
+
+    waiting = []
+    if case.status == Status.DRAFT:
+        waiting.append(("Finish your request and submit it", to("cases:intake-resume")))
+    elif case.status == Status.NEEDS_INFO:
+        waiting.append(("Answer the coordinator's question", to("cases:information-answer")))
+    elif case.status == Status.INFO_REQUESTED:
+        waiting.append(("Answer the specialist's question", to("cases:information-answer")))
+    if not case.has_records and case.status in RECORDS_OPEN_STATES:
+        waiting.append(("Upload a medical record", to("cases:case-detail")))
+    if case.has_any_consent and not case.has_current_consent and case.status in CONSENT_OPEN_STATES:
+        waiting.append(("Read and sign the updated consent", to("cases:case-consent")))
+    return waiting
+
+
+def open_information_request(case: Case) -> InformationRequest | None:
+    """The question the patient's side has yet to answer on `case`, if any."""
+    return (
+        case.information_requests.filter(answered_at__isnull=True).order_by("-created_at").first()
+    )
+
+
+def information_requests_for(case: Case):
+    """Every question asked on `case`, oldest first, with who asked and who answered."""
+    return case.information_requests.select_related("asked_by", "answered_by")
+
+
+def delivered_at(case: Case):
+    """When the opinion was (last) delivered to the patient, or None."""
+    event = case.events.filter(to_status=Status.DELIVERED).order_by("-at", "-id").first()
+    return event.at if event else None
+
+
+def follow_up_deadline(case: Case):
+    """The time until which the patient may ask follow-up questions, or None before delivery."""
+    delivered = delivered_at(case)
+    return delivered + timezone.timedelta(days=settings.FOLLOW_UP_DAYS) if delivered else None
+
+
+def follow_ups_for(case: Case):
+    return case.follow_ups.select_related("asked_by", "answered_by")
+
+
+def follow_ups_left(case: Case) -> int:
+    return max(settings.FOLLOW_UP_MAX_QUESTIONS - case.follow_ups.count(), 0)
+
+
+def messages_for(case: Case):
+    return case.messages.select_related("author")
+
+
+def _unread(case: Case, user):
+    marker = MessageReadMarker.objects.filter(case=case, user=user).first()
+    unread = case.messages.exclude(author=user)
+    return unread.filter(created_at__gt=marker.read_up_to) if marker else unread
+
+
+def unread_message_count(case: Case, user) -> int:
+    return _unread(case, user).count()
+
+
+def unread_message_ids(case: Case, user) -> set[int]:
+    return set(_unread(case, user).values_list("pk", flat=True))

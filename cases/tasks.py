@@ -6,8 +6,8 @@ from . import reports
 
 
 @shared_task(bind=True, max_retries=5, default_retry_delay=20)
-def render_report(self, opinion_id: int, revision: int) -> int | None:
-    report = reports.render_report(opinion_id=opinion_id, revision=revision)
+def render_report(self, opinion_id: int, revision: int, addenda: int = 0) -> int | None:
+    report = reports.render_report(opinion_id=opinion_id, revision=revision, addenda=addenda)
     return report.pk if report else None
 
 
@@ -15,6 +15,14 @@ def render_report(self, opinion_id: int, revision: int) -> int | None:
 def render_missing_reports() -> int:
     """Beat task: render any report whose task never reached a worker (broker was down)."""
     missing = reports.opinions_missing_reports()
-    for opinion_id, revision in missing:
-        render_report.delay(opinion_id, revision)
+    for opinion_id, revision, addenda in missing:
+        render_report.delay(opinion_id, revision, addenda)
     return len(missing)
+
+
+@shared_task
+def close_cases_after_follow_up_window() -> int:
+    """Beat task: close delivered cases whose follow-up window has ended."""
+    from . import services
+
+    return len(services.close_cases_after_follow_up_window())

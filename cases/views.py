@@ -2,10 +2,12 @@
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from records import selectors as record_selectors
@@ -14,9 +16,23 @@ from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error
 from specialists import selectors as specialist_selectors
 
-from . import permissions, selectors, services
-from .forms import NewCaseForm, OfferForm, OpinionForm, ReasonForm
-from .models import Case, Report
+from . import intake, permissions, selectors, services
+from .forms import (
+    AuthorityForm,
+    ConsentForm,
+    CoverageCheckForm,
+    FollowUpAnswerForm,
+    FollowUpForm,
+    InformationAnswerForm,
+    InformationRequestForm,
+    MessageForm,
+    OfferForm,
+    OpinionForm,
+    ReasonForm,
+    UseAuthorityForm,
+    WhoForm,
+)
+from .models import Case, CaseFor, Report, Status
 
 
 def _visible_case(request: HttpRequest, reference: str) -> Case:
@@ -51,7 +67,21 @@ def home(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    context = {"cases": selectors.cases_visible_to(request.user)}
+    user = request.user
+    context = {"cases": selectors.cases_visible_to(user)}
+    if permissions.is_patient_side(user):
+        context = {
+            "cases": [
+                (
+                    case,
+                    selectors.waiting_on_patient(case),
+                    selectors.unread_message_count(case, user),
+                )
+                for case in selectors.cases_for_dashboard(user)
+            ],
+            "granted": selectors.authorities_granted_by(user),
+            "acting_for": selectors.authorities_of_caregiver(user),
+        }
     if permissions.is_specialist(request.user):
         specialist = specialist_selectors.specialist_for_user(request.user)
         context["offers"] = (
@@ -60,21 +90,263 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "cases/dashboard.html", context)
 
 
+# The intake ------------------------------------------------------------------------------------
+
+
+def _draft(request: HttpRequest, reference: str) -> Case:
+    """A draft this user may change, or 404."""
+    case = _visible_case(request, reference)
+    if not permissions.can_edit_case(request.user, case):
+        raise Http404
+    return case
+
+
+def _posted(request: HttpRequest):
+    """The POST data, even when empty (an empty form must show its errors), else None."""
+    return request.POST if request.method == "POST" else None
+
+
+def _returning(request: HttpRequest) -> bool:
+    return request.GET.get("return") == intake.RETURN_TO_CHECK
+
+
+def _render_step(request: HttpRequest, template: str, case: Case | None, step, **context):
+    returning = _returning(request)
+    if case is None:  # the first pages, before the draft exists: who it is for, the authority
+        number, total = intake.STEPS.index(step) + 1, len(intake.STEPS)
+        back = reverse("cases:case-create" if step.slug == "authority" else "cases:dashboard")
+    elif case.status != Status.DRAFT:  # signing a newer consent on a submitted case
+        number, total, back = None, None, reverse("cases:case-detail", args=[case.reference])
+    else:
+        number, total = intake.position(case, step)
+        back = intake.previous_url(case, step, returning=returning)
+    return render(
+        request,
+        template,
+        {
+            "case": case,
+            "step": step,
+            "step_number": number,
+            "step_count": total,
+            "back_url": back,
+            "returning": returning,
+            **context,
+        },
+    )
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_create(request: HttpRequest) -> HttpResponse:
+    """The intake's first page, before there is a case: who the second opinion is for."""
     if not permissions.is_patient_side(request.user):
         raise Http404
-    form = NewCaseForm(request.POST or None, request.FILES or None)
+    form = WhoForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["case_for"] == CaseFor.SOMEONE_ELSE:
+            return redirect("cases:authority-new")
+        case = services.create_case(by=request.user, case_for=CaseFor.SELF)
+        return redirect(intake.next_url(case, intake.STEP_BY_SLUG["who"], returning=False))
+    return _render_step(
+        request, "cases/intake_step.html", None, intake.STEP_BY_SLUG["who"], form=form
+    )
+
+
+def _authority_forms(request: HttpRequest):
+    authorities = selectors.authorities_of_caregiver(request.user)
+    using = request.method == "POST" and "use" in request.POST
+    creating = request.method == "POST" and not using
+    use_form = (
+        UseAuthorityForm(request.POST if using else None, authorities=authorities)
+        if authorities.exists()
+        else None
+    )
+    form = AuthorityForm(request.POST if creating else None, request.FILES if creating else None)
+    return use_form, form, using
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authority_new(request: HttpRequest) -> HttpResponse:
+    """A caregiver records (or picks) their authority, and the draft case is opened with it."""
+    if not permissions.is_patient_side(request.user):
+        raise Http404
+    use_form, form, using = _authority_forms(request)
+    bound = use_form if using else form
+    if request.method == "POST" and bound.is_valid():
+        try:
+            if using:
+                case = services.create_case(
+                    by=request.user,
+                    case_for=CaseFor.SOMEONE_ELSE,
+                    authority=bound.cleaned_data["authority"],
+                )
+            else:
+                case = services.open_case_for_patient(by=request.user, **bound.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(bound, error)
+        else:
+            step = intake.STEP_BY_SLUG["authority"]
+            return redirect(intake.next_url(case, step, returning=False))
+    return _render_step(
+        request,
+        "cases/intake_authority.html",
+        None,
+        intake.STEP_BY_SLUG["authority"],
+        form=form,
+        use_form=use_form,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_authority(request: HttpRequest, reference: str) -> HttpResponse:
+    """The authority page of an existing draft: record a new authority or pick another."""
+    case = _draft(request, reference)
+    if not permissions.can_change_who_case_is_for(request.user, case):
+        raise Http404
+    step = intake.STEP_BY_SLUG["authority"]
+    use_form, form, using = _authority_forms(request)
+    bound = use_form if using else form
+    if request.method == "POST" and bound.is_valid():
+        answer = {"authority": bound.cleaned_data["authority"]} if using else bound.cleaned_data
+        try:
+            case = services.set_proxy_authority(case=case, by=request.user, **answer)
+        except ApplicationError as error:
+            add_application_error(bound, error)
+        else:
+            return redirect(intake.next_url(case, step, returning=_returning(request)))
+    return _render_step(
+        request, "cases/intake_authority.html", case, step, form=form, use_form=use_form
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+    """One page of the intake: show the saved answers, save the new ones, go on."""
+    case = _draft(request, reference)
+    page = intake.STEP_BY_SLUG.get(step)
+    if page is None or page.form is None or page not in intake.steps_for(case):
+        raise Http404
+    if page.slug == "who" and not permissions.can_change_who_case_is_for(request.user, case):
+        raise Http404
+    extra = {"prices": selectors.price_list()} if page.slug == "review-type" else {}
+    form = page.form(_posted(request), instance=case, **extra)
+    if request.method == "POST" and form.is_valid():
+        case = services.update_case(case=case, by=request.user, **form.cleaned_data)
+        return redirect(intake.next_url(case, page, returning=_returning(request)))
+    context = {"form": form}
+    if page.slug == "records":
+        context["records"] = record_selectors.records_for_case(case)
+    template = f"cases/intake_{page.slug.replace('-', '_')}.html"
+    return _render_step(request, [template, "cases/intake_step.html"], case, page, **context)
+
+
+@login_required
+@require_GET
+def intake_resume(request: HttpRequest, reference: str) -> HttpResponse:
+    """Carry on with a draft where it still needs an answer."""
+    case = _draft(request, reference)
+    missing = {item.answer for item in services.missing_for_submission(case)}
+    return redirect(intake.resume_url(case, missing))
+
+
+@login_required
+@require_GET
+def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
+    """Check your answers: every answer with a Change link, what is missing, the price."""
+    case = _draft(request, reference)
+    missing = [
+        (item, intake.STEP_OF_ANSWER[item.answer].url(case, returning=True))
+        for item in services.missing_for_submission(case)
+    ]
+    sections = [
+        (page, intake.answers_on(case, page), page.url(case, returning=True))
+        for page in intake.steps_for(case)
+    ]
+    return render(
+        request,
+        "cases/intake_check.html",
+        {
+            "case": case,
+            "sections": sections,
+            "missing": missing,
+            "records": record_selectors.records_for_case(case),
+            "consent": selectors.consent_for(case),
+            "current_consent": selectors.current_consent_text(),
+            "price": selectors.price_for(case),
+            "can_change_who": permissions.can_change_who_case_is_for(request.user, case),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
+    """Read and sign the current consent version for a case."""
+    case = _visible_case(request, reference)
+    if not permissions.can_sign_consent(request.user, case):
+        raise Http404
+    form = ConsentForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
-            case = services.create_case(by=request.user, **form.cleaned_data)
+            services.sign_consent(
+                case=case,
+                by=request.user,
+                signed_name=form.cleaned_data["signed_name"],
+                user_agent=request.headers.get("User-Agent", ""),
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, "Your case is saved as a draft.")
+            messages.success(request, "Thank you: your consent is signed.")
+            if case.status == Status.DRAFT:
+                return redirect("cases:intake-check", case.reference)
             return redirect("cases:case-detail", case.reference)
-    return render(request, "cases/case_create.html", {"form": form})
+    step = intake.STEP_BY_SLUG["consent"]
+    return _render_step(
+        request,
+        "cases/intake_consent.html",
+        case,
+        step,
+        form=form,
+        text=selectors.current_consent_text(),
+        signed=selectors.consent_for(case),
+        in_intake=case.status == Status.DRAFT,
+    )
+
+
+# Caregivers' authority -------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def authority_document(request: HttpRequest, authority_id: int) -> FileResponse:
+    authority = get_object_or_404(selectors.authorities_visible_to(request.user), pk=authority_id)
+    handle = services.open_authority_document(authority=authority, by=request.user)
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=authority.document_name,
+        content_type=authority.document_type
+        if authority.document_type in services.AUTHORITY_DOCUMENT_TYPES
+        else "application/octet-stream",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def authority_revoke(request: HttpRequest, authority_id: int) -> HttpResponse:
+    """The patient stops a caregiver acting for them (after a confirmation page)."""
+    authority = get_object_or_404(selectors.authorities_granted_by(request.user), pk=authority_id)
+    if request.method == "POST":
+        services.revoke_proxy_authority(authority=authority, by=request.user)
+        messages.success(
+            request, f"{authority.caregiver} can no longer act for you or see your requests."
+        )
+        return redirect("cases:dashboard")
+    return render(request, "cases/authority_revoke.html", {"authority": authority})
 
 
 @login_required
@@ -96,27 +368,40 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "offer": specialist_selectors.open_offer_for_case(case.pk),
         "actions": services.available_transitions(user, case),
         "can_write_opinion": permissions.can_write_opinion(user, case),
+        "information_requests": selectors.information_requests_for(case),
+        "can_message": permissions.can_message(user, case),
+        "unread_messages": selectors.unread_message_count(case, user),
+        "can_ask_for_information": permissions.can_ask_for_information(user, case),
+        "can_answer_information_request": permissions.can_answer_information_request(user, case),
+        "expected_steps": selectors.expected_steps(case),
+        "price": selectors.price_for(case),
+        "coverage_check": selectors.latest_coverage_check(case),
+        "coverage_form": CoverageCheckForm()
+        if permissions.can_check_coverage(user, case)
+        else None,
+        "consent": selectors.consent_for(case),
+        "can_sign_consent": permissions.can_sign_consent(user, case)
+        and not selectors.has_current_consent(case),
+        "can_see_cover": permissions.can_see_cover_and_authority(user, case),
+        "answers": [
+            (page, intake.answers_on(case, page), None)
+            for page in intake.steps_for(case)
+            if permissions.can_see_cover_and_authority(user, case)
+            or page.slug not in intake.COVER_STEPS
+        ],
+        **record_selectors.case_records_context(case, user),
     }
     if permissions.can_read_opinion(user, case):
         context["opinion"] = selectors.opinion_for(case)
         context["report"] = selectors.latest_report_for(case)
         context["reports"] = selectors.reports_for(case)
+        context["follow_ups"] = selectors.follow_ups_for(case)
+        context["follow_ups_left"] = selectors.follow_ups_left(case)
+        context["follow_up_deadline"] = selectors.follow_up_deadline(case)
+        context["can_ask_follow_up"] = permissions.can_ask_follow_up(user, case)
+        context["can_answer_follow_up"] = permissions.can_answer_follow_up(user, case)
+        context["can_share_report"] = permissions.can_share_report(user, case)
     return render(request, "cases/case_detail.html", context)
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _visible_case(request, reference)
-    if not permissions.can_edit_case(request.user, case):
-        raise Http404
-    form = NewCaseForm(request.POST or None, instance=case)
-    del form.fields["record"]
-    if request.method == "POST" and form.is_valid():
-        services.update_case(case=case, by=request.user, **form.cleaned_data)
-        messages.success(request, "Your answers are saved.")
-        return redirect("cases:case-detail", case.reference)
-    return render(request, "cases/case_edit.html", {"form": form, "case": case})
 
 
 def case_action(
@@ -164,6 +449,13 @@ submit_case = case_action(
     allowed=permissions.is_owner,
     title="Submit your case",
     success="Your case is submitted. We will tell you as soon as a coordinator has checked it.",
+)
+withdraw_consent = case_action(
+    services.withdraw_consent,
+    allowed=permissions.is_owner,
+    title="Withdraw your consent",
+    text_label="Why are you withdrawing your consent?",
+    success="Your consent is withdrawn.",
 )
 withdraw_case = case_action(
     services.withdraw_case,
@@ -222,6 +514,24 @@ decline_offer = case_action(
 
 @login_required
 @require_http_methods(["GET", "POST"])
+def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
+    """A coordinator records the coverage check (the form is also on the case page)."""
+    _coordinator_only(request)
+    case = _visible_case(request, reference)
+    form = CoverageCheckForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.record_coverage_check(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "The coverage check is saved. The patient can see it.")
+            return redirect("cases:case-detail", case.reference)
+    return render(request, "cases/coverage_check.html", {"case": case, "form": form})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
 def offer_case(request: HttpRequest, reference: str) -> HttpResponse:
     _coordinator_only(request)
     case = _visible_case(request, reference)
@@ -269,13 +579,6 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def queue(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
-    return render(request, "cases/queue.html", {"cases": selectors.coordinator_queue()})
-
-
-@login_required
-@require_GET
 def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
     case = _visible_case(request, reference)
     try:
@@ -287,4 +590,198 @@ def report_download(request: HttpRequest, reference: str, version: int) -> FileR
         as_attachment=True,
         filename=f"second-opinion-{case.reference}-v{report.version}.pdf",
         content_type="application/pdf",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def information_request(request: HttpRequest, reference: str) -> HttpResponse:
+    """The specialist (reviewing) or a coordinator (in triage) asks the patient a question."""
+    case = _visible_case(request, reference)
+    if not (
+        permissions.is_coordinator(request.user)
+        or permissions.is_assigned_specialist(request.user, case)
+    ):
+        raise Http404
+    form = InformationRequestForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_information(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Your question is sent. The patient has been told.")
+            return redirect("cases:case-detail", case.reference)
+    return render(
+        request,
+        "cases/information_form.html",
+        {"case": case, "form": form, "title": "Ask the patient for information"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def information_answer(request: HttpRequest, reference: str) -> HttpResponse:
+    """The patient's side answers the open question, with text and/or records."""
+    case = _visible_case(request, reference)
+    if not permissions.is_owner(request.user, case):
+        raise Http404
+    form = InformationAnswerForm(_posted(request), request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_information_request(
+                case=case,
+                by=request.user,
+                answer=form.cleaned_data["answer"],
+                files=form.cleaned_data["file"],
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Thank you: your answer is sent.")
+            return redirect("cases:case-detail", case.reference)
+    return render(
+        request,
+        "cases/information_form.html",
+        {
+            "case": case,
+            "form": form,
+            "title": "Answer the question",
+            "information_request": selectors.open_information_request(case),
+            "multipart": True,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up_ask(request: HttpRequest, reference: str) -> HttpResponse:
+    """The patient's side asks the specialist a follow-up question about the delivered opinion."""
+    case = _visible_case(request, reference)
+    if not permissions.is_owner(request.user, case):
+        raise Http404
+    form = FollowUpForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.ask_follow_up(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Your question is sent to the specialist.")
+            return redirect("cases:case-detail", case.reference)
+    return render(
+        request,
+        "cases/information_form.html",
+        {
+            "case": case,
+            "form": form,
+            "title": "Ask a follow-up question",
+            "button": "Send your question",
+            "follow_ups_left": selectors.follow_ups_left(case),
+            "follow_up_deadline": selectors.follow_up_deadline(case),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def follow_up_answer(request: HttpRequest, reference: str, follow_up_id: int) -> HttpResponse:
+    """The specialist answers a follow-up question: an addendum to the opinion."""
+    case = _visible_case(request, reference)
+    if not permissions.can_answer_follow_up(request.user, case):
+        raise Http404
+    follow_up = get_object_or_404(selectors.follow_ups_for(case), pk=follow_up_id)
+    form = FollowUpAnswerForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_follow_up(follow_up=follow_up, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(
+                request, "Your addendum is added. A new version of the report follows."
+            )
+            return redirect("cases:case-detail", case.reference)
+    return render(
+        request,
+        "cases/information_form.html",
+        {
+            "case": case,
+            "form": form,
+            "title": "Answer the follow-up question",
+            "button": "Add the addendum",
+            "quoted": follow_up.question,
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report_share_create(request: HttpRequest, reference: str) -> HttpResponse:
+    """The patient makes a single-use, expiring link to the report for their own doctor."""
+    case = _visible_case(request, reference)
+    if not permissions.can_share_report(request.user, case):
+        raise Http404
+    context = {"case": case, "days": settings.REPORT_SHARE_DAYS}
+    if request.method == "POST":
+        try:
+            share, token = services.share_report(case=case, by=request.user)
+        except ApplicationError as error:
+            context["error"] = error.message
+        else:
+            context["share"] = share
+            context["link"] = request.build_absolute_uri(
+                reverse("cases:report-share", args=[token])
+            )
+    return render(request, "cases/report_share_create.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+def report_share(request: HttpRequest, token: str) -> HttpResponse:
+    """The doctor's page for a shared report: it downloads the current PDF once (on POST, so a
+    mail scanner that follows the link does not use it up)."""
+    try:
+        share = services.shared_report(token=token)
+        if request.method == "POST":
+            report = services.open_shared_report(token=token)
+            return FileResponse(
+                report.file.open("rb"),
+                as_attachment=True,
+                filename=f"second-opinion-{share.case.reference}-v{report.version}.pdf",
+                content_type="application/pdf",
+            )
+    except ApplicationError as error:
+        status = 404 if "not valid" in error.message else 410
+        return render(request, "cases/report_share.html", {"error": error.message}, status=status)
+    return render(request, "cases/report_share.html", {"share": share})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's messages, read by opening this page, and a form to send one."""
+    case = _visible_case(request, reference)
+    if not permissions.can_message(request.user, case):
+        raise Http404
+    form = MessageForm(_posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.post_message(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Your message is sent.")
+            return redirect("cases:case-messages", case.reference)
+    unread_ids = selectors.unread_message_ids(case, request.user)
+    audience = "the patient, the specialist reviewing the case and our coordinators"
+    return render(
+        request,
+        "cases/case_messages.html",
+        {
+            "case": case,
+            "form": form,
+            "case_messages": services.read_messages(case=case, by=request.user),
+            "unread_ids": unread_ids,
+            "audience": audience,
+        },
     )

@@ -1,10 +1,69 @@
+"""Forms for records: they validate input; the services decide."""
+
 from django import forms
 
 from secondopinion.forms import StyledFormMixin
 
+from .models import RecordFile, RecordsRequest
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files from one input. Each file is checked by the service on its own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        # Empty files are let through here: the service refuses each with its own message.
+        return [file for file in files if file is not None]
+
 
 class RecordUploadForm(StyledFormMixin, forms.Form):
-    file = forms.FileField(
-        label="Add a medical record",
-        help_text="PDF, image (JPEG, PNG, TIFF), DICOM, text or office document.",
+    file = MultipleFileField(
+        label="Add medical records",
+        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+        "document.",
+    )
+
+
+class RecordDescriptionForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = RecordFile
+        fields = ["label", "note"]
+        labels = {"label": "What kind of record is this?", "note": "A note for the specialist"}
+        help_texts = {"note": "For example the date of the scan or what the letter is about."}
+        widgets = {"label": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = RecordFile.Label.choices
+        self.fields["label"].required = False
+
+
+class RecordsRequestForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = RecordsRequest
+        fields = ["provider_name", "provider_organisation", "provider_email", "records_wanted"]
+        help_texts = {
+            "provider_name": "The doctor or the records office, for example “Dr Ada Brown”.",
+            "provider_email": "We send them a link to upload the records. It works once and "
+            "expires; they don't need an account.",
+            "records_wanted": "For example “MRI of the left knee, June 2026, with the report”.",
+        }
+        widgets = {"records_wanted": forms.Textarea(attrs={"rows": 3})}
+
+
+class ProviderUploadForm(StyledFormMixin, forms.Form):
+    file = MultipleFileField(
+        label="Records to send",
+        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+        "document.",
     )

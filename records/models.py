@@ -1,9 +1,11 @@
-"""Medical record files attached to a case."""
+"""Medical record files attached to a case, resumable uploads in progress, and records requests
+sent to providers."""
 
 import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 # Types we accept, detected from a file's bytes (never from its name), with the words users see.
 ACCEPTED_TYPES = {
@@ -26,12 +28,29 @@ def record_upload_to(record: "RecordFile", filename: str) -> str:
     return f"records/{record.case_id}/{secrets.token_hex(16)}"
 
 
+def preview_upload_to(record: "RecordFile", filename: str) -> str:
+    return f"previews/{record.case_id}/{secrets.token_hex(16)}.png"
+
+
 class RecordFile(models.Model):
     class ScanStatus(models.TextChoices):
         PENDING = "pending", "Waiting for virus scan"
         CLEAN = "clean", "Scanned: clean"
         INFECTED = "infected", "Quarantined: a virus was found"
         NOT_SCANNED = "not_scanned", "Not scanned (no virus scanner configured)"
+
+    class ReadStatus(models.TextChoices):
+        PENDING = "pending", "Being read"
+        READ = "read", "Read"
+        UNREADABLE = "unreadable", "Could not read this file"
+        SKIPPED = "skipped", "Nothing to read"
+
+    class Label(models.TextChoices):
+        IMAGING = "imaging", "Imaging"
+        PATHOLOGY = "pathology", "Pathology"
+        LAB = "lab", "Lab results"
+        LETTER = "letter", "Letter"
+        OTHER = "other", "Other"
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="records")
     file = models.FileField(upload_to=record_upload_to, max_length=200)
@@ -40,12 +59,36 @@ class RecordFile(models.Model):
     size = models.PositiveBigIntegerField()
     sha256 = models.CharField(max_length=64)
     scan_status = models.CharField(
-        max_length=16, choices=ScanStatus.choices, default=ScanStatus.NOT_SCANNED
+        max_length=16, choices=ScanStatus.choices, default=ScanStatus.PENDING
     )
+    # The virus name when one was found, or why a file was not scanned.
+    scan_detail = models.CharField(max_length=200, blank=True)
+    scanned_at = models.DateTimeField(null=True, blank=True)
+    # Empty for a file sent by a provider through a records request (no account).
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The patient-side account a file was added for, when the uploader is someone else.
+    on_behalf_of = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    records_request = models.ForeignKey(
+        "records.RecordsRequest",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="records",
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
+    label = models.CharField(max_length=16, choices=Label.choices, blank=True)
+    note = models.TextField(blank=True, max_length=2000)
+    # Read by a task after the scan: page count, DICOM study and series, a preview image.
+    read_status = models.CharField(
+        max_length=16, choices=ReadStatus.choices, default=ReadStatus.PENDING
+    )
+    page_count = models.PositiveIntegerField(null=True, blank=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    preview = models.FileField(upload_to=preview_upload_to, max_length=200, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -62,4 +105,132 @@ class RecordFile(models.Model):
 
     @property
     def is_downloadable(self) -> bool:
-        return self.scan_status != self.ScanStatus.INFECTED
+        """Files are opened only once scanned clean, or when no scanner is configured."""
+        return self.scan_status in (self.ScanStatus.CLEAN, self.ScanStatus.NOT_SCANNED)
+
+    @property
+    def is_dicom(self) -> bool:
+        return self.content_type == "application/dicom"
+
+
+def new_upload_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Upload(models.Model):
+    """A resumable (tus) upload in progress. Its bytes are in a private local folder until they
+    are complete; then the file becomes a RecordFile (or is refused) and the row records that."""
+
+    class Status(models.TextChoices):
+        RECEIVING = "receiving", "Receiving"
+        DONE = "done", "Added to the case"
+        REFUSED = "refused", "Refused"
+
+    id = models.CharField(primary_key=True, max_length=40, default=new_upload_id, editable=False)
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    records_request = models.ForeignKey(
+        "records.RecordsRequest", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    name = models.CharField(max_length=255)
+    length = models.PositiveBigIntegerField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVING)
+    message = models.CharField(max_length=400, blank=True)
+    record = models.ForeignKey(
+        RecordFile, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Upload {self.pk} ({self.status})"
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at <= timezone.now()
+
+
+class RecordsRequest(models.Model):
+    """A patient's request that a provider send records, through a single-use expiring link.
+
+    The link's token is derived from `nonce` and the secret key; only its SHA-256 is stored to
+    find the request, so neither a database copy nor the logs can rebuild a working link.
+    """
+
+    class Status(models.TextChoices):
+        SENT = "sent", "Sent"
+        OPENED = "opened", "Opened by the provider"
+        RECEIVED = "received", "Records received"
+        EXPIRED = "expired", "Link expired"
+
+    case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    provider_name = models.CharField("Provider's name", max_length=200)
+    provider_organisation = models.CharField("Hospital, clinic or practice", max_length=200)
+    provider_email = models.EmailField("Provider's email address")
+    records_wanted = models.TextField("Which records do you need?", max_length=2000)
+    nonce = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    opened_at = models.DateTimeField(null=True, blank=True)
+    received_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+    reminders_sent = models.PositiveIntegerField(default=0)
+    last_emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["received_at", "expires_at"])]
+
+    def __str__(self) -> str:
+        return f"Records request {self.pk} on case {self.case_id}"
+
+    @property
+    def status(self) -> str:
+        if self.received_at:
+            return self.Status.RECEIVED
+        if self.expires_at <= timezone.now():
+            return self.Status.EXPIRED
+        if self.opened_at:
+            return self.Status.OPENED
+        return self.Status.SENT
+
+    @property
+    def status_label(self) -> str:
+        return self.Status(self.status).label
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in (self.Status.SENT, self.Status.OPENED)
+
+
+class ProviderEmail(models.Model):
+    """The outbox for emails to providers (who have no account): written in the transaction
+    that creates, resends or reminds a request; a task sends it, a beat task catches up."""
+
+    class Kind(models.TextChoices):
+        REQUEST = "request", "Request"
+        REMINDER = "reminder", "Reminder"
+
+    records_request = models.ForeignKey(
+        RecordsRequest, on_delete=models.CASCADE, related_name="emails"
+    )
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for request {self.records_request_id}"

@@ -1,15 +1,159 @@
-"""Reading record files, scoped to the cases a user may see."""
+"""Reading record files, uploads and records requests, scoped to what each user may see."""
 
-from django.db.models import QuerySet
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
 
-from .models import RecordFile
+from .models import RecordFile, RecordsRequest, Upload
 
 
 def records_for_case(case) -> QuerySet[RecordFile]:
-    return RecordFile.objects.filter(case=case).select_related("uploaded_by")
+    return RecordFile.objects.filter(case=case).select_related("uploaded_by", "records_request")
 
 
 def records_visible_to(user) -> QuerySet[RecordFile]:
     return RecordFile.objects.filter(case__in=cases_visible_to(user)).select_related("case")
+
+
+def open_requests_filter() -> Q:
+    return Q(received_at__isnull=True, expires_at__gt=timezone.now())
+
+
+def has_records_or_open_request(case) -> bool:
+    """True when the case has a record, or a provider has been asked for records and the link
+    is still open: the intake's completeness rule."""
+    return (
+        RecordFile.objects.filter(case=case).exists()
+        or RecordsRequest.objects.filter(open_requests_filter(), case=case).exists()
+    )
+
+
+def records_requests_for_case(case) -> QuerySet[RecordsRequest]:
+    return RecordsRequest.objects.filter(case=case)
+
+
+def records_requests_visible_to(user) -> QuerySet[RecordsRequest]:
+    return RecordsRequest.objects.filter(case__in=cases_visible_to(user)).select_related("case")
+
+
+def open_records_requests() -> QuerySet[RecordsRequest]:
+    """Every request still waiting for a provider, oldest first (the coordinators' list)."""
+    return (
+        RecordsRequest.objects.filter(open_requests_filter())
+        .select_related("case")
+        .order_by("created_at", "id")
+    )
+
+
+def uploads_visible_to(user, provider_request_ids: Iterable[int] = ()) -> QuerySet[Upload]:
+    """Uploads this browser may continue: a signed-in user's own, or those of the records
+    requests this browser's session opened through a provider link."""
+    mine = Q(created_by=user) if user.is_authenticated else Q(pk__in=[])
+    ids = list(provider_request_ids)
+    if ids:
+        mine |= Q(created_by__isnull=True, records_request_id__in=ids)
+    return Upload.objects.filter(mine).select_related(
+        "case__owner", "records_request", "created_by"
+    )
+
+
+@dataclass
+class Series:
+    uid: str
+    number: int | None
+    description: str
+    modality: str
+    body_part: str
+    files: list[RecordFile] = field(default_factory=list)
+
+    @property
+    def middle(self) -> RecordFile:
+        """The middle slice, by instance number: the series' preview."""
+        return self.files[len(self.files) // 2]
+
+    @property
+    def size(self) -> int:
+        return sum(record.size for record in self.files)
+
+    @property
+    def scan_statuses(self) -> list[str]:
+        return sorted({record.get_scan_status_display() for record in self.files})
+
+
+@dataclass
+class Study:
+    uid: str
+    date: str
+    description: str
+    series: list[Series] = field(default_factory=list)
+
+    @property
+    def modalities(self) -> str:
+        return ", ".join(sorted({s.modality for s in self.series if s.modality}))
+
+    @property
+    def file_count(self) -> int:
+        return sum(len(s.files) for s in self.series)
+
+
+def _sort_key(record: RecordFile):
+    number = record.metadata.get("instance_number")
+    return (number is None, number or 0, record.original_name)
+
+
+def group_dicom_studies(records: Iterable[RecordFile]) -> list[Study]:
+    """DICOM files that were read, grouped into studies and series, slices in order."""
+    studies: dict[str, Study] = {}
+    for record in records:
+        if not record.is_dicom or record.read_status != RecordFile.ReadStatus.READ:
+            continue
+        meta = record.metadata
+        study = studies.setdefault(
+            meta["study_uid"],
+            Study(
+                uid=meta["study_uid"],
+                date=meta.get("study_date", ""),
+                description=meta.get("study_description", ""),
+            ),
+        )
+        series = next((s for s in study.series if s.uid == meta["series_uid"]), None)
+        if series is None:
+            series = Series(
+                uid=meta["series_uid"],
+                number=meta.get("series_number"),
+                description=meta.get("series_description", ""),
+                modality=meta.get("modality", ""),
+                body_part=meta.get("body_part", ""),
+            )
+            study.series.append(series)
+        series.files.append(record)
+    for study in studies.values():
+        study.series.sort(key=lambda s: (s.number is None, s.number or 0, s.uid))
+        for series in study.series:
+            series.files.sort(key=_sort_key)
+    return sorted(studies.values(), key=lambda s: (s.date, s.uid))
+
+
+def case_records_context(case, user) -> dict:
+    """What the case page's "Medical records" section needs: the files (DICOM files that were
+    read are shown by study and series instead), the studies, and the records requests."""
+    from .forms import RecordUploadForm
+
+    records = list(records_for_case(case))
+    studies = group_dicom_studies(records)
+    in_studies = {record.pk for study in studies for s in study.series for record in s.files}
+    can_add = case_permissions.can_add_records(user, case)
+    return {
+        "records": [record for record in records if record.pk not in in_studies],
+        "record_count": len(records),
+        "studies": studies,
+        "records_requests": list(records_requests_for_case(case)),
+        "upload_form": RecordUploadForm() if can_add else None,
+        "can_request_records": can_add,
+        "is_record_owner": case_permissions.is_owner(user, case),
+    }

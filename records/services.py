@@ -1,34 +1,66 @@
-"""Adding record files to a case and opening them for download."""
+"""Everything that changes records: adding files (one form upload or a resumable tus upload, both
+through `add_record`), scanning and reading them, opening them for download, and records requests
+sent to providers."""
 
+import contextlib
+import fcntl
 import hashlib
+import logging
+import os
+import queue
+import secrets
+import tempfile
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator
+from datetime import timedelta
+from pathlib import Path
 from typing import IO
 
 import magic
 from django.conf import settings
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.template.defaultfilters import filesizeformat
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from cases import permissions as case_permissions
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.notifications.services import notify
 
-from .models import ACCEPTED_TYPES, RecordFile
+from . import reading, scanning
+from .models import ACCEPTED_TYPES, ProviderEmail, RecordFile, RecordsRequest, Upload
+
+logger = logging.getLogger(__name__)
 
 SUPPORTED_TYPES_TEXT = "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
 _SNIFF_BYTES = 8192
+_CHUNK = 1024 * 1024
+_DICOM_MAGIC_OFFSET = 128
+
+
+# Checking a file ---------------------------------------------------------------------------------
 
 
 def detect_type(stream: IO[bytes]) -> str:
+    """The file's type from its first bytes: DICOM by its "DICM" preamble, the rest by libmagic."""
     stream.seek(0)
     head = stream.read(_SNIFF_BYTES)
     stream.seek(0)
+    if head[_DICOM_MAGIC_OFFSET : _DICOM_MAGIC_OFFSET + 4] == b"DICM":
+        return "application/dicom"
     return magic.from_buffer(head, mime=True)
 
 
-def _sha256(upload: UploadedFile) -> str:
+def _sha256(upload: File) -> str:
     digest = hashlib.sha256()
-    for chunk in upload.chunks():
+    for chunk in upload.chunks(chunk_size=_CHUNK):
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
@@ -41,23 +73,66 @@ def display_name(name: str) -> str:
     return cleaned[:255] or "unnamed file"
 
 
-def add_record(*, case, by, upload: UploadedFile) -> RecordFile:
-    if not case_permissions.can_add_records(by, case):
-        raise ApplicationError("This case is not accepting new records.")
-    name = display_name(upload.name or "")
-    if upload.size == 0:
+def check_name(name: str) -> str:
+    """A name sent by a client (tus metadata), refused when it tries to climb out of a folder."""
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or any(ord(ch) < 32 for ch in name):
+        shown = display_name(name)
+        raise ApplicationError(
+            f"“{shown}” was sent with a folder path we can't accept. Rename the file and try again."
+        )
+    return display_name(name)
+
+
+def _check_size(name: str, size: int) -> None:
+    if size == 0:
         raise ApplicationError(f"“{name}” is empty (0 bytes). Choose the file again.")
-    if upload.size > settings.RECORD_MAX_UPLOAD_BYTES:
+    if size > settings.RECORD_MAX_UPLOAD_BYTES:
         limit = filesizeformat(settings.RECORD_MAX_UPLOAD_BYTES)
         raise ApplicationError(f"“{name}” is larger than the {limit} limit.")
+
+
+def _check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
+    if records_request is not None:
+        # A provider adds records for the patient: the request must be open and the case too.
+        if not records_request.is_open or records_request.case_id != case.pk:
+            raise ApplicationError("This link to send records is no longer open.")
+        allowed = case_permissions.can_add_records(case.owner, case)
+    else:
+        allowed = by is not None and case_permissions.can_add_records(by, case)
+    if not allowed:
+        raise ApplicationError("This case is not accepting new records.")
+
+
+# Adding files ----------------------------------------------------------------------------------
+
+
+def add_record(
+    *,
+    case,
+    by,
+    upload: File,
+    records_request: RecordsRequest | None = None,
+    sha256: str | None = None,
+) -> RecordFile:
+    """Check one file and store it on the case: the one way a record file is added.
+
+    `upload` is a form upload or a completed resumable upload (whose SHA-256 was computed as
+    its bytes arrived). Checked: who may add, size, type from the bytes against the allowlist,
+    and a duplicate by SHA-256. A provider's file comes with `records_request` and no `by`.
+    """
+    _check_case_takes_records(case=case, by=by, records_request=records_request)
+    name = display_name(upload.name or "")
+    _check_size(name, upload.size)
     content_type = detect_type(upload)
     if content_type not in ACCEPTED_TYPES:
         raise ApplicationError(
             f"“{name}” is not a file type we accept. Upload {SUPPORTED_TYPES_TEXT} files."
         )
-    sha256 = _sha256(upload)
+    sha256 = sha256 or _sha256(upload)
     if case.records.filter(sha256=sha256).exists():
         raise ApplicationError(f"“{name}” is already attached to this case.")
+    on_behalf_of = case.owner if by is None or by.pk != case.owner_id else None
     record = RecordFile(
         case=case,
         original_name=name,
@@ -65,20 +140,664 @@ def add_record(*, case, by, upload: UploadedFile) -> RecordFile:
         size=upload.size,
         sha256=sha256,
         uploaded_by=by,
+        on_behalf_of=on_behalf_of,
+        records_request=records_request,
+        scan_status=RecordFile.ScanStatus.PENDING
+        if scanning.scanner_configured()
+        else RecordFile.ScanStatus.NOT_SCANNED,
+        read_status=RecordFile.ReadStatus.PENDING
+        if reading.can_read(content_type)
+        else RecordFile.ReadStatus.SKIPPED,
     )
     try:
         with transaction.atomic():
             record.file.save("upload", upload, save=False)
             record.save()
-            record_event(actor=by, action="record.upload", obj=record, case_id=case.pk)
+            record_event(
+                actor=by,
+                on_behalf_of=on_behalf_of,
+                action="record.upload",
+                obj=record,
+                case_id=case.pk,
+                detail={"records_request": records_request.pk} if records_request else {},
+            )
+            _enqueue_next_step(record)
     except IntegrityError as exc:
         record.file.delete(save=False)
         raise ApplicationError(f"“{name}” is already attached to this case.") from exc
     return record
 
 
+def add_records(*, case, by, uploads: Iterable[File], records_request=None):
+    """Add each file on its own: one refused file never stops the others.
+
+    Returns the records added and the messages for the files refused.
+    """
+    added: list[RecordFile] = []
+    refused: list[str] = []
+    for upload in uploads:
+        try:
+            added.append(
+                add_record(case=case, by=by, upload=upload, records_request=records_request)
+            )
+        except ApplicationError as error:
+            refused.append(error.message)
+    return added, refused
+
+
+def _enqueue_next_step(record: RecordFile) -> None:
+    from . import tasks
+
+    record_id = record.pk
+    if record.scan_status == RecordFile.ScanStatus.PENDING:
+        transaction.on_commit(lambda: tasks.scan_record.delay(record_id), robust=True)
+    elif record.read_status == RecordFile.ReadStatus.PENDING:
+        transaction.on_commit(lambda: tasks.read_record.delay(record_id), robust=True)
+
+
+@transaction.atomic
+def describe_record(*, record: RecordFile, by, label: str, note: str) -> RecordFile:
+    if not case_permissions.is_owner(by, record.case):
+        raise ApplicationError("Only the patient can describe their records.")
+    record.label = label
+    record.note = note
+    record.save(update_fields=["label", "note"])
+    record_event(actor=by, action="record.describe", obj=record, case_id=record.case_id)
+    return record
+
+
+# Reading files back ----------------------------------------------------------------------------
+
+
+def view_case_records(*, case, by) -> None:
+    """Audit a read of a case's list of records outside the case page (the uploader's refresh)."""
+    record_event(actor=by, action="record.list", obj=case, case_id=case.pk)
+
+
 def open_record(*, record: RecordFile, by) -> IO[bytes]:
-    if not record.is_downloadable:
+    if record.scan_status == RecordFile.ScanStatus.INFECTED:
         raise ApplicationError("This file was quarantined because a virus was found in it.")
+    if not record.is_downloadable:
+        raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
     record_event(actor=by, action="record.download", obj=record, case_id=record.case_id)
     return record.file.open("rb")
+
+
+def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:
+    """The record's preview image, audited; None when it has none to show."""
+    if not record.preview or not record.is_downloadable:
+        return None
+    record_event(actor=by, action="record.preview", obj=record, case_id=record.case_id)
+    return record.preview.open("rb")
+
+
+# Scanning and reading (Celery tasks call these) -------------------------------------------------
+
+
+def scan_record(*, record_id: int) -> RecordFile | None:
+    """Scan a pending file with clamd. Idempotent: a file scanned already is left alone.
+
+    Raises scanning.ScannerUnavailable when clamd cannot answer (the task retries).
+    """
+    record = RecordFile.objects.filter(pk=record_id).select_related("case").first()
+    if record is None or record.scan_status != RecordFile.ScanStatus.PENDING:
+        return record
+    if not scanning.scanner_configured():
+        status, detail = RecordFile.ScanStatus.NOT_SCANNED, "No virus scanner is configured."
+    else:
+        try:
+            with record.file.open("rb") as stream:
+                outcome = scanning.scan_stream(stream)
+        except scanning.TooLargeToScan:
+            status, detail = RecordFile.ScanStatus.NOT_SCANNED, "Too large for the virus scanner."
+        else:
+            if outcome.infected:
+                status, detail = RecordFile.ScanStatus.INFECTED, outcome.signature[:200]
+            else:
+                status, detail = RecordFile.ScanStatus.CLEAN, ""
+    with transaction.atomic():
+        record = RecordFile.objects.select_for_update().select_related("case").get(pk=record_id)
+        if record.scan_status != RecordFile.ScanStatus.PENDING:
+            return record
+        record.scan_status, record.scan_detail = status, detail
+        record.scanned_at = timezone.now()
+        if status == RecordFile.ScanStatus.INFECTED:
+            record.read_status = RecordFile.ReadStatus.SKIPPED
+        record.save(update_fields=["scan_status", "scan_detail", "scanned_at", "read_status"])
+        record_event(
+            actor=None,
+            action="record.scan",
+            obj=record,
+            case_id=record.case_id,
+            detail={"result": status},
+        )
+        if status == RecordFile.ScanStatus.INFECTED:
+            _quarantine(record)
+        else:
+            _enqueue_next_step(record)
+    return record
+
+
+def _quarantine(record: RecordFile) -> None:
+    """Tell whoever uploaded the file (the patient, for a provider's file) that it is quarantined."""
+    case = record.case
+    notify(
+        user=record.uploaded_by or case.owner,
+        message=(
+            f"“{record.original_name}” on case {case.reference} was quarantined: our virus "
+            "scanner found a virus in it, so no one can open it. Send a clean copy if you can."
+        ),
+        link=reverse("cases:case-detail", args=[case.reference]),
+    )
+
+
+@contextlib.contextmanager
+def _local_path(field) -> Iterator[Path]:
+    """A local path to a stored file: the storage's own when it has one (local folder), else a
+    temporary copy (object storage)."""
+    try:
+        yield Path(field.storage.path(field.name))
+        return
+    except NotImplementedError:
+        pass
+    with tempfile.NamedTemporaryFile(suffix=".record") as copy, field.open("rb") as source:
+        for chunk in source.chunks(chunk_size=_CHUNK):
+            copy.write(chunk)
+        copy.flush()
+        yield Path(copy.name)
+
+
+def read_record(*, record_id: int) -> RecordFile | None:
+    """Read page count, DICOM study and series and a preview. Idempotent; a file whose content
+    cannot be read is kept and flagged, never an error."""
+    record = RecordFile.objects.filter(pk=record_id).first()
+    if (
+        record is None
+        or record.read_status != RecordFile.ReadStatus.PENDING
+        or not record.is_downloadable
+    ):
+        return record
+    try:
+        with _local_path(record.file) as path:
+            result = reading.read_file(path, record.content_type)
+    except reading.Unreadable as error:
+        logger.info("Record %s could not be read: %s", record_id, type(error).__name__)
+        result = None
+    with transaction.atomic():
+        record = RecordFile.objects.select_for_update().get(pk=record_id)
+        if record.read_status != RecordFile.ReadStatus.PENDING:
+            return record
+        if result is None:
+            record.read_status = RecordFile.ReadStatus.UNREADABLE
+        else:
+            record.read_status = RecordFile.ReadStatus.READ
+            record.page_count = result.page_count
+            record.metadata = result.metadata
+            if result.preview_png:
+                record.preview.save("preview.png", ContentFile(result.preview_png), save=False)
+        record.save(update_fields=["read_status", "page_count", "metadata", "preview"])
+    return record
+
+
+def records_needing_work(*, older_than_seconds: int = 300) -> tuple[list[int], list[int]]:
+    """Files whose scan or reading task never reached a worker: (to scan, to read)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    old = RecordFile.objects.filter(uploaded_at__lt=cutoff)
+    to_scan = old.filter(scan_status=RecordFile.ScanStatus.PENDING)
+    to_read = old.filter(
+        read_status=RecordFile.ReadStatus.PENDING,
+        scan_status__in=[RecordFile.ScanStatus.CLEAN, RecordFile.ScanStatus.NOT_SCANNED],
+    )
+    return (
+        list(to_scan.values_list("pk", flat=True)[:500]),
+        list(to_read.values_list("pk", flat=True)[:500]),
+    )
+
+
+# Resumable uploads (tus 1.0: core, creation, termination, expiration) -----------------------------
+
+
+class UploadOffsetMismatch(Exception):
+    def __init__(self, offset: int):
+        super().__init__(f"The upload is at byte {offset}.")
+        self.offset = offset
+
+
+class UploadBusy(Exception):
+    """Another request is writing to the same upload right now."""
+
+
+def partial_path(upload: Upload) -> Path:
+    folder = Path(settings.RECORD_UPLOAD_DIR)
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return folder / upload.pk
+
+
+def upload_offset(upload: Upload) -> int:
+    if upload.status == Upload.Status.DONE:
+        return upload.length
+    try:
+        return partial_path(upload).stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
+@transaction.atomic
+def create_upload(
+    *, case, by, length: int, name: str, records_request: RecordsRequest | None = None
+) -> Upload:
+    """Start a resumable upload: checked for who, size and name before a single byte is sent."""
+    _check_case_takes_records(case=case, by=by, records_request=records_request)
+    shown = check_name(name)
+    _check_size(shown, length)
+    upload = Upload.objects.create(
+        case=case,
+        created_by=by,
+        records_request=records_request,
+        name=shown,
+        length=length,
+        expires_at=timezone.now() + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
+    )
+    partial_path(upload).touch(mode=0o600)
+    record_event(actor=by, action="upload.create", obj=upload, case_id=case.pk)
+    return upload
+
+
+class _PartialFile(File):
+    """A finished partial upload handed to storage: FileSystemStorage moves it, others copy it."""
+
+    def __init__(self, path: Path, name: str):
+        super().__init__(path.open("rb"), name=name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+# The SHA-256 of each upload in progress, as far as its bytes have arrived at this process: the
+# next PATCH continues it, so a finished upload needs no second pass over its bytes. A PATCH that
+# lands on another process (or after a restart) finds none, and the file is hashed at the end.
+_running_hashes: OrderedDict[str, tuple[int, "hashlib._Hash"]] = OrderedDict()
+_running_hashes_lock = threading.Lock()
+_RUNNING_HASHES_KEPT = 256
+
+
+def _take_running_hash(upload_id: str, offset: int):
+    with _running_hashes_lock:
+        state = _running_hashes.pop(upload_id, None)
+    if offset == 0:
+        return hashlib.sha256()
+    return state[1] if state and state[0] == offset else None
+
+
+def _keep_running_hash(upload_id: str, offset: int, digest) -> None:
+    with _running_hashes_lock:
+        _running_hashes[upload_id] = (offset, digest)
+        while len(_running_hashes) > _RUNNING_HASHES_KEPT:
+            _running_hashes.popitem(last=False)
+
+
+def _copy_body(stream: IO[bytes], partial: IO[bytes], remaining: int, digest) -> None:
+    """Copy up to `remaining` bytes of a request body to the partial file, 1 MiB at a time.
+
+    One thread reads the network while another writes and hashes (both release the GIL), with
+    at most 8 MiB between them. A dropped connection keeps what arrived.
+    """
+    pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
+    failures: list[BaseException] = []
+
+    def write() -> None:
+        while (piece := pieces.get()) is not None:
+            if failures:
+                continue  # drain, so the reader never blocks
+            try:
+                partial.write(piece)
+                if digest is not None:
+                    digest.update(piece)
+            except BaseException as error:  # re-raised in the request's thread
+                failures.append(error)
+
+    writer = threading.Thread(target=write, name="upload-writer", daemon=True)
+    writer.start()
+    try:
+        while remaining > 0 and not failures:
+            piece = stream.read(min(_CHUNK, remaining))
+            if not piece:
+                break
+            pieces.put(piece)
+            remaining -= len(piece)
+    except OSError:
+        # The connection dropped: keep what arrived, the client resumes from there.
+        logger.info("An upload was interrupted; it resumes from the bytes received")
+    finally:
+        pieces.put(None)
+        writer.join()
+    if failures:
+        raise failures[0]
+
+
+def append_to_upload(
+    *, upload: Upload, offset: int, stream: IO[bytes], content_length: int | None
+) -> Upload:
+    """Append a PATCH body at `offset`, streamed in 1 MiB chunks (never the whole body in
+    memory); when the last byte arrives, the file goes through `add_record`.
+
+    Raises UploadOffsetMismatch, UploadBusy, or ApplicationError for a refused upload.
+    """
+    if upload.status != Upload.Status.RECEIVING or upload.is_expired:
+        raise ApplicationError(upload.message or "This upload has expired. Start it again.")
+    _check_case_takes_records(
+        case=upload.case, by=upload.created_by, records_request=upload.records_request
+    )
+    path = partial_path(upload)
+    with path.open("ab") as partial:
+        try:
+            fcntl.flock(partial, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as busy:
+            raise UploadBusy from busy
+        current = os.fstat(partial.fileno()).st_size
+        if offset != current:
+            raise UploadOffsetMismatch(current)
+        remaining = upload.length - current
+        if content_length is not None and content_length > remaining:
+            raise ApplicationError("The upload sent more bytes than it announced.")
+        digest = _take_running_hash(upload.pk, current)
+        _copy_body(stream, partial, remaining, digest)
+        partial.flush()
+        received = os.fstat(partial.fileno()).st_size
+        Upload.objects.filter(pk=upload.pk).update(
+            expires_at=timezone.now() + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS)
+        )
+        if received == upload.length:
+            sha256 = digest.hexdigest() if digest is not None else None
+            return _finish_upload(upload, path, sha256=sha256)
+        if digest is not None:
+            _keep_running_hash(upload.pk, received, digest)
+    upload.refresh_from_db()
+    return upload
+
+
+def _finish_upload(upload: Upload, path: Path, *, sha256: str | None) -> Upload:
+    case = upload.case
+    finished = _PartialFile(path, upload.name)
+    try:
+        record = add_record(
+            case=case,
+            by=upload.created_by,
+            upload=finished,
+            records_request=upload.records_request,
+            sha256=sha256,
+        )
+    except ApplicationError as error:
+        upload.status, upload.message = Upload.Status.REFUSED, error.message[:400]
+        upload.save(update_fields=["status", "message"])
+        raise
+    finally:
+        finished.close()
+        path.unlink(missing_ok=True)
+    upload.status, upload.record = Upload.Status.DONE, record
+    upload.save(update_fields=["status", "record"])
+    return upload
+
+
+def terminate_upload(*, upload: Upload, by) -> None:
+    partial_path(upload).unlink(missing_ok=True)
+    record_event(actor=by, action="upload.terminate", obj=upload, case_id=upload.case_id)
+    Upload.objects.filter(pk=upload.pk, status=Upload.Status.RECEIVING).delete()
+
+
+def remove_expired_uploads() -> int:
+    """Delete the bytes of uploads that expired unfinished, and finished uploads' rows after a day."""
+    now = timezone.now()
+    expired = Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__lte=now)
+    count = 0
+    for upload in expired:
+        partial_path(upload).unlink(missing_ok=True)
+        count += 1
+    expired.delete()
+    Upload.objects.exclude(status=Upload.Status.RECEIVING).filter(
+        expires_at__lte=now - timedelta(days=1)
+    ).delete()
+    return count
+
+
+# Records requests to providers ------------------------------------------------------------------
+
+
+class LinkNotValid(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "This link is not valid. Check that you copied the whole link from the email."
+        )
+
+
+class LinkExpired(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "This link has expired. Ask the patient to send you a new one from Second Opinion."
+        )
+
+
+class LinkUsed(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "This link has already been used to send records, so it no longer works. "
+            "If you have more to send, ask the patient for a new link."
+        )
+
+
+def _link_token(nonce: str) -> str:
+    return salted_hmac("records.RecordsRequest.link", nonce, algorithm="sha256").hexdigest()
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _new_link(records_request: RecordsRequest) -> None:
+    records_request.nonce = secrets.token_hex(32)
+    records_request.token_hash = _hash(_link_token(records_request.nonce))
+    records_request.expires_at = timezone.now() + timedelta(days=settings.RECORDS_REQUEST_LINK_DAYS)
+
+
+def provider_link(records_request: RecordsRequest) -> str:
+    """The link emailed to the provider (never stored; rebuilt from the nonce for each email)."""
+    token = _link_token(records_request.nonce)
+    return settings.SITE_URL + reverse("records:provider-link", args=[token])
+
+
+def _queue_provider_email(records_request: RecordsRequest, kind: str) -> ProviderEmail:
+    email = ProviderEmail.objects.create(records_request=records_request, kind=kind)
+    from .tasks import send_provider_email
+
+    transaction.on_commit(lambda: send_provider_email.delay(email.pk), robust=True)
+    return email
+
+
+@transaction.atomic
+def create_records_request(
+    *,
+    case,
+    by,
+    provider_name: str,
+    provider_organisation: str,
+    provider_email: str,
+    records_wanted: str,
+) -> RecordsRequest:
+    if not case_permissions.can_add_records(by, case):
+        raise ApplicationError("This case is not accepting new records.")
+    records_request = RecordsRequest(
+        case=case,
+        requested_by=by,
+        provider_name=provider_name,
+        provider_organisation=provider_organisation,
+        provider_email=provider_email,
+        records_wanted=records_wanted,
+    )
+    _new_link(records_request)
+    records_request.save()
+    record_event(actor=by, action="records_request.create", obj=records_request, case_id=case.pk)
+    _queue_provider_email(records_request, ProviderEmail.Kind.REQUEST)
+    return records_request
+
+
+@transaction.atomic
+def resend_records_request(*, records_request: RecordsRequest, by) -> RecordsRequest:
+    """Send the provider a new link (the old one stops working) with a new expiry date."""
+    records_request = RecordsRequest.objects.select_for_update().get(pk=records_request.pk)
+    case = records_request.case
+    if not case_permissions.can_add_records(by, case):
+        raise ApplicationError("This case is not accepting new records.")
+    if records_request.received_at:
+        raise ApplicationError("The provider has already sent these records.")
+    _new_link(records_request)
+    records_request.opened_at = None
+    records_request.reminders_sent = 0
+    records_request.save()
+    record_event(actor=by, action="records_request.resend", obj=records_request, case_id=case.pk)
+    _queue_provider_email(records_request, ProviderEmail.Kind.REQUEST)
+    return records_request
+
+
+def records_request_for_token(token: str) -> RecordsRequest:
+    """The open request a link's token names, or LinkNotValid / LinkExpired / LinkUsed."""
+    if not token or len(token) > 128:
+        raise LinkNotValid
+    records_request = (
+        RecordsRequest.objects.select_related("case__owner").filter(token_hash=_hash(token)).first()
+    )
+    if records_request is None:
+        raise LinkNotValid
+    return check_records_request_open(records_request)
+
+
+def check_records_request_open(records_request: RecordsRequest) -> RecordsRequest:
+    if records_request.received_at:
+        raise LinkUsed
+    if records_request.expires_at <= timezone.now():
+        raise LinkExpired
+    if not case_permissions.can_add_records(records_request.case.owner, records_request.case):
+        raise ApplicationError(
+            "This patient's case is no longer accepting records, so this link no longer works."
+        )
+    return records_request
+
+
+@transaction.atomic
+def open_records_request(*, token: str) -> RecordsRequest:
+    """A provider followed the emailed link: check it and note the first time it was opened."""
+    records_request = records_request_for_token(token)
+    if records_request.opened_at is None:
+        records_request.opened_at = timezone.now()
+        records_request.save(update_fields=["opened_at"])
+    record_event(
+        actor=None,
+        action="records_request.open",
+        obj=records_request,
+        case_id=records_request.case_id,
+    )
+    return records_request
+
+
+@transaction.atomic
+def finish_records_request(*, records_request: RecordsRequest) -> RecordsRequest:
+    """The provider has sent what they have: the link is used up and the patient is told."""
+    records_request = (
+        RecordsRequest.objects.select_for_update()
+        .select_related("case__owner")
+        .get(pk=records_request.pk)
+    )
+    check_records_request_open(records_request)
+    received = records_request.records.count()
+    if received == 0:
+        raise ApplicationError("Add at least one file before you finish.")
+    records_request.received_at = timezone.now()
+    records_request.save(update_fields=["received_at"])
+    case = records_request.case
+    record_event(
+        actor=None,
+        action="records_request.receive",
+        obj=records_request,
+        case_id=case.pk,
+        detail={"files": received},
+    )
+    notify(
+        user=case.owner,
+        message=(
+            f"{records_request.provider_name} sent {received} "
+            f"file{'s' if received != 1 else ''} to your case {case.reference}."
+        ),
+        link=reverse("cases:case-detail", args=[case.reference]),
+    )
+    return records_request
+
+
+def send_provider_email(*, email_id: int) -> bool:
+    """Send one queued email to a provider unless it was sent already. Returns whether it sent."""
+    with transaction.atomic():
+        email = (
+            ProviderEmail.objects.select_for_update()
+            .select_related("records_request")
+            .filter(pk=email_id)
+            .first()
+        )
+        if email is None or email.sent_at is not None:
+            return False
+        records_request = email.records_request
+        if not records_request.is_open:
+            return False
+        context = {
+            "link": provider_link(records_request),
+            "expires_at": records_request.expires_at,
+            "reminder": email.kind == ProviderEmail.Kind.REMINDER,
+        }
+        subject = render_to_string("records/email/provider_request_subject.txt", context)
+        body = render_to_string("records/email/provider_request.txt", context)
+        email.attempts += 1
+        try:
+            send_mail(
+                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject.strip(),
+                body,
+                settings.DEFAULT_FROM_EMAIL,
+                [records_request.provider_email],
+            )
+        except OSError as exc:
+            email.last_error = type(exc).__name__
+            email.save(update_fields=["attempts", "last_error"])
+            raise
+        now = timezone.now()
+        email.sent_at = now
+        email.save(update_fields=["attempts", "sent_at", "last_error"])
+        RecordsRequest.objects.filter(pk=records_request.pk).update(last_emailed_at=now)
+        if records_request.sent_at is None:
+            RecordsRequest.objects.filter(pk=records_request.pk).update(sent_at=now)
+    return True
+
+
+def unsent_provider_email_ids(*, older_than_seconds: int = 30) -> list[int]:
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    return list(
+        ProviderEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:500]
+    )
+
+
+@transaction.atomic
+def remind_records_requests() -> int:
+    """Queue a reminder for each open request not answered within the reminder interval."""
+    now = timezone.now()
+    due = RecordsRequest.objects.select_for_update().filter(
+        received_at__isnull=True,
+        expires_at__gt=now,
+        last_emailed_at__lte=now - timedelta(days=settings.RECORDS_REQUEST_REMINDER_DAYS),
+        reminders_sent__lt=settings.RECORDS_REQUEST_MAX_REMINDERS,
+    )
+    count = 0
+    for records_request in due:
+        records_request.reminders_sent += 1
+        records_request.last_emailed_at = now  # not again before the next interval
+        records_request.save(update_fields=["reminders_sent", "last_emailed_at"])
+        _queue_provider_email(records_request, ProviderEmail.Kind.REMINDER)
+        count += 1
+    return count

@@ -1,39 +1,76 @@
-"""Adding and downloading record files."""
+"""Record pages and endpoints: adding files (a form, or resumable tus uploads), downloads and
+previews, describing files, and records requests (the patient's side, the provider's link, the
+coordinators' list). Thin: check the request, call one service or selector, render."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
-from django.views.decorators.http import require_GET, require_POST
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
 from secondopinion.errors import ApplicationError
+from secondopinion.forms import add_application_error
 
-from . import selectors, services
-from .forms import RecordUploadForm
-from .models import ACCEPTED_TYPES
+from . import selectors, services, tus
+from .forms import ProviderUploadForm, RecordDescriptionForm, RecordsRequestForm, RecordUploadForm
+from .models import ACCEPTED_TYPES, RecordsRequest
+
+PROVIDER_SESSION_KEY = "records_request_ids"
+
+
+def _own_case(request: HttpRequest, reference: str):
+    """A case this user owns, or 404 (another person's case tells them nothing)."""
+    case = get_object_or_404(cases_visible_to(request.user), reference=reference)
+    if not case_permissions.is_owner(request.user, case):
+        raise Http404
+    return case
+
+
+def _back_to(request: HttpRequest, case) -> HttpResponse:
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)
+    return redirect("cases:case-detail", case.reference)
+
+
+# The patient's files ---------------------------------------------------------------------------
 
 
 @login_required
 @require_POST
 def record_upload(request: HttpRequest, reference: str) -> HttpResponse:
-    case = get_object_or_404(cases_visible_to(request.user), reference=reference)
-    if not case_permissions.is_owner(request.user, case):
-        raise Http404
+    case = _own_case(request, reference)
     form = RecordUploadForm(request.POST, request.FILES)
     if not form.is_valid():
         messages.error(request, "Choose a file to upload.")
-    else:
-        try:
-            record = services.add_record(
-                case=case, by=request.user, upload=form.cleaned_data["file"]
-            )
-        except ApplicationError as error:
-            messages.error(request, error.message)
-        else:
-            messages.success(request, f"“{record.original_name}” is added to your case.")
-    return redirect("cases:case-detail", case.reference)
+        return _back_to(request, case)
+    added, refused = services.add_records(
+        case=case, by=request.user, uploads=form.cleaned_data["file"]
+    )
+    for message in refused:
+        messages.error(request, message)
+    if len(added) == 1:
+        messages.success(request, f"“{added[0].original_name}” is added to your case.")
+    elif added:
+        messages.success(request, f"{len(added)} files are added to your case.")
+    return _back_to(request, case)
+
+
+@login_required
+@require_GET
+def case_records(request: HttpRequest, reference: str) -> HttpResponse:
+    """The records list alone, for the uploader to refresh after uploads finish."""
+    case = get_object_or_404(cases_visible_to(request.user), reference=reference)
+    services.view_case_records(case=case, by=request.user)
+    context = {"case": case, **selectors.case_records_context(case, request.user)}
+    return render(request, "records/partials/records_list.html", context)
 
 
 @login_required
@@ -48,3 +85,270 @@ def record_download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         handle, as_attachment=True, filename=record.original_name, content_type=content_type
     )
+
+
+@login_required
+@require_GET
+def record_preview(request: HttpRequest, pk: int) -> FileResponse:
+    record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
+    handle = services.open_preview(record=record, by=request.user)
+    if handle is None:
+        raise Http404
+    response = FileResponse(handle, content_type="image/png")
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_describe(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
+    if not case_permissions.is_owner(request.user, record.case):
+        raise Http404
+    form = RecordDescriptionForm(request.POST or None, instance=record)
+    if request.method == "POST" and form.is_valid():
+        services.describe_record(record=record, by=request.user, **form.cleaned_data)
+        messages.success(request, f"Your description of “{record.original_name}” is saved.")
+        return redirect("cases:case-detail", record.case.reference)
+    return render(request, "records/record_describe.html", {"record": record, "form": form})
+
+
+# Resumable uploads (tus) -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST", "OPTIONS"])
+def upload_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _own_case(request, reference)
+    return _create_upload(request, case=case, by=request.user)
+
+
+def _create_upload(request: HttpRequest, *, case, by, records_request=None) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return tus.options()
+    if problem := tus.version_problem(request):
+        return problem
+    try:
+        length = tus.int_header(request, "Upload-Length")
+    except ValueError:
+        return tus.response(400, "Upload-Length must be the file's size in bytes.")
+    metadata = tus.parse_metadata(request.headers.get("Upload-Metadata", ""))
+    # Uppy sends a folder's files with their relativePath (checked for "..") and others with
+    # the text "null" there.
+    relative_path = metadata.get("relativePath", "")
+    if relative_path == "null":
+        relative_path = ""
+    name = relative_path or metadata.get("filename") or metadata.get("name", "")
+    try:
+        upload = services.create_upload(
+            case=case, by=by, length=length, name=name, records_request=records_request
+        )
+    except ApplicationError as error:
+        return tus.response(
+            413 if length > settings.RECORD_MAX_UPLOAD_BYTES else 400, error.message
+        )
+    return tus.response(
+        201,
+        Location=request.build_absolute_uri(reverse("records:tus-upload", args=[upload.pk])),
+        Upload_Expires=tus.expires(upload.expires_at),
+    )
+
+
+def _provider_request_ids(request: HttpRequest) -> list[int]:
+    return [int(pk) for pk in request.session.get(PROVIDER_SESSION_KEY, [])]
+
+
+@require_http_methods(["HEAD", "PATCH", "DELETE", "OPTIONS"])
+def upload_detail(request: HttpRequest, upload_id: str) -> HttpResponse:
+    if request.method == "OPTIONS":
+        return tus.options()
+    upload = get_object_or_404(
+        selectors.uploads_visible_to(request.user, _provider_request_ids(request)), pk=upload_id
+    )
+    if problem := tus.version_problem(request):
+        return problem
+    by = request.user if request.user.is_authenticated else None
+    if request.method == "DELETE":
+        services.terminate_upload(upload=upload, by=by)
+        return tus.response(204)
+    if upload.status == upload.Status.REFUSED:
+        return tus.response(410, upload.message)
+    if upload.status == upload.Status.RECEIVING and upload.is_expired:
+        return tus.response(410, "This upload has expired. Start it again.")
+    if request.method == "HEAD":
+        return tus.response(
+            200,
+            Upload_Offset=str(services.upload_offset(upload)),
+            Upload_Length=str(upload.length),
+            Upload_Expires=tus.expires(upload.expires_at),
+        )
+    return _patch(request, upload)
+
+
+def _patch(request: HttpRequest, upload) -> HttpResponse:
+    if request.content_type != tus.CONTENT_TYPE:
+        return tus.response(415, f"Send the bytes as {tus.CONTENT_TYPE}.")
+    try:
+        offset = tus.int_header(request, "Upload-Offset")
+    except ValueError:
+        return tus.response(400, "Upload-Offset must be a number of bytes.")
+    length = request.headers.get("Content-Length", "")
+    try:
+        upload = services.append_to_upload(
+            upload=upload,
+            offset=offset,
+            stream=request,
+            content_length=int(length) if length.isdigit() else None,
+        )
+    except services.UploadOffsetMismatch as mismatch:
+        return tus.response(409, str(mismatch), Upload_Offset=str(mismatch.offset))
+    except services.UploadBusy:
+        return tus.response(423, "This upload is receiving bytes in another request.")
+    except ApplicationError as error:
+        return tus.response(422, error.message)
+    return tus.response(
+        204,
+        Upload_Offset=str(services.upload_offset(upload)),
+        Upload_Expires=tus.expires(upload.expires_at),
+    )
+
+
+# Records requests: the patient's side ----------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def request_create(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _own_case(request, reference)
+    form = RecordsRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.create_records_request(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"We emailed {form.cleaned_data['provider_name']} a link to send your records.",
+            )
+            return redirect("cases:case-detail", case.reference)
+    return render(
+        request,
+        "records/request_create.html",
+        {"case": case, "form": form, "link_days": settings.RECORDS_REQUEST_LINK_DAYS},
+    )
+
+
+@login_required
+@require_POST
+def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
+    records_request = get_object_or_404(selectors.records_requests_visible_to(request.user), pk=pk)
+    if not case_permissions.is_owner(request.user, records_request.case):
+        raise Http404
+    services.resend_records_request(records_request=records_request, by=request.user)
+    messages.success(request, f"We emailed {records_request.provider_name} a new link.")
+    return redirect("cases:case-detail", records_request.case.reference)
+
+
+@login_required
+@require_GET
+def request_list(request: HttpRequest) -> HttpResponse:
+    if not case_permissions.is_coordinator(request.user):
+        raise Http404
+    return render(
+        request,
+        "records/request_list.html",
+        {"records_requests": selectors.open_records_requests()},
+    )
+
+
+# Records requests: the provider's side (no account; the link is the key) ---------------------
+
+
+def _link_problem(request: HttpRequest, error: ApplicationError) -> HttpResponse:
+    status = 404 if isinstance(error, services.LinkNotValid) else 410
+    return render(
+        request, "records/provider_link_problem.html", {"message": error.message}, status=status
+    )
+
+
+@require_GET
+def provider_link(request: HttpRequest, token: str) -> HttpResponse:
+    """The emailed link: check it, remember it in this browser's session, and move to a page
+    whose address holds no token (so it stays out of history and Referer headers)."""
+    try:
+        records_request = services.open_records_request(token=token)
+    except ApplicationError as error:
+        return _link_problem(request, error)
+    request.session[PROVIDER_SESSION_KEY] = [records_request.pk]
+    request.session.cycle_key()
+    return redirect("records:provider-upload")
+
+
+def _provider_request(request: HttpRequest) -> RecordsRequest:
+    ids = _provider_request_ids(request)
+    records_request = (
+        RecordsRequest.objects.select_related("case__owner").filter(pk__in=ids).first()
+        if ids
+        else None
+    )
+    if records_request is None:
+        raise Http404
+    services.check_records_request_open(records_request)
+    return records_request
+
+
+@require_http_methods(["GET", "POST"])
+def provider_upload(request: HttpRequest) -> HttpResponse:
+    try:
+        records_request = _provider_request(request)
+    except ApplicationError as error:
+        return _link_problem(request, error)
+    form = ProviderUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        added, refused = services.add_records(
+            case=records_request.case,
+            by=None,
+            uploads=form.cleaned_data["file"],
+            records_request=records_request,
+        )
+        for message in refused:
+            form.add_error("file", message)
+        if added and not refused:
+            services.finish_records_request(records_request=records_request)
+            return render(request, "records/provider_done.html", {"count": len(added)})
+        if added:
+            messages.success(request, f"{len(added)} of your files are received.")
+    return render(
+        request,
+        "records/provider_upload.html",
+        {
+            "records_request": records_request,
+            "form": form,
+            "received": records_request.records.all(),
+        },
+    )
+
+
+@require_http_methods(["POST", "OPTIONS"])
+def provider_upload_create(request: HttpRequest) -> HttpResponse:
+    try:
+        records_request = _provider_request(request)
+    except ApplicationError as error:
+        return tus.response(410, error.message)
+    return _create_upload(
+        request, case=records_request.case, by=None, records_request=records_request
+    )
+
+
+@require_POST
+def provider_finish(request: HttpRequest) -> HttpResponse:
+    try:
+        records_request = _provider_request(request)
+        services.finish_records_request(records_request=records_request)
+    except ApplicationError as error:
+        if isinstance(error, services.LinkNotValid | services.LinkExpired | services.LinkUsed):
+            return _link_problem(request, error)
+        messages.error(request, error.message)
+        return redirect("records:provider-upload")
+    return render(request, "records/provider_done.html", {"count": records_request.records.count()})

@@ -162,6 +162,8 @@ STATICFILES_DIRS = [
     ("vendor/uswds/fonts", NODE_MODULES / "@uswds/uswds/dist/fonts"),
     ("vendor/uswds/img", NODE_MODULES / "@uswds/uswds/dist/img"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
+    ("vendor/uppy", NODE_MODULES / "uppy/dist"),
+    ("vendor/chartjs", NODE_MODULES / "chart.js/dist"),
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
@@ -201,7 +203,21 @@ STORAGES = {
 # Uploads above this size go to a temporary file, never held whole in memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
-RECORD_MAX_UPLOAD_BYTES = env.int("RECORD_MAX_UPLOAD_BYTES", default=50 * 1024 * 1024)
+RECORD_MAX_UPLOAD_BYTES = env.int("RECORD_MAX_UPLOAD_BYTES", default=2 * 1024**3)
+# Resumable (tus) uploads: bytes received so far wait in this private local folder; the browser
+# sends each file in requests of RECORD_UPLOAD_CHUNK_BYTES; unfinished uploads expire.
+RECORD_UPLOAD_DIR = Path(env.str("RECORD_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
+RECORD_UPLOAD_CHUNK_BYTES = env.int("RECORD_UPLOAD_CHUNK_BYTES", default=50 * 1024 * 1024)
+RECORD_UPLOAD_EXPIRY_HOURS = env.int("RECORD_UPLOAD_EXPIRY_HOURS", default=24)
+# Virus scanning: clamd on a Unix socket or TCP. Neither set: files are marked "not scanned".
+CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
+CLAMD_HOST = env.str("CLAMD_HOST", default="")
+CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
+CLAMD_TIMEOUT = env.int("CLAMD_TIMEOUT", default=120)
+# Records requests: how long a provider's link works, and when they are reminded.
+RECORDS_REQUEST_LINK_DAYS = env.int("RECORDS_REQUEST_LINK_DAYS", default=14)
+RECORDS_REQUEST_REMINDER_DAYS = env.int("RECORDS_REQUEST_REMINDER_DAYS", default=3)
+RECORDS_REQUEST_MAX_REMINDERS = env.int("RECORDS_REQUEST_MAX_REMINDERS", default=2)
 
 # Email: written to var/mail/ in development; SMTP or any django-anymail backend in production.
 MAIL_DIR = Path(env.str("EMAIL_FILE_PATH", default=str(VAR_DIR / "mail")))
@@ -278,6 +294,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60.0,
     },
     "render-missing-reports": {"task": "cases.tasks.render_missing_reports", "schedule": 60.0},
+    "catch-up-records": {"task": "records.tasks.catch_up_records", "schedule": 120.0},
+    "remind-records-requests": {
+        "task": "records.tasks.remind_records_requests",
+        "schedule": 3600.0,
+    },
+    "remove-expired-uploads": {"task": "records.tasks.remove_expired_uploads", "schedule": 3600.0},
+    "expire-overdue-offers": {"task": "specialists.tasks.expire_overdue_offers", "schedule": 60.0},
+    "close-after-follow-up-window": {
+        "task": "cases.tasks.close_cases_after_follow_up_window",
+        "schedule": 3600.0,
+    },
 }
 
 CACHES = {
@@ -345,3 +372,35 @@ LOGGING = {
 
 # Product settings.
 OFFER_RESPONSE_HOURS = env.int("OFFER_RESPONSE_HOURS", default=48)
+# Coordinators see open offers whose answer is due within this many hours as about to expire.
+OFFER_EXPIRY_WARNING_HOURS = env.int("OFFER_EXPIRY_WARNING_HOURS", default=12)
+# Conflict-of-interest screening: a specialist who worked at the patient's treating hospital
+# within this many years is not matched with the case.
+COI_AFFILIATION_YEARS = env.int("COI_AFFILIATION_YEARS", default=5)
+# Coordinators see licences that expire within this many days.
+LICENCE_EXPIRY_WARNING_DAYS = env.int("LICENCE_EXPIRY_WARNING_DAYS", default=60)
+# After delivery the patient may ask this many follow-up questions within this many days; the
+# case closes when the window ends.
+FOLLOW_UP_MAX_QUESTIONS = env.int("FOLLOW_UP_MAX_QUESTIONS", default=3)
+FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=30)
+# A link that lets the patient's own doctor download the report once works for this many days.
+REPORT_SHARE_DAYS = env.int("REPORT_SHARE_DAYS", default=7)
+
+
+def _service_levels() -> dict[str, int]:
+    """Working days per step of a case (the expected dates on its timeline); SERVICE_LEVELS in
+    the environment is JSON that overrides some or all, e.g. {"review": 7}."""
+    levels = {"triage": 2, "matching": 2, "offer": 2, "review": 10, "quality_check": 1}
+    overrides = env.json("SERVICE_LEVELS", default={})
+    unknown = set(overrides) - set(levels)
+    if unknown or not all(type(days) is int and days >= 0 for days in overrides.values()):
+        raise environ.ImproperlyConfigured(
+            f"SERVICE_LEVELS takes whole numbers of working days for {sorted(levels)}."
+        )
+    return levels | overrides
+
+
+SERVICE_LEVELS = _service_levels()
+# A delivered opinion (and the case behind it) is kept at least this many days after delivery
+# before a patient's deletion request can be carried out.
+DATA_RETENTION_DAYS = env.int("DATA_RETENTION_DAYS", default=30)

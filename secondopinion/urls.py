@@ -12,7 +12,11 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
     path("cases/", include("cases.urls")),
+    path("coordinator/", include("cases.coordinator_urls", namespace="coordinator")),
+    path("audit/", include("secondopinion.audit.urls", namespace="audit")),
+    path("my-data/", include("cases.data_rights_urls", namespace="data_rights")),
     path("records/", include("records.urls")),
+    path("specialists/", include("specialists.urls")),
     path("notifications/", include("secondopinion.notifications.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,27 +1,309 @@
-"""Specialists' profiles and the offers of cases made to them."""
+"""Specialists' profiles and credentials, declared conflicts, and the offers of cases made to them."""
 
 from django.conf import settings
 from django.db import models
+
+# Languages a specialist can write a report in (ISO 639-1). The case's `report_language` uses the
+# same codes.
+LANGUAGES = [
+    ("en", "English"),
+    ("es", "Spanish"),
+    ("fr", "French"),
+    ("de", "German"),
+    ("pt", "Portuguese"),
+    ("it", "Italian"),
+    ("nl", "Dutch"),
+    ("pl", "Polish"),
+    ("zh", "Chinese"),
+    ("ar", "Arabic"),
+    ("hi", "Hindi"),
+    ("ur", "Urdu"),
+    ("ru", "Russian"),
+    ("tr", "Turkish"),
+    ("ja", "Japanese"),
+    ("ko", "Korean"),
+]
+LANGUAGE_NAMES = dict(LANGUAGES)
+
+
+class Specialty(models.Model):
+    """The controlled list of specialties and subspecialties (seeded, kept in the admin)."""
+
+    name = models.CharField(max_length=120, unique=True)
+    parent = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subspecialties",
+        help_text="Set for a subspecialty: the specialty it belongs to.",
+    )
+    keywords = models.TextField(
+        blank=True,
+        help_text="Words in a diagnosis or question that point to this specialty, one a line. "
+        "Matching uses them to tell which specialty a case needs.",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "specialties"
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def keyword_list(self) -> list[str]:
+        return [line.strip().lower() for line in self.keywords.splitlines() if line.strip()]
 
 
 class Specialist(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="specialist"
     )
-    specialty = models.CharField(max_length=120)
-    credentials = models.CharField(
-        max_length=300, help_text="Board certifications and licences, as printed on reports."
+    specialties = models.ManyToManyField(Specialty, related_name="specialists", blank=True)
+    expertise = models.TextField(
+        "Areas of expertise",
+        blank=True,
+        max_length=2000,
+        help_text="One a line, for example “HER2-positive breast cancer”.",
     )
-    institution = models.CharField(max_length=200, blank=True)
-    bio = models.TextField(blank=True, max_length=2000)
-    # Only specialists whose credentials a coordinator has checked can be offered cases.
+    institution = models.CharField("Current hospital or institution", max_length=200, blank=True)
+    bio = models.TextField("Short public bio", blank=True, max_length=1000)
+    max_open_cases = models.PositiveSmallIntegerField(
+        "Most cases open at once",
+        default=3,
+        help_text="Cases you are reviewing plus offers waiting for your answer.",
+    )
+    typical_turnaround_days = models.PositiveSmallIntegerField(
+        "Typical days to write an opinion", default=7
+    )
+    preferred_topics = models.JSONField(
+        "Questions you most like to answer", default=list, blank=True
+    )  # the case's QuestionTopic values
+    # Set when a coordinator verifies one of the specialist's licences; only verified
+    # specialists can be offered cases.
     is_verified = models.BooleanField(default=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["user__full_name"]
+        ordering = ["user__full_name", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(max_open_cases__gte=1), name="specialist_takes_a_case"
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.specialty})"
+        return str(self.user)
+
+    @property
+    def specialty(self) -> str:
+        """The specialties as printed on pages and reports, subspecialties after their specialty."""
+        chosen = sorted(self.specialties.all(), key=lambda s: (s.parent_id is not None, s.name))
+        return ", ".join(s.name for s in chosen) or "Specialty not given"
+
+    @property
+    def credentials(self) -> str:
+        """Board certifications and licences, as printed on pages and reports."""
+        parts = [str(certification) for certification in self.certifications.all()]
+        parts += [
+            f"licensed in {licence.jurisdiction_name} ({licence.number})"
+            for licence in self.licences.all()
+        ]
+        return "; ".join(parts) or "No credentials given"
+
+    @property
+    def expertise_list(self) -> list[str]:
+        return [line.strip() for line in self.expertise.splitlines() if line.strip()]
+
+
+class SpecialistLanguage(models.Model):
+    """A language the specialist writes reports in."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="languages")
+    language = models.CharField(max_length=8, choices=LANGUAGES)
+
+    class Meta:
+        ordering = ["language"]
+        constraints = [
+            models.UniqueConstraint(fields=["specialist", "language"], name="one_row_per_language")
+        ]
+        indexes = [models.Index(fields=["language", "specialist"])]
+
+    def __str__(self) -> str:
+        return self.get_language_display()
+
+
+class BoardCertification(models.Model):
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="certifications"
+    )
+    name = models.CharField("Certified in", max_length=200)
+    board = models.CharField("Certifying board", max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField("Year certified", null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        details = ", ".join(str(part) for part in (self.board, self.year) if part)
+        return f"Board certified in {self.name}" + (f" ({details})" if details else "")
+
+
+class Licence(models.Model):
+    """A licence to practise. `jurisdiction` uses the codes of the case's `patient_region`; a
+    country code (e.g. GB) covers every region of that country (GB-ENG, GB-SCT, …)."""
+
+    specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="licences")
+    jurisdiction = models.CharField("Where it is valid", max_length=8)
+    number = models.CharField("Licence number", max_length=60)
+    expires_on = models.DateField("Expiry date")
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["expires_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["specialist", "jurisdiction", "number"], name="one_row_per_licence"
+            )
+        ]
+        indexes = [models.Index(fields=["jurisdiction", "expires_on", "specialist"])]
+
+    def __str__(self) -> str:
+        return f"{self.jurisdiction} {self.number}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_at is not None
+
+    @property
+    def jurisdiction_name(self) -> str:
+        from .regions import region_name
+
+        return region_name(self.jurisdiction)
+
+
+class Affiliation(models.Model):
+    """A hospital or institution the specialist works or worked at (for conflict screening)."""
+
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="affiliations"
+    )
+    institution = models.CharField("Hospital or institution", max_length=200)
+    start_year = models.PositiveSmallIntegerField("From (year)")
+    end_year = models.PositiveSmallIntegerField(
+        "Until (year)", null=True, blank=True, help_text="Leave empty if you still work there."
+    )
+
+    class Meta:
+        ordering = ["-start_year", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.institution} ({self.start_year}–{self.end_year or 'now'})"
+
+
+class FinancialRelationship(models.Model):
+    """A declared financial tie to a company, with the products it concerns."""
+
+    class Kind(models.TextChoices):
+        CONSULTING = "consulting", "Consulting fees"
+        SPEAKING = "speaking", "Speaking fees"
+        ADVISORY = "advisory", "Advisory board"
+        RESEARCH = "research", "Research funding"
+        OWNERSHIP = "ownership", "Shares or ownership"
+        ROYALTIES = "royalties", "Royalties or patents"
+        EMPLOYMENT = "employment", "Employment"
+        OTHER = "other", "Other"
+
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="financial_relationships"
+    )
+    company = models.CharField(max_length=200)
+    kind = models.CharField("Type", max_length=16, choices=Kind.choices)
+    products = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text="The company's medicines or devices this concerns, one a line.",
+    )
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["company", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.company} ({self.get_kind_display()})"
+
+    @property
+    def product_list(self) -> list[str]:
+        return [line.strip() for line in self.products.splitlines() if line.strip()]
+
+
+class UnavailablePeriod(models.Model):
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="unavailable_periods"
+    )
+    starts_on = models.DateField("First day away")
+    ends_on = models.DateField("Last day away")
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["starts_on", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_on__gte=models.F("starts_on")),
+                name="unavailable_period_ends_after_it_starts",
+            )
+        ]
+        indexes = [models.Index(fields=["specialist", "starts_on", "ends_on"])]
+
+    def __str__(self) -> str:
+        return f"{self.starts_on:%-d %b %Y} to {self.ends_on:%-d %b %Y}"
+
+
+class ConflictDeclaration(models.Model):
+    """A family or practice relationship, declared by the specialist or recorded by a coordinator,
+    against one case or against a named doctor (every case that doctor treats)."""
+
+    class Kind(models.TextChoices):
+        FAMILY = "family", "Family relationship"
+        PRACTICE = "practice", "Works in the same practice or team"
+        PERSONAL = "personal", "Personal relationship"
+        OTHER = "other", "Other"
+
+    specialist = models.ForeignKey(
+        Specialist, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    kind = models.CharField("Relationship", max_length=16, choices=Kind.choices)
+    case = models.ForeignKey(
+        "cases.Case",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="conflict_declarations",
+    )
+    doctor_name = models.CharField("Doctor's name", max_length=200, blank=True)
+    details = models.CharField(max_length=500, blank=True)
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    declared_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(case__isnull=False) | ~models.Q(doctor_name=""),
+                name="conflict_is_about_a_case_or_a_doctor",
+            )
+        ]
+
+    def __str__(self) -> str:
+        about = f"case {self.case_id}" if self.case_id else self.doctor_name
+        return f"{self.get_kind_display()}: specialist {self.specialist_id} and {about}"
 
 
 class Offer(models.Model):
@@ -32,28 +314,65 @@ class Offer(models.Model):
         EXPIRED = "expired", "Expired"
         WITHDRAWN = "withdrawn", "Withdrawn"
 
+    class DeclineReason(models.TextChoices):
+        CONFLICT = "conflict", "I have a conflict of interest"
+        NO_CAPACITY = "no_capacity", "I don't have capacity now"
+        OUTSIDE_EXPERTISE = "outside_expertise", "It is outside my expertise"
+        OTHER = "other", "Another reason"
+
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="offers")
     specialist = models.ForeignKey(Specialist, on_delete=models.PROTECT, related_name="offers")
     offered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    # Made in automatic mode: when it is declined or expires, the next ranked match is offered.
+    automatic = models.BooleanField(default=False)
+    # The specialty the coordinator matched for, when they chose one (automatic mode keeps it).
+    specialty = models.ForeignKey(
+        Specialty, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
     respond_by = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
+    decline_category = models.CharField(max_length=20, choices=DeclineReason.choices, blank=True)
     decline_reason = models.CharField(max_length=500, blank=True)
+    # What conflict-of-interest screening checked when the specialist accepted (shown to the
+    # patient), and when the specialist attested that they have no conflict.
+    screening = models.JSONField(default=dict, blank=True)
+    attested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["-created_at"]
+        ordering = ["-created_at", "-id"]
         constraints = [
             # At most one open offer per case: two coordinators offering at once, one wins.
             models.UniqueConstraint(
                 fields=["case"],
                 condition=models.Q(status="open"),
                 name="one_open_offer_per_case",
-            )
+            ),
+            # Never the same specialist twice for a case.
+            models.UniqueConstraint(
+                fields=["case", "specialist"], name="one_offer_per_specialist_per_case"
+            ),
         ]
-        indexes = [models.Index(fields=["specialist", "status"])]
+        indexes = [
+            models.Index(fields=["specialist", "status"]),
+            models.Index(fields=["status", "respond_by"]),
+        ]
 
     def __str__(self) -> str:
         return f"Offer of case {self.case_id} to {self.specialist_id} ({self.status})"
+
+    @property
+    def decline_summary(self) -> str:
+        """Why it was declined, in a coordinator's words."""
+        return DECLINE_SUMMARIES.get(self.decline_category, "")
+
+
+DECLINE_SUMMARIES = {
+    Offer.DeclineReason.CONFLICT: "a conflict of interest",
+    Offer.DeclineReason.NO_CAPACITY: "no capacity",
+    Offer.DeclineReason.OUTSIDE_EXPERTISE: "outside their expertise",
+    Offer.DeclineReason.OTHER: "another reason",
+}

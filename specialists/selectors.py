@@ -1,8 +1,12 @@
-"""Reading specialists and offers, for other apps and for views."""
+"""Reading specialists, their credentials and offers, for other apps and for views."""
 
-from django.db.models import QuerySet
+from datetime import date, timedelta
 
-from .models import Offer, Specialist
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .models import ConflictDeclaration, Licence, Offer, Specialist, Specialty
 
 
 def specialist_for_user(user) -> Specialist | None:
@@ -11,14 +15,75 @@ def specialist_for_user(user) -> Specialist | None:
     return Specialist.objects.filter(user=user).first()
 
 
+def profile_for_user(user) -> Specialist | None:
+    """The user's specialist profile with everything the profile page shows."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Specialist.objects.filter(user=user)
+        .select_related("user")
+        .prefetch_related(
+            "specialties__parent",
+            "languages",
+            "certifications",
+            "licences",
+            "affiliations",
+            "financial_relationships",
+            "unavailable_periods",
+            Prefetch(
+                "conflict_declarations",
+                queryset=ConflictDeclaration.objects.filter(case__isnull=True),
+                to_attr="doctor_declarations",
+            ),
+        )
+        .first()
+    )
+
+
+def specialties() -> QuerySet[Specialty]:
+    """The controlled list, by name (forms group subspecialties under their specialty)."""
+    return Specialty.objects.select_related("parent").order_by("name")
+
+
+def specialties_by_id(ids) -> list[Specialty]:
+    return list(Specialty.objects.filter(pk__in=ids).order_by("name"))
+
+
 def specialists_available_for_offer() -> QuerySet[Specialist]:
     return Specialist.objects.filter(is_verified=True, user__is_active=True).select_related("user")
+
+
+def all_specialists() -> QuerySet[Specialist]:
+    return Specialist.objects.select_related("user")
+
+
+def specialist_by_id(pk: int) -> Specialist | None:
+    return Specialist.objects.select_related("user").filter(pk=pk).first()
 
 
 def open_offer_for_case(case_id: int) -> Offer | None:
     return (
         Offer.objects.filter(case_id=case_id, status=Offer.Status.OPEN)
-        .select_related("specialist__user")
+        .select_related("specialist__user", "offered_by")
+        .first()
+    )
+
+
+def offer_by_id(pk: int) -> Offer:
+    return Offer.objects.select_related("specialist__user", "offered_by").get(pk=pk)
+
+
+def offers_for_case(case_id: int) -> QuerySet[Offer]:
+    return Offer.objects.filter(case_id=case_id).select_related("specialist__user", "offered_by")
+
+
+def offer_of(user, reference: str) -> Offer | None:
+    """The offer of the case `reference` made to `user`, whatever its status."""
+    if not user.is_authenticated:
+        return None
+    return (
+        Offer.objects.filter(specialist__user=user, case__reference=reference)
+        .select_related("case", "specialist__user")
         .first()
     )
 
@@ -31,3 +96,95 @@ def open_offers_for_specialist(specialist: Specialist) -> QuerySet[Offer]:
 
 def case_ids_offered_to(user) -> QuerySet:
     return Offer.objects.filter(specialist__user=user, status=Offer.Status.OPEN).values("case_id")
+
+
+def overdue_offers(*, now=None) -> QuerySet[Offer]:
+    """Open offers whose answer is overdue, oldest deadline first."""
+    now = now or timezone.now()
+    return Offer.objects.filter(status=Offer.Status.OPEN, respond_by__lt=now).order_by(
+        "respond_by", "pk"
+    )
+
+
+def accepted_offer_for_case(case_id: int) -> Offer | None:
+    return (
+        Offer.objects.filter(case_id=case_id, status=Offer.Status.ACCEPTED)
+        .select_related("specialist__user")
+        .prefetch_related("specialist__certifications", "specialist__licences")
+        .first()
+    )
+
+
+# Coordinators' credentials page -----------------------------------------------------------------
+
+
+def licences_to_verify() -> QuerySet[Licence]:
+    """Unverified licences that are still valid, oldest first."""
+    return (
+        Licence.objects.filter(verified_at__isnull=True, expires_on__gte=timezone.localdate())
+        .select_related("specialist__user")
+        .prefetch_related("specialist__specialties", "specialist__certifications")
+        .order_by("created_at", "pk")
+    )
+
+
+def licences_expiring(*, within_days: int | None = None, today: date | None = None):
+    """Verified licences that expire within `within_days` (LICENCE_EXPIRY_WARNING_DAYS)."""
+    today = today or timezone.localdate()
+    days = settings.LICENCE_EXPIRY_WARNING_DAYS if within_days is None else within_days
+    return (
+        Licence.objects.filter(
+            verified_at__isnull=False,
+            expires_on__gte=today,
+            expires_on__lte=today + timedelta(days=days),
+        )
+        .select_related("specialist__user")
+        .order_by("expires_on", "pk")
+    )
+
+
+def licence_by_id(pk) -> Licence | None:
+    return Licence.objects.select_related("specialist__user").filter(pk=pk).first()
+
+
+# A specialist's home ----------------------------------------------------------------------------
+
+
+def home_for(specialist: Specialist) -> dict:
+    """What the specialist's home shows: offers waiting, cases under review, their capacity."""
+    from cases.models import Status  # the states a review passes through
+
+    today = timezone.localdate()
+    offers = open_offers_for_specialist(specialist).order_by("respond_by")
+    reviewing = (
+        Offer.objects.filter(
+            specialist=specialist,
+            status=Offer.Status.ACCEPTED,
+            case__specialist=specialist,
+            case__status__in=[Status.IN_REVIEW, Status.INFO_REQUESTED, Status.OPINION_SUBMITTED],
+        )
+        .select_related("case")
+        .order_by("responded_at")
+    )
+    from cases.selectors import expected_steps
+
+    reviewing = list(reviewing)
+    for offer in reviewing:
+        steps = expected_steps(offer.case)
+        offer.due_on = steps[0].expected_by if steps else None
+    return {
+        "today": today,
+        "offers": offers,
+        "reviewing": reviewing,
+        "open_count": len(offers) + len(reviewing),
+        "away": specialist.unavailable_periods.filter(ends_on__gte=today),
+        "expiring": specialist.licences.filter(
+            expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
+        ),
+    }
+
+
+def declarations_for_case(case_id: int) -> QuerySet[ConflictDeclaration]:
+    return ConflictDeclaration.objects.filter(case_id=case_id).select_related(
+        "specialist__user", "declared_by"
+    )

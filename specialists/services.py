@@ -1,17 +1,299 @@
-"""Writing offers. Called by cases.services inside a case transition, never by views."""
+"""Writing specialists' profiles, credentials, declared conflicts and offers.
 
-from datetime import timedelta
+Offers are written by cases.services inside a case transition (offer_case, accept_offer,
+decline_offer, expire_offer), never by views.
+"""
+
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from secondopinion.accounts.models import Role
+from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.notifications.services import notify
 
-from .models import Offer, Specialist
+from . import conflicts, matching
+from .models import (
+    Affiliation,
+    BoardCertification,
+    ConflictDeclaration,
+    FinancialRelationship,
+    Licence,
+    Offer,
+    Specialist,
+    SpecialistLanguage,
+    Specialty,
+    UnavailablePeriod,
+)
+from .regions import region_name
+
+# What a specialist can remove from their profile, by the name the profile page posts.
+REMOVABLE = {
+    "licence": Licence,
+    "certification": BoardCertification,
+    "affiliation": Affiliation,
+    "relationship": FinancialRelationship,
+    "unavailable": UnavailablePeriod,
+    "declaration": ConflictDeclaration,
+}
 
 
-def create_offer(*, case, specialist: Specialist, by) -> Offer:
+def _day(value: date) -> str:
+    return f"{value:%-d %b %Y}"
+
+
+def _when(moment) -> str:
+    return f"{timezone.localtime(moment):%H:%M on %-d %b %Y}"
+
+
+def _own(specialist: Specialist, by) -> None:
+    if specialist.user_id != by.pk:
+        raise ApplicationError("You can only change your own profile.")
+
+
+# The profile ------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def save_profile(
+    *,
+    by,
+    specialties: list[Specialty],
+    expertise: str,
+    languages: list[str],
+    institution: str,
+    bio: str,
+    max_open_cases: int,
+    typical_turnaround_days: int,
+    preferred_topics: list[str],
+) -> Specialist:
+    """Create or update the signed-in specialist's own profile."""
+    if by.role != Role.SPECIALIST:
+        raise ApplicationError("Only specialists keep a specialist profile.")
+    if max_open_cases < 1:
+        raise ApplicationError("Take at least one case at a time.", field="max_open_cases")
+    if not specialties:
+        raise ApplicationError("Choose at least one specialty.", field="specialties")
+    specialist, created = Specialist.objects.select_for_update().get_or_create(user=by)
+    specialist.expertise = expertise.strip()
+    specialist.institution = institution.strip()
+    specialist.bio = bio.strip()
+    specialist.max_open_cases = max_open_cases
+    specialist.typical_turnaround_days = typical_turnaround_days
+    specialist.preferred_topics = list(preferred_topics)
+    specialist.save()
+    specialist.specialties.set(specialties)
+    specialist.languages.exclude(language__in=languages).delete()
+    for language in languages:
+        SpecialistLanguage.objects.get_or_create(specialist=specialist, language=language)
+    record_event(
+        actor=by, action="specialist.create" if created else "specialist.update", obj=specialist
+    )
+    return specialist
+
+
+@transaction.atomic
+def add_licence(
+    *, specialist: Specialist, by, jurisdiction: str, number: str, expires_on: date
+) -> Licence:
+    """Add a licence; it counts for matching once a coordinator has verified it."""
+    _own(specialist, by)
+    if expires_on < timezone.localdate():
+        raise ApplicationError(
+            f"That licence expired on {_day(expires_on)}. Add a licence that is valid today, "
+            "with the expiry date printed on it.",
+            field="expires_on",
+        )
+    number = number.strip()
+    if Licence.objects.filter(
+        specialist=specialist, jurisdiction=jurisdiction, number__iexact=number
+    ).exists():
+        raise ApplicationError(
+            f"Your licence {number} for {region_name(jurisdiction)} is already on your profile.",
+            field="number",
+        )
+    licence = Licence.objects.create(
+        specialist=specialist, jurisdiction=jurisdiction, number=number, expires_on=expires_on
+    )
+    record_event(actor=by, action="licence.add", obj=licence)
+    return licence
+
+
+@transaction.atomic
+def add_certification(
+    *, specialist: Specialist, by, name: str, board: str, year: int | None
+) -> BoardCertification:
+    _own(specialist, by)
+    if year and year > timezone.localdate().year:
+        raise ApplicationError("The year certified can't be in the future.", field="year")
+    certification = BoardCertification.objects.create(
+        specialist=specialist, name=name.strip(), board=board.strip(), year=year
+    )
+    record_event(actor=by, action="certification.add", obj=certification)
+    return certification
+
+
+@transaction.atomic
+def add_affiliation(
+    *, specialist: Specialist, by, institution: str, start_year: int, end_year: int | None
+) -> Affiliation:
+    _own(specialist, by)
+    this_year = timezone.localdate().year
+    if start_year > this_year:
+        raise ApplicationError("The first year can't be in the future.", field="start_year")
+    if end_year is not None and end_year < start_year:
+        raise ApplicationError("The last year can't be before the first year.", field="end_year")
+    if end_year is not None and end_year > this_year:
+        raise ApplicationError(
+            "The last year can't be in the future: leave it empty if you still work there.",
+            field="end_year",
+        )
+    affiliation = Affiliation.objects.create(
+        specialist=specialist,
+        institution=institution.strip(),
+        start_year=start_year,
+        end_year=end_year,
+    )
+    record_event(actor=by, action="affiliation.add", obj=affiliation)
+    return affiliation
+
+
+@transaction.atomic
+def add_financial_relationship(
+    *, specialist: Specialist, by, company: str, kind: str, products: str
+) -> FinancialRelationship:
+    _own(specialist, by)
+    relationship = FinancialRelationship.objects.create(
+        specialist=specialist, company=company.strip(), kind=kind, products=products.strip()
+    )
+    record_event(actor=by, action="financial_relationship.add", obj=relationship)
+    return relationship
+
+
+@transaction.atomic
+def add_unavailable_period(
+    *, specialist: Specialist, by, starts_on: date, ends_on: date, note: str = ""
+) -> UnavailablePeriod:
+    """Add a period away. Periods may not overlap: change or remove the existing one instead."""
+    _own(specialist, by)
+    if ends_on < starts_on:
+        raise ApplicationError("The last day can't be before the first day.", field="ends_on")
+    if ends_on < timezone.localdate():
+        raise ApplicationError("That period is already over.", field="ends_on")
+    # Lock the specialist so that two periods added at once are checked one after the other.
+    Specialist.objects.select_for_update().filter(pk=specialist.pk).first()
+    overlapping = (
+        UnavailablePeriod.objects.filter(
+            specialist=specialist, starts_on__lte=ends_on, ends_on__gte=starts_on
+        )
+        .order_by("starts_on")
+        .first()
+    )
+    if overlapping is not None:
+        raise ApplicationError(
+            f"This overlaps the time away you already added, {overlapping}. Change the dates, "
+            "or remove that period first.",
+            field="starts_on",
+        )
+    period = UnavailablePeriod.objects.create(
+        specialist=specialist, starts_on=starts_on, ends_on=ends_on, note=note.strip()
+    )
+    record_event(actor=by, action="unavailable_period.add", obj=period)
+    return period
+
+
+@transaction.atomic
+def remove_profile_item(*, specialist: Specialist, by, kind: str, item_id: int) -> None:
+    _own(specialist, by)
+    model = REMOVABLE.get(kind)
+    item = model.objects.filter(specialist=specialist, pk=item_id).first() if model else None
+    if item is None:
+        raise ApplicationError("That item is no longer on your profile.")
+    if kind == "declaration" and item.case_id is not None:
+        raise ApplicationError("A conflict recorded against a case can't be removed.")
+    record_event(actor=by, action=f"{kind}.remove", obj=item)
+    item.delete()
+
+
+@transaction.atomic
+def declare_conflict(
+    *,
+    specialist: Specialist,
+    by,
+    kind: str,
+    case=None,
+    doctor_name: str = "",
+    details: str = "",
+) -> ConflictDeclaration:
+    """Record a family or practice relationship: by the specialist (against a named doctor), or
+    by a coordinator (against a case or a named doctor). Matching then keeps them apart."""
+    is_coordinator = by.role == Role.COORDINATOR
+    if not is_coordinator:
+        _own(specialist, by)
+        if case is not None:
+            raise ApplicationError("Decline the offer with “conflict of interest” instead.")
+    doctor_name = doctor_name.strip()
+    if case is None and not doctor_name:
+        raise ApplicationError("Give the doctor's name.", field="doctor_name")
+    declaration = ConflictDeclaration.objects.create(
+        specialist=specialist,
+        kind=kind,
+        case=case,
+        doctor_name=doctor_name,
+        details=details.strip(),
+        declared_by=by,
+    )
+    record_event(
+        actor=by,
+        action="conflict.declare",
+        obj=declaration,
+        case_id=case.pk if case is not None else None,
+    )
+    return declaration
+
+
+@transaction.atomic
+def verify_licence(*, licence: Licence, by) -> Licence:
+    """A coordinator has checked a licence with its register: the specialist can be matched."""
+    if by.role != Role.COORDINATOR:
+        raise ApplicationError("Only coordinators verify licences.")
+    licence = (
+        Licence.objects.select_for_update().select_related("specialist__user").get(pk=licence.pk)
+    )
+    if licence.verified_at is not None:
+        raise ApplicationError(
+            f"{licence.specialist}'s licence {licence.number} was already verified."
+        )
+    if licence.expires_on < timezone.localdate():
+        raise ApplicationError(
+            f"{licence.specialist}'s licence {licence.number} expired on "
+            f"{_day(licence.expires_on)}: ask them for their current one."
+        )
+    now = timezone.now()
+    licence.verified_at, licence.verified_by = now, by
+    licence.save(update_fields=["verified_at", "verified_by"])
+    specialist = licence.specialist
+    if not specialist.is_verified:
+        specialist.is_verified, specialist.verified_at = True, now
+        specialist.save(update_fields=["is_verified", "verified_at"])
+    record_event(actor=by, action="licence.verify", obj=licence)
+    notify(
+        user=specialist.user,
+        message=f"Your licence {licence.number} for {region_name(licence.jurisdiction)} "
+        "was verified. You can now be offered cases there.",
+    )
+    return licence
+
+
+# Offers -----------------------------------------------------------------------------------------
+
+
+def create_offer(
+    *, case, specialist: Specialist, by, automatic: bool = False, specialty: Specialty | None = None
+) -> Offer:
     if not specialist.is_verified:
         raise ApplicationError("This specialist's credentials have not been verified yet.")
     try:
@@ -20,15 +302,107 @@ def create_offer(*, case, specialist: Specialist, by) -> Offer:
                 case=case,
                 specialist=specialist,
                 offered_by=by,
+                automatic=automatic,
+                specialty=specialty,
                 respond_by=timezone.now() + timedelta(hours=settings.OFFER_RESPONSE_HOURS),
             )
     except IntegrityError as exc:
-        raise ApplicationError("This case already has an open offer.") from exc
+        if Offer.objects.filter(case=case, specialist=specialist).exists():
+            raise ApplicationError(
+                f"{specialist} was offered this case before: a case is never offered to the "
+                "same specialist twice."
+            ) from exc
+        raise ApplicationError(
+            "Another coordinator offered this case at the same moment. Reload the page to see "
+            "who it went to."
+        ) from exc
 
 
-def close_offer(*, offer: Offer, status: str, reason: str = "") -> Offer:
+def close_offer(*, offer: Offer, status: str, reason: str = "", category: str = "") -> Offer:
     offer.status = status
     offer.responded_at = timezone.now()
     offer.decline_reason = reason
-    offer.save(update_fields=["status", "responded_at", "decline_reason"])
+    offer.decline_category = category
+    offer.save(update_fields=["status", "responded_at", "decline_reason", "decline_category"])
+    return offer
+
+
+def record_acceptance(*, offer: Offer, screened: list[str]) -> Offer:
+    """Close the offer as accepted, keeping what screening checked and the attestation time."""
+    now = timezone.now()
+    offer.status, offer.responded_at, offer.attested_at = Offer.Status.ACCEPTED, now, now
+    offer.screening = {
+        "rules": screened,
+        "affiliation_years": settings.COI_AFFILIATION_YEARS,
+        "at": now.isoformat(),
+    }
+    offer.save(update_fields=["status", "responded_at", "attested_at", "screening"])
+    return offer
+
+
+def check_offerable(*, case, specialist: Specialist) -> None:
+    """Refuse, with every reason, to offer `case` to a specialist who may not have it."""
+    reasons = matching.reasons_not_to_offer(case, specialist)
+    if reasons:
+        raise ApplicationError(
+            f"{specialist} can't be offered this case: "
+            + " ".join(reason.text for reason in reasons)
+        )
+
+
+def top_match(*, case, specialty: Specialty | None = None) -> Specialist:
+    """The best-ranked specialist for `case` (automatic mode), or a refusal when no one is left."""
+    ranking = matching.rank_specialists_for(case, specialties=[specialty] if specialty else None)
+    if ranking.top is None:
+        raise ApplicationError(
+            "No eligible specialist is left to offer this case to. " + " ".join(ranking.notes)
+        )
+    return ranking.top.specialist
+
+
+def screen_for_acceptance(*, case, offer: Offer) -> list[str]:
+    """Screen the offered specialist again as they accept (a tie may have been recorded since the
+    offer): refuse on a conflict, else return the rules that were checked."""
+    found = conflicts.screen_one(offer.specialist_id, case)
+    if found:
+        raise ApplicationError(
+            "We found a possible conflict of interest, so you can't accept this case: "
+            + " ".join(reason.text for reason in found)
+            + " Decline it with “I have a conflict of interest” as the reason."
+        )
+    return list(conflicts.SCREENED)
+
+
+def offer_to_answer(*, case, by, answer: str) -> Offer:
+    """The open offer of `case` that `by` may answer now (`answer`: "accept" or "decline"), or
+    an ApplicationError saying plainly why not. Call with the case row locked."""
+    if by is None or getattr(by, "role", None) != Role.SPECIALIST:
+        raise ApplicationError("You don't have permission to do that on this case.")
+    offer = Offer.objects.filter(case=case, specialist__user=by).first()
+    current = Offer.objects.filter(case=case, status=Offer.Status.OPEN).first()
+    if offer is None:
+        if current is not None:
+            raise ApplicationError(
+                f"This case was offered to another specialist, so you don't have permission to "
+                f"{answer} it."
+            )
+        raise ApplicationError(f"There is no offer on this case for you to {answer}.")
+    if offer.status == Offer.Status.EXPIRED:
+        raise ApplicationError(
+            f"Your offer expired at {_when(offer.respond_by)} without an answer, so "
+            f"it can no longer be {answer}ed. A coordinator is finding another specialist."
+        )
+    if offer.status != Offer.Status.OPEN:
+        raise ApplicationError(
+            {
+                Offer.Status.ACCEPTED: "You have already accepted this case.",
+                Offer.Status.DECLINED: "You have already declined this case.",
+                Offer.Status.WITHDRAWN: "This offer was withdrawn by a coordinator.",
+            }[offer.status]
+        )
+    if answer == "accept" and offer.respond_by < timezone.now():
+        raise ApplicationError(
+            f"The time to answer this offer ended at {_when(offer.respond_by)}, so "
+            "it can no longer be accepted. A coordinator will find another specialist."
+        )
     return offer

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from cases.models import Case
+from cases.models import Case, ProxyAuthority
 from secondopinion.accounts.models import Role, User
 from specialists.models import Specialist
 
@@ -32,9 +32,19 @@ class Actors:
     dr_jones: Specialist
     cora: User
 
-    def case(self, status: str = "draft", owner: User | None = None) -> Case:
+    def case(
+        self,
+        status: str = "draft",
+        owner: User | None = None,
+        authority: ProxyAuthority | None = None,
+    ) -> Case:
+        """A complete case in `status`; with `authority`, opened by its caregiver (`owner`)."""
         return case_in_state(
-            status, owner=owner or self.alice, specialist=self.dr_smith, coordinator=self.cora
+            status,
+            owner=owner or self.alice,
+            specialist=self.dr_smith,
+            coordinator=self.cora,
+            authority=authority,
         )
 
 

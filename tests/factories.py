@@ -1,17 +1,38 @@
 """Test data: users of every role, and cases walked to any state through the real services."""
 
 import hashlib
+import importlib
+from datetime import date, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
+from django.apps import apps as django_apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from cases import services
-from cases.models import Case, Opinion, Report, Status
+from cases.models import (
+    Case,
+    CaseFor,
+    ConsentText,
+    Opinion,
+    Price,
+    ProxyAuthority,
+    Report,
+    Status,
+)
+from cases.seed import seed_consent_and_prices
+from records import services as record_services
 from secondopinion.accounts.models import Role, User
-from specialists.models import Specialist
+from specialists.models import (
+    BoardCertification,
+    Licence,
+    Specialist,
+    SpecialistLanguage,
+    Specialty,
+)
 
 PASSWORD = "a-long-test-password"
 TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
@@ -42,14 +63,63 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class SpecialistFactory(factory.django.DjangoModelFactory):
+    """A verified specialist who can be matched with the factories' cases: a verified licence
+    for their region, English reports, room for cases. `specialty="Cardiology"` picks another
+    specialty from the seeded list; `licence=None` leaves the licence out."""
+
     class Meta:
         model = Specialist
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, role=Role.SPECIALIST)
-    specialty = "Medical oncology"
-    credentials = "Board certified in medical oncology"
     institution = "Example University Hospital"
+    bio = "Consultant with twenty years of practice."
+    max_open_cases = 10
     is_verified = True
+    verified_at = factory.LazyFunction(timezone.now)
+    licence = factory.RelatedFactory(
+        "tests.factories.LicenceFactory", factory_related_name="specialist"
+    )
+    language = factory.RelatedFactory(
+        "tests.factories.SpecialistLanguageFactory", factory_related_name="specialist"
+    )
+
+    @factory.post_generation
+    def specialty(specialist, create, extracted, **kwargs):
+        seed_specialties()
+        specialist.specialties.add(Specialty.objects.get(name=extracted or "Medical oncology"))
+
+    @factory.post_generation
+    def certification(specialist, create, extracted, **kwargs):
+        if extracted is not False:
+            BoardCertification.objects.create(
+                specialist=specialist, name="Medical oncology", board="Example Board", year=2010
+            )
+
+
+def seed_specialties() -> None:
+    """The controlled list of specialties, as the data migration seeds it: a transactional test
+    (a browser test, say) empties every table when it ends, the seeded ones too."""
+    if not Specialty.objects.exists():
+        migration = importlib.import_module("specialists.migrations.0003_seed_specialties")
+        migration.seed(django_apps, None)
+
+
+class LicenceFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Licence
+
+    jurisdiction = factory.LazyFunction(lambda: INTAKE_ANSWERS["patient_region"])
+    number = factory.Sequence(lambda n: f"GMC{7_000_000 + n}")
+    expires_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=730))
+    verified_at = factory.LazyFunction(timezone.now)
+
+
+class SpecialistLanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SpecialistLanguage
+
+    language = "en"
 
 
 def pdf_upload(name: str = "pathology-report.pdf", content: bytes = MINIMAL_PDF):
@@ -68,16 +138,70 @@ HAPPY_PATH = [
 ]
 
 
-def case_in_state(status: str, *, owner: User, specialist: Specialist, coordinator: User) -> Case:
-    """A case owned by `owner`, walked through the real services up to `status`."""
+def proxy_authority(caregiver: User, patient_email: str) -> ProxyAuthority:
+    """`caregiver`'s recorded authority to act for the patient with `patient_email`."""
+    return services.record_proxy_authority(
+        by=caregiver,
+        patient_email=patient_email,
+        basis=ProxyAuthority.Basis.PARENT,
+        document=pdf_upload("birth-certificate.pdf", MINIMAL_PDF + b"% birth certificate\n"),
+    )
+
+
+# Every answer of the intake, as a patient would give them.
+INTAKE_ANSWERS = {
+    "patient_name": "Alice Patient",
+    "patient_date_of_birth": date(1970, 5, 17),
+    "patient_region": "GB-ENG",
+    "title": "Biopsy result",
+    "diagnosis": "Stage II ductal carcinoma, diagnosed March 2026",
+    "treating_doctor": "Dr Ada Brown",
+    "treating_institution": "City Hospital",
+    "treatment": "Chemotherapy first, then surgery",
+    "question": "Is surgery needed before chemotherapy?",
+    "question_topics": ["surgery", "treatment_options"],
+    "medical_history": "",
+    "medications": "None",
+    "allergies": "Penicillin",
+    "report_language": "en",
+    "urgency": "soon",
+    "excluded_doctors": "",
+    "review_type": "standard",
+    "coverage": "self_pay",
+}
+
+
+def complete_draft(
+    owner: User, *, authority: ProxyAuthority | None = None, consent: bool = True, **answers
+) -> Case:
+    """A draft with every answer, a record and (unless `consent=False`) a signed consent."""
+    seed_consent_and_prices(ConsentText, Price)  # gone when a transactional test emptied the db
     case = services.create_case(
         by=owner,
-        title="Biopsy result",
-        diagnosis="Stage II ductal carcinoma, diagnosed March 2026",
-        treating_doctor="Dr Ada Brown, City Hospital",
-        question="Is surgery needed before chemotherapy?",
-        record=pdf_upload(),
+        case_for=CaseFor.SOMEONE_ELSE if authority else CaseFor.SELF,
+        authority=authority,
     )
+    diagnosed = timezone.localdate() - timedelta(days=60)
+    services.update_case(
+        case=case, by=owner, **{**INTAKE_ANSWERS, "diagnosis_date": diagnosed, **answers}
+    )
+    record_services.add_record(case=case, by=owner, upload=pdf_upload())
+    if consent:
+        services.sign_consent(case=case, by=owner, signed_name=owner.full_name or "A Patient")
+    return Case.objects.get(pk=case.pk)
+
+
+def case_in_state(
+    status: str,
+    *,
+    owner: User,
+    specialist: Specialist,
+    coordinator: User,
+    authority: ProxyAuthority | None = None,
+) -> Case:
+    """A complete case owned by `owner` (acting under `authority` when given), walked through
+    the real services up to `status`."""
+    case = complete_draft(owner, authority=authority)
     steps = {
         Status.SUBMITTED: lambda: services.submit_case(case=case, by=owner),
         Status.TRIAGE: lambda: services.start_triage(case=case, by=coordinator),
@@ -85,13 +209,25 @@ def case_in_state(status: str, *, owner: User, specialist: Specialist, coordinat
         Status.OFFERED: lambda: services.offer_case(
             case=case, specialist=specialist, by=coordinator
         ),
-        Status.IN_REVIEW: lambda: services.accept_offer(case=case, by=specialist.user),
+        Status.IN_REVIEW: lambda: services.accept_offer(
+            case=case, by=specialist.user, attested_no_conflict=True
+        ),
         Status.OPINION_SUBMITTED: lambda: _write_and_submit_opinion(case, specialist),
         Status.DELIVERED: lambda: services.deliver_opinion(case=case, by=coordinator),
     }
-    if status != Status.DRAFT:
-        for step in HAPPY_PATH[: HAPPY_PATH.index(status) + 1]:
+    # The side states: walk to the state they branch from, then ask the patient a question.
+    detours = {
+        Status.NEEDS_INFO: (Status.TRIAGE, coordinator),
+        Status.INFO_REQUESTED: (Status.IN_REVIEW, specialist.user),
+    }
+    target = detours[status][0] if status in detours else status
+    if target != Status.DRAFT:
+        for step in HAPPY_PATH[: HAPPY_PATH.index(target) + 1]:
             steps[step]()
+    if status in detours:
+        services.request_information(
+            case=case, by=detours[status][1], question="When was your last blood test?"
+        )
     return Case.objects.get(pk=case.pk)
 
 
@@ -101,6 +237,9 @@ OPINION = {
     "reasoning": "The margins on slide 4 show no invasion.",
     "recommendations": "Breast-conserving surgery; chemotherapy is not indicated.",
     "plain_summary": "The cancer has not spread into nearby tissue. Surgery alone is likely enough.",
+    "treatment_supported": "partly",
+    "helpful_tests": "A repeat mammogram in six months.",
+    "urgency": "soon",
     "attested": True,
 }
 

@@ -4,6 +4,10 @@ The URL list comes from the URLconf, so a new view without a row here fails
 `test_every_url_of_ours_has_a_row_in_the_matrix`. Results:
 OK: allowed (200, or a redirect that is not to the sign-in page); LOGIN: sent to sign in;
 404: not found (the object is not theirs to know about); 405: method not allowed.
+
+One more role, the proxy with authority (a caregiver who opened a case for the owner under a
+recorded authority), is tried on a case of their own in the row's state, and gets what the owner
+gets unless the row names it.
 """
 
 from dataclasses import dataclass, field
@@ -14,6 +18,8 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, Status
+from secondopinion.accounts.models import Role
+from tests.factories import UserFactory, proxy_authority
 
 OK, LOGIN, NOT_FOUND, NOT_ALLOWED = "ok", "login", 404, 405
 ROLES = (
@@ -26,6 +32,7 @@ ROLES = (
     "coordinator",
 )
 SIGNED_IN = ROLES[1:]
+PROXY = "proxy_with_authority"
 PATIENT_SIDE = ("owner", "other_patient", "caregiver_without_authority")
 OUR_PACKAGES = ("cases.", "records.", "specialists.", "secondopinion.")
 
@@ -48,35 +55,128 @@ class Row:
 
 
 CASE_READERS = ("owner", "assigned_specialist", "coordinator")
+# The patient (the owner) and their caregiver may read a proxy's authority document; the
+# coordinators too, once the case is submitted.
+AUTHORITY_READERS = ("owner", "coordinator")
+SPECIALISTS = ("assigned_specialist", "unassigned_specialist")
 
 MATRIX: dict[str, Row] = {
     "home": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "healthz": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "cases:dashboard": Row(None, EVERYONE),
     "cases:queue": Row(None, only("coordinator")),
+    "coordinator:search": Row(None, only("coordinator")),
+    "coordinator:metrics": Row(None, only("coordinator")),
+    "coordinator:metrics-export": Row(None, only("coordinator")),
+    "audit:event-list": Row(None, only("coordinator")),
+    "audit:event-export": Row(None, only("coordinator")),
+    "data_rights:access-history": Row(Status.IN_REVIEW, only("owner")),
+    "data_rights:case-export": Row(Status.DELIVERED, only("owner")),
+    "data_rights:deletion-request": Row(Status.DELIVERED, only("owner"), only("owner")),
+    "coordinator:deletion-requests": Row(None, only("coordinator")),
+    "coordinator:deletion-decide": Row(Status.DELIVERED, NO_GET, only("coordinator")),
     "cases:case-create": Row(None, only(*PATIENT_SIDE), only(*PATIENT_SIDE)),
     "cases:case-detail": Row(Status.IN_REVIEW, only(*CASE_READERS)),
-    "cases:case-edit": Row(Status.DRAFT, only("owner"), only("owner")),
+    "cases:authority-new": Row(None, only(*PATIENT_SIDE), only(*PATIENT_SIDE)),
+    "cases:intake-step": Row(Status.DRAFT, only("owner"), only("owner")),
+    "cases:intake-authority": Row(Status.DRAFT, only("owner"), only("owner")),
+    "cases:intake-check": Row(Status.DRAFT, only("owner")),
+    "cases:intake-resume": Row(Status.DRAFT, only("owner")),
+    "cases:case-consent": Row(Status.DRAFT, only("owner"), only("owner")),
+    "cases:consent-withdraw": Row(Status.SUBMITTED, only("owner"), only("owner")),
+    "cases:coverage-check": Row(Status.TRIAGE, only("coordinator"), only("coordinator")),
+    # Tried on the proxy's case: the owner is its patient.
+    "cases:authority-document": Row(Status.SUBMITTED, only(*AUTHORITY_READERS) | {PROXY: OK}),
+    "cases:authority-revoke": Row(
+        Status.DRAFT, only("owner") | {PROXY: NOT_FOUND}, only("owner") | {PROXY: NOT_FOUND}
+    ),
     "cases:case-submit": Row(Status.DRAFT, NO_GET, only("owner")),
     "cases:case-withdraw": Row(Status.SUBMITTED, only("owner"), only("owner")),
     "cases:case-start-triage": Row(Status.SUBMITTED, NO_GET, only("coordinator")),
     "cases:case-send-to-matching": Row(Status.TRIAGE, NO_GET, only("coordinator")),
     "cases:case-offer": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
     "cases:case-cancel": Row(Status.SUBMITTED, only("coordinator"), only("coordinator")),
-    "cases:offer-accept": Row(Status.OFFERED, NO_GET, only("assigned_specialist")),
+    # Accepting needs the conflict-of-interest attestation, which only specialists:offer-accept
+    # asks for: a bare POST here is refused with that message (409).
+    "cases:offer-accept": Row(
+        Status.OFFERED, NO_GET, only("assigned_specialist") | {"assigned_specialist": 409}
+    ),
     "cases:offer-decline": Row(
         Status.OFFERED, only("assigned_specialist"), only("assigned_specialist")
     ),
+    # Coordinators ask during triage; on a case in review the service refuses them (shown).
+    "cases:information-request": Row(
+        Status.IN_REVIEW,
+        only("assigned_specialist", "coordinator"),
+        only("assigned_specialist", "coordinator"),
+    ),
+    "cases:information-answer": Row(Status.INFO_REQUESTED, only("owner"), only("owner")),
     "cases:opinion-edit": Row(
         Status.IN_REVIEW, only("assigned_specialist"), only("assigned_specialist")
     ),
     "cases:opinion-return": Row(Status.OPINION_SUBMITTED, only("coordinator"), only("coordinator")),
     "cases:opinion-deliver": Row(Status.OPINION_SUBMITTED, NO_GET, only("coordinator")),
     "cases:report-download": Row(Status.DELIVERED, only(*CASE_READERS)),
+    "cases:case-messages": Row(Status.IN_REVIEW, only(*CASE_READERS), only(*CASE_READERS)),
+    "cases:follow-up-ask": Row(Status.DELIVERED, only("owner"), only("owner")),
+    "cases:follow-up-answer": Row(
+        Status.DELIVERED, only("assigned_specialist"), only("assigned_specialist")
+    ),
+    "cases:report-share-create": Row(Status.DELIVERED, only("owner"), only("owner")),
+    # The patient's doctor has no account: the link is the key (a POST downloads it once).
+    "cases:report-share": Row(
+        Status.DELIVERED, {role: OK for role in ROLES}, {role: OK for role in ROLES}
+    ),
     "records:record-upload": Row(Status.DRAFT, NO_GET, only("owner")),
     "records:record-download": Row(Status.IN_REVIEW, only(*CASE_READERS)),
+    "records:record-preview": Row(Status.IN_REVIEW, only(*CASE_READERS)),
+    "records:record-describe": Row(Status.IN_REVIEW, only("owner"), only("owner")),
+    "records:case-records": Row(Status.IN_REVIEW, only(*CASE_READERS)),
+    # tus endpoints: a bare POST is no tus request (412 for the owner, who may upload); an
+    # upload is continued with HEAD/PATCH/DELETE only, by whoever started it.
+    "records:tus-create": Row(Status.DRAFT, NO_GET, only("owner") | {"owner": 412}),
+    "records:tus-upload": Row(
+        Status.DRAFT, {role: NOT_ALLOWED for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}
+    ),
+    "records:request-create": Row(Status.DRAFT, only("owner"), only("owner")),
+    "records:request-resend": Row(Status.DRAFT, NO_GET, only("owner")),
+    "records:request-list": Row(None, only("coordinator")),
+    # A provider has no account: the emailed link is the key, so anyone holding it gets in; the
+    # pages after it belong to the browser session that opened the link (404 for any other).
+    "records:provider-link": Row(
+        Status.SUBMITTED, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}
+    ),
+    "records:provider-upload": Row(
+        None, {role: NOT_FOUND for role in ROLES}, {role: NOT_FOUND for role in ROLES}
+    ),
+    "records:provider-tus-create": Row(
+        None, {role: NOT_ALLOWED for role in ROLES}, {role: NOT_FOUND for role in ROLES}
+    ),
+    "records:provider-finish": Row(
+        None, {role: NOT_ALLOWED for role in ROLES}, {role: NOT_FOUND for role in ROLES}
+    ),
+    "specialists:home": Row(None, only(*SPECIALISTS)),
+    "specialists:profile": Row(None, only(*SPECIALISTS)),
+    "specialists:profile-edit": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:licence-add": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:certification-add": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:affiliation-add": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:relationship-add": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:unavailability-add": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:conflict-declare": Row(None, only(*SPECIALISTS), only(*SPECIALISTS)),
+    "specialists:profile-item-remove": Row(None, NO_GET, only(*SPECIALISTS)),
+    "specialists:credentials": Row(None, only("coordinator"), only("coordinator")),
+    "specialists:match": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
+    "specialists:case-conflict-add": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
+    "specialists:offer-accept": Row(
+        Status.OFFERED, only("assigned_specialist"), only("assigned_specialist")
+    ),
+    "specialists:offer-decline": Row(
+        Status.OFFERED, only("assigned_specialist"), only("assigned_specialist")
+    ),
     "notifications:list": Row(None, EVERYONE),
     "notifications:mark-all-read": Row(None, NO_GET, EVERYONE),
+    "notifications:preferences": Row(None, EVERYONE, EVERYONE),
 }
 
 
@@ -102,13 +202,72 @@ def our_urls() -> dict[str, set[str]]:
 URLS = our_urls()
 
 
+def _pk_for(name: str, case: Case) -> int:
+    """The id a URL's `pk` names: a records request, or the case's first record (read, so that
+    it has a preview)."""
+    from records import services as record_services
+
+    if name.startswith("records:request-"):
+        return record_services.create_records_request(
+            case=case,
+            by=case.owner,
+            provider_name="Dr Ada Brown",
+            provider_organisation="City Hospital",
+            provider_email="records@city-hospital.example",
+            records_wanted="Knee MRI",
+        ).pk
+    record = case.records.first()
+    if name == "records:record-preview":
+        record_services.read_record(record_id=record.pk)
+    return record.pk
+
+
+def _upload_id_for(case: Case) -> str:
+    from records import services as record_services
+
+    return record_services.create_upload(case=case, by=case.owner, length=10, name="a.pdf").pk
+
+
+def _provider_token_for(case: Case) -> str:
+    from records import services as record_services
+
+    records_request = record_services.create_records_request(
+        case=case,
+        by=case.owner,
+        provider_name="Dr Ada Brown",
+        provider_organisation="City Hospital",
+        provider_email="records@city-hospital.example",
+        records_wanted="Knee MRI",
+    )
+    return record_services.provider_link(records_request).rstrip("/").rsplit("/", 1)[-1]
+
+
+def _follow_up_id_for(case: Case) -> int:
+    from cases import services as case_services
+
+    return case_services.ask_follow_up(case=case, by=case.owner, question="Is it safe to fly?").pk
+
+
+def _token_for(name: str, case: Case) -> str:
+    if name == "cases:report-share":
+        from cases import services as case_services
+
+        return case_services.share_report(case=case, by=case.owner)[1]
+    return _provider_token_for(case)
+
+
 def url_kwargs(name: str, case: Case | None, *, foreign: bool = False) -> dict[str, object]:
     values = {
-        "reference": "SO-ZZZZ-ZZZZ" if foreign else case and case.reference,
-        "pk": 999_999_999 if foreign else case and case.records.first().pk,
-        "version": 99 if foreign else 1,
+        "reference": lambda: "SO-ZZZZ-ZZZZ" if foreign else case and case.reference,
+        "pk": lambda: 999_999_999 if foreign else _pk_for(name, case),
+        "version": lambda: 99 if foreign else 1,
+        "upload_id": lambda: "x" * 32 if foreign else _upload_id_for(case),
+        "step": lambda: "patient",
+        "authority_id": lambda: 999_999_999 if foreign else case.proxy_authority_id,
+        "follow_up_id": lambda: 999_999_999 if foreign else _follow_up_id_for(case),
+        "token": lambda: "0" * 64 if foreign else _token_for(name, case),
     }
-    return {key: values[key] for key in URLS[name]}
+    return {key: values[key]() for key in URLS[name]}
 
 
 def outcome(response) -> object:
@@ -119,7 +278,28 @@ def outcome(response) -> object:
     return response.status_code
 
 
-def clients(actors) -> dict[str, Client]:
+@pytest.fixture
+def proxy(db):
+    return UserFactory(email="dan@example.org", full_name="Dan Proxy", role=Role.CAREGIVER)
+
+
+def with_proxy(expected: dict[str, object]) -> dict[str, object]:
+    return {PROXY: expected["owner"], **expected}
+
+
+def cases_for(actors, proxy, name: str, row: Row) -> tuple[Case | None, Case | None]:
+    """The owner's case and the proxy's case for the owner, in the row's state. A URL about an
+    authority is tried by everyone on the proxy's case."""
+    if not row.state:
+        return None, None
+    authority = proxy_authority(proxy, actors.alice.email)
+    proxy_case = actors.case(row.state, owner=proxy, authority=authority)
+    if "authority_id" in URLS[name]:
+        return proxy_case, proxy_case
+    return actors.case(row.state), proxy_case
+
+
+def clients(actors, proxy) -> dict[str, Client]:
     users = {
         "owner": actors.alice,
         "other_patient": actors.bob,
@@ -127,6 +307,7 @@ def clients(actors) -> dict[str, Client]:
         "assigned_specialist": actors.dr_smith.user,
         "unassigned_specialist": actors.dr_jones.user,
         "coordinator": actors.cora,
+        PROXY: proxy,
     }
     result = {"anonymous": Client()}
     for role, user in users.items():
@@ -141,28 +322,32 @@ def test_every_url_of_ours_has_a_row_in_the_matrix():
 
 @pytest.mark.parametrize("method", ["get", "post"])
 @pytest.mark.parametrize("name", sorted(MATRIX))
-def test_each_role_gets_what_the_matrix_says(actors, name, method):
+def test_each_role_gets_what_the_matrix_says(actors, proxy, name, method):
     row = MATRIX[name]
-    case = actors.case(row.state) if row.state else None
+    case, proxy_case = cases_for(actors, proxy, name, row)
     url = reverse(name, kwargs=url_kwargs(name, case))
-    expected = getattr(row, method)
+    proxy_url = reverse(name, kwargs=url_kwargs(name, proxy_case)) if proxy_case else url
+    expected = with_proxy(getattr(row, method))
     actual = {}
-    for role, client in clients(actors).items():
+    for role, client in clients(actors, proxy).items():
         with transaction.atomic():  # each role meets the case as it was
-            actual[role] = outcome(getattr(client, method)(url))
+            actual[role] = outcome(getattr(client, method)(proxy_url if role == PROXY else url))
             transaction.set_rollback(True)
     mismatches = {
-        role: (actual[role], expected[role]) for role in ROLES if actual[role] != expected[role]
+        role: (actual[role], expected[role])
+        for role in (*ROLES, PROXY)
+        if actual[role] != expected[role]
     }
     assert not mismatches, f"{method.upper()} {url}: role -> (got, expected) {mismatches}"
 
 
 @pytest.mark.parametrize("name", sorted(name for name, row in MATRIX.items() if row.state))
-def test_a_foreign_id_is_404_for_everyone(actors, name):
+def test_a_foreign_id_is_404_for_everyone(actors, proxy, name):
     row = MATRIX[name]
     url = reverse(name, kwargs=url_kwargs(name, None, foreign=True))
     for method in ("get", "post"):
-        allowed = [role for role, result in getattr(row, method).items() if result == OK]
+        expected = with_proxy(getattr(row, method))
+        allowed = [role for role, result in expected.items() if result == OK]
         for role in allowed:
-            response = getattr(clients(actors)[role], method)(url)
+            response = getattr(clients(actors, proxy)[role], method)(url)
             assert response.status_code == 404, f"{method.upper()} {url} as {role}"

@@ -10,7 +10,7 @@ from allauth.mfa.utils import decrypt
 from django.db import transaction
 from django.utils import timezone
 
-from specialists.models import Specialist
+from specialists.demo import seed_demo_specialist
 
 from .models import Role, User
 
@@ -61,14 +61,8 @@ def seed_demo_accounts() -> list[User]:
             TOTP.activate(user, DEMO_TOTP_SECRET)
         if email in DEMO_SPECIALISTS:
             specialty, credentials, institution = DEMO_SPECIALISTS[email]
-            Specialist.objects.get_or_create(
-                user=user,
-                defaults={
-                    "specialty": specialty,
-                    "credentials": credentials,
-                    "institution": institution,
-                    "is_verified": True,
-                },
+            seed_demo_specialist(
+                user=user, specialty=specialty, credentials=credentials, institution=institution
             )
         users.append(user)
     return users

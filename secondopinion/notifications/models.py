@@ -39,3 +39,22 @@ class OutboundEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.template} to user {self.user_id}"
+
+
+class NotificationPreference(models.Model):
+    """A user's choice of emails. In-app notifications are always on; without a row, every
+    email is sent."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
+    )
+    email_case_updates = models.BooleanField(
+        "Email me when there is an update on a case",
+        default=True,
+        help_text="The email only says there is an update and asks you to sign in. You always "
+        "see updates under Notifications.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Notification preference of user {self.user_id}"

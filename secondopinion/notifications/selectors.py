@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import Notification
+from .models import Notification, NotificationPreference
 
 
 def notifications_for(user) -> QuerySet[Notification]:
@@ -11,3 +11,10 @@ def notifications_for(user) -> QuerySet[Notification]:
 
 def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
+def preference_for(user) -> NotificationPreference:
+    """The user's saved preference, or the default (every email) unsaved."""
+    return NotificationPreference.objects.filter(user=user).first() or NotificationPreference(
+        user=user
+    )

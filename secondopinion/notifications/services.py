@@ -8,11 +8,35 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Notification, OutboundEmail
+from secondopinion.audit.services import record_event
+
+from .models import Notification, NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
 EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned"})
+# Emails a user may turn off; an offer to a specialist (case_assigned) has a deadline and is
+# always sent.
+OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update"})
+
+
+def wants_case_update_emails(user) -> bool:
+    preference = NotificationPreference.objects.filter(user=user).first()
+    return preference is None or preference.email_case_updates
+
+
+@transaction.atomic
+def set_notification_preference(*, user, email_case_updates: bool) -> NotificationPreference:
+    preference, _ = NotificationPreference.objects.update_or_create(
+        user=user, defaults={"email_case_updates": email_case_updates}
+    )
+    record_event(
+        actor=user,
+        action="notifications.preference",
+        obj=preference,
+        detail={"email_case_updates": email_case_updates},
+    )
+    return preference
 
 
 @transaction.atomic
@@ -26,6 +50,8 @@ def notify(
     if email_template not in EMAIL_TEMPLATES:
         raise ValueError(f"Unknown email template {email_template!r}")
     notification = Notification.objects.create(user=user, message=message, link=link)
+    if email_template in OPTIONAL_EMAIL_TEMPLATES and not wants_case_update_emails(user):
+        return notification  # the user chose in-app only
     email = OutboundEmail.objects.create(user=user, template=email_template)
     from .tasks import send_outbound_email
 

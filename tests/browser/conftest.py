@@ -131,8 +131,15 @@ _logs: dict[Page, BrowserLog] = {}
 
 
 @pytest.fixture
-def new_page(request, browser, live_server) -> Iterator[Callable[[], Page]]:
-    """`new_page()` opens a page in a new browser context: one person, with their own cookies."""
+def new_page(
+    request, browser, live_server, django_db_serialized_rollback
+) -> Iterator[Callable[[], Page]]:
+    """`new_page()` opens a page in a new browser context: one person, with their own cookies.
+
+    Browser tests run in transactions the live server can see, so the database is emptied after
+    each; `django_db_serialized_rollback` puts back what the data migrations seeded (the consent
+    text, the price list, the specialties) before each test.
+    """
     log = BrowserLog()
     contexts: list[BrowserContext] = []
 

@@ -68,4 +68,4 @@ def test_a_missing_report_is_found_by_the_beat_task(actors, monkeypatch):
     monkeypatch.setattr(tasks.render_report, "delay", lambda *args: enqueued.append(args))
 
     assert tasks.render_missing_reports() == 1
-    assert enqueued == [(opinion.pk, opinion.revision)]
+    assert enqueued == [(opinion.pk, opinion.revision, 0)]  # no addenda yet

@@ -44,15 +44,6 @@ def test_a_patient_cannot_take_a_coordinators_step(actors):
     assert Case.objects.get(pk=case.pk).status == Status.SUBMITTED
 
 
-def test_a_case_without_records_cannot_be_submitted(actors):
-    case = services.create_case(
-        by=actors.alice, title="t", diagnosis="d", treating_doctor="doc", question="q"
-    )
-
-    with pytest.raises(ApplicationError, match="at least one medical record"):
-        services.submit_case(case=case, by=actors.alice)
-
-
 def test_declining_an_offer_returns_the_case_to_matching(actors):
     case = actors.case(Status.OFFERED)
 

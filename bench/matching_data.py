@@ -1,0 +1,207 @@
+"""The data the matching benchmark ranks: 10,000 specialists with their licences, affiliations,
+languages, declared relationships and workload, written with bulk_create (once per database).
+
+Deterministic (a seeded random generator), so each run ranks the same people.
+"""
+
+import random
+from datetime import timedelta
+
+from django.contrib.auth.hashers import make_password
+from django.db import connection, transaction
+from django.utils import timezone
+
+from cases.models import Case, Status
+from secondopinion.accounts.models import Role, User
+from specialists.models import (
+    Affiliation,
+    FinancialRelationship,
+    Licence,
+    Specialist,
+    SpecialistLanguage,
+    Specialty,
+    UnavailablePeriod,
+)
+
+SPECIALISTS = 10_000
+EMAIL = "bench-matching-{n}@example.org"
+REGIONS = ["GB", "GB-ENG", "GB-SCT", "US-CA", "US-NY", "US-TX", "US-MA", "US-FL", "US-IL", "US-WA"]
+HOSPITALS = [
+    f"{town} {kind}"
+    for town in (
+        "Abbey",
+        "Bridge",
+        "Castle",
+        "Dale",
+        "Elm",
+        "Fern",
+        "Glen",
+        "Harbour",
+        "Isle",
+        "Juniper",
+        "King's",
+        "Lake",
+        "Mill",
+        "North",
+        "Oak",
+        "Park",
+        "Queen's",
+        "River",
+        "Stone",
+        "Tower",
+    )
+    for kind in ("General Hospital", "University Hospital", "Cancer Centre", "Medical Centre")
+]
+COMPANIES = [
+    ("Roche", "Herceptin\nPerjeta\nKadcyla"),
+    ("Novartis", "Kisqali\nTabrecta"),
+    ("Pfizer Inc.", "Ibrance\nLorbrena"),
+    ("AstraZeneca", "Enhertu\nLynparza"),
+    ("Merck", "Keytruda"),
+]
+
+
+def _chunks(rows: list, size: int = 2000):
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+def seed_specialists() -> None:
+    """Create the benchmark's specialists unless the database already has them, then refresh
+    the planner's statistics (a bulk load leaves them stale)."""
+    if not User.objects.filter(email=EMAIL.format(n=SPECIALISTS - 1)).exists():
+        _create_specialists()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+@transaction.atomic
+def _create_specialists() -> None:
+    rng = random.Random(20261126)
+    today = timezone.localdate()
+    password = make_password(None)
+    users = User.objects.bulk_create(
+        [
+            User(
+                email=EMAIL.format(n=n),
+                full_name=f"Dr {rng.choice('ABCDEFGHJKLMNPRSTW')}. Bench{n}",
+                role=Role.SPECIALIST,
+                password=password,
+            )
+            for n in range(SPECIALISTS)
+        ],
+        batch_size=2000,
+    )
+    specialists = Specialist.objects.bulk_create(
+        [
+            Specialist(
+                user=user,
+                institution=rng.choice(HOSPITALS),
+                expertise=rng.choice(["Breast cancer surgery", "Heart failure", "Lung cancer", ""]),
+                max_open_cases=rng.randint(2, 8),
+                typical_turnaround_days=rng.randint(3, 21),
+                preferred_topics=rng.sample(["surgery", "treatment_options", "clinical_trials"], 1),
+                is_verified=rng.random() < 0.9,
+                verified_at=timezone.now(),
+            )
+            for user in users
+        ],
+        batch_size=2000,
+    )
+    parents = list(Specialty.objects.filter(parent__isnull=True))
+    subs = list(Specialty.objects.filter(parent__isnull=False))
+    oncology = Specialty.objects.get(name="Medical oncology")
+    through = Specialist.specialties.through
+    links, licences, affiliations, languages, relationships, away = [], [], [], [], [], []
+    for specialist in specialists:
+        # A third are oncologists: a crowded specialty makes the benchmark's case a hard one.
+        specialty = oncology if rng.random() < 0.33 else rng.choice(parents)
+        links.append(through(specialist=specialist, specialty=specialty))
+        children = [s for s in subs if s.parent_id == specialty.pk]
+        if children and rng.random() < 0.5:
+            links.append(through(specialist=specialist, specialty=rng.choice(children)))
+        for region in rng.sample(REGIONS, rng.randint(1, 2)):
+            licences.append(
+                Licence(
+                    specialist=specialist,
+                    jurisdiction=region,
+                    number=f"L{specialist.pk}-{region}",
+                    expires_on=today + timedelta(days=rng.randint(-60, 900)),
+                    verified_at=timezone.now() if rng.random() < 0.95 else None,
+                )
+            )
+        for _ in range(rng.randint(1, 3)):
+            start = rng.randint(1990, today.year - 1)
+            affiliations.append(
+                Affiliation(
+                    specialist=specialist,
+                    institution=rng.choice(HOSPITALS),
+                    start_year=start,
+                    end_year=rng.choice([None, min(start + rng.randint(1, 10), today.year)]),
+                )
+            )
+        languages.append(SpecialistLanguage(specialist=specialist, language="en"))
+        if rng.random() < 0.2:
+            languages.append(
+                SpecialistLanguage(specialist=specialist, language=rng.choice(["es", "fr", "de"]))
+            )
+        if rng.random() < 0.15:
+            company, products = rng.choice(COMPANIES)
+            relationships.append(
+                FinancialRelationship(
+                    specialist=specialist,
+                    company=company,
+                    kind=FinancialRelationship.Kind.CONSULTING,
+                    products=products,
+                )
+            )
+        if rng.random() < 0.05:
+            away.append(
+                UnavailablePeriod(
+                    specialist=specialist,
+                    starts_on=today - timedelta(days=2),
+                    ends_on=today + timedelta(days=rng.randint(1, 20)),
+                )
+            )
+    for model_rows in (links, licences, affiliations, languages, relationships, away):
+        for chunk in _chunks(model_rows):
+            type(chunk[0]).objects.bulk_create(chunk)
+    # A workload: cases under review spread over the specialists.
+    owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
+    Case.objects.bulk_create(
+        [
+            Case(
+                owner=owner,
+                title="Benchmark workload",
+                status=Status.IN_REVIEW,
+                specialist=rng.choice(specialists),
+            )
+            for _ in range(3000)
+        ],
+        batch_size=1000,
+    )
+
+
+def matching_case() -> Case:
+    """The case the benchmark ranks for: breast cancer, in England, with every screening input
+    (written once, then reused)."""
+    owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
+    existing = Case.objects.filter(owner=owner, title="Benchmark matching case").first()
+    if existing is not None:  # kept between runs: each run ranks the same case
+        return existing
+    case = Case.objects.create(
+        owner=owner,
+        title="Benchmark matching case",
+        diagnosis="Stage II HER2-positive ductal carcinoma of the breast",
+        question="Is surgery needed before chemotherapy?",
+        treating_doctor="Dr A. Bench17",
+        treating_institution=HOSPITALS[5],
+        treatment="Six cycles of trastuzumab (Herceptin) and pertuzumab, then surgery",
+        excluded_doctors="Dr B. Bench42\nDr Bench99",
+        patient_region="GB-ENG",
+        report_language="es",
+        question_topics=["surgery"],
+    )
+    Case.objects.filter(pk=case.pk).update(status=Status.MATCHING)
+    return Case.objects.get(pk=case.pk)

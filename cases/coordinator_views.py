@@ -1,0 +1,187 @@
+"""Coordinator pages: the queues and search. Coordinators only; anyone else gets a 404."""
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from secondopinion.csv_export import csv_response
+from secondopinion.errors import ApplicationError
+from specialists import selectors as specialist_selectors
+
+from . import data_rights, metrics, permissions, queues, search, selectors
+from .models import Urgency
+
+
+def _coordinator_only(request: HttpRequest) -> None:
+    if not permissions.is_coordinator(request.user):
+        raise Http404
+
+
+class QueueFilterForm(forms.Form):
+    mark_optional = False
+    queue = forms.ChoiceField(
+        choices=[(queue.key, queue.label) for queue in queues.QUEUES],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    specialty = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    urgency = forms.ChoiceField(
+        choices=[("", "Any urgency"), *Urgency.choices], required=False, label="Urgency"
+    )
+    payer = forms.ChoiceField(required=False, label="Payer")
+    age = forms.TypedChoiceField(
+        label="Submitted",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            ("", "Any time"),
+            ("3", "More than 3 days ago"),
+            ("7", "More than 7 days ago"),
+            ("14", "More than 14 days ago"),
+            ("30", "More than 30 days ago"),
+        ],
+    )
+    sla = forms.ChoiceField(
+        label="Service level",
+        required=False,
+        choices=[
+            ("", "Any"),
+            (queues.SLA_OVERDUE, "Past its service level"),
+            (queues.SLA_ON_TRACK, "On track"),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("oldest", "Oldest first"),
+            ("newest", "Newest first"),
+            ("urgency", "Most urgent first"),
+            ("reference", "Reference"),
+        ],
+    )
+
+    def __init__(self, *args, specialties, payers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].label = "Specialty"
+        self.fields["specialty"].choices = [("", "Any specialty")] + [
+            (str(specialty.pk), specialty.name) for specialty in specialties
+        ]
+        self.fields["payer"].choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
+            (name, name) for name in payers
+        ]
+
+    def filters(self) -> queues.Filters:
+        data = self.cleaned_data
+        return queues.Filters(
+            specialty=data.get("specialty"),
+            urgency=data.get("urgency") or "",
+            payer=data.get("payer") or "",
+            older_than_days=data.get("age"),
+            sla=data.get("sla") or "",
+        )
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    _coordinator_only(request)
+    form = QueueFilterForm(
+        request.GET,
+        specialties=specialist_selectors.specialties(),
+        payers=queues.payers(),
+    )
+    if form.is_valid():
+        filters, key = form.filters(), form.cleaned_data["queue"] or "new"
+        sort = form.cleaned_data["sort"] or "oldest"
+    else:
+        # Unknown values are reported beside their field; the queue shows without filters.
+        filters, key, sort = queues.Filters(), "new", "oldest"
+        valid = {name: form.cleaned_data.get(name) for name in ("queue", "sort")}
+        key, sort = valid["queue"] or key, valid["sort"] or sort
+    result = queues.queue_page(
+        key=key, filters=filters, sort=sort, page_number=request.GET.get("page", 1)
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("queue", None)
+    return render(
+        request,
+        "cases/coordinator/home.html",
+        {
+            "form": form,
+            "result": result,
+            "queues": [(queue, result.counts[queue.key]) for queue in queues.QUEUES],
+            "filter_query": params.urlencode(),
+        },
+    )
+
+
+class SearchForm(forms.Form):
+    mark_optional = False
+    q = forms.CharField(
+        label="Case reference, patient name or email, or specialist name",
+        max_length=200,
+        min_length=2,
+        strip=True,
+    )
+
+
+@login_required
+@require_GET
+def case_search(request: HttpRequest) -> HttpResponse:
+    _coordinator_only(request)
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_valid():
+        results = search.search_cases(query=form.cleaned_data["q"], by=request.user)
+    return render(request, "cases/coordinator/search.html", {"form": form, "results": results})
+
+
+@login_required
+@require_GET
+def metrics_page(request: HttpRequest) -> HttpResponse:
+    _coordinator_only(request)
+    figures = metrics.all_metrics()
+    charts = metrics.chart_data(figures)
+    return render(request, "cases/coordinator/metrics.html", {"metrics": figures, "charts": charts})
+
+
+@login_required
+@require_GET
+def metrics_export(request: HttpRequest) -> HttpResponse:
+    _coordinator_only(request)
+    rows = metrics.csv_rows(metrics.all_metrics())
+    return csv_response("metrics.csv", ["figure", "item", "measure", "value"], rows)
+
+
+@login_required
+@require_GET
+def deletion_requests(request: HttpRequest) -> HttpResponse:
+    _coordinator_only(request)
+    pending = [
+        (deletion, data_rights.why_not_deletable(deletion.case))
+        for deletion in data_rights.pending_deletion_requests()
+    ]
+    return render(request, "cases/coordinator/deletion_requests.html", {"pending": pending})
+
+
+@login_required
+@require_POST
+def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
+    _coordinator_only(request)
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    try:
+        deletion = data_rights.decide_deletion(case=case, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if deletion.refusal_reason:
+            messages.warning(request, f"Refused: {deletion.refusal_reason}")
+        else:
+            messages.success(request, f"Case {case.reference}: its health information is deleted.")
+    return redirect("coordinator:deletion-requests")

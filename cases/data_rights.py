@@ -1,0 +1,386 @@
+"""A patient's rights over their data: who has looked at their case (access history),
+downloading everything about it as a ZIP, and deleting it on request."""
+
+import base64
+import json
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import router, transaction
+from django.db.models import FileField
+from django.db.models.deletion import Collector
+from django.utils import timezone
+
+from secondopinion.accounts.models import Role
+from secondopinion.audit.selectors import events_for_case
+from secondopinion.audit.services import record_event
+from secondopinion.errors import ApplicationError
+
+from .models import Case, CaseEvent, DeletionRequest, Status
+
+# Audited reads of a case and its files, in the patient's words.
+READ_ACTIONS = {
+    "case.view": "Viewed the case",
+    "record.list": "Listed the records",
+    "record.preview": "Previewed a record",
+    "record.download": "Downloaded a record",
+    "report.download": "Downloaded the report",
+    "report.share_download": "Downloaded the report",
+    "authority.document_download": "Downloaded the authority document",
+    "case.export": "Downloaded everything about the case",
+}
+ROLE_WORDS = {
+    Role.PATIENT: "The patient",
+    Role.CAREGIVER: "A caregiver",
+    Role.SPECIALIST: "Specialist",
+    Role.COORDINATOR: "Coordinator",
+}
+
+
+@dataclass(frozen=True)
+class Access:
+    at: datetime
+    who: str
+    what: str
+
+
+def access_history(case: Case, *, viewer) -> list[Access]:
+    """Every audited read of the case and its files, newest first: staff and specialists by
+    name, the patient's side in role words ("You" for the viewer)."""
+    events = events_for_case(case.pk).filter(action__in=READ_ACTIONS).order_by("-at", "-id")
+    history = []
+    for event in events:
+        actor = event.actor
+        if actor is None:
+            who = "The system"
+        elif actor.pk == viewer.pk:
+            who = "You"
+        elif actor.role in (Role.SPECIALIST, Role.COORDINATOR):
+            who = f"{actor.full_name} ({ROLE_WORDS[actor.role].lower()})"
+        else:
+            who = ROLE_WORDS.get(actor.role, "Someone")
+        history.append(Access(event.at, who, READ_ACTIONS[event.action]))
+    return history
+
+
+# --- Downloading everything about a case -------------------------------------------------------
+
+PENDING_SCAN_STATES = ("pending", "infected")  # such files are never handed out
+
+
+def _safe_name(name: str) -> str:
+    """A file name for inside the ZIP: no folders, nothing a zip tool could climb out with."""
+    cleaned = "".join(c if c.isalnum() or c in "._- " else "_" for c in name).strip(" .")
+    return cleaned[:120] or "file"
+
+
+def _base64(text: str) -> str:
+    return base64.b64encode(text.encode()).decode()
+
+
+def fhir_bundle(case: Case, *, records, opinion) -> dict:
+    """The case's answers as a FHIR R4 collection Bundle: Patient, Condition, ServiceRequest,
+    a DocumentReference per record and, once delivered, the opinion as a DiagnosticReport."""
+    patient_id, condition_id, request_id = "patient", "condition", "service-request"
+    entries = [
+        {
+            "resourceType": "Patient",
+            "id": patient_id,
+            "name": [{"text": case.patient_name}],
+            "birthDate": case.patient_date_of_birth.isoformat()
+            if case.patient_date_of_birth
+            else None,
+            "address": [{"state": case.patient_region}] if case.patient_region else [],
+        },
+        {
+            "resourceType": "Condition",
+            "id": condition_id,
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "code": {"text": case.diagnosis},
+            "recordedDate": case.diagnosis_date.isoformat() if case.diagnosis_date else None,
+            "asserter": {"display": case.treating_doctor},
+            "note": [
+                {"text": text}
+                for text in (
+                    case.treating_institution and f"Diagnosed at {case.treating_institution}",
+                    case.medical_history and f"Medical history: {case.medical_history}",
+                    case.medications and f"Medicines: {case.medications}",
+                    case.allergies and f"Allergies: {case.allergies}",
+                    case.treatment and f"Treatment: {case.treatment}",
+                )
+                if text
+            ],
+        },
+        {
+            "resourceType": "ServiceRequest",
+            "id": request_id,
+            "identifier": [{"value": case.reference}],
+            "status": case.status,
+            "intent": "order",
+            "priority": {"urgent": "urgent", "soon": "asap"}.get(case.urgency, "routine"),
+            "code": {"text": f"Second opinion: {case.get_review_type_display()}"},
+            "subject": {"reference": f"Patient/{patient_id}"},
+            "reasonReference": [{"reference": f"Condition/{condition_id}"}],
+            "authoredOn": case.submitted_at.isoformat() if case.submitted_at else None,
+            "note": [{"text": case.question}] if case.question else [],
+            "orderDetail": [{"text": topic} for topic in case.get_question_topics_display()],
+        },
+    ]
+    for record in records:
+        entries.append(
+            {
+                "resourceType": "DocumentReference",
+                "id": f"record-{record.pk}",
+                "status": "current",
+                "subject": {"reference": f"Patient/{patient_id}"},
+                "description": record.note or record.original_name,
+                "date": record.uploaded_at.isoformat(),
+                "content": [
+                    {
+                        "attachment": {
+                            "contentType": record.content_type,
+                            "title": record.original_name,
+                            "size": record.size,
+                            "url": record.zip_path or None,
+                        }
+                    }
+                ],
+            }
+        )
+    if opinion is not None:
+        entries.append(
+            {
+                "resourceType": "DiagnosticReport",
+                "id": "opinion",
+                "status": "final",
+                "code": {"text": "Second opinion"},
+                "subject": {"reference": f"Patient/{patient_id}"},
+                "basedOn": [{"reference": f"ServiceRequest/{request_id}"}],
+                "issued": opinion.submitted_at.isoformat() if opinion.submitted_at else None,
+                "performer": [{"display": opinion.author.user.full_name}],
+                "conclusion": opinion.diagnosis,
+                "conclusionCode": [{"text": opinion.get_relation_display()}],
+                "presentedForm": [
+                    {"contentType": "text/plain", "title": title, "data": _base64(text)}
+                    for title, text in (
+                        ("Summary", opinion.plain_summary),
+                        ("Reasoning", opinion.reasoning),
+                        ("Recommendations", opinion.recommendations),
+                    )
+                ],
+            }
+        )
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": timezone.now().isoformat(),
+        "entry": [{"resource": resource} for resource in entries],
+    }
+
+
+def export_case(*, case: Case, by):
+    """A ZIP (in a temporary file, rewound) of everything about the case the patient's side may
+    download: the answers as FHIR JSON, the records (not those waiting for or failing the virus
+    scan) and, once delivered, the opinion's PDF reports. Audited."""
+    from records import selectors as record_selectors
+
+    from . import permissions, selectors
+
+    if not permissions.is_owner(by, case):
+        raise Case.DoesNotExist
+    records = list(record_selectors.records_for_case(case))
+    opinion = selectors.opinion_for(case) if permissions.can_read_opinion(by, case) else None
+    reports = list(selectors.reports_for(case)) if opinion is not None else []
+    # Closed by the response that streams it.
+    archive = tempfile.TemporaryFile()  # noqa: SIM115
+    with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        for record in records:
+            record.zip_path = ""
+            if record.scan_status in PENDING_SCAN_STATES:
+                continue
+            record.zip_path = f"records/{record.pk}-{_safe_name(record.original_name)}"
+            with record.file.open("rb") as source, zipped.open(record.zip_path, "w") as target:
+                shutil.copyfileobj(source, target, 1024 * 1024)
+        for report in reports:
+            with report.file.open("rb") as source:
+                zipped.writestr(f"reports/report-v{report.version}.pdf", source.read())
+        bundle = fhir_bundle(case, records=records, opinion=opinion)
+        zipped.writestr("case.fhir.json", json.dumps(bundle, indent=2, ensure_ascii=False))
+        zipped.writestr(
+            "README.txt",
+            f"Everything about case {case.reference}, downloaded {timezone.now():%Y-%m-%d %H:%M} UTC.\n"
+            "case.fhir.json: your answers and the opinion as FHIR R4 resources.\n"
+            "records/: the files on the case. reports/: the opinion's PDF reports.\n",
+        )
+    archive.seek(0)
+    record_event(
+        actor=by,
+        action="case.export",
+        obj=case,
+        case_id=case.pk,
+        on_behalf_of=selectors.acting_for(case, by),
+        detail={"records": sum(1 for r in records if r.zip_path), "reports": len(reports)},
+    )
+    return archive
+
+
+# --- Deleting a case's health information on the patient's request ----------------------------
+
+UNDER_REVIEW = (Status.OFFERED, Status.IN_REVIEW, Status.INFO_REQUESTED, Status.OPINION_SUBMITTED)
+ENDED = (Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
+# The case's answers that are health or personal information, and their empty values.
+CASE_PHI = {
+    "patient_name": "",
+    "patient_date_of_birth": None,
+    "patient_region": "",
+    "title": "",
+    "diagnosis": "",
+    "diagnosis_date": None,
+    "treating_doctor": "",
+    "treating_institution": "",
+    "treatment": "",
+    "question": "",
+    "question_topics": [],
+    "medical_history": "",
+    "medications": "",
+    "allergies": "",
+    "excluded_doctors": "",
+    "insurance_payer": "",
+    "insurance_plan": "",
+    "insurance_member_id": "",
+    "insurance_needs_preauthorization": "",
+}
+
+
+def why_not_deletable(case: Case, *, now=None) -> str | None:
+    """Why the case's information cannot be deleted now, in words for the patient; None if it can."""
+    if case.status in UNDER_REVIEW:
+        return (
+            "A specialist is reviewing this case. It can be deleted once the opinion is "
+            "delivered, or after the case is cancelled."
+        )
+    if case.status not in ENDED:
+        return "This case is still open. Withdraw it first, then ask for its deletion."
+    delivered = (
+        CaseEvent.objects.filter(case=case, to_status=Status.DELIVERED)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if delivered is not None:
+        keep_until = delivered + timedelta(days=settings.DATA_RETENTION_DAYS)
+        if (now or timezone.now()) < keep_until:
+            return (
+                "We must keep a delivered opinion for "
+                f"{settings.DATA_RETENTION_DAYS} days: it can be deleted from "
+                f"{timezone.localtime(keep_until):%d %B %Y}."
+            )
+    return None
+
+
+def pending_deletion_request(case: Case) -> DeletionRequest | None:
+    return DeletionRequest.objects.filter(case=case, status=DeletionRequest.Status.PENDING).first()
+
+
+def pending_deletion_requests():
+    return DeletionRequest.objects.filter(status=DeletionRequest.Status.PENDING).select_related(
+        "case", "requested_by"
+    )
+
+
+@transaction.atomic
+def request_deletion(*, case: Case, by) -> DeletionRequest:
+    from . import permissions
+
+    if not permissions.is_owner(by, case) or case.status == Status.DRAFT:
+        raise ApplicationError("Only the patient's side can ask to delete a submitted case.")
+    existing = pending_deletion_request(case)
+    if existing is not None:
+        return existing
+    deletion = DeletionRequest.objects.create(case=case, requested_by=by)
+    record_event(actor=by, action="case.deletion_request", obj=deletion, case_id=case.pk)
+    return deletion
+
+
+@transaction.atomic
+def decide_deletion(*, case: Case, by) -> DeletionRequest:
+    """A coordinator carries out the pending request, or refuses it saying why (the reason is
+    kept on the request and shown to both sides)."""
+    from . import permissions
+
+    if not permissions.is_coordinator(by):
+        raise ApplicationError("Only a coordinator can approve a deletion.")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    deletion = pending_deletion_request(case)
+    if deletion is None:
+        raise ApplicationError("No deletion request waits on this case.")
+    deletion.decided_by, deletion.decided_at = by, timezone.now()
+    reason = why_not_deletable(case)
+    if reason:
+        deletion.status, deletion.refusal_reason = DeletionRequest.Status.REFUSED, reason
+        deletion.save()
+        record_event(actor=by, action="case.deletion_refuse", obj=deletion, case_id=case.pk)
+        return deletion
+    erased = _erase(case)
+    deletion.status = DeletionRequest.Status.DONE
+    deletion.save()
+    record_event(
+        actor=by, action="case.deletion_done", obj=deletion, case_id=case.pk, detail=erased
+    )
+    return deletion
+
+
+# Rows kept for the timeline and the metrics, with their free-text columns emptied.
+_KEEP_SCRUBBED = {
+    "cases.caseevent": {"note": ""},
+    "specialists.offer": {"decline_reason": "", "screening": {}},
+    "cases.deletionrequest": {},
+}
+
+
+def _relations_to_case() -> list:
+    """Every relation pointing at Case, those without a reverse accessor (related_name="+")
+    included."""
+    return [
+        field
+        for field in Case._meta.get_fields(include_hidden=True)
+        if field.auto_created and not field.concrete and (field.one_to_many or field.one_to_one)
+    ]
+
+
+def _erase(case: Case) -> dict:
+    """Delete every row hanging off the case (but the kept ones, scrubbed), their files from
+    storage once the transaction commits, and the PHI on the case row. Returns counts (no PHI)."""
+    collector = Collector(using=router.db_for_write(Case))
+    for relation in _relations_to_case():
+        model = relation.related_model
+        rows = model._base_manager.filter(**{relation.field.name: case})
+        scrub = _KEEP_SCRUBBED.get(model._meta.label_lower)
+        if scrub is not None:
+            if scrub:
+                rows.update(**scrub)
+            continue
+        collector.collect(rows)
+    files = []
+    counts = {}
+    for model, instances in collector.data.items():
+        counts[model._meta.label_lower] = len(instances)
+        file_fields = [f for f in model._meta.concrete_fields if isinstance(f, FileField)]
+        for instance in instances:
+            for field in file_fields:
+                stored = getattr(instance, field.attname)
+                if stored:
+                    files.append((field.storage, str(stored)))
+    collector.delete()
+    Case.objects.filter(pk=case.pk).update(**CASE_PHI)
+
+    def remove_files() -> None:
+        for storage, name in files:
+            storage.delete(name)
+
+    transaction.on_commit(remove_files)
+    return {"rows": counts, "files": len(files)}

@@ -1,0 +1,169 @@
+"""The intake's pages: their order, which apply to a case, and the answers each one asks.
+
+Which answers a case needs before it can be submitted is the services' decision
+(`services.missing_for_submission`); this module only says where each answer is asked.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django import forms as django_forms
+from django.urls import reverse
+from django.utils import formats
+
+from . import forms
+from .models import Case, CaseFor, Coverage
+
+RETURN_TO_CHECK = "check"
+
+
+def _always(case: Case) -> bool:
+    return True
+
+
+def _for_someone_else(case: Case) -> bool:
+    return case.case_for == CaseFor.SOMEONE_ELSE
+
+
+def _insured(case: Case) -> bool:
+    return case.coverage == Coverage.INSURANCE
+
+
+@dataclass(frozen=True)
+class Step:
+    slug: str
+    title: str  # the page's heading, and the section's name on the check page
+    form: type[django_forms.ModelForm] | None = None
+    # Answers asked on this page that are not fields of its form.
+    other_answers: tuple[str, ...] = ()
+    applies: Callable[[Case], bool] = field(default=_always)
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        return tuple(self.form._meta.fields) if self.form else ()
+
+    @property
+    def answers(self) -> tuple[str, ...]:
+        return self.fields + self.other_answers
+
+    def url(self, case: Case, *, returning: bool = False) -> str:
+        if self.slug == "authority":
+            url = reverse("cases:intake-authority", args=[case.reference])
+        elif self.slug == "consent":
+            url = reverse("cases:case-consent", args=[case.reference])
+        else:
+            url = reverse("cases:intake-step", args=[case.reference, self.slug])
+        return f"{url}?return={RETURN_TO_CHECK}" if returning else url
+
+
+STEPS = (
+    Step("who", "Who the second opinion is for", forms.WhoForm),
+    Step(
+        "authority",
+        "Your authority to act for the patient",
+        other_answers=("proxy_authority",),
+        applies=_for_someone_else,
+    ),
+    Step("patient", "About the patient", forms.PatientForm),
+    Step("diagnosis", "The current diagnosis", forms.DiagnosisForm),
+    Step("treatment", "The treatment", forms.TreatmentForm),
+    Step("question", "Your question for the specialist", forms.QuestionForm),
+    Step("history", "Medical history", forms.HistoryForm),
+    Step("medications", "Medicines and allergies", forms.MedicationsForm),
+    Step("preferences", "Urgency and report language", forms.PreferencesForm),
+    Step("exclusions", "Doctors to exclude", forms.ExclusionsForm),
+    Step("records", "Medical records", forms.RecordsForm, other_answers=("records",)),
+    Step("review-type", "Kind of review and price", forms.ReviewTypeForm),
+    Step("coverage", "Paying for the review", forms.CoverageForm),
+    Step("insurance", "Your insurance", forms.InsuranceForm, applies=_insured),
+    Step("consent", "Consent", other_answers=("consent",)),
+)
+STEP_BY_SLUG = {step.slug: step for step in STEPS}
+# Pages about paying, shown to the patient's side and coordinators only.
+COVER_STEPS = frozenset({"review-type", "coverage", "insurance"})
+STEP_OF_ANSWER = {answer: step for step in STEPS for answer in step.answers}
+
+
+def steps_for(case: Case) -> list[Step]:
+    return [step for step in STEPS if step.applies(case)]
+
+
+def position(case: Case, step: Step) -> tuple[int, int]:
+    """(number of this page, number of pages) for "Step 3 of 14"."""
+    steps = steps_for(case)
+    return steps.index(step) + 1 if step in steps else 1, len(steps)
+
+
+def previous_url(case: Case, step: Step, *, returning: bool) -> str:
+    if returning:
+        return reverse("cases:intake-check", args=[case.reference])
+    steps = steps_for(case)
+    index = steps.index(step) if step in steps else 0
+    if index == 0:
+        return reverse("cases:dashboard")
+    return steps[index - 1].url(case)
+
+
+def next_url(case: Case, step: Step, *, returning: bool) -> str:
+    """Where to go after saving `step`: the next page, or back to the check page when changing
+    an answer from there (unless the change opened a page that now needs answering)."""
+    steps = steps_for(case)
+    later = steps[steps.index(step) + 1 :] if step in steps else []
+    opened = {"who": "authority", "coverage": "insurance"}.get(step.slug)
+    if returning:
+        needed = [s for s in later if s.slug == opened and _unanswered(case, s)]
+        return needed[0].url(case, returning=True) if needed else check_url(case)
+    return later[0].url(case) if later else check_url(case)
+
+
+def resume_url(case: Case, missing: set[str]) -> str:
+    """Where a patient coming back carries on: the first page with a missing answer."""
+    for step in steps_for(case):
+        if missing & set(step.answers):
+            return step.url(case)
+    return check_url(case)
+
+
+def check_url(case: Case) -> str:
+    return reverse("cases:intake-check", args=[case.reference])
+
+
+def _unanswered(case: Case, step: Step) -> bool:
+    if step.slug == "authority":
+        return not (case.proxy_authority and case.proxy_authority.is_active)
+    return any(
+        getattr(case, name) in ("", None) for name in step.answers if name in forms_fields(step)
+    )
+
+
+def forms_fields(step: Step) -> tuple[str, ...]:
+    return tuple(step.form._meta.fields) if step.form else ()
+
+
+@dataclass(frozen=True)
+class Answer:
+    label: str
+    value: str
+
+
+def _display(case: Case, name: str) -> str:
+    value = getattr(case, name)
+    if value in ("", None, []):
+        return ""
+    if name == "question_topics":
+        return "\n".join(case.get_question_topics_display())
+    if hasattr(case, f"get_{name}_display"):
+        return getattr(case, f"get_{name}_display")()
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    if hasattr(value, "isoformat"):
+        return formats.date_format(value, "j F Y")
+    return str(value)
+
+
+def answers_on(case: Case, step: Step) -> list[Answer]:
+    """The answers a form page holds, labelled as the page asks them."""
+    if step.form is None:
+        return []
+    base = step.form.base_fields
+    return [Answer(str(base[name].label), _display(case, name)) for name in step.fields]

@@ -1,0 +1,266 @@
+"""The coordinator's queues: which cases wait on a coordinator, why, and what to do next.
+
+Every queue is a filter over one annotated queryset, so the counts come from a single query and
+a page of rows from another, however many cases there are.
+"""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.paginator import Page, Paginator
+from django.db.models import Case as SqlCase
+from django.db.models import (
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.utils import timezone
+
+from specialists.models import Offer
+
+from .models import Case, CaseEvent, Coverage, CoverageCheck, Status, Urgency
+from .service_levels import STAGES
+
+PAGE_SIZE = 25
+ENDED = (Status.DRAFT, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
+
+
+@dataclass(frozen=True)
+class Queue:
+    key: str
+    label: str
+    reason: str  # why a case is in this queue, shown on its row
+    next_action: str
+
+
+QUEUES = (
+    Queue("new", "New submissions", "Submitted or in triage", "Triage the case"),
+    Queue("needs_info", "Needs information", "Waiting for the patient's answer", "Chase or review"),
+    Queue("matching", "Matching", "Needs a specialist", "Offer to a specialist"),
+    Queue(
+        "offers_expiring",
+        "Offers about to expire",
+        "The specialist's answer is due soon",
+        "Remind the specialist or offer to another",
+    ),
+    Queue(
+        "overdue_reviews",
+        "Overdue reviews",
+        "The review is past its service level",
+        "Contact the specialist",
+    ),
+    Queue("quality", "Quality checks", "Opinion submitted", "Check and deliver the opinion"),
+    Queue(
+        "coverage",
+        "Coverage checks pending",
+        "Insurance not yet checked",
+        "Record the coverage check",
+    ),
+)
+QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
+
+SLA_OVERDUE, SLA_ON_TRACK = "overdue", "on_track"
+SORTS = {
+    "oldest": ("submitted_at", "id"),
+    "newest": ("-submitted_at", "-id"),
+    "urgency": ("urgency_rank", "submitted_at", "id"),
+    "reference": ("reference",),
+}
+
+
+def working_days_before(day: date, days: int) -> date:
+    """The date `days` working days (Monday to Friday) before `day`."""
+    while days > 0:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
+
+
+def _overdue() -> Q:
+    """Cases whose current step has run past its SERVICE_LEVELS days (as the timeline counts)."""
+    today = timezone.localdate()
+    overdue = Q(pk__in=[])
+    for stage in STAGES:
+        cutoff = working_days_before(today, settings.SERVICE_LEVELS[stage.key])
+        # The due date is `days` working days after the start date: overdue once today is past it.
+        overdue |= Q(status__in=stage.states, stage_started__lt=start_of(cutoff))
+    return overdue
+
+
+def _queue_filters(now: datetime) -> dict[str, Q]:
+    soon = now + timedelta(hours=settings.OFFER_EXPIRY_WARNING_HOURS)
+    review = next(stage for stage in STAGES if stage.key == "review")
+    return {
+        "new": Q(status__in=(Status.SUBMITTED, Status.TRIAGE)),
+        "needs_info": Q(status=Status.NEEDS_INFO),
+        "matching": Q(status=Status.MATCHING),
+        "offers_expiring": Q(status=Status.OFFERED, offer_respond_by__lte=soon),
+        "overdue_reviews": Q(status__in=review.states) & _overdue(),
+        "quality": Q(status=Status.OPINION_SUBMITTED),
+        "coverage": Q(coverage=Coverage.INSURANCE, has_coverage_check=False) & ~Q(status__in=ENDED),
+    }
+
+
+def _last_entered(status: Status) -> Subquery:
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=status)
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+
+
+def annotated_cases() -> QuerySet[Case]:
+    """Submitted cases with what the queues need: when the current step began, the open offer's
+    deadline, whether coverage was checked, and an orderable urgency."""
+    return (
+        Case.objects.exclude(status=Status.DRAFT)
+        .select_related("owner", "specialist__user")
+        .annotate(
+            # As the timeline counts: the last time the case entered its current stage.
+            stage_started=SqlCase(
+                *(
+                    When(status__in=stage.states, then=_last_entered(stage.begins))
+                    for stage in STAGES
+                ),
+                default=None,
+            ),
+            offer_respond_by=Subquery(
+                Offer.objects.filter(case=OuterRef("pk"), status=Offer.Status.OPEN).values(
+                    "respond_by"
+                )[:1]
+            ),
+            has_coverage_check=Exists(CoverageCheck.objects.filter(case=OuterRef("pk"))),
+            urgency_rank=SqlCase(
+                When(urgency=Urgency.URGENT, then=Value(0)),
+                When(urgency=Urgency.SOON, then=Value(1)),
+                default=Value(2),
+                output_field=IntegerField(),
+            ),
+        )
+    )
+
+
+def queue_counts(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[str, int]:
+    """How many cases each queue holds, in one query."""
+    filters = _queue_filters(now or timezone.now())
+    return cases.aggregate(**{key: Count("pk", filter=q) for key, q in filters.items()})
+
+
+@dataclass(frozen=True)
+class Filters:
+    specialty: int | None = None
+    urgency: str = ""
+    payer: str = ""  # "self_pay", or an insurance company's name
+    older_than_days: int | None = None
+    sla: str = ""  # SLA_OVERDUE or SLA_ON_TRACK
+
+
+def apply_filters(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
+    from specialists.models import Specialist
+
+    if filters.specialty:
+        cases = cases.filter(
+            Exists(
+                Specialist.objects.filter(
+                    pk=OuterRef("specialist_id"), specialties=filters.specialty
+                )
+            )
+            | Exists(Offer.objects.filter(case=OuterRef("pk"), specialty=filters.specialty))
+        )
+    if filters.urgency:
+        cases = cases.filter(urgency=filters.urgency)
+    if filters.payer == "self_pay":
+        cases = cases.filter(coverage=Coverage.SELF_PAY)
+    elif filters.payer:
+        cases = cases.filter(coverage=Coverage.INSURANCE, insurance_payer__iexact=filters.payer)
+    if filters.older_than_days:
+        cases = cases.filter(
+            submitted_at__lt=timezone.now() - timedelta(days=filters.older_than_days)
+        )
+    if filters.sla == SLA_OVERDUE:
+        cases = cases.filter(_overdue())
+    elif filters.sla == SLA_ON_TRACK:
+        cases = cases.exclude(_overdue())
+    return cases
+
+
+def payers() -> list[str]:
+    """The insurance companies named on submitted cases, for the payer filter."""
+    names = (
+        Case.objects.exclude(status=Status.DRAFT)
+        .filter(coverage=Coverage.INSURANCE)
+        .exclude(insurance_payer="")
+        .values_list("insurance_payer", flat=True)
+        .distinct()
+        .order_by("insurance_payer")
+    )
+    return list(names)
+
+
+@dataclass
+class QueuePage:
+    queue: Queue
+    counts: dict[str, int]
+    page: Page
+    out_of_range: bool
+
+
+def queue_page(
+    *, key: str, filters: Filters, sort: str = "oldest", page_number: str | int = 1
+) -> QueuePage:
+    """One page of a queue (filtered and sorted), with every queue's count under the filters.
+
+    A page number past the end gives the last page, and says so.
+    """
+    now = timezone.now()
+    cases = apply_filters(annotated_cases(), filters)
+    counts = queue_counts(cases, now=now)
+    rows = cases.filter(_queue_filters(now)[key]).order_by(*SORTS[sort])
+    paginator = Paginator(rows, PAGE_SIZE, allow_empty_first_page=True)
+    # The count is known already: spare the paginator its own COUNT query.
+    paginator.count = counts[key]
+    try:
+        number = int(page_number)
+    except (TypeError, ValueError):
+        number = 1
+    out_of_range = number > paginator.num_pages or number < 1
+    page = paginator.page(min(max(number, 1), paginator.num_pages))
+    for case in page.object_list:
+        case.queue_reason = _reason(QUEUES_BY_KEY[key], case)
+        case.sla_due = _due(case)
+        case.sla_overdue = case.sla_due is not None and case.sla_due < timezone.localdate()
+    return QueuePage(QUEUES_BY_KEY[key], counts, page, out_of_range)
+
+
+def _due(case: Case) -> date | None:
+    from .service_levels import add_working_days
+
+    stage = next((stage for stage in STAGES if case.status in stage.states), None)
+    if stage is None or case.stage_started is None:
+        return None
+    return add_working_days(
+        timezone.localdate(case.stage_started), settings.SERVICE_LEVELS[stage.key]
+    )
+
+
+def _reason(queue: Queue, case: Case) -> str:
+    if queue.key == "new":
+        return "Submitted, not yet triaged" if case.status == Status.SUBMITTED else "In triage"
+    if queue.key == "offers_expiring" and case.offer_respond_by:
+        when = timezone.localtime(case.offer_respond_by)
+        return f"{queue.reason}: by {when:%d %b %Y, %H:%M}"
+    if queue.key == "coverage" and case.insurance_payer:
+        return f"{queue.reason} ({case.insurance_payer})"
+    return queue.reason

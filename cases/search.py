@@ -1,0 +1,48 @@
+"""Finding a case by its reference, the patient's name or email, or the specialist's name."""
+
+from django.db.models import Q
+
+from secondopinion.audit.services import record_event
+
+from .models import Case
+from .selectors import cases_visible_to
+
+MAX_RESULTS = 50
+
+
+def search_cases(*, query: str, by) -> list[Case]:
+    """Cases the user may see that match `query`, best matches (an exact reference) first.
+
+    A search that shows any case is audited with the query's length, never its text (it may be
+    a patient's name).
+    """
+    query = query.strip()
+    matches = Q(reference__iexact=query) | Q(reference__icontains=query)
+    matches |= Q(patient_name__icontains=query)
+    matches |= Q(owner__email__iexact=query) | Q(owner__full_name__icontains=query)
+    matches |= Q(proxy_authority__patient_email__iexact=query)
+    matches |= Q(specialist__user__full_name__icontains=query)
+    results = list(cases_visible_to(by).filter(matches).order_by("-submitted_at", "-id"))
+    results.sort(key=lambda case: case.reference.lower() != query.lower())
+    results = results[:MAX_RESULTS]
+    if results:
+        record_event(
+            actor=by,
+            action="case.search",
+            obj=by,
+            detail={"query_length": len(query), "results": len(results)},
+        )
+    return results
+
+
+def case_id_for_reference(reference: str) -> int | None:
+    """The id of the case with this reference (any state), for the audit viewer."""
+    return (
+        Case.objects.filter(reference__iexact=reference.strip())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def references_by_id(ids) -> dict[int, str]:
+    return dict(Case.objects.filter(pk__in=set(ids)).values_list("pk", "reference"))

@@ -1,0 +1,48 @@
+"""The first consent text and the price list, seeded by a migration and edited in Django admin.
+
+Also called by the test factories: tests that empty the database (transactional ones) get them
+back. Takes the models as arguments so that the migration can pass its historical ones.
+"""
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+CONSENT_V1 = """\
+By signing, you (or the person you act for, "the patient") agree that:
+
+1. Review by an outside specialist. Second Opinion's coordinators will read the answers you give \
+and the medical records you share, and pass them to an independent specialist who does not work \
+for the patient's own doctors, so that the specialist can write a second opinion.
+
+2. Sharing with the matched specialist. Only the specialist who accepts the case, our \
+coordinators and you can see the case and its records. The specialist is told the patient's name, \
+date of birth, diagnosis, question and records, and nothing else about them.
+
+3. Storage and retention. The case, its records and the opinion are stored securely and kept for \
+8 years after the case closes (longer when the patient was under 18: until their 25th birthday), \
+as medical records must be, and then deleted. Every time someone reads or changes them is logged.
+
+4. A second opinion is not treatment. The specialist does not examine the patient. Talk to the \
+patient's own doctor before changing any treatment.
+
+5. You can withdraw this consent at any time before a specialist starts the review; the request \
+is then withdrawn and nothing more is shared.
+"""
+
+PRICES = [
+    ("standard", Decimal("750.00")),
+    ("imaging", Decimal("1100.00")),
+    ("pathology", Decimal("1250.00")),
+]
+
+
+def seed_consent_and_prices(consent_text_model, price_model) -> None:
+    """Publish consent version 1 and the three prices, unless they exist (running twice is fine)."""
+    consent_text_model.objects.get_or_create(
+        version=1, defaults={"body": CONSENT_V1, "published_at": timezone.now()}
+    )
+    for review_type, amount in PRICES:
+        price_model.objects.get_or_create(
+            review_type=review_type, defaults={"amount": amount, "currency": "USD"}
+        )

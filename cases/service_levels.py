@@ -1,0 +1,127 @@
+"""Service levels: when each next step of a case is expected, in working days (weekends skipped).
+
+The days per step come from the SERVICE_LEVELS setting.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from .models import CaseEvent, Status
+
+
+@dataclass(frozen=True)
+class Stage:
+    key: str  # the SERVICE_LEVELS entry
+    begins: Status  # the state that starts the clock
+    states: frozenset[Status]  # the states the case is in during this stage
+    label: str  # what is done by the end of it, in the patient's words
+
+
+STAGES = (
+    Stage(
+        "triage",
+        Status.SUBMITTED,
+        frozenset({Status.SUBMITTED, Status.TRIAGE, Status.NEEDS_INFO}),
+        "A coordinator has checked your case, records and cover",
+    ),
+    Stage(
+        "matching",
+        Status.MATCHING,
+        frozenset({Status.MATCHING}),
+        "We have found an independent specialist",
+    ),
+    Stage(
+        "offer",
+        Status.OFFERED,
+        frozenset({Status.OFFERED}),
+        "The specialist has accepted your case",
+    ),
+    Stage(
+        "review",
+        Status.IN_REVIEW,
+        frozenset({Status.IN_REVIEW, Status.INFO_REQUESTED}),
+        "The specialist has written their opinion",
+    ),
+    Stage(
+        "quality_check",
+        Status.OPINION_SUBMITTED,
+        frozenset({Status.OPINION_SUBMITTED}),
+        "The opinion is checked and delivered to you",
+    ),
+)
+
+
+@dataclass(frozen=True)
+class ExpectedStep:
+    label: str
+    expected_by: date
+    current: bool
+
+
+def add_working_days(start: date, days: int) -> date:
+    """The date `days` working days (Monday to Friday) after `start`."""
+    day = start
+    while days > 0:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
+def working_days_between(start: date, end: date) -> int:
+    """Working days after `start` up to and including `end` (0 when `end` is not later)."""
+    days, day = 0, start
+    while day < end:
+        day += timedelta(days=1)
+        if day.weekday() < 5:
+            days += 1
+    return days
+
+
+# While the case waits on the patient's answer, the clock of its stage stops.
+PAUSED = frozenset({Status.NEEDS_INFO, Status.INFO_REQUESTED})
+
+
+def _clock(stage: Stage, events: list[CaseEvent]) -> tuple[date, int]:
+    """When the stage's clock started (the case last entered the stage from outside it) and the
+    working days it has been paused since, up to today while it is still paused."""
+    started, paused, pause_began = None, 0, None
+    for event in events:
+        if event.to_status == stage.begins and event.from_status not in stage.states:
+            started, paused, pause_began = event.at, 0, None
+        elif started is None:
+            continue
+        elif event.to_status in PAUSED and pause_began is None:
+            pause_began = event.at
+        elif event.from_status in PAUSED and pause_began is not None:
+            paused += working_days_between(
+                timezone.localdate(pause_began), timezone.localdate(event.at)
+            )
+            pause_began = None
+    if pause_began is not None:
+        paused += working_days_between(timezone.localdate(pause_began), timezone.localdate())
+    return timezone.localdate(started or timezone.now()), paused
+
+
+def expected_steps(case, events: Iterable[CaseEvent]) -> list[ExpectedStep]:
+    """The steps still ahead of `case`, each with the date it is expected by.
+
+    The current step's clock starts when the case last entered that stage and stops while the
+    case waits on the patient (needs information, or the specialist asked a question), so those
+    days move every expected date; each later step follows on from the one before.
+    """
+    index = next((i for i, stage in enumerate(STAGES) if case.status in stage.states), None)
+    if index is None:
+        return []
+    stage = STAGES[index]
+    started, paused = _clock(stage, sorted(events, key=lambda event: (event.at, event.pk)))
+    due = add_working_days(started, paused)
+    steps = []
+    for position, later in enumerate(STAGES[index:]):
+        due = add_working_days(due, settings.SERVICE_LEVELS[later.key])
+        steps.append(ExpectedStep(later.label, due, current=position == 0))
+    return steps

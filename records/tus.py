@@ -1,0 +1,69 @@
+"""The tus 1.0 resumable upload protocol's HTTP details (headers, metadata, responses).
+
+We implement core, creation, termination and expiration ourselves: django-tus, the only Django
+package for it, has been unmaintained since 2020. https://tus.io/protocols/resumable-upload
+"""
+
+import base64
+import binascii
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.utils.http import http_date
+
+VERSION = "1.0.0"
+EXTENSIONS = "creation,termination,expiration"
+CONTENT_TYPE = "application/offset+octet-stream"
+
+
+def response(status: int, message: str = "", **headers: str) -> HttpResponse:
+    """A tus response; `message` (plain text) says what went wrong, for the uploader to show."""
+    reply = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    reply["Tus-Resumable"] = VERSION
+    reply["Cache-Control"] = "no-store"
+    for name, value in headers.items():
+        reply[name.replace("_", "-")] = value
+    return reply
+
+
+def options() -> HttpResponse:
+    return response(
+        204,
+        Tus_Version=VERSION,
+        Tus_Extension=EXTENSIONS,
+        Tus_Max_Size=str(settings.RECORD_MAX_UPLOAD_BYTES),
+    )
+
+
+def version_problem(request: HttpRequest) -> HttpResponse | None:
+    if request.headers.get("Tus-Resumable") != VERSION:
+        return response(
+            412, "This address takes tus 1.0.0 uploads (Tus-Resumable header).", Tus_Version=VERSION
+        )
+    return None
+
+
+def int_header(request: HttpRequest, name: str) -> int:
+    """A non-negative whole number from a header, else ValueError."""
+    value = request.headers.get(name, "")
+    if not value.isdigit():
+        raise ValueError(name)
+    return int(value)
+
+
+def parse_metadata(header: str) -> dict[str, str]:
+    """Upload-Metadata: comma-separated `key base64value` pairs. Undecodable values are empty."""
+    metadata: dict[str, str] = {}
+    for pair in header.split(","):
+        key, _, encoded = pair.strip().partition(" ")
+        if not key:
+            continue
+        try:
+            metadata[key] = base64.b64decode(encoded.strip(), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError):
+            metadata[key] = ""
+    return metadata
+
+
+def expires(moment) -> str:
+    return http_date(moment.timestamp())

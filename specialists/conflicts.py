@@ -1,0 +1,433 @@
+"""Conflict-of-interest screening: a list of rules, each giving a plain reason when it finds a tie
+between a specialist and a case.
+
+The rules read the case's `treating_doctor`, `treating_institution`, `excluded_doctors` and
+`treatment`, and the specialist's institution, affiliations, financial relationships and declared
+relationships. A match on any rule keeps the specialist away from the case. Name and word
+matching is deliberately generous: a false alarm costs a coordinator a glance, a missed tie costs
+the patient an independent opinion.
+"""
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from django.conf import settings
+from django.db.models import CharField, F, Q, QuerySet, Value
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from .models import Affiliation, ConflictDeclaration, FinancialRelationship, Specialist
+
+# Matching a name or a place is pure string work, repeated for every specialist of a ranking:
+# the helpers below remember their recent answers.
+_TITLES = frozenset(
+    [
+        "dr",
+        "doctor",
+        "prof",
+        "professor",
+        "mr",
+        "mrs",
+        "ms",
+        "miss",
+        "mx",
+        "sir",
+        "dame",
+        "md",
+        "phd",
+        "frcp",
+        "frcs",
+        "facs",
+        "facp",
+    ]
+)
+_INSTITUTION_FILLER = frozenset({"the", "of", "and"})
+_COMPANY_SUFFIXES = frozenset(
+    [
+        "inc",
+        "incorporated",
+        "ltd",
+        "limited",
+        "plc",
+        "llc",
+        "lp",
+        "ag",
+        "gmbh",
+        "sa",
+        "nv",
+        "bv",
+        "spa",
+        "corp",
+        "corporation",
+        "co",
+        "company",
+        "group",
+        "holdings",
+        "pharma",
+        "pharmaceutical",
+        "pharmaceuticals",
+        "laboratories",
+        "labs",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class Reason:
+    """Why a specialist is kept off a case: the rule, and what it found, in plain words."""
+
+    rule: str
+    text: str
+
+
+@dataclass(frozen=True)
+class CaseFacts:
+    """What screening reads from a case, read once per ranking."""
+
+    case_id: int | None
+    treating_doctor: str
+    treating_institution: str
+    excluded_doctors: tuple[str, ...]
+    treatment: str
+    affiliation_years: int  # COI_AFFILIATION_YEARS when screening began
+    this_year: int
+
+    @classmethod
+    def of(cls, case) -> "CaseFacts":
+        excluded = getattr(case, "excluded_doctors", "") or ""
+        return cls(
+            case_id=case.pk,
+            treating_doctor=case.treating_doctor or "",
+            treating_institution=getattr(case, "treating_institution", "") or "",
+            excluded_doctors=tuple(line.strip() for line in excluded.splitlines() if line.strip()),
+            treatment=getattr(case, "treatment", "") or "",
+            affiliation_years=settings.COI_AFFILIATION_YEARS,
+            this_year=timezone.localdate().year,
+        )
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+@lru_cache(maxsize=8192)
+def _name_tokens(text: str) -> tuple[str, ...]:
+    return tuple(word for word in _words(text) if word not in _TITLES)
+
+
+def _contains_run(haystack: tuple[str, ...], needle: tuple[str, ...]) -> bool:
+    size = len(needle)
+    return size > 0 and any(
+        haystack[i : i + size] == needle for i in range(len(haystack) - size + 1)
+    )
+
+
+@lru_cache(maxsize=8192)
+def same_person(full_name: str, mentioned: str) -> bool:
+    """Whether `mentioned` (e.g. "Dr A. Brown", "Dr Ada Brown, City Hospital") may name the person
+    called `full_name`: the whole name appears in it, or a part of it has the same surname and
+    given names or initials that fit."""
+    name = _name_tokens(full_name)
+    if not name:
+        return False
+    if len(name) >= 2 and _contains_run(_name_tokens(mentioned), name):
+        return True
+    for part in re.split(r"[,;()/]|\s-\s", mentioned):
+        tokens = _name_tokens(part)
+        if not tokens or tokens[-1] != name[-1]:
+            continue
+        if all(
+            any(
+                given == token or (len(given) == 1 and token.startswith(given))
+                for token in name[:-1]
+            )
+            for given in tokens[:-1]
+        ):
+            return True
+    return False
+
+
+@lru_cache(maxsize=8192)
+def _institution_tokens(text: str) -> tuple[str, ...]:
+    words = ["saint" if word == "st" else word for word in _words(text)]
+    return tuple(word for word in words if word not in _INSTITUTION_FILLER)
+
+
+@lru_cache(maxsize=8192)
+def same_institution(ours: str, theirs: str) -> bool:
+    """Whether two institution names name the same place: equal, or the shorter (of two words or
+    more) inside the longer ("City Hospital" and "City Hospital NHS Trust")."""
+    a, b = _institution_tokens(ours), _institution_tokens(theirs)
+    if not a or not b:
+        return False
+    shorter, longer = sorted((a, b), key=len)
+    return shorter == longer or (len(shorter) >= 2 and _contains_run(longer, shorter))
+
+
+@lru_cache(maxsize=8192)
+def _whole_words(term: str) -> re.Pattern | None:
+    words = term.split()
+    if not words or len(term.strip()) < 3:
+        return None
+    pattern = r"(?<!\w)" + r"\s+".join(re.escape(word) for word in words) + r"(?!\w)"
+    return re.compile(pattern, flags=re.IGNORECASE)
+
+
+def mentions(text: str, term: str) -> bool:
+    """Whether `term` appears in `text` as whole words, ignoring case."""
+    pattern = _whole_words(term)
+    return pattern is not None and pattern.search(text) is not None
+
+
+@lru_cache(maxsize=8192)
+def company_name(company: str) -> str:
+    """The company's name without "Inc.", "Ltd", "Pharmaceuticals" and the like."""
+    words = company.replace(",", " ").split()
+    while len(words) > 1 and words[-1].lower().strip(".") in _COMPANY_SUFFIXES:
+        words.pop()
+    return " ".join(words)
+
+
+# What screening reads about specialists ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Affiliated:
+    institution: str
+    until: int | None  # None: still works there
+
+
+@dataclass(frozen=True)
+class Relationship:
+    company: str
+    kind: str  # the declared type, in words
+    products: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Declared:
+    kind: str  # the relationship, in words
+    case_id: int | None
+    doctor_name: str
+    details: str
+
+
+@dataclass
+class Ties:
+    """A specialist's ties that screening checks, as plain data (loaded in bulk by `ties_for`)."""
+
+    full_name: str
+    places: list[Affiliated] = field(default_factory=list)
+    relationships: list[Relationship] = field(default_factory=list)
+    declarations: list[Declared] = field(default_factory=list)
+
+
+def as_rows(queryset, tag: str, *, owner: str = "specialist_id", **columns):
+    """`queryset` as rows (specialist id, tag, a, b, c, d) of text, to be joined in one UNION.
+    `owner` names the specialist's id in `queryset`."""
+    text = CharField()
+    values = {
+        name: Cast(columns[name], text) if name in columns else Value("", output_field=text)
+        for name in ("a", "b", "c", "d")
+    }
+    return (
+        queryset.order_by()
+        .annotate(owner=F(owner), tag=Value(tag, output_field=text), **values)
+        .values_list("owner", "tag", "a", "b", "c", "d")
+    )
+
+
+def tie_queries(specialist_ids: list[int], case_id: int | None) -> list[QuerySet]:
+    """The queries for the ties of `specialist_ids`, each row (specialist id, tag, a, b, c, d),
+    for `ties_from` once run as one UNION (one round trip to the database, not three).
+    Declarations count when they are about this case or about a named doctor."""
+    return [
+        as_rows(
+            Affiliation.objects.filter(specialist__any_of=specialist_ids),
+            "affiliation",
+            a="institution",
+            b="end_year",
+        ),
+        as_rows(
+            FinancialRelationship.objects.filter(specialist__any_of=specialist_ids),
+            "relationship",
+            a="company",
+            b="kind",
+            c="products",
+        ),
+        as_rows(
+            ConflictDeclaration.objects.filter(specialist__any_of=specialist_ids).filter(
+                Q(case_id=case_id) | ~Q(doctor_name="")
+            ),
+            "declaration",
+            a="kind",
+            b="case_id",
+            c="doctor_name",
+            d="details",
+        ),
+    ]
+
+
+def ties_from(specialists: list[Specialist], rows) -> dict[int, Ties]:
+    """Each specialist's ties, from their user and institution and the rows of `tie_queries`."""
+    ties = {
+        specialist.pk: Ties(
+            full_name=specialist.user.full_name,
+            places=[Affiliated(specialist.institution, None)] if specialist.institution else [],
+        )
+        for specialist in specialists
+    }
+    kinds = dict(FinancialRelationship.Kind.choices)
+    relationships = dict(ConflictDeclaration.Kind.choices)
+    for pk, tag, a, b, c, d in rows:
+        if tag == "affiliation":
+            ties[pk].places.append(Affiliated(a, int(b) if b else None))
+        elif tag == "relationship":
+            listed = tuple(line.strip() for line in c.splitlines() if line.strip())
+            ties[pk].relationships.append(Relationship(a, kinds[b], listed))
+        elif tag == "declaration":
+            ties[pk].declarations.append(Declared(relationships[a], int(b) if b else None, c, d))
+    return ties
+
+
+def union(queries: list[QuerySet]) -> list[tuple]:
+    """The rows of `queries` (from `as_rows`) in one round trip."""
+    # No ordering: the first model's default ordering names columns the rows do not have.
+    return list(queries[0].union(*queries[1:], all=True).order_by())
+
+
+def ties_for(specialists: list[Specialist], case_id: int | None) -> dict[int, Ties]:
+    """The ties of each of `specialists` (with their users loaded), in one query."""
+    ids = [specialist.pk for specialist in specialists]
+    return ties_from(specialists, union(tie_queries(ids, case_id)))
+
+
+# The rules --------------------------------------------------------------------------------------
+
+
+def treating_institution_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
+    """Works, or worked within COI_AFFILIATION_YEARS, where the patient is treated."""
+    years = facts.affiliation_years
+    since = facts.this_year - years
+    treated_at = [text for text in (facts.treating_institution, facts.treating_doctor) if text]
+    reasons = []
+    for place in ties.places:
+        if place.until is not None and place.until < since:
+            continue
+        where = next(
+            (text for text in treated_at if same_institution(place.institution, text)), None
+        )
+        if where is None and facts.treating_doctor:
+            tokens = _institution_tokens(place.institution)
+            if len(tokens) >= 2 and _contains_run(
+                _institution_tokens(facts.treating_doctor), tokens
+            ):
+                where = facts.treating_doctor
+        if where is None:
+            continue
+        when = (
+            "Works at"
+            if place.until is None
+            else f"Worked until {place.until} (within {years} years) at"
+        )
+        reasons.append(
+            Reason(
+                "Treating hospital", f"{when} {place.institution}, where the patient is treated."
+            )
+        )
+    return reasons
+
+
+def named_doctor_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
+    """Is the treating doctor, or a doctor the patient asked to leave out."""
+    reasons = []
+    if facts.treating_doctor and same_person(ties.full_name, facts.treating_doctor):
+        reasons.append(
+            Reason(
+                "Treating doctor",
+                f"May be the patient's treating doctor ({facts.treating_doctor}).",
+            )
+        )
+    for excluded in facts.excluded_doctors:
+        if same_person(ties.full_name, excluded):
+            reasons.append(
+                Reason(
+                    "Excluded by the patient",
+                    f"The patient asked that {excluded} not review this case.",
+                )
+            )
+    return reasons
+
+
+def financial_relationship_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
+    """Has a declared financial relationship with a maker of the treatment in question."""
+    if not facts.treatment:
+        return []
+    reasons = []
+    for relationship in ties.relationships:
+        named = [product for product in relationship.products if mentions(facts.treatment, product)]
+        company = company_name(relationship.company)
+        if mentions(facts.treatment, company):
+            named.insert(0, company)
+        if named:
+            reasons.append(
+                Reason(
+                    "Financial relationship",
+                    f"Declared {relationship.kind.lower()} from {relationship.company}, and the "
+                    f"treatment in question names {', '.join(named)}.",
+                )
+            )
+    return reasons
+
+
+def declared_relationship_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
+    """A family or practice relationship declared against this case or the treating doctor."""
+    reasons = []
+    for declaration in ties.declarations:
+        kind = declaration.kind.lower()
+        details = f": {declaration.details}" if declaration.details else ""
+        if declaration.case_id is not None and declaration.case_id == facts.case_id:
+            reasons.append(
+                Reason("Declared relationship", f"A {kind} with this case was declared{details}.")
+            )
+        elif (
+            declaration.doctor_name
+            and facts.treating_doctor
+            and same_person(declaration.doctor_name, facts.treating_doctor)
+        ):
+            reasons.append(
+                Reason(
+                    "Declared relationship",
+                    f"Declared a {kind} with {declaration.doctor_name}, the treating "
+                    f"doctor{details}.",
+                )
+            )
+    return reasons
+
+
+RULES: list[Callable[[Ties, CaseFacts], list[Reason]]] = [
+    treating_institution_rule,
+    named_doctor_rule,
+    financial_relationship_rule,
+    declared_relationship_rule,
+]
+# What the patient is told was checked, one line per rule (see the assigned specialist partial).
+SCREENED = [
+    "treating_institution",
+    "named_doctor",
+    "financial_relationship",
+    "declared_relationship",
+]
+
+
+def screen(ties: Ties, facts: CaseFacts) -> list[Reason]:
+    """Every conflict the rules find, in rule order (empty when there is none)."""
+    return [reason for rule in RULES for reason in rule(ties, facts)]
+
+
+def screen_one(specialist_id: int, case) -> list[Reason]:
+    """Screen one specialist against `case`."""
+    specialist = Specialist.objects.select_related("user").get(pk=specialist_id)
+    return screen(ties_for([specialist], case.pk)[specialist_id], CaseFacts.of(case))

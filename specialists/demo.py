@@ -1,0 +1,33 @@
+"""Demo specialists' profiles for `make run` (`manage.py seed_demo`): idempotent."""
+
+from datetime import timedelta
+
+from django.utils import timezone
+
+from .models import BoardCertification, Licence, Specialist, SpecialistLanguage, Specialty
+
+
+def seed_demo_specialist(*, user, specialty: str, credentials: str, institution: str) -> Specialist:
+    """A verified profile with a UK-wide licence, so that the demo cases can be matched."""
+    specialist, created = Specialist.objects.get_or_create(
+        user=user,
+        defaults={
+            "institution": institution,
+            "bio": f"Consultant in {specialty.lower()} at {institution}.",
+            "is_verified": True,
+            "verified_at": timezone.now(),
+        },
+    )
+    if created:
+        specialist.specialties.add(Specialty.objects.get(name=specialty))
+        SpecialistLanguage.objects.create(specialist=specialist, language="en")
+        BoardCertification.objects.create(specialist=specialist, name=specialty)
+        number = credentials.rsplit(" ", 1)[-1]
+        Licence.objects.create(
+            specialist=specialist,
+            jurisdiction="GB",
+            number=f"GMC {number}",
+            expires_on=timezone.localdate() + timedelta(days=365 * 3),
+            verified_at=timezone.now(),
+        )
+    return specialist

@@ -1,0 +1,317 @@
+"""Forms for specialists' profiles, credentials, matching and offers: they validate input; the
+services decide."""
+
+from django import forms
+from django.utils import timezone
+
+from cases.models import QuestionTopic
+from secondopinion.forms import StyledFormMixin
+
+from .models import LANGUAGES, ConflictDeclaration, FinancialRelationship, Offer
+from .regions import licence_jurisdiction_choices
+from .services import REMOVABLE
+
+
+class Checkboxes(forms.CheckboxSelectMultiple):
+    """Check boxes as the design system draws them; option groups get a heading."""
+
+    template_name = "specialists/widgets/checkboxes.html"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _required(message: str) -> dict[str, str]:
+    return {"required": message}
+
+
+def grouped_specialties(specialties) -> list:
+    """The controlled list as choices: a specialty with subspecialties is a group (the specialty,
+    then its subspecialties); one without is a single choice."""
+    specialties = list(specialties)
+    choices = []
+    for parent in (s for s in specialties if s.parent_id is None):
+        children = [(s.pk, s.name) for s in specialties if s.parent_id == parent.pk]
+        choices.append(
+            (parent.name, [(parent.pk, parent.name), *children])
+            if children
+            else (parent.pk, parent.name)
+        )
+    return choices
+
+
+class ProfileForm(StyledFormMixin, forms.Form):
+    specialties = forms.ModelMultipleChoiceField(
+        queryset=None,
+        widget=Checkboxes,
+        label="Your specialties and subspecialties",
+        help_text="Choose every one you are board certified or fellowship trained in.",
+        error_messages=_required("Choose at least one specialty."),
+    )
+    expertise = forms.CharField(
+        label="Areas of expertise",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=2000,
+        help_text="One a line, for example “HER2-positive breast cancer”. Matching compares "
+        "them with the patient's diagnosis and question.",
+    )
+    languages = forms.MultipleChoiceField(
+        choices=LANGUAGES,
+        widget=Checkboxes,
+        label="Languages you write reports in",
+        error_messages=_required("Choose at least one language you write reports in."),
+    )
+    institution = forms.CharField(
+        label="Current hospital or institution",
+        max_length=200,
+        required=False,
+        help_text="Conflict-of-interest screening keeps you away from its patients.",
+    )
+    bio = forms.CharField(
+        label="Short public bio",
+        widget=forms.Textarea(attrs={"rows": 4}),
+        required=False,
+        max_length=1000,
+        help_text="Patients read this once you accept their case. 1,000 characters at most.",
+    )
+    max_open_cases = forms.IntegerField(
+        label="Most cases open at once",
+        min_value=1,
+        max_value=50,
+        help_text="Cases you are reviewing plus offers waiting for your answer. At this number "
+        "you are not offered more.",
+        error_messages=_required("Enter how many cases you can have open at once."),
+    )
+    typical_turnaround_days = forms.IntegerField(
+        label="Typical days to write an opinion",
+        min_value=1,
+        max_value=90,
+        error_messages=_required("Enter how many days you usually take."),
+    )
+    preferred_topics = forms.MultipleChoiceField(
+        choices=QuestionTopic.choices,
+        widget=Checkboxes,
+        required=False,
+        label="Questions you most like to answer",
+    )
+
+    def __init__(self, *args, specialties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialties"].queryset = specialties
+        self.fields["specialties"].widget.choices = grouped_specialties(specialties)
+
+
+class LicenceForm(StyledFormMixin, forms.Form):
+    jurisdiction = forms.ChoiceField(
+        label="Where is it valid?",
+        help_text="A UK licence (GMC) covers all four nations; a US licence is for one state.",
+        error_messages=_required("Choose where the licence is valid."),
+    )
+    number = forms.CharField(
+        label="Licence number",
+        max_length=60,
+        error_messages=_required("Enter the licence number."),
+    )
+    expires_on = forms.DateField(
+        label="Expiry date",
+        widget=DateInput,
+        error_messages={
+            **_required("Enter the date the licence expires."),
+            "invalid": "Enter the expiry date as a real date, for example 31/12/2027.",
+        },
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["jurisdiction"].choices = [("", "Choose…"), *licence_jurisdiction_choices()]
+
+
+class CertificationForm(StyledFormMixin, forms.Form):
+    name = forms.CharField(
+        label="Certified in",
+        max_length=200,
+        help_text="For example “Medical oncology”.",
+        error_messages=_required("Enter what you are certified in."),
+    )
+    board = forms.CharField(
+        label="Certifying board",
+        max_length=200,
+        required=False,
+        help_text="For example “American Board of Internal Medicine”.",
+    )
+    year = forms.IntegerField(label="Year certified", min_value=1950, required=False)
+
+
+class AffiliationForm(StyledFormMixin, forms.Form):
+    institution = forms.CharField(
+        label="Hospital or institution",
+        max_length=200,
+        error_messages=_required("Enter the hospital or institution."),
+    )
+    start_year = forms.IntegerField(
+        label="From (year)",
+        min_value=1950,
+        error_messages=_required("Enter the year you started there."),
+    )
+    end_year = forms.IntegerField(
+        label="Until (year)",
+        min_value=1950,
+        required=False,
+        help_text="Leave empty if you still work there.",
+    )
+
+
+class FinancialRelationshipForm(StyledFormMixin, forms.Form):
+    company = forms.CharField(
+        max_length=200,
+        help_text="For example “Roche” or “Medtronic”.",
+        error_messages=_required("Enter the company's name."),
+    )
+    kind = forms.ChoiceField(
+        label="Type of relationship",
+        choices=FinancialRelationship.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Choose the type of relationship."),
+    )
+    products = forms.CharField(
+        label="Products it concerns",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="The company's medicines or devices, one a line, for example “Herceptin”.",
+    )
+
+
+class UnavailablePeriodForm(StyledFormMixin, forms.Form):
+    starts_on = forms.DateField(
+        label="First day away",
+        widget=DateInput,
+        error_messages={
+            **_required("Enter the first day you are away."),
+            "invalid": "Enter the first day as a real date.",
+        },
+    )
+    ends_on = forms.DateField(
+        label="Last day away",
+        widget=DateInput,
+        error_messages={
+            **_required("Enter the last day you are away."),
+            "invalid": "Enter the last day as a real date.",
+        },
+    )
+    note = forms.CharField(
+        max_length=200, required=False, help_text="For example “Conference”. Only you see it."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["starts_on"].widget.attrs["min"] = f"{timezone.localdate():%Y-%m-%d}"
+
+
+class DoctorConflictForm(StyledFormMixin, forms.Form):
+    doctor_name = forms.CharField(
+        label="Doctor's name",
+        max_length=200,
+        help_text="You are never matched with cases this doctor treats.",
+        error_messages=_required("Enter the doctor's name."),
+    )
+    kind = forms.ChoiceField(
+        label="Relationship",
+        choices=ConflictDeclaration.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Choose the relationship."),
+    )
+    details = forms.CharField(max_length=500, required=False)
+
+
+class CaseConflictForm(StyledFormMixin, forms.Form):
+    specialist = forms.ModelChoiceField(
+        queryset=None,
+        label="Specialist",
+        empty_label="Choose a specialist",
+        error_messages=_required("Choose the specialist."),
+    )
+    kind = forms.ChoiceField(
+        label="Relationship",
+        choices=ConflictDeclaration.Kind.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Choose the relationship."),
+    )
+    details = forms.CharField(
+        max_length=500,
+        required=False,
+        help_text="How you learned of it, for example “the patient's sister-in-law”.",
+    )
+
+    def __init__(self, *args, specialists, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialist"].queryset = specialists
+
+
+class RemoveItemForm(forms.Form):
+    kind = forms.ChoiceField(choices=[(kind, kind) for kind in REMOVABLE])
+    item = forms.IntegerField()
+
+
+class VerifyLicenceForm(forms.Form):
+    licence = forms.IntegerField()
+
+
+class SpecialtyFilterForm(StyledFormMixin, forms.Form):
+    specialty = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        label="Rank for this specialty",
+        empty_label="The specialty the case's text suggests",
+    )
+
+    def __init__(self, *args, specialties, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].queryset = specialties
+        self.fields["specialty"].label_from_instance = lambda s: (
+            f"{s.parent.name}: {s.name}" if s.parent_id else s.name
+        )
+
+
+class OfferForm(forms.Form):
+    specialist = forms.IntegerField(required=False)
+    specialty = forms.IntegerField(required=False)
+    automatic = forms.BooleanField(required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("specialist") and not data.get("automatic"):
+            raise forms.ValidationError("Choose a specialist to offer the case to.")
+        return data
+
+
+class AcceptOfferForm(StyledFormMixin, forms.Form):
+    attested_no_conflict = forms.BooleanField(
+        label="I have no conflict of interest with this case",
+        help_text="No tie to the patient, their treating doctors or hospital, or the makers of "
+        "the treatment in question, and no other reason my opinion might not be independent.",
+        error_messages=_required(
+            "Confirm that you have no conflict of interest with this case before you accept it."
+        ),
+    )
+
+
+class DeclineOfferForm(StyledFormMixin, forms.Form):
+    reason_code = forms.ChoiceField(
+        label="Why are you declining?",
+        choices=Offer.DeclineReason.choices,
+        widget=forms.RadioSelect,
+        error_messages=_required("Choose why you are declining."),
+    )
+    reason = forms.CharField(
+        label="Tell us more",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=500,
+        help_text="Needed if you chose “Another reason”.",
+    )

@@ -1,0 +1,30 @@
+"""Where a licence is valid, in the codes of the case's `patient_region` (ISO 3166-2).
+
+A licence may be for one region (US-CA, GB-SCT) or, where one registration covers a whole
+country (the UK's GMC), for the country's code (GB), which covers each of its regions.
+"""
+
+from cases.models import REGIONS
+
+COUNTRY_WIDE = [("GB", "United Kingdom")]
+_COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_WIDE)
+
+
+def licence_jurisdiction_choices() -> list:
+    """Grouped choices for a licence's jurisdiction: whole countries, then every region."""
+    regions = [(group, options) for group, options in REGIONS if group != "Elsewhere"]
+    countries = [(code, f"{name} (the whole country)") for code, name in COUNTRY_WIDE]
+    return [("Whole country", countries), *regions]
+
+
+def region_name(code: str) -> str:
+    names = dict(COUNTRY_WIDE)
+    for _, options in REGIONS:
+        names.update(options)
+    return names.get(code, code)
+
+
+def jurisdictions_covering(region: str) -> list[str]:
+    """The licence jurisdictions valid for a patient living in `region`."""
+    country = region.split("-", 1)[0]
+    return [region, country] if country in _COUNTRY_CODES and country != region else [region]

@@ -1,0 +1,367 @@
+"""Specialists' pages: their home and profile, coordinators' credentials and matching pages, and
+the answer to an offer. Thin: check the request, call one service or selector, render."""
+
+from collections.abc import Callable
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases import permissions as case_permissions
+from cases import services as case_services
+from cases.models import Case, Status
+from secondopinion.errors import ApplicationError
+from secondopinion.forms import add_application_error
+
+from . import matching, selectors, services
+from .forms import (
+    AcceptOfferForm,
+    AffiliationForm,
+    CaseConflictForm,
+    CertificationForm,
+    DeclineOfferForm,
+    DoctorConflictForm,
+    FinancialRelationshipForm,
+    LicenceForm,
+    OfferForm,
+    ProfileForm,
+    RemoveItemForm,
+    SpecialtyFilterForm,
+    UnavailablePeriodForm,
+    VerifyLicenceForm,
+)
+from .models import Offer
+from .regions import region_name
+
+
+def _posted(request: HttpRequest):
+    """The submitted data, even when empty (an unticked box alone), or None on a GET."""
+    return request.POST if request.method == "POST" else None
+
+
+def _specialist_only(request: HttpRequest) -> None:
+    if not case_permissions.is_specialist(request.user):
+        raise Http404
+
+
+def _coordinator_only(request: HttpRequest) -> None:
+    if not case_permissions.is_coordinator(request.user):
+        raise Http404
+
+
+# The specialist's own pages ---------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    _specialist_only(request)
+    specialist = selectors.profile_for_user(request.user)
+    context = {"specialist": specialist}
+    if specialist is not None:
+        context |= selectors.home_for(specialist)
+    return render(request, "specialists/home.html", context)
+
+
+@login_required
+@require_GET
+def profile(request: HttpRequest) -> HttpResponse:
+    _specialist_only(request)
+    specialist = selectors.profile_for_user(request.user)
+    return render(request, "specialists/profile.html", {"specialist": specialist})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile_edit(request: HttpRequest) -> HttpResponse:
+    _specialist_only(request)
+    specialist = selectors.profile_for_user(request.user)
+    initial = {"max_open_cases": 3, "typical_turnaround_days": 7, "languages": ["en"]}
+    if specialist is not None:
+        initial = {
+            "specialties": list(specialist.specialties.all()),
+            "expertise": specialist.expertise,
+            "languages": [row.language for row in specialist.languages.all()],
+            "institution": specialist.institution,
+            "bio": specialist.bio,
+            "max_open_cases": specialist.max_open_cases,
+            "typical_turnaround_days": specialist.typical_turnaround_days,
+            "preferred_topics": specialist.preferred_topics,
+        }
+    form = ProfileForm(_posted(request), initial=initial, specialties=selectors.specialties())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.save_profile(by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Your profile is saved.")
+            return redirect("specialists:profile")
+    return render(request, "specialists/profile_edit.html", {"form": form})
+
+
+def add_to_profile(
+    form_class: type[forms.Form], service: Callable[..., object], *, title: str, success: str
+):
+    """A page that adds one item (a licence, an affiliation, …) to the specialist's profile."""
+
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest) -> HttpResponse:
+        _specialist_only(request)
+        specialist = selectors.specialist_for_user(request.user)
+        if specialist is None:
+            messages.info(request, "Start your profile with your specialties first.")
+            return redirect("specialists:profile-edit")
+        form = form_class(_posted(request))
+        if request.method == "POST" and form.is_valid():
+            try:
+                service(specialist=specialist, by=request.user, **form.cleaned_data)
+            except ApplicationError as error:
+                add_application_error(form, error)
+            else:
+                messages.success(request, success)
+                return redirect("specialists:profile")
+        return render(request, "specialists/profile_add.html", {"form": form, "title": title})
+
+    return view
+
+
+licence_add = add_to_profile(
+    LicenceForm,
+    services.add_licence,
+    title="Add a licence",
+    success="Your licence is added. A coordinator will verify it before you are matched with "
+    "cases there.",
+)
+certification_add = add_to_profile(
+    CertificationForm,
+    services.add_certification,
+    title="Add a board certification",
+    success="Your board certification is added.",
+)
+affiliation_add = add_to_profile(
+    AffiliationForm,
+    services.add_affiliation,
+    title="Add a past or current affiliation",
+    success="Your affiliation is added.",
+)
+relationship_add = add_to_profile(
+    FinancialRelationshipForm,
+    services.add_financial_relationship,
+    title="Declare a financial relationship",
+    success="Your financial relationship is declared.",
+)
+unavailability_add = add_to_profile(
+    UnavailablePeriodForm,
+    services.add_unavailable_period,
+    title="Add time away",
+    success="Your time away is added. You won't be offered cases while you are away.",
+)
+conflict_declare = add_to_profile(
+    DoctorConflictForm,
+    services.declare_conflict,
+    title="Declare a relationship with a doctor",
+    success="Your relationship is declared. You won't be matched with that doctor's patients.",
+)
+
+
+@login_required
+@require_POST
+def profile_item_remove(request: HttpRequest) -> HttpResponse:
+    _specialist_only(request)
+    specialist = selectors.specialist_for_user(request.user)
+    form = RemoveItemForm(request.POST)
+    if specialist is None or not form.is_valid():
+        messages.error(request, "Choose something on your profile to remove.")
+        return redirect("specialists:profile")
+    try:
+        services.remove_profile_item(
+            specialist=specialist,
+            by=request.user,
+            kind=form.cleaned_data["kind"],
+            item_id=form.cleaned_data["item"],
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Removed from your profile.")
+    return redirect("specialists:profile")
+
+
+# Coordinators -----------------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def credentials(request: HttpRequest) -> HttpResponse:
+    _coordinator_only(request)
+    if request.method == "POST":
+        form = VerifyLicenceForm(request.POST)
+        licence = selectors.licence_by_id(form.cleaned_data["licence"]) if form.is_valid() else None
+        if licence is None:
+            messages.error(request, "That licence is no longer there. Choose one from the list.")
+        else:
+            try:
+                services.verify_licence(licence=licence, by=request.user)
+            except ApplicationError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(
+                    request, f"{licence.specialist}'s licence {licence.number} is verified."
+                )
+        return redirect("specialists:credentials")
+    return render(
+        request,
+        "specialists/credentials.html",
+        {
+            "to_verify": selectors.licences_to_verify(),
+            "expiring": selectors.licences_expiring(),
+            "expiring_days": settings.LICENCE_EXPIRY_WARNING_DAYS,
+        },
+    )
+
+
+def _case_for_coordinator(request: HttpRequest, reference: str) -> Case:
+    _coordinator_only(request)
+    try:
+        return case_services.view_case(reference=reference, by=request.user)
+    except Case.DoesNotExist as missing:
+        raise Http404 from missing
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_for_coordinator(request, reference)
+    if request.method == "POST":
+        return _offer(request, case)
+    filter_form = SpecialtyFilterForm(request.GET or None, specialties=selectors.specialties())
+    chosen = filter_form.cleaned_data.get("specialty") if filter_form.is_valid() else None
+    ranking = None
+    if case.status == Status.MATCHING:
+        ranking = matching.rank_specialists_for(
+            case, specialties=[chosen] if chosen else None, explain=True
+        )
+    return render(
+        request,
+        "specialists/match.html",
+        {
+            "case": case,
+            "ranking": ranking,
+            "filter_form": filter_form,
+            "chosen": chosen,
+            "offer": selectors.open_offer_for_case(case.pk),
+            "past_offers": selectors.offers_for_case(case.pk).exclude(status=Offer.Status.OPEN),
+            "declarations": selectors.declarations_for_case(case.pk),
+            "region": region_name(case.patient_region) if case.patient_region else "",
+        },
+    )
+
+
+def _offer(request: HttpRequest, case: Case) -> HttpResponse:
+    form = OfferForm(request.POST)
+    back = reverse("specialists:match", args=[case.reference])
+    if not form.is_valid():
+        messages.error(request, " ".join(form.non_field_errors()) or "Choose a specialist.")
+        return redirect(back)
+    data = form.cleaned_data
+    specialist = selectors.specialist_by_id(data["specialist"]) if data["specialist"] else None
+    if data["specialist"] and specialist is None:
+        messages.error(request, "That specialist is no longer there. Choose another.")
+        return redirect(back)
+    specialty = selectors.specialties_by_id([data["specialty"]]) if data["specialty"] else []
+    try:
+        offer = case_services.offer_case(
+            case=case,
+            by=request.user,
+            specialist=specialist,
+            automatic=data["automatic"],
+            specialty=specialty[0] if specialty else None,
+        )
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    mode = " automatically (the top match)" if offer.automatic else ""
+    messages.success(
+        request,
+        f"The case is offered{mode} to {offer.specialist}, who has been notified and has until "
+        f"{timezone.localtime(offer.respond_by):%H:%M on %-d %b %Y} to answer.",
+    )
+    return redirect("cases:case-detail", case.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_conflict_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _case_for_coordinator(request, reference)
+    form = CaseConflictForm(_posted(request), specialists=selectors.all_specialists())
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.declare_conflict(by=request.user, case=case, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"The conflict is recorded: {form.cleaned_data['specialist']} won't be matched "
+                "with this case.",
+            )
+            return redirect("specialists:match", case.reference)
+    return render(request, "specialists/case_conflict_add.html", {"case": case, "form": form})
+
+
+# Answering an offer -----------------------------------------------------------------------------
+
+
+def _own_offer(request: HttpRequest, reference: str) -> Offer:
+    """The user's own offer of this case, in any state; anyone else's is a 404."""
+    _specialist_only(request)
+    offer = selectors.offer_of(request.user, reference)
+    if offer is None:
+        raise Http404
+    return offer
+
+
+def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
+    @login_required
+    @require_http_methods(["GET", "POST"])
+    def view(request: HttpRequest, reference: str) -> HttpResponse:
+        offer = _own_offer(request, reference)
+        form = form_class(_posted(request))
+        if request.method == "POST" and form.is_valid():
+            service = (
+                case_services.accept_offer if answer == "accept" else case_services.decline_offer
+            )
+            try:
+                service(case=offer.case, by=request.user, **form.cleaned_data)
+            except ApplicationError as error:
+                add_application_error(form, error)
+            else:
+                messages.success(request, success)
+                if answer == "accept":
+                    return redirect("cases:case-detail", offer.case.reference)
+                return redirect("specialists:home")
+        return render(
+            request,
+            f"specialists/offer_{answer}.html",
+            {"offer": offer, "case": offer.case, "form": form, "now": timezone.now()},
+        )
+
+    return view
+
+
+offer_accept = answer_offer(
+    AcceptOfferForm, "accept", success="You accepted the case. It is now in your reviews."
+)
+offer_decline = answer_offer(
+    DeclineOfferForm,
+    "decline",
+    success="You declined the case. Thank you for answering: it goes back to our coordinators.",
+)

@@ -1,0 +1,79 @@
+"""The metrics page: cases by state, time per step, SLA breaches, declines, load, outcomes."""
+
+import csv
+import io
+import json
+from datetime import timedelta
+
+from django.urls import reverse
+
+from cases import metrics
+from cases.models import CaseEvent, Status
+
+
+def test_time_per_step_comes_from_the_timeline(actors):
+    case = actors.case(Status.DELIVERED)
+    events = CaseEvent.objects.filter(case=case)
+    submitted = events.get(to_status=Status.SUBMITTED).at
+    events.filter(to_status=Status.DELIVERED).update(at=submitted + timedelta(days=4))
+
+    steps = {row["step"]: row for row in metrics.step_durations()}
+
+    assert steps["End to end"] == {
+        "step": "End to end",
+        "cases": 1,
+        "median_days": 4.0,
+        "p90_days": 4.0,
+    }
+    assert steps["Review"]["cases"] == 1
+
+
+def test_percentiles_use_the_nearest_rank():
+    values = list(range(1, 11))
+
+    assert metrics.percentile(values, 0.5) == 5
+    assert metrics.percentile(values, 0.9) == 9
+    assert metrics.percentile([], 0.5) is None
+
+
+def test_outcomes_are_shares_of_delivered_opinions_by_specialty(actors):
+    actors.case(Status.DELIVERED)  # the factory's opinion changes the diagnosis
+    actors.case(Status.OPINION_SUBMITTED)  # not delivered: not counted
+
+    outcomes = metrics.outcomes()
+
+    [row] = outcomes["by_specialty"]
+    assert row["total"] == 1
+    assert row["change"] == 100
+    assert outcomes["reference"] == {"agree": 12, "refine": 66, "change": 21}
+
+
+def test_the_metrics_page_shows_each_figure_as_a_table_and_chart_data(client, actors):
+    actors.case(Status.DELIVERED)
+    client.force_login(actors.cora)
+
+    response = client.get(reverse("coordinator:metrics"))
+
+    assert response.status_code == 200
+    text = response.text
+    for heading in ("Cases by state", "Time per step", "Offers declined", "Specialists' load"):
+        assert heading in text
+    assert "refined in 66%" in text
+    assert '<script id="metrics-data" type="application/json">' in text
+    charts = response.context["charts"]
+    assert charts["states"]["values"][charts["states"]["labels"].index("Opinion delivered")] == 1
+    assert charts["outcomes"]["labels"][-1] == "Mayo Clinic study"
+    json.dumps(charts)
+    assert "<script>" not in text  # no inline scripts (CSP)
+
+
+def test_the_metrics_export_is_csv(client, actors):
+    actors.case(Status.DELIVERED)
+    client.force_login(actors.cora)
+
+    response = client.get(reverse("coordinator:metrics-export"))
+
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == ["figure", "item", "measure", "value"]
+    assert ["cases by state", "Opinion delivered", "cases", "1"] in rows
+    assert any(row[0] == "outcomes (% of opinions)" for row in rows)

@@ -1,0 +1,162 @@
+"""The coordinator's case queue: queues by state with counts, filters, sorting, pages."""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Case, CaseEvent, Coverage, Status, Urgency
+from specialists.models import Offer
+
+
+def queue_page(client, **params):
+    return client.get(reverse("cases:queue"), params)
+
+
+def test_a_new_submission_shows_in_new_submissions_with_why_and_what_next(client, actors):
+    case = actors.case(Status.SUBMITTED)
+    client.force_login(actors.cora)
+
+    response = queue_page(client)
+
+    assert response.status_code == 200
+    assert case.reference in response.text
+    assert "Submitted, not yet triaged" in response.text
+    assert "Triage the case" in response.text
+    assert response.context["result"].counts["new"] == 1
+
+
+def test_each_queue_holds_its_cases(client, actors):
+    matching = actors.case(Status.MATCHING)
+    quality = actors.case(Status.OPINION_SUBMITTED)
+    client.force_login(actors.cora)
+
+    counts = queue_page(client).context["result"].counts
+
+    assert counts["matching"] == 1
+    assert counts["quality"] == 1
+    assert matching.reference in queue_page(client, queue="matching").text
+    assert quality.reference in queue_page(client, queue="quality").text
+    assert quality.reference not in queue_page(client, queue="matching").text
+
+
+def test_an_offer_due_within_the_warning_window_is_about_to_expire(client, actors, settings):
+    case = actors.case(Status.OFFERED)
+    client.force_login(actors.cora)
+    assert queue_page(client).context["result"].counts["offers_expiring"] == 0
+
+    Offer.objects.filter(case=case).update(respond_by=timezone.now() + timedelta(hours=2))
+
+    response = queue_page(client, queue="offers_expiring")
+    assert response.context["result"].counts["offers_expiring"] == 1
+    assert case.reference in response.text
+
+
+def test_a_review_past_its_service_level_is_overdue(client, actors):
+    case = actors.case(Status.IN_REVIEW)
+    client.force_login(actors.cora)
+    assert queue_page(client).context["result"].counts["overdue_reviews"] == 0
+
+    CaseEvent.objects.filter(case=case, to_status=Status.IN_REVIEW).update(
+        at=timezone.now() - timedelta(days=30)
+    )
+
+    response = queue_page(client, queue="overdue_reviews")
+    assert response.context["result"].counts["overdue_reviews"] == 1
+    assert "(overdue)" in response.text
+    assert queue_page(client, sla="on_track").context["result"].counts["overdue_reviews"] == 0
+
+
+def test_an_insured_case_without_a_coverage_check_waits_for_one(client, actors):
+    case = actors.case(Status.TRIAGE)
+    Case.objects.filter(pk=case.pk).update(coverage=Coverage.INSURANCE, insurance_payer="Aetna")
+    client.force_login(actors.cora)
+
+    response = queue_page(client, queue="coverage")
+
+    assert case.reference in response.text
+    assert "Insurance not yet checked (Aetna)" in response.text
+
+
+def test_filters_narrow_the_queue(client, actors):
+    urgent = actors.case(Status.SUBMITTED)
+    routine = actors.case(Status.SUBMITTED)
+    Case.objects.filter(pk=urgent.pk).update(urgency=Urgency.URGENT)
+    Case.objects.filter(pk=routine.pk).update(urgency=Urgency.ROUTINE)
+    client.force_login(actors.cora)
+
+    response = queue_page(client, urgency="urgent")
+
+    assert urgent.reference in response.text
+    assert routine.reference not in response.text
+    old = queue_page(client, age="7")
+    assert old.context["result"].counts["new"] == 0
+
+
+def test_sorting_by_urgency_puts_urgent_cases_first(client, actors):
+    routine = actors.case(Status.SUBMITTED)
+    urgent = actors.case(Status.SUBMITTED)
+    Case.objects.filter(pk=routine.pk).update(urgency=Urgency.ROUTINE)
+    Case.objects.filter(pk=urgent.pk).update(urgency=Urgency.URGENT)
+    client.force_login(actors.cora)
+
+    text = queue_page(client, sort="urgency").text
+
+    assert text.index(urgent.reference) < text.index(routine.reference)
+
+
+def test_an_invalid_filter_value_gets_a_clear_message_not_an_error(client, actors):
+    case = actors.case(Status.SUBMITTED)
+    client.force_login(actors.cora)
+
+    response = queue_page(client, urgency="whenever", specialty="abc", sort="sideways")
+
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.text
+    assert case.reference in response.text
+
+
+def test_a_page_past_the_end_shows_the_last_page_and_says_so(client, actors):
+    case = actors.case(Status.SUBMITTED)
+    client.force_login(actors.cora)
+
+    response = queue_page(client, page="99")
+
+    assert response.status_code == 200
+    assert "There is no such page: showing page 1 of 1" in response.text
+    assert case.reference in response.text
+
+
+def _clone_submitted_cases(template: Case, count: int) -> None:
+    """`count` more submitted cases like `template`, written in bulk (fast)."""
+    clones = []
+    for _ in range(count):
+        clone = Case.objects.get(pk=template.pk)
+        clone.pk = None
+        clone.reference = Case._meta.get_field("reference").default()
+        clones.append(clone)
+    created = Case.objects.bulk_create(clones)
+    CaseEvent.objects.bulk_create(
+        CaseEvent(case=case, from_status=Status.DRAFT, to_status=Status.SUBMITTED)
+        for case in created
+    )
+
+
+def test_the_queue_page_runs_the_same_number_of_queries_for_10_or_200_cases(client, actors):
+    template = actors.case(Status.SUBMITTED)
+    client.force_login(actors.cora)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert queue_page(client, sort="urgency").status_code == 200
+        return len(captured)
+
+    _clone_submitted_cases(template, 9)
+    at_ten = queries()
+    _clone_submitted_cases(template, 190)
+    at_two_hundred = queries()
+
+    assert Case.objects.exclude(status=Status.DRAFT).count() == 200
+    assert at_ten == at_two_hundred

@@ -1,0 +1,125 @@
+"""Records fixtures: a real clamd that knows the EICAR test signature, and a tus client.
+
+clamd ships no virus database offline, so the fixture writes a one-line signature database for
+EICAR (an .hdb line `md5:size:name`) into a folder of its own, starts `clamd` in the foreground
+with a generated config (a Unix socket under a temporary folder) and stops it at the end of the
+run. Tests that use it are skipped, saying why, only when clamd is not installed (`make test` and
+CI install it: Debian's clamav-daemon).
+"""
+
+import base64
+import hashlib
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+# The EICAR anti-virus test file, put together at run time so that no scanner flags this file.
+EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!" + b"$H+H*"
+EICAR_SIGNATURE = "Eicar-Test-Signature"
+CLAMD = shutil.which("clamd") or ("/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None)
+
+
+@pytest.fixture(scope="session")
+def clamd_socket(tmp_path_factory) -> str:
+    """The path of a running clamd's socket; the test is skipped when clamd is not installed."""
+    if CLAMD is None:
+        pytest.skip(
+            "clamd is not installed (apt-get install clamav-daemon; `make test` does it as root)"
+        )
+    folder = tmp_path_factory.mktemp("clamd")
+    database = folder / "db"
+    database.mkdir()
+    (database / "eicar.hdb").write_text(
+        f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:{EICAR_SIGNATURE}\n"  # noqa: S324
+    )
+    socket = folder / "clamd.sock"
+    config = folder / "clamd.conf"
+    config.write_text(
+        "\n".join(
+            [
+                f"LocalSocket {socket}",
+                f"DatabaseDirectory {database}",
+                f"TemporaryDirectory {folder}",
+                "Foreground yes",
+                "LogTime no",
+                "StreamMaxLength 100M",
+                "",
+            ]
+        )
+    )
+    log = (folder / "clamd.log").open("wb")
+    process = subprocess.Popen([CLAMD, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT)
+    try:
+        from clamav_client.clamd import ClamdError, ClamdUnixSocket
+
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if ClamdUnixSocket(path=str(socket), timeout=5).ping() == "PONG":
+                    break
+            except (ClamdError, OSError):
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                log.flush()
+                pytest.fail(f"clamd did not start: {(folder / 'clamd.log').read_text()}")
+            time.sleep(0.2)
+        yield str(socket)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+class TusClient:
+    """Speaks tus 1.0 to our endpoints through Django's test client."""
+
+    def __init__(self, client, endpoint: str):
+        self.client = client
+        self.endpoint = endpoint
+
+    @staticmethod
+    def metadata(**values: str) -> str:
+        return ",".join(
+            f"{key} {base64.b64encode(value.encode()).decode()}" for key, value in values.items()
+        )
+
+    def create(self, name: str, length: int, **extra: str):
+        return self.client.post(
+            self.endpoint,
+            headers={
+                "Tus-Resumable": "1.0.0",
+                "Upload-Length": str(length),
+                "Upload-Metadata": self.metadata(filename=name, **extra),
+            },
+        )
+
+    def patch(self, location: str, data: bytes, offset: int):
+        return self.client.patch(
+            location,
+            data=data,
+            content_type="application/offset+octet-stream",
+            headers={"Tus-Resumable": "1.0.0", "Upload-Offset": str(offset)},
+        )
+
+    def head(self, location: str):
+        return self.client.head(location, headers={"Tus-Resumable": "1.0.0"})
+
+    def upload(self, name: str, data: bytes, *, parts: int = 1):
+        """Create and send a whole file in `parts` PATCH requests; the last response."""
+        created = self.create(name, len(data))
+        if created.status_code != 201:
+            return created
+        location = created["Location"]
+        step = max(1, -(-len(data) // parts))
+        response = created
+        for offset in range(0, len(data), step):
+            response = self.patch(location, data[offset : offset + step], offset)
+            if response.status_code != 204:
+                return response
+        return response

@@ -1,0 +1,263 @@
+"""Resumable uploads over tus 1.0 (core, creation, termination, expiration): streamed to a
+private partial file, resumable at the server's offset, authorised per case, and finished
+through the same checks as any other record."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from cases.models import Status
+from records import services
+from records.models import RecordFile, Upload
+from secondopinion.audit.models import AuditEvent
+
+from .conftest import TusClient
+from .files import WINDOWS_PROGRAM, dicom_study, distinct_pdf
+
+
+def tus_for(client, case) -> TusClient:
+    return TusClient(client, reverse("records:tus-create", args=[case.reference]))
+
+
+@pytest.fixture
+def draft(actors):
+    return actors.case(Status.DRAFT)
+
+
+@pytest.fixture
+def alice_tus(client, actors, draft) -> TusClient:
+    client.force_login(actors.alice)
+    return tus_for(client, draft)
+
+
+def test_the_server_announces_tus_and_its_limits(alice_tus, settings):
+    response = alice_tus.client.options(alice_tus.endpoint)
+
+    assert response.status_code == 204
+    assert response["Tus-Version"] == "1.0.0"
+    assert response["Tus-Extension"] == "creation,termination,expiration"
+    assert response["Tus-Max-Size"] == str(settings.RECORD_MAX_UPLOAD_BYTES)
+
+
+def test_a_file_sent_in_parts_becomes_a_record(alice_tus, draft):
+    content = distinct_pdf("in parts") + b"%" + b"x" * 5000 + b"\n"
+
+    response = alice_tus.upload("referral.pdf", content, parts=4)
+
+    assert response.status_code == 204
+    assert response["Upload-Offset"] == str(len(content))
+    record = draft.records.get(original_name="referral.pdf")
+    assert (record.size, record.content_type) == (len(content), "application/pdf")
+    assert record.file.read() == content
+    upload = Upload.objects.get(record=record)
+    assert upload.status == Upload.Status.DONE
+    assert not services.partial_path(upload).exists()
+
+
+def test_an_interrupted_upload_resumes_from_the_servers_offset(alice_tus, draft):
+    content = distinct_pdf("resumed") + bytes(range(256)) * 40
+    location = alice_tus.create("resumed.pdf", len(content))["Location"]
+    alice_tus.patch(location, content[:3000], 0)
+
+    head = alice_tus.head(location)
+    assert head.status_code == 200
+    assert head["Upload-Offset"] == "3000"
+    assert head["Upload-Length"] == str(len(content))
+    assert head["Cache-Control"] == "no-store"
+    assert "Upload-Expires" in head
+
+    wrong = alice_tus.patch(location, content[1000:], 1000)
+    assert wrong.status_code == 409
+    assert wrong["Upload-Offset"] == "3000"
+
+    assert alice_tus.patch(location, content[3000:], 3000).status_code == 204
+    assert draft.records.get(original_name="resumed.pdf").file.read() == content
+
+
+def test_upload_ids_are_random_and_the_address_carries_no_name(alice_tus):
+    first = alice_tus.create("Breast biopsy Alice.pdf", 100)["Location"]
+    second = alice_tus.create("Breast biopsy Alice.pdf", 100)["Location"]
+
+    assert first != second
+    assert "biopsy" not in first.lower()
+    upload_id = first.rstrip("/").rsplit("/", 1)[-1]
+    assert len(upload_id) >= 32
+
+
+def test_zero_byte_oversized_and_path_climbing_files_are_refused_before_any_byte(
+    alice_tus, settings
+):
+    settings.RECORD_MAX_UPLOAD_BYTES = 10_240
+
+    empty = alice_tus.create("empty.pdf", 0)
+    huge = alice_tus.create("huge.pdf", 10_241)
+    climbing = alice_tus.create("notes.txt", 100, relativePath="../../etc/notes.txt")
+
+    assert empty.status_code == 400
+    assert empty.text == "“empty.pdf” is empty (0 bytes). Choose the file again."
+    assert huge.status_code == 413
+    assert huge.text == "“huge.pdf” is larger than the 10.0\xa0KB limit."
+    assert climbing.status_code == 400
+    assert "“notes.txt” was sent with a folder path we can't accept" in climbing.text
+    assert not Upload.objects.exists()
+
+
+def test_a_batch_with_refused_files_still_lands_the_good_ones(alice_tus, draft):
+    results = {
+        name: alice_tus.upload(name, content)
+        for name, content in [
+            ("good.pdf", distinct_pdf("good")),
+            ("empty.pdf", b""),
+            ("setup.pdf", WINDOWS_PROGRAM),
+            ("report.txt", b"Haemoglobin 13.1 g/dL\n"),
+        ]
+    }
+
+    assert results["good.pdf"].status_code == 204
+    assert results["report.txt"].status_code == 204
+    assert results["empty.pdf"].status_code == 400
+    assert results["setup.pdf"].status_code == 422
+    assert "“setup.pdf” is not a file type we accept" in results["setup.pdf"].text
+    assert {"good.pdf", "report.txt"} <= set(draft.records.values_list("original_name", flat=True))
+
+
+def test_a_renamed_executable_is_refused_by_content_and_its_bytes_are_dropped(alice_tus, draft):
+    created = alice_tus.create("scan.pdf", len(WINDOWS_PROGRAM))
+    location = created["Location"]
+
+    response = alice_tus.patch(location, WINDOWS_PROGRAM, 0)
+
+    assert response.status_code == 422
+    assert response.text.startswith("“scan.pdf” is not a file type we accept")
+    upload = Upload.objects.get(name="scan.pdf")
+    assert upload.status == Upload.Status.REFUSED
+    assert not services.partial_path(upload).exists()
+    # Asking again says the same, so the browser shows why rather than resuming.
+    assert alice_tus.head(location).status_code == 410
+    assert not draft.records.filter(original_name="scan.pdf").exists()
+
+
+def test_the_same_content_twice_is_reported_and_stored_once(alice_tus, draft):
+    content = distinct_pdf("twice")
+    assert alice_tus.upload("first.pdf", content).status_code == 204
+
+    again = alice_tus.upload("second.pdf", content)
+
+    assert again.status_code == 422
+    assert again.text == "“second.pdf” is already attached to this case."
+    assert (
+        draft.records.filter(
+            sha256=RecordFile.objects.get(original_name="first.pdf").sha256
+        ).count()
+        == 1
+    )
+
+
+def test_a_folder_of_dicom_files_keeps_each_file_name_as_display_text(alice_tus, draft):
+    for number, content in enumerate(dicom_study(3), start=1):
+        created = alice_tus.create(
+            f"IM{number}.dcm", len(content), relativePath=f"study/IM{number}.dcm"
+        )
+        assert alice_tus.patch(created["Location"], content, 0).status_code == 204
+
+    names = set(
+        draft.records.filter(content_type="application/dicom").values_list(
+            "original_name", flat=True
+        )
+    )
+    assert names == {"IM1.dcm", "IM2.dcm", "IM3.dcm"}
+
+
+def test_termination_deletes_the_partial_bytes(alice_tus):
+    location = alice_tus.create("stop.pdf", 1000)["Location"]
+    alice_tus.patch(location, distinct_pdf("stop")[:100], 0)
+    upload = Upload.objects.get(name="stop.pdf")
+
+    response = alice_tus.client.delete(location, headers={"Tus-Resumable": "1.0.0"})
+
+    assert response.status_code == 204
+    assert not services.partial_path(upload).exists()
+    assert alice_tus.head(location).status_code == 404
+
+
+def test_an_expired_upload_is_gone_and_its_bytes_are_removed(alice_tus):
+    location = alice_tus.create("old.pdf", 1000)["Location"]
+    alice_tus.patch(location, distinct_pdf("old")[:100], 0)
+    upload = Upload.objects.get(name="old.pdf")
+    Upload.objects.filter(pk=upload.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert alice_tus.head(location).status_code == 410
+    assert alice_tus.patch(location, b"more", 100).status_code == 410
+    assert services.remove_expired_uploads() == 1
+    assert not services.partial_path(upload).exists()
+
+
+def test_requests_without_the_tus_version_or_the_right_body_type_are_refused(alice_tus):
+    assert (
+        alice_tus.client.post(alice_tus.endpoint, headers={"Upload-Length": "5"}).status_code == 412
+    )
+    location = alice_tus.create("a.pdf", 10)["Location"]
+    plain = alice_tus.client.patch(
+        location, data=b"12345", content_type="text/plain",
+        headers={"Tus-Resumable": "1.0.0", "Upload-Offset": "0"},
+    )  # fmt: skip
+    assert plain.status_code == 415
+
+
+def test_more_bytes_than_announced_are_refused(alice_tus):
+    location = alice_tus.create("short.pdf", 10)["Location"]
+
+    response = alice_tus.patch(location, b"x" * 11, 0)
+
+    assert response.status_code == 422
+    assert response.text == "The upload sent more bytes than it announced."
+
+
+def test_another_user_cannot_see_or_continue_someone_elses_upload(client, actors, draft):
+    client.force_login(actors.alice)
+    location = tus_for(client, draft).create("mine.pdf", 100)["Location"]
+    for user in (actors.bob, actors.cora, actors.dr_smith.user):
+        other = Client()
+        other.force_login(user)
+        tus = TusClient(other, "")
+        assert tus.head(location).status_code == 404
+        assert tus.patch(location, b"%PDF-", 0).status_code == 404
+    assert TusClient(Client(), "").head(location).status_code == 404
+
+
+def test_only_the_patient_side_of_the_case_may_start_an_upload(client, actors, draft):
+    for user in (actors.bob, actors.dr_smith.user):
+        client.force_login(user)
+        assert tus_for(client, draft).create("x.pdf", 10).status_code == 404
+
+
+def test_a_closed_case_takes_no_uploads_even_one_already_started(client, actors):
+    case = actors.case(Status.SUBMITTED)
+    client.force_login(actors.alice)
+    tus = tus_for(client, case)
+    location = tus.create("late.pdf", 200)["Location"]
+    case.status = Status.CLOSED  # as if a coordinator closed it meanwhile
+    type(case).objects.filter(pk=case.pk).update(status=Status.CLOSED)
+
+    assert tus.patch(location, distinct_pdf("late")[:50], 0).status_code == 422
+    assert tus.create("later.pdf", 200).status_code == 400
+
+
+def test_uploads_need_the_csrf_token(actors, draft):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(actors.alice)
+
+    response = tus_for(client, draft).create("x.pdf", 10)
+
+    assert response.status_code == 403
+
+
+def test_starting_and_finishing_an_upload_are_audited(alice_tus, draft):
+    alice_tus.upload("audited.pdf", distinct_pdf("audited"))
+
+    record = draft.records.get(original_name="audited.pdf")
+    assert AuditEvent.objects.filter(action="upload.create", case_id=draft.pk).exists()
+    assert AuditEvent.objects.filter(action="record.upload", object_id=str(record.pk)).exists()

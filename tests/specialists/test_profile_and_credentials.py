@@ -1,0 +1,277 @@
+"""A specialist keeps their profile; a coordinator verifies licences and sees those expiring."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from secondopinion.errors import ApplicationError
+from secondopinion.notifications.models import Notification
+from specialists import services
+from specialists.models import Licence, Specialist, Specialty, UnavailablePeriod
+from tests.factories import SpecialistFactory, UserFactory
+
+TODAY = timezone.localdate
+
+
+def test_a_licence_that_has_already_expired_is_refused(actors):
+    yesterday = TODAY() - timedelta(days=1)
+
+    with pytest.raises(ApplicationError) as error:
+        services.add_licence(
+            specialist=actors.dr_smith,
+            by=actors.dr_smith.user,
+            jurisdiction="US-CA",
+            number="A12345",
+            expires_on=yesterday,
+        )
+
+    assert error.value.message == (
+        f"That licence expired on {yesterday:%-d %b %Y}. Add a licence that is valid today, with "
+        "the expiry date printed on it."
+    )
+    assert error.value.field == "expires_on"
+    assert not Licence.objects.filter(number="A12345").exists()
+
+
+def test_a_new_licence_waits_for_a_coordinator(actors):
+    licence = services.add_licence(
+        specialist=actors.dr_smith,
+        by=actors.dr_smith.user,
+        jurisdiction="US-CA",
+        number="A12345",
+        expires_on=TODAY() + timedelta(days=400),
+    )
+
+    assert not licence.is_verified
+
+
+def test_overlapping_time_away_is_refused(actors):
+    start = TODAY() + timedelta(days=10)
+    services.add_unavailable_period(
+        specialist=actors.dr_smith,
+        by=actors.dr_smith.user,
+        starts_on=start,
+        ends_on=start + timedelta(days=6),
+    )
+
+    with pytest.raises(ApplicationError) as error:
+        services.add_unavailable_period(
+            specialist=actors.dr_smith,
+            by=actors.dr_smith.user,
+            starts_on=start + timedelta(days=6),
+            ends_on=start + timedelta(days=9),
+        )
+    services.add_unavailable_period(  # the day after is fine
+        specialist=actors.dr_smith,
+        by=actors.dr_smith.user,
+        starts_on=start + timedelta(days=7),
+        ends_on=start + timedelta(days=9),
+    )
+
+    first = UnavailablePeriod.objects.order_by("starts_on").first()
+    assert error.value.message == (
+        f"This overlaps the time away you already added, {first}. Change the dates, or remove "
+        "that period first."
+    )
+    assert UnavailablePeriod.objects.count() == 2
+
+
+def test_time_away_must_end_after_it_starts(actors):
+    start = TODAY() + timedelta(days=3)
+    with pytest.raises(ApplicationError, match="The last day can't be before the first day"):
+        services.add_unavailable_period(
+            specialist=actors.dr_smith,
+            by=actors.dr_smith.user,
+            starts_on=start,
+            ends_on=start - timedelta(days=1),
+        )
+
+
+def test_a_specialist_cannot_change_someone_elses_profile(actors):
+    with pytest.raises(ApplicationError, match="only change your own profile"):
+        services.add_certification(
+            specialist=actors.dr_jones,
+            by=actors.dr_smith.user,
+            name="Cardiology",
+            board="",
+            year=None,
+        )
+
+
+def test_verifying_a_licence_verifies_a_new_specialist_and_tells_them(actors):
+    new = SpecialistFactory(
+        user__full_name="Dr Nia New", is_verified=False, verified_at=None, licence__verified_at=None
+    )
+    licence = new.licences.get()
+
+    services.verify_licence(licence=licence, by=actors.cora)
+
+    new.refresh_from_db()
+    licence.refresh_from_db()
+    assert new.is_verified
+    assert (licence.verified_by, licence.is_verified) == (actors.cora, True)
+    assert Notification.objects.filter(
+        user=new.user, message__startswith=f"Your licence {licence.number} for England was verified"
+    ).exists()
+    with pytest.raises(ApplicationError, match="was already verified"):
+        services.verify_licence(licence=licence, by=actors.cora)
+
+
+def test_only_coordinators_verify_licences(actors):
+    with pytest.raises(ApplicationError, match="Only coordinators verify licences"):
+        services.verify_licence(licence=actors.dr_jones.licences.get(), by=actors.dr_smith.user)
+
+
+def test_the_credentials_page_lists_licences_to_verify_and_those_expiring_within_60_days(
+    client, actors
+):
+    SpecialistFactory(user__full_name="Dr Nia New", is_verified=False, licence__verified_at=None)
+    SpecialistFactory(
+        user__full_name="Dr Sam Soon", licence__expires_on=TODAY() + timedelta(days=60)
+    )
+    SpecialistFactory(
+        user__full_name="Dr Lou Later", licence__expires_on=TODAY() + timedelta(days=61)
+    )
+    client.force_login(actors.cora)
+
+    page = client.get(reverse("specialists:credentials")).text
+
+    to_verify = page[page.index("Licences to verify") : page.index("Licences expiring soon")]
+    expiring = page[page.index("Licences expiring soon") :]
+    assert "Dr Nia New" in to_verify and "Dr Sarah Smith" not in to_verify
+    assert "Dr Sam Soon" in expiring and "Dr Lou Later" not in expiring
+
+
+def test_a_coordinator_verifies_a_licence_from_the_credentials_page(client, actors):
+    new = SpecialistFactory(
+        user__full_name="Dr Nia New", is_verified=False, licence__verified_at=None
+    )
+    client.force_login(actors.cora)
+
+    response = client.post(
+        reverse("specialists:credentials"), {"licence": new.licences.get().pk}, follow=True
+    )
+
+    assert f"Dr Nia New&#x27;s licence {new.licences.get().number} is verified." in response.text
+    assert Specialist.objects.get(pk=new.pk).is_verified
+
+
+def test_a_specialist_starts_and_saves_their_profile(client, db):
+    from secondopinion.accounts.models import Role
+
+    user = UserFactory(full_name="Dr Fay Fresh", role=Role.SPECIALIST)
+    client.force_login(user)
+    oncology = Specialty.objects.get(name="Medical oncology")
+    breast = Specialty.objects.get(name="Breast oncology")
+
+    response = client.post(
+        reverse("specialists:profile-edit"),
+        {
+            "specialties": [oncology.pk, breast.pk],
+            "expertise": "Triple-negative breast cancer",
+            "languages": ["en", "fr"],
+            "institution": "Royal Marsden Hospital",
+            "bio": "Twenty years in breast cancer care.",
+            "max_open_cases": "4",
+            "typical_turnaround_days": "6",
+            "preferred_topics": ["treatment_options"],
+        },
+        follow=True,
+    )
+
+    assert "Your profile is saved." in response.text
+    specialist = Specialist.objects.get(user=user)
+    assert specialist.specialty == "Medical oncology, Breast oncology"
+    assert sorted(row.language for row in specialist.languages.all()) == ["en", "fr"]
+    assert (specialist.max_open_cases, specialist.is_verified) == (4, False)
+
+
+def test_a_refused_licence_keeps_what_was_typed_and_says_why_next_to_the_field(client, actors):
+    client.force_login(actors.dr_smith.user)
+
+    response = client.post(
+        reverse("specialists:licence-add"),
+        {"jurisdiction": "US-NY", "number": "NY-998877", "expires_on": "2020-01-31"},
+    )
+
+    assert response.status_code == 200
+    assert "There is a problem" in response.text
+    assert "That licence expired on 31 Jan 2020." in response.text
+    assert 'value="NY-998877"' in response.text
+    assert 'value="2020-01-31"' in response.text
+
+
+def test_a_refused_time_away_keeps_what_was_typed(client, actors):
+    start = TODAY() + timedelta(days=5)
+    UnavailablePeriod.objects.create(
+        specialist=actors.dr_smith, starts_on=start, ends_on=start + timedelta(days=2)
+    )
+    client.force_login(actors.dr_smith.user)
+
+    response = client.post(
+        reverse("specialists:unavailability-add"),
+        {"starts_on": f"{start:%Y-%m-%d}", "ends_on": f"{start:%Y-%m-%d}", "note": "Congress"},
+    )
+
+    assert "This overlaps the time away you already added" in response.text
+    assert 'value="Congress"' in response.text
+
+
+def test_the_profile_shows_each_part_and_an_item_can_be_removed(client, actors):
+    client.force_login(actors.dr_smith.user)
+    licence = actors.dr_smith.licences.get()
+
+    page = client.get(reverse("specialists:profile")).text
+    removed = client.post(
+        reverse("specialists:profile-item-remove"),
+        {"kind": "licence", "item": licence.pk},
+        follow=True,
+    )
+    foreign = client.post(
+        reverse("specialists:profile-item-remove"),
+        {"kind": "licence", "item": actors.dr_jones.licences.get().pk},
+        follow=True,
+    )
+
+    assert f"{licence.number}, valid in England" in page
+    assert (
+        "Board certified in Medical oncology (Example Board, 2010)" in actors.dr_smith.credentials
+    )
+    assert "Removed from your profile." in removed.text
+    assert "That item is no longer on your profile." in foreign.text
+    assert actors.dr_jones.licences.exists()
+
+
+def test_past_affiliations_are_checked_for_sense(actors):
+    with pytest.raises(ApplicationError, match="last year can't be before the first year"):
+        services.add_affiliation(
+            specialist=actors.dr_smith,
+            by=actors.dr_smith.user,
+            institution="City Hospital",
+            start_year=2015,
+            end_year=2012,
+        )
+
+
+def test_the_specialist_home_shows_offers_reviews_and_capacity(client, actors):
+    from cases.models import Status
+
+    offered = actors.case(Status.OFFERED)
+    reviewing = actors.case(Status.IN_REVIEW)
+    away = date.today() + timedelta(days=20)
+    UnavailablePeriod.objects.create(specialist=actors.dr_smith, starts_on=away, ends_on=away)
+    client.force_login(actors.dr_smith.user)
+
+    page = client.get(reverse("specialists:home")).text
+
+    offers = page[
+        page.index("Offers waiting for your answer") : page.index("Cases you are reviewing")
+    ]
+    reviews = page[page.index("Cases you are reviewing") : page.index("Your capacity")]
+    assert offered.reference in offers
+    assert reverse("specialists:offer-accept", args=[offered.reference]) in offers
+    assert reviewing.reference in reviews and "Opinion due" in reviews
+    assert "You have <strong>2</strong> of at most <strong>10</strong> cases open" in page
+    assert f"{away:%-d %b %Y}" in page
