@@ -60,7 +60,8 @@ EXPOSE 8000
 # balancer's address or subnet; "*" only when nothing but the proxy can reach the container).
 # Django decides HTTPS from X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER), so the proxy in
 # front must always set that header, never pass on the client's. The heartbeat files go to
-# /dev/shm (memory), and gunicornc's control socket is off: the container is scaled from outside.
+# /dev/shm (memory), and gunicorn's control socket is off: the container is scaled from outside.
+# The 120 s timeout leaves room for a large upload chunk over a slow connection.
 ENV WEB_CONCURRENCY=3 \
     FORWARDED_ALLOW_IPS="127.0.0.1,::1"
 
@@ -69,4 +70,5 @@ CMD ["gunicorn", "secondopinion.wsgi", \
      "--access-logfile", "-", \
      "--error-logfile", "-", \
      "--worker-tmp-dir", "/dev/shm", \
+     "--timeout", "120", \
      "--no-control-socket"]
