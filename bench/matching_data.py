@@ -183,25 +183,42 @@ def _create_specialists() -> None:
     )
 
 
-def matching_case() -> Case:
-    """The case the benchmark ranks for: breast cancer, in England, with every screening input
-    (written once, then reused)."""
+# The two cases ranked: a crowded one (oncology, a third of everyone, in England, where a quarter
+# hold a licence: ~800 pass the filters) and a typical one (heart failure in Texas: ~40 do).
+CASES = {
+    "crowded": {
+        "title": "Benchmark matching case",
+        "diagnosis": "Stage II HER2-positive ductal carcinoma of the breast",
+        "question": "Is surgery needed before chemotherapy?",
+        "treatment": "Six cycles of trastuzumab (Herceptin) and pertuzumab, then surgery",
+        "patient_region": "GB-ENG",
+    },
+    "typical": {
+        "title": "Benchmark matching case, typical",
+        "diagnosis": "Heart failure with a reduced ejection fraction",
+        "question": "Should I have a defibrillator fitted?",
+        "treatment": "Sacubitril and valsartan (Entresto), then a device",
+        "patient_region": "US-TX",
+    },
+}
+
+
+def matching_case(kind: str = "crowded") -> Case:
+    """The case the benchmark ranks for, with every screening input (written once, then
+    reused, so that each run ranks the same case)."""
     owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
-    existing = Case.objects.filter(owner=owner, title="Benchmark matching case").first()
-    if existing is not None:  # kept between runs: each run ranks the same case
+    answers = CASES[kind]
+    existing = Case.objects.filter(owner=owner, title=answers["title"]).first()
+    if existing is not None:
         return existing
     case = Case.objects.create(
         owner=owner,
-        title="Benchmark matching case",
-        diagnosis="Stage II HER2-positive ductal carcinoma of the breast",
-        question="Is surgery needed before chemotherapy?",
         treating_doctor="Dr A. Bench17",
         treating_institution=HOSPITALS[5],
-        treatment="Six cycles of trastuzumab (Herceptin) and pertuzumab, then surgery",
         excluded_doctors="Dr B. Bench42\nDr Bench99",
-        patient_region="GB-ENG",
         report_language="es",
         question_topics=["surgery"],
+        **answers,
     )
     Case.objects.filter(pk=case.pk).update(status=Status.MATCHING)
     return Case.objects.get(pk=case.pk)

@@ -330,29 +330,44 @@ def bench_tus_upload() -> dict:
 def bench_matching() -> dict:
     """Ranking one case among 10,000 specialists (licences, affiliations, declared ties, workload),
     conflict screening included, against a bare fetch of as many specialists as the shortlist
-    holds: the floor any ranking pays for reading its candidates. Also timed: the matching page's
-    ranking, which adds who the database left out and why."""
+    holds: the floor any ranking pays for reading its candidates. Two cases: a crowded one (the
+    goal's case) and a typical one. Also timed: the matching page's ranking of the crowded case,
+    which adds who the database left out and why."""
     from bench.matching_data import SPECIALISTS, matching_case, seed_specialists
     from specialists.matching import SHORTLIST_SIZE, rank_specialists_for
 
     seed_specialists()
-    case = matching_case()
-    rank_specialists_for(case, explain=True)  # warm-up: the database's caches and query plans
+    crowded, typical = matching_case("crowded"), matching_case("typical")
+    for case in (crowded, typical):  # warm-up: the database's caches and query plans
+        rank_specialists_for(case, explain=True)
     runs = int(os.environ.get("BENCH_MATCHING_RUNS", "60"))
-    ranked, explained, bare = [], [], []
+    times: dict[str, list[float]] = {"ranked": [], "typical": [], "page": [], "bare": []}
     for _ in range(runs):
-        start = time.perf_counter()
-        ranking = rank_specialists_for(case)
-        ranked.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        page = rank_specialists_for(case, explain=True)
-        explained.append(time.perf_counter() - start)
-        start = time.perf_counter()
-        list(Specialist.objects.select_related("user").order_by("pk")[:SHORTLIST_SIZE])
-        bare.append(time.perf_counter() - start)
+        for name, rank in (
+            ("ranked", lambda: rank_specialists_for(crowded)),
+            ("typical", lambda: rank_specialists_for(typical)),
+            ("page", lambda: rank_specialists_for(crowded, explain=True)),
+            (
+                "bare",
+                lambda: list(
+                    Specialist.objects.select_related("user").order_by("pk")[:SHORTLIST_SIZE]
+                ),
+            ),
+        ):
+            start = time.perf_counter()
+            result = rank()
+            times[name].append(time.perf_counter() - start)
+            if name == "ranked":
+                ranking = result
 
-    def p95(times: list[float]) -> float:
-        return statistics.quantiles(times, n=20)[-1]
+    def ms(name: str, quantile: str = "p95") -> float:
+        values = times[name]
+        seconds = (
+            statistics.quantiles(values, n=20)[-1]
+            if quantile == "p95"
+            else statistics.median(values)
+        )
+        return round(seconds * 1000, 1)
 
     return {
         "name": "Rank a case among 10,000 specialists, screened",
@@ -360,18 +375,18 @@ def bench_matching() -> dict:
         "specialists": SPECIALISTS,
         "ranked": len(ranking.ranked),
         "excluded_by_screening": len(ranking.excluded),
-        "left_out_shown_on_page": len(page.excluded) - len(ranking.excluded),
         "runs": runs,
-        "median_ms": round(statistics.median(ranked) * 1000, 1),
-        "p95_ms": round(p95(ranked) * 1000, 1),
-        "page_p95_ms": round(p95(explained) * 1000, 1),
-        "bare_fetch_p95_ms": round(p95(bare) * 1000, 1),
-        "ratio": round(p95(ranked) / p95(bare), 1),
+        "median_ms": ms("ranked", "median"),
+        "p95_ms": ms("ranked"),
+        "typical_case_p95_ms": ms("typical"),
+        "page_p95_ms": ms("page"),
+        "bare_fetch_p95_ms": ms("bare"),
+        "ratio": round(ms("ranked") / ms("bare"), 1),
         "load_average": round(os.getloadavg()[0], 1),
         "goal": "p95<=50ms",
-        "met": p95(ranked) <= 0.050,
-        "figure": f"p95 {p95(ranked) * 1000:.1f} ms (page {p95(explained) * 1000:.1f} ms; "
-        f"{p95(ranked) / p95(bare):.1f}x bare fetch; {connection.vendor})",
+        "met": ms("ranked") <= 50,
+        "figure": f"p95 {ms('ranked')} ms (typical case {ms('typical')} ms; page "
+        f"{ms('page')} ms; {ms('ranked') / ms('bare'):.1f}x bare fetch; {connection.vendor})",
     }
 
 

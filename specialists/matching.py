@@ -209,8 +209,7 @@ def _passes_filters(case, fit: "_Fit", today: date) -> Q:
         ~Exists(_away(today)),
         ~Exists(_offered_this(case)),
         is_verified=True,
-        user__is_active=True,
-    )
+    ) & ~Q(user_id__in=User.objects.filter(is_active=False).values("pk"))  # a short list
     return passes & Q(_has_specialty(fit.specialties)) if fit.specialties else passes
 
 

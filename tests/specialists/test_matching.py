@@ -208,3 +208,14 @@ def test_a_case_in_another_state_can_still_be_ranked_for_the_coordinator(actors)
     case = actors.case(Status.TRIAGE)
 
     assert names(rank_specialists_for(case).ranked) == ["Dr Sarah Smith"]
+
+
+def test_a_specialist_whose_account_is_switched_off_is_not_ranked(matching_case, specialist):
+    gone = specialist("Dr Gil Gone")
+    type(gone.user).objects.filter(pk=gone.user_id).update(is_active=False)
+    case = matching_case()
+
+    ranking = rank_specialists_for(case, explain=True)
+
+    assert "Dr Gil Gone" not in names(ranking.ranked)
+    assert reasons_for(ranking, gone) == ["Their account is switched off."]
