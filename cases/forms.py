@@ -401,16 +401,6 @@ class ReasonForm(StyledFormMixin, forms.Form):
         self.fields["reason"].help_text = help_text
 
 
-class OfferForm(StyledFormMixin, forms.Form):
-    specialist = forms.ModelChoiceField(
-        queryset=None, label="Specialist", empty_label="Choose a specialist"
-    )
-
-    def __init__(self, *args, specialists, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["specialist"].queryset = specialists
-
-
 class OpinionForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Opinion

@@ -535,7 +535,9 @@ def submit_case(*, case: Case, by) -> Case:
 
 @transaction.atomic
 def withdraw_case(*, case: Case, by, reason: str) -> Case:
-    return _transition(case, "withdraw", by=by, note=reason)
+    case = _transition(case, "withdraw", by=by, note=reason)
+    _withdraw_open_offer(case)  # a specialist must not accept a case the patient took back
+    return case
 
 
 # Coordinators ----------------------------------------------------------------------------------

@@ -26,7 +26,6 @@ from .forms import (
     InformationAnswerForm,
     InformationRequestForm,
     MessageForm,
-    OfferForm,
     OpinionForm,
     ReasonForm,
     UseAuthorityForm,
@@ -497,19 +496,6 @@ deliver_opinion = case_action(
     success="The opinion is delivered to the patient.",
     allowed=_coordinator,
 )
-accept_offer = case_action(
-    services.accept_offer,
-    allowed=permissions.has_open_offer,
-    title="Accept this case",
-    success="You accepted the case. It is now in your reviews.",
-)
-decline_offer = case_action(
-    services.decline_offer,
-    allowed=permissions.has_open_offer,
-    title="Decline this case",
-    text_label="Why are you declining? (For example: a conflict of interest, no capacity)",
-    success="You declined the case.",
-)
 
 
 @login_required
@@ -528,27 +514,6 @@ def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, "The coverage check is saved. The patient can see it.")
             return redirect("cases:case-detail", case.reference)
     return render(request, "cases/coverage_check.html", {"case": case, "form": form})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def offer_case(request: HttpRequest, reference: str) -> HttpResponse:
-    _coordinator_only(request)
-    case = _visible_case(request, reference)
-    form = OfferForm(
-        request.POST or None, specialists=specialist_selectors.specialists_available_for_offer()
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.offer_case(
-                case=case, specialist=form.cleaned_data["specialist"], by=request.user
-            )
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, "The case is offered. The specialist has been notified.")
-            return redirect("cases:case-detail", case.reference)
-    return render(request, "cases/case_offer.html", {"case": case, "form": form})
 
 
 @login_required

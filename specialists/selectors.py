@@ -49,10 +49,6 @@ def specialties_by_id(ids) -> list[Specialty]:
     return list(Specialty.objects.filter(pk__in=ids).order_by("name"))
 
 
-def specialists_available_for_offer() -> QuerySet[Specialist]:
-    return Specialist.objects.filter(is_verified=True, user__is_active=True).select_related("user")
-
-
 def all_specialists() -> QuerySet[Specialist]:
     return Specialist.objects.select_related("user")
 

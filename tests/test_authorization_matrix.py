@@ -94,16 +94,7 @@ MATRIX: dict[str, Row] = {
     "cases:case-withdraw": Row(Status.SUBMITTED, only("owner"), only("owner")),
     "cases:case-start-triage": Row(Status.SUBMITTED, NO_GET, only("coordinator")),
     "cases:case-send-to-matching": Row(Status.TRIAGE, NO_GET, only("coordinator")),
-    "cases:case-offer": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
     "cases:case-cancel": Row(Status.SUBMITTED, only("coordinator"), only("coordinator")),
-    # Accepting needs the conflict-of-interest attestation, which only specialists:offer-accept
-    # asks for: a bare POST here is refused with that message (409).
-    "cases:offer-accept": Row(
-        Status.OFFERED, NO_GET, only("assigned_specialist") | {"assigned_specialist": 409}
-    ),
-    "cases:offer-decline": Row(
-        Status.OFFERED, only("assigned_specialist"), only("assigned_specialist")
-    ),
     # Coordinators ask during triage; on a case in review the service refuses them (shown).
     "cases:information-request": Row(
         Status.IN_REVIEW,

@@ -101,16 +101,6 @@ def test_the_specialist_accepts_only_with_the_attestation(client, actors):
     assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
 
 
-def test_the_old_accept_button_is_refused_with_the_reason(client, actors):
-    case = actors.case(Status.OFFERED)
-    client.force_login(actors.dr_smith.user)
-
-    response = client.post(reverse("cases:offer-accept", args=[case.reference]))
-
-    assert response.status_code == 409
-    assert "Confirm that you have no conflict of interest" in response.text
-
-
 def test_an_expired_offer_page_says_so_and_accepting_it_is_refused(client, actors):
     case = actors.case(Status.OFFERED)
     Offer.objects.filter(case=case).update(respond_by=timezone.now() - timedelta(hours=1))

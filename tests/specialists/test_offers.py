@@ -287,3 +287,14 @@ def test_an_open_offer_on_a_case_the_patient_withdrew_is_closed_quietly(actors, 
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.WITHDRAWN
     assert Case.objects.get(pk=case.pk).status == Status.WITHDRAWN
     assert expire_overdue_offers() == 0
+
+
+def test_withdrawing_an_offered_case_closes_its_offer_at_once(actors, matching_case):
+    case = matching_case()
+    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+
+    services.withdraw_case(case=case, by=actors.alice, reason="Treated elsewhere")
+
+    assert Offer.objects.get(pk=offer.pk).status == Offer.Status.WITHDRAWN
+    with pytest.raises(ApplicationError):
+        services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
