@@ -498,22 +498,48 @@ deliver_opinion = case_action(
 )
 
 
+def _case_form(
+    request: HttpRequest,
+    case: Case,
+    form,
+    *,
+    save: Callable[[dict], object],
+    success: str,
+    template: str = "cases/information_form.html",
+    redirect_to: str = "cases:case-detail",
+    shown: Callable[[], dict] | None = None,
+    **context,
+) -> HttpResponse:
+    """The shape every case form shares: on a valid POST call `save` with the cleaned data and go
+    back with `success`; a refusal from the service shows on the form with everything typed kept.
+    `shown` adds context computed only when the page is shown (not before a redirect)."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, success)
+            return redirect(redirect_to, case.reference)
+    if shown is not None:
+        context |= shown()
+    return render(request, template, {"case": case, "form": form, **context})
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
     """A coordinator records the coverage check (the form is also on the case page)."""
     _coordinator_only(request)
     case = _visible_case(request, reference)
-    form = CoverageCheckForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.record_coverage_check(case=case, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, "The coverage check is saved. The patient can see it.")
-            return redirect("cases:case-detail", case.reference)
-    return render(request, "cases/coverage_check.html", {"case": case, "form": form})
+    return _case_form(
+        request,
+        case,
+        CoverageCheckForm(_posted(request)),
+        save=lambda data: services.record_coverage_check(case=case, by=request.user, **data),
+        success="The coverage check is saved. The patient can see it.",
+        template="cases/coverage_check.html",
+    )
 
 
 @login_required
@@ -568,19 +594,13 @@ def information_request(request: HttpRequest, reference: str) -> HttpResponse:
         or permissions.is_assigned_specialist(request.user, case)
     ):
         raise Http404
-    form = InformationRequestForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.request_information(case=case, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, "Your question is sent. The patient has been told.")
-            return redirect("cases:case-detail", case.reference)
-    return render(
+    return _case_form(
         request,
-        "cases/information_form.html",
-        {"case": case, "form": form, "title": "Ask the patient for information"},
+        case,
+        InformationRequestForm(_posted(request)),
+        save=lambda data: services.request_information(case=case, by=request.user, **data),
+        success="Your question is sent. The patient has been told.",
+        title="Ask the patient for information",
     )
 
 
@@ -591,30 +611,17 @@ def information_answer(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
-    form = InformationAnswerForm(_posted(request), request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.answer_information_request(
-                case=case,
-                by=request.user,
-                answer=form.cleaned_data["answer"],
-                files=form.cleaned_data["file"],
-            )
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, "Thank you: your answer is sent.")
-            return redirect("cases:case-detail", case.reference)
-    return render(
+    return _case_form(
         request,
-        "cases/information_form.html",
-        {
-            "case": case,
-            "form": form,
-            "title": "Answer the question",
-            "information_request": selectors.open_information_request(case),
-            "multipart": True,
-        },
+        case,
+        InformationAnswerForm(_posted(request), request.FILES or None),
+        save=lambda data: services.answer_information_request(
+            case=case, by=request.user, answer=data["answer"], files=data["file"]
+        ),
+        success="Thank you: your answer is sent.",
+        title="Answer the question",
+        information_request=selectors.open_information_request(case),
+        multipart=True,
     )
 
 
@@ -625,26 +632,16 @@ def follow_up_ask(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
-    form = FollowUpForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.ask_follow_up(case=case, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, "Your question is sent to the specialist.")
-            return redirect("cases:case-detail", case.reference)
-    return render(
+    return _case_form(
         request,
-        "cases/information_form.html",
-        {
-            "case": case,
-            "form": form,
-            "title": "Ask a follow-up question",
-            "button": "Send your question",
-            "follow_ups_left": selectors.follow_ups_left(case),
-            "follow_up_deadline": selectors.follow_up_deadline(case),
-        },
+        case,
+        FollowUpForm(_posted(request)),
+        save=lambda data: services.ask_follow_up(case=case, by=request.user, **data),
+        success="Your question is sent to the specialist.",
+        title="Ask a follow-up question",
+        button="Send your question",
+        follow_ups_left=selectors.follow_ups_left(case),
+        follow_up_deadline=selectors.follow_up_deadline(case),
     )
 
 
@@ -656,27 +653,15 @@ def follow_up_answer(request: HttpRequest, reference: str, follow_up_id: int) ->
     if not permissions.can_answer_follow_up(request.user, case):
         raise Http404
     follow_up = get_object_or_404(selectors.follow_ups_for(case), pk=follow_up_id)
-    form = FollowUpAnswerForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.answer_follow_up(follow_up=follow_up, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(
-                request, "Your addendum is added. A new version of the report follows."
-            )
-            return redirect("cases:case-detail", case.reference)
-    return render(
+    return _case_form(
         request,
-        "cases/information_form.html",
-        {
-            "case": case,
-            "form": form,
-            "title": "Answer the follow-up question",
-            "button": "Add the addendum",
-            "quoted": follow_up.question,
-        },
+        case,
+        FollowUpAnswerForm(_posted(request)),
+        save=lambda data: services.answer_follow_up(follow_up=follow_up, by=request.user, **data),
+        success="Your addendum is added. A new version of the report follows.",
+        title="Answer the follow-up question",
+        button="Add the addendum",
+        quoted=follow_up.question,
     )
 
 
@@ -728,25 +713,18 @@ def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     if not permissions.can_message(request.user, case):
         raise Http404
-    form = MessageForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.post_message(case=case, by=request.user, **form.cleaned_data)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, "Your message is sent.")
-            return redirect("cases:case-messages", case.reference)
-    unread_ids = selectors.unread_message_ids(case, request.user)
-    audience = "the patient, the specialist reviewing the case and our coordinators"
-    return render(
+    return _case_form(
         request,
-        "cases/case_messages.html",
-        {
-            "case": case,
-            "form": form,
+        case,
+        MessageForm(_posted(request)),
+        save=lambda data: services.post_message(case=case, by=request.user, **data),
+        success="Your message is sent.",
+        template="cases/case_messages.html",
+        redirect_to="cases:case-messages",
+        audience="the patient, the specialist reviewing the case and our coordinators",
+        shown=lambda: {
+            # Taken before listing the messages marks them read, so the new ones stand out.
+            "unread_ids": selectors.unread_message_ids(case, request.user),
             "case_messages": services.read_messages(case=case, by=request.user),
-            "unread_ids": unread_ids,
-            "audience": audience,
         },
     )
