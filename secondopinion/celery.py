@@ -11,7 +11,7 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@app.task(name="secondopinion.ping")
+@app.task(name="secondopinion.ping", ignore_result=False)
 def ping() -> str:
     """Answers "pong": shows a worker is consuming (tests wait on it before they start)."""
     return "pong"
