@@ -3,15 +3,16 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
 from specialists import selectors as specialist_selectors
 
-from . import data_rights, metrics, permissions, queues, search, selectors
+from . import coordination, data_rights, metrics, permissions, queues, search, selectors
 from .models import Urgency
 
 
@@ -54,6 +55,15 @@ class QueueFilterForm(forms.Form):
             (queues.SLA_ON_TRACK, "On track"),
         ],
     )
+    assigned = forms.ChoiceField(
+        label="Assigned to",
+        required=False,
+        choices=[
+            ("", "Anyone, or no one"),
+            (queues.ASSIGNED_TO_ME, "Me"),
+            (queues.UNASSIGNED, "No one yet"),
+        ],
+    )
     sort = forms.ChoiceField(
         label="Sort by",
         required=False,
@@ -75,7 +85,7 @@ class QueueFilterForm(forms.Form):
             (name, name) for name in payers
         ]
 
-    def filters(self) -> queues.Filters:
+    def filters(self, *, me: int) -> queues.Filters:
         data = self.cleaned_data
         return queues.Filters(
             specialty=data.get("specialty"),
@@ -83,6 +93,8 @@ class QueueFilterForm(forms.Form):
             payer=data.get("payer") or "",
             older_than_days=data.get("age"),
             sla=data.get("sla") or "",
+            assigned=data.get("assigned") or "",
+            me=me,
         )
 
 
@@ -96,7 +108,7 @@ def home(request: HttpRequest) -> HttpResponse:
         payers=queues.payers(),
     )
     if form.is_valid():
-        filters, key = form.filters(), form.cleaned_data["queue"] or "new"
+        filters, key = form.filters(me=request.user.pk), form.cleaned_data["queue"] or "new"
         sort = form.cleaned_data["sort"] or "oldest"
     else:
         # Unknown values are reported beside their field; the queue shows without filters.
@@ -117,8 +129,64 @@ def home(request: HttpRequest) -> HttpResponse:
             "result": result,
             "queues": [(queue, result.counts[queue.key]) for queue in queues.QUEUES],
             "filter_query": params.urlencode(),
+            "return_query": request.GET.urlencode(),
+            "coordinators": coordination.coordinators().exclude(pk=request.user.pk),
         },
     )
+
+
+class BulkActionForm(forms.Form):
+    queue = forms.ChoiceField(choices=[(queue.key, queue.label) for queue in queues.QUEUES])
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("remind", "Send a reminder")])
+    assign_to = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    return_query = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assign_to"].choices = [
+            (str(user.pk), str(user)) for user in coordination.coordinators()
+        ]
+
+
+def _cases_word(count: int) -> str:
+    return f"{count} case{'' if count == 1 else 's'}"
+
+
+@login_required
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """Assign the selected cases to a coordinator, or remind whoever each waits on; then back to
+    the queue as it was (a plain form POST: no JavaScript needed)."""
+    _coordinator_only(request)
+    form = BulkActionForm(request.POST)
+    back = reverse("cases:queue")
+    if not form.is_valid():
+        messages.error(request, "Choose an action, and a coordinator to assign the cases to.")
+        return redirect(back)
+    data = form.cleaned_data
+    back += "?" + QueryDict(data["return_query"]).urlencode() if data["return_query"] else ""
+    references = request.POST.getlist("case")
+    try:
+        if data["action"] == "assign":
+            to = coordination.coordinators().filter(pk=data["assign_to"] or request.user.pk).get()
+            result = coordination.assign_cases(
+                references=references, queue=data["queue"], to=to, by=request.user
+            )
+            whom = "you" if to.pk == request.user.pk else str(to)
+            done = f"{_cases_word(len(result.done))} assigned to {whom}."
+        else:
+            result = coordination.remind_cases(
+                references=references, queue=data["queue"], by=request.user
+            )
+            done = f"Reminder sent on {_cases_word(len(result.done))}."
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    if result.done:
+        messages.success(request, done)
+    for reference, why in result.skipped:
+        messages.warning(request, f"Nothing was done to {reference}: it {why}.")
+    return redirect(back)
 
 
 class SearchForm(forms.Form):

@@ -25,6 +25,8 @@ from .models import Case, CaseEvent, DeletionRequest, Status
 # Audited reads of a case and its files, in the patient's words.
 READ_ACTIONS = {
     "case.view": "Viewed the case",
+    "case.search": "Found the case in a search",
+    "message.read": "Read the messages",
     "record.list": "Listed the records",
     "record.preview": "Previewed a record",
     "record.download": "Downloaded a record",

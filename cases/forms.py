@@ -516,3 +516,14 @@ class MessageForm(StyledFormMixin, forms.Form):
             "required": "Write your message.",
         },
     )
+    file = MultipleFileField(
+        label="Attach records",
+        required=False,
+        help_text="They are added to your case's records: PDF, image (JPEG, PNG, TIFF), DICOM, "
+        "text or office document.",
+    )
+
+    def __init__(self, *args, can_attach: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not can_attach:  # records come from the patient's side only
+            del self.fields["file"]

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from specialists.models import Offer, Specialist
 
-from .models import Case, CaseEvent, Opinion, Status
+from .models import Case, CaseEvent, Opinion, Referral, Status
 from .queues import annotated_cases, start_of, working_days_before
 from .service_levels import STAGES
 
@@ -182,6 +182,32 @@ def outcomes() -> dict:
     }
 
 
+def cases_by_referral_source() -> list[dict]:
+    """Submitted cases by where they came from: each referral source, referrals a coordinator
+    entered without one, and patients who came on their own; with how many are still open."""
+    ended = (Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
+    rows = (
+        Case.objects.exclude(status=Status.DRAFT)
+        .values("referral__source__name", "referral__id")
+        .annotate(n=Count("pk"), open=Count("pk", filter=~Q(status__in=ended)))
+    )
+    totals: dict[str, dict[str, int]] = defaultdict(lambda: {"cases": 0, "open": 0})
+    for row in rows:
+        if row["referral__source__name"]:
+            label = row["referral__source__name"]
+        elif row["referral__id"]:
+            label = "Referred, entered by a coordinator"
+        else:
+            label = "Not referred (the patient came on their own)"
+        totals[label]["cases"] += row["n"]
+        totals[label]["open"] += row["open"]
+    for name in Referral.objects.filter(source__isnull=False).values_list(
+        "source__name", flat=True
+    ):
+        totals.setdefault(name, {"cases": 0, "open": 0})  # referred, not yet submitted
+    return [{"source": label, **counts} for label, counts in sorted(totals.items())]
+
+
 def all_metrics() -> dict:
     return {
         "cases_by_state": cases_by_state(),
@@ -190,6 +216,7 @@ def all_metrics() -> dict:
         "declined_offers": declined_offers(),
         "load": specialists_load(),
         "outcomes": outcomes(),
+        "referral_sources": cases_by_referral_source(),
         "generated_at": timezone.now(),
     }
 
@@ -209,6 +236,9 @@ def csv_rows(metrics: dict) -> list[list]:
         for measure in ("total", "agree", "refine", "change", "cannot_determine"):
             label = f"{row['specialty']} {row['quarter']}"
             rows.append(["outcomes (% of opinions)", label, measure, row[measure]])
+    for row in metrics.get("referral_sources", []):
+        rows.append(["cases by referral source", row["source"], "cases", row["cases"]])
+        rows.append(["cases by referral source", row["source"], "open", row["open"]])
     return rows
 
 

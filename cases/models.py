@@ -317,6 +317,15 @@ class Case(models.Model):
         related_name="cases",
         editable=False,
     )
+    # The coordinator who looks after the case (set from the queues, alone or in bulk).
+    coordinator = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="coordinated_cases",
+        editable=False,
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -476,6 +485,8 @@ class CaseEvent(models.Model):
 
     class Meta:
         ordering = ["at", "id"]
+        # When a case last entered a state: the queues' and metrics' per-case lookups.
+        indexes = [models.Index(fields=["case", "to_status", "at"], name="case_event_state_at")]
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
@@ -714,6 +725,8 @@ class Message(models.Model):
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField("Your message", max_length=MAX_LENGTH)
+    # Files sent with the message: case records, checked, scanned and previewed like any other.
+    attachments = models.ManyToManyField(RecordFile, blank=True, related_name="messages")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -738,3 +751,142 @@ class MessageReadMarker(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} read case {self.case_id} up to {self.read_up_to}"
+
+
+class SLAAlert(models.Model):
+    """A reminder or an escalation sent because a case's step is near or past its service level.
+
+    One of each kind per case and stage entry (the unique constraint makes the beat task safe to
+    run twice): `stage` is a SERVICE_LEVELS step, or the waiting state for the patient's reminder.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        ESCALATION = "escalation", "Escalation to coordinators"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_alerts")
+    stage = models.CharField(max_length=20)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    stage_entered_at = models.DateTimeField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "stage", "kind", "stage_entered_at"],
+                name="one_sla_alert_per_stage_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id} ({self.stage})"
+
+
+# Referrals -------------------------------------------------------------------------------------
+
+
+class ReferralSource(models.Model):
+    """A referring organisation or doctor with its own referral link, revocable at any time.
+
+    The link's token is derived from `nonce` and the secret key; only its SHA-256 is stored to
+    find the source, so a database copy cannot rebuild a working link.
+    """
+
+    name = models.CharField("Organisation or doctor", max_length=200)
+    contact_email = models.EmailField("Contact email address")
+    nonce = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class Referral(models.Model):
+    """A patient referred by a doctor or organisation (through a source's link, or entered by a
+    coordinator), invited by email to sign up and claim a draft case pre-filled from it.
+
+    The referrer hears about the case only while the patient consents (`referrer_updates`).
+    """
+
+    reference = models.CharField(max_length=16, unique=True, default=new_reference, editable=False)
+    source = models.ForeignKey(
+        ReferralSource, null=True, blank=True, on_delete=models.PROTECT, related_name="referrals"
+    )
+    entered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    referrer_name = models.CharField("Your name", max_length=200)
+    referrer_email = models.EmailField("Your email address")
+    patient_name = models.CharField("The patient's full name", max_length=200)
+    patient_email = models.EmailField("The patient's email address")
+    diagnosis = models.TextField("The current diagnosis", max_length=4000)
+    treating_doctor = models.CharField("The doctor who made the diagnosis", max_length=200)
+    treating_institution = models.CharField("The hospital or clinic", max_length=200, blank=True)
+    question = models.TextField("What should the specialist look at?", max_length=4000, blank=True)
+    nonce = models.CharField(max_length=64, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claimed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    case = models.OneToOneField(
+        Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="referral"
+    )
+    referrer_updates = models.BooleanField(
+        "Send the doctor who referred me an email when my request moves on", default=False
+    )
+    referrer_updates_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Referral {self.reference}"
+
+
+class ReferralEmail(models.Model):
+    """The outbox for emails about a referral to people without an account (the invited patient,
+    the referrer): written in the transaction that causes it; a task sends it."""
+
+    class Kind(models.TextChoices):
+        INVITATION = "invitation", "Invitation to the patient"
+        STATUS = "status", "Status update to the referrer"
+        REPORT = "report", "Report link to the referrer"
+
+    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    # The status reached (for a status update), as a coordinator's word, never health detail.
+    status = models.CharField(max_length=20, choices=Status.choices, blank=True)
+    # For a report link: the nonce its token derives from, and the share it opens.
+    nonce = models.CharField(max_length=64, blank=True, editable=False)
+    report_share = models.ForeignKey(
+        ReportShare, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["sent_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} email for referral {self.referral_id}"

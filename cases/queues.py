@@ -67,6 +67,7 @@ QUEUES = (
 QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
 
 SLA_OVERDUE, SLA_ON_TRACK = "overdue", "on_track"
+ASSIGNED_TO_ME, UNASSIGNED = "me", "unassigned"
 SORTS = {
     "oldest": ("submitted_at", "id"),
     "newest": ("-submitted_at", "-id"),
@@ -126,7 +127,7 @@ def annotated_cases() -> QuerySet[Case]:
     deadline, whether coverage was checked, and an orderable urgency."""
     return (
         Case.objects.exclude(status=Status.DRAFT)
-        .select_related("owner", "specialist__user")
+        .select_related("owner", "specialist__user", "coordinator")
         .annotate(
             # As the timeline counts: the last time the case entered its current stage.
             stage_started=SqlCase(
@@ -165,6 +166,8 @@ class Filters:
     payer: str = ""  # "self_pay", or an insurance company's name
     older_than_days: int | None = None
     sla: str = ""  # SLA_OVERDUE or SLA_ON_TRACK
+    assigned: str = ""  # ASSIGNED_TO_ME or UNASSIGNED; empty for anyone
+    me: int | None = None  # the coordinator looking, for ASSIGNED_TO_ME
 
 
 def apply_filters(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
@@ -193,7 +196,16 @@ def apply_filters(cases: QuerySet[Case], filters: Filters) -> QuerySet[Case]:
         cases = cases.filter(_overdue())
     elif filters.sla == SLA_ON_TRACK:
         cases = cases.exclude(_overdue())
+    if filters.assigned == ASSIGNED_TO_ME:
+        cases = cases.filter(coordinator_id=filters.me)
+    elif filters.assigned == UNASSIGNED:
+        cases = cases.filter(coordinator__isnull=True)
     return cases
+
+
+def cases_in_queue(key: str) -> QuerySet[Case]:
+    """The cases queue `key` holds now, whatever the filters: what a bulk action may act on."""
+    return annotated_cases().filter(_queue_filters(timezone.now())[key])
 
 
 def payers() -> list[str]:

@@ -25,11 +25,13 @@ def search_cases(*, query: str, by) -> list[Case]:
     results = list(cases_visible_to(by).filter(matches).order_by("-submitted_at", "-id"))
     results.sort(key=lambda case: case.reference.lower() != query.lower())
     results = results[:MAX_RESULTS]
-    if results:
+    # Each case a search reveals is a read of it: the patient's access history shows it.
+    for case in results:
         record_event(
             actor=by,
             action="case.search",
-            obj=by,
+            obj=case,
+            case_id=case.pk,
             detail={"query_length": len(query), "results": len(results)},
         )
     return results

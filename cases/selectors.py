@@ -2,8 +2,8 @@
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import Lower
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.utils import timezone
 
 from secondopinion.accounts.models import Role, User
@@ -17,6 +17,7 @@ from .models import (
     ConsentText,
     CoverageCheck,
     InformationRequest,
+    Message,
     MessageReadMarker,
     Opinion,
     Price,
@@ -42,16 +43,22 @@ def cases_visible_to(user) -> QuerySet[Case]:
         return cases.none()
     if user.role == Role.COORDINATOR:
         return cases.exclude(status=Status.DRAFT)
+    # Each kind of access is its own indexed subquery, joined by UNION: an OR across joined
+    # tables would make PostgreSQL read every case.
     if user.role == Role.SPECIALIST:
         offered = specialist_selectors.case_ids_offered_to(user)
-        return cases.filter(Q(specialist__user=user) | Q(pk__in=offered))
+        assigned = Case.objects.filter(specialist__user=user).values("pk")
+        return cases.filter(pk__in=assigned.union(offered))
     # Their own cases (a caregiver's only while the authority stands), and those a caregiver
     # opened for them.
-    opened = Q(owner=user) & (
-        Q(proxy_authority__isnull=True) | Q(proxy_authority__revoked_at__isnull=True)
-    )
-    opened_for_them = Q(proxy_authority__patient_email__in=verified_emails_of(user))
-    return cases.filter(opened | opened_for_them)
+    opened = Case.objects.filter(
+        Q(owner=user)
+        & (Q(proxy_authority__isnull=True) | Q(proxy_authority__revoked_at__isnull=True))
+    ).values("pk")
+    opened_for_them = Case.objects.filter(
+        proxy_authority__patient_email__in=verified_emails_of(user)
+    ).values("pk")
+    return cases.filter(pk__in=opened.union(opened_for_them))
 
 
 def patient_account_of(authority: ProxyAuthority) -> User | None:
@@ -165,6 +172,7 @@ def cases_for_dashboard(user) -> QuerySet[Case]:
 
     current = current_consent_text()
     return cases_visible_to(user).annotate(
+        unread_messages=_unread_count(user),
         has_records=Exists(record_selectors.records_for_case(OuterRef("pk"))),
         has_current_consent=Exists(
             Consent.objects.filter(case=OuterRef("pk"), text=current, withdrawn_at__isnull=True)
@@ -175,8 +183,9 @@ def cases_for_dashboard(user) -> QuerySet[Case]:
     )
 
 
-def expected_steps(case: Case) -> list[service_levels.ExpectedStep]:
-    return service_levels.expected_steps(case, timeline_for(case))
+def expected_steps(case: Case, events=None) -> list[service_levels.ExpectedStep]:
+    """`events`: the case's timeline when the caller prefetched it (a list page), else read."""
+    return service_levels.expected_steps(case, timeline_for(case) if events is None else events)
 
 
 def timeline_for(case: Case) -> QuerySet[CaseEvent]:
@@ -253,13 +262,30 @@ def follow_ups_left(case: Case) -> int:
 
 
 def messages_for(case: Case):
-    return case.messages.select_related("author")
+    return case.messages.select_related("author").prefetch_related("attachments")
 
 
 def _unread(case: Case, user):
     marker = MessageReadMarker.objects.filter(case=case, user=user).first()
     unread = case.messages.exclude(author=user)
     return unread.filter(created_at__gt=marker.read_up_to) if marker else unread
+
+
+def _unread_count(user) -> Coalesce:
+    """As `unread_message_count`, for every case of a list in one query: a subquery per row."""
+    read_up_to = MessageReadMarker.objects.filter(case=OuterRef("case"), user=user).values(
+        "read_up_to"
+    )[:1]
+    unread = (
+        Message.objects.filter(case=OuterRef("pk"))
+        .exclude(author=user)
+        .filter(Q(created_at__gt=Subquery(read_up_to)) | ~Exists(read_up_to))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
 
 
 def unread_message_count(case: Case, user) -> int:

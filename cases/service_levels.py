@@ -5,7 +5,7 @@ The days per step come from the SERVICE_LEVELS setting.
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -86,7 +86,7 @@ def working_days_between(start: date, end: date) -> int:
 PAUSED = frozenset({Status.NEEDS_INFO, Status.INFO_REQUESTED})
 
 
-def _clock(stage: Stage, events: list[CaseEvent]) -> tuple[date, int]:
+def _clock(stage: Stage, events: list[CaseEvent]) -> tuple[datetime | None, int]:
     """When the stage's clock started (the case last entered the stage from outside it) and the
     working days it has been paused since, up to today while it is still paused."""
     started, paused, pause_began = None, 0, None
@@ -104,24 +104,46 @@ def _clock(stage: Stage, events: list[CaseEvent]) -> tuple[date, int]:
             pause_began = None
     if pause_began is not None:
         paused += working_days_between(timezone.localdate(pause_began), timezone.localdate())
-    return timezone.localdate(started or timezone.now()), paused
+    return started, paused
+
+
+@dataclass(frozen=True)
+class StageClock:
+    """The clock of the stage a case is in now, as the timeline counts it."""
+
+    stage: Stage
+    started_at: datetime | None  # when the case entered the stage (None: no timeline step)
+    paused_days: int  # working days it waited on the patient
+    due: date  # the date the stage is expected to end by
+
+    @property
+    def overdue(self) -> bool:
+        return self.due < timezone.localdate()
+
+
+def stage_clock(case, events: Iterable[CaseEvent]) -> StageClock | None:
+    """The clock of `case`'s current stage (None once it has none: delivered, ended, a draft).
+
+    It starts when the case last entered the stage and stops while the case waits on the patient
+    (needs information, or the specialist asked a question): those working days move the due date.
+    """
+    stage = next((stage for stage in STAGES if case.status in stage.states), None)
+    if stage is None:
+        return None
+    started, paused = _clock(stage, sorted(events, key=lambda event: (event.at, event.pk)))
+    start_day = timezone.localdate(started or timezone.now())
+    due = add_working_days(start_day, paused + settings.SERVICE_LEVELS[stage.key])
+    return StageClock(stage, started, paused, due)
 
 
 def expected_steps(case, events: Iterable[CaseEvent]) -> list[ExpectedStep]:
-    """The steps still ahead of `case`, each with the date it is expected by.
-
-    The current step's clock starts when the case last entered that stage and stops while the
-    case waits on the patient (needs information, or the specialist asked a question), so those
-    days move every expected date; each later step follows on from the one before.
-    """
-    index = next((i for i, stage in enumerate(STAGES) if case.status in stage.states), None)
-    if index is None:
+    """The steps still ahead of `case`, each with the date it is expected by: the current one
+    by its stage clock (see `stage_clock`), each later step following on from the one before."""
+    clock = stage_clock(case, events)
+    if clock is None:
         return []
-    stage = STAGES[index]
-    started, paused = _clock(stage, sorted(events, key=lambda event: (event.at, event.pk)))
-    due = add_working_days(started, paused)
-    steps = []
-    for position, later in enumerate(STAGES[index:]):
+    due, steps = clock.due, [ExpectedStep(clock.stage.label, clock.due, current=True)]
+    for later in STAGES[STAGES.index(clock.stage) + 1 :]:
         due = add_working_days(due, settings.SERVICE_LEVELS[later.key])
-        steps.append(ExpectedStep(later.label, due, current=position == 0))
+        steps.append(ExpectedStep(later.label, due, current=False))
     return steps

@@ -168,6 +168,9 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
         case=case, from_status=previous, to_status=case.status, actor=by, note=note
     )
     _audit(case, by, f"case.{name}", **{"from": previous, "to": case.status})
+    from .referrals import case_status_changed  # emails the referrer only if the patient agreed
+
+    case_status_changed(case=case)
     return case
 
 
@@ -192,8 +195,13 @@ def _notify_specialist(case: Case, specialist: Specialist, message: str) -> None
 def view_case(*, reference: str, by) -> Case:
     """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read."""
     case = selectors.cases_visible_to(by).get(reference=reference)
-    _audit(case, by, "case.view")
+    record_case_read(case=case, by=by)
     return case
+
+
+def record_case_read(*, case: Case, by) -> None:
+    """Audit that `by` was shown the case (the caller has checked they may see it)."""
+    _audit(case, by, "case.view")
 
 
 def open_report(*, case: Case, version: int, by) -> Report:
@@ -1060,10 +1068,19 @@ def open_shared_report(*, token: str) -> Report:
 
 
 @transaction.atomic
-def post_message(*, case: Case, by, body: str) -> Message:
-    """A message on the case; the other parties are told there is one (never what it says)."""
+def post_message(*, case: Case, by, body: str, files: Iterable[File] = ()) -> Message:
+    """A message on the case; the other parties are told there is one (never what it says).
+
+    Files come through the records pipeline (type, size, duplicate, scan) as records of the case,
+    linked from the message; a file that is refused refuses the message, saying which and why.
+    """
     if not permissions.can_message(by, case):
         raise ApplicationError("You can't send messages on this case.")
+    files = list(files)
+    if files and not permissions.can_add_records(by, case):
+        raise ApplicationError(
+            "Only the patient's side can attach records, while the case is open.", field="file"
+        )
     body = body.strip()
     if not body:
         raise ApplicationError("Write your message.", field="body")
@@ -1073,7 +1090,12 @@ def post_message(*, case: Case, by, body: str) -> Message:
             field="body",
         )
     message = Message.objects.create(case=case, author=by, body=body)
-    _audit(case, by, "message.post", message)
+    for upload in files:
+        try:
+            message.attachments.add(record_services.add_record(case=case, by=by, upload=upload))
+        except ApplicationError as error:
+            raise ApplicationError(error.message, field="file") from error
+    _audit(case, by, "message.post", message, files=len(files))
     link = reverse("cases:case-messages", args=[case.reference])
     text = f"There is a new message on case {case.reference}."
     if not permissions.is_owner(by, case):

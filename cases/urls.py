@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.case_create, name="case-create"),
     path("new/authority/", views.authority_new, name="authority-new"),
     path("queue/", coordinator_views.home, name="queue"),
+    path("queue/bulk/", coordinator_views.queue_bulk, name="queue-bulk"),
     path(
         "authorities/<int:authority_id>/document/",
         views.authority_document,

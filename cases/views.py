@@ -39,6 +39,12 @@ def _visible_case(request: HttpRequest, reference: str) -> Case:
     return get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
 
 
+def _shown(request: HttpRequest, case: Case) -> None:
+    """A page showing the case to this user is a read of it: audited (once, on the GET)."""
+    if request.method == "GET":
+        services.record_case_read(case=case, by=request.user)
+
+
 def _coordinator_only(request: HttpRequest) -> None:
     if not permissions.is_coordinator(request.user):
         raise Http404
@@ -74,7 +80,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                 (
                     case,
                     selectors.waiting_on_patient(case),
-                    selectors.unread_message_count(case, user),
+                    case.unread_messages,
                 )
                 for case in selectors.cases_for_dashboard(user)
             ],
@@ -436,6 +442,7 @@ def case_action(
             else:
                 messages.success(request, success)
                 return _after_action(request, case)
+        _shown(request, case)
         return render(
             request, "cases/case_action.html", {"case": case, "form": form, "title": title}
         )
@@ -508,11 +515,13 @@ def _case_form(
     template: str = "cases/information_form.html",
     redirect_to: str = "cases:case-detail",
     shown: Callable[[], dict] | None = None,
+    audit_read: bool = True,
     **context,
 ) -> HttpResponse:
     """The shape every case form shares: on a valid POST call `save` with the cleaned data and go
     back with `success`; a refusal from the service shows on the form with everything typed kept.
-    `shown` adds context computed only when the page is shown (not before a redirect)."""
+    `shown` adds context computed only when the page is shown (not before a redirect);
+    `audit_read=False` when the page audits a finer read of its own."""
     if request.method == "POST" and form.is_valid():
         try:
             save(form.cleaned_data)
@@ -523,6 +532,8 @@ def _case_form(
             return redirect(redirect_to, case.reference)
     if shown is not None:
         context |= shown()
+    if audit_read:
+        _shown(request, case)
     return render(request, template, {"case": case, "form": form, **context})
 
 
@@ -563,6 +574,7 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
                 return redirect("cases:case-detail", case.reference)
             messages.success(request, "Your draft is saved.")
             return redirect("cases:opinion-edit", case.reference)
+    _shown(request, case)
     return render(
         request, "cases/opinion_edit.html", {"case": case, "form": form, "opinion": opinion}
     )
@@ -716,11 +728,18 @@ def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_form(
         request,
         case,
-        MessageForm(_posted(request)),
-        save=lambda data: services.post_message(case=case, by=request.user, **data),
+        MessageForm(
+            _posted(request),
+            request.FILES or None,
+            can_attach=permissions.can_add_records(request.user, case),
+        ),
+        save=lambda data: services.post_message(
+            case=case, by=request.user, body=data["body"], files=data.get("file") or []
+        ),
         success="Your message is sent.",
         template="cases/case_messages.html",
         redirect_to="cases:case-messages",
+        audit_read=False,  # listing the messages audits each one read
         audience="the patient, the specialist reviewing the case and our coordinators",
         shown=lambda: {
             # Taken before listing the messages marks them read, so the new ones stand out.

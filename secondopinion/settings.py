@@ -75,6 +75,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "secondopinion.headers.permissions_policy_middleware",
     "allauth.account.middleware.AccountMiddleware",
     "secondopinion.accounts.middleware.StaffMFAMiddleware",
     "secondopinion.accounts.middleware.IdleSessionMiddleware",
@@ -105,6 +106,9 @@ TEMPLATES = [
 DATABASES = {"default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'db.sqlite3'}")}
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=0)
+# A kept connection is checked before each request uses it: after a database restart the first
+# request reconnects instead of failing.
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker process in the tests sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
@@ -279,6 +283,10 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_RESULT_EXPIRES = 3600
+# Side effects are fire-and-forget: nothing waits on a task's result. Asking for results made
+# every enqueue subscribe to Redis for them, so with Redis down a page hung ~20 s per task while
+# Celery retried. Tasks whose result is awaited say ignore_result=False (the ping).
+CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -303,6 +311,15 @@ CELERY_BEAT_SCHEDULE = {
     "expire-overdue-offers": {"task": "specialists.tasks.expire_overdue_offers", "schedule": 60.0},
     "close-after-follow-up-window": {
         "task": "cases.tasks.close_cases_after_follow_up_window",
+        "schedule": 3600.0,
+    },
+    "send-sla-alerts": {"task": "cases.tasks.send_sla_alerts", "schedule": 3600.0},
+    "send-pending-referral-emails": {
+        "task": "cases.tasks.send_pending_referral_emails",
+        "schedule": 60.0,
+    },
+    "forget-expired-referrals": {
+        "task": "cases.tasks.forget_expired_referrals",
         "schedule": 3600.0,
     },
 }
@@ -330,6 +347,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page uses (uploads use plain file inputs; no camera, location or payment).
+PERMISSIONS_POLICY_DISABLED = (
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
@@ -385,6 +416,10 @@ FOLLOW_UP_MAX_QUESTIONS = env.int("FOLLOW_UP_MAX_QUESTIONS", default=3)
 FOLLOW_UP_DAYS = env.int("FOLLOW_UP_DAYS", default=30)
 # A link that lets the patient's own doctor download the report once works for this many days.
 REPORT_SHARE_DAYS = env.int("REPORT_SHARE_DAYS", default=7)
+# SLA watch (hourly): the specialist is reminded this many working days before the review is
+# due; the patient when a question has waited this many working days for their answer.
+SLA_REMINDER_WORKING_DAYS_BEFORE = env.int("SLA_REMINDER_WORKING_DAYS_BEFORE", default=1)
+SLA_ANSWER_REMINDER_WORKING_DAYS = env.int("SLA_ANSWER_REMINDER_WORKING_DAYS", default=3)
 
 
 def _service_levels() -> dict[str, int]:

@@ -6,6 +6,8 @@ from cases import views as case_views
 from .health import healthz
 
 admin.site.site_header = "Second Opinion administration (superusers only)"
+# A database that went away gives a "try again" page (503), not the 500 page.
+handler500 = "secondopinion.errors.server_error"
 
 urlpatterns = [
     path("", case_views.home, name="home"),
@@ -13,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("cases/", include("cases.urls")),
     path("coordinator/", include("cases.coordinator_urls", namespace="coordinator")),
+    path("referrals/", include("cases.referral_urls", namespace="referrals")),
     path("audit/", include("secondopinion.audit.urls", namespace="audit")),
     path("my-data/", include("cases.data_rights_urls", namespace="data_rights")),
     path("records/", include("records.urls")),

@@ -160,13 +160,14 @@ def home_for(specialist: Specialist) -> dict:
             case__status__in=[Status.IN_REVIEW, Status.INFO_REQUESTED, Status.OPINION_SUBMITTED],
         )
         .select_related("case")
+        .prefetch_related("case__events")
         .order_by("responded_at")
     )
     from cases.selectors import expected_steps
 
     reviewing = list(reviewing)
     for offer in reviewing:
-        steps = expected_steps(offer.case)
+        steps = expected_steps(offer.case, events=offer.case.events.all())
         offer.due_on = steps[0].expected_by if steps else None
     return {
         "today": today,

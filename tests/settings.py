@@ -34,3 +34,7 @@ WHITENOISE_USE_FINDERS = False
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # Each run its own file, so two runs on one machine never share a test database.
     DATABASES["default"]["TEST"] = {"NAME": str(_var / f"test-{_run}.sqlite3")}  # noqa: F405
+else:
+    # On PostgreSQL too: two runs at once (two engineers, or a run and a benchmark) never drop
+    # each other's test database.
+    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run}"}  # noqa: F405

@@ -5,9 +5,10 @@ The URL list comes from the URLconf, so a new view without a row here fails
 OK: allowed (200, or a redirect that is not to the sign-in page); LOGIN: sent to sign in;
 404: not found (the object is not theirs to know about); 405: method not allowed.
 
-One more role, the proxy with authority (a caregiver who opened a case for the owner under a
-recorded authority), is tried on a case of their own in the row's state, and gets what the owner
-gets unless the row names it.
+Three more roles get what another role gets unless the row names them: the proxy with authority
+(a caregiver who opened a case for the owner under a recorded authority, tried on a case of their
+own in the row's state) gets what the owner gets; a former specialist (offered the case once, who
+declined) what a specialist never involved gets; a superuser what a coordinator gets.
 """
 
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, Status
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from tests.factories import UserFactory, proxy_authority
 
 OK, LOGIN, NOT_FOUND, NOT_ALLOWED = "ok", "login", 404, 405
@@ -33,6 +34,10 @@ ROLES = (
 )
 SIGNED_IN = ROLES[1:]
 PROXY = "proxy_with_authority"
+FORMER = "former_specialist"
+SUPERUSER = "superuser"
+# Each extra role gets what this role gets unless the row names it.
+LIKE = {PROXY: "owner", FORMER: "unassigned_specialist", SUPERUSER: "coordinator"}
 PATIENT_SIDE = ("owner", "other_patient", "caregiver_without_authority")
 OUR_PACKAGES = ("cases.", "records.", "specialists.", "secondopinion.")
 
@@ -65,6 +70,7 @@ MATRIX: dict[str, Row] = {
     "healthz": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "cases:dashboard": Row(None, EVERYONE),
     "cases:queue": Row(None, only("coordinator")),
+    "cases:queue-bulk": Row(None, NO_GET, only("coordinator")),
     "coordinator:search": Row(None, only("coordinator")),
     "coordinator:metrics": Row(None, only("coordinator")),
     "coordinator:metrics-export": Row(None, only("coordinator")),
@@ -159,15 +165,36 @@ MATRIX: dict[str, Row] = {
     "specialists:credentials": Row(None, only("coordinator"), only("coordinator")),
     "specialists:match": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
     "specialists:case-conflict-add": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
+    # The specialist who declined still sees their own offer's answer ("You declined this case
+    # on …", nothing of the case), and a POST is refused with it.
     "specialists:offer-accept": Row(
-        Status.OFFERED, only("assigned_specialist"), only("assigned_specialist")
+        Status.OFFERED,
+        only("assigned_specialist") | {FORMER: OK},
+        only("assigned_specialist") | {FORMER: OK},
     ),
     "specialists:offer-decline": Row(
-        Status.OFFERED, only("assigned_specialist"), only("assigned_specialist")
+        Status.OFFERED,
+        only("assigned_specialist") | {FORMER: OK},
+        only("assigned_specialist") | {FORMER: OK},
     ),
     "notifications:list": Row(None, EVERYONE),
     "notifications:mark-all-read": Row(None, NO_GET, EVERYONE),
     "notifications:preferences": Row(None, EVERYONE, EVERYONE),
+    "referrals:source-list": Row(None, only("coordinator"), only("coordinator")),
+    "referrals:source-revoke": Row(None, NO_GET, only("coordinator")),
+    "referrals:referral-enter": Row(None, only("coordinator"), only("coordinator")),
+    # A referrer has no account: the source's link is the key (an empty POST shows the form).
+    "referrals:refer": Row(None, {role: OK for role in ROLES}, {role: OK for role in ROLES}),
+    # The invited patient may not have an account yet: the page says to sign up or sign in; only
+    # the patient's side accepts (a POST opens their pre-filled draft).
+    "referrals:invitation": Row(
+        None,
+        {role: OK for role in ROLES},
+        only(*PATIENT_SIDE) | {"anonymous": LOGIN},
+    ),
+    # Tried on a case that came from a referral.
+    "referrals:case-referral": Row(Status.DELIVERED, only("owner"), only("owner")),
+    "referrals:report-share": Row(Status.DELIVERED, NO_GET, only("owner")),
 }
 
 
@@ -239,7 +266,61 @@ def _follow_up_id_for(case: Case) -> int:
     return case_services.ask_follow_up(case=case, by=case.owner, question="Is it safe to fly?").pk
 
 
+def _referral_token_for(name: str) -> str:
+    from cases import referrals
+
+    coordinator = UserFactory(role=Role.COORDINATOR)
+    source = referrals.create_referral_source(
+        by=coordinator, name="Hillside Clinic", contact_email="referrals@hillside.example"
+    )
+    if name == "referrals:refer":
+        path = referrals.source_path(source)
+    else:
+        path = referrals.invitation_path(
+            referrals.enter_referral(
+                by=coordinator,
+                referrer_name="Dr Ada Brown",
+                referrer_email="ada.brown@hillside.example",
+                patient_name="Eve Patient",
+                patient_email="eve@example.org",
+                diagnosis="Stage II ductal carcinoma",
+                treating_doctor="Dr Ada Brown",
+            )
+        )
+    return path.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _referred_reference(name: str, case: Case) -> str:
+    """The case's reference; for a referrals page, the case is first linked to a referral."""
+    if name.startswith("referrals:"):
+        from cases.models import Referral
+
+        Referral.objects.create(
+            case=case,
+            referrer_name="Dr Ada Brown",
+            referrer_email="ada.brown@hillside.example",
+            patient_name=case.patient_name,
+            patient_email=case.owner.email,
+            diagnosis=case.diagnosis,
+            treating_doctor=case.treating_doctor,
+            nonce=f"{case.pk:064d}",
+            token_hash=f"{case.pk:064d}",
+            expires_at=case.created_at,
+        )
+    return case.reference
+
+
+def _source_id_for() -> int:
+    from cases import referrals
+
+    return referrals.create_referral_source(
+        by=UserFactory(role=Role.COORDINATOR), name="Hillside Clinic", contact_email="r@h.example"
+    ).pk
+
+
 def _token_for(name: str, case: Case) -> str:
+    if name.startswith("referrals:"):
+        return _referral_token_for(name)
     if name == "cases:report-share":
         from cases import services as case_services
 
@@ -249,7 +330,9 @@ def _token_for(name: str, case: Case) -> str:
 
 def url_kwargs(name: str, case: Case | None, *, foreign: bool = False) -> dict[str, object]:
     values = {
-        "reference": lambda: "SO-ZZZZ-ZZZZ" if foreign else case and case.reference,
+        "reference": lambda: (
+            "SO-ZZZZ-ZZZZ" if foreign else case and _referred_reference(name, case)
+        ),
         "pk": lambda: 999_999_999 if foreign else _pk_for(name, case),
         "version": lambda: 99 if foreign else 1,
         "upload_id": lambda: "x" * 32 if foreign else _upload_id_for(case),
@@ -257,6 +340,7 @@ def url_kwargs(name: str, case: Case | None, *, foreign: bool = False) -> dict[s
         "authority_id": lambda: 999_999_999 if foreign else case.proxy_authority_id,
         "follow_up_id": lambda: 999_999_999 if foreign else _follow_up_id_for(case),
         "token": lambda: "0" * 64 if foreign else _token_for(name, case),
+        "source_id": lambda: 999_999_999 if foreign else _source_id_for(),
     }
     return {key: values[key]() for key in URLS[name]}
 
@@ -275,7 +359,35 @@ def proxy(db):
 
 
 def with_proxy(expected: dict[str, object]) -> dict[str, object]:
-    return {PROXY: expected["owner"], **expected}
+    """The row's expectations, with the extra roles filled in from the roles they are like."""
+    return {role: expected[like] for role, like in LIKE.items()} | expected
+
+
+def _former_specialist():
+    from tests.factories import SpecialistFactory
+
+    user = User.objects.filter(email="dr.former@example.org").first()
+    if user is not None:
+        return user.specialist
+    return SpecialistFactory(user__email="dr.former@example.org", user__full_name="Dr Fay Former")
+
+
+def _declined_by_former(case: Case, coordinator) -> None:
+    """The former specialist was offered the case once and declined."""
+    from django.utils import timezone
+
+    from specialists.models import Offer
+
+    Offer.objects.create(
+        case=case,
+        specialist=_former_specialist(),
+        offered_by=coordinator,
+        status=Offer.Status.DECLINED,
+        respond_by=timezone.now(),
+        responded_at=timezone.now(),
+        decline_category=Offer.DeclineReason.OTHER,
+        decline_reason="Away that month",
+    )
 
 
 def cases_for(actors, proxy, name: str, row: Row) -> tuple[Case | None, Case | None]:
@@ -287,7 +399,9 @@ def cases_for(actors, proxy, name: str, row: Row) -> tuple[Case | None, Case | N
     proxy_case = actors.case(row.state, owner=proxy, authority=authority)
     if "authority_id" in URLS[name]:
         return proxy_case, proxy_case
-    return actors.case(row.state), proxy_case
+    case = actors.case(row.state)
+    _declined_by_former(case, actors.cora)
+    return case, proxy_case
 
 
 def clients(actors, proxy) -> dict[str, Client]:
@@ -299,6 +413,15 @@ def clients(actors, proxy) -> dict[str, Client]:
         "unassigned_specialist": actors.dr_jones.user,
         "coordinator": actors.cora,
         PROXY: proxy,
+        FORMER: _former_specialist().user,
+        SUPERUSER: User.objects.filter(is_superuser=True).first()
+        or UserFactory(
+            email="root@example.org",
+            full_name="Sam Superuser",
+            role=Role.COORDINATOR,
+            is_superuser=True,
+            is_staff=True,
+        ),
     }
     result = {"anonymous": Client()}
     for role, user in users.items():
@@ -326,7 +449,7 @@ def test_each_role_gets_what_the_matrix_says(actors, proxy, name, method):
             transaction.set_rollback(True)
     mismatches = {
         role: (actual[role], expected[role])
-        for role in (*ROLES, PROXY)
+        for role in (*ROLES, *LIKE)
         if actual[role] != expected[role]
     }
     assert not mismatches, f"{method.upper()} {url}: role -> (got, expected) {mismatches}"

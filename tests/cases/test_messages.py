@@ -1,12 +1,14 @@
 """Per-case messages between the patient's side, the assigned specialist and coordinators: who may
 take part, unread counts, audit, and emails that never carry the text."""
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from cases import selectors, services
 from cases.models import Message, Status
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, OutboundEmail
+from tests.records.files import WINDOWS_PROGRAM, distinct_pdf
 
 SECRET = "My biopsy from Mercy Hospital shows something else"
 
@@ -77,3 +79,55 @@ def test_message_emails_never_include_the_text(actors, mailoutbox):
         text = f"{sent.subject}\n{sent.body}"
         for phi in (SECRET, "Mercy", case.reference, case.diagnosis, case.title):
             assert phi not in text
+
+
+def test_the_patient_attaches_a_record_to_a_message_and_the_specialist_can_open_it(client, actors):
+    case = actors.case(Status.IN_REVIEW)
+    url = reverse("cases:case-messages", args=[case.reference])
+    client.force_login(actors.alice)
+
+    response = client.post(
+        url,
+        {
+            "body": "Here is the biopsy report you asked about.",
+            "file": SimpleUploadedFile("biopsy.pdf", distinct_pdf("biopsy"), "application/pdf"),
+        },
+    )
+
+    assert response.status_code == 302
+    message = Message.objects.get()
+    record = message.attachments.get()
+    assert record.case == case and record.original_name == "biopsy.pdf"  # a record of the case
+    client.force_login(actors.dr_smith.user)
+    page = client.get(url).text
+    assert "biopsy.pdf" in page
+    assert reverse("records:record-download", args=[record.pk]) in page
+
+
+def test_a_refused_attachment_refuses_the_message_and_keeps_what_was_written(client, actors):
+    case = actors.case(Status.IN_REVIEW)
+    client.force_login(actors.alice)
+    body = "The program my hospital gave me"
+    records_before = case.records.count()
+
+    response = client.post(
+        reverse("cases:case-messages", args=[case.reference]),
+        {"body": body, "file": SimpleUploadedFile("scan.pdf", WINDOWS_PROGRAM, "application/pdf")},
+    )
+
+    assert response.status_code == 200
+    assert "“scan.pdf” is not a file type we accept." in response.text
+    assert body in response.text
+    assert not Message.objects.exists()
+    assert case.records.count() == records_before
+
+
+def test_only_the_patients_side_is_offered_attachments(client, actors):
+    case = actors.case(Status.IN_REVIEW)
+    url = reverse("cases:case-messages", args=[case.reference])
+    client.force_login(actors.dr_smith.user)
+    assert 'type="file"' not in client.get(url).text
+
+    client.post(url, {"body": "Noted", "file": SimpleUploadedFile("x.pdf", distinct_pdf("x"))})
+
+    assert not Message.objects.get().attachments.exists()  # the field is not theirs: ignored

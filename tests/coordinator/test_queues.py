@@ -8,7 +8,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Coverage, Status, Urgency
+from secondopinion.accounts.models import Role
 from specialists.models import Offer
+from tests.factories import UserFactory
 
 
 def queue_page(client, **params):
@@ -146,11 +148,16 @@ def _clone_submitted_cases(template: Case, count: int) -> None:
 
 def test_the_queue_page_runs_the_same_number_of_queries_for_10_or_200_cases(client, actors):
     template = actors.case(Status.SUBMITTED)
+    # Every row shows its coordinator: assigned cases must not cost a query each.
+    cole = UserFactory(email="cole@example.org", full_name="Cole Ordinator", role=Role.COORDINATOR)
+    Case.objects.filter(pk=template.pk).update(coordinator=cole)
     client.force_login(actors.cora)
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
-            assert queue_page(client, sort="urgency").status_code == 200
+            response = queue_page(client, sort="urgency")
+            assert response.status_code == 200
+            assert "Cole Ordinator" in response.text
         return len(captured)
 
     _clone_submitted_cases(template, 9)
@@ -160,3 +167,22 @@ def test_the_queue_page_runs_the_same_number_of_queries_for_10_or_200_cases(clie
 
     assert Case.objects.exclude(status=Status.DRAFT).count() == 200
     assert at_ten == at_two_hundred
+
+
+def test_each_row_says_who_the_case_is_assigned_to_and_the_queue_filters_by_it(client, actors):
+    cole = UserFactory(email="cole@example.org", full_name="Cole Ordinator", role=Role.COORDINATOR)
+    mine, coles, nobodys = (actors.case(Status.SUBMITTED) for _ in range(3))
+    Case.objects.filter(pk=mine.pk).update(coordinator=actors.cora)
+    Case.objects.filter(pk=coles.pk).update(coordinator=cole)
+    client.force_login(actors.cora)
+
+    everyone = queue_page(client)
+    assert "Assigned to" in everyone.text
+    assert "Cole Ordinator" in everyone.text
+    assert everyone.context["result"].counts["new"] == 3
+
+    for assigned, shown in [("me", mine), ("unassigned", nobodys)]:
+        response = queue_page(client, assigned=assigned)
+        assert response.context["result"].counts["new"] == 1
+        assert shown.reference in response.text
+        assert coles.reference not in response.text

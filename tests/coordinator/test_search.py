@@ -40,13 +40,14 @@ def test_drafts_are_never_found(client, actors):
 
 
 def test_a_search_that_shows_cases_is_audited_with_its_length_not_its_text(client, actors):
-    actors.case(Status.SUBMITTED)
+    case = actors.case(Status.SUBMITTED)
     client.force_login(actors.cora)
 
     search(client, actors.alice.email)
 
     event = AuditEvent.objects.get(action="case.search")
     assert event.actor == actors.cora
+    assert event.case_id == case.pk  # so the patient's access history shows the search
     assert event.detail == {"query_length": len(actors.alice.email), "results": 1}
     assert actors.alice.email not in str(event.detail)
 

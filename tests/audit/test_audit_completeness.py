@@ -1,0 +1,161 @@
+"""Audit completeness: every page that shows a case's health information leaves an audit event.
+
+Every URL of ours is either in READS (who reads it, and the event it must leave) or in NO_PHI
+(with why it shows no one else's health information); the URL list comes from the URLconf, so a
+new view cannot be forgotten. Each read is then made by every role the authorization matrix lets
+in, and must leave its event, naming that person and the case.
+"""
+
+import pytest
+from django.urls import reverse
+
+from cases.models import Status
+from secondopinion.audit.models import AuditEvent
+from tests.test_authorization_matrix import (
+    MATRIX,
+    OK,
+    PROXY,
+    URLS,
+    cases_for,
+    clients,
+    url_kwargs,
+)
+from tests.test_authorization_matrix import proxy as proxy  # a fixture
+
+# URL name -> the audit event each read must leave.
+READS = {
+    "cases:case-detail": "case.view",
+    "cases:case-messages": "message.read",
+    "cases:authority-document": "authority.document_download",
+    "cases:report-download": "report.download",
+    "cases:opinion-edit": "case.view",
+    "cases:information-request": "case.view",
+    "cases:information-answer": "case.view",
+    "cases:follow-up-ask": "case.view",
+    "cases:follow-up-answer": "case.view",
+    "cases:coverage-check": "case.view",
+    "cases:case-cancel": "case.view",
+    "cases:case-withdraw": "case.view",
+    "cases:consent-withdraw": "case.view",
+    "cases:opinion-return": "case.view",
+    "records:case-records": "record.list",
+    "records:record-download": "record.download",
+    "records:record-preview": "record.preview",
+    "records:provider-link": "records_request.open",
+    "specialists:match": "case.view",
+    "specialists:case-conflict-add": "case.view",
+    "data_rights:case-export": "case.export",
+    "coordinator:search": "case.search",
+}
+# Reads made by a POST (so that a link checker cannot use up a single-use link).
+POSTED_READS = {"cases:report-share": "report.share_download"}
+# Reads of something that belongs to a person rather than one case (an authority may cover
+# several of the patient's cases): the event names the object, not a case.
+NOT_ONE_CASE = {"cases:authority-document"}
+# Links that are their own key (a provider's upload link, a shared report): whoever holds one
+# is the reader, so the event names no account, and a single-use link is tried once.
+LINK_HOLDER_READS = {"records:provider-link", "cases:report-share"}
+# Query strings a read needs (a search shows cases only when asked for something).
+QUERIES = {"coordinator:search": lambda case: {"q": case.reference}}
+
+OWN = "the patient's own pages, about their own case, while they write it"
+LISTS = "lists of cases by reference, state and dates: no health information"
+NO_CASE = "no case's health information on the page"
+NO_PHI = {
+    "home": NO_CASE,
+    "healthz": NO_CASE,
+    "cases:dashboard": OWN,
+    "cases:case-create": OWN,
+    "cases:authority-new": OWN,
+    "cases:authority-revoke": OWN,
+    "cases:intake-authority": OWN,
+    "cases:intake-step": OWN,
+    "cases:intake-resume": OWN,
+    "cases:intake-check": OWN,
+    "cases:case-consent": OWN,
+    "cases:case-submit": "a POST that changes state (audited as the change)",
+    "cases:case-start-triage": "a POST that changes state (audited as the change)",
+    "cases:case-send-to-matching": "a POST that changes state (audited as the change)",
+    "cases:opinion-deliver": "a POST that changes state (audited as the change)",
+    "cases:report-share-create": OWN,
+    "cases:queue": LISTS,
+    "cases:queue-bulk": "a POST that assigns or reminds (audited as the change)",
+    "coordinator:deletion-requests": LISTS,
+    "coordinator:deletion-decide": "a POST that changes state (audited as the change)",
+    "coordinator:metrics": "counts and durations over all cases, no one's case",
+    "coordinator:metrics-export": "counts and durations over all cases, no one's case",
+    "audit:event-list": "audit events carry ids and actions, never health information",
+    "audit:event-export": "audit events carry ids and actions, never health information",
+    "data_rights:access-history": OWN,
+    "data_rights:deletion-request": OWN,
+    "notifications:list": "notifications are PHI-free by design (tested with the outbox)",
+    "notifications:mark-all-read": NO_CASE,
+    "notifications:preferences": NO_CASE,
+    "records:record-describe": OWN,
+    "records:record-upload": OWN,
+    "records:tus-create": OWN,
+    "records:tus-upload": OWN,
+    "records:request-create": OWN,
+    "records:request-resend": OWN,
+    "records:request-list": "the providers asked and the case reference: no health information",
+    "records:provider-upload": "the provider's own upload page, after the audited link",
+    "records:provider-tus-create": "the provider's own upload, after the audited link",
+    "records:provider-finish": "the provider's own upload, after the audited link",
+    "specialists:home": LISTS,
+    "specialists:profile": "the specialist's own profile",
+    "specialists:profile-edit": "the specialist's own profile",
+    "specialists:licence-add": "the specialist's own profile",
+    "specialists:certification-add": "the specialist's own profile",
+    "specialists:affiliation-add": "the specialist's own profile",
+    "specialists:relationship-add": "the specialist's own profile",
+    "specialists:unavailability-add": "the specialist's own profile",
+    "specialists:conflict-declare": "the specialist's own profile",
+    "specialists:profile-item-remove": "the specialist's own profile",
+    "specialists:credentials": "specialists' credentials, not patients' information",
+    "specialists:offer-accept": "the offer's deadline and answer; the case is read on its page",
+    "specialists:offer-decline": "the offer's deadline and answer; the case is read on its page",
+    "referrals:source-list": "referring organisations and their links, no patient's information",
+    "referrals:source-revoke": "referring organisations and their links, no patient's information",
+    "referrals:referral-enter": "an empty form for a new referral (its POST is audited)",
+    "referrals:refer": "the referrer's own form: it shows nothing back (its POST is audited)",
+    "referrals:invitation": "says a doctor referred the reader, nothing about the case",
+    "referrals:case-referral": OWN,
+    "referrals:report-share": OWN,
+}
+
+
+def test_every_url_is_either_an_audited_read_or_says_why_it_shows_no_phi():
+    audited = set(READS) | set(POSTED_READS)
+    assert not audited & set(NO_PHI)
+    assert sorted(set(URLS) - audited - set(NO_PHI)) == []
+    assert sorted((audited | set(NO_PHI)) - set(URLS)) == []
+
+
+@pytest.mark.parametrize("name", sorted(READS) + sorted(POSTED_READS))
+def test_each_read_of_health_information_leaves_an_audit_event(actors, proxy, name):
+    row = MATRIX[name]
+    method, action = ("post", POSTED_READS[name]) if name in POSTED_READS else ("get", READS[name])
+    case = cases_for(actors, proxy, name, row)[0] or actors.case(
+        Status.SUBMITTED
+    )  # a search finds it
+    readers = [role for role, result in getattr(row, method).items() if result == OK]
+    if name in LINK_HOLDER_READS:
+        readers = ["anonymous"]
+    assert readers, f"no one may read {name}?"
+    for role, client in clients(actors, proxy).items():
+        if role not in readers or role == PROXY:
+            continue
+        url = reverse(name, kwargs=url_kwargs(name, case))
+        query = QUERIES[name](case) if name in QUERIES else {}
+        before = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+
+        response = getattr(client, method)(url, query)
+
+        assert response.status_code in (200, 302), f"{name} as {role}"
+        user = response.wsgi_request.user
+        events = AuditEvent.objects.filter(id__gt=before, action=action)
+        actor = user if user.is_authenticated else None
+        about = {} if name in NOT_ONE_CASE else {"case_id": case.pk}
+        assert events.filter(actor=actor, **about).exists(), (
+            f"{method.upper()} {name} as {role} left no {action} event about the case"
+        )
