@@ -10,6 +10,8 @@ import os
 import re
 import time
 from collections.abc import Callable, Iterator
+from email import message_from_string, policy
+from email.message import EmailMessage
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -21,6 +23,8 @@ from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
 from pytest_django.live_server_helper import LiveServer
 
+from secondopinion.notifications.models import OutboundEmail
+from tests.conftest import wait_for
 from tests.factories import PASSWORD, TOTP_SECRET
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -224,3 +228,47 @@ def tick(page: Page, label: str) -> None:
     """
     page.locator("label", has_text=label).click()
     expect(page.get_by_label(label)).to_be_checked()
+
+
+# The real worker's emails -----------------------------------------------------------------------
+
+
+def all_queued_emails_sent() -> bool:
+    return not OutboundEmail.objects.filter(sent_at=None).exists()
+
+
+class WorkerMailbox:
+    """The emails the session's worker sent during one test."""
+
+    # Django's file backend ends every message with this line; one file can hold several.
+    SEPARATOR = "\n" + "-" * 79 + "\n"
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self.before = set(folder.glob("*.log"))
+
+    def new_files(self) -> list[Path]:
+        return sorted(set(self.folder.glob("*.log")) - self.before)
+
+    def new_emails_to(self, address: str) -> list[EmailMessage]:
+        """Each new message to `address`, parsed (headers and body decoded)."""
+        messages = [
+            message_from_string(text, policy=policy.default)
+            for path in self.new_files()
+            for text in path.read_text().split(self.SEPARATOR)
+            if text.strip()
+        ]
+        return [message for message in messages if message["To"] == address]
+
+
+@pytest.fixture
+def worker_mailbox(celery_worker_process) -> Iterator[WorkerMailbox]:
+    """The worker's mail folder, left as this test found it.
+
+    The worker and its folder last the whole run, and other tests count the emails in it.
+    """
+    mailbox = WorkerMailbox(celery_worker_process.mail_dir)
+    yield mailbox
+    wait_for(all_queued_emails_sent, timeout=30, what="the worker to send every queued email")
+    for path in mailbox.new_files():
+        path.unlink()

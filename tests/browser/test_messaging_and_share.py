@@ -9,7 +9,6 @@ Cases are walked to their state by the services to stay fast; axe-core checks ev
 """
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import expect
@@ -18,8 +17,8 @@ from cases.models import ReportShare, Status
 from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF
 
-from .conftest import assert_accessible, sign_in
-from .test_thin_journey import WorkerMailbox, all_queued_emails_sent, open_case_page
+from .conftest import all_queued_emails_sent, assert_accessible, sign_in
+from .test_thin_journey import open_case_page
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -27,18 +26,8 @@ MESSAGE = "I have added the letter from my surgeon, dated 3 November. Does it ch
 REPLY = "Thank you: the letter helps. It does not change the plan; I will say so in my opinion."
 
 
-@pytest.fixture
-def mailbox(celery_worker_process) -> Iterator[WorkerMailbox]:
-    """The worker's mail folder, left as this test found it (other tests count its emails)."""
-    mailbox = WorkerMailbox(celery_worker_process.mail_dir)
-    yield mailbox
-    wait_for(all_queued_emails_sent, timeout=30, what="the worker to send every queued email")
-    for path in mailbox.new_files():
-        path.unlink()
-
-
 def test_patient_and_specialist_exchange_messages_about_a_new_file(
-    new_page, actors, mailbox, tmp_path
+    new_page, actors, worker_mailbox, tmp_path
 ):
     case = actors.case(Status.IN_REVIEW)
     reference = case.reference
@@ -99,7 +88,7 @@ def test_patient_and_specialist_exchange_messages_about_a_new_file(
     emails = [
         email
         for person in (actors.alice, actors.dr_smith.user)
-        for email in mailbox.new_emails_to(person.email)
+        for email in worker_mailbox.new_emails_to(person.email)
     ]
     assert emails, "the worker sent no email about the messages"
     for email in emails:
@@ -109,7 +98,7 @@ def test_patient_and_specialist_exchange_messages_about_a_new_file(
             assert value.lower() not in text, f"{value!r} is in an email"
 
 
-def test_the_patients_doctor_downloads_the_shared_report_once(new_page, actors, mailbox):
+def test_the_patients_doctor_downloads_the_shared_report_once(new_page, actors, worker_mailbox):
     case = actors.case(Status.DELIVERED)
 
     # alice makes a link for her own doctor.

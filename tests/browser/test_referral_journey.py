@@ -12,8 +12,8 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from cases import referrals
 from cases.models import Case, Referral, ReferralEmail, Status
+from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF
 
 from .conftest import assert_accessible, sign_in, tick
@@ -29,18 +29,12 @@ from .intake import (
     submit_from_check_page,
 )
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 EMAIL = "eve@example.org"
 PASSWORD = "eve-has-a-long-password"
 DIAGNOSIS = "Stage II ductal carcinoma"
 QUESTION = "Do you have the pathology report from the biopsy?"
-
-
-def send_queued_referral_emails() -> None:
-    """What the worker does with the outbox (this test runs none)."""
-    for email in ReferralEmail.objects.filter(sent_at=None):
-        referrals.send_referral_email(email_id=email.pk)
 
 
 def status_of(page: Page):
@@ -66,7 +60,7 @@ def refer(page: Page, link: str) -> None:
 
 
 def test_a_referred_patient_signs_up_submits_and_is_triaged_to_matching(
-    new_page, actors, mailoutbox, tmp_path
+    new_page, actors, mailoutbox, worker_mailbox, tmp_path
 ):
     record = tmp_path / "pathology-report.pdf"
     record.write_bytes(MINIMAL_PDF)
@@ -103,11 +97,13 @@ def test_a_referred_patient_signs_up_submits_and_is_triaged_to_matching(
     assert_accessible(brown)
 
     # Eve follows the emailed invitation, signs up and comes back to accept it.
-    send_queued_referral_emails()
-    (invitation_email,) = [email for email in mailoutbox if email.to == [EMAIL]]
-    invitation = re.search(r"https?://\S+(/referrals/invitation/\S+/)", invitation_email.body)
-    assert invitation, invitation_email.body
-    assert "carcinoma" not in invitation_email.body
+    # The real worker sends it from the outbox.
+    wait_for(lambda: worker_mailbox.new_emails_to(EMAIL), what="the worker to send the invitation")
+    (invitation_email,) = worker_mailbox.new_emails_to(EMAIL)
+    body = invitation_email.get_body().get_content()
+    invitation = re.search(r"https?://\S+(/referrals/invitation/\S+/)", body)
+    assert invitation, body
+    assert "carcinoma" not in body
     eve = new_page()
     eve.goto(invitation.group(1))
     expect(eve.get_by_role("heading", level=1)).to_have_text("Your invitation to Second Opinion")

@@ -7,7 +7,6 @@ page.
 
 import io
 import re
-from collections.abc import Iterator
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -17,14 +16,8 @@ from cases.models import Status
 from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF
 
-from .conftest import assert_accessible, sign_in, tick
-from .test_thin_journey import (
-    WorkerMailbox,
-    all_queued_emails_sent,
-    open_case_page,
-    status_of,
-    wait_for_the_report,
-)
+from .conftest import all_queued_emails_sent, assert_accessible, sign_in, tick
+from .test_thin_journey import open_case_page, status_of, wait_for_the_report
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
@@ -33,16 +26,6 @@ NEW_DIAGNOSIS = "Ductal carcinoma in situ, not invasive"
 QUESTION = "Please upload your most recent full blood count."
 FOLLOW_UP = "Can I wait until after my holiday to have the surgery?"
 ADDENDUM = "Yes: a delay of up to four weeks is safe."
-
-
-@pytest.fixture
-def mailbox(celery_worker_process) -> Iterator[WorkerMailbox]:
-    """The worker's mail folder, left as this test found it (other tests count its emails)."""
-    mailbox = WorkerMailbox(celery_worker_process.mail_dir)
-    yield mailbox
-    wait_for(all_queued_emails_sent, timeout=30, what="the worker to send every queued email")
-    for path in mailbox.new_files():
-        path.unlink()
 
 
 def pdf_text(page: Page, link_name: re.Pattern) -> str:
@@ -77,7 +60,9 @@ def write_opinion(smith: Page, summary: str, *, first: bool = True) -> None:
     assert_accessible(smith)
 
 
-def test_the_specialist_asks_reviews_and_answers_a_follow_up(new_page, actors, mailbox, tmp_path):
+def test_the_specialist_asks_reviews_and_answers_a_follow_up(
+    new_page, actors, worker_mailbox, tmp_path
+):
     case = actors.case(Status.IN_REVIEW)
     reference = case.reference
     lab = tmp_path / "full-blood-count.pdf"
@@ -182,7 +167,7 @@ def test_the_specialist_asks_reviews_and_answers_a_follow_up(new_page, actors, m
     emails = [
         email
         for person in (actors.alice, actors.dr_smith.user, actors.cora)
-        for email in mailbox.new_emails_to(person.email)
+        for email in worker_mailbox.new_emails_to(person.email)
     ]
     assert emails, "the worker sent no email"
     phi = [

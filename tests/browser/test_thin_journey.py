@@ -6,10 +6,6 @@ downloads the report. The PDF is rendered by a real Celery worker; axe-core chec
 
 import io
 import re
-from collections.abc import Iterator
-from email import message_from_string, policy
-from email.message import EmailMessage
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -19,7 +15,7 @@ from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF
 
-from .conftest import assert_accessible, sign_in, tick
+from .conftest import all_queued_emails_sent, assert_accessible, sign_in, tick
 from .intake import ask_for_myself
 
 pytestmark = [pytest.mark.browser, pytest.mark.worker]
@@ -47,47 +43,6 @@ def wait_for_the_report(page: Page, *, timeout: float = 60) -> None:
         return page.locator("#report-pending").count() == 0
 
     wait_for(report_ready, timeout=timeout, interval=0.5, what="the PDF report to be rendered")
-
-
-def all_queued_emails_sent() -> bool:
-    return not OutboundEmail.objects.filter(sent_at=None).exists()
-
-
-class WorkerMailbox:
-    """The emails the session's worker sent during one test."""
-
-    # Django's file backend ends every message with this line; one file can hold several.
-    SEPARATOR = "\n" + "-" * 79 + "\n"
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.before = set(folder.glob("*.log"))
-
-    def new_files(self) -> list[Path]:
-        return sorted(set(self.folder.glob("*.log")) - self.before)
-
-    def new_emails_to(self, address: str) -> list[EmailMessage]:
-        """Each new message to `address`, parsed (headers and body decoded)."""
-        messages = [
-            message_from_string(text, policy=policy.default)
-            for path in self.new_files()
-            for text in path.read_text().split(self.SEPARATOR)
-            if text.strip()
-        ]
-        return [message for message in messages if message["To"] == address]
-
-
-@pytest.fixture
-def worker_mailbox(celery_worker_process) -> Iterator[WorkerMailbox]:
-    """The worker's mail folder, left as this test found it.
-
-    The worker and its folder last the whole run, and other tests count the emails in it.
-    """
-    mailbox = WorkerMailbox(celery_worker_process.mail_dir)
-    yield mailbox
-    wait_for(all_queued_emails_sent, timeout=30, what="the worker to send every queued email")
-    for path in mailbox.new_files():
-        path.unlink()
 
 
 def test_a_patients_question_becomes_a_delivered_pdf_opinion(
