@@ -71,6 +71,9 @@ test: install chromium clamav lint
 	$(VENV)/bin/pytest
 
 # Benchmarks: figures against a same-run baseline, never part of `make test` (README, Benchmarks).
+# They need PostgreSQL and Redis: DATABASE_URL's server (else 127.0.0.1:5432) gets two databases
+# of their own, secondopinion_bench (100,000 cases) and secondopinion_bench_small (10,000),
+# created and seeded by the first run; REDIS_URL (else 127.0.0.1:6379) carries the tasks.
 bench: install
 	$(PY) bench/run.py
 

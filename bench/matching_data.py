@@ -70,15 +70,19 @@ def seed_specialists() -> None:
     """Create the benchmark's specialists unless the database already has them, then refresh
     the planner's statistics (a bulk load leaves them stale)."""
     if not User.objects.filter(email=EMAIL.format(n=SPECIALISTS - 1)).exists():
-        _create_specialists()
+        create_specialists(SPECIALISTS)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
 
 
 @transaction.atomic
-def _create_specialists() -> None:
-    rng = random.Random(20261126)
+def create_specialists(
+    count: int, *, first: int = 0, workload: int | None = None
+) -> list[Specialist]:
+    """`count` specialists numbered from `first` (so that several batches can share a database),
+    and `workload` cases under review spread over them (3,000 per 10,000 unless given)."""
+    rng = random.Random(20261126 + first)
     today = timezone.localdate()
     password = make_password(None)
     users = User.objects.bulk_create(
@@ -89,7 +93,7 @@ def _create_specialists() -> None:
                 role=Role.SPECIALIST,
                 password=password,
             )
-            for n in range(SPECIALISTS)
+            for n in range(first, first + count)
         ],
         batch_size=2000,
     )
@@ -168,6 +172,9 @@ def _create_specialists() -> None:
         for chunk in _chunks(model_rows):
             type(chunk[0]).objects.bulk_create(chunk)
     # A workload: cases under review spread over the specialists.
+    workload = 3000 * count // SPECIALISTS if workload is None else workload
+    if not workload:
+        return specialists
     owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
     Case.objects.bulk_create(
         [
@@ -177,10 +184,11 @@ def _create_specialists() -> None:
                 status=Status.IN_REVIEW,
                 specialist=rng.choice(specialists),
             )
-            for _ in range(3000)
+            for _ in range(workload)
         ],
         batch_size=1000,
     )
+    return specialists
 
 
 # The two cases ranked: a crowded one (oncology, a third of everyone, in England, where a quarter

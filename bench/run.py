@@ -1,26 +1,77 @@
 """Benchmarks (`make bench`): figures as ratios against a baseline measured in the same run.
 
 Not tests: nothing here passes or fails the build. Results are printed as a table and written to
-bench/results.json. Data lives in its own database: var/bench/ (SQLite) unless BENCH_DATABASE_URL
-names another (use a PostgreSQL database made for it; the benchmark writes to it).
+bench/results.json. Data lives in databases of its own on the PostgreSQL server of DATABASE_URL
+(else 127.0.0.1:5432): secondopinion_bench with BENCH_CASES cases (100,000) and
+secondopinion_bench_small with a tenth of them, for the query counts at 1x and 10x data; each is
+created, migrated and seeded (`manage.py seed_scale`) when missing. BENCH_DATABASE_URL and
+BENCH_SMALL_DATABASE_URL name others. Tasks go through Redis (REDIS_URL, else 127.0.0.1:6379)
+on a queue of the run's own.
 """
 
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 BENCH_VAR = ROOT / "var" / "bench"
-os.environ["VAR_DIR"] = str(BENCH_VAR)
-os.environ["DATABASE_URL"] = os.environ.get(
-    "BENCH_DATABASE_URL", f"sqlite:///{BENCH_VAR / 'bench.sqlite3'}"
+CASES = int(os.environ.get("BENCH_CASES", "100000"))
+
+
+def _server() -> str:
+    """The PostgreSQL server of DATABASE_URL (without its database name), else the local one."""
+    url = os.environ.get("DATABASE_URL", "")
+    scheme, _, rest = url.partition("://")
+    if scheme in ("postgres", "postgresql", "pgsql"):
+        return "postgres://" + rest.split("?")[0].rsplit("/", 1)[0]
+    return "postgres://postgres@127.0.0.1:5432"
+
+
+DATABASE_URL = os.environ.get("BENCH_DATABASE_URL", f"{_server()}/secondopinion_bench")
+SMALL_DATABASE_URL = os.environ.get(
+    "BENCH_SMALL_DATABASE_URL", f"{_server()}/secondopinion_bench_small"
 )
-os.environ.pop("REDIS_URL", None)  # nothing here goes through the broker
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "secondopinion.settings")
+
+
+def _create_database(url: str) -> None:
+    """CREATE DATABASE unless it exists; say plainly when there is no PostgreSQL to ask."""
+    import psycopg
+
+    server, name = url.split("?")[0].rsplit("/", 1)
+    try:
+        with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=5) as conn:
+            if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.OperationalError as error:
+        sys.exit(
+            f"The benchmarks need PostgreSQL (tried {server}: {error}). Start it, or set "
+            "DATABASE_URL (or BENCH_DATABASE_URL) to a server where databases can be created."
+        )
+
+
+def _seed(url: str, cases: int) -> None:
+    """Migrate and seed a benchmark database in a process of its own (idempotent)."""
+    env = {**os.environ, "DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "bench.settings"}
+    for command in (["migrate", "--no-input", "-v0"], ["seed_scale", f"--cases={cases}"]):
+        subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
+
+
+if __name__ == "__main__" and sys.argv[1:2] != ["_counts"]:
+    for url, cases in ((SMALL_DATABASE_URL, CASES // 10), (DATABASE_URL, CASES)):
+        _create_database(url)
+        _seed(url, cases)
+
+os.environ["VAR_DIR"] = str(BENCH_VAR)
+os.environ["DATABASE_URL"] = DATABASE_URL
+os.environ.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+os.environ.setdefault("CELERY_QUEUE", f"secondopinion-bench-{uuid.uuid4().hex[:12]}")
+os.environ["DJANGO_SETTINGS_MODULE"] = "bench.settings"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import io  # noqa: E402
@@ -35,6 +86,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from bench import scale_bench  # noqa: E402
 from cases import reports  # noqa: E402
 from cases.models import Case, Opinion, Status  # noqa: E402
 from secondopinion.accounts.models import Role, User  # noqa: E402
@@ -149,16 +201,14 @@ def discarding_wsgi_app(environ, start_response):
     return [b""]
 
 
-def _gunicorn(app: str, port: int, *, chdir: Path = ROOT):
-    import subprocess
-
+def _gunicorn(app: str, port: int, *, chdir: Path = ROOT, workers: int = 1):
     return subprocess.Popen(
         [
             str(ROOT / ".venv" / "bin" / "gunicorn"),
             app,
             f"--chdir={chdir}",
             f"--bind=127.0.0.1:{port}",
-            "--workers=1",
+            f"--workers={workers}",
             "--timeout=600",
             "--log-level=warning",
         ],
@@ -391,17 +441,36 @@ def bench_matching() -> dict:
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["_counts"]:  # the 1x database's query counts, for bench_query_counts
+        print(json.dumps(scale_bench.counts_here()))
+        return
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0)
-    benchmarks = {"pdf": bench_report_pdf, "tus": bench_tus_upload, "matching": bench_matching}
+    benchmarks = {
+        "pages": scale_bench.bench_pages,
+        "queries": lambda: scale_bench.bench_query_counts(SMALL_DATABASE_URL),
+        "matching": bench_matching,
+        "email": scale_bench.bench_email,
+        "load": lambda: scale_bench.bench_load(_gunicorn, _free_port, _connect),
+        "pdf": bench_report_pdf,
+        "tus": bench_tus_upload,
+    }
     chosen = sys.argv[1:] or list(benchmarks)  # e.g. `bench/run.py matching` runs only that one
-    results = [benchmarks[name]() for name in chosen]
-    print(f"{'benchmark':<50} {'figure':>30} {'goal':>8}  met")
+    results = []
+    started = time.perf_counter()
+    try:
+        for name in chosen:
+            ran = benchmarks[name]()
+            results += ran if isinstance(ran, list) else [ran]
+    finally:
+        scale_bench.purge_queue()
+    print(f"\n{'benchmark':<52} {'figure':<60} {'goal':>12}  met")
     for r in results:
         figure = r.get("figure") or (
             f"{r['task_median_s']}s / {r['bare_median_s']}s = {r['ratio']}x ({r['pages']} pages)"
         )
-        print(f"{r['name']:<50} {figure:>30} {r['goal']:>8}  {'yes' if r['met'] else 'NO'}")
+        print(f"{r['name']:<52} {figure:<60} {r['goal']:>12}  {'yes' if r['met'] else 'NO'}")
+    print(f"({time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f})")
     path = ROOT / "bench" / "results.json"
     # A partial run keeps the other benchmarks' last figures.
     ran = {r["name"] for r in results}

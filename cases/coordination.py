@@ -64,7 +64,7 @@ def waiting_on(case: Case) -> Waiting | None:
         return Waiting(
             case.specialist.user,
             "specialist",
-            f"Reminder: your opinion on case {reference} is due soon.",
+            f"Reminder: your opinion on case {reference} is due; its date is on the case page.",
         )
     return None
 

@@ -335,6 +335,8 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["owner", "-created_at"]),
+            # A specialist's cases under review: matching's load, counted per candidate.
+            models.Index(fields=["specialist", "status"], name="case_specialist_status"),
         ]
 
     def __str__(self) -> str:

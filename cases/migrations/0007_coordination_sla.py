@@ -65,9 +65,13 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
-        # The benchmarks' index (issue 9): when a case last entered a state.
+        # The benchmarks' indexes (issue 9): when a case last entered a state; a specialist's load.
         migrations.AddIndex(
             model_name="caseevent",
             index=models.Index(fields=["case", "to_status", "at"], name="case_event_state_at"),
+        ),
+        migrations.AddIndex(
+            model_name="case",
+            index=models.Index(fields=["specialist", "status"], name="case_specialist_status"),
         ),
     ]

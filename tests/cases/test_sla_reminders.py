@@ -58,7 +58,7 @@ def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working
 
     assert [(alert.kind, alert.stage) for alert in alerts] == [("reminder", "review")]
     assert _reminders(actors.dr_smith.user) == [
-        f"Reminder: your opinion on case {case.reference} is due soon."
+        f"Reminder: your opinion on case {case.reference} is due; its date is on the case page."
     ]
     assert OutboundEmail.objects.filter(user=actors.dr_smith.user).count() >= 1
     assert _escalations(actors.cora) == []  # not late yet
