@@ -8,14 +8,13 @@ status timeline (CaseEvent).
 import math
 from collections import defaultdict
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from specialists.models import Offer, Specialist
 
 from .models import Case, CaseEvent, Opinion, Referral, Status
-from .queues import annotated_cases, start_of, working_days_before
+from .queues import annotated_cases
 from .service_levels import STAGES
 
 # The steps timed, each from the first time a case entered one state to the first time after
@@ -92,12 +91,7 @@ def sla_breaches() -> list[tuple[str, int]]:
         **{
             stage.key: Count(
                 "pk",
-                filter=Q(
-                    status__in=stage.states,
-                    stage_started__lt=start_of(
-                        working_days_before(today, settings.SERVICE_LEVELS[stage.key])
-                    ),
-                ),
+                filter=Q(status__in=stage.states, step_due_on__lt=today),
             )
             for stage in STAGES
         }

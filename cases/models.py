@@ -329,11 +329,16 @@ class Case(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # When the current step is due by its service level, as the timeline counts it (None while
+    # the clock is stopped, waiting on the patient, and once no step is timed). Kept by each
+    # transition, so that queues and metrics filter on a column.
+    step_due_on = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
+            models.Index(fields=["step_due_on", "status"]),
             models.Index(fields=["owner", "-created_at"]),
             # A specialist's cases under review: matching's load, counted per candidate.
             models.Index(fields=["specialist", "status"], name="case_specialist_status"),

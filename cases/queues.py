@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from specialists.models import Offer
 
-from .models import Case, CaseEvent, Coverage, CoverageCheck, Status, Urgency
+from .models import Case, Coverage, CoverageCheck, Status, Urgency
 from .service_levels import STAGES
 
 PAGE_SIZE = 25
@@ -85,19 +85,10 @@ def working_days_before(day: date, days: int) -> date:
     return day
 
 
-def start_of(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
-
-
 def _overdue() -> Q:
-    """Cases whose current step has run past its SERVICE_LEVELS days (as the timeline counts)."""
-    today = timezone.localdate()
-    overdue = Q(pk__in=[])
-    for stage in STAGES:
-        cutoff = working_days_before(today, settings.SERVICE_LEVELS[stage.key])
-        # The due date is `days` working days after the start date: overdue once today is past it.
-        overdue |= Q(status__in=stage.states, stage_started__lt=start_of(cutoff))
-    return overdue
+    """Cases whose current step has run past its service level (as the timeline counts: the
+    clock stops while the case waits on the patient), from the due date each transition stores."""
+    return Q(step_due_on__lt=timezone.localdate())
 
 
 def _queue_filters(now: datetime) -> dict[str, Q]:
@@ -114,29 +105,13 @@ def _queue_filters(now: datetime) -> dict[str, Q]:
     }
 
 
-def _last_entered(status: Status) -> Subquery:
-    return Subquery(
-        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=status)
-        .order_by("-at", "-id")
-        .values("at")[:1]
-    )
-
-
 def annotated_cases() -> QuerySet[Case]:
-    """Submitted cases with what the queues need: when the current step began, the open offer's
-    deadline, whether coverage was checked, and an orderable urgency."""
+    """Submitted cases with what the queues need: the open offer's deadline, whether coverage
+    was checked, and an orderable urgency."""
     return (
         Case.objects.exclude(status=Status.DRAFT)
         .select_related("owner", "specialist__user", "coordinator")
         .annotate(
-            # As the timeline counts: the last time the case entered its current stage.
-            stage_started=SqlCase(
-                *(
-                    When(status__in=stage.states, then=_last_entered(stage.begins))
-                    for stage in STAGES
-                ),
-                default=None,
-            ),
             offer_respond_by=Subquery(
                 Offer.objects.filter(case=OuterRef("pk"), status=Offer.Status.OPEN).values(
                     "respond_by"
@@ -251,20 +226,9 @@ def queue_page(
     page = paginator.page(min(max(number, 1), paginator.num_pages))
     for case in page.object_list:
         case.queue_reason = _reason(QUEUES_BY_KEY[key], case)
-        case.sla_due = _due(case)
+        case.sla_due = case.step_due_on
         case.sla_overdue = case.sla_due is not None and case.sla_due < timezone.localdate()
     return QueuePage(QUEUES_BY_KEY[key], counts, page, out_of_range)
-
-
-def _due(case: Case) -> date | None:
-    from .service_levels import add_working_days
-
-    stage = next((stage for stage in STAGES if case.status in stage.states), None)
-    if stage is None or case.stage_started is None:
-        return None
-    return add_working_days(
-        timezone.localdate(case.stage_started), settings.SERVICE_LEVELS[stage.key]
-    )
 
 
 def _reason(queue: Queue, case: Case) -> str:

@@ -136,6 +136,15 @@ def stage_clock(case, events: Iterable[CaseEvent]) -> StageClock | None:
     return StageClock(stage, started, paused, due)
 
 
+def step_due_on(case, events: Iterable[CaseEvent]) -> date | None:
+    """The date the current step is due by, or None while its clock is stopped (waiting on the
+    patient) and when no step is timed. Stored on the case by every transition."""
+    if case.status in PAUSED:
+        return None
+    clock = stage_clock(case, events)
+    return clock.due if clock is not None else None
+
+
 def expected_steps(case, events: Iterable[CaseEvent]) -> list[ExpectedStep]:
     """The steps still ahead of `case`, each with the date it is expected by: the current one
     by its stage clock (see `stage_clock`), each later step following on from the one before."""

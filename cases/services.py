@@ -30,7 +30,7 @@ from specialists import selectors as specialist_selectors
 from specialists import services as specialist_services
 from specialists.models import Offer, Specialist
 
-from . import permissions, selectors
+from . import permissions, selectors, service_levels
 from .models import (
     Case,
     CaseEvent,
@@ -167,6 +167,8 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
     CaseEvent.objects.create(
         case=case, from_status=previous, to_status=case.status, actor=by, note=note
     )
+    case.step_due_on = service_levels.step_due_on(case, case.events.all())
+    case.save(update_fields=["step_due_on"])
     _audit(case, by, f"case.{name}", **{"from": previous, "to": case.status})
     from .referrals import case_status_changed  # emails the referrer only if the patient agreed
 

@@ -259,3 +259,19 @@ def _write_and_submit_opinion(case: Case, specialist: Specialist) -> None:
         size=len(MINIMAL_PDF),
     )
     report.file.save("report.pdf", ContentFile(MINIMAL_PDF), save=True)
+
+
+def entered_days_ago(case: Case, status: str, days: int) -> Case:
+    """Move the case's entry into `status` `days` back in time, and its stored step due date with
+    it (as the transition would have stored it then)."""
+    from datetime import timedelta
+
+    from cases.models import CaseEvent
+    from cases.service_levels import step_due_on
+
+    CaseEvent.objects.filter(case=case, to_status=status).update(
+        at=timezone.now() - timedelta(days=days)
+    )
+    case.step_due_on = step_due_on(case, case.events.all())
+    case.save(update_fields=["step_due_on"])
+    return case

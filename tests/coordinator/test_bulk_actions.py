@@ -4,11 +4,11 @@ remind whoever each waits on; each audited per case, with a clear message, by a 
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from cases.models import Case, CaseEvent, Status
+from cases.models import Case, Status
 from secondopinion.accounts.models import Role
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification
-from tests.factories import UserFactory
+from tests.factories import UserFactory, entered_days_ago
 
 
 def bulk(client, *, queue: str, action: str, cases=(), **extra):
@@ -109,14 +109,9 @@ def test_a_reminder_goes_to_whoever_each_case_waits_on(client, actors):
 
 
 def test_a_late_review_reminds_its_specialist(client, actors):
-    from datetime import timedelta
-
-    from django.utils import timezone
 
     case = actors.case(Status.IN_REVIEW)
-    CaseEvent.objects.filter(case=case, to_status=Status.IN_REVIEW).update(
-        at=timezone.now() - timedelta(days=30)
-    )
+    entered_days_ago(case, Status.IN_REVIEW, 30)
     client.force_login(actors.cora)
 
     response = bulk(client, queue="overdue_reviews", action="remind", cases=[case])

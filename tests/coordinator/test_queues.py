@@ -7,10 +7,11 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from cases import selectors, services
 from cases.models import Case, CaseEvent, Coverage, Status, Urgency
 from secondopinion.accounts.models import Role
 from specialists.models import Offer
-from tests.factories import UserFactory
+from tests.factories import UserFactory, entered_days_ago
 
 
 def queue_page(client, **params):
@@ -61,9 +62,7 @@ def test_a_review_past_its_service_level_is_overdue(client, actors):
     client.force_login(actors.cora)
     assert queue_page(client).context["result"].counts["overdue_reviews"] == 0
 
-    CaseEvent.objects.filter(case=case, to_status=Status.IN_REVIEW).update(
-        at=timezone.now() - timedelta(days=30)
-    )
+    entered_days_ago(case, Status.IN_REVIEW, 30)
 
     response = queue_page(client, queue="overdue_reviews")
     assert response.context["result"].counts["overdue_reviews"] == 1
@@ -186,3 +185,22 @@ def test_each_row_says_who_the_case_is_assigned_to_and_the_queue_filters_by_it(c
         assert response.context["result"].counts["new"] == 1
         assert shown.reference in response.text
         assert coles.reference not in response.text
+
+
+def test_a_review_paused_for_the_patients_answer_is_not_overdue_for_the_wait(
+    client, actors, settings
+):
+    """The queue counts as the timeline does: days waiting on the patient move the due date."""
+    settings.SERVICE_LEVELS = {**settings.SERVICE_LEVELS, "review": 10}
+    case = entered_days_ago(actors.case(Status.IN_REVIEW), Status.IN_REVIEW, 20)
+    services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
+    entered_days_ago(case, Status.INFO_REQUESTED, 19)  # the question waited 19 days
+    client.force_login(actors.cora)
+    assert queue_page(client).context["result"].counts["overdue_reviews"] == 0  # paused
+
+    services.answer_information_request(case=case, by=actors.alice, answer="No fever.")
+
+    case.refresh_from_db()
+    assert case.step_due_on == selectors.expected_steps(case)[0].expected_by
+    assert case.step_due_on >= timezone.localdate()  # 1 working day used, 9 left
+    assert queue_page(client).context["result"].counts["overdue_reviews"] == 0
