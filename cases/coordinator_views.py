@@ -214,7 +214,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
     _coordinator_only(request)
-    figures = metrics.all_metrics()
+    figures = metrics.current_metrics()
     charts = metrics.chart_data(figures)
     return render(request, "cases/coordinator/metrics.html", {"metrics": figures, "charts": charts})
 
@@ -223,7 +223,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def metrics_export(request: HttpRequest) -> HttpResponse:
     _coordinator_only(request)
-    rows = metrics.csv_rows(metrics.all_metrics())
+    rows = metrics.csv_rows(metrics.current_metrics())
     return csv_response("metrics.csv", ["figure", "item", "measure", "value"], rows)
 
 

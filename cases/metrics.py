@@ -5,15 +5,20 @@ Each figure is a few grouped queries, whatever the number of cases; durations co
 status timeline (CaseEvent).
 """
 
+import json
 import math
+import time
 from collections import defaultdict
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from specialists.models import Offer, Specialist
 
-from .models import Case, CaseEvent, Opinion, Referral, Status
+from .models import Case, CaseEvent, MetricsSnapshot, Opinion, Referral, Status
 from .queues import annotated_cases
 from .service_levels import STAGES
 
@@ -213,6 +218,30 @@ def all_metrics() -> dict:
         "referral_sources": cases_by_referral_source(),
         "generated_at": timezone.now(),
     }
+
+
+def refresh_snapshot() -> MetricsSnapshot:
+    """Compute every figure now and keep them (older snapshots are dropped)."""
+    started = time.perf_counter()
+    figures = all_metrics()
+    computed_at = figures.pop("generated_at")
+    snapshot = MetricsSnapshot.objects.create(
+        computed_at=computed_at,
+        figures=json.loads(json.dumps(figures, cls=DjangoJSONEncoder)),
+        seconds_taken=time.perf_counter() - started,
+    )
+    MetricsSnapshot.objects.filter(computed_at__lt=computed_at).delete()
+    return snapshot
+
+
+def current_metrics() -> dict:
+    """The figures of the newest snapshot, computed now when there is none younger than
+    METRICS_MAX_AGE_SECONDS (the beat task refreshes them more often than that)."""
+    cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
+    snapshot = MetricsSnapshot.objects.filter(computed_at__gte=cutoff).first()
+    if snapshot is None:
+        snapshot = refresh_snapshot()
+    return snapshot.figures | {"generated_at": snapshot.computed_at}
 
 
 def csv_rows(metrics: dict) -> list[list]:

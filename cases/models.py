@@ -897,3 +897,18 @@ class ReferralEmail(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} email for referral {self.referral_id}"
+
+
+class MetricsSnapshot(models.Model):
+    """The metrics page's figures as computed at one moment (they read every case and step, so a
+    beat task computes them every few minutes rather than each page view)."""
+
+    computed_at = models.DateTimeField(db_index=True)
+    figures = models.JSONField()
+    seconds_taken = models.FloatField()
+
+    class Meta:
+        ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"Metrics as of {self.computed_at:%Y-%m-%d %H:%M}"

@@ -65,3 +65,11 @@ def send_sla_alerts() -> int:
     from . import coordination
 
     return len(coordination.send_sla_alerts())
+
+
+@shared_task
+def refresh_metrics() -> float:
+    """Beat task: recompute the metrics page's figures. Returns the seconds it took."""
+    from . import metrics
+
+    return metrics.refresh_snapshot().seconds_taken

@@ -322,7 +322,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.forget_expired_referrals",
         "schedule": 3600.0,
     },
+    "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
 }
+# The metrics page shows figures at most this old (the beat task above refreshes them sooner).
+METRICS_MAX_AGE_SECONDS = env.int("METRICS_MAX_AGE_SECONDS", default=300)
 
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

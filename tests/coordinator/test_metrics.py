@@ -77,3 +77,44 @@ def test_the_metrics_export_is_csv(client, actors):
     assert rows[0] == ["figure", "item", "measure", "value"]
     assert ["cases by state", "Opinion delivered", "cases", "1"] in rows
     assert any(row[0] == "outcomes (% of opinions)" for row in rows)
+
+
+def _submitted(figures: dict) -> int:
+    return dict(figures["cases_by_state"])["Submitted"]
+
+
+def test_the_page_reads_a_recent_snapshot_and_recomputes_an_old_one(client, actors, settings):
+    from django.utils import timezone
+
+    from cases.models import MetricsSnapshot
+
+    settings.METRICS_MAX_AGE_SECONDS = 300
+    actors.case(Status.SUBMITTED)
+    client.force_login(actors.cora)
+    page = client.get(reverse("coordinator:metrics"))
+    assert _submitted(page.context["metrics"]) == 1
+    actors.case(Status.SUBMITTED)
+
+    # Within the age limit the page shows the snapshot, saying when it was computed …
+    page = client.get(reverse("coordinator:metrics"))
+    assert _submitted(page.context["metrics"]) == 1
+    assert "recomputed every few minutes" in page.text
+
+    # … and once it is older, the figures are computed again.
+    MetricsSnapshot.objects.update(computed_at=timezone.now() - timedelta(seconds=301))
+    page = client.get(reverse("coordinator:metrics"))
+    assert _submitted(page.context["metrics"]) == 2
+    assert MetricsSnapshot.objects.count() == 1  # the old one is dropped
+
+
+def test_the_beat_task_refreshes_the_figures(actors):
+    from cases.models import MetricsSnapshot
+    from cases.tasks import refresh_metrics
+
+    metrics.refresh_snapshot()
+    actors.case(Status.SUBMITTED)
+
+    refresh_metrics()
+
+    assert _submitted(metrics.current_metrics()) == 1
+    assert MetricsSnapshot.objects.count() == 1
