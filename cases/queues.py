@@ -98,16 +98,24 @@ def _queue_filters(now: datetime) -> dict[str, Q]:
         "new": Q(status__in=(Status.SUBMITTED, Status.TRIAGE)),
         "needs_info": Q(status=Status.NEEDS_INFO),
         "matching": Q(status=Status.MATCHING),
-        "offers_expiring": Q(status=Status.OFFERED, offer_respond_by__lte=soon),
+        # Subqueries as IN lists: PostgreSQL hashes each once, rather than probing per case.
+        "offers_expiring": Q(
+            status=Status.OFFERED,
+            pk__in=Offer.objects.filter(status=Offer.Status.OPEN, respond_by__lte=soon).values(
+                "case_id"
+            ),
+        ),
         "overdue_reviews": Q(status__in=review.states) & _overdue(),
         "quality": Q(status=Status.OPINION_SUBMITTED),
-        "coverage": Q(coverage=Coverage.INSURANCE, has_coverage_check=False) & ~Q(status__in=ENDED),
+        "coverage": Q(coverage=Coverage.INSURANCE)
+        & ~Q(status__in=ENDED)
+        & ~Q(pk__in=CoverageCheck.objects.values("case_id")),
     }
 
 
 def annotated_cases() -> QuerySet[Case]:
-    """Submitted cases with what the queues need: the open offer's deadline, whether coverage
-    was checked, and an orderable urgency."""
+    """Submitted cases with what a queue's rows show: the open offer's deadline and an orderable
+    urgency (counting strips these: no filter reads them)."""
     return (
         Case.objects.exclude(status=Status.DRAFT)
         .select_related("owner", "specialist__user", "coordinator")
@@ -117,7 +125,6 @@ def annotated_cases() -> QuerySet[Case]:
                     "respond_by"
                 )[:1]
             ),
-            has_coverage_check=Exists(CoverageCheck.objects.filter(case=OuterRef("pk"))),
             urgency_rank=SqlCase(
                 When(urgency=Urgency.URGENT, then=Value(0)),
                 When(urgency=Urgency.SOON, then=Value(1)),
