@@ -362,9 +362,10 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     except Case.DoesNotExist as missing:
         raise Http404 from missing
     user = request.user
+    timeline = list(selectors.timeline_for(case))
     context = {
         "case": case,
-        "timeline": selectors.timeline_for(case),
+        "timeline": timeline,
         "records": record_selectors.records_for_case(case),
         "upload_form": RecordUploadForm() if permissions.can_add_records(user, case) else None,
         "can_edit": permissions.can_edit_case(user, case),
@@ -378,7 +379,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "unread_messages": selectors.unread_message_count(case, user),
         "can_ask_for_information": permissions.can_ask_for_information(user, case),
         "can_answer_information_request": permissions.can_answer_information_request(user, case),
-        "expected_steps": selectors.expected_steps(case),
+        "expected_steps": selectors.expected_steps(case, timeline),
         "price": selectors.price_for(case),
         "coverage_check": selectors.latest_coverage_check(case),
         "coverage_form": CoverageCheckForm()
