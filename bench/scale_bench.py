@@ -1,0 +1,322 @@
+"""The benchmarks on data at scale (bench/scale_data.py): page server time against a bare view,
+SQL queries per page at 1x and 10x data with EXPLAINs, state change to email sent by a real
+worker through Redis, and the case page's throughput under load on gunicorn.
+
+Imported by bench/run.py once Django is set up on the benchmark database.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+
+from bench import pages, scale_data
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPLAIN_DIR = ROOT / "bench" / "explain"
+PAGE_GOAL = 5.0  # a page's p95 at most this many times the bare view's p95
+EMAIL_GOAL_S = 2.0
+
+
+def latest_actors(kind: str = "") -> scale_data.Actors:
+    """The newest batch's named actors: growing lists (""), or typical ones (TYPICAL)."""
+    batches = scale_data.seeded_batches()
+    if not batches:
+        raise RuntimeError("No scale data in this database: run `manage.py seed_scale` first.")
+    return scale_data.actors(max(batch for batch, _ in batches), kind)
+
+
+def bench_pages() -> list[dict]:
+    """Server time (p50, p95) of each page, opened by the typical actors (a patient with three
+    cases, a case with ten files, a specialist with five cases), and its p95 over the bare
+    view's p95."""
+    actors = latest_actors(scale_data.TYPICAL)
+    runs = int(os.environ.get("BENCH_PAGE_RUNS", "30"))
+    times = pages.server_times(actors, runs=runs)
+    baseline = times[pages.BASELINE.name]
+    cases = _case_count()
+    results = [
+        {
+            "name": f"server time: {pages.BASELINE.name}",
+            "cases": cases,
+            **baseline,
+            "figure": f"p50 {baseline['p50_ms']} ms, p95 {baseline['p95_ms']} ms",
+            "goal": "baseline",
+            "met": True,
+        }
+    ]
+    for page in pages.PAGES:
+        if not page.timed:
+            continue
+        figures = times[page.name]
+        ratio = round(figures["p95_ms"] / baseline["p95_ms"], 1)
+        results.append(
+            {
+                "name": f"server time: {page.name}",
+                "cases": cases,
+                **figures,
+                "ratio_to_baseline_p95": ratio,
+                "figure": f"p50 {figures['p50_ms']} ms, p95 {figures['p95_ms']} ms = {ratio}x",
+                "goal": f"<={PAGE_GOAL:g}x",
+                "met": ratio <= PAGE_GOAL,
+            }
+        )
+    results.append(_metrics_snapshot(cases))
+    return results
+
+
+def _metrics_snapshot(cases: int) -> dict:
+    """The metrics page reads figures the beat task recomputes every few minutes: the
+    recomputation's own time, once."""
+    from cases import metrics
+
+    start = time.perf_counter()
+    metrics.refresh_snapshot()
+    seconds = time.perf_counter() - start
+    every = settings.CELERY_BEAT_SCHEDULE["refresh-metrics"]["schedule"]
+    return {
+        "name": "metrics snapshot recomputed (beat task)",
+        "cases": cases,
+        "seconds": round(seconds, 2),
+        "figure": f"{seconds:.1f} s, every {every:g} s",
+        "goal": "measured",
+        "met": True,
+    }
+
+
+def _case_count() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM cases_case")
+        return cursor.fetchone()[0]
+
+
+def counts_here() -> dict:
+    """Query counts per page on this database (run in a subprocess for the 1x database)."""
+    return {"cases": _case_count(), "counts": pages.query_counts(latest_actors())}
+
+
+def bench_query_counts(small_database_url: str) -> dict:
+    """SQL queries per page on the 1x database (a subprocess) and on this one (10x), equal when
+    no page runs a query per row; and EXPLAIN (ANALYZE, BUFFERS) of each page's slowest ones."""
+    env = {**os.environ, "BENCH_DATABASE_URL": small_database_url}
+    counted = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "run.py"), "_counts"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    if counted.returncode:
+        raise RuntimeError(f"Counting queries on the 1x database failed:\n{counted.stderr}")
+    small = json.loads(counted.stdout.strip().splitlines()[-1])
+    actors = latest_actors()
+    captured = pages.queries_per_page(actors)
+    large = {name: len(queries) for name, queries in captured.items()}
+    explained = write_explains(captured)
+    differ = [name for name in large if large[name] != small["counts"].get(name)]
+    per_page = ", ".join(f"{name} {small['counts'][name]}/{large[name]}" for name in large)
+    return {
+        "name": "SQL queries per page at 1x and 10x data",
+        "cases_1x": small["cases"],
+        "cases_10x": _case_count(),
+        "counts_1x": small["counts"],
+        "counts_10x": large,
+        "explain_files": explained,
+        "figure": per_page,
+        "goal": "equal",
+        "met": not differ,
+        "differ": differ,
+    }
+
+
+def write_explains(captured: dict[str, list[dict]], top: int = 3) -> list[str]:
+    """EXPLAIN (ANALYZE, BUFFERS) of each page's `top` slowest SELECTs into bench/explain/."""
+    if connection.vendor != "postgresql":
+        return []
+    EXPLAIN_DIR.mkdir(parents=True, exist_ok=True)
+    written = []
+    for name, queries in captured.items():
+        selects = [q for q in queries if q["sql"].lstrip().upper().startswith("SELECT")]
+        slowest = sorted(selects, key=lambda q: float(q["time"]), reverse=True)[:top]
+        parts = [f"# {name}: {len(queries)} queries; the {len(slowest)} slowest SELECTs\n"]
+        with connection.cursor() as cursor:
+            for query in slowest:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+                parts.append(f"## {float(query['time']) * 1000:.1f} ms\n{query['sql']}\n\n{plan}\n")
+        path = EXPLAIN_DIR / (name.replace(" ", "-").replace("(", "").replace(")", "") + ".txt")
+        path.write_text("\n".join(parts))
+        written.append(str(path.relative_to(ROOT)))
+    return written
+
+
+# State change to email sent ------------------------------------------------------------------
+
+
+def _start_worker(mail_dir: Path) -> subprocess.Popen:
+    from secondopinion.celery import ping
+
+    env = {
+        **os.environ,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+        "LOG_LEVEL": "WARNING",
+    }
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "secondopinion",
+            "worker",
+            "--loglevel=WARNING",
+            "--concurrency=2",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    ping.apply_async().get(timeout=60)
+    return process
+
+
+def bench_email() -> dict:
+    """A coordinator cancels a submitted case (cases.services.cancel_case: the state change, the
+    audit event and the patient's notification in one transaction, the email enqueued on
+    commit); timed until a real worker, through Redis, has sent the email and marked the outbox
+    row sent. p95 over BENCH_EMAIL_RUNS cases."""
+    from cases import services
+    from cases.models import Case, Status
+    from secondopinion.notifications.models import OutboundEmail
+
+    if not settings.REDIS_URL:
+        raise RuntimeError("The email benchmark needs Redis (REDIS_URL).")
+    actors = latest_actors()
+    runs = int(os.environ.get("BENCH_EMAIL_RUNS", "30"))
+    cases = list(Case.objects.filter(status=Status.SUBMITTED).order_by("pk")[: runs + 2])
+    mail_dir = Path(settings.VAR_DIR) / "bench-mail"
+    worker = _start_worker(mail_dir)
+    seconds = []
+    try:
+        for n, case in enumerate(cases):
+            latest = OutboundEmail.objects.order_by("-pk").values_list("pk", flat=True).first()
+            start = time.perf_counter()
+            services.cancel_case(case=case, by=actors.coordinator, reason="Benchmark")
+            email = OutboundEmail.objects.filter(pk__gt=latest or 0, user=case.owner)
+            deadline = start + 30
+            while not email.filter(sent_at__isnull=False).exists():
+                if time.perf_counter() > deadline:
+                    raise RuntimeError("No email sent within 30 s: is the worker running?")
+                time.sleep(0.005)
+            if n >= 2:  # the first two warm the worker up
+                seconds.append(time.perf_counter() - start)
+    finally:
+        worker.terminate()
+        worker.wait(30)
+    p50, p95 = sorted(seconds)[len(seconds) // 2], pages.p95(seconds)
+    return {
+        "name": "state change to email sent (real worker, Redis)",
+        "runs": len(seconds),
+        "p50_ms": round(p50 * 1000),
+        "p95_ms": round(p95 * 1000),
+        "figure": f"p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms",
+        "goal": f"p95<={EMAIL_GOAL_S:g}s",
+        "met": p95 <= EMAIL_GOAL_S,
+    }
+
+
+# The case page under load --------------------------------------------------------------------
+
+
+def bench_load(gunicorn, free_port, connect) -> dict:
+    """gunicorn with two workers (this machine's two cores) serving the case page to a signed-in
+    patient; a thread-per-connection client (no wrk, ab or hey here) keeps BENCH_LOAD_CONCURRENCY
+    keep-alive connections busy for BENCH_LOAD_SECONDS. The client shares the two cores."""
+    import http.client
+
+    from django.test import Client
+
+    actors = latest_actors(scale_data.TYPICAL)
+    client = Client()
+    client.force_login(actors.patient)
+    cookie = f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}"
+    path = f"/cases/{actors.case.reference}/"
+    concurrency = int(os.environ.get("BENCH_LOAD_CONCURRENCY", "8"))
+    duration = float(os.environ.get("BENCH_LOAD_SECONDS", "20"))
+    port = free_port()
+    server = gunicorn("secondopinion.wsgi:application", port, workers=2)
+    latencies: list[float] = []
+    errors: list[str] = []
+    lock = threading.Lock()
+    try:
+        connect(port).close()
+        warm = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        for _ in range(10):
+            warm.request("GET", path, headers={"Cookie": cookie})
+            reply = warm.getresponse()
+            reply.read()
+            assert reply.status == 200, reply.status
+        warm.close()
+        stop = time.perf_counter() + duration
+
+        def user() -> None:
+            mine, connection_ = [], http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            while time.perf_counter() < stop:
+                start = time.perf_counter()
+                connection_.request("GET", path, headers={"Cookie": cookie})
+                reply = connection_.getresponse()
+                reply.read()
+                if reply.status != 200:
+                    with lock:
+                        errors.append(str(reply.status))
+                mine.append(time.perf_counter() - start)
+            connection_.close()
+            with lock:
+                latencies.extend(mine)
+
+        started = time.perf_counter()
+        threads = [threading.Thread(target=user) for _ in range(concurrency)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        elapsed = time.perf_counter() - started
+    finally:
+        server.terminate()
+        server.wait(30)
+    rate = len(latencies) / elapsed
+    p95 = pages.p95(latencies) * 1000
+    p50 = sorted(latencies)[len(latencies) // 2] * 1000
+    return {
+        "name": "case page under load (gunicorn, 2 workers)",
+        "concurrency": concurrency,
+        "seconds": round(elapsed, 1),
+        "requests": len(latencies),
+        "errors": len(errors),
+        "requests_per_s": round(rate, 1),
+        "p50_ms": round(p50, 1),
+        "p95_ms": round(p95, 1),
+        "load_average": round(os.getloadavg()[0], 1),
+        "figure": f"{rate:.0f} req/s, p50 {p50:.0f} ms, p95 {p95:.0f} ms, {len(errors)} errors",
+        "goal": "measured",
+        "met": not errors,
+    }
+
+
+def purge_queue() -> None:
+    """Drop what the benchmarks left in their private broker queue (uploads' scan tasks)."""
+    from secondopinion.celery import app
+
+    with app.connection_for_write() as conn:
+        conn.default_channel.queue_purge(settings.CELERY_TASK_DEFAULT_QUEUE)

@@ -1,0 +1,35 @@
+"""The scale seeder (`manage.py seed_scale`) writes every kind of row, once."""
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from cases.models import Case, CaseEvent, Message, Status
+from records.models import RecordFile
+from secondopinion.audit.models import AuditEvent
+from specialists.models import Offer, Specialist
+
+
+def test_seed_scale_writes_cases_in_every_state_with_what_goes_with_them(db):
+    call_command("seed_scale", cases=300)
+
+    statuses = set(Case.objects.values_list("status", flat=True).distinct())
+    assert statuses == set(Status.values)
+    assert Case.objects.count() == 300
+    assert RecordFile.objects.count() >= 5 * 300
+    assert CaseEvent.objects.count() > 300
+    assert Message.objects.exists()
+    assert AuditEvent.objects.count() >= 5 * 300
+    assert Specialist.objects.count() == 30 + 2  # one per ten cases, and the two named ones
+    assert (
+        Offer.objects.filter(status=Offer.Status.OPEN).count()
+        == Case.objects.filter(status=Status.OFFERED).count()
+    )
+
+
+def test_seed_scale_does_nothing_the_second_time_and_refuses_another_size(db):
+    call_command("seed_scale", cases=40)
+    call_command("seed_scale", cases=40)
+    assert Case.objects.count() == 40
+
+    with pytest.raises(CommandError, match="--reset"):
+        call_command("seed_scale", cases=80)
