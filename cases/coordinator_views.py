@@ -215,8 +215,12 @@ def case_search(request: HttpRequest) -> HttpResponse:
 def metrics_page(request: HttpRequest) -> HttpResponse:
     _coordinator_only(request)
     figures = metrics.current_metrics()
-    charts = metrics.chart_data(figures)
-    return render(request, "cases/coordinator/metrics.html", {"metrics": figures, "charts": charts})
+    context = {
+        "metrics": figures,
+        "charts": metrics.chart_data(figures),
+        "busiest": metrics.busiest(figures["load"]),
+    }
+    return render(request, "cases/coordinator/metrics.html", context)
 
 
 @login_required

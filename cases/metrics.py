@@ -19,7 +19,7 @@ from django.utils import timezone
 from specialists.models import Offer, Specialist
 
 from .models import Case, CaseEvent, MetricsSnapshot, Opinion, Referral, Status
-from .queues import annotated_cases
+from .queues import submitted_cases
 from .service_levels import STAGES
 
 # The steps timed, each from the first time a case entered one state to the first time after
@@ -91,7 +91,7 @@ def _round(value: float | None) -> float | None:
 def sla_breaches() -> list[tuple[str, int]]:
     """Cases now past their step's service level, by step."""
     today = timezone.localdate()
-    cases = annotated_cases()
+    cases = submitted_cases()
     counts = cases.aggregate(
         **{
             stage.key: Count(
@@ -242,6 +242,20 @@ def current_metrics() -> dict:
     if snapshot is None:
         snapshot = refresh_snapshot()
     return snapshot.figures | {"generated_at": snapshot.computed_at}
+
+
+BUSIEST_SHOWN = 25
+
+
+def busiest(load: list[dict], count: int = BUSIEST_SHOWN) -> list[dict]:
+    """The specialists nearest their capacity, for the page (the CSV export lists everyone)."""
+    return sorted(
+        load,
+        key=lambda row: (
+            -(row["reviewing"] + row["offers_open"]) / max(row["capacity"], 1),
+            row["name"],
+        ),
+    )[:count]
 
 
 def csv_rows(metrics: dict) -> list[list]:

@@ -339,6 +339,12 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["step_due_on", "status"]),
+            # The queue's payer filter lists the insurers: an index-only scan of insured cases.
+            models.Index(
+                fields=["insurance_payer", "status"],
+                condition=models.Q(coverage="insurance"),
+                name="case_insured_payer",
+            ),
             models.Index(fields=["owner", "-created_at"]),
             # A specialist's cases under review: matching's load, counted per candidate.
             models.Index(fields=["specialist", "status"], name="case_specialist_status"),

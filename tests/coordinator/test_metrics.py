@@ -118,3 +118,29 @@ def test_the_beat_task_refreshes_the_figures(actors):
 
     assert _submitted(metrics.current_metrics()) == 1
     assert MetricsSnapshot.objects.count() == 1
+
+
+def test_the_page_lists_the_busiest_specialists_and_the_csv_everyone():
+    load = [
+        {"name": f"Dr {n:02d}", "reviewing": n % 5, "offers_open": 0, "capacity": 5}
+        for n in range(40)
+    ]
+
+    shown = metrics.busiest(load)
+
+    assert len(shown) == metrics.BUSIEST_SHOWN
+    assert all(row["reviewing"] == 4 for row in shown[:8])  # 4 of 5: the nearest capacity
+    assert len(
+        [r for r in metrics.csv_rows(_figures_with(load)) if r[0] == "specialists' load"]
+    ) == 3 * len(load)
+
+
+def _figures_with(load: list[dict]) -> dict:
+    return {
+        "cases_by_state": [],
+        "steps": [],
+        "sla_breaches": [],
+        "declined_offers": [],
+        "load": load,
+        "outcomes": {"by_quarter": []},
+    }
