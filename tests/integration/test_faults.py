@@ -31,6 +31,7 @@ from django.db.backends.signals import connection_created
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from kombu import pools
 
 from cases import services as case_services
 from cases.models import Report, Status
@@ -99,6 +100,9 @@ def _point_celery_at(app, url: str | None, saved: dict | None = None) -> dict:
         )
     if app._pool is not None:
         app._pool.force_close_all()
+    # kombu keeps producer pools in a registry of its own, keyed by connection: one for the
+    # previous URL would hold the pool just closed, and a later publish would find it closed.
+    pools.reset()
     app._pool = None
     app.amqp._producer_pool = None
     app._backend_cache = None
