@@ -5,6 +5,7 @@ from django import forms
 from secondopinion.forms import StyledFormMixin
 
 from .models import Referral, ReferralSource
+from .referrals import REFERRAL_FIELDS
 
 _HINTS = {
     "patient_email": "We email the patient an invitation to sign up. We send them nothing else "
@@ -19,16 +20,7 @@ class ReferralForm(StyledFormMixin, forms.ModelForm):
 
     class Meta:
         model = Referral
-        fields = [
-            "referrer_name",
-            "referrer_email",
-            "patient_name",
-            "patient_email",
-            "diagnosis",
-            "treating_doctor",
-            "treating_institution",
-            "question",
-        ]
+        fields = list(REFERRAL_FIELDS)
         widgets = {
             "diagnosis": forms.Textarea(attrs={"rows": 4}),
             "question": forms.Textarea(attrs={"rows": 4}),
