@@ -204,6 +204,14 @@ class ProxyAuthority(models.Model):
     document = models.FileField(upload_to=authority_upload_to, max_length=200)
     document_name = models.CharField(max_length=255)
     document_type = models.CharField(max_length=100)
+    # Scanned by clamd like any record (records.services.scan_stored_file).
+    scan_status = models.CharField(
+        max_length=16,
+        choices=RecordFile.ScanStatus.choices,
+        default=RecordFile.ScanStatus.PENDING,
+        editable=False,
+    )
+    scanned_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoked_by = models.ForeignKey(
@@ -225,6 +233,10 @@ class ProxyAuthority(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+    @property
+    def is_downloadable(self) -> bool:
+        return self.scan_status in (RecordFile.ScanStatus.CLEAN, RecordFile.ScanStatus.NOT_SCANNED)
 
 
 class Case(models.Model):

@@ -328,6 +328,7 @@ def record_proxy_authority(
         basis=basis,
         document_name=record_services.display_name(document.name or ""),
         document_type=_document_type(document),
+        scan_status=record_services.initial_scan_status(),
     )
     authority.document.save("authority", document, save=True)
     record_event(
@@ -336,7 +337,43 @@ def record_proxy_authority(
         obj=authority,
         on_behalf_of=selectors.patient_account_of(authority),
     )
+    if authority.scan_status == RecordFile.ScanStatus.PENDING:
+        from .tasks import scan_authority_document
+
+        transaction.on_commit(lambda: scan_authority_document.delay(authority.pk))
     return authority
+
+
+def scan_authority_document(*, authority_id: int) -> ProxyAuthority | None:
+    """Scan an authority document waiting for clamd. Idempotent; raises
+    scanning.ScannerUnavailable when clamd cannot answer (the task retries)."""
+    authority = ProxyAuthority.objects.filter(pk=authority_id).first()
+    if authority is None or authority.scan_status != RecordFile.ScanStatus.PENDING:
+        return authority
+    status, _detail = record_services.scan_stored_file(authority.document)
+    with transaction.atomic():
+        authority = ProxyAuthority.objects.select_for_update().get(pk=authority_id)
+        if authority.scan_status != RecordFile.ScanStatus.PENDING:
+            return authority
+        authority.scan_status, authority.scanned_at = status, timezone.now()
+        authority.save(update_fields=["scan_status", "scanned_at"])
+        record_event(actor=None, action="authority.scan", obj=authority, detail={"result": status})
+        if status == RecordFile.ScanStatus.INFECTED:
+            notify(
+                user=authority.caregiver,
+                message="The document you gave for your authority to act for a patient was "
+                "quarantined: our virus scanner found a virus in it, so no one can open it. "
+                "Record your authority again with a clean copy.",
+            )
+    return authority
+
+
+def authority_documents_waiting_for_scan() -> list[int]:
+    return list(
+        ProxyAuthority.objects.filter(scan_status=RecordFile.ScanStatus.PENDING).values_list(
+            "pk", flat=True
+        )
+    )
 
 
 @transaction.atomic
@@ -358,6 +395,11 @@ def revoke_proxy_authority(*, authority: ProxyAuthority, by) -> ProxyAuthority:
 
 
 def open_authority_document(*, authority: ProxyAuthority, by):
+    """The document, for download, once the virus scanner has passed it (else ApplicationError)."""
+    if not authority.is_downloadable:
+        raise ApplicationError(
+            f"The authority document can't be opened: {authority.get_scan_status_display()}."
+        )
     record_event(
         actor=by,
         action="authority.document_download",

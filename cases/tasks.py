@@ -73,3 +73,27 @@ def refresh_metrics() -> float:
     from . import metrics
 
     return metrics.refresh_snapshot().seconds_taken
+
+
+@shared_task(bind=True, max_retries=8, default_retry_delay=30)
+def scan_authority_document(self, authority_id: int) -> str | None:
+    from records import scanning
+
+    from . import services
+
+    try:
+        authority = services.scan_authority_document(authority_id=authority_id)
+    except scanning.ScannerUnavailable as exc:
+        raise self.retry(exc=exc) from exc
+    return authority.scan_status if authority else None
+
+
+@shared_task
+def catch_up_authority_scans() -> int:
+    """Beat task: scan any authority document whose task never reached a worker."""
+    from . import services
+
+    ids = services.authority_documents_waiting_for_scan()
+    for authority_id in ids:
+        scan_authority_document.delay(authority_id)
+    return len(ids)

@@ -142,9 +142,7 @@ def add_record(
         uploaded_by=by,
         on_behalf_of=on_behalf_of,
         records_request=records_request,
-        scan_status=RecordFile.ScanStatus.PENDING
-        if scanning.scanner_configured()
-        else RecordFile.ScanStatus.NOT_SCANNED,
+        scan_status=initial_scan_status(),
         read_status=RecordFile.ReadStatus.PENDING
         if reading.can_read(content_type)
         else RecordFile.ReadStatus.SKIPPED,
@@ -234,6 +232,28 @@ def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:
 # Scanning and reading (Celery tasks call these) -------------------------------------------------
 
 
+def initial_scan_status() -> str:
+    """A new file waits for the scanner when one is configured; otherwise it is not scanned."""
+    if scanning.scanner_configured():
+        return RecordFile.ScanStatus.PENDING
+    return RecordFile.ScanStatus.NOT_SCANNED
+
+
+def scan_stored_file(field_file) -> tuple[str, str]:
+    """Scan a stored file with clamd: (a RecordFile.ScanStatus, a detail without PHI). Any app's
+    uploads use this. Raises scanning.ScannerUnavailable when clamd cannot answer."""
+    if not scanning.scanner_configured():
+        return RecordFile.ScanStatus.NOT_SCANNED, "No virus scanner is configured."
+    try:
+        with field_file.open("rb") as stream:
+            outcome = scanning.scan_stream(stream)
+    except scanning.TooLargeToScan:
+        return RecordFile.ScanStatus.NOT_SCANNED, "Too large for the virus scanner."
+    if outcome.infected:
+        return RecordFile.ScanStatus.INFECTED, outcome.signature[:200]
+    return RecordFile.ScanStatus.CLEAN, ""
+
+
 def scan_record(*, record_id: int) -> RecordFile | None:
     """Scan a pending file with clamd. Idempotent: a file scanned already is left alone.
 
@@ -242,19 +262,7 @@ def scan_record(*, record_id: int) -> RecordFile | None:
     record = RecordFile.objects.filter(pk=record_id).select_related("case").first()
     if record is None or record.scan_status != RecordFile.ScanStatus.PENDING:
         return record
-    if not scanning.scanner_configured():
-        status, detail = RecordFile.ScanStatus.NOT_SCANNED, "No virus scanner is configured."
-    else:
-        try:
-            with record.file.open("rb") as stream:
-                outcome = scanning.scan_stream(stream)
-        except scanning.TooLargeToScan:
-            status, detail = RecordFile.ScanStatus.NOT_SCANNED, "Too large for the virus scanner."
-        else:
-            if outcome.infected:
-                status, detail = RecordFile.ScanStatus.INFECTED, outcome.signature[:200]
-            else:
-                status, detail = RecordFile.ScanStatus.CLEAN, ""
+    status, detail = scan_stored_file(record.file)
     with transaction.atomic():
         record = RecordFile.objects.select_for_update().select_related("case").get(pk=record_id)
         if record.scan_status != RecordFile.ScanStatus.PENDING:

@@ -323,6 +323,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
+    "catch-up-authority-scans": {
+        "task": "cases.tasks.catch_up_authority_scans",
+        "schedule": 120.0,
+    },
 }
 # The metrics page shows figures at most this old (the beat task above refreshes them sooner).
 METRICS_MAX_AGE_SECONDS = env.int("METRICS_MAX_AGE_SECONDS", default=300)

@@ -35,6 +35,8 @@ def clamd_socket(tmp_path_factory) -> str:
     (database / "eicar.hdb").write_text(
         f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:{EICAR_SIGNATURE}\n"  # noqa: S324
     )
+    # The same string anywhere inside another file (a PDF carrying it, say).
+    (database / "eicar.ndb").write_text(f"{EICAR_SIGNATURE}-Inside:0:*:{EICAR.hex()}\n")
     socket = folder / "clamd.sock"
     config = folder / "clamd.conf"
     config.write_text(

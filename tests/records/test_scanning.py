@@ -159,3 +159,52 @@ def test_after_a_clean_scan_the_file_is_queued_for_reading(
         services.scan_record(record_id=record.pk)
 
     assert queued == [(record.pk,)]
+
+
+def _authority_with(actors, content: bytes):
+    from cases import services as case_services
+    from cases.models import ProxyAuthority
+
+    return case_services.record_proxy_authority(
+        by=actors.carol,
+        patient_email=actors.alice.email,
+        basis=ProxyAuthority.Basis.POWER_OF_ATTORNEY,
+        document=pdf_upload("power-of-attorney.pdf", content),
+    )
+
+
+def test_an_authority_document_with_a_virus_is_quarantined_and_cannot_be_opened(
+    actors, clamd_socket, settings
+):
+    from cases import services as case_services
+
+    settings.CLAMD_SOCKET = clamd_socket
+    authority = _authority_with(actors, distinct_pdf("attorney") + EICAR)
+    assert authority.scan_status == RecordFile.ScanStatus.PENDING
+    assert case_services.authority_documents_waiting_for_scan() == [authority.pk]
+
+    authority = case_services.scan_authority_document(authority_id=authority.pk)
+
+    assert authority.scan_status == RecordFile.ScanStatus.INFECTED
+    client = Client()
+    client.force_login(actors.carol)
+    response = client.get(reverse("cases:authority-document", args=[authority.pk]))
+    assert response.status_code == 409
+    assert "Quarantined: a virus was found" in response.text
+    assert Notification.objects.filter(user=actors.carol, message__contains="quarantined").exists()
+    assert AuditEvent.objects.filter(action="authority.scan", detail={"result": "infected"})
+
+
+def test_a_clean_authority_document_opens_after_its_scan(actors, clamd_socket, settings):
+    from cases import services as case_services
+
+    settings.CLAMD_SOCKET = clamd_socket
+    authority = _authority_with(actors, distinct_pdf("attorney"))
+    client = Client()
+    client.force_login(actors.carol)
+    url = reverse("cases:authority-document", args=[authority.pk])
+    assert client.get(url).status_code == 409  # still waiting for the scanner
+
+    case_services.scan_authority_document(authority_id=authority.pk)
+
+    assert client.get(url).status_code == 200

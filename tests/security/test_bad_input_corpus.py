@@ -477,8 +477,13 @@ def test_a_caregivers_authority_document_is_refused_unless_a_pdf_or_image(
                 elif not _safe_name(authority.document_name):
                     found.append(f"unsafe name {authority.document_name!r}")
                 else:
+                    # Scanned as the task would; an infected one is never served at all.
+                    authority = case_services.scan_authority_document(authority_id=authority.pk)
                     download = client.get(reverse("cases:authority-document", args=[authority.pk]))
-                    if not download["Content-Disposition"].startswith("attachment"):
+                    if not authority.is_downloadable:
+                        if download.status_code != 409:
+                            found.append(f"a {authority.scan_status} document answered {download}")
+                    elif not download["Content-Disposition"].startswith("attachment"):
                         found.append("served inline")
             else:
                 if authority is not None:
