@@ -140,6 +140,12 @@ def consent_for(case: Case) -> Consent | None:
     )
 
 
+def is_current_consent(consent: Consent | None) -> bool:
+    """Whether `consent` (the case's newest, from `consent_for`) signs today's consent text."""
+    current = current_consent_text()
+    return consent is not None and current is not None and consent.text_id == current.pk
+
+
 def has_current_consent(case: Case) -> bool:
     current = current_consent_text()
     return (
@@ -266,9 +272,16 @@ def messages_for(case: Case):
 
 
 def _unread(case: Case, user):
-    marker = MessageReadMarker.objects.filter(case=case, user=user).first()
-    unread = case.messages.exclude(author=user)
-    return unread.filter(created_at__gt=marker.read_up_to) if marker else unread
+    """Messages by others after the user last read the case's messages (all, if never): one
+    query, the read marker a subquery."""
+    read_up_to = MessageReadMarker.objects.filter(case=OuterRef("case"), user=user).values(
+        "read_up_to"
+    )[:1]
+    return (
+        case.messages.exclude(author=user)
+        .filter(Q(created_at__gt=Subquery(read_up_to)) | ~Exists(read_up_to))
+        .order_by()
+    )
 
 
 def _unread_count(user) -> Coalesce:

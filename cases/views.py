@@ -363,6 +363,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404 from missing
     user = request.user
     timeline = list(selectors.timeline_for(case))
+    consent = selectors.consent_for(case)
     context = {
         "case": case,
         "timeline": timeline,
@@ -385,9 +386,9 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "coverage_form": CoverageCheckForm()
         if permissions.can_check_coverage(user, case)
         else None,
-        "consent": selectors.consent_for(case),
+        "consent": consent,
         "can_sign_consent": permissions.can_sign_consent(user, case)
-        and not selectors.has_current_consent(case),
+        and not selectors.is_current_consent(consent),
         "can_see_cover": permissions.can_see_cover_and_authority(user, case),
         "answers": [
             (page, intake.answers_on(case, page), None)
