@@ -10,7 +10,7 @@ from datetime import date
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from specialists import selectors as specialist_selectors
 
 from . import permissions, queues
 from .models import Case, SLAAlert, Status
-from .service_levels import PAUSED, STAGES, stage_clock, working_days_between
+from .service_levels import PAUSED, STAGES, add_working_days, stage_clock, working_days_between
 
 logger = logging.getLogger(__name__)
 
@@ -242,13 +242,17 @@ def send_sla_alerts() -> list[SLAAlert]:
     """
     today = timezone.localdate()
     sent = []
+    # Only the cases that may need an alert, from the due date each transition stores: those
+    # waiting on the patient, and those due within the reminder horizon or already late.
+    horizon = add_working_days(today, settings.SLA_REMINDER_WORKING_DAYS_BEFORE)
     cases = (
         Case.objects.filter(status__in=WATCHED)
+        .filter(Q(status__in=PAUSED) | Q(step_due_on__lte=horizon))
         .select_related("owner", "specialist__user", "coordinator")
         .prefetch_related("events")
         .order_by("pk")
     )
-    for case in cases:
+    for case in cases.iterator(chunk_size=500):
         events = sorted(case.events.all(), key=lambda event: (event.at, event.pk))
         clock = stage_clock(case, events)
         if clock is None or clock.started_at is None:

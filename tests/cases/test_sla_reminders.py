@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases import coordination, services, tasks
 from cases.models import CaseEvent, SLAAlert, Status
 from cases.queues import working_days_before
+from cases.service_levels import step_due_on
 from secondopinion.accounts.models import Role
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, NotificationPreference, OutboundEmail
@@ -35,6 +36,9 @@ def _entered(case, status, *, working_days_ago: int) -> None:
     event = CaseEvent.objects.filter(case=case, to_status=status).order_by("-at", "-id").first()
     event.at = timezone.make_aware(datetime.combine(day, time(10, 0)))
     event.save(update_fields=["at"])
+    # … and its stored due date with it, as the transition would have stored it then.
+    case.step_due_on = step_due_on(case, case.events.all())
+    case.save(update_fields=["step_due_on"])
 
 
 def _notes(user) -> list[str]:
