@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, QueryDict
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -14,11 +14,6 @@ from specialists import selectors as specialist_selectors
 
 from . import coordination, data_rights, metrics, permissions, queues, search, selectors
 from .models import Urgency
-
-
-def _coordinator_only(request: HttpRequest) -> None:
-    if not permissions.is_coordinator(request.user):
-        raise Http404
 
 
 class QueueFilterForm(forms.Form):
@@ -101,7 +96,7 @@ class QueueFilterForm(forms.Form):
 @login_required
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     form = QueueFilterForm(
         request.GET,
         specialties=specialist_selectors.specialties(),
@@ -157,7 +152,7 @@ def _cases_word(count: int) -> str:
 def queue_bulk(request: HttpRequest) -> HttpResponse:
     """Assign the selected cases to a coordinator, or remind whoever each waits on; then back to
     the queue as it was (a plain form POST: no JavaScript needed)."""
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     form = BulkActionForm(request.POST)
     back = reverse("cases:queue")
     if not form.is_valid():
@@ -202,7 +197,7 @@ class SearchForm(forms.Form):
 @login_required
 @require_GET
 def case_search(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     form = SearchForm(request.GET if "q" in request.GET else None)
     results = None
     if form.is_valid():
@@ -213,7 +208,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     figures = metrics.current_metrics()
     context = {
         "metrics": figures,
@@ -226,7 +221,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def metrics_export(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     rows = metrics.csv_rows(metrics.current_metrics())
     return csv_response("metrics.csv", ["figure", "item", "measure", "value"], rows)
 
@@ -234,7 +229,7 @@ def metrics_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def deletion_requests(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     pending = [
         (deletion, data_rights.why_not_deletable(deletion.case))
         for deletion in data_rights.pending_deletion_requests()
@@ -245,7 +240,7 @@ def deletion_requests(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     try:
         deletion = data_rights.decide_deletion(case=case, by=request.user)

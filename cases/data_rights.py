@@ -71,8 +71,6 @@ def access_history(case: Case, *, viewer) -> list[Access]:
 
 # --- Downloading everything about a case -------------------------------------------------------
 
-PENDING_SCAN_STATES = ("pending", "infected")  # such files are never handed out
-
 
 def _safe_name(name: str) -> str:
     """A file name for inside the ZIP: no folders, nothing a zip tool could climb out with."""
@@ -202,7 +200,7 @@ def export_case(*, case: Case, by):
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
         for record in records:
             record.zip_path = ""
-            if record.scan_status in PENDING_SCAN_STATES:
+            if not record.is_downloadable:  # waiting for the scanner, or quarantined
                 continue
             record.zip_path = f"records/{record.pk}-{_safe_name(record.original_name)}"
             with record.file.open("rb") as source, zipped.open(record.zip_path, "w") as target:
@@ -286,6 +284,14 @@ def why_not_deletable(case: Case, *, now=None) -> str | None:
 
 def pending_deletion_request(case: Case) -> DeletionRequest | None:
     return DeletionRequest.objects.filter(case=case, status=DeletionRequest.Status.PENDING).first()
+
+
+def last_decided_deletion_request(case: Case) -> DeletionRequest | None:
+    return (
+        DeletionRequest.objects.filter(case=case)
+        .exclude(status=DeletionRequest.Status.PENDING)
+        .first()
+    )
 
 
 def pending_deletion_requests():

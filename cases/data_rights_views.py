@@ -55,7 +55,7 @@ def deletion_request(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "pending": data_rights.pending_deletion_request(case),
-            "decided": case.deletion_requests.exclude(status="pending").first(),
+            "decided": data_rights.last_decided_deletion_request(case),
             "why_not": data_rights.why_not_deletable(case),
         },
     )

@@ -395,27 +395,15 @@ class CoverageCheckForm(StyledFormMixin, forms.ModelForm):
 class ReasonForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
-    def __init__(self, *args, label: str, help_text: str = "", **kwargs):
+    def __init__(self, *args, label: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
-        self.fields["reason"].help_text = help_text
 
 
 class OpinionForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = Opinion
-        fields = [
-            "relation",
-            "diagnosis",
-            "reasoning",
-            "recommendations",
-            "plain_summary",
-            "treatment_supported",
-            "helpful_tests",
-            "clinical_trials",
-            "urgency",
-            "attested",
-        ]
+        fields = Opinion.ANSWER_FIELDS
         help_texts = {
             "plain_summary": "Written for the patient: short sentences, everyday words, no abbreviations.",
             "helpful_tests": "Tests, scans or records that would make the picture clearer, if any.",

@@ -131,13 +131,7 @@ def check_url(case: Case) -> str:
 def _unanswered(case: Case, step: Step) -> bool:
     if step.slug == "authority":
         return not (case.proxy_authority and case.proxy_authority.is_active)
-    return any(
-        getattr(case, name) in ("", None) for name in step.answers if name in forms_fields(step)
-    )
-
-
-def forms_fields(step: Step) -> tuple[str, ...]:
-    return tuple(step.form._meta.fields) if step.form else ()
+    return any(getattr(case, name) in ("", None) for name in step.answers if name in step.fields)
 
 
 @dataclass(frozen=True)

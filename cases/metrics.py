@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from specialists.models import Offer, Specialist
 
+from .data_rights import ENDED
 from .models import Case, CaseEvent, MetricsSnapshot, Opinion, Referral, Status
 from .queues import submitted_cases
 from .service_levels import STAGES
@@ -184,11 +185,10 @@ def outcomes() -> dict:
 def cases_by_referral_source() -> list[dict]:
     """Submitted cases by where they came from: each referral source, referrals a coordinator
     entered without one, and patients who came on their own; with how many are still open."""
-    ended = (Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
     rows = (
         Case.objects.exclude(status=Status.DRAFT)
         .values("referral__source__name", "referral__id")
-        .annotate(n=Count("pk"), open=Count("pk", filter=~Q(status__in=ended)))
+        .annotate(n=Count("pk"), open=Count("pk", filter=~Q(status__in=ENDED)))
     )
     totals: dict[str, dict[str, int]] = defaultdict(lambda: {"cases": 0, "open": 0})
     for row in rows:
@@ -200,8 +200,10 @@ def cases_by_referral_source() -> list[dict]:
             label = "Not referred (the patient came on their own)"
         totals[label]["cases"] += row["n"]
         totals[label]["open"] += row["open"]
-    for name in Referral.objects.filter(source__isnull=False).values_list(
-        "source__name", flat=True
+    for name in (
+        Referral.objects.filter(source__isnull=False)
+        .values_list("source__name", flat=True)
+        .distinct()
     ):
         totals.setdefault(name, {"cases": 0, "open": 0})  # referred, not yet submitted
     return [{"source": label, **counts} for label, counts in sorted(totals.items())]

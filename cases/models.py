@@ -369,10 +369,6 @@ class Case(models.Model):
     def next_step(self) -> str:
         return NEXT_STEP[self.status]
 
-    @property
-    def excluded_doctor_names(self) -> list[str]:
-        return [line.strip() for line in self.excluded_doctors.splitlines() if line.strip()]
-
     def get_question_topics_display(self) -> list[str]:
         labels = dict(QuestionTopic.choices)
         return [labels.get(topic, topic) for topic in self.question_topics]
@@ -579,6 +575,19 @@ class Opinion(models.Model):
     quality_comments = models.TextField(blank=True, max_length=4000)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # What the specialist writes, in the form's order (the draft service accepts no other).
+    ANSWER_FIELDS = (
+        "relation",
+        "diagnosis",
+        "reasoning",
+        "recommendations",
+        "plain_summary",
+        "treatment_supported",
+        "helpful_tests",
+        "clinical_trials",
+        "urgency",
+        "attested",
+    )
     REQUIRED_FIELDS_FOR_SUBMISSION = (
         "relation",
         "diagnosis",

@@ -4,6 +4,8 @@ Views, templates, services and the authorization tests all ask these. Reading is
 the selector (`cases_visible_to`), so a forgotten check still ends in a 404.
 """
 
+from django.http import Http404
+
 from secondopinion.accounts.models import Role
 
 from .models import Case, Status
@@ -46,6 +48,17 @@ def is_owner(user, case: Case) -> bool:
 
 def is_coordinator(user) -> bool:
     return user.is_authenticated and user.role == Role.COORDINATOR
+
+
+def is_coordinator_of(user, case: Case) -> bool:
+    """`is_coordinator` in the (user, case) shape the state machine's checks take."""
+    return is_coordinator(user)
+
+
+def require_coordinator(user) -> None:
+    """Pages only coordinators know about: anyone else gets the 404 an unknown page gives."""
+    if not is_coordinator(user):
+        raise Http404
 
 
 def is_specialist(user) -> bool:

@@ -5,7 +5,7 @@ a page of rows from another, however many cases there are.
 """
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.paginator import Page, Paginator
@@ -26,10 +26,18 @@ from django.utils import timezone
 from specialists.models import Offer
 
 from .models import Case, Coverage, CoverageCheck, Status, Urgency
+from .permissions import COVERAGE_CHECK_STATES
 from .service_levels import STAGES
 
 PAGE_SIZE = 25
-ENDED = (Status.DRAFT, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
+# The queues that are one or more states: their rows filter on these, their counts come from one
+# GROUP BY over them.
+STATE_QUEUES = {
+    "new": (Status.SUBMITTED, Status.TRIAGE),
+    "needs_info": (Status.NEEDS_INFO,),
+    "matching": (Status.MATCHING,),
+    "quality": (Status.OPINION_SUBMITTED,),
+}
 
 
 @dataclass(frozen=True)
@@ -76,15 +84,6 @@ SORTS = {
 }
 
 
-def working_days_before(day: date, days: int) -> date:
-    """The date `days` working days (Monday to Friday) before `day`."""
-    while days > 0:
-        day -= timedelta(days=1)
-        if day.weekday() < 5:
-            days -= 1
-    return day
-
-
 def _overdue() -> Q:
     """Cases whose current step has run past its service level (as the timeline counts: the
     clock stops while the case waits on the patient), from the due date each transition stores."""
@@ -95,9 +94,7 @@ def _queue_filters(now: datetime) -> dict[str, Q]:
     soon = now + timedelta(hours=settings.OFFER_EXPIRY_WARNING_HOURS)
     review = next(stage for stage in STAGES if stage.key == "review")
     return {
-        "new": Q(status__in=(Status.SUBMITTED, Status.TRIAGE)),
-        "needs_info": Q(status=Status.NEEDS_INFO),
-        "matching": Q(status=Status.MATCHING),
+        **{key: Q(status__in=states) for key, states in STATE_QUEUES.items()},
         # Subqueries as IN lists: PostgreSQL hashes each once, rather than probing per case.
         "offers_expiring": Q(
             status=Status.OFFERED,
@@ -106,9 +103,7 @@ def _queue_filters(now: datetime) -> dict[str, Q]:
             ),
         ),
         "overdue_reviews": Q(status__in=review.states) & _overdue(),
-        "quality": Q(status=Status.OPINION_SUBMITTED),
-        "coverage": Q(coverage=Coverage.INSURANCE)
-        & ~Q(status__in=ENDED)
+        "coverage": Q(coverage=Coverage.INSURANCE, status__in=COVERAGE_CHECK_STATES)
         & ~Q(pk__in=CoverageCheck.objects.values("case_id")),
     }
 
@@ -134,15 +129,6 @@ def with_row_details(cases: QuerySet[Case]) -> QuerySet[Case]:
     )
 
 
-# The queues that are one or more states, counted together by one GROUP BY.
-BY_STATE = {
-    "new": (Status.SUBMITTED, Status.TRIAGE),
-    "needs_info": (Status.NEEDS_INFO,),
-    "matching": (Status.MATCHING,),
-    "quality": (Status.OPINION_SUBMITTED,),
-}
-
-
 def queue_counts(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[str, int]:
     """How many cases each queue holds: the queues of plain states from one count by state (on
     the state index), the other three each from its own indexed count. Four queries, however
@@ -150,9 +136,10 @@ def queue_counts(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[
     filters = _queue_filters(now or timezone.now())
     per_state = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
     counts = {
-        key: sum(per_state.get(state, 0) for state in states) for key, states in BY_STATE.items()
+        key: sum(per_state.get(state, 0) for state in states)
+        for key, states in STATE_QUEUES.items()
     }
-    for key in sorted(filters.keys() - BY_STATE.keys()):
+    for key in sorted(filters.keys() - STATE_QUEUES.keys()):
         counts[key] = cases.filter(filters[key]).count()
     return counts
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from secondopinion.errors import ApplicationError
-from secondopinion.forms import add_application_error
+from secondopinion.forms import add_application_error, posted
 
 from . import permissions, referrals, selectors
 from .forms_referrals import (
@@ -21,20 +21,11 @@ from .forms_referrals import (
     ReferralSourceForm,
     ReferrerUpdatesForm,
 )
-from .models import Case, ReferralSource
+from .models import Case, Referral, ReferralSource
 
 # Referrals one address may send through one source's link in an hour: enough for a busy clinic,
 # too few to flood patients with invitations.
 REFERRALS_PER_HOUR = 30
-
-
-def _coordinator_only(request: HttpRequest) -> None:
-    if not permissions.is_coordinator(request.user):
-        raise Http404
-
-
-def _posted(request: HttpRequest):
-    return request.POST if request.method == "POST" else None
 
 
 # Coordinators ----------------------------------------------------------------------------------
@@ -44,8 +35,8 @@ def _posted(request: HttpRequest):
 @require_http_methods(["GET", "POST"])
 def source_list(request: HttpRequest) -> HttpResponse:
     """Referral sources with their links, and a form to add one."""
-    _coordinator_only(request)
-    form = ReferralSourceForm(_posted(request))
+    permissions.require_coordinator(request.user)
+    form = ReferralSourceForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             source = referrals.create_referral_source(by=request.user, **form.cleaned_data)
@@ -64,7 +55,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def source_revoke(request: HttpRequest, source_id: int) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     source = get_object_or_404(ReferralSource, pk=source_id)
     source = referrals.revoke_referral_source(source=source, by=request.user)
     messages.success(request, f"The referral link of {source.name} no longer works.")
@@ -75,8 +66,8 @@ def source_revoke(request: HttpRequest, source_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def referral_enter(request: HttpRequest) -> HttpResponse:
     """A coordinator enters a referral received by phone, letter or fax."""
-    _coordinator_only(request)
-    form = CoordinatorReferralForm(_posted(request))
+    permissions.require_coordinator(request.user)
+    form = CoordinatorReferralForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             referral = referrals.enter_referral(by=request.user, **form.cleaned_data)
@@ -107,7 +98,7 @@ def _over_rate_limit(request: HttpRequest, source: ReferralSource) -> bool:
 @require_http_methods(["GET", "POST"])
 def refer(request: HttpRequest, token: str) -> HttpResponse:
     """The referral form at a source's link. A revoked link says so and keeps what was typed."""
-    form = ReferralForm(_posted(request))
+    form = ReferralForm(posted(request))
     try:
         source = referrals.source_for_token(token)
     except referrals.LinkNotValid as error:
@@ -175,14 +166,16 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
-def _referred_case(request: HttpRequest, reference: str) -> Case:
-    """A case of the signed-in patient's side that came from a referral, or 404."""
+def _referred_case(request: HttpRequest, reference: str) -> tuple[Case, Referral]:
+    """A case of the signed-in patient's side that came from a referral, and the referral; or
+    404."""
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
-    if referrals.referral_for_case(case) is None:
+    referral = referrals.referral_for_case(case)
+    if referral is None:
         raise Http404
-    return case
+    return case, referral
 
 
 @login_required
@@ -190,10 +183,9 @@ def _referred_case(request: HttpRequest, reference: str) -> Case:
 def case_referral(request: HttpRequest, reference: str) -> HttpResponse:
     """The patient's choices about the doctor who referred them: status emails, and sharing the
     report once it is ready."""
-    case = _referred_case(request, reference)
-    referral = referrals.referral_for_case(case)
+    case, referral = _referred_case(request, reference)
     initial = {"referrer_updates": "yes" if referral.referrer_updates else "no"}
-    form = ReferrerUpdatesForm(_posted(request), initial=initial)
+    form = ReferrerUpdatesForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         consent = form.cleaned_data["referrer_updates"]
         referrals.set_referrer_updates(case=case, by=request.user, consent=consent)
@@ -220,7 +212,7 @@ def case_referral(request: HttpRequest, reference: str) -> HttpResponse:
 @require_POST
 def report_share(request: HttpRequest, reference: str) -> HttpResponse:
     """Email the referrer a single-use link to the report."""
-    case = _referred_case(request, reference)
+    case, _referral = _referred_case(request, reference)
     try:
         referrals.share_report_with_referrer(case=case, by=request.user)
     except ApplicationError as error:

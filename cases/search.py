@@ -1,6 +1,7 @@
 """Finding a case by its reference, the patient's name or email, or the specialist's name."""
 
-from django.db.models import Q
+from django.db.models import Case as SqlCase
+from django.db.models import IntegerField, Q, Value, When
 
 from secondopinion.audit.services import record_event
 
@@ -17,14 +18,18 @@ def search_cases(*, query: str, by) -> list[Case]:
     a patient's name).
     """
     query = query.strip()
-    matches = Q(reference__iexact=query) | Q(reference__icontains=query)
-    matches |= Q(patient_name__icontains=query)
+    matches = Q(reference__icontains=query) | Q(patient_name__icontains=query)
     matches |= Q(owner__email__iexact=query) | Q(owner__full_name__icontains=query)
     matches |= Q(proxy_authority__patient_email__iexact=query)
     matches |= Q(specialist__user__full_name__icontains=query)
-    results = list(cases_visible_to(by).filter(matches).order_by("-submitted_at", "-id"))
-    results.sort(key=lambda case: case.reference.lower() != query.lower())
-    results = results[:MAX_RESULTS]
+    exact_reference_first = SqlCase(
+        When(reference__iexact=query, then=Value(0)), default=Value(1), output_field=IntegerField()
+    )
+    results = list(
+        cases_visible_to(by)
+        .filter(matches)
+        .order_by(exact_reference_first, "-submitted_at", "-id")[:MAX_RESULTS]
+    )
     # Each case a search reveals is a read of it: the patient's access history shows it.
     for case in results:
         record_event(

@@ -16,6 +16,7 @@ from .models import (
     Consent,
     ConsentText,
     CoverageCheck,
+    FollowUpQuestion,
     InformationRequest,
     Message,
     MessageReadMarker,
@@ -257,6 +258,23 @@ def follow_up_deadline(case: Case):
     """The time until which the patient may ask follow-up questions, or None before delivery."""
     delivered = delivered_at(case)
     return delivered + timezone.timedelta(days=settings.FOLLOW_UP_DAYS) if delivered else None
+
+
+def delivered_cases_to_close(now) -> QuerySet[Case]:
+    """Delivered cases whose follow-up window (FOLLOW_UP_DAYS after the last delivery) ended by
+    `now` and whose follow-up questions are all answered: one query, whatever their number."""
+    last_delivered = (
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Status.DELIVERED)
+        .order_by("-at", "-id")
+        .values("at")[:1]
+    )
+    return (
+        Case.objects.filter(status=Status.DELIVERED)
+        .annotate(delivered=Subquery(last_delivered))
+        .filter(delivered__lte=now - timezone.timedelta(days=settings.FOLLOW_UP_DAYS))
+        .exclude(Exists(FollowUpQuestion.objects.filter(case=OuterRef("pk"), answered_at=None)))
+        .order_by("pk")
+    )
 
 
 def follow_ups_for(case: Case):

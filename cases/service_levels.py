@@ -72,6 +72,15 @@ def add_working_days(start: date, days: int) -> date:
     return day
 
 
+def working_days_before(day: date, days: int) -> date:
+    """The date `days` working days (Monday to Friday) before `day`."""
+    while days > 0:
+        day -= timedelta(days=1)
+        if day.weekday() < 5:
+            days -= 1
+    return day
+
+
 def working_days_between(start: date, end: date) -> int:
     """Working days after `start` up to and including `end` (0 when `end` is not later)."""
     days, day = 0, start

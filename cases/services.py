@@ -15,7 +15,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 
@@ -71,10 +70,6 @@ class Transition:
     verb: str  # completes "You can't … a case that is <status>."
 
 
-def _coordinator(user, case: Case) -> bool:
-    return permissions.is_coordinator(user)
-
-
 def _assigned_specialist(user, case: Case) -> bool:
     return permissions.is_assigned_specialist(user, case)
 
@@ -88,18 +83,29 @@ TRANSITIONS: dict[str, Transition] = {
         frozenset({Status.DRAFT}), Status.SUBMITTED, permissions.is_owner, "submit"
     ),
     "start_triage": Transition(
-        frozenset({Status.SUBMITTED}), Status.TRIAGE, _coordinator, "start triage on"
+        frozenset({Status.SUBMITTED}),
+        Status.TRIAGE,
+        permissions.is_coordinator_of,
+        "start triage on",
     ),
     "request_patient_information": Transition(
-        frozenset({Status.TRIAGE}), Status.NEEDS_INFO, _coordinator, "ask for information on"
+        frozenset({Status.TRIAGE}),
+        Status.NEEDS_INFO,
+        permissions.is_coordinator_of,
+        "ask for information on",
     ),
     "provide_information": Transition(
         frozenset({Status.NEEDS_INFO}), Status.TRIAGE, permissions.is_owner, "answer on"
     ),
     "send_to_matching": Transition(
-        frozenset({Status.TRIAGE}), Status.MATCHING, _coordinator, "send to matching"
+        frozenset({Status.TRIAGE}),
+        Status.MATCHING,
+        permissions.is_coordinator_of,
+        "send to matching",
     ),
-    "offer": Transition(frozenset({Status.MATCHING}), Status.OFFERED, _coordinator, "offer"),
+    "offer": Transition(
+        frozenset({Status.MATCHING}), Status.OFFERED, permissions.is_coordinator_of, "offer"
+    ),
     "accept_offer": Transition(
         frozenset({Status.OFFERED}), Status.IN_REVIEW, permissions.has_open_offer, "accept"
     ),
@@ -122,21 +128,27 @@ TRANSITIONS: dict[str, Transition] = {
     "return_opinion": Transition(
         frozenset({Status.OPINION_SUBMITTED}),
         Status.IN_REVIEW,
-        _coordinator,
+        permissions.is_coordinator_of,
         "return the opinion of",
     ),
     "deliver_opinion": Transition(
-        frozenset({Status.OPINION_SUBMITTED}), Status.DELIVERED, _coordinator, "deliver"
+        frozenset({Status.OPINION_SUBMITTED}),
+        Status.DELIVERED,
+        permissions.is_coordinator_of,
+        "deliver",
     ),
     "close": Transition(
         frozenset({Status.DELIVERED}),
         Status.CLOSED,
-        lambda u, c: u is None or _coordinator(u, c),
+        lambda u, c: u is None or permissions.is_coordinator_of(u, c),
         "close",
     ),
     "withdraw": Transition(WITHDRAWABLE, Status.WITHDRAWN, permissions.is_owner, "withdraw"),
     "cancel": Transition(
-        frozenset(set(Status) - TERMINAL - {Status.DRAFT}), Status.CANCELLED, _coordinator, "cancel"
+        frozenset(set(Status) - TERMINAL - {Status.DRAFT}),
+        Status.CANCELLED,
+        permissions.is_coordinator_of,
+        "cancel",
     ),
 }
 
@@ -163,12 +175,11 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
         )
     previous = case.status
     case.status = transition.target
-    case.save(update_fields=["status", "updated_at"])
     CaseEvent.objects.create(
         case=case, from_status=previous, to_status=case.status, actor=by, note=note
     )
     case.step_due_on = service_levels.step_due_on(case, case.events.all())
-    case.save(update_fields=["step_due_on"])
+    case.save(update_fields=["status", "step_due_on", "updated_at"])
     _audit(case, by, f"case.{name}", **{"from": previous, "to": case.status})
     from .referrals import case_status_changed  # emails the referrer only if the patient agreed
 
@@ -288,13 +299,7 @@ def _audit(case: Case, by, action: str, obj=None, **detail) -> None:
 
 def _document_type(document: UploadedFile) -> str:
     name = record_services.display_name(document.name or "")
-    if document.size == 0:
-        raise ApplicationError(
-            f"“{name}” is empty (0 bytes). Choose the file again.", field="document"
-        )
-    if document.size > settings.RECORD_MAX_UPLOAD_BYTES:
-        limit = filesizeformat(settings.RECORD_MAX_UPLOAD_BYTES)
-        raise ApplicationError(f"“{name}” is larger than the {limit} limit.", field="document")
+    record_services.check_size(name, document.size, field="document")
     content_type = record_services.detect_type(document)
     if content_type not in AUTHORITY_DOCUMENT_TYPES:
         raise ApplicationError(
@@ -340,7 +345,7 @@ def record_proxy_authority(
     if authority.scan_status == RecordFile.ScanStatus.PENDING:
         from .tasks import scan_authority_document
 
-        transaction.on_commit(lambda: scan_authority_document.delay(authority.pk))
+        transaction.on_commit(lambda: scan_authority_document.delay(authority.pk), robust=True)
     return authority
 
 
@@ -835,25 +840,11 @@ def _offer_next_after(case: Case, ended: Offer, what: str) -> None:
     notify(user=coordinator, message=message[:300], link=link)
 
 
-OPINION_FIELDS = (
-    "relation",
-    "diagnosis",
-    "reasoning",
-    "recommendations",
-    "plain_summary",
-    "treatment_supported",
-    "helpful_tests",
-    "clinical_trials",
-    "urgency",
-    "attested",
-)
-
-
 @transaction.atomic
 def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
     if not permissions.can_write_opinion(by, case):
         raise ApplicationError("You can only write an opinion on a case you are reviewing.")
-    unknown = set(answers) - set(OPINION_FIELDS)
+    unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not opinion fields: {sorted(unknown)}")
     opinion, _ = Opinion.objects.select_for_update().get_or_create(
@@ -1038,12 +1029,7 @@ def close_cases_after_follow_up_window() -> list[Case]:
     """Close each delivered case whose follow-up window has ended and whose follow-up questions
     are all answered (the beat task's service)."""
     closed = []
-    for case in Case.objects.filter(status=Status.DELIVERED):
-        deadline = selectors.follow_up_deadline(case)
-        if deadline is None or deadline > timezone.now():
-            continue
-        if case.follow_ups.filter(answered_at__isnull=True).exists():
-            continue  # the specialist still owes an answer
+    for case in selectors.delivered_cases_to_close(timezone.now()):
         with transaction.atomic():
             closed.append(_transition(case, "close", by=None, note="The follow-up window ended"))
             _notify_patient(case, f"Your case {case.reference} is now closed.")
@@ -1073,11 +1059,15 @@ def share_report(*, case: Case, by) -> tuple[ReportShare, str]:
     return share, token
 
 
+class ShareLinkNotFound(ApplicationError):
+    """No share has this token (as against one used up or expired)."""
+
+
 def shared_report(*, token: str) -> ReportShare:
     """The share a link names, if it can still be used (else ApplicationError saying why)."""
     share = ReportShare.objects.filter(token_hash=_share_token_hash(token)).first()
     if share is None:
-        raise ApplicationError("This link is not valid. Ask the patient for a new one.")
+        raise ShareLinkNotFound("This link is not valid. Ask the patient for a new one.")
     if share.used_at is not None:
         raise ApplicationError(
             "This link has been used already: it works once. Ask the patient for a new one."

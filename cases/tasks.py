@@ -5,8 +5,10 @@ from celery import shared_task
 from . import reports
 
 
-@shared_task(bind=True, max_retries=5, default_retry_delay=20)
-def render_report(self, opinion_id: int, revision: int, addenda: int = 0) -> int | None:
+@shared_task
+def render_report(opinion_id: int, revision: int, addenda: int = 0) -> int | None:
+    """Render and store the report of one revision (another worker's copy wins a race; the
+    beat task below picks up what failed)."""
     report = reports.render_report(opinion_id=opinion_id, revision=revision, addenda=addenda)
     return report.pk if report else None
 

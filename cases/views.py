@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from records import selectors as record_selectors
 from records.forms import RecordUploadForm
 from secondopinion.errors import ApplicationError
-from secondopinion.forms import add_application_error
+from secondopinion.forms import add_application_error, posted
 from specialists import selectors as specialist_selectors
 
 from . import intake, permissions, selectors, services
@@ -45,17 +45,8 @@ def _shown(request: HttpRequest, case: Case) -> None:
         services.record_case_read(case=case, by=request.user)
 
 
-def _coordinator_only(request: HttpRequest) -> None:
-    if not permissions.is_coordinator(request.user):
-        raise Http404
-
-
-def _coordinator(user, case: Case) -> bool:
-    return permissions.is_coordinator(user)
-
-
 def _after_action(request: HttpRequest, case: Case) -> HttpResponse:
-    if selectors.cases_visible_to(request.user).filter(pk=case.pk).exists():
+    if permissions.can_view_case(request.user, case):
         return redirect("cases:case-detail", case.reference)
     return redirect("home")
 
@@ -106,11 +97,6 @@ def _draft(request: HttpRequest, reference: str) -> Case:
     return case
 
 
-def _posted(request: HttpRequest):
-    """The POST data, even when empty (an empty form must show its errors), else None."""
-    return request.POST if request.method == "POST" else None
-
-
 def _returning(request: HttpRequest) -> bool:
     return request.GET.get("return") == intake.RETURN_TO_CHECK
 
@@ -146,7 +132,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     """The intake's first page, before there is a case: who the second opinion is for."""
     if not permissions.is_patient_side(request.user):
         raise Http404
-    form = WhoForm(_posted(request))
+    form = WhoForm(posted(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["case_for"] == CaseFor.SOMEONE_ELSE:
             return redirect("cases:authority-new")
@@ -237,7 +223,7 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
     if page.slug == "who" and not permissions.can_change_who_case_is_for(request.user, case):
         raise Http404
     extra = {"prices": selectors.price_list()} if page.slug == "review-type" else {}
-    form = page.form(_posted(request), instance=case, **extra)
+    form = page.form(posted(request), instance=case, **extra)
     if request.method == "POST" and form.is_valid():
         case = services.update_case(case=case, by=request.user, **form.cleaned_data)
         return redirect(intake.next_url(case, page, returning=_returning(request)))
@@ -293,7 +279,7 @@ def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     if not permissions.can_sign_consent(request.user, case):
         raise Http404
-    form = ConsentForm(_posted(request))
+    form = ConsentForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.sign_consent(
@@ -364,6 +350,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     user = request.user
     timeline = list(selectors.timeline_for(case))
     consent = selectors.consent_for(case)
+    can_see_cover = permissions.can_see_cover_and_authority(user, case)
     context = {
         "case": case,
         "timeline": timeline,
@@ -389,12 +376,11 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "consent": consent,
         "can_sign_consent": permissions.can_sign_consent(user, case)
         and not selectors.is_current_consent(consent),
-        "can_see_cover": permissions.can_see_cover_and_authority(user, case),
+        "can_see_cover": can_see_cover,
         "answers": [
             (page, intake.answers_on(case, page), None)
             for page in intake.steps_for(case)
-            if permissions.can_see_cover_and_authority(user, case)
-            or page.slug not in intake.COVER_STEPS
+            if can_see_cover or page.slug not in intake.COVER_STEPS
         ],
         **record_selectors.case_records_context(case, user),
     }
@@ -476,20 +462,20 @@ start_triage = case_action(
     services.start_triage,
     title="Start triage",
     success="Triage started.",
-    allowed=_coordinator,
+    allowed=permissions.is_coordinator_of,
 )
 send_to_matching = case_action(
     services.send_to_matching,
     title="Send to matching",
     success="The case is complete and ready to be matched with a specialist.",
-    allowed=_coordinator,
+    allowed=permissions.is_coordinator_of,
 )
 cancel_case = case_action(
     services.cancel_case,
     title="Cancel this case",
     text_label="Why is this case being cancelled?",
     success="The case is cancelled.",
-    allowed=_coordinator,
+    allowed=permissions.is_coordinator_of,
 )
 return_opinion = case_action(
     services.return_opinion,
@@ -497,13 +483,13 @@ return_opinion = case_action(
     text_label="What needs to change?",
     text_kwarg="comments",
     success="The opinion is returned to the specialist with your comments.",
-    allowed=_coordinator,
+    allowed=permissions.is_coordinator_of,
 )
 deliver_opinion = case_action(
     services.deliver_opinion,
     title="Deliver the opinion",
     success="The opinion is delivered to the patient.",
-    allowed=_coordinator,
+    allowed=permissions.is_coordinator_of,
 )
 
 
@@ -543,12 +529,12 @@ def _case_form(
 @require_http_methods(["GET", "POST"])
 def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
     """A coordinator records the coverage check (the form is also on the case page)."""
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     case = _visible_case(request, reference)
     return _case_form(
         request,
         case,
-        CoverageCheckForm(_posted(request)),
+        CoverageCheckForm(posted(request)),
         save=lambda data: services.record_coverage_check(case=case, by=request.user, **data),
         success="The coverage check is saved. The patient can see it.",
         template="cases/coverage_check.html",
@@ -611,7 +597,7 @@ def information_request(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_form(
         request,
         case,
-        InformationRequestForm(_posted(request)),
+        InformationRequestForm(posted(request)),
         save=lambda data: services.request_information(case=case, by=request.user, **data),
         success="Your question is sent. The patient has been told.",
         title="Ask the patient for information",
@@ -628,7 +614,7 @@ def information_answer(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_form(
         request,
         case,
-        InformationAnswerForm(_posted(request), request.FILES or None),
+        InformationAnswerForm(posted(request), request.FILES or None),
         save=lambda data: services.answer_information_request(
             case=case, by=request.user, answer=data["answer"], files=data["file"]
         ),
@@ -649,7 +635,7 @@ def follow_up_ask(request: HttpRequest, reference: str) -> HttpResponse:
     return _case_form(
         request,
         case,
-        FollowUpForm(_posted(request)),
+        FollowUpForm(posted(request)),
         save=lambda data: services.ask_follow_up(case=case, by=request.user, **data),
         success="Your question is sent to the specialist.",
         title="Ask a follow-up question",
@@ -670,7 +656,7 @@ def follow_up_answer(request: HttpRequest, reference: str, follow_up_id: int) ->
     return _case_form(
         request,
         case,
-        FollowUpAnswerForm(_posted(request)),
+        FollowUpAnswerForm(posted(request)),
         save=lambda data: services.answer_follow_up(follow_up=follow_up, by=request.user, **data),
         success="Your addendum is added. A new version of the report follows.",
         title="Answer the follow-up question",
@@ -715,7 +701,7 @@ def report_share(request: HttpRequest, token: str) -> HttpResponse:
                 content_type="application/pdf",
             )
     except ApplicationError as error:
-        status = 404 if "not valid" in error.message else 410
+        status = 404 if isinstance(error, services.ShareLinkNotFound) else 410
         return render(request, "cases/report_share.html", {"error": error.message}, status=status)
     return render(request, "cases/report_share.html", {"share": share})
 
@@ -731,7 +717,7 @@ def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         case,
         MessageForm(
-            _posted(request),
+            posted(request),
             request.FILES or None,
             can_attach=permissions.can_add_records(request.user, case),
         ),

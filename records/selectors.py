@@ -20,19 +20,6 @@ def records_visible_to(user) -> QuerySet[RecordFile]:
     return RecordFile.objects.filter(case__in=cases_visible_to(user)).select_related("case")
 
 
-def open_requests_filter() -> Q:
-    return Q(received_at__isnull=True, expires_at__gt=timezone.now())
-
-
-def has_records_or_open_request(case) -> bool:
-    """True when the case has a record, or a provider has been asked for records and the link
-    is still open: the intake's completeness rule."""
-    return (
-        RecordFile.objects.filter(case=case).exists()
-        or RecordsRequest.objects.filter(open_requests_filter(), case=case).exists()
-    )
-
-
 def records_requests_for_case(case) -> QuerySet[RecordsRequest]:
     return RecordsRequest.objects.filter(case=case)
 
@@ -44,7 +31,7 @@ def records_requests_visible_to(user) -> QuerySet[RecordsRequest]:
 def open_records_requests() -> QuerySet[RecordsRequest]:
     """Every request still waiting for a provider, oldest first (the coordinators' list)."""
     return (
-        RecordsRequest.objects.filter(open_requests_filter())
+        RecordsRequest.objects.filter(received_at__isnull=True, expires_at__gt=timezone.now())
         .select_related("case")
         .order_by("created_at", "id")
     )

@@ -84,12 +84,14 @@ def check_name(name: str) -> str:
     return display_name(name)
 
 
-def _check_size(name: str, size: int) -> None:
+def check_size(name: str, size: int, *, field: str | None = None) -> None:
+    """Refuse an empty file or one over RECORD_MAX_UPLOAD_BYTES, naming it (`field`: the form
+    field to show the message at)."""
     if size == 0:
-        raise ApplicationError(f"“{name}” is empty (0 bytes). Choose the file again.")
+        raise ApplicationError(f"“{name}” is empty (0 bytes). Choose the file again.", field=field)
     if size > settings.RECORD_MAX_UPLOAD_BYTES:
         limit = filesizeformat(settings.RECORD_MAX_UPLOAD_BYTES)
-        raise ApplicationError(f"“{name}” is larger than the {limit} limit.")
+        raise ApplicationError(f"“{name}” is larger than the {limit} limit.", field=field)
 
 
 def _check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
@@ -123,7 +125,7 @@ def add_record(
     """
     _check_case_takes_records(case=case, by=by, records_request=records_request)
     name = display_name(upload.name or "")
-    _check_size(name, upload.size)
+    check_size(name, upload.size)
     content_type = detect_type(upload)
     if content_type not in ACCEPTED_TYPES:
         raise ApplicationError(
@@ -397,7 +399,7 @@ def create_upload(
     """Start a resumable upload: checked for who, size and name before a single byte is sent."""
     _check_case_takes_records(case=case, by=by, records_request=records_request)
     shown = check_name(name)
-    _check_size(shown, length)
+    check_size(shown, length)
     upload = Upload.objects.create(
         case=case,
         created_by=by,

@@ -253,8 +253,7 @@ def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def request_list(request: HttpRequest) -> HttpResponse:
-    if not case_permissions.is_coordinator(request.user):
-        raise Http404
+    case_permissions.require_coordinator(request.user)
     return render(
         request,
         "records/request_list.html",

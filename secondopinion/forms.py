@@ -38,3 +38,8 @@ def add_application_error(form: forms.Form, error: ApplicationError) -> None:
     """Show a service's refusal on the form, next to the field it is about when it names one."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
+
+
+def posted(request):
+    """The POST data, even when empty (an empty form must show its errors), else None."""
+    return request.POST if request.method == "POST" else None

@@ -414,12 +414,7 @@ RULES: list[Callable[[Ties, CaseFacts], list[Reason]]] = [
     declared_relationship_rule,
 ]
 # What the patient is told was checked, one line per rule (see the assigned specialist partial).
-SCREENED = [
-    "treating_institution",
-    "named_doctor",
-    "financial_relationship",
-    "declared_relationship",
-]
+SCREENED = [rule.__name__.removesuffix("_rule") for rule in RULES]
 
 
 def screen(ties: Ties, facts: CaseFacts) -> list[Reason]:

@@ -148,7 +148,7 @@ def licence_by_id(pk) -> Licence | None:
 
 def home_for(specialist: Specialist) -> dict:
     """What the specialist's home shows: offers waiting, cases under review, their capacity."""
-    from cases.models import Status  # the states a review passes through
+    from .matching import REVIEW_STATES  # the states counted as a specialist's load
 
     today = timezone.localdate()
     offers = open_offers_for_specialist(specialist).order_by("respond_by")
@@ -157,7 +157,7 @@ def home_for(specialist: Specialist) -> dict:
             specialist=specialist,
             status=Offer.Status.ACCEPTED,
             case__specialist=specialist,
-            case__status__in=[Status.IN_REVIEW, Status.INFO_REQUESTED, Status.OPINION_SUBMITTED],
+            case__status__in=REVIEW_STATES,
         )
         .select_related("case")
         .prefetch_related("case__events")

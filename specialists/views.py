@@ -17,7 +17,7 @@ from cases import permissions as case_permissions
 from cases import services as case_services
 from cases.models import Case, Status
 from secondopinion.errors import ApplicationError
-from secondopinion.forms import add_application_error
+from secondopinion.forms import add_application_error, posted
 
 from . import matching, selectors, services
 from .forms import (
@@ -40,18 +40,8 @@ from .models import Offer
 from .regions import region_name
 
 
-def _posted(request: HttpRequest):
-    """The submitted data, even when empty (an unticked box alone), or None on a GET."""
-    return request.POST if request.method == "POST" else None
-
-
 def _specialist_only(request: HttpRequest) -> None:
     if not case_permissions.is_specialist(request.user):
-        raise Http404
-
-
-def _coordinator_only(request: HttpRequest) -> None:
-    if not case_permissions.is_coordinator(request.user):
         raise Http404
 
 
@@ -94,7 +84,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
             "typical_turnaround_days": specialist.typical_turnaround_days,
             "preferred_topics": specialist.preferred_topics,
         }
-    form = ProfileForm(_posted(request), initial=initial, specialties=selectors.specialties())
+    form = ProfileForm(posted(request), initial=initial, specialties=selectors.specialties())
     if request.method == "POST" and form.is_valid():
         try:
             services.save_profile(by=request.user, **form.cleaned_data)
@@ -119,7 +109,7 @@ def add_to_profile(
         if specialist is None:
             messages.info(request, "Start your profile with your specialties first.")
             return redirect("specialists:profile-edit")
-        form = form_class(_posted(request))
+        form = form_class(posted(request))
         if request.method == "POST" and form.is_valid():
             try:
                 service(specialist=specialist, by=request.user, **form.cleaned_data)
@@ -201,7 +191,7 @@ def profile_item_remove(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def credentials(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    case_permissions.require_coordinator(request.user)
     if request.method == "POST":
         form = VerifyLicenceForm(request.POST)
         licence = selectors.licence_by_id(form.cleaned_data["licence"]) if form.is_valid() else None
@@ -229,7 +219,7 @@ def credentials(request: HttpRequest) -> HttpResponse:
 
 
 def _case_for_coordinator(request: HttpRequest, reference: str) -> Case:
-    _coordinator_only(request)
+    case_permissions.require_coordinator(request.user)
     try:
         return case_services.view_case(reference=reference, by=request.user)
     except Case.DoesNotExist as missing:
@@ -301,7 +291,7 @@ def _offer(request: HttpRequest, case: Case) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_conflict_add(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_for_coordinator(request, reference)
-    form = CaseConflictForm(_posted(request), specialists=selectors.all_specialists())
+    form = CaseConflictForm(posted(request), specialists=selectors.all_specialists())
     if request.method == "POST" and form.is_valid():
         try:
             services.declare_conflict(by=request.user, case=case, **form.cleaned_data)
@@ -334,7 +324,7 @@ def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
     @require_http_methods(["GET", "POST"])
     def view(request: HttpRequest, reference: str) -> HttpResponse:
         offer = _own_offer(request, reference)
-        form = form_class(_posted(request))
+        form = form_class(posted(request))
         if request.method == "POST" and form.is_valid():
             service = (
                 case_services.accept_offer if answer == "accept" else case_services.decline_offer

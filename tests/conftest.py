@@ -49,6 +49,12 @@ class Actors:
 
 
 @pytest.fixture
+def proxy(db) -> User:
+    """dan, a caregiver who records an authority to act for alice where a test needs one."""
+    return UserFactory(email="dan@example.org", full_name="Dan Proxy", role=Role.CAREGIVER)
+
+
+@pytest.fixture
 def actors(db) -> Actors:
     return Actors(
         alice=UserFactory(email="alice@example.org", full_name="Alice Patient"),

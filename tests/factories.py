@@ -275,3 +275,24 @@ def entered_days_ago(case: Case, status: str, days: int) -> Case:
     case.step_due_on = step_due_on(case, case.events.all())
     case.save(update_fields=["step_due_on"])
     return case
+
+
+def records_request(case: Case):
+    """The case owner's request to Dr Ada Brown at City Hospital for a knee MRI."""
+    from records import services as record_services
+
+    return record_services.create_records_request(
+        case=case,
+        by=case.owner,
+        provider_name="Dr Ada Brown",
+        provider_organisation="City Hospital",
+        provider_email="records@city-hospital.example",
+        records_wanted="Knee MRI",
+    )
+
+
+def provider_token(request) -> str:
+    """The token in the link emailed to the provider of records request `request`."""
+    from records import services as record_services
+
+    return record_services.provider_link(request).rstrip("/").rsplit("/", 1)[-1]

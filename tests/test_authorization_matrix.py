@@ -20,7 +20,7 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from cases.models import Case, Status
 from secondopinion.accounts.models import Role, User
-from tests.factories import UserFactory, proxy_authority
+from tests.factories import UserFactory, provider_token, proxy_authority, records_request
 
 OK, LOGIN, NOT_FOUND, NOT_ALLOWED = "ok", "login", 404, 405
 ROLES = (
@@ -226,14 +226,7 @@ def _pk_for(name: str, case: Case) -> int:
     from records import services as record_services
 
     if name.startswith("records:request-"):
-        return record_services.create_records_request(
-            case=case,
-            by=case.owner,
-            provider_name="Dr Ada Brown",
-            provider_organisation="City Hospital",
-            provider_email="records@city-hospital.example",
-            records_wanted="Knee MRI",
-        ).pk
+        return records_request(case).pk
     record = case.records.first()
     if name == "records:record-preview":
         record_services.read_record(record_id=record.pk)
@@ -247,17 +240,7 @@ def _upload_id_for(case: Case) -> str:
 
 
 def _provider_token_for(case: Case) -> str:
-    from records import services as record_services
-
-    records_request = record_services.create_records_request(
-        case=case,
-        by=case.owner,
-        provider_name="Dr Ada Brown",
-        provider_organisation="City Hospital",
-        provider_email="records@city-hospital.example",
-        records_wanted="Knee MRI",
-    )
-    return record_services.provider_link(records_request).rstrip("/").rsplit("/", 1)[-1]
+    return provider_token(records_request(case))
 
 
 def _follow_up_id_for(case: Case) -> int:
@@ -351,11 +334,6 @@ def outcome(response) -> object:
     if response.status_code == 302:
         return LOGIN if response["Location"].startswith(reverse("account_login")) else OK
     return response.status_code
-
-
-@pytest.fixture
-def proxy(db):
-    return UserFactory(email="dan@example.org", full_name="Dan Proxy", role=Role.CAREGIVER)
 
 
 def with_proxy(expected: dict[str, object]) -> dict[str, object]:
@@ -459,9 +437,10 @@ def test_each_role_gets_what_the_matrix_says(actors, proxy, name, method):
 def test_a_foreign_id_is_404_for_everyone(actors, proxy, name):
     row = MATRIX[name]
     url = reverse(name, kwargs=url_kwargs(name, None, foreign=True))
+    signed_in = clients(actors, proxy)
     for method in ("get", "post"):
         expected = with_proxy(getattr(row, method))
         allowed = [role for role, result in expected.items() if result == OK]
         for role in allowed:
-            response = getattr(clients(actors, proxy)[role], method)(url)
+            response = getattr(signed_in[role], method)(url)
             assert response.status_code == 404, f"{method.upper()} {url} as {role}"

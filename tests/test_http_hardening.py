@@ -13,7 +13,7 @@ import pytest
 from django.test import override_settings
 from django.urls import reverse
 
-from tests.factories import UserFactory
+from tests.factories import PASSWORD, UserFactory
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -116,7 +116,7 @@ def test_repeated_failed_sign_ins_are_refused_for_a_while(client, db):
         response = client.post(url, {"login": user.email, "password": "wrong guess"})
         assert "not correct" in response.text
 
-    response = client.post(url, {"login": user.email, "password": "second-opinion-demo"})
+    response = client.post(url, {"login": user.email, "password": PASSWORD})  # the right one
 
     assert "Too many failed login attempts" in response.text
     assert "_auth_user_id" not in client.session

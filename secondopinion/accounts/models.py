@@ -59,13 +59,5 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.role in (Role.PATIENT, Role.CAREGIVER)
 
     @property
-    def is_specialist(self) -> bool:
-        return self.role == Role.SPECIALIST
-
-    @property
-    def is_coordinator(self) -> bool:
-        return self.role == Role.COORDINATOR
-
-    @property
     def needs_mfa(self) -> bool:
         return self.role in STAFF_ROLES or self.is_superuser

@@ -5,13 +5,13 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from cases import permissions
 from cases import search as case_search
-from secondopinion.accounts.models import Role
 from secondopinion.csv_export import csv_response
 
 from . import selectors
@@ -67,11 +67,6 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _coordinator_only(request: HttpRequest) -> None:
-    if request.user.role != Role.COORDINATOR:
-        raise Http404
-
-
 def _rows(events):
     references = case_search.references_by_id(e.case_id for e in events if e.case_id)
     for event in events:
@@ -82,9 +77,9 @@ def _rows(events):
 @login_required
 @require_GET
 def event_list(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
-    events = form.events() if form.is_bound else selectors.events_matching()
+    events = form.events()
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)
@@ -103,9 +98,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def event_export(request: HttpRequest) -> HttpResponse:
-    _coordinator_only(request)
+    permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
-    events = list(form.events() if form.is_bound else selectors.events_matching())
+    events = list(form.events())
     header = ["time", "actor", "on behalf of", "action", "object", "case", "ip", "request id"]
     rows = (
         [

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from secondopinion.audit.services import record_event
 
+from . import selectors
 from .models import Notification, NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -21,8 +22,7 @@ OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update"})
 
 
 def wants_case_update_emails(user) -> bool:
-    preference = NotificationPreference.objects.filter(user=user).first()
-    return preference is None or preference.email_case_updates
+    return selectors.preference_for(user).email_case_updates
 
 
 @transaction.atomic

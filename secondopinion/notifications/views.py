@@ -7,7 +7,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import StyledFormMixin, posted
 
 from . import selectors, services
 from .models import NotificationPreference
@@ -38,7 +38,7 @@ class PreferenceForm(StyledFormMixin, forms.ModelForm):
 def preferences(request: HttpRequest) -> HttpResponse:
     """The user's choice of emails (in-app notifications are always on)."""
     current = selectors.preference_for(request.user)
-    form = PreferenceForm(request.POST if request.method == "POST" else None, instance=current)
+    form = PreferenceForm(posted(request), instance=current)
     if request.method == "POST" and form.is_valid():
         services.set_notification_preference(user=request.user, **form.cleaned_data)
         messages.success(request, "Your email settings are saved.")

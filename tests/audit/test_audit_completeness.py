@@ -20,7 +20,6 @@ from tests.test_authorization_matrix import (
     clients,
     url_kwargs,
 )
-from tests.test_authorization_matrix import proxy as proxy  # a fixture
 
 # URL name -> the audit event each read must leave.
 READS = {

@@ -58,7 +58,8 @@ def test_a_coordinator_filters_the_queue_opens_a_case_searches_and_reads_metrics
     # Metrics: the charts are drawn, and the figures are in tables too.
     cora.get_by_role("navigation").get_by_role("link", name="Metrics").click()
     expect(cora.get_by_role("heading", level=1)).to_have_text("Metrics")
-    assert cora.evaluate("() => typeof Chart !== 'undefined' && !!Chart.getChart('chart-states')")
+    # The chart script is deferred: wait for it to have drawn (fails after the timeout).
+    cora.wait_for_function("() => typeof Chart !== 'undefined' && !!Chart.getChart('chart-states')")
     expect(cora.get_by_role("table").first).to_contain_text("Opinion delivered")
     assert_accessible(cora)
 

@@ -8,7 +8,6 @@ connections to its own test database (pg_terminate_backend), which is what the a
 server restarts or fails over. The server itself keeps running.
 """
 
-import hashlib
 import http.cookiejar
 import os
 import shutil
@@ -40,7 +39,7 @@ from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import ROOT, WorkerHandle, _test_database_url, wait_for
 from tests.factories import OPINION, UserFactory, pdf_upload
-from tests.records.conftest import CLAMD, EICAR, EICAR_SIGNATURE
+from tests.records.conftest import CLAMD, EICAR, clamd_answers, start_clamd
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -108,22 +107,6 @@ def _point_celery_at(app, url: str | None, saved: dict | None = None) -> dict:
     app._backend_cache = None
     app._local = threading.local()
     return before
-
-
-def _start_clamd(folder: Path) -> subprocess.Popen:
-    """clamd with the EICAR test signature, on `folder`/clamd.sock (as tests/records does)."""
-    database = folder / "db"
-    database.mkdir(exist_ok=True)
-    (database / "eicar.hdb").write_text(
-        f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:{EICAR_SIGNATURE}\n"  # noqa: S324
-    )
-    config = folder / "clamd.conf"
-    config.write_text(
-        f"LocalSocket {folder / 'clamd.sock'}\nDatabaseDirectory {database}\n"
-        f"TemporaryDirectory {folder}\nForeground yes\nLogTime no\n"
-    )
-    log = (folder / "clamd.log").open("ab")
-    return subprocess.Popen([CLAMD, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT)
 
 
 @dataclass
@@ -508,11 +491,9 @@ def test_uploads_wait_for_their_scan_while_clamd_is_down_and_are_scanned_when_it
         assert record.scan_status == RecordFile.ScanStatus.PENDING
         assert client.get(reverse("records:record-download", args=[record.pk])).status_code != 200
 
-    clamd = _start_clamd(worker.clamd_folder)
+    clamd = start_clamd(worker.clamd_folder)
     try:
-        from clamav_client.clamd import ClamdUnixSocket
-
-        wait_for(lambda: _pings(ClamdUnixSocket, settings.CLAMD_SOCKET), timeout=60, what="clamd")
+        wait_for(lambda: clamd_answers(settings.CLAMD_SOCKET), timeout=60, what="clamd")
         # The beat task finds files still waiting (older than its five minutes) and scans them.
         RecordFile.objects.filter(pk__in=[clean.pk, infected.pk]).update(
             uploaded_at=timezone.now() - timedelta(minutes=10)
@@ -537,10 +518,3 @@ def test_uploads_wait_for_their_scan_while_clamd_is_down_and_are_scanned_when_it
     assert infected.scan_status == RecordFile.ScanStatus.INFECTED
     assert client.get(reverse("records:record-download", args=[clean.pk])).status_code == 200
     assert AuditEvent.objects.filter(action="record.scan", object_id=str(clean.pk)).count() == 1
-
-
-def _pings(client_class, path: str) -> bool:
-    try:
-        return client_class(path=path, timeout=2).ping() == "PONG"
-    except Exception:  # not up yet
-        return False

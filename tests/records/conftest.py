@@ -1,7 +1,8 @@
 """Records fixtures: a real clamd that knows the EICAR test signature, and a tus client.
 
-clamd ships no virus database offline, so the fixture writes a one-line signature database for
-EICAR (an .hdb line `md5:size:name`) into a folder of its own, starts `clamd` in the foreground
+clamd ships no virus database offline, so `start_clamd` writes signature databases for EICAR
+(an .hdb line `md5:size:name`, and an .ndb pattern for the string inside another file) into a
+folder of its own, starts `clamd` in the foreground
 with a generated config (a Unix socket under a temporary folder) and stops it at the end of the
 run. Tests that use it are skipped, saying why, only when clamd is not installed (`make test` and
 CI install it: Debian's clamav-daemon).
@@ -22,27 +23,19 @@ EICAR_SIGNATURE = "Eicar-Test-Signature"
 CLAMD = shutil.which("clamd") or ("/usr/sbin/clamd" if Path("/usr/sbin/clamd").exists() else None)
 
 
-@pytest.fixture(scope="session")
-def clamd_socket(tmp_path_factory) -> str:
-    """The path of a running clamd's socket; the test is skipped when clamd is not installed."""
-    if CLAMD is None:
-        pytest.skip(
-            "clamd is not installed (apt-get install clamav-daemon; `make test` does it as root)"
-        )
-    folder = tmp_path_factory.mktemp("clamd")
+def start_clamd(folder: Path) -> subprocess.Popen:
+    """Start clamd in the foreground on `folder`/clamd.sock, with the EICAR test signatures (the
+    whole file, and the string inside another file) as its only virus database."""
     database = folder / "db"
-    database.mkdir()
+    database.mkdir(exist_ok=True)
     (database / "eicar.hdb").write_text(
         f"{hashlib.md5(EICAR).hexdigest()}:{len(EICAR)}:{EICAR_SIGNATURE}\n"  # noqa: S324
     )
-    # The same string anywhere inside another file (a PDF carrying it, say).
     (database / "eicar.ndb").write_text(f"{EICAR_SIGNATURE}-Inside:0:*:{EICAR.hex()}\n")
-    socket = folder / "clamd.sock"
-    config = folder / "clamd.conf"
-    config.write_text(
+    (folder / "clamd.conf").write_text(
         "\n".join(
             [
-                f"LocalSocket {socket}",
+                f"LocalSocket {folder / 'clamd.sock'}",
                 f"DatabaseDirectory {database}",
                 f"TemporaryDirectory {folder}",
                 "Foreground yes",
@@ -52,20 +45,36 @@ def clamd_socket(tmp_path_factory) -> str:
             ]
         )
     )
-    log = (folder / "clamd.log").open("wb")
-    process = subprocess.Popen([CLAMD, "-c", str(config)], stdout=log, stderr=subprocess.STDOUT)
-    try:
-        from clamav_client.clamd import ClamdError, ClamdUnixSocket
+    with (folder / "clamd.log").open("ab") as log:  # the child keeps its own handle
+        return subprocess.Popen(
+            [CLAMD, "-c", str(folder / "clamd.conf")], stdout=log, stderr=subprocess.STDOUT
+        )
 
+
+def clamd_answers(socket: str) -> bool:
+    """Whether the clamd on `socket` is up and answers a PING."""
+    from clamav_client.clamd import ClamdError, ClamdUnixSocket
+
+    try:
+        return ClamdUnixSocket(path=socket, timeout=5).ping() == "PONG"
+    except (ClamdError, OSError):
+        return False
+
+
+@pytest.fixture(scope="session")
+def clamd_socket(tmp_path_factory) -> str:
+    """The path of a running clamd's socket; the test is skipped when clamd is not installed."""
+    if CLAMD is None:
+        pytest.skip(
+            "clamd is not installed (apt-get install clamav-daemon; `make test` does it as root)"
+        )
+    folder = tmp_path_factory.mktemp("clamd")
+    socket = folder / "clamd.sock"
+    process = start_clamd(folder)
+    try:
         deadline = time.monotonic() + 60
-        while True:
-            try:
-                if ClamdUnixSocket(path=str(socket), timeout=5).ping() == "PONG":
-                    break
-            except (ClamdError, OSError):
-                pass
+        while not clamd_answers(str(socket)):
             if process.poll() is not None or time.monotonic() > deadline:
-                log.flush()
                 pytest.fail(f"clamd did not start: {(folder / 'clamd.log').read_text()}")
             time.sleep(0.2)
         yield str(socket)
@@ -75,7 +84,6 @@ def clamd_socket(tmp_path_factory) -> str:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
-        log.close()
 
 
 class TusClient:

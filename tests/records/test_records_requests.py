@@ -14,8 +14,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Status
-from records import selectors, services
-from records.models import ProviderEmail, RecordFile, RecordsRequest
+from records import services
+from records.models import ProviderEmail, RecordsRequest
 from records.tasks import remind_records_requests
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification
@@ -263,20 +263,6 @@ def test_coordinators_see_every_open_request(client, actors, case):
 
     assert page.count("Dr Ada Brown") == 1
     assert case.reference in page
-
-
-def test_records_or_an_open_request_make_a_case_complete(actors):
-    case = actors.case(Status.DRAFT)
-    RecordFile.objects.filter(case=case).delete()
-    assert selectors.has_records_or_open_request(case) is False
-
-    records_request = ask(case, actors.alice)
-    assert selectors.has_records_or_open_request(case) is True
-
-    RecordsRequest.objects.filter(pk=records_request.pk).update(
-        expires_at=timezone.now() - timedelta(days=1)
-    )
-    assert selectors.has_records_or_open_request(case) is False
 
 
 def test_only_the_patient_asks_and_only_while_the_case_takes_records(client, actors):

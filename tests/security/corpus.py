@@ -11,11 +11,9 @@ import zipfile
 from dataclasses import dataclass
 
 from tests.factories import MINIMAL_PDF
+from tests.records.conftest import EICAR
 
 REFUSE, STORE = "refuse", "store"
-
-# The EICAR anti-virus test file, put together at run time so that no scanner flags this module.
-EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!" + b"$H+H*"
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,11 @@ SKIPPED_TYPES = {"submit", "button", "reset", "image", "file"}
 @dataclass
 class PageForm:
     action: str
-    enctype: str
     method: str = "post"
     # name -> the value a browser sends unchanged (first option, checked boxes, typed value).
     values: dict[str, list[str]] = field(default_factory=dict)
     # Names of the fields a person types into, with their kind ("text", "email", "textarea").
     typed: dict[str, str] = field(default_factory=dict)
-    has_file: bool = False
 
 
 class _FormParser(HTMLParser):
@@ -29,14 +27,12 @@ class _FormParser(HTMLParser):
         self._select: str | None = None
         self._select_first: str | None = None
         self._select_chosen = False
-        self._option_value: str | None = None
 
     def handle_starttag(self, tag, attrs):
         attributes = dict(attrs)
         if tag == "form":
             self._form = PageForm(
                 action=attributes.get("action") or "",
-                enctype=attributes.get("enctype") or "",
                 method=(attributes.get("method") or "get").lower(),
             )
             self.forms.append(self._form)
@@ -46,9 +42,7 @@ class _FormParser(HTMLParser):
             return
         if tag == "input" and name:
             kind = (attributes.get("type") or "text").lower()
-            if kind == "file":
-                form.has_file = True
-            elif kind in ("checkbox", "radio"):
+            if kind in ("checkbox", "radio"):
                 chosen = "checked" in attributes
                 if kind == "radio" and name not in form.values:
                     chosen = True  # a browser sends nothing; the first choice keeps forms valid
@@ -68,8 +62,7 @@ class _FormParser(HTMLParser):
         elif tag == "select" and name:
             self._select, self._select_first, self._select_chosen = name, None, False
         elif tag == "option" and self._select:
-            self._option_value = attributes.get("value")
-            value = self._option_value or ""
+            value = attributes.get("value") or ""
             if self._select_first is None and value:
                 self._select_first = value
             if "selected" in attributes and value:
