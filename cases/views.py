@@ -387,7 +387,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if permissions.can_read_opinion(user, case):
         context["opinion"] = selectors.opinion_for(case)
         context["report"] = selectors.latest_report_for(case)
-        context["reports"] = selectors.reports_for(case)
+        context["reports"] = selectors.reports_visible_to(user, case)
         context["follow_ups"] = selectors.follow_ups_for(case)
         context["follow_ups_left"] = selectors.follow_ups_left(case)
         context["follow_up_deadline"] = selectors.follow_up_deadline(case)
