@@ -24,6 +24,7 @@ from .models import (
     Price,
     ProxyAuthority,
     Report,
+    ReportLanguage,
     Status,
 )
 from .permissions import CONSENT_OPEN_STATES, RECORDS_OPEN_STATES
@@ -235,6 +236,20 @@ def reports_visible_to(user, case: Case) -> QuerySet[Report]:
     if permissions.can_see_internal_opinion_versions(user, case):
         return reports_for(case)
     return delivered_reports_for(case)
+
+
+def report_languages() -> list[tuple[str, str]]:
+    """The languages a report can be written in now, as (code, name) choices: those that
+    verified specialists write reports in (English while no specialist is registered yet)."""
+    labels = dict(ReportLanguage.choices)
+    written = {code for code, _ in specialist_selectors.report_languages()}
+    offered = [(code, label) for code, label in ReportLanguage.choices if code in written]
+    return offered or [(ReportLanguage.ENGLISH, labels[ReportLanguage.ENGLISH])]
+
+
+def report_language_offered(case: Case) -> bool:
+    """Whether the language the case's report was asked in is one a specialist writes now."""
+    return not case.report_language or case.report_language in dict(report_languages())
 
 
 def waiting_on_patient(case: Case) -> list[tuple[str, str]]:

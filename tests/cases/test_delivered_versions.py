@@ -51,7 +51,7 @@ def _case_page(client, user, case) -> str:
 
 
 def test_the_patient_never_sees_a_returned_version(client, actors):
-    case, delivered = _delivered_after_one_return(actors)
+    case, _ = _delivered_after_one_return(actors)
 
     page = _case_page(client, actors.alice, case)
 
