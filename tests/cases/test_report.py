@@ -1,6 +1,7 @@
 """The PDF report: rendered by the task from the opinion, stored once per revision."""
 
 import io
+import re
 
 from pypdf import PdfReader
 
@@ -123,3 +124,17 @@ def test_the_cover_and_header_carry_the_version_the_report_is_stored_as(actors):
     assert "Report version: 2" in pages[0]
     assert "revision 1" not in pages[0]
     assert all("version 2" in text for text in pages)
+
+
+def test_a_5000_character_word_wraps_inside_the_page(actors):
+    opinion = _submitted_opinion(actors)
+    word = "x" * 5000
+    Opinion.objects.filter(pk=opinion.pk).update(reasoning=word)
+
+    report = Report.objects.get(pk=render_report.run(opinion.pk, opinion.revision))
+
+    with report.file.open("rb") as pdf:
+        lines = [line for page in PdfReader(pdf).pages for line in page.extract_text().split("\n")]
+    runs = [len(run) for line in lines for run in re.findall(r"x{20,}", line)]
+    assert sum(runs) == 5000  # every character is there
+    assert max(runs) < 120  # in lines that fit the page, not one line running off it
