@@ -43,6 +43,7 @@ READS = {
     "records:provider-link": "records_request.open",
     "specialists:match": "case.view",
     "specialists:case-conflict-add": "case.view",
+    "specialists:match-language-waive": "case.view",
     "data_rights:case-export": "case.export",
     "coordinator:search": "case.search",
 }
