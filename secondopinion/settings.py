@@ -213,6 +213,17 @@ RECORD_MAX_UPLOAD_BYTES = env.int("RECORD_MAX_UPLOAD_BYTES", default=2 * 1024**3
 RECORD_UPLOAD_DIR = Path(env.str("RECORD_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
 RECORD_UPLOAD_CHUNK_BYTES = env.int("RECORD_UPLOAD_CHUNK_BYTES", default=50 * 1024 * 1024)
 RECORD_UPLOAD_EXPIRY_HOURS = env.int("RECORD_UPLOAD_EXPIRY_HOURS", default=24)
+# Quotas on unfinished resumable uploads, so one account or one provider link cannot hold the
+# disk: how many may be open at once, and the bytes they declare together, per uploader (a
+# signed-in user, or one records request's link) and per case.
+RECORD_OPEN_UPLOADS_PER_UPLOADER = env.int("RECORD_OPEN_UPLOADS_PER_UPLOADER", default=20)
+RECORD_OPEN_UPLOADS_PER_CASE = env.int("RECORD_OPEN_UPLOADS_PER_CASE", default=30)
+RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER = env.int(
+    "RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER", default=8 * 1024**3
+)
+RECORD_OPEN_UPLOAD_BYTES_PER_CASE = env.int(
+    "RECORD_OPEN_UPLOAD_BYTES_PER_CASE", default=16 * 1024**3
+)
 # Virus scanning: clamd on a Unix socket or TCP. Neither set: files are marked "not scanned".
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
