@@ -23,3 +23,11 @@ def test_patient_sessions_use_the_general_idle_timeout(client, actors, settings)
 
 def test_anonymous_pages_carry_no_idle_timer(client, db):
     assert "data-session-idle-seconds" not in client.get(reverse("home")).text
+
+
+def test_signed_in_pages_tell_the_idle_script_where_to_sign_out(client, actors):
+    client.force_login(actors.alice)
+
+    response = client.get(reverse("cases:dashboard"))
+
+    assert f'data-sign-out-url="{reverse("account_logout")}"' in response.text
