@@ -18,9 +18,10 @@
 
   // Idle sign-out. Clicking "Stay signed in" or typing counts as activity and renews the session
   // (typing at most once per `throttle`); two minutes before the session runs out a warning
-  // shows. Just before it runs out, every form marked data-save-draft that was typed in is
-  // saved as a draft on the server (the views keep it as typed and show it again), then the
-  // page signs out and goes to the sign-in page, which comes back here.
+  // shows. Then, and again just before it runs out, every form marked data-save-draft that was
+  // typed in is saved as a draft on the server (the views keep it as typed and show it again;
+  // these requests do not count as activity), then the page signs out and goes to the sign-in
+  // page, which comes back here.
   var idle = parseInt(document.body.dataset.sessionIdleSeconds || "0", 10);
   var warning = document.querySelector(".js-idle-warning");
   if (idle > 0 && warning) {
@@ -43,7 +44,11 @@
       clearTimeout(warnTimer);
       clearTimeout(endTimer);
       warning.hidden = true;
-      warnTimer = setTimeout(function () { warning.hidden = false; }, Math.max(left - 120000, 0));
+      warnTimer = setTimeout(function () {
+        warning.hidden = false;
+        // Saved now as well: a background tab's timers may fire late, after the session is gone.
+        typedIn.forEach(saveDraft);
+      }, Math.max(left - 120000, 0));
       endTimer = setTimeout(endOfSession, Math.max(left - lead, 0));
     };
     var renew = function () {
@@ -60,7 +65,8 @@
       return fetch(form.getAttribute("action") || window.location.pathname + window.location.search, {
         method: "POST",
         credentials: "same-origin",
-        headers: { "X-CSRFToken": csrfToken() },
+        // Not the person's activity: the server keeps the sign-out where it was.
+        headers: { "X-CSRFToken": csrfToken(), "X-Not-Activity": "1" },
         body: body
       }).catch(function () { /* sign out anyway: staying signed in is the greater risk */ });
     };
