@@ -2,8 +2,12 @@
 each form marked `data-save-draft` with `_action=save-draft`; the view stores what was typed,
 as typed (no validation can lose it), and shows it again in the form when they come back."""
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
+from django.utils import timezone
 
 from secondopinion.audit.services import record_event
 
@@ -55,3 +59,11 @@ def restored_draft(request: HttpRequest, *, case: Case, form: str) -> dict | Non
 def discard_form_draft(*, case: Case, user, form: str) -> None:
     """The form was saved for real: its draft is no longer needed."""
     FormDraft.objects.filter(case=case, user=user, form=form).delete()
+
+
+def forget_old_form_drafts() -> int:
+    """Drop drafts nobody came back to within FORM_DRAFT_DAYS: typed health information should
+    not outlive its purpose. Returns how many were dropped."""
+    cutoff = timezone.now() - timedelta(days=settings.FORM_DRAFT_DAYS)
+    deleted, _by_model = FormDraft.objects.filter(saved_at__lt=cutoff).delete()
+    return deleted

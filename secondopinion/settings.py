@@ -333,6 +333,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.forget_expired_referrals",
         "schedule": 3600.0,
     },
+    "forget-old-form-drafts": {"task": "cases.tasks.forget_old_form_drafts", "schedule": 3600.0},
     "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
     "catch-up-authority-scans": {
         "task": "cases.tasks.catch_up_authority_scans",
@@ -386,6 +387,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout
 # Specialists and coordinators are signed out sooner: their sessions reach many patients' records.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
+# What someone was typing when the idle sign-out came is kept this long for them to come back to.
+FORM_DRAFT_DAYS = env.int("FORM_DRAFT_DAYS", default=30)
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

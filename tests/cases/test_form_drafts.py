@@ -122,3 +122,30 @@ def test_the_forms_the_idle_script_saves_are_marked(actors, reviewing):
     ]
     for user, url in pages:
         assert "data-save-draft" in _client(user).get(url).text, url
+
+
+def test_drafts_nobody_came_back_to_are_forgotten_after_the_set_days(actors, settings):
+    import datetime as dt
+
+    import time_machine
+
+    from cases import drafts
+
+    settings.FORM_DRAFT_DAYS = 30
+    case = actors.case(Status.SUBMITTED)
+    url = reverse("cases:case-messages", args=[case.reference])
+    start = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
+        _save_draft(_client(actors.alice), url, body="Old words")
+    with time_machine.travel(start + dt.timedelta(days=29), tick=False):
+        assert drafts.forget_old_form_drafts() == 0
+    with time_machine.travel(start + dt.timedelta(days=30, minutes=1), tick=False):
+        assert drafts.forget_old_form_drafts() == 1
+    assert not FormDraft.objects.exists()
+
+
+def test_the_beat_schedule_forgets_old_drafts(settings):
+    from cases.tasks import forget_old_form_drafts
+
+    entry = settings.CELERY_BEAT_SCHEDULE["forget-old-form-drafts"]
+    assert entry["task"] == forget_old_form_drafts.name == "cases.tasks.forget_old_form_drafts"
