@@ -939,3 +939,23 @@ class MetricsSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"Metrics as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class FormDraft(models.Model):
+    """What someone had typed in a case's form when the idle sign-out came: saved as typed
+    (valid or not) and put back in the form when they return to it, then dropped once the form
+    is saved. `form` names the form: "opinion", "message", or "intake:<step>"."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    form = models.CharField(max_length=60)
+    data = models.JSONField()
+    saved_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "user", "form"], name="one_draft_per_form")
+        ]
+
+    def __str__(self) -> str:
+        return f"Draft of {self.form} on case {self.case_id}"

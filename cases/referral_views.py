@@ -128,7 +128,8 @@ def refer(request: HttpRequest, token: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the patient's invitation: sign up or sign in (coming back here), then accept,
-    which opens a draft pre-filled from the referral."""
+    which opens a draft pre-filled from the referral. Only the account whose verified email the
+    invitation was sent to may accept it; anyone else is told so and learns nothing about it."""
     user = request.user
     if user.is_authenticated and (case := referrals.claimed_case_for(token, user)):
         if permissions.can_edit_case(user, case):
@@ -146,24 +147,33 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             return redirect(f"{reverse('account_login')}?{urlencode({'next': request.path})}")
         if not permissions.is_patient_side(user):
             raise Http404
-        case = referrals.claim_referral(token=token, by=user)
+    next_query = urlencode({"next": request.path})
+    context = {
+        "can_claim": permissions.is_patient_side(user),
+        "signup_url": f"{reverse('account_signup')}?{next_query}",
+        "login_url": f"{reverse('account_login')}?{next_query}",
+    }
+    if user.is_authenticated and permissions.is_patient_side(user):
+        try:
+            referrals.check_invited(user, referral)
+        except ApplicationError as error:
+            context["not_yours"] = error.message
+            return render(request, "cases/referrals/invitation.html", context, status=403)
+    if request.method == "POST":
+        try:
+            case = referrals.claim_referral(token=token, by=user)
+        except ApplicationError as error:
+            status = 403 if isinstance(error, referrals.InvitationForSomeoneElse) else 410
+            return render(
+                request, "cases/referrals/invitation.html", {"error": error.message}, status=status
+            )
         messages.success(
             request,
             "Your request is started with what your doctor told us. Check each answer and "
             "complete the rest.",
         )
         return redirect("cases:intake-resume", case.reference)
-    next_query = urlencode({"next": request.path})
-    return render(
-        request,
-        "cases/referrals/invitation.html",
-        {
-            "referral": referral,
-            "can_claim": permissions.is_patient_side(user),
-            "signup_url": f"{reverse('account_signup')}?{next_query}",
-            "login_url": f"{reverse('account_login')}?{next_query}",
-        },
-    )
+    return render(request, "cases/referrals/invitation.html", context)
 
 
 def _referred_case(request: HttpRequest, reference: str) -> tuple[Case, Referral]:

@@ -11,6 +11,7 @@ import hashlib
 import secrets
 from datetime import timedelta
 
+from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
@@ -92,6 +93,22 @@ class InvitationUsed(ApplicationError):
     def __init__(self):
         super().__init__(
             "This invitation has already been used to open a request, so it no longer works."
+        )
+
+
+class InvitationForSomeoneElse(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "This invitation was sent to another email address. Sign in with that address to "
+            "accept it. The invitation still works for the person it was sent to."
+        )
+
+
+class InvitationEmailNotConfirmed(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "Confirm your email address first: open the link in the email we sent you when you "
+            "created your account, then follow this invitation again."
         )
 
 
@@ -243,6 +260,18 @@ def invitation_for_token(token: str) -> Referral:
     return referral
 
 
+def check_invited(user, referral: Referral) -> None:
+    """Only the account whose verified email is the invited address may see or claim an
+    invitation: InvitationForSomeoneElse, or InvitationEmailNotConfirmed when the account has
+    that address but has not confirmed it yet."""
+    invited = referral.patient_email.strip().lower()
+    if invited and selectors.verified_emails_of(user).filter(address=invited).exists():
+        return
+    if invited and EmailAddress.objects.filter(user=user, email__iexact=invited).exists():
+        raise InvitationEmailNotConfirmed
+    raise InvitationForSomeoneElse
+
+
 def claimed_case_for(token: str, user) -> Case | None:
     """The case `user` already opened from this invitation (following the link again)."""
     referral = Referral.objects.filter(token_hash=_hash(token), claimed_by=user).first()
@@ -252,7 +281,8 @@ def claimed_case_for(token: str, user) -> Case | None:
 @transaction.atomic
 def claim_referral(*, token: str, by) -> Case:
     """The invited patient, signed in, opens a draft case pre-filled from the referral. An
-    invitation is claimed once: anyone following it later is told it is used."""
+    invitation is claimed once, and only by the account whose verified email it was sent to:
+    anyone else is refused and the invitation stays usable."""
     from . import services  # services calls back into this module on each transition
 
     if not permissions.is_patient_side(by):
@@ -263,6 +293,7 @@ def claim_referral(*, token: str, by) -> Case:
     referral = Referral.objects.select_for_update().get(pk=invitation_for_token(token).pk)
     if referral.claimed_at is not None:  # two claims at once: the second loses
         raise InvitationUsed
+    check_invited(by, referral)
     case = services.create_case(by=by, case_for=CaseFor.SELF)
     answers = {
         case_field: getattr(referral, referral_field)

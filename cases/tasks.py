@@ -61,6 +61,14 @@ def forget_expired_referrals() -> int:
 
 
 @shared_task
+def forget_old_form_drafts() -> int:
+    """Beat task: drop form drafts kept across an idle sign-out that nobody came back to."""
+    from . import drafts
+
+    return drafts.forget_old_form_drafts()
+
+
+@shared_task
 def send_sla_alerts() -> int:
     """Beat task: remind whoever a case waits on as its step nears its service level, and tell
     coordinators once it is past it (each once per case and stage entry)."""

@@ -16,7 +16,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 from specialists import selectors as specialist_selectors
 
-from . import intake, permissions, selectors, services
+from . import drafts, intake, permissions, selectors, services
 from .forms import (
     AuthorityForm,
     ConsentForm,
@@ -222,14 +222,19 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
         raise Http404
     if page.slug == "who" and not permissions.can_change_who_case_is_for(request.user, case):
         raise Http404
+    draft_name = f"intake:{page.slug}"
+    if drafts.wants_draft_saved(request):
+        return drafts.save_draft_response(request, case=case, form=draft_name)
     extra = {}
     if page.slug == "review-type":
         extra = {"prices": selectors.price_list()}
     elif page.slug == "preferences":
         extra = {"languages": selectors.report_languages()}
-    form = page.form(posted(request), instance=case, **extra)
+    initial = drafts.restored_draft(request, case=case, form=draft_name)
+    form = page.form(posted(request), instance=case, initial=initial, **extra)
     if request.method == "POST" and form.is_valid():
         case = services.update_case(case=case, by=request.user, **form.cleaned_data)
+        drafts.discard_form_draft(case=case, user=request.user, form=draft_name)
         return redirect(intake.next_url(case, page, returning=_returning(request)))
     context = {"form": form}
     if page.slug == "records":
@@ -553,8 +558,11 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     if not permissions.can_write_opinion(request.user, case):
         raise Http404
+    if drafts.wants_draft_saved(request):
+        return drafts.save_draft_response(request, case=case, form="opinion")
     opinion = selectors.opinion_for(case)
-    form = OpinionForm(request.POST or None, instance=opinion)
+    initial = drafts.restored_draft(request, case=case, form="opinion")
+    form = OpinionForm(request.POST or None, instance=opinion, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.save_opinion_draft(case=case, by=request.user, **form.cleaned_data)
@@ -563,6 +571,7 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
         except ApplicationError as error:
             add_application_error(form, error)
         else:
+            drafts.discard_form_draft(case=case, user=request.user, form="opinion")
             if "submit" in request.POST:
                 messages.success(request, "Your opinion is submitted for a quality check.")
                 return redirect("cases:case-detail", case.reference)
@@ -719,6 +728,15 @@ def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
     case = _visible_case(request, reference)
     if not permissions.can_message(request.user, case):
         raise Http404
+    if drafts.wants_draft_saved(request):
+        return drafts.save_draft_response(request, case=case, form="message")
+
+    def send(data: dict) -> None:
+        services.post_message(
+            case=case, by=request.user, body=data["body"], files=data.get("file") or []
+        )
+        drafts.discard_form_draft(case=case, user=request.user, form="message")
+
     return _case_form(
         request,
         case,
@@ -726,10 +744,9 @@ def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
             posted(request),
             request.FILES or None,
             can_attach=permissions.can_add_records(request.user, case),
+            initial=drafts.restored_draft(request, case=case, form="message"),
         ),
-        save=lambda data: services.post_message(
-            case=case, by=request.user, body=data["body"], files=data.get("file") or []
-        ),
+        save=send,
         success="Your message is sent.",
         template="cases/case_messages.html",
         redirect_to="cases:case-messages",

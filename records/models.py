@@ -185,6 +185,9 @@ class RecordsRequest(models.Model):
     expires_at = models.DateTimeField()
     reminders_sent = models.PositiveIntegerField(default=0)
     last_emailed_at = models.DateTimeField(null=True, blank=True)
+    # Files the provider sent that the case already had (same SHA-256): stored once, accepted
+    # without a word, and listed back to the provider as received ({"name", "size"} each).
+    duplicates_received = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

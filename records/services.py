@@ -23,6 +23,7 @@ from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -132,7 +133,9 @@ def add_record(
             f"“{name}” is not a file type we accept. Upload {SUPPORTED_TYPES_TEXT} files."
         )
     sha256 = sha256 or _sha256(upload)
-    if case.records.filter(sha256=sha256).exists():
+    if existing := case.records.filter(sha256=sha256).first():
+        if records_request is not None:
+            return _accept_provider_duplicate(records_request, existing, name, upload.size)
         raise ApplicationError(f"“{name}” is already attached to this case.")
     on_behalf_of = case.owner if by is None or by.pk != case.owner_id else None
     record = RecordFile(
@@ -164,8 +167,46 @@ def add_record(
             _enqueue_next_step(record)
     except IntegrityError as exc:
         record.file.delete(save=False)
+        existing = case.records.filter(sha256=sha256).first()
+        if records_request is not None and existing is not None:
+            return _accept_provider_duplicate(records_request, existing, name, upload.size)
         raise ApplicationError(f"“{name}” is already attached to this case.") from exc
     return record
+
+
+@transaction.atomic
+def _accept_provider_duplicate(
+    records_request: RecordsRequest, existing: RecordFile, name: str, size: int
+) -> RecordFile:
+    """A provider sent a file the case already has: keep the one copy and say nothing that would
+    tell the provider what the case holds; the request lists it as received."""
+    locked = RecordsRequest.objects.select_for_update().get(pk=records_request.pk)
+    locked.duplicates_received = [*locked.duplicates_received, {"name": name, "size": size}]
+    locked.save(update_fields=["duplicates_received"])
+    records_request.duplicates_received = locked.duplicates_received
+    record_event(
+        actor=None,
+        action="record.upload_duplicate",
+        obj=existing,
+        case_id=existing.case_id,
+        detail={"records_request": records_request.pk},
+    )
+    return existing
+
+
+def files_received(records_request: RecordsRequest) -> list:
+    """What a provider sent through their link, as they see it: each file's name and size,
+    duplicates of files the case had included."""
+    return [
+        *(
+            {"original_name": r.original_name, "size": r.size}
+            for r in records_request.records.all()
+        ),
+        *(
+            {"original_name": d["name"], "size": d["size"]}
+            for d in records_request.duplicates_received
+        ),
+    ]
 
 
 def add_records(*, case, by, uploads: Iterable[File], records_request=None):
@@ -392,14 +433,68 @@ def upload_offset(upload: Upload) -> int:
         return 0
 
 
+class UploadQuotaExceeded(ApplicationError):
+    """Too many unfinished uploads, or too many bytes declared by them (answered with 413)."""
+
+    http_status = 413
+
+
+def _open_uploads():
+    return Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__gt=timezone.now())
+
+
+def _check_upload_quota(*, case, by, records_request, name: str, length: int) -> None:
+    """Refuse a new upload that would pass the open-upload quotas of its uploader (the signed-in
+    user, or the records request's link) or of the case."""
+    if by is not None:
+        mine = _open_uploads().filter(created_by=by)
+    else:
+        mine = _open_uploads().filter(created_by__isnull=True, records_request=records_request)
+    on_case = _open_uploads().filter(case=case)
+    for uploads, count_limit, bytes_limit, whose in (
+        (
+            mine,
+            settings.RECORD_OPEN_UPLOADS_PER_UPLOADER,
+            settings.RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER,
+            "You have",
+        ),
+        (
+            on_case,
+            settings.RECORD_OPEN_UPLOADS_PER_CASE,
+            settings.RECORD_OPEN_UPLOAD_BYTES_PER_CASE,
+            "This case has",
+        ),
+    ):
+        totals = uploads.aggregate(count=Count("pk"), declared=Sum("length"))
+        if totals["count"] >= count_limit:
+            raise UploadQuotaExceeded(
+                f"“{name}” did not start: {whose} {totals['count']} uploads that have not "
+                "finished yet. Let them finish (or cancel some), then add this file again."
+            )
+        declared = totals["declared"] or 0
+        if declared + length > bytes_limit:
+            raise UploadQuotaExceeded(
+                f"“{name}” did not start: with the files still uploading "
+                f"({filesizeformat(declared)}) it would pass the limit of "
+                f"{filesizeformat(bytes_limit)} uploading at once. Let those finish, then add "
+                "this file again."
+            )
+
+
 @transaction.atomic
 def create_upload(
     *, case, by, length: int, name: str, records_request: RecordsRequest | None = None
 ) -> Upload:
-    """Start a resumable upload: checked for who, size and name before a single byte is sent."""
+    """Start a resumable upload: checked for who, size, name and the open-upload quotas before
+    a single byte is sent."""
     _check_case_takes_records(case=case, by=by, records_request=records_request)
     shown = check_name(name)
     check_size(shown, length)
+    # One upload starts at a time per case, so two at once cannot both pass the quota.
+    type(case).objects.select_for_update().filter(pk=case.pk).first()
+    _check_upload_quota(
+        case=case, by=by, records_request=records_request, name=shown, length=length
+    )
     upload = Upload.objects.create(
         case=case,
         created_by=by,
@@ -494,6 +589,8 @@ def append_to_upload(
 
     Raises UploadOffsetMismatch, UploadBusy, or ApplicationError for a refused upload.
     """
+    if upload.status == Upload.Status.DONE:
+        raise ApplicationError("This upload is already complete.")
     if upload.status != Upload.Status.RECEIVING or upload.is_expired:
         raise ApplicationError(upload.message or "This upload has expired. Start it again.")
     _check_case_takes_records(
@@ -718,7 +815,7 @@ def finish_records_request(*, records_request: RecordsRequest) -> RecordsRequest
         .get(pk=records_request.pk)
     )
     check_records_request_open(records_request)
-    received = records_request.records.count()
+    received = records_request.records.count() + len(records_request.duplicates_received)
     if received == 0:
         raise ApplicationError("Add at least one file before you finish.")
     records_request.received_at = timezone.now()

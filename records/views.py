@@ -144,9 +144,9 @@ def _create_upload(request: HttpRequest, *, case, by, records_request=None) -> H
             case=case, by=by, length=length, name=name, records_request=records_request
         )
     except ApplicationError as error:
-        return tus.response(
-            413 if length > settings.RECORD_MAX_UPLOAD_BYTES else 400, error.message
-        )
+        too_large = length > settings.RECORD_MAX_UPLOAD_BYTES
+        status = getattr(error, "http_status", None) or (413 if too_large else 400)
+        return tus.response(status, error.message)
     return tus.response(
         201,
         Location=request.build_absolute_uri(reverse("records:tus-upload", args=[upload.pk])),
@@ -324,7 +324,7 @@ def provider_upload(request: HttpRequest) -> HttpResponse:
         {
             "records_request": records_request,
             "form": form,
-            "received": records_request.records.all(),
+            "received": services.files_received(records_request),
         },
     )
 
@@ -350,4 +350,5 @@ def provider_finish(request: HttpRequest) -> HttpResponse:
             return _link_problem(request, error)
         messages.error(request, error.message)
         return redirect("records:provider-upload")
-    return render(request, "records/provider_done.html", {"count": records_request.records.count()})
+    count = len(services.files_received(records_request))
+    return render(request, "records/provider_done.html", {"count": count})

@@ -213,6 +213,17 @@ RECORD_MAX_UPLOAD_BYTES = env.int("RECORD_MAX_UPLOAD_BYTES", default=2 * 1024**3
 RECORD_UPLOAD_DIR = Path(env.str("RECORD_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
 RECORD_UPLOAD_CHUNK_BYTES = env.int("RECORD_UPLOAD_CHUNK_BYTES", default=50 * 1024 * 1024)
 RECORD_UPLOAD_EXPIRY_HOURS = env.int("RECORD_UPLOAD_EXPIRY_HOURS", default=24)
+# Quotas on unfinished resumable uploads, so one account or one provider link cannot hold the
+# disk: how many may be open at once, and the bytes they declare together, per uploader (a
+# signed-in user, or one records request's link) and per case.
+RECORD_OPEN_UPLOADS_PER_UPLOADER = env.int("RECORD_OPEN_UPLOADS_PER_UPLOADER", default=20)
+RECORD_OPEN_UPLOADS_PER_CASE = env.int("RECORD_OPEN_UPLOADS_PER_CASE", default=30)
+RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER = env.int(
+    "RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER", default=8 * 1024**3
+)
+RECORD_OPEN_UPLOAD_BYTES_PER_CASE = env.int(
+    "RECORD_OPEN_UPLOAD_BYTES_PER_CASE", default=16 * 1024**3
+)
 # Virus scanning: clamd on a Unix socket or TCP. Neither set: files are marked "not scanned".
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
@@ -322,6 +333,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "cases.tasks.forget_expired_referrals",
         "schedule": 3600.0,
     },
+    "forget-old-form-drafts": {"task": "cases.tasks.forget_old_form_drafts", "schedule": 3600.0},
     "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
     "catch-up-authority-scans": {
         "task": "cases.tasks.catch_up_authority_scans",
@@ -375,6 +387,8 @@ SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60)
 SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout
 # Specialists and coordinators are signed out sooner: their sessions reach many patients' records.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
+# What someone was typing when the idle sign-out came is kept this long for them to come back to.
+FORM_DRAFT_DAYS = env.int("FORM_DRAFT_DAYS", default=30)
 
 if PRODUCTION:
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)

@@ -188,12 +188,14 @@ MATRIX: dict[str, Row] = {
     "referrals:referral-enter": Row(None, only("coordinator"), only("coordinator")),
     # A referrer has no account: the source's link is the key (an empty POST shows the form).
     "referrals:refer": Row(None, {role: OK for role in ROLES}, {role: OK for role in ROLES}),
-    # The invited patient may not have an account yet: the page says to sign up or sign in; only
-    # the patient's side accepts (a POST opens their pre-filled draft).
+    # The invited patient (the owner's address) may not have an account yet: the page says to
+    # sign up or sign in; only the account with the invited, verified address accepts (a POST
+    # opens their pre-filled draft); other patients are told it was sent to someone else (403).
     "referrals:invitation": Row(
         None,
-        {role: OK for role in ROLES},
-        only(*PATIENT_SIDE) | {"anonymous": LOGIN},
+        {role: OK for role in ROLES}
+        | {"other_patient": 403, "caregiver_without_authority": 403, PROXY: 403},
+        only("owner") | {"other_patient": 403, "caregiver_without_authority": 403, PROXY: 403},
     ),
     # Tried on a case that came from a referral.
     "referrals:case-referral": Row(Status.DELIVERED, only("owner"), only("owner")),
@@ -267,8 +269,8 @@ def _referral_token_for(name: str) -> str:
                 by=coordinator,
                 referrer_name="Dr Ada Brown",
                 referrer_email="ada.brown@hillside.example",
-                patient_name="Eve Patient",
-                patient_email="eve@example.org",
+                patient_name="Alice Patient",
+                patient_email="alice@example.org",  # the owner's address
                 diagnosis="Stage II ductal carcinoma",
                 treating_doctor="Dr Ada Brown",
             )

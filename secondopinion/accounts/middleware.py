@@ -1,5 +1,8 @@
 """Account policies applied to every request: MFA for staff roles, and idle sign-out."""
 
+import time
+from datetime import UTC, datetime
+
 from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
@@ -30,11 +33,19 @@ class StaffMFAMiddleware:
         return self.get_response(request)
 
 
+# The header the idle script sends on requests it makes by itself (saving form drafts before the
+# sign-out): they are not the person's activity, so they must not push the sign-out back.
+NOT_ACTIVITY_HEADER = "X-Not-Activity"
+_LAST_ACTIVITY = "idle.last_activity"
+
+
 class IdleSessionMiddleware:
     """Signs people out after a period without activity: shorter for staff, who see many patients.
 
-    The session's expiry is renewed on each request (SESSION_SAVE_EVERY_REQUEST); the page learns
-    the remaining time from `request.session_idle_seconds` and warns before it runs out.
+    The session's expiry is renewed on each request (SESSION_SAVE_EVERY_REQUEST), typing included
+    (the page pings while someone types); the page learns the remaining time from
+    `request.session_idle_seconds` and warns before it runs out. A request marked
+    NOT_ACTIVITY_HEADER keeps the expiry of the last real activity.
     """
 
     def __init__(self, get_response):
@@ -47,6 +58,11 @@ class IdleSessionMiddleware:
                 if request.user.needs_mfa
                 else settings.SESSION_COOKIE_AGE
             )
-            request.session.set_expiry(seconds)
+            last = request.session.get(_LAST_ACTIVITY)
+            if request.headers.get(NOT_ACTIVITY_HEADER) and last:
+                request.session.set_expiry(datetime.fromtimestamp(last + seconds, tz=UTC))
+            else:
+                request.session[_LAST_ACTIVITY] = int(time.time())
+                request.session.set_expiry(seconds)
             request.session_idle_seconds = seconds
         return self.get_response(request)

@@ -210,7 +210,8 @@ def test_a_coordinator_enters_a_referral_and_the_patient_is_invited(actors, sour
 
 @pytest.fixture
 def invitation(actors, link, mailoutbox) -> str:
-    _client().post(link, REFERRAL)
+    """An invitation sent to alice's address (Eve's referral, as her doctor wrote it)."""
+    _client().post(link, REFERRAL | {"patient_email": "Alice@Example.org"})
     _send_all(ReferralEmail.Kind.INVITATION)
     return _invitation_link(mailoutbox)
 
@@ -259,6 +260,58 @@ def test_an_invitation_is_claimed_once(actors, invitation):
     assert "already been used" in bob.text
     assert not Case.objects.filter(owner=actors.bob).exists()
     assert Case.objects.count() == 1
+
+
+def test_another_patient_can_neither_claim_nor_read_the_invitation(actors, invitation):
+    bob = _client(actors.bob)
+
+    page = bob.get(invitation)
+    claim = bob.post(invitation)
+
+    for response in (page, claim):
+        assert response.status_code == 403
+        assert "This invitation was sent to another email address" in response.text
+        assert "Accept and start my request" not in response.text
+        for phi in (*PHI, "Dr Ada Brown", "alice@example.org"):
+            assert phi.lower() not in response.text.lower()
+    assert not Case.objects.exists()
+    referral = Referral.objects.get()
+    assert referral.claimed_at is None and referral.diagnosis == REFERRAL["diagnosis"]
+    # The invitation still works for alice, to whom it was sent.
+    assert _client(actors.alice).post(invitation).status_code == 302
+    assert Case.objects.get().owner == actors.alice
+
+
+def test_the_invited_address_not_yet_confirmed_cannot_claim(actors, invitation):
+    from allauth.account.models import EmailAddress
+
+    EmailAddress.objects.filter(user=actors.alice).update(verified=False)
+    alice = _client(actors.alice)
+
+    assert "Confirm your email address first" in alice.get(invitation).text
+    refused = alice.post(invitation)
+    assert refused.status_code == 403
+    assert "Confirm your email address first" in refused.text
+    assert "carcinoma" not in refused.text
+    assert not Case.objects.exists()
+    assert Referral.objects.get().claimed_at is None
+
+    EmailAddress.objects.filter(user=actors.alice).update(verified=True)
+    assert alice.post(invitation).status_code == 302
+    assert Case.objects.get().diagnosis == REFERRAL["diagnosis"]
+
+
+def test_the_claim_service_refuses_someone_else_whatever_the_view(actors, invitation):
+    with pytest.raises(referrals.InvitationForSomeoneElse):
+        referrals.claim_referral(token=_token(invitation), by=actors.bob)
+    assert Referral.objects.get().claimed_at is None
+
+
+def test_the_invited_patient_sees_the_accept_button(actors, invitation):
+    page = _client(actors.alice).get(invitation)
+
+    assert page.status_code == 200
+    assert "Accept and start my request" in page.text
 
 
 def test_staff_cannot_claim_an_invitation(actors, invitation):

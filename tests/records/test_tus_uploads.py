@@ -261,3 +261,15 @@ def test_starting_and_finishing_an_upload_are_audited(alice_tus, draft):
     record = draft.records.get(original_name="audited.pdf")
     assert AuditEvent.objects.filter(action="upload.create", case_id=draft.pk).exists()
     assert AuditEvent.objects.filter(action="record.upload", object_id=str(record.pk)).exists()
+
+
+def test_more_bytes_for_a_finished_upload_say_it_is_complete(alice_tus):
+    content = distinct_pdf("complete")
+    created = alice_tus.create("complete.pdf", len(content))
+    assert alice_tus.patch(created["Location"], content, 0).status_code == 204
+
+    again = alice_tus.patch(created["Location"], b"more", len(content))
+
+    assert again.status_code == 422
+    assert again.text == "This upload is already complete."
+    assert "expired" not in again.text

@@ -1,0 +1,66 @@
+"""The idle sign-out in a real browser: typing keeps a specialist signed in, and when they do go
+idle the opinion they were writing is saved as a draft before the page signs out, so it is there
+again after signing back in.
+
+The staff idle timeout is shortened to 16 seconds for the test (the page reads it from the body),
+so the test types for longer than the timeout, then waits one timeout idle.
+"""
+
+import re
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from cases.models import FormDraft, Status
+
+from .conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+IDLE_SECONDS = 16
+REASONING = (
+    "The margins on the excision specimen are clear at 4 mm and the sentinel node is negative, "
+    "so I see no reason for a second operation before starting adjuvant therapy."
+)
+
+
+def test_typing_keeps_the_session_and_going_idle_saves_the_opinion_draft(
+    new_page, actors, settings
+):
+    settings.STAFF_SESSION_IDLE_SECONDS = IDLE_SECONDS
+    case = actors.case(Status.IN_REVIEW)
+    opinion_path = f"/cases/{case.reference}/opinion/"
+
+    smith = new_page()
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+    signed_in_at = time.monotonic()
+    smith.goto(opinion_path)
+    assert_accessible(smith)
+
+    # Typing for longer than the idle timeout (about 1.5 timeouts) keeps the page signed in.
+    reasoning = smith.get_by_label("Reasoning")
+    started = time.monotonic()
+    reasoning.press_sequentially(REASONING, delay=150, timeout=60_000)
+    assert time.monotonic() - started > IDLE_SECONDS * 1.2
+    expect(smith).to_have_url(re.compile(re.escape(opinion_path) + "$"))
+
+    # Then idle: the draft is saved, the page signs out and offers to sign in again.
+    expect(smith).to_have_url(re.compile(r"/accounts/login/\?next="), timeout=IDLE_SECONDS * 2000)
+    expect(smith.get_by_label("Email")).to_be_visible()
+    assert_accessible(smith)
+    draft = FormDraft.objects.get(case=case, user=actors.dr_smith.user, form="opinion")
+    assert draft.data["reasoning"] == [REASONING]
+    # Really signed out: the opinion page now asks to sign in.
+    smith.goto(opinion_path)
+    expect(smith).to_have_url(re.compile(r"/accounts/login/"))
+
+    # A fresh authenticator code: the first one may not be used twice.
+    time.sleep(max(0.0, 31 - (time.monotonic() - signed_in_at)))
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+    smith.goto(opinion_path)
+    expect(smith.get_by_label("Reasoning")).to_have_value(REASONING)
+    expect(
+        smith.get_by_text("We kept what you had typed before you were signed out")
+    ).to_be_visible()
+    assert_accessible(smith)
