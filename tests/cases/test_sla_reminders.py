@@ -9,11 +9,13 @@ from django.utils import timezone
 
 from cases import coordination, services, tasks
 from cases.models import CaseEvent, SLAAlert, Status
-from cases.service_levels import step_due_on, working_days_before
+from cases.service_levels import add_working_days, step_due_on, working_days_before
 from secondopinion.accounts.models import Role
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, NotificationPreference, OutboundEmail
 from tests.factories import UserFactory
+
+pytestmark = pytest.mark.any_day
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +33,20 @@ def service_levels(settings):
 
 def _entered(case, status, *, working_days_ago: int) -> None:
     """Move the step that last brought `case` into `status` back by so many working days."""
-    day = working_days_before(timezone.localdate(), working_days_ago)
+    _entered_on(case, status, working_days_before(timezone.localdate(), working_days_ago))
+
+
+def _review_due_in(case, *, working_days: int) -> None:
+    """Start the review of `case` so that it is due so many working days from today. (Counting
+    back from today is not the same on a weekend: 9 working days before a Saturday is a Tuesday,
+    and that review is due on the Tuesday after, two working days away.)"""
+    due = add_working_days(timezone.localdate(), working_days)
+    review_days = django_settings.SERVICE_LEVELS["review"]
+    _entered_on(case, Status.IN_REVIEW, working_days_before(due, review_days))
+
+
+def _entered_on(case, status, day) -> None:
+    """Move the step that last brought `case` into `status` to 10:00 on `day`."""
     event = CaseEvent.objects.filter(case=case, to_status=status).order_by("-at", "-id").first()
     event.at = timezone.make_aware(datetime.combine(day, time(10, 0)))
     event.save(update_fields=["at"])
@@ -54,7 +69,7 @@ def _escalations(user) -> list[str]:
 
 def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working_day(actors):
     case = actors.case(Status.IN_REVIEW)
-    _entered(case, Status.IN_REVIEW, working_days_ago=9)  # due the next working day
+    _review_due_in(case, working_days=1)
     emails_before = OutboundEmail.objects.filter(user=actors.dr_smith.user).count()
 
     alerts = coordination.send_sla_alerts()
@@ -71,7 +86,7 @@ def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working
 
 def test_a_review_with_time_to_spare_gets_no_reminder(actors):
     case = actors.case(Status.IN_REVIEW)
-    _entered(case, Status.IN_REVIEW, working_days_ago=7)  # due in three working days
+    _review_due_in(case, working_days=3)
 
     assert coordination.send_sla_alerts() == []
     assert _reminders(actors.dr_smith.user) == []
@@ -194,7 +209,7 @@ def test_a_patient_who_turned_off_update_emails_gets_the_reminder_in_the_app_onl
 
 def test_the_beat_task_runs_the_watch_hourly_and_counts_what_it_sent(actors):
     case = actors.case(Status.IN_REVIEW)
-    _entered(case, Status.IN_REVIEW, working_days_ago=9)
+    _review_due_in(case, working_days=1)
 
     assert tasks.send_sla_alerts.run() == 1
     assert tasks.send_sla_alerts.run() == 0
