@@ -5,7 +5,9 @@ specialist) and dr_jones (never assigned), cora the coordinator.
 
 Tests marked `any_day` run once per instant in ANY_DAY_INSTANTS, each with the clock pinned there
 (time-machine, ticking), so one run proves they pass on a weekday, at the weekend, late on a
-Friday, on 31 December and across a daylight-saving switch, whatever day it really is.
+Friday, on 31 December and across a daylight-saving switch, whatever day it really is. Each of
+those runs costs time, so tests that depend on the date in the same way as a marked one (or are
+slow) are marked `pinned_clock` instead: one run, at the weekday instant.
 """
 
 import os
@@ -92,6 +94,10 @@ def pytest_configure(config):
         "markers",
         "any_day: depends on the date; runs with the clock at each of conftest.ANY_DAY_INSTANTS",
     )
+    config.addinivalue_line(
+        "markers",
+        "pinned_clock: depends on the date; runs once, the clock at ANY_DAY_INSTANTS['wednesday']",
+    )
 
 
 def pytest_generate_tests(metafunc):
@@ -109,8 +115,11 @@ def pytest_generate_tests(metafunc):
 
 @pytest.fixture(autouse=True)
 def _any_day_clock(request):
-    """For an `any_day` test: its instant's time zone and a clock that starts there and ticks."""
+    """For an `any_day` test: its instant's time zone and a clock that starts there and ticks; for
+    a `pinned_clock` test, the same at the weekday instant."""
     instant = getattr(request, "param", None)
+    if instant is None and request.node.get_closest_marker("pinned_clock"):
+        instant = ANY_DAY_INSTANTS["wednesday"]
     if instant is None:
         yield None
         return

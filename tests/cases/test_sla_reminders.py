@@ -15,7 +15,8 @@ from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, NotificationPreference, OutboundEmail
 from tests.factories import UserFactory
 
-pytestmark = pytest.mark.any_day
+# The working-day arithmetic runs on every kind of day; the rest at one pinned instant.
+pytestmark = pytest.mark.pinned_clock
 
 
 @pytest.fixture(autouse=True)
@@ -67,6 +68,7 @@ def _escalations(user) -> list[str]:
     return [note for note in _notes(user) if "past its service level" in note]
 
 
+@pytest.mark.any_day
 def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working_day(actors):
     case = actors.case(Status.IN_REVIEW)
     _review_due_in(case, working_days=1)
@@ -84,6 +86,7 @@ def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working
     assert AuditEvent.objects.filter(action="case.sla_reminder", case_id=case.pk).count() == 1
 
 
+@pytest.mark.any_day
 def test_a_review_with_time_to_spare_gets_no_reminder(actors):
     case = actors.case(Status.IN_REVIEW)
     _review_due_in(case, working_days=3)
@@ -92,6 +95,7 @@ def test_a_review_with_time_to_spare_gets_no_reminder(actors):
     assert _reminders(actors.dr_smith.user) == []
 
 
+@pytest.mark.any_day
 def test_a_late_review_is_escalated_once_to_every_coordinator_when_none_is_assigned(actors):
     other = UserFactory(email="cole@example.org", full_name="Cole Ordinator", role=Role.COORDINATOR)
     case = actors.case(Status.IN_REVIEW)
@@ -155,6 +159,7 @@ def test_ended_and_delivered_cases_get_no_reminder_or_escalation(actors, status)
     assert not SLAAlert.objects.filter(case=case).exists()
 
 
+@pytest.mark.any_day
 def test_the_review_clock_stops_while_the_patient_answers_the_specialists_question(actors):
     case = actors.case(Status.IN_REVIEW)
     services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
@@ -176,6 +181,7 @@ def test_the_review_clock_stops_while_the_patient_answers_the_specialists_questi
     assert coordination.send_sla_alerts() == []
 
 
+@pytest.mark.any_day
 def test_the_patient_is_reminded_once_after_the_question_waited_the_working_days_set(actors):
     case = actors.case(Status.NEEDS_INFO)
     _entered(case, Status.NEEDS_INFO, working_days_ago=2)
