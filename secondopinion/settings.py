@@ -176,21 +176,35 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
 MEDIA_URL = None
 S3_BUCKET = env.str("S3_BUCKET", default="")
-if S3_BUCKET:
-    private_storage = {
+
+
+def s3_storage(*, bucket: str, endpoint_url=None, access_key="", secret_key="", region=None):
+    """django-storages' S3 backend for the private bucket: every object private, reads through
+    the app (or a presigned URL valid 60 s), never overwritten in place."""
+    return {
         "BACKEND": "storages.backends.s3.S3Storage",
         "OPTIONS": {
-            "bucket_name": S3_BUCKET,
-            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
-            "access_key": env.str("S3_ACCESS_KEY_ID", default=""),
-            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default=""),
-            "region_name": env.str("S3_REGION", default="") or None,
+            "bucket_name": bucket,
+            "endpoint_url": endpoint_url,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "region_name": region,
             "default_acl": "private",
             "querystring_auth": True,
             "querystring_expire": 60,
             "file_overwrite": False,
         },
     }
+
+
+if S3_BUCKET:
+    private_storage = s3_storage(
+        bucket=S3_BUCKET,
+        endpoint_url=env.str("S3_ENDPOINT_URL", default="") or None,
+        access_key=env.str("S3_ACCESS_KEY_ID", default=""),
+        secret_key=env.str("S3_SECRET_ACCESS_KEY", default=""),
+        region=env.str("S3_REGION", default="") or None,
+    )
 else:
     private_storage = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",

@@ -1,0 +1,190 @@
+"""Integration fixtures: an S3-compatible object store of the test run's own (moto's standalone
+server, from PyPI, on 127.0.0.1 and a free port) and a Celery worker that keeps its files there.
+
+`s3_server` starts one moto server per test session (per xdist worker) and creates the bucket;
+`object_storage` points the test process's default storage at it (the same S3 settings
+production uses, secondopinion.settings.s3_storage); `s3_worker` is a real `celery worker` process
+started with S3_BUCKET and the endpoint in its environment, consuming a queue of its own, so a
+worker on local storage (tests.conftest.celery_worker_process) never takes its tasks.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.test import override_settings
+
+from secondopinion.settings import s3_storage
+from tests.conftest import ROOT, WorkerHandle, _test_database_url
+from tests.records.conftest import clamd_socket  # noqa: F401  (a fixture: the test clamd)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@dataclass
+class S3Server:
+    endpoint: str
+    bucket: str
+    access_key: str = "test-access-key"
+    secret_key: str = "test-secret-key"  # moto accepts any key
+    region: str = "us-east-1"
+    process: subprocess.Popen | None = None
+
+    def client(self):
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            aws_access_key_id=self.access_key,
+            aws_secret_access_key=self.secret_key,
+            region_name=self.region,
+        )
+
+    def storage_settings(self) -> dict:
+        return s3_storage(
+            bucket=self.bucket,
+            endpoint_url=self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            region=self.region,
+        )
+
+    def environment(self) -> dict[str, str]:
+        """The variables a process needs to keep its files in this bucket (settings.py)."""
+        return {
+            "S3_BUCKET": self.bucket,
+            "S3_ENDPOINT_URL": self.endpoint,
+            "S3_ACCESS_KEY_ID": self.access_key,
+            "S3_SECRET_ACCESS_KEY": self.secret_key,
+            "S3_REGION": self.region,
+        }
+
+    def keys(self) -> set[str]:
+        listed = self.client().list_objects_v2(Bucket=self.bucket)
+        return {item["Key"] for item in listed.get("Contents", [])}
+
+    def read(self, key: str) -> bytes:
+        return self.client().get_object(Bucket=self.bucket, Key=key)["Body"].read()
+
+
+def start_moto(port: int, log: Path) -> subprocess.Popen:
+    with log.open("ab") as log_file:  # the child keeps its own handle
+        return subprocess.Popen(
+            [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def wait_for_http(url: str, process: subprocess.Popen, *, what: str, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{what} exited with status {process.returncode}")
+        try:
+            with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (http on 127.0.0.1)
+                return
+        except OSError:
+            time.sleep(0.1)
+    pytest.fail(f"{what} did not answer within {timeout} s")
+
+
+def stop(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory):
+    """moto's S3 server on 127.0.0.1, with the private bucket created."""
+    folder = tmp_path_factory.mktemp("moto")
+    port = free_port()
+    process = start_moto(port, folder / "moto.log")
+    server = S3Server(
+        endpoint=f"http://127.0.0.1:{port}", bucket="secondopinion-test", process=process
+    )
+    try:
+        wait_for_http(f"{server.endpoint}/moto-api/", process, what="moto's S3 server")
+        server.client().create_bucket(Bucket=server.bucket)
+        yield server
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def object_storage(s3_server):
+    """The test process keeps its files in the bucket (default storage is S3)."""
+    with override_settings(
+        STORAGES={
+            "default": s3_server.storage_settings(),
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        },
+        S3_BUCKET=s3_server.bucket,
+    ):
+        yield s3_server
+
+
+@pytest.fixture(scope="session")
+def s3_worker(django_db_setup, django_db_blocker, tmp_path_factory, s3_server, clamd_socket):  # noqa: F811
+    """A real `celery worker` keeping its files in the bucket, scanning with the test clamd, on a
+    queue of its own (the app sends to it while the fixture `s3_queue` is in use)."""
+    from secondopinion.celery import app, ping
+
+    with django_db_blocker.unblock():
+        database_url = _test_database_url()
+    queue = f"{app.conf.task_default_queue}-s3"
+    mail_dir = tmp_path_factory.mktemp("s3-worker-mail")
+    log = tmp_path_factory.mktemp("s3-worker-log") / "worker.log"
+    env = {
+        **os.environ,
+        **s3_server.environment(),
+        "DJANGO_SETTINGS_MODULE": "tests.settings",
+        "DATABASE_URL": database_url,
+        "CELERY_QUEUE": queue,
+        "CLAMD_SOCKET": clamd_socket,
+        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        "EMAIL_FILE_PATH": str(mail_dir),
+    }
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "secondopinion", "worker",
+             "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        ping.apply_async(queue=queue).get(timeout=60)
+        yield WorkerHandle(process=process, mail_dir=mail_dir, log=log, app=app), queue
+    finally:
+        stop(process)
+
+
+@pytest.fixture
+def s3_queue(s3_worker):
+    """Tasks the test process sends go to the S3 worker's queue."""
+    from secondopinion.celery import app
+
+    handle, queue = s3_worker
+    default = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
+    try:
+        yield handle
+    finally:
+        app.conf.task_default_queue = default

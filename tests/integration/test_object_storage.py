@@ -1,0 +1,160 @@
+"""Files in S3-compatible object storage, for real: django-storages' S3 backend against moto's
+standalone server (tests/integration/conftest.py), with a Celery worker that keeps its files there
+too. Records, their previews, a caregiver's authority document and the opinion's PDF report are
+written to the bucket and read back from it (the worker scans and reads the objects; downloads
+stream from the bucket through the app, audited); a deleted case leaves no object behind. With
+S3_BUCKET unset, files stay in the local folder (the rest of the suite)."""
+
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from cases import data_rights
+from cases import services as case_services
+from cases.models import ProxyAuthority, Report, Status
+from records.models import RecordFile
+from secondopinion.audit.models import AuditEvent
+from tests.conftest import wait_for
+from tests.factories import OPINION, UserFactory, pdf_upload
+from tests.records.conftest import EICAR, TusClient
+from tests.records.files import distinct_pdf, png_image
+
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+
+def body(response) -> bytes:
+    return b"".join(response.streaming_content)
+
+
+def local_files(settings) -> set[str]:
+    root = Path(settings.MEDIA_ROOT)
+    return {str(p.relative_to(root)) for p in root.rglob("*") if p.is_file()}
+
+
+@pytest.fixture
+def scanned(settings, clamd_socket):
+    """Uploads wait for the virus scan (the S3 worker scans with the same clamd)."""
+    settings.CLAMD_SOCKET = clamd_socket
+
+
+def test_a_record_its_scan_preview_and_download_go_through_the_bucket(
+    client, actors, settings, object_storage, s3_queue, scanned
+):
+    case = actors.case(Status.DRAFT)
+    client.force_login(actors.alice)
+    before = local_files(settings)
+    image = png_image(120, 90)
+
+    response = client.post(
+        reverse("records:record-upload", args=[case.reference]),
+        {"file": SimpleUploadedFile("knee.png", image, content_type="image/png")},
+        follow=True,
+    )
+
+    assert "“knee.png” is added to your case" in response.text
+    record = case.records.get(original_name="knee.png")
+    assert record.scan_status == RecordFile.ScanStatus.PENDING
+    assert object_storage.read(record.file.name) == image
+    assert local_files(settings) == before  # nothing on the web node's disk
+    # The worker reads the object from the bucket: scanned clean, then read, its preview stored.
+    record = wait_for(
+        lambda: RecordFile.objects.filter(pk=record.pk, read_status="read").first(),
+        what="the S3 worker to scan and read the record",
+    )
+    assert record.scan_status == RecordFile.ScanStatus.CLEAN
+    assert record.preview.name.startswith("previews/")
+    assert object_storage.read(record.preview.name).startswith(b"\x89PNG")
+
+    download = client.get(reverse("records:record-download", args=[record.pk]))
+    preview = client.get(reverse("records:record-preview", args=[record.pk]))
+
+    assert download.status_code == 200
+    assert download["Content-Disposition"].startswith("attachment")
+    assert body(download) == image
+    assert body(preview).startswith(b"\x89PNG")
+    audited = AuditEvent.objects.filter(object_id=str(record.pk), actor=actors.alice)
+    assert {"record.download", "record.preview"} <= set(audited.values_list("action", flat=True))
+
+
+def test_a_virus_in_the_bucket_is_quarantined_by_the_worker(
+    client, actors, object_storage, s3_queue, scanned
+):
+    case = actors.case(Status.DRAFT)
+    client.force_login(actors.alice)
+    client.post(
+        reverse("records:record-upload", args=[case.reference]),
+        {"file": SimpleUploadedFile("notes.txt", b"notes\n" + EICAR, content_type="text/plain")},
+    )
+    record = case.records.get(original_name="notes.txt")
+
+    record = wait_for(
+        lambda: RecordFile.objects.filter(pk=record.pk, scan_status="infected").first(),
+        what="the S3 worker to find the virus",
+    )
+
+    download = client.get(reverse("records:record-download", args=[record.pk]))
+    assert download.status_code == 409
+    assert "quarantined because a virus was found" in download.text
+
+
+def test_a_resumable_upload_ends_in_the_bucket(client, actors, settings, object_storage):
+    case = actors.case(Status.DRAFT)
+    client.force_login(actors.alice)
+    content = distinct_pdf("resumable") + b"%" + b"x" * 300_000
+    tus = TusClient(client, reverse("records:tus-create", args=[case.reference]))
+
+    assert tus.upload("scan.pdf", content, parts=3).status_code == 204
+
+    record = case.records.get(original_name="scan.pdf")
+    assert object_storage.read(record.file.name) == content
+
+
+def test_an_authority_document_is_stored_in_and_served_from_the_bucket(
+    client, actors, object_storage
+):
+    document = pdf_upload("guardianship.pdf", distinct_pdf("guardianship"))
+
+    case = case_services.open_case_for_patient(
+        by=actors.carol,
+        patient_email="patient-s3@example.org",
+        basis=ProxyAuthority.Basis.PARENT,
+        document=document,
+    )
+
+    authority = case.proxy_authority
+    assert object_storage.read(authority.document.name) == distinct_pdf("guardianship")
+    client.force_login(actors.carol)
+    response = client.get(reverse("cases:authority-document", args=[authority.pk]))
+    assert response.status_code == 200
+    assert body(response) == distinct_pdf("guardianship")
+
+
+def test_the_workers_report_is_downloaded_from_the_bucket_and_deletion_empties_it(
+    client, actors, settings, object_storage, s3_queue
+):
+    settings.DATA_RETENTION_DAYS = 0
+    patient = UserFactory(email="s3-patient@example.org", full_name="Sam Storage")
+    case = actors.case(Status.IN_REVIEW, owner=patient)
+    case_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
+    opinion = case_services.submit_opinion(case=case, by=actors.dr_smith.user)
+    report = wait_for(
+        lambda: Report.objects.filter(opinion=opinion).first(),
+        timeout=60,
+        what="the S3 worker to render the PDF report",
+    )
+    assert object_storage.read(report.file.name).startswith(b"%PDF")
+    case_services.deliver_opinion(case=case, by=actors.cora)
+    client.force_login(patient)
+
+    response = client.get(reverse("cases:report-download", args=[case.reference, report.version]))
+
+    assert response.status_code == 200
+    assert body(response).startswith(b"%PDF")
+    # Deletion: every object of the case leaves the bucket once the erasure commits.
+    keys = [r.file.name for r in case.records.all()] + [report.file.name]
+    assert set(keys) <= object_storage.keys()
+    data_rights.request_deletion(case=case, by=patient)
+    data_rights.decide_deletion(case=case, by=actors.cora)
+    assert not set(keys) & object_storage.keys()
