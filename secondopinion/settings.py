@@ -239,6 +239,9 @@ RECORD_OPEN_UPLOAD_BYTES_PER_CASE = env.int(
     "RECORD_OPEN_UPLOAD_BYTES_PER_CASE", default=16 * 1024**3
 )
 # Virus scanning: clamd on a Unix socket or TCP. Neither set: files are marked "not scanned".
+# /readyz answers 503 ("draining") while this file exists, so the load balancer sends the node no
+# new requests before it stops (deploy/: the web unit creates it on stop; empty: never drains).
+READINESS_DRAIN_FILE = env.str("READINESS_DRAIN_FILE", default="")
 CLAMD_SOCKET = env.str("CLAMD_SOCKET", default="")
 CLAMD_HOST = env.str("CLAMD_HOST", default="")
 CLAMD_PORT = env.int("CLAMD_PORT", default=3310)
@@ -412,7 +415,7 @@ if PRODUCTION:
     SECURE_HSTS_PRELOAD = True
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 
 # Every handler redacts secrets and search terms from paths (secondopinion/logging.py); Django's
 # own loggers (its 404 warnings, runserver's access log) hand their lines to the root's handler

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from cases import views as case_views
 
-from .health import healthz
+from .health import healthz, readyz
 
 admin.site.site_header = "Second Opinion administration (superusers only)"
 # A database that went away gives a "try again" page (503), not the 500 page.
@@ -12,6 +12,7 @@ handler500 = "secondopinion.errors.server_error"
 urlpatterns = [
     path("", case_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
+    path("readyz", readyz, name="readyz"),
     path("accounts/", include("allauth.urls")),
     path("cases/", include("cases.urls")),
     path("coordinator/", include("cases.coordinator_urls", namespace="coordinator")),

@@ -68,6 +68,7 @@ SPECIALISTS = ("assigned_specialist", "unassigned_specialist")
 MATRIX: dict[str, Row] = {
     "home": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "healthz": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
+    "readyz": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "cases:dashboard": Row(None, EVERYONE),
     "cases:queue": Row(None, only("coordinator")),
     "cases:queue-bulk": Row(None, NO_GET, only("coordinator")),

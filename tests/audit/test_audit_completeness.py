@@ -64,6 +64,7 @@ NO_CASE = "no case's health information on the page"
 NO_PHI = {
     "home": NO_CASE,
     "healthz": NO_CASE,
+    "readyz": NO_CASE,
     "cases:dashboard": OWN,
     "cases:case-create": OWN,
     "cases:authority-new": OWN,

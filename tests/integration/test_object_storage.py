@@ -158,3 +158,16 @@ def test_the_workers_report_is_downloaded_from_the_bucket_and_deletion_empties_i
     data_rights.request_deletion(case=case, by=patient)
     data_rights.decide_deletion(case=case, by=actors.cora)
     assert not set(keys) & object_storage.keys()
+
+
+def test_readiness_checks_the_bucket_itself(client, s3_server):
+    from django.test import override_settings
+
+    with override_settings(STORAGES={"default": s3_server.storage_settings()}):
+        assert client.get(reverse("readyz")).json()["storage"] == "ok"
+    missing = {**s3_server.storage_settings()}
+    missing["OPTIONS"] = {**missing["OPTIONS"], "bucket_name": "no-such-bucket"}
+    with override_settings(STORAGES={"default": missing}):
+        response = client.get(reverse("readyz"))
+    assert response.status_code == 503
+    assert response.json()["storage"] == "unavailable"

@@ -58,7 +58,7 @@ ACTOR_ORDER = (
     "anonymous",
 )
 # Pages that are downloads or health checks, not pages with searches.
-NO_QUERY_PAGES = {"healthz"}
+NO_QUERY_PAGES = {"healthz", "readyz"}
 # What the 400 page says when a request carries more than Django reads.
 TOO_MUCH = "more than we can take in one go"
 # Types a browser could run if a download were shown inline.
