@@ -188,3 +188,39 @@ def s3_queue(s3_worker):
         yield handle
     finally:
         app.conf.task_default_queue = default
+
+
+NGINX = "/usr/sbin/nginx"
+DEPLOY = ROOT / "deploy"
+
+
+def nginx_config(folder: Path, *, port: int, nodes: list[str]) -> Path:
+    """An nginx.conf in `folder` (pid, logs and temp files there too) that serves deploy/nginx's
+    site on 127.0.0.1:`port` in front of `nodes` ("127.0.0.1:8001", ...): the deploy files as an
+    operator installs them, with only the listening port and the upstream's servers changed."""
+    site = (DEPLOY / "nginx" / "secondopinion.conf").read_text()
+    assert "    listen 80;\n" in site
+    site = site.replace("    listen 80;\n", f"    listen 127.0.0.1:{port};\n")
+    site = site.replace("    listen [::]:80;\n", "")
+    upstream_lines = []
+    for line in (DEPLOY / "nginx" / "secondopinion-upstream.conf").read_text().splitlines():
+        if line.strip().startswith(("server ", "# server ")):
+            if not upstream_lines or not upstream_lines[-1].startswith("    server "):
+                options = line.strip().lstrip("# ").split(" ", 2)[2]
+                upstream_lines += [f"    server {node} {options}" for node in nodes]
+            continue
+        upstream_lines.append(line)
+    (folder / "upstream.conf").write_text("\n".join(upstream_lines) + "\n")
+    (folder / "site.conf").write_text(site)
+    temp = {name: folder / name for name in ("body", "proxy", "fastcgi", "uwsgi", "scgi")}
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        f"worker_processes 1;\npid {folder / 'nginx.pid'};\nerror_log {folder / 'error.log'};\n"
+        "events { worker_connections 256; }\nhttp {\n"
+        f"  access_log {folder / 'access.log'};\n"
+        f"  client_body_temp_path {temp['body']};\n  proxy_temp_path {temp['proxy']};\n"
+        f"  fastcgi_temp_path {temp['fastcgi']};\n  uwsgi_temp_path {temp['uwsgi']};\n"
+        f"  scgi_temp_path {temp['scgi']};\n"
+        f"  include {folder / 'upstream.conf'};\n  include {folder / 'site.conf'};\n}}\n"
+    )
+    return conf
