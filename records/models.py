@@ -118,11 +118,14 @@ def new_upload_id() -> str:
 
 
 class Upload(models.Model):
-    """A resumable (tus) upload in progress. Its bytes are in a private local folder until they
-    are complete; then the file becomes a RecordFile (or is refused) and the row records that."""
+    """A resumable (tus) upload in progress. Its bytes are kept as parts in the configured storage
+    (S3 multipart upload parts, or part files in a shared folder), and everything needed to
+    continue it is on this row, so any web node can take the next chunk. Complete, the file
+    becomes a RecordFile (or is refused) and the row records that."""
 
     class Status(models.TextChoices):
         RECEIVING = "receiving", "Receiving"
+        FINISHING = "finishing", "Being added to the case"
         DONE = "done", "Added to the case"
         REFUSED = "refused", "Refused"
 
@@ -143,6 +146,17 @@ class Upload(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
+    # Where the bytes are (records/upload_parts.py): the stored file's name once complete, the
+    # object store's multipart upload id, the parts stored ([number, etag, size], in order) and
+    # the bytes received but not yet a part (object storage takes parts of 5 MiB or more).
+    offset = models.PositiveBigIntegerField(default=0)
+    key = models.CharField(max_length=200, blank=True)
+    multipart_id = models.CharField(max_length=1024, blank=True)
+    parts = models.JSONField(default=list, blank=True)
+    last_part_number = models.PositiveIntegerField(default=0)
+    carry = models.CharField(max_length=200, blank=True)
+    carry_size = models.PositiveBigIntegerField(default=0)
+    finishing_since = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "expires_at"])]

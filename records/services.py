@@ -3,12 +3,11 @@ through `add_record`), scanning and reading them, opening them for download, and
 sent to providers."""
 
 import contextlib
-import fcntl
 import hashlib
+import io
 import logging
-import os
-import queue
 import secrets
+import shutil
 import tempfile
 import threading
 from collections import OrderedDict
@@ -21,9 +20,10 @@ import magic
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -35,7 +35,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
-from . import reading, scanning
+from . import reading, scanning, upload_parts
 from .models import ACCEPTED_TYPES, ProviderEmail, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -117,11 +117,12 @@ def add_record(
     upload: File,
     records_request: RecordsRequest | None = None,
     sha256: str | None = None,
+    stored_name: str | None = None,
 ) -> RecordFile:
     """Check one file and store it on the case: the one way a record file is added.
 
-    `upload` is a form upload or a completed resumable upload (whose SHA-256 was computed as
-    its bytes arrived). Checked: who may add, size, type from the bytes against the allowlist,
+    `upload` is a form upload, or a completed resumable upload already in storage as
+    `stored_name` (kept there, not copied), with its SHA-256. Checked: who may add, size, type from the bytes against the allowlist,
     and a duplicate by SHA-256. A provider's file comes with `records_request` and no `by`.
     """
     _check_case_takes_records(case=case, by=by, records_request=records_request)
@@ -154,7 +155,10 @@ def add_record(
     )
     try:
         with transaction.atomic():
-            record.file.save("upload", upload, save=False)
+            if stored_name:
+                record.file.name = stored_name
+            else:
+                record.file.save("upload", upload, save=False)
             record.save()
             record_event(
                 actor=by,
@@ -166,7 +170,8 @@ def add_record(
             )
             _enqueue_next_step(record)
     except IntegrityError as exc:
-        record.file.delete(save=False)
+        if not stored_name:  # a resumable upload's file is removed by finish_upload
+            record.file.delete(save=False)
         existing = case.records.filter(sha256=sha256).first()
         if records_request is not None and existing is not None:
             return _accept_provider_duplicate(records_request, existing, name, upload.size)
@@ -415,22 +420,27 @@ class UploadOffsetMismatch(Exception):
 
 
 class UploadBusy(Exception):
-    """Another request is writing to the same upload right now."""
+    """Another request is finishing the same upload right now."""
+
+
+class UploadPaused(Exception):
+    """File storage did not answer: nothing of this chunk was kept, the client sends it again."""
+
+    message = (
+        "The upload is paused: file storage cannot be reached right now. Nothing you sent is "
+        "lost; it will resume on its own."
+    )
 
 
 def partial_path(upload: Upload) -> Path:
-    folder = Path(settings.RECORD_UPLOAD_DIR)
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    return folder / upload.pk
+    """The folder of an upload's part files (local storage; with object storage, unused)."""
+    return upload_parts.FolderParts().folder(upload)
 
 
 def upload_offset(upload: Upload) -> int:
     if upload.status == Upload.Status.DONE:
         return upload.length
-    try:
-        return partial_path(upload).stat().st_size
-    except FileNotFoundError:
-        return 0
+    return upload.offset
 
 
 class UploadQuotaExceeded(ApplicationError):
@@ -486,7 +496,7 @@ def create_upload(
     *, case, by, length: int, name: str, records_request: RecordsRequest | None = None
 ) -> Upload:
     """Start a resumable upload: checked for who, size, name and the open-upload quotas before
-    a single byte is sent."""
+    a single byte is sent. Raises UploadPaused when file storage cannot be reached."""
     _check_case_takes_records(case=case, by=by, records_request=records_request)
     shown = check_name(name)
     check_size(shown, length)
@@ -495,7 +505,7 @@ def create_upload(
     _check_upload_quota(
         case=case, by=by, records_request=records_request, name=shown, length=length
     )
-    upload = Upload.objects.create(
+    upload = Upload(
         case=case,
         created_by=by,
         records_request=records_request,
@@ -503,25 +513,19 @@ def create_upload(
         length=length,
         expires_at=timezone.now() + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
     )
-    partial_path(upload).touch(mode=0o600)
+    try:
+        upload_parts.store().start(upload)
+    except upload_parts.StorageUnavailable as error:
+        raise UploadPaused from error
+    upload.save(force_insert=True)
     record_event(actor=by, action="upload.create", obj=upload, case_id=case.pk)
     return upload
 
 
-class _PartialFile(File):
-    """A finished partial upload handed to storage: FileSystemStorage moves it, others copy it."""
-
-    def __init__(self, path: Path, name: str):
-        super().__init__(path.open("rb"), name=name)
-        self._path = path
-
-    def temporary_file_path(self) -> str:
-        return str(self._path)
-
-
-# The SHA-256 of each upload in progress, as far as its bytes have arrived at this process: the
-# next PATCH continues it, so a finished upload needs no second pass over its bytes. A PATCH that
-# lands on another process (or after a restart) finds none, and the file is hashed at the end.
+# The SHA-256 of uploads in progress, as far as their bytes passed through this process: only a
+# shortcut. When the next chunk lands here, the hash continues; when it lands on another node (or
+# after a restart), the hash is dropped and the complete file is hashed once, from storage, when
+# it is finished. Nothing else about an upload is kept by a process: the row has it all.
 _running_hashes: OrderedDict[str, tuple[int, "hashlib._Hash"]] = OrderedDict()
 _running_hashes_lock = threading.Lock()
 _RUNNING_HASHES_KEPT = 256
@@ -542,113 +546,202 @@ def _keep_running_hash(upload_id: str, offset: int, digest) -> None:
             _running_hashes.popitem(last=False)
 
 
-def _copy_body(stream: IO[bytes], partial: IO[bytes], remaining: int, digest) -> None:
-    """Copy up to `remaining` bytes of a request body to the partial file, 1 MiB at a time.
-
-    One thread reads the network while another writes and hashes (both release the GIL), with
-    at most 8 MiB between them. A dropped connection keeps what arrived.
-    """
-    pieces: queue.Queue[bytes | None] = queue.Queue(maxsize=8)
-    failures: list[BaseException] = []
-
-    def write() -> None:
-        while (piece := pieces.get()) is not None:
-            if failures:
-                continue  # drain, so the reader never blocks
-            try:
-                partial.write(piece)
-                if digest is not None:
-                    digest.update(piece)
-            except BaseException as error:  # re-raised in the request's thread
-                failures.append(error)
-
-    writer = threading.Thread(target=write, name="upload-writer", daemon=True)
-    writer.start()
+def _receive(stream: IO[bytes], spool: IO[bytes], remaining: int, digest) -> int:
+    """Read up to `remaining` bytes of a request body into `spool`, 1 MiB at a time, in this
+    thread. A dropped connection keeps what arrived. Returns the number of bytes read."""
+    received = 0
     try:
-        while remaining > 0 and not failures:
-            piece = stream.read(min(_CHUNK, remaining))
+        while received < remaining:
+            piece = stream.read(min(_CHUNK, remaining - received))
             if not piece:
                 break
-            pieces.put(piece)
-            remaining -= len(piece)
+            spool.write(piece)
+            if digest is not None:
+                digest.update(piece)
+            received += len(piece)
     except OSError:
-        # The connection dropped: keep what arrived, the client resumes from there.
-        logger.info("An upload was interrupted; it resumes from the bytes received")
-    finally:
-        pieces.put(None)
-        writer.join()
-    if failures:
-        raise failures[0]
+        logger.info("An upload was interrupted; it resumes from the bytes stored")
+    spool.seek(0)
+    return received
 
 
-def append_to_upload(
-    *, upload: Upload, offset: int, stream: IO[bytes], content_length: int | None
-) -> Upload:
-    """Append a PATCH body at `offset`, streamed in 1 MiB chunks (never the whole body in
-    memory); when the last byte arrives, the file goes through `add_record`.
+def _new_part_number(upload: Upload) -> int:
+    """A part number no other request uses: two requests at the same offset never overwrite
+    each other's part."""
+    Upload.objects.filter(pk=upload.pk).update(last_part_number=F("last_part_number") + 1)
+    return Upload.objects.values_list("last_part_number", flat=True).get(pk=upload.pk)
 
-    Raises UploadOffsetMismatch, UploadBusy, or ApplicationError for a refused upload.
-    """
-    if upload.status == Upload.Status.DONE:
+
+def _check_can_append(upload: Upload) -> None:
+    if upload.status in (Upload.Status.DONE, Upload.Status.FINISHING):
         raise ApplicationError("This upload is already complete.")
     if upload.status != Upload.Status.RECEIVING or upload.is_expired:
         raise ApplicationError(upload.message or "This upload has expired. Start it again.")
     _check_case_takes_records(
         case=upload.case, by=upload.created_by, records_request=upload.records_request
     )
-    path = partial_path(upload)
-    with path.open("ab") as partial:
+
+
+def append_to_upload(
+    *, upload: Upload, offset: int, stream: IO[bytes], content_length: int | None
+) -> Upload:
+    """Store a PATCH body at `offset` in the configured storage, then record the new offset on
+    the row, only if no other request moved it meanwhile (compare and set). When the last byte
+    is stored, the file is finished (`finish_upload`) and goes through `add_record`.
+
+    Work per request is bounded by the chunk (plus, on object storage, a carry under 5 MiB).
+    Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing lost), or
+    ApplicationError for a refused upload.
+    """
+    if upload.status == Upload.Status.FINISHING:
+        return finish_upload(upload_id=upload.pk)
+    _check_can_append(upload)
+    if offset != upload.offset:
+        raise UploadOffsetMismatch(upload.offset)
+    remaining = upload.length - offset
+    if content_length is not None and content_length > remaining:
+        raise ApplicationError("The upload sent more bytes than it announced.")
+    parts_store = upload_parts.store()
+    digest = _take_running_hash(upload.pk, offset)
+    with tempfile.SpooledTemporaryFile(max_size=8 * _CHUNK) as spool:
         try:
-            fcntl.flock(partial, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError as busy:
-            raise UploadBusy from busy
-        current = os.fstat(partial.fileno()).st_size
-        if offset != current:
-            raise UploadOffsetMismatch(current)
-        remaining = upload.length - current
-        if content_length is not None and content_length > remaining:
-            raise ApplicationError("The upload sent more bytes than it announced.")
-        digest = _take_running_hash(upload.pk, current)
-        _copy_body(stream, partial, remaining, digest)
-        partial.flush()
-        received = os.fstat(partial.fileno()).st_size
-        Upload.objects.filter(pk=upload.pk).update(
-            expires_at=timezone.now() + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS)
+            if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
+                with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
+                    shutil.copyfileobj(carry, spool, _CHUNK)
+        except upload_parts.StorageUnavailable as error:
+            logger.warning("File storage did not answer for an upload chunk; the upload is paused")
+            raise UploadPaused from error
+        received = _receive(stream, spool, remaining, digest)
+        if received == 0:
+            return upload
+        new_offset = offset + received
+        final = new_offset == upload.length
+        size = upload.carry_size + received
+        number = _new_part_number(upload)
+        try:
+            if final or size >= parts_store.min_part:
+                etag = parts_store.put_part(upload, number, spool, size)
+                parts = [*upload.parts, [number, etag, size]]
+                new_carry, new_carry_size = "", 0
+            else:
+                new_carry = parts_store.put_carry(upload, number, spool, size)
+                parts, new_carry_size = upload.parts, size
+        except upload_parts.StorageUnavailable as error:
+            logger.warning("File storage did not take an upload chunk; the upload is paused")
+            raise UploadPaused from error
+    now = timezone.now()
+    stored = Upload.objects.filter(
+        pk=upload.pk, status=Upload.Status.RECEIVING, offset=offset
+    ).update(
+        offset=new_offset,
+        parts=parts,
+        carry=new_carry,
+        carry_size=new_carry_size,
+        expires_at=now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
+        status=Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
+        finishing_since=now if final else None,
+    )
+    if not stored:
+        # Another request stored these bytes first (a replayed chunk, two nodes at one offset):
+        # this copy is dropped, the client is told where the upload is.
+        _discard(parts_store, upload, new_carry, parts if parts is not upload.parts else None)
+        upload.refresh_from_db()
+        raise UploadOffsetMismatch(upload_offset(upload))
+    if upload.carry and upload.carry != new_carry:
+        with contextlib.suppress(upload_parts.StorageUnavailable):
+            parts_store.discard(upload, upload.carry)
+    if digest is not None:
+        _keep_running_hash(upload.pk, new_offset, digest)
+    if final:
+        return finish_upload(
+            upload_id=upload.pk, sha256=digest.hexdigest() if digest else None, claimed_at=now
         )
-        if received == upload.length:
-            sha256 = digest.hexdigest() if digest is not None else None
-            return _finish_upload(upload, path, sha256=sha256)
-        if digest is not None:
-            _keep_running_hash(upload.pk, received, digest)
     upload.refresh_from_db()
     return upload
 
 
-def _finish_upload(upload: Upload, path: Path, *, sha256: str | None) -> Upload:
-    case = upload.case
-    finished = _PartialFile(path, upload.name)
+def _discard(parts_store, upload: Upload, carry: str, parts) -> None:
+    with contextlib.suppress(upload_parts.StorageUnavailable):
+        if carry:
+            parts_store.discard(upload, carry)
+        elif parts and isinstance(parts_store, upload_parts.FolderParts):
+            parts_store.discard(upload, parts[-1][1])
+        # An S3 part that lost is left out of CompleteMultipartUpload, which drops it.
+
+
+class _StoredUpload(File):
+    """A finished upload already in storage, as add_record sees it: its name, size and first
+    bytes (for the type); never read in full here."""
+
+    def __init__(self, head: bytes, name: str, size: int):
+        super().__init__(io.BytesIO(head), name=name)
+        self.size = size
+
+
+FINISH_RETRY_AFTER = timedelta(minutes=5)
+
+
+def finish_upload(*, upload_id: str, sha256: str | None = None, claimed_at=None) -> Upload:
+    """Make a completely stored upload a record: the storage joins the parts itself (S3
+    CompleteMultipartUpload), the file is checked by add_record and stays where it is.
+
+    Done once: the request that stored the last byte holds the claim (`claimed_at`); any other
+    call (the last chunk sent again, another node) finds it done, or being done (UploadBusy). A
+    finish cut off by a crash or a storage outage is taken over by the next call.
+    """
+    upload = Upload.objects.select_related("case", "records_request", "created_by").get(
+        pk=upload_id
+    )
+    if upload.status == Upload.Status.DONE:
+        return upload
+    if upload.status != Upload.Status.FINISHING:
+        raise ApplicationError(upload.message or "This upload is not complete.")
+    if claimed_at is None or upload.finishing_since != claimed_at:
+        now = timezone.now()
+        if upload.finishing_since and upload.finishing_since > now - FINISH_RETRY_AFTER:
+            raise UploadBusy
+        took = Upload.objects.filter(
+            pk=upload.pk, status=Upload.Status.FINISHING, finishing_since=upload.finishing_since
+        ).update(finishing_since=now)
+        if not took:
+            raise UploadBusy
+        upload.finishing_since = now
+    parts_store = upload_parts.store()
+    try:
+        key = parts_store.complete(upload)
+        if sha256 is None:
+            sha256 = upload_parts.sha256(key)
+        head = upload_parts.head(key)
+    except upload_parts.StorageUnavailable as error:
+        # Left FINISHING with its claim released: the client's next PATCH finishes it.
+        Upload.objects.filter(pk=upload.pk).update(
+            finishing_since=timezone.now() - FINISH_RETRY_AFTER
+        )
+        raise UploadPaused from error
+    Upload.objects.filter(pk=upload.pk).update(key=key)
     try:
         record = add_record(
-            case=case,
+            case=upload.case,
             by=upload.created_by,
-            upload=finished,
+            upload=_StoredUpload(head, upload.name, upload.length),
             records_request=upload.records_request,
             sha256=sha256,
+            stored_name=key,
         )
     except ApplicationError as error:
+        default_storage.delete(key)
         upload.status, upload.message = Upload.Status.REFUSED, error.message[:400]
         upload.save(update_fields=["status", "message"])
         raise
-    finally:
-        finished.close()
-        path.unlink(missing_ok=True)
+    if record.file.name != key:  # a provider's copy of a file the case has: one copy kept
+        default_storage.delete(key)
     upload.status, upload.record = Upload.Status.DONE, record
     upload.save(update_fields=["status", "record"])
     return upload
 
 
 def terminate_upload(*, upload: Upload, by) -> None:
-    partial_path(upload).unlink(missing_ok=True)
+    upload_parts.store().abort(upload)
     record_event(actor=by, action="upload.terminate", obj=upload, case_id=upload.case_id)
     Upload.objects.filter(pk=upload.pk, status=Upload.Status.RECEIVING).delete()
 
@@ -657,12 +750,13 @@ def remove_expired_uploads() -> int:
     """Delete the bytes of uploads that expired unfinished, and finished uploads' rows after a day."""
     now = timezone.now()
     expired = Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__lte=now)
+    parts_store = upload_parts.store()
     count = 0
     for upload in expired:
-        partial_path(upload).unlink(missing_ok=True)
+        parts_store.abort(upload)
         count += 1
     expired.delete()
-    Upload.objects.exclude(status=Upload.Status.RECEIVING).filter(
+    Upload.objects.exclude(status__in=[Upload.Status.RECEIVING, Upload.Status.FINISHING]).filter(
         expires_at__lte=now - timedelta(days=1)
     ).delete()
     return count

@@ -143,6 +143,8 @@ def _create_upload(request: HttpRequest, *, case, by, records_request=None) -> H
         upload = services.create_upload(
             case=case, by=by, length=length, name=name, records_request=records_request
         )
+    except services.UploadPaused as paused:
+        return tus.response(503, paused.message, Retry_After="5")
     except ApplicationError as error:
         too_large = length > settings.RECORD_MAX_UPLOAD_BYTES
         status = getattr(error, "http_status", None) or (413 if too_large else 400)
@@ -203,7 +205,16 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
     except services.UploadOffsetMismatch as mismatch:
         return tus.response(409, str(mismatch), Upload_Offset=str(mismatch.offset))
     except services.UploadBusy:
-        return tus.response(423, "This upload is receiving bytes in another request.")
+        return tus.response(423, "This upload is being added to the case in another request.")
+    except services.UploadPaused as paused:
+        # Nothing of this chunk was kept: the client sends it again from the same offset.
+        upload.refresh_from_db()
+        return tus.response(
+            503,
+            paused.message,
+            Retry_After="5",
+            Upload_Offset=str(services.upload_offset(upload)),
+        )
     except ApplicationError as error:
         return tus.response(422, error.message)
     return tus.response(

@@ -171,3 +171,51 @@ def test_readiness_checks_the_bucket_itself(client, s3_server):
         response = client.get(reverse("readyz"))
     assert response.status_code == 503
     assert response.json()["storage"] == "unavailable"
+
+
+def test_a_resumable_upload_is_a_multipart_upload_completed_by_the_store(
+    client, actors, object_storage
+):
+    """Chunks of 3 MiB wait as a carry until they make a 5 MiB part; the last part may be
+    smaller; the object is assembled by CompleteMultipartUpload, never copied by the app. A
+    storage outage in between pauses the upload (503, "paused"), and nothing is lost."""
+    from django.test import override_settings
+
+    from records.models import Upload
+
+    from .conftest import free_port
+
+    mib = 1024 * 1024
+    case = actors.case(Status.DRAFT)
+    client.force_login(actors.alice)
+    content = distinct_pdf("multipart") + b"%" + b"m" * (13 * mib)
+    tus = TusClient(client, reverse("records:tus-create", args=[case.reference]))
+    location = tus.create("big.pdf", len(content))["Location"]
+    upload_id = location.rstrip("/").rsplit("/", 1)[-1]
+
+    assert tus.patch(location, content[: 3 * mib], 0).status_code == 204
+    upload = Upload.objects.get(pk=upload_id)
+    assert (upload.parts, upload.carry_size) == ([], 3 * mib)  # under 5 MiB: a carry
+    assert upload.carry in object_storage.keys()
+    assert tus.patch(location, content[3 * mib : 6 * mib], 3 * mib).status_code == 204
+    upload = Upload.objects.get(pk=upload_id)
+    assert [size for _n, _etag, size in upload.parts] == [6 * mib]
+    assert upload.carry == "" and not any(k.startswith("uploads/") for k in object_storage.keys())
+
+    down = {**object_storage.storage_settings()}
+    down["OPTIONS"] = {**down["OPTIONS"], "endpoint_url": f"http://127.0.0.1:{free_port()}"}
+    with override_settings(STORAGES={"default": down}):
+        paused = tus.patch(location, content[6 * mib : 12 * mib], 6 * mib)
+    assert paused.status_code == 503
+    assert "paused" in paused.text and paused["Upload-Offset"] == str(6 * mib)
+    assert Upload.objects.get(pk=upload_id).offset == 6 * mib
+
+    assert tus.patch(location, content[6 * mib : 12 * mib], 6 * mib).status_code == 204
+    assert tus.patch(location, content[12 * mib :], 12 * mib).status_code == 204
+
+    record = case.records.get(original_name="big.pdf")
+    assert record.file.name == Upload.objects.get(pk=upload_id).key  # the multipart's own key
+    assert object_storage.read(record.file.name) == content
+    s3 = object_storage.client()
+    assert not s3.list_multipart_uploads(Bucket=object_storage.bucket).get("Uploads")
+    assert not any(k.startswith("uploads/") for k in object_storage.keys())

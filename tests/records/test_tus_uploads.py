@@ -273,3 +273,152 @@ def test_more_bytes_for_a_finished_upload_say_it_is_complete(alice_tus):
     assert again.status_code == 422
     assert again.text == "This upload is already complete."
     assert "expired" not in again.text
+
+
+# No node-local state: each chunk is a part in the shared storage, the offset is on the row, and
+# the row moves only by compare-and-set, so replays and races store nothing twice.
+
+
+def upload_id(location: str) -> str:
+    return location.rstrip("/").rsplit("/", 1)[-1]
+
+
+def test_each_chunk_is_a_part_in_the_shared_folder_and_the_offset_is_on_the_row(
+    alice_tus, settings
+):
+    content = distinct_pdf("parts") + b"%" + b"p" * 4000
+    location = alice_tus.create("parts.pdf", len(content))["Location"]
+
+    alice_tus.patch(location, content[:1500], 0)
+    alice_tus.patch(location, content[1500:3000], 1500)
+
+    upload = Upload.objects.get(pk=upload_id(location))
+    assert upload.offset == 3000
+    assert [size for _number, _name, size in upload.parts] == [1500, 1500]
+    folder = services.partial_path(upload)
+    assert folder.parent == settings.RECORD_UPLOAD_DIR
+    assert b"".join(p.read_bytes() for p in sorted(folder.glob("part-*"))) == content[:3000]
+
+
+def test_a_replayed_chunk_is_answered_with_the_offset_and_stored_once(alice_tus, draft):
+    content = distinct_pdf("replayed") + b"%" + b"r" * 3000
+    location = alice_tus.create("replayed.pdf", len(content))["Location"]
+    assert alice_tus.patch(location, content[:2000], 0).status_code == 204
+
+    replay = alice_tus.patch(location, content[:2000], 0)  # the answer was lost; sent again
+
+    assert replay.status_code == 409
+    assert replay["Upload-Offset"] == "2000"
+    assert len(Upload.objects.get(pk=upload_id(location)).parts) == 1
+    assert alice_tus.patch(location, content[2000:], 2000).status_code == 204
+    assert draft.records.get(original_name="replayed.pdf").file.read() == content
+
+
+class _RacingBody:
+    """A request body that, while it is being read, lets another request store the same offset
+    first (as a second node would)."""
+
+    def __init__(self, data: bytes, other_request):
+        self.data, self.other_request, self.raced = data, other_request, False
+
+    def read(self, size: int = -1) -> bytes:
+        if not self.raced:
+            self.raced = True
+            self.other_request()
+        piece, self.data = self.data[:size], self.data[size:]
+        return piece
+
+
+def test_two_requests_at_the_same_offset_store_it_once(alice_tus, draft):
+    content = distinct_pdf("raced") + b"%" + b"q" * 3000
+    location = alice_tus.create("raced.pdf", len(content))["Location"]
+    stale = Upload.objects.get(pk=upload_id(location))
+    answers = []
+
+    with pytest.raises(services.UploadOffsetMismatch) as lost:
+        services.append_to_upload(
+            upload=stale,
+            offset=0,
+            stream=_RacingBody(
+                b"Z" * 1000,  # different bytes: only the winner's may be kept
+                lambda: answers.append(alice_tus.patch(location, content[:1000], 0)),
+            ),
+            content_length=1000,
+        )
+
+    assert answers[0].status_code == 204
+    assert lost.value.offset == 1000
+    upload = Upload.objects.get(pk=stale.pk)
+    assert upload.offset == 1000 and len(upload.parts) == 1
+    assert alice_tus.patch(location, content[1000:], 1000).status_code == 204
+    assert draft.records.get(original_name="raced.pdf").file.read() == content
+
+
+def test_an_upload_finished_twice_is_one_record(alice_tus, draft):
+    content = distinct_pdf("finished twice")
+    location = alice_tus.create("twice.pdf", len(content))["Location"]
+    assert alice_tus.patch(location, content, 0).status_code == 204
+
+    again = services.finish_upload(upload_id=upload_id(location))
+
+    assert again.status == Upload.Status.DONE
+    assert draft.records.filter(original_name="twice.pdf").count() == 1
+    replayed = alice_tus.patch(location, content, 0)  # the last chunk, sent again
+    assert (replayed.status_code, replayed.text) == (422, "This upload is already complete.")
+    assert draft.records.filter(original_name="twice.pdf").count() == 1
+    assert alice_tus.head(location)["Upload-Offset"] == str(len(content))
+
+
+def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(alice_tus, draft):
+    content = distinct_pdf("crashed") + b"%" + b"c" * 1000
+    location = alice_tus.create("crashed.pdf", len(content))["Location"]
+    alice_tus.patch(location, content[:500], 0)
+    upload = Upload.objects.get(pk=upload_id(location))
+    # As if the node storing the last chunk died before it made the record: parts stored, the
+    # row FINISHING, its claim long ago.
+    alice_tus.patch(location, content[500:], 500)
+    record = draft.records.get(original_name="crashed.pdf")
+    record.delete()
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.FINISHING,
+        record=None,
+        finishing_since=timezone.now() - services.FINISH_RETRY_AFTER - timedelta(seconds=1),
+    )
+    services.partial_path(upload).mkdir(parents=True)  # the parts, as the crash left them
+    (services.partial_path(upload) / "part-00001").write_bytes(content[:500])
+    (services.partial_path(upload) / "part-00002").write_bytes(content[500:])
+    Upload.objects.filter(pk=upload.pk).update(
+        parts=[[1, "part-00001", 500], [2, "part-00002", len(content) - 500]]
+    )
+
+    # The client, never told, sends its last chunk again (tus clients send a body type always).
+    finished = alice_tus.client.generic(
+        "PATCH", location, content[500:], CONTENT_TYPE="application/offset+octet-stream",
+        HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_OFFSET="500",
+    )  # fmt: skip
+
+    assert finished.status_code == 204
+    assert draft.records.get(original_name="crashed.pdf").file.read() == content
+    assert services.finish_upload(upload_id=upload.pk).status == Upload.Status.DONE
+
+
+def test_a_storage_outage_mid_upload_pauses_it_and_loses_nothing(alice_tus, draft):
+    content = distinct_pdf("outage") + b"%" + b"o" * 4000
+    location = alice_tus.create("outage.pdf", len(content))["Location"]
+    assert alice_tus.patch(location, content[:2000], 0).status_code == 204
+    folder = services.partial_path(Upload.objects.get(pk=upload_id(location)))
+    kept = folder.with_name(folder.name + ".away")
+    folder.rename(kept)
+    folder.write_text("the shared folder is not mounted")  # writing a part there fails
+
+    paused = alice_tus.patch(location, content[2000:], 2000)
+
+    assert paused.status_code == 503
+    assert paused["Upload-Offset"] == "2000"
+    assert paused["Retry-After"] == "5"
+    assert "paused" in paused.text and "Nothing you sent is lost" in paused.text
+    folder.unlink()
+    kept.rename(folder)
+    assert alice_tus.head(location)["Upload-Offset"] == "2000"
+    assert alice_tus.patch(location, content[2000:], 2000).status_code == 204
+    assert draft.records.get(original_name="outage.pdf").file.read() == content

@@ -1,0 +1,258 @@
+"""Where a resumable upload's bytes wait until the file is complete: in the configured storage,
+never on the web node that received them, so any node can take the next chunk.
+
+Object storage (S3_BUCKET set): an S3 multipart upload on the record's final key. Each stored
+chunk is one part; finishing is CompleteMultipartUpload, done by the object store itself (no copy
+through the app). S3 takes parts of 5 MiB or more (but the last), so bytes that do not make a
+part yet wait in a small "carry" object (under 5 MiB) and go out with the next chunk.
+
+Local storage: part files in RECORD_UPLOAD_DIR/<upload id>/ (a folder shared by every node, as
+MEDIA_ROOT must be), joined into the record's file at the end (in the kernel, copy_file_range).
+
+Every name here is random or the upload's random id: no PHI in a key or a path. Whatever goes
+wrong talking to the storage raises StorageUnavailable: the upload is paused, not lost.
+"""
+
+import contextlib
+import hashlib
+import os
+import secrets
+import shutil
+from pathlib import Path
+from typing import IO
+
+from django.conf import settings
+from django.core.files import File
+from django.core.files.storage import default_storage
+
+S3_MIN_PART = 5 * 1024 * 1024
+_CHUNK = 1024 * 1024
+
+
+class StorageUnavailable(Exception):
+    """The storage did not answer: nothing was recorded, the client sends the chunk again."""
+
+
+def record_key(case_id: int) -> str:
+    """A new record file's name (as records.models.record_upload_to makes them)."""
+    return f"records/{case_id}/{secrets.token_hex(16)}"
+
+
+class _Joined(File):
+    """A file handed to FileSystemStorage by path: it is moved into place, not copied."""
+
+    def __init__(self, path: Path, name: str):
+        super().__init__(path.open("rb"), name=name)
+        self._path = path
+
+    def temporary_file_path(self) -> str:
+        return str(self._path)
+
+
+class FolderParts:
+    """Part files in a folder shared by every web node."""
+
+    min_part = 1
+
+    def folder(self, upload) -> Path:
+        return Path(settings.RECORD_UPLOAD_DIR) / upload.pk
+
+    def start(self, upload) -> None:
+        try:
+            self.folder(upload).mkdir(parents=True, exist_ok=True, mode=0o700)
+        except OSError as error:
+            raise StorageUnavailable from error
+
+    def put(self, upload, name: str, source: IO[bytes]) -> str:
+        path = self.folder(upload) / name
+        try:
+            with path.open("wb") as target:
+                shutil.copyfileobj(source, target, _CHUNK)
+        except OSError as error:
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
+            raise StorageUnavailable from error
+        return name
+
+    def put_part(self, upload, number: int, source: IO[bytes], size: int) -> str:
+        return self.put(upload, f"part-{number:05d}", source)
+
+    def put_carry(self, upload, number: int, source: IO[bytes], size: int) -> str:
+        return self.put(upload, f"carry-{number:05d}", source)
+
+    def open_carry(self, upload, name: str) -> IO[bytes]:
+        try:
+            return (self.folder(upload) / name).open("rb")
+        except OSError as error:
+            raise StorageUnavailable from error
+
+    def discard(self, upload, name: str) -> None:
+        with contextlib.suppress(OSError):
+            (self.folder(upload) / name).unlink(missing_ok=True)
+
+    def complete(self, upload) -> str:
+        """Join the parts into one file and move it into the media folder; its stored name."""
+        joined = self.folder(upload) / "joined"
+        try:
+            with joined.open("wb") as target:
+                for _number, name, _size in upload.parts:
+                    with (self.folder(upload) / name).open("rb") as part:
+                        _copy_range(part, target)
+            stored = _Joined(joined, upload.name)
+            try:
+                return default_storage.save(record_key(upload.case_id), stored)
+            finally:
+                stored.close()
+        except OSError as error:
+            raise StorageUnavailable from error
+        finally:
+            self.abort(upload)
+
+    def abort(self, upload) -> None:
+        shutil.rmtree(self.folder(upload), ignore_errors=True)
+
+
+def _copy_range(source: IO[bytes], target: IO[bytes]) -> None:
+    size = os.fstat(source.fileno()).st_size
+    copied = 0
+    try:
+        while copied < size:
+            sent = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
+            if sent == 0:
+                break
+            copied += sent
+    except OSError:
+        source.seek(copied)
+        shutil.copyfileobj(source, target, _CHUNK)
+
+
+class S3Parts:
+    """An S3 multipart upload on the record's final key."""
+
+    min_part = S3_MIN_PART
+
+    def __init__(self, storage):
+        self.client = storage.bucket.meta.client
+        self.bucket = storage.bucket.name
+
+    def _call(self, method: str, **kwargs):
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self.client, method)(Bucket=self.bucket, **kwargs)
+        except (BotoCoreError, ClientError) as error:
+            raise StorageUnavailable from error
+
+    def start(self, upload) -> None:
+        upload.key = record_key(upload.case_id)
+        started = self._call("create_multipart_upload", Key=upload.key, ACL="private")
+        upload.multipart_id = started["UploadId"]
+
+    def put_part(self, upload, number: int, source: IO[bytes], size: int) -> str:
+        answer = self._call(
+            "upload_part",
+            Key=upload.key,
+            UploadId=upload.multipart_id,
+            PartNumber=number,
+            Body=source,
+            ContentLength=size,
+        )
+        return answer["ETag"]
+
+    def _carry_key(self, upload, number: int) -> str:
+        return f"uploads/{upload.pk}/carry-{number:05d}"
+
+    def put_carry(self, upload, number: int, source: IO[bytes], size: int) -> str:
+        key = self._carry_key(upload, number)
+        self._call("put_object", Key=key, Body=source, ContentLength=size, ACL="private")
+        return key
+
+    def open_carry(self, upload, name: str) -> IO[bytes]:
+        return self._call("get_object", Key=name)["Body"]
+
+    def discard(self, upload, name: str) -> None:
+        if name.startswith("uploads/"):
+            self._call("delete_object", Key=name)
+
+    def complete(self, upload) -> str:
+        parts = [{"PartNumber": number, "ETag": etag} for number, etag, _size in upload.parts]
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.complete_multipart_upload(
+                Bucket=self.bucket,
+                Key=upload.key,
+                UploadId=upload.multipart_id,
+                MultipartUpload={"Parts": parts},
+            )
+        except ClientError as error:
+            # Completed already (a finish that was cut off, done again): the object is there.
+            if error.response.get("Error", {}).get("Code") != "NoSuchUpload" or not self.exists(
+                upload.key
+            ):
+                raise StorageUnavailable from error
+        except Exception as error:
+            raise StorageUnavailable from error
+        return upload.key
+
+    def exists(self, key: str) -> bool:
+        from botocore.exceptions import ClientError
+
+        try:
+            self.client.head_object(Bucket=self.bucket, Key=key)
+        except ClientError:
+            return False
+        return True
+
+    def abort(self, upload) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            if upload.multipart_id:
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=upload.key, UploadId=upload.multipart_id
+                )
+            if upload.carry:
+                self.client.delete_object(Bucket=self.bucket, Key=upload.carry)
+        except (BotoCoreError, ClientError):
+            pass  # gone already, or the store is down: expiry tries again later
+
+
+def store():
+    """The parts store for the configured default storage."""
+    if getattr(default_storage, "bucket", None) is not None:
+        return S3Parts(default_storage)
+    return FolderParts()
+
+
+def head(key: str, size: int = 8192) -> bytes:
+    """The first bytes of a stored file (to tell its type), without reading the rest."""
+    try:
+        bucket = getattr(default_storage, "bucket", None)
+        if bucket is not None:
+            answer = bucket.meta.client.get_object(
+                Bucket=bucket.name, Key=key, Range=f"bytes=0-{size - 1}"
+            )
+            return answer["Body"].read()
+        with default_storage.open(key, "rb") as stored:
+            return stored.read(size)
+    except Exception as error:
+        raise StorageUnavailable from error
+
+
+def sha256(key: str) -> str:
+    """The SHA-256 of a stored file, read from the storage in 1 MiB pieces."""
+    digest = hashlib.sha256()
+    try:
+        bucket = getattr(default_storage, "bucket", None)
+        if bucket is not None:
+            body = bucket.meta.client.get_object(Bucket=bucket.name, Key=key)["Body"]
+            for piece in body.iter_chunks(_CHUNK):
+                digest.update(piece)
+        else:
+            with default_storage.open(key, "rb") as stored:
+                for piece in stored.chunks(_CHUNK):
+                    digest.update(piece)
+    except Exception as error:
+        raise StorageUnavailable from error
+    return digest.hexdigest()
