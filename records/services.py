@@ -582,53 +582,78 @@ def _check_can_append(upload: Upload) -> None:
     )
 
 
+# A PATCH body is stored in pieces of this size as it arrives (each a part, or added to the
+# carry), and the offset moves after each: a request cut off, or a node killed, loses at most
+# the piece in flight, and memory per request stays at one piece.
+UPLOAD_PIECE_BYTES = 8 * _CHUNK
+
+
 def append_to_upload(
     *, upload: Upload, offset: int, stream: IO[bytes], content_length: int | None
 ) -> Upload:
-    """Store a PATCH body at `offset` in the configured storage, then record the new offset on
-    the row, only if no other request moved it meanwhile (compare and set). When the last byte
-    is stored, the file is finished (`finish_upload`) and goes through `add_record`.
+    """Store a PATCH body at `offset` in the configured storage, piece by piece, recording each
+    new offset on the row only if no other request moved it meanwhile (compare and set). When
+    the last byte is stored, the file is finished (`finish_upload`) and goes through
+    `add_record`.
 
     Work per request is bounded by the chunk (plus, on object storage, a carry under 5 MiB).
-    Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing lost), or
-    ApplicationError for a refused upload.
+    Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing stored is
+    lost), or ApplicationError for a refused upload.
     """
     if upload.status == Upload.Status.FINISHING:
         return finish_upload(upload_id=upload.pk)
     _check_can_append(upload)
     if offset != upload.offset:
         raise UploadOffsetMismatch(upload.offset)
-    remaining = upload.length - offset
-    if content_length is not None and content_length > remaining:
+    if content_length is not None and content_length > upload.length - offset:
         raise ApplicationError("The upload sent more bytes than it announced.")
     parts_store = upload_parts.store()
     digest = _take_running_hash(upload.pk, offset)
-    with tempfile.SpooledTemporaryFile(max_size=8 * _CHUNK) as spool:
-        try:
-            if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
-                with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
-                    shutil.copyfileobj(carry, spool, _CHUNK)
-        except upload_parts.StorageUnavailable as error:
-            logger.warning("File storage did not answer for an upload chunk; the upload is paused")
-            raise UploadPaused from error
-        received = _receive(stream, spool, remaining, digest)
-        if received == 0:
+    while True:
+        wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
+        with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + _CHUNK) as spool:
+            try:
+                if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
+                    with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
+                        shutil.copyfileobj(carry, spool, _CHUNK)
+            except upload_parts.StorageUnavailable as error:
+                logger.warning("File storage did not answer for an upload; the upload is paused")
+                raise UploadPaused from error
+            received = _receive(stream, spool, wanted, digest)
+            if received == 0:
+                return upload
+            upload, claimed_at = _store_piece(upload, parts_store, spool, received)
+        if digest is not None:
+            _keep_running_hash(upload.pk, upload.offset, digest)
+        if claimed_at is not None:
+            return finish_upload(
+                upload_id=upload.pk,
+                sha256=digest.hexdigest() if digest else None,
+                claimed_at=claimed_at,
+            )
+        if received < wanted:  # the body ended (or the connection dropped)
             return upload
-        new_offset = offset + received
-        final = new_offset == upload.length
-        size = upload.carry_size + received
-        number = _new_part_number(upload)
-        try:
-            if final or size >= parts_store.min_part:
-                etag = parts_store.put_part(upload, number, spool, size)
-                parts = [*upload.parts, [number, etag, size]]
-                new_carry, new_carry_size = "", 0
-            else:
-                new_carry = parts_store.put_carry(upload, number, spool, size)
-                parts, new_carry_size = upload.parts, size
-        except upload_parts.StorageUnavailable as error:
-            logger.warning("File storage did not take an upload chunk; the upload is paused")
-            raise UploadPaused from error
+
+
+def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int):
+    """Store `received` new bytes (after the carry, in `spool`) as a part or as the new carry,
+    then move the row's offset by compare and set. Returns the updated upload and, when this
+    piece completed the file, the moment this request claimed its finish."""
+    offset = upload.offset
+    new_offset = offset + received
+    final = new_offset == upload.length
+    size = upload.carry_size + received
+    number = _new_part_number(upload)
+    try:
+        if final or size >= parts_store.min_part:
+            etag = parts_store.put_part(upload, number, spool, size)
+            parts, new_carry, new_carry_size = [*upload.parts, [number, etag, size]], "", 0
+        else:
+            new_carry = parts_store.put_carry(upload, number, spool, size)
+            parts, new_carry_size = upload.parts, size
+    except upload_parts.StorageUnavailable as error:
+        logger.warning("File storage did not take an upload chunk; the upload is paused")
+        raise UploadPaused from error
     now = timezone.now()
     stored = Upload.objects.filter(
         pk=upload.pk, status=Upload.Status.RECEIVING, offset=offset
@@ -650,14 +675,8 @@ def append_to_upload(
     if upload.carry and upload.carry != new_carry:
         with contextlib.suppress(upload_parts.StorageUnavailable):
             parts_store.discard(upload, upload.carry)
-    if digest is not None:
-        _keep_running_hash(upload.pk, new_offset, digest)
-    if final:
-        return finish_upload(
-            upload_id=upload.pk, sha256=digest.hexdigest() if digest else None, claimed_at=now
-        )
     upload.refresh_from_db()
-    return upload
+    return upload, (now if final else None)
 
 
 def _discard(parts_store, upload: Upload, carry: str, parts) -> None:
