@@ -14,11 +14,13 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test lint chromium clamav bench lock clean
+.PHONY: help install run test test-cluster lint chromium clamav bench lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
 	@echo "make test  - set up and run lint, migration check and every test"
+	@echo "make test-cluster - only the production-shaped tests: nginx (deploy/) in front of two"
+	@echo "             gunicorn nodes, a worker and beat, on PostgreSQL, Redis and moto's S3"
 	@echo "make bench - run the benchmarks under bench/ and write bench/results.json"
 	@echo "make lock  - re-pin Python dependencies (requirements.lock, requirements-dev.lock)"
 
@@ -72,6 +74,14 @@ lint: install
 TEST_WORKERS ?= auto
 test: install chromium clamav lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+
+# The production-shaped tests alone (they are part of `make test` too): deploy/'s nginx site in
+# front of two gunicorn nodes sharing only PostgreSQL, Redis and an S3 server (moto), plus a worker
+# and beat; graceful shutdown; the deploy files. The two-node test needs DATABASE_URL (PostgreSQL)
+# and REDIS_URL, and is skipped, saying so, without them.
+test-cluster: install chromium
+	$(VENV)/bin/pytest tests/integration/test_cluster.py tests/integration/test_graceful_shutdown.py \
+	  tests/integration/test_deploy_files.py tests/integration/test_compose_file.py -p no:cacheprovider
 
 # Benchmarks: figures against a same-run baseline, never part of `make test` (README, Benchmarks).
 # They need PostgreSQL and Redis: DATABASE_URL's server (else 127.0.0.1:5432) gets two databases

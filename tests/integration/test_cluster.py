@@ -1,0 +1,233 @@
+"""Two web nodes behind a real load balancer: Debian's nginx, configured with deploy/nginx's site,
+round-robin in front of two gunicorn nodes (gunicorn.conf.py) that share nothing but PostgreSQL,
+Redis and the object store (moto): each node its own process group and its own temporary folders.
+A Celery worker and beat run beside them.
+
+The patient signs in through nginx and uploads a 60 MB scan in 8 MiB chunks, which alternate
+between the nodes; halfway, one node is killed (SIGKILL, no goodbye). The upload finishes through
+the other node; the file in the bucket is exactly the one sent. The specialist's opinion is
+rendered to PDF by the worker, and the patient downloads it through the surviving node.
+
+Needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL), as CI has; skipped, saying so, without.
+"""
+
+import contextlib
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import expect
+
+from cases import services as case_services
+from cases.models import Report, Status
+from records.models import RecordFile, Upload
+from tests.browser.conftest import (
+    browser,  # noqa: F401  (a fixture: Debian's chromium)
+    sign_in,
+)
+from tests.conftest import ROOT, _test_database_url, wait_for
+from tests.factories import OPINION
+
+from .conftest import NGINX, free_port, nginx_config, wait_for_http
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.worker,
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.skipif(
+        not os.environ.get("REDIS_URL")
+        or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        reason="the two-node test needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)",
+    ),
+    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
+]
+
+MIB = 1024 * 1024
+FILE_BYTES = 60 * 1000 * 1000
+CHUNK_BYTES = 8 * MIB
+UPLOAD_BYTES_PER_SECOND = 6 * MIB
+
+
+def _start(command: list[str], env: dict, log: Path) -> subprocess.Popen:
+    with log.open("ab") as log_file:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
+            start_new_session=True,  # its own process group: killed whole, workers included
+        )  # fmt: skip
+
+
+def _kill_group(process: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def _big_pdf(path: Path) -> Path:
+    head = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    path.write_bytes(head + b"%" + os.urandom(FILE_BYTES - len(head) - 1))
+    return path
+
+
+@pytest.fixture
+def cluster(tmp_path, s3_server, object_storage, django_db_blocker):
+    from secondopinion.celery import app
+
+    queue = f"{app.conf.task_default_queue}-cluster"
+    common = {
+        **os.environ,
+        **s3_server.environment(),
+        "DJANGO_SETTINGS_MODULE": "tests.integration.cluster_settings",
+        # One key for every node: each reads the sessions and signed cookies of the others.
+        "SECRET_KEY": "cluster-test-" + "k" * 50,
+        "DATABASE_URL": _test_database_url(),
+        "CELERY_QUEUE": queue,
+        "RECORD_UPLOAD_CHUNK_BYTES": str(CHUNK_BYTES),
+        "CLAMD_SOCKET": "",
+        "TRUSTED_PROXY_COUNT": "1",
+        "FORWARDED_ALLOW_IPS": "127.0.0.1",
+        "WEB_CONCURRENCY": "2",
+    }
+    processes: dict[str, subprocess.Popen] = {}
+
+    def node_env(name: str) -> dict:
+        folder = tmp_path / name
+        folder.mkdir()
+        return {
+            **common,
+            "VAR_DIR": str(folder / "var"),
+            "MEDIA_ROOT": str(folder / "media"),
+            "RECORD_UPLOAD_DIR": str(folder / "uploads"),
+            "EMAIL_FILE_PATH": str(folder / "mail"),
+            "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+        }
+
+    ports = {"web1": free_port(), "web2": free_port()}
+    try:
+        for name, port in ports.items():
+            processes[name] = _start(
+                [sys.executable, "-m", "gunicorn", "--config", "gunicorn.conf.py",
+                 "--bind", f"127.0.0.1:{port}", "secondopinion.wsgi"],
+                node_env(name),
+                tmp_path / f"{name}.log",
+            )  # fmt: skip
+        processes["worker"] = _start(
+            [sys.executable, "-m", "celery", "-A", "secondopinion", "worker", "--loglevel=INFO",
+             "--concurrency=2", "--without-gossip", "--without-mingle"],
+            node_env("worker"),
+            tmp_path / "worker.log",
+        )  # fmt: skip
+        processes["beat"] = _start(
+            [sys.executable, "-m", "celery", "-A", "secondopinion", "beat", "--loglevel=INFO",
+             "--schedule", str(tmp_path / "beat-schedule")],
+            node_env("beat"),
+            tmp_path / "beat.log",
+        )  # fmt: skip
+        nginx_folder = tmp_path / "nginx"
+        nginx_folder.mkdir()
+        nginx_port = free_port()
+        conf = nginx_config(
+            nginx_folder, port=nginx_port, nodes=[f"127.0.0.1:{p}" for p in ports.values()]
+        )
+        processes["nginx"] = _start(
+            [NGINX, "-p", str(nginx_folder), "-c", str(conf), "-e", str(nginx_folder / "error.log"),
+             "-g", "daemon off;"],
+            os.environ.copy(),
+            nginx_folder / "stdout.log",
+        )  # fmt: skip
+        for name, port in ports.items():
+            wait_for_http(f"http://127.0.0.1:{port}/readyz", processes[name], what=name, timeout=60)
+        url = f"http://127.0.0.1:{nginx_port}"
+        wait_for_http(f"{url}/healthz", processes["nginx"], what="nginx")
+        default_queue = app.conf.task_default_queue
+        app.conf.task_default_queue = queue  # the test's own tasks go to the cluster's worker
+        try:
+            yield url, processes, tmp_path
+        finally:
+            app.conf.task_default_queue = default_queue
+    finally:
+        for process in processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        for process in processes.values():
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                _kill_group(process)
+
+
+def _node_of_patches(log: Path) -> int:
+    return len(re.findall(r'"PATCH /records/uploads/', log.read_text(errors="replace")))
+
+
+def test_an_upload_survives_a_node_killed_halfway_and_the_pdf_comes_from_the_other(
+    cluster,
+    browser,  # noqa: F811
+    actors,
+    tmp_path,
+):
+    url, processes, folder = cluster
+    case = actors.case(Status.IN_REVIEW)
+    scan = _big_pdf(tmp_path / "ct-scan.pdf")
+    context = browser.new_context(base_url=url, accept_downloads=True)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    sign_in(page, actors.alice.email)
+    page.goto(f"/cases/{case.reference}/")
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Network.enable")
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1,
+         "uploadThroughput": UPLOAD_BYTES_PER_SECOND},
+    )  # fmt: skip
+
+    page.locator("input.uppy-Dashboard-input:not([webkitdirectory])").first.set_input_files(scan)
+    page.locator(".uppy-StatusBar-actionBtn--upload").click()
+
+    def offset() -> int:
+        upload = Upload.objects.filter(name=scan.name).first()
+        return upload.offset if upload else 0
+
+    wait_for(lambda: offset() >= 3 * CHUNK_BYTES, timeout=60, what="three chunks stored")
+    both = {name: _node_of_patches(folder / f"{name}.log") for name in ("web1", "web2")}
+    assert all(both.values()), f"chunks did not alternate between the nodes: {both}"
+    _kill_group(processes["web1"])  # halfway: one node dies, its chunk in flight is lost
+    killed_at = offset()
+    assert killed_at < FILE_BYTES
+
+    expect(page.locator(".uppy-StatusBar")).to_contain_text("Complete", timeout=120_000)
+    record = RecordFile.objects.get(case=case, original_name=scan.name)
+    assert record.size == FILE_BYTES
+    assert record.sha256 == hashlib.sha256(scan.read_bytes()).hexdigest()
+    assert hashlib.sha256(s3_read(record.file.name)).hexdigest() == record.sha256
+    assert _node_of_patches(folder / "web2.log") > both["web2"]  # the rest came through web2
+
+    # The opinion: the worker renders the PDF into the bucket; the patient downloads it through
+    # nginx, which has only web2 left.
+    case_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
+    opinion = case_services.submit_opinion(case=case, by=actors.dr_smith.user)
+    report = wait_for(
+        lambda: Report.objects.filter(opinion=opinion).first(),
+        timeout=90,
+        what="the cluster's worker to render the PDF",
+    )
+    case_services.deliver_opinion(case=case, by=actors.cora)
+    page.goto(f"/cases/{case.reference}/")
+    with page.expect_download() as download:
+        page.get_by_role("link", name=re.compile(r"Download report, version \d+")).first.click()
+    pdf = Path(download.value.path()).read_bytes()
+    assert pdf.startswith(b"%PDF")
+    assert hashlib.sha256(pdf).hexdigest() == report.sha256
+    context.close()
+
+
+def s3_read(key: str) -> bytes:
+    from django.core.files.storage import default_storage
+
+    with default_storage.open(key, "rb") as stored:
+        return stored.read()
