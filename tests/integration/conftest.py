@@ -70,7 +70,7 @@ class S3Server:
             "S3_REGION": self.region,
         }
 
-    def keys(self) -> set[str]:
+    def object_keys(self) -> set[str]:
         listed = self.client().list_objects_v2(Bucket=self.bucket)
         return {item["Key"] for item in listed.get("Contents", [])}
 

@@ -154,10 +154,10 @@ def test_the_workers_report_is_downloaded_from_the_bucket_and_deletion_empties_i
     assert body(response).startswith(b"%PDF")
     # Deletion: every object of the case leaves the bucket once the erasure commits.
     keys = [r.file.name for r in case.records.all()] + [report.file.name]
-    assert set(keys) <= object_storage.keys()
+    assert set(keys) <= object_storage.object_keys()
     data_rights.request_deletion(case=case, by=patient)
     data_rights.decide_deletion(case=case, by=actors.cora)
-    assert not set(keys) & object_storage.keys()
+    assert not set(keys) & object_storage.object_keys()
 
 
 def test_readiness_checks_the_bucket_itself(client, s3_server):
@@ -196,11 +196,13 @@ def test_a_resumable_upload_is_a_multipart_upload_completed_by_the_store(
     assert tus.patch(location, content[: 3 * mib], 0).status_code == 204
     upload = Upload.objects.get(pk=upload_id)
     assert (upload.parts, upload.carry_size) == ([], 3 * mib)  # under 5 MiB: a carry
-    assert upload.carry in object_storage.keys()
+    assert upload.carry in object_storage.object_keys()
     assert tus.patch(location, content[3 * mib : 6 * mib], 3 * mib).status_code == 204
     upload = Upload.objects.get(pk=upload_id)
     assert [size for _n, _etag, size in upload.parts] == [6 * mib]
-    assert upload.carry == "" and not any(k.startswith("uploads/") for k in object_storage.keys())
+    assert upload.carry == "" and not any(
+        k.startswith("uploads/") for k in object_storage.object_keys()
+    )
 
     down = {**object_storage.storage_settings()}
     down["OPTIONS"] = {**down["OPTIONS"], "endpoint_url": f"http://127.0.0.1:{free_port()}"}
@@ -218,4 +220,4 @@ def test_a_resumable_upload_is_a_multipart_upload_completed_by_the_store(
     assert object_storage.read(record.file.name) == content
     s3 = object_storage.client()
     assert not s3.list_multipart_uploads(Bucket=object_storage.bucket).get("Uploads")
-    assert not any(k.startswith("uploads/") for k in object_storage.keys())
+    assert not any(k.startswith("uploads/") for k in object_storage.object_keys())
