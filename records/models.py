@@ -157,6 +157,8 @@ class Upload(models.Model):
     carry = models.CharField(max_length=200, blank=True)
     carry_size = models.PositiveBigIntegerField(default=0)
     finishing_since = models.DateTimeField(null=True, blank=True)
+    # The running SHA-256 of the bytes stored so far (records/resumable_hash.py).
+    hash_state = models.BinaryField(null=True, blank=True)
 
     class Meta:
         indexes = [models.Index(fields=["status", "expires_at"])]

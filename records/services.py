@@ -9,8 +9,6 @@ import logging
 import secrets
 import shutil
 import tempfile
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -35,7 +33,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
-from . import reading, scanning, upload_parts
+from . import reading, resumable_hash, scanning, upload_parts
 from .models import ACCEPTED_TYPES, ProviderEmail, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -522,30 +520,6 @@ def create_upload(
     return upload
 
 
-# The SHA-256 of uploads in progress, as far as their bytes passed through this process: only a
-# shortcut. When the next chunk lands here, the hash continues; when it lands on another node (or
-# after a restart), the hash is dropped and the complete file is hashed once, from storage, when
-# it is finished. Nothing else about an upload is kept by a process: the row has it all.
-_running_hashes: OrderedDict[str, tuple[int, "hashlib._Hash"]] = OrderedDict()
-_running_hashes_lock = threading.Lock()
-_RUNNING_HASHES_KEPT = 256
-
-
-def _take_running_hash(upload_id: str, offset: int):
-    with _running_hashes_lock:
-        state = _running_hashes.pop(upload_id, None)
-    if offset == 0:
-        return hashlib.sha256()
-    return state[1] if state and state[0] == offset else None
-
-
-def _keep_running_hash(upload_id: str, offset: int, digest) -> None:
-    with _running_hashes_lock:
-        _running_hashes[upload_id] = (offset, digest)
-        while len(_running_hashes) > _RUNNING_HASHES_KEPT:
-            _running_hashes.popitem(last=False)
-
-
 def _receive(stream: IO[bytes], spool: IO[bytes], remaining: int, digest) -> int:
     """Read up to `remaining` bytes of a request body into `spool`, 1 MiB at a time, in this
     thread. A dropped connection keeps what arrived. Returns the number of bytes read."""
@@ -608,7 +582,8 @@ def append_to_upload(
     if content_length is not None and content_length > upload.length - offset:
         raise ApplicationError("The upload sent more bytes than it announced.")
     parts_store = upload_parts.store()
-    digest = _take_running_hash(upload.pk, offset)
+    # The running hash continues from the row, whichever node stored the chunks before.
+    digest = resumable_hash.restore(upload.hash_state, offset=offset)
     while True:
         wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
         with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + _CHUNK) as spool:
@@ -622,9 +597,7 @@ def append_to_upload(
             received = _receive(stream, spool, wanted, digest)
             if received == 0:
                 return upload
-            upload, claimed_at = _store_piece(upload, parts_store, spool, received)
-        if digest is not None:
-            _keep_running_hash(upload.pk, upload.offset, digest)
+            upload, claimed_at = _store_piece(upload, parts_store, spool, received, digest)
         if claimed_at is not None:
             return finish_upload(
                 upload_id=upload.pk,
@@ -635,7 +608,7 @@ def append_to_upload(
             return upload
 
 
-def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int):
+def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, digest):
     """Store `received` new bytes (after the carry, in `spool`) as a part or as the new carry,
     then move the row's offset by compare and set. Returns the updated upload and, when this
     piece completed the file, the moment this request claimed its finish."""
@@ -665,6 +638,7 @@ def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int):
         expires_at=now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
         status=Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
         finishing_since=now if final else None,
+        hash_state=digest.state() if digest is not None else None,
     )
     if not stored:
         # Another request stored these bytes first (a replayed chunk, two nodes at one offset):

@@ -422,3 +422,26 @@ def test_a_storage_outage_mid_upload_pauses_it_and_loses_nothing(alice_tus, draf
     assert alice_tus.head(location)["Upload-Offset"] == "2000"
     assert alice_tus.patch(location, content[2000:], 2000).status_code == 204
     assert draft.records.get(original_name="outage.pdf").file.read() == content
+
+
+def test_the_running_hash_is_on_the_row_and_the_last_chunk_never_rereads_the_file(
+    alice_tus, draft, monkeypatch
+):
+    import hashlib
+
+    from records import upload_parts
+
+    content = distinct_pdf("hashed on the row") + b"%" + b"h" * 6000
+    location = alice_tus.create("hashed.pdf", len(content))["Location"]
+    alice_tus.patch(location, content[:2500], 0)
+    upload = Upload.objects.get(pk=upload_id(location))
+    assert upload.hash_state  # saved with the offset: any node continues it
+
+    def reread(key):
+        raise AssertionError("the finished file was read again to hash it")
+
+    monkeypatch.setattr(upload_parts, "sha256", reread)
+    assert alice_tus.patch(location, content[2500:], 2500).status_code == 204
+
+    record = draft.records.get(original_name="hashed.pdf")
+    assert record.sha256 == hashlib.sha256(content).hexdigest()
