@@ -649,6 +649,10 @@ def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, d
     if upload.carry and upload.carry != new_carry:
         with contextlib.suppress(upload_parts.StorageUnavailable):
             parts_store.discard(upload, upload.carry)
+    if isinstance(parts_store, upload_parts.FolderParts) and parts is not upload.parts:
+        # Into the data file now (finishing redoes it if this node dies before it is done).
+        with contextlib.suppress(upload_parts.StorageUnavailable):
+            parts_store.settle(upload, parts[-1][1], offset)
     upload.refresh_from_db()
     return upload, (now if final else None)
 

@@ -6,8 +6,10 @@ chunk is one part; finishing is CompleteMultipartUpload, done by the object stor
 through the app). S3 takes parts of 5 MiB or more (but the last), so bytes that do not make a
 part yet wait in a small "carry" object (under 5 MiB) and go out with the next chunk.
 
-Local storage: part files in RECORD_UPLOAD_DIR/<upload id>/ (a folder shared by every node, as
-MEDIA_ROOT must be), joined into the record's file at the end (in the kernel, copy_file_range).
+Local storage: in RECORD_UPLOAD_DIR/<upload id>/ (a folder shared by every node, as MEDIA_ROOT
+must be). Each piece is written to a part file of its own; once the row records it, it is copied
+(in the kernel) to its place in the upload's data file and the part file removed. Finishing
+copies any part left by a crash, then moves the data file into MEDIA_ROOT (a rename).
 
 Every name here is random or the upload's random id: no PHI in a key or a path. Whatever goes
 wrong talking to the storage raises StorageUnavailable: the upload is paused, not lost.
@@ -90,15 +92,33 @@ class FolderParts:
         with contextlib.suppress(OSError):
             (self.folder(upload) / name).unlink(missing_ok=True)
 
-    def complete(self, upload) -> str:
-        """Join the parts into one file and move it into the media folder; its stored name."""
-        joined = self.folder(upload) / "joined"
+    def settle(self, upload, name: str, offset: int) -> None:
+        """Copy a recorded part to its place in the data file, then drop the part file."""
+        folder = self.folder(upload)
+        part = folder / name
         try:
-            with joined.open("wb") as target:
-                for _number, name, _size in upload.parts:
-                    with (self.folder(upload) / name).open("rb") as part:
-                        _copy_range(part, target)
-            stored = _Joined(joined, upload.name)
+            with part.open("rb") as source:
+                target = os.open(folder / "data", os.O_WRONLY | os.O_CREAT, 0o600)
+                try:
+                    _copy_at(source, target, offset)
+                finally:
+                    os.close(target)
+            part.unlink()
+        except FileNotFoundError:
+            pass  # settled already
+        except OSError as error:
+            raise StorageUnavailable from error
+
+    def complete(self, upload) -> str:
+        """Settle any part a crash left unsettled, then move the data file into the media
+        folder (a rename on the same file system); its stored name."""
+        offset = 0
+        for _number, name, size in upload.parts:
+            self.settle(upload, name, offset)
+            offset += size
+        data = self.folder(upload) / "data"
+        try:
+            stored = _Joined(data, upload.name)
             try:
                 return default_storage.save(record_key(upload.case_id), stored)
             finally:
@@ -112,18 +132,17 @@ class FolderParts:
         shutil.rmtree(self.folder(upload), ignore_errors=True)
 
 
-def _copy_range(source: IO[bytes], target: IO[bytes]) -> None:
+def _copy_at(source: IO[bytes], target: int, offset: int) -> None:
+    """Copy the whole of `source` into file descriptor `target` at `offset`, in the kernel."""
     size = os.fstat(source.fileno()).st_size
     copied = 0
-    try:
-        while copied < size:
-            sent = os.copy_file_range(source.fileno(), target.fileno(), size - copied)
-            if sent == 0:
-                break
-            copied += sent
-    except OSError:
-        source.seek(copied)
-        shutil.copyfileobj(source, target, _CHUNK)
+    while copied < size:
+        sent = os.copy_file_range(
+            source.fileno(), target, size - copied, offset_src=copied, offset_dst=offset + copied
+        )
+        if sent == 0:
+            raise OSError("short copy")
+        copied += sent
 
 
 class S3Parts:
