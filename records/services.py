@@ -756,6 +756,14 @@ def remove_expired_uploads() -> int:
     Upload.objects.exclude(status__in=[Upload.Status.RECEIVING, Upload.Status.FINISHING]).filter(
         expires_at__lte=now - timedelta(days=1)
     ).delete()
+    # Every byte stored, but the node finishing it died and the client never came back: finish.
+    stuck = Upload.objects.filter(
+        status=Upload.Status.FINISHING, finishing_since__lte=now - FINISH_RETRY_AFTER
+    ).values_list("pk", flat=True)
+    for upload_id in list(stuck[:100]):
+        # Refused (the row says why), taken by a request meanwhile, or storage down: next hour.
+        with contextlib.suppress(ApplicationError, UploadBusy, UploadPaused):
+            finish_upload(upload_id=upload_id)
     return count
 
 

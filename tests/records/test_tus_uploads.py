@@ -447,3 +447,23 @@ def test_the_running_hash_is_on_the_row_and_the_last_chunk_never_rereads_the_fil
 
     record = draft.records.get(original_name="hashed.pdf")
     assert record.sha256 == hashlib.sha256(content).hexdigest()
+
+
+def test_a_finish_nobody_came_back_for_is_done_by_the_hourly_clean_up(alice_tus, draft):
+    content = distinct_pdf("abandoned")
+    location = alice_tus.create("abandoned.pdf", len(content))["Location"]
+    upload = Upload.objects.get(pk=upload_id(location))
+    services.partial_path(upload).mkdir(parents=True, exist_ok=True)
+    (services.partial_path(upload) / "part-00001").write_bytes(content)
+    # As a node leaves it when it dies after storing the last byte: FINISHING, claim long ago.
+    Upload.objects.filter(pk=upload.pk).update(
+        status=Upload.Status.FINISHING,
+        offset=len(content),
+        parts=[[1, "part-00001", len(content)]],
+        finishing_since=timezone.now() - services.FINISH_RETRY_AFTER - timedelta(seconds=1),
+    )
+
+    services.remove_expired_uploads()
+
+    assert draft.records.get(original_name="abandoned.pdf").file.read() == content
+    assert Upload.objects.get(pk=upload.pk).status == Upload.Status.DONE
