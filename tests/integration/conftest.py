@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
 
 from secondopinion.settings import s3_storage
 from tests.conftest import ROOT, WorkerHandle, _test_database_url
@@ -127,16 +126,15 @@ def s3_server(tmp_path_factory):
 
 
 @pytest.fixture
-def object_storage(s3_server):
-    """The test process keeps its files in the bucket (default storage is S3)."""
-    with override_settings(
-        STORAGES={
-            "default": s3_server.storage_settings(),
-            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-        },
-        S3_BUCKET=s3_server.bucket,
-    ):
-        yield s3_server
+def object_storage(s3_server, settings):
+    """The test process keeps its files in the bucket (default storage is S3). Set through
+    pytest-django's `settings`, so it is undone in order with the test's other settings."""
+    settings.STORAGES = {
+        "default": s3_server.storage_settings(),
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    settings.S3_BUCKET = s3_server.bucket
+    return s3_server
 
 
 @pytest.fixture(scope="session")
