@@ -1,6 +1,7 @@
-"""Resumable uploads over tus 1.0 (core, creation, termination, expiration): streamed to a
-private partial file, resumable at the server's offset, authorised per case, and finished
-through the same checks as any other record."""
+"""Resumable uploads over tus 1.0 (core, creation, termination, expiration): each chunk stored
+as parts in the configured storage (here the local folder) with the offset on the upload's row,
+resumable at the server's offset from any node, authorised per case, and finished through the
+same checks as any other record."""
 
 from datetime import timedelta
 
