@@ -59,16 +59,10 @@ EXPOSE 8000
 # FORWARDED_ALLOW_IPS the proxies whose X-Forwarded-* headers it trusts (set it to the load
 # balancer's address or subnet; "*" only when nothing but the proxy can reach the container).
 # Django decides HTTPS from X-Forwarded-Proto itself (SECURE_PROXY_SSL_HEADER), so the proxy in
-# front must always set that header, never pass on the client's. The heartbeat files go to
-# /dev/shm (memory), and gunicorn's control socket is off: the container is scaled from outside.
-# The 120 s timeout leaves room for a large upload chunk over a slow connection.
+# front must always set that header, never pass on the client's. The rest is in gunicorn.conf.py:
+# bind, logs to stdout/stderr with link tokens and search terms redacted, heartbeat files in
+# /dev/shm, no control socket, a 120 s timeout for a large upload chunk.
 ENV WEB_CONCURRENCY=3 \
     FORWARDED_ALLOW_IPS="127.0.0.1,::1"
 
-CMD ["gunicorn", "secondopinion.wsgi", \
-     "--bind", "0.0.0.0:8000", \
-     "--access-logfile", "-", \
-     "--error-logfile", "-", \
-     "--worker-tmp-dir", "/dev/shm", \
-     "--timeout", "120", \
-     "--no-control-socket"]
+CMD ["gunicorn", "--config", "gunicorn.conf.py", "secondopinion.wsgi"]

@@ -400,10 +400,16 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Every handler redacts secrets and search terms from paths (secondopinion/logging.py); Django's
+# own loggers (its 404 warnings, runserver's access log) hand their lines to the root's handler
+# instead of the unfiltered ones Django configures for them.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"request_id": {"()": "secondopinion.audit.middleware.RequestIdLogFilter"}},
+    "filters": {
+        "request_id": {"()": "secondopinion.audit.middleware.RequestIdLogFilter"},
+        "redact_secrets": {"()": "secondopinion.logging.RedactSecrets"},
+    },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
     },
@@ -411,11 +417,13 @@ LOGGING = {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["request_id"],
+            "filters": ["request_id", "redact_secrets"],
         }
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+        "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         "weasyprint": {"level": "WARNING"},
         "fontTools": {"level": "WARNING"},

@@ -2,6 +2,12 @@
 
 alice the patient, bob another patient, carol a caregiver, dr_smith (assigned when a case gets a
 specialist) and dr_jones (never assigned), cora the coordinator.
+
+Tests marked `any_day` run once per instant in ANY_DAY_INSTANTS, each with the clock pinned there
+(time-machine, ticking), so one run proves they pass on a weekday, at the weekend, late on a
+Friday, on 31 December and across a daylight-saving switch, whatever day it really is. Each of
+those runs costs time, so tests that depend on the date in the same way as a marked one (or are
+slow) are marked `pinned_clock` instead: one run, at the weekday instant.
 """
 
 import os
@@ -9,10 +15,16 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
+from django.conf import settings
 from django.db import connection
+from django.test import override_settings
 
 from cases.models import Case, ProxyAuthority
 from secondopinion.accounts.models import Role, User
@@ -21,6 +33,101 @@ from specialists.models import Specialist
 from .factories import SpecialistFactory, UserFactory, case_in_state
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Instant:
+    """A wall-clock time in the project's TIME_ZONE, or in `time_zone` where the day needs one
+    (UTC, the default, has no daylight-saving switch)."""
+
+    wall: datetime
+    time_zone: str | None = None
+
+    def aware(self) -> datetime:
+        return self.wall.replace(tzinfo=ZoneInfo(self.time_zone or settings.TIME_ZONE))
+
+
+def _next_day(after: date, matches) -> date:
+    day = after + timedelta(days=1)
+    while not matches(day):
+        day += timedelta(days=1)
+    return day
+
+
+def _next_daylight_saving_switch(after: date, zone: ZoneInfo) -> date:
+    def offset(day: date):
+        return datetime.combine(day, wall_time(12, 0), tzinfo=zone).utcoffset()
+
+    return _next_day(after, lambda day: offset(day) != offset(day - timedelta(days=1)))
+
+
+def _any_day_instants(today: date) -> dict[str, Instant]:
+    """The next of each kind of day after `today`: always ahead of the real clock, so whatever
+    migrations or the database stamped with the real time (the published consent text, say) is
+    already in the past."""
+
+    def at(day: date, hour: int, minute: int = 0) -> datetime:
+        return datetime.combine(day, wall_time(hour, minute))
+
+    weekday = _next_day(today, lambda day: day.weekday() == 2)
+    saturday = _next_day(today, lambda day: day.weekday() == 5)
+    friday = _next_day(today, lambda day: day.weekday() == 4)
+    new_years_eve = _next_day(today, lambda day: (day.month, day.day) == (12, 31))
+    switch = _next_daylight_saving_switch(today, ZoneInfo(DAYLIGHT_SAVING_ZONE))
+    return {
+        "wednesday": Instant(at(weekday, 10)),
+        "saturday": Instant(at(saturday, 10)),
+        "sunday": Instant(at(saturday + timedelta(days=1), 10)),
+        "friday-23h30": Instant(at(friday, 23, 30)),
+        "31-december-23h30": Instant(at(new_years_eve, 23, 30)),
+        # Just after the clocks moved (03:30 exists on both switch days, once).
+        "dst-switch": Instant(at(switch, 3, 30), time_zone=DAYLIGHT_SAVING_ZONE),
+    }
+
+
+DAYLIGHT_SAVING_ZONE = "Europe/Berlin"
+ANY_DAY_INSTANTS = _any_day_instants(date.today())
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "any_day: depends on the date; runs with the clock at each of conftest.ANY_DAY_INSTANTS",
+    )
+    config.addinivalue_line(
+        "markers",
+        "pinned_clock: depends on the date; runs once, the clock at ANY_DAY_INSTANTS['wednesday']",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.definition.get_closest_marker("any_day"):
+        if {"celery_worker_process", "live_server", "page"} & set(metafunc.fixturenames):
+            # A worker process or a browser keeps the real clock: such a test pins differently.
+            raise pytest.UsageError(f"{metafunc.definition.nodeid}: any_day needs one process")
+        metafunc.parametrize(
+            "_any_day_clock",
+            list(ANY_DAY_INSTANTS.values()),
+            ids=list(ANY_DAY_INSTANTS),
+            indirect=True,
+        )
+
+
+@pytest.fixture(autouse=True)
+def _any_day_clock(request):
+    """For an `any_day` test: its instant's time zone and a clock that starts there and ticks; for
+    a `pinned_clock` test, the same at the weekday instant."""
+    instant = getattr(request, "param", None)
+    if instant is None and request.node.get_closest_marker("pinned_clock"):
+        instant = ANY_DAY_INSTANTS["wednesday"]
+    if instant is None:
+        yield None
+        return
+    with (
+        override_settings(TIME_ZONE=instant.time_zone or settings.TIME_ZONE),
+        time_machine.travel(instant.aware(), tick=True),
+    ):
+        yield instant
 
 
 @dataclass

@@ -4,6 +4,7 @@ import csv
 import io
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +30,7 @@ def test_the_audit_viewer_filters_by_case_user_and_action(client, actors):
     assert case.reference in response.text
 
 
+@pytest.mark.any_day
 def test_the_audit_viewer_filters_by_day(client, actors):
     case = actors.case(Status.SUBMITTED)
     client.force_login(actors.cora)

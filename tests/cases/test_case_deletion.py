@@ -86,6 +86,7 @@ def test_a_case_under_review_is_refused_with_why(client, actors):
     assert "A specialist is reviewing this case" in page.text
 
 
+@pytest.mark.any_day
 def test_a_delivered_opinion_is_kept_for_the_retention_period(actors, settings):
     settings.DATA_RETENTION_DAYS = 30
     case = actors.case(Status.DELIVERED)

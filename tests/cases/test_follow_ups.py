@@ -102,6 +102,7 @@ def test_a_follow_up_beyond_the_allowed_number_is_refused_clearly(client, actors
     assert case.follow_ups.count() == 1
 
 
+@pytest.mark.pinned_clock
 def test_a_follow_up_after_the_window_is_refused_clearly(client, actors, settings):
     settings.FOLLOW_UP_DAYS = 30
     case = actors.case(Status.DELIVERED)
@@ -117,6 +118,7 @@ def test_a_follow_up_after_the_window_is_refused_clearly(client, actors, setting
     assert not case.follow_ups.exists()
 
 
+@pytest.mark.pinned_clock
 def test_the_beat_task_closes_delivered_cases_after_the_window(actors, settings):
     settings.FOLLOW_UP_DAYS = 30
     old, recent, owed = (actors.case(Status.DELIVERED) for _ in range(3))

@@ -4,6 +4,7 @@ answer, Back and Change that lose nothing."""
 import re
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -73,6 +74,7 @@ def test_a_draft_is_found_again_from_another_browser(client, actors):
     assert client.get(resume)["Location"] == step(case, "patient")
 
 
+@pytest.mark.any_day
 def test_an_invalid_answer_shows_an_error_summary_linked_to_the_field_and_keeps_the_others(
     client, actors
 ):

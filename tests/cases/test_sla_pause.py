@@ -3,6 +3,7 @@ working days the question was open."""
 
 from datetime import date, datetime
 
+import pytest
 from django.utils import timezone
 
 from cases import selectors, services
@@ -19,6 +20,7 @@ def test_working_days_between_skips_weekends():
     assert working_days_between(date(2026, 11, 30), date(2026, 11, 30)) == 0
 
 
+@pytest.mark.pinned_clock
 def test_a_question_to_the_patient_moves_the_expected_dates_by_the_days_it_was_open(
     actors, settings
 ):

@@ -9,11 +9,14 @@ from django.utils import timezone
 
 from cases import coordination, services, tasks
 from cases.models import CaseEvent, SLAAlert, Status
-from cases.service_levels import step_due_on, working_days_before
+from cases.service_levels import add_working_days, step_due_on, working_days_before
 from secondopinion.accounts.models import Role
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, NotificationPreference, OutboundEmail
 from tests.factories import UserFactory
+
+# The working-day arithmetic runs on every kind of day; the rest at one pinned instant.
+pytestmark = pytest.mark.pinned_clock
 
 
 @pytest.fixture(autouse=True)
@@ -31,7 +34,20 @@ def service_levels(settings):
 
 def _entered(case, status, *, working_days_ago: int) -> None:
     """Move the step that last brought `case` into `status` back by so many working days."""
-    day = working_days_before(timezone.localdate(), working_days_ago)
+    _entered_on(case, status, working_days_before(timezone.localdate(), working_days_ago))
+
+
+def _review_due_in(case, *, working_days: int) -> None:
+    """Start the review of `case` so that it is due so many working days from today. (Counting
+    back from today is not the same on a weekend: 9 working days before a Saturday is a Tuesday,
+    and that review is due on the Tuesday after, two working days away.)"""
+    due = add_working_days(timezone.localdate(), working_days)
+    review_days = django_settings.SERVICE_LEVELS["review"]
+    _entered_on(case, Status.IN_REVIEW, working_days_before(due, review_days))
+
+
+def _entered_on(case, status, day) -> None:
+    """Move the step that last brought `case` into `status` to 10:00 on `day`."""
     event = CaseEvent.objects.filter(case=case, to_status=status).order_by("-at", "-id").first()
     event.at = timezone.make_aware(datetime.combine(day, time(10, 0)))
     event.save(update_fields=["at"])
@@ -52,9 +68,10 @@ def _escalations(user) -> list[str]:
     return [note for note in _notes(user) if "past its service level" in note]
 
 
+@pytest.mark.any_day
 def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working_day(actors):
     case = actors.case(Status.IN_REVIEW)
-    _entered(case, Status.IN_REVIEW, working_days_ago=9)  # due the next working day
+    _review_due_in(case, working_days=1)
     emails_before = OutboundEmail.objects.filter(user=actors.dr_smith.user).count()
 
     alerts = coordination.send_sla_alerts()
@@ -69,14 +86,16 @@ def test_the_specialist_is_reminded_once_when_the_review_is_due_within_a_working
     assert AuditEvent.objects.filter(action="case.sla_reminder", case_id=case.pk).count() == 1
 
 
+@pytest.mark.any_day
 def test_a_review_with_time_to_spare_gets_no_reminder(actors):
     case = actors.case(Status.IN_REVIEW)
-    _entered(case, Status.IN_REVIEW, working_days_ago=7)  # due in three working days
+    _review_due_in(case, working_days=3)
 
     assert coordination.send_sla_alerts() == []
     assert _reminders(actors.dr_smith.user) == []
 
 
+@pytest.mark.any_day
 def test_a_late_review_is_escalated_once_to_every_coordinator_when_none_is_assigned(actors):
     other = UserFactory(email="cole@example.org", full_name="Cole Ordinator", role=Role.COORDINATOR)
     case = actors.case(Status.IN_REVIEW)
@@ -140,6 +159,7 @@ def test_ended_and_delivered_cases_get_no_reminder_or_escalation(actors, status)
     assert not SLAAlert.objects.filter(case=case).exists()
 
 
+@pytest.mark.any_day
 def test_the_review_clock_stops_while_the_patient_answers_the_specialists_question(actors):
     case = actors.case(Status.IN_REVIEW)
     services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
@@ -161,6 +181,7 @@ def test_the_review_clock_stops_while_the_patient_answers_the_specialists_questi
     assert coordination.send_sla_alerts() == []
 
 
+@pytest.mark.any_day
 def test_the_patient_is_reminded_once_after_the_question_waited_the_working_days_set(actors):
     case = actors.case(Status.NEEDS_INFO)
     _entered(case, Status.NEEDS_INFO, working_days_ago=2)
@@ -194,7 +215,7 @@ def test_a_patient_who_turned_off_update_emails_gets_the_reminder_in_the_app_onl
 
 def test_the_beat_task_runs_the_watch_hourly_and_counts_what_it_sent(actors):
     case = actors.case(Status.IN_REVIEW)
-    _entered(case, Status.IN_REVIEW, working_days_ago=9)
+    _review_due_in(case, working_days=1)
 
     assert tasks.send_sla_alerts.run() == 1
     assert tasks.send_sla_alerts.run() == 0

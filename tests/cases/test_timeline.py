@@ -7,6 +7,7 @@ import sys
 from datetime import date, datetime
 from pathlib import Path
 
+import pytest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ def test_working_days_skip_weekends():
     assert add_working_days(friday, 0) == friday
 
 
+@pytest.mark.any_day
 def test_a_submitted_case_shows_each_step_ahead_with_its_expected_date(client, actors, settings):
     settings.SERVICE_LEVELS = {
         "triage": 2,
@@ -53,6 +55,7 @@ def test_a_submitted_case_shows_each_step_ahead_with_its_expected_date(client, a
         assert f"Expected by {expected}" in page
 
 
+@pytest.mark.any_day
 def test_the_clock_of_the_current_step_starts_when_the_case_entered_it(actors, settings):
     from cases import selectors
 
@@ -71,6 +74,7 @@ def test_the_clock_of_the_current_step_starts_when_the_case_entered_it(actors, s
     assert steps[0].current
 
 
+@pytest.mark.pinned_clock
 def test_a_finished_case_expects_nothing_more(client, actors):
     case = actors.case(Status.DELIVERED)
     client.force_login(actors.alice)

@@ -5,12 +5,14 @@ import io
 import json
 from datetime import timedelta
 
+import pytest
 from django.urls import reverse
 
 from cases import metrics
 from cases.models import CaseEvent, Status
 
 
+@pytest.mark.pinned_clock
 def test_time_per_step_comes_from_the_timeline(actors):
     case = actors.case(Status.DELIVERED)
     events = CaseEvent.objects.filter(case=case)

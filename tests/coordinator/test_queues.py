@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -45,6 +46,7 @@ def test_each_queue_holds_its_cases(client, actors):
     assert quality.reference not in queue_page(client, queue="matching").text
 
 
+@pytest.mark.any_day
 def test_an_offer_due_within_the_warning_window_is_about_to_expire(client, actors, settings):
     case = actors.case(Status.OFFERED)
     client.force_login(actors.cora)
@@ -187,6 +189,7 @@ def test_each_row_says_who_the_case_is_assigned_to_and_the_queue_filters_by_it(c
         assert coles.reference not in response.text
 
 
+@pytest.mark.pinned_clock
 def test_a_review_paused_for_the_patients_answer_is_not_overdue_for_the_wait(
     client, actors, settings
 ):

@@ -226,6 +226,7 @@ def test_resending_gives_a_new_link_and_the_old_one_stops_working(client, actors
     assert Client().get(new).status_code == 302
 
 
+@pytest.mark.any_day
 def test_reminders_go_to_providers_who_have_not_answered(actors, case, settings):
     settings.RECORDS_REQUEST_REMINDER_DAYS = 3
     records_request = ask(case, actors.alice)

@@ -36,6 +36,7 @@ def test_a_specialist_working_at_the_treating_hospital_is_excluded_with_the_reas
     )
 
 
+@pytest.mark.any_day
 def test_a_specialist_who_worked_there_within_the_configured_years_is_excluded(
     matching_case, specialist, settings
 ):

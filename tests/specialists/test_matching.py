@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -98,6 +99,7 @@ def test_a_specialist_at_capacity_is_not_ranked(actors, matching_case, specialis
     assert reasons_for(ranking, busy) == ["At capacity: 1 of 1 cases open."]
 
 
+@pytest.mark.any_day
 def test_a_specialist_whose_licence_expired_is_not_ranked(matching_case, specialist):
     lapsed = specialist("Dr Lee Lapsed", licence=None)
     expired_on = timezone.localdate() - timedelta(days=1)
@@ -118,6 +120,7 @@ def test_a_specialist_whose_licence_expired_is_not_ranked(matching_case, special
     ]
 
 
+@pytest.mark.pinned_clock
 def test_unverified_unlicensed_and_away_specialists_are_not_ranked_and_say_why(
     matching_case, specialist
 ):

@@ -23,6 +23,7 @@ def overdue(offer: Offer) -> None:
     Offer.objects.filter(pk=offer.pk).update(respond_by=timezone.now() - timedelta(minutes=1))
 
 
+@pytest.mark.any_day
 def test_an_offer_is_due_within_the_configured_hours(actors, matching_case, settings):
     settings.OFFER_RESPONSE_HOURS = 24
     case = matching_case()

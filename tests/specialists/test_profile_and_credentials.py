@@ -15,6 +15,7 @@ from tests.factories import SpecialistFactory, UserFactory
 TODAY = timezone.localdate
 
 
+@pytest.mark.any_day
 def test_a_licence_that_has_already_expired_is_refused(actors):
     yesterday = TODAY() - timedelta(days=1)
 
@@ -47,6 +48,7 @@ def test_a_new_licence_waits_for_a_coordinator(actors):
     assert not licence.is_verified
 
 
+@pytest.mark.any_day
 def test_overlapping_time_away_is_refused(actors):
     start = TODAY() + timedelta(days=10)
     services.add_unavailable_period(
@@ -78,6 +80,7 @@ def test_overlapping_time_away_is_refused(actors):
     assert UnavailablePeriod.objects.count() == 2
 
 
+@pytest.mark.any_day
 def test_time_away_must_end_after_it_starts(actors):
     start = TODAY() + timedelta(days=3)
     with pytest.raises(ApplicationError, match="The last day can't be before the first day"):
@@ -124,6 +127,7 @@ def test_only_coordinators_verify_licences(actors):
         services.verify_licence(licence=actors.dr_jones.licences.get(), by=actors.dr_smith.user)
 
 
+@pytest.mark.any_day
 def test_the_credentials_page_lists_licences_to_verify_and_those_expiring_within_60_days(
     client, actors
 ):
@@ -203,6 +207,7 @@ def test_a_refused_licence_keeps_what_was_typed_and_says_why_next_to_the_field(c
     assert 'value="2020-01-31"' in response.text
 
 
+@pytest.mark.any_day
 def test_a_refused_time_away_keeps_what_was_typed(client, actors):
     start = TODAY() + timedelta(days=5)
     UnavailablePeriod.objects.create(
