@@ -109,6 +109,8 @@ def _dicom_kind(dataset) -> str:
 
 
 def _dicom_metadata(dataset) -> dict:
+    from pydicom.uid import UID
+
     metadata = {}
     for key, keyword in _DICOM_TEXT.items():
         value = dataset.get(keyword)
@@ -123,13 +125,14 @@ def _dicom_metadata(dataset) -> dict:
     if len(date) == 8 and date.isdigit():
         metadata["study_date"] = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     if not metadata["study_uid"] or not metadata["series_uid"]:
-        raise Unreadable(
-            "The DICOM file names no study or series (a DICOMDIR index or an incomplete file)."
-        )
+        # A DICOMDIR index, or a file stripped of its identifiers: kept in a group of its own.
+        metadata["study_uid"] = metadata["series_uid"] = ""
     metadata["kind"] = _dicom_kind(dataset)
-    sop_class = dataset.get("SOPClassUID")
+    sop_class = dataset.get("SOPClassUID") or getattr(
+        getattr(dataset, "file_meta", None), "MediaStorageSOPClassUID", None
+    )
     # The standard's name of what the file is ("Comprehensive SR Storage"), never its content.
-    metadata["sop_class"] = sop_class.name[:120] if sop_class is not None else ""
+    metadata["sop_class"] = UID(str(sop_class)).name[:120] if sop_class else ""
     return metadata
 
 
