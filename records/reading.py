@@ -223,6 +223,8 @@ def read_dicom(path: Path) -> Reading:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pydicom warns about every small deviation
             dataset = pydicom.dcmread(path)
+            if len(dataset) == 0:
+                raise Unreadable("The file holds only a DICOM header, no data: it was cut short.")
             metadata = _dicom_metadata(dataset)
             preview, problem = _dicom_preview(dataset, metadata["kind"])
     except Unreadable:
