@@ -44,6 +44,7 @@ READS = {
     "specialists:match": "case.view",
     "specialists:case-conflict-add": "case.view",
     "data_rights:case-export": "case.export",
+    "coordinator:case-fhir-export": "case.fhir_export",
     "coordinator:search": "case.search",
 }
 # Reads made by a POST (so that a link checker cannot use up a single-use link).
