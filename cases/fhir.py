@@ -66,7 +66,10 @@ RECORD_TYPES = {
     "lab": ("11502-2", "Laboratory report"),
 }
 CONSULT_NOTE = ("11488-4", "Consult note")
-PATIENT_CONSENT = ("59284-0", "Patient Consent")
+PATIENT_CONSENT = (
+    "59284-0",
+    "Consent Document",
+)  # LOINC's name; FHIR's value set says "Patient Consent"
 EVALUATION_PROCEDURE = ("386053000", "Evaluation procedure")
 
 

@@ -209,7 +209,7 @@ def test_the_export_carries_the_signed_consent_the_specialist_and_standard_codes
     assert consent["category"][0]["coding"][0] == {
         "system": "http://loinc.org",
         "code": "59284-0",
-        "display": "Patient Consent",
+        "display": "Consent Document",
     }
     assert base64.b64decode(consent["sourceAttachment"]["data"]).decode() == signed.text.body
     assert consent["performer"][0]["display"] == signed.signed_name
