@@ -165,7 +165,7 @@ def _consent(entries: _Entries, consent: Consent) -> dict:
         "patient": entries.ref("patient"),
         "dateTime": _instant(consent.signed_at),
         "performer": [performer],
-        "policy": [{"uri": f"{identifier_system('consent-text')}/{version}"}],
+        "policy": [{"uri": f"{settings.SITE_URL}/fhir/policy/consent-text/{version}"}],
         "sourceAttachment": {
             "contentType": "text/plain; charset=utf-8",
             "title": f"Consent version {version}, signed by {consent.signed_name}",

@@ -93,8 +93,9 @@ _SOP_CLASS_PREFIXES = {
 _PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
 
 
-def _dicom_kind(dataset) -> str:
-    sop_class = str(dataset.get("SOPClassUID", ""))
+def _dicom_kind(dataset, sop_class: str) -> str:
+    from pydicom.uid import UID
+
     for prefix, kind in _SOP_CLASS_PREFIXES.items():
         if sop_class.startswith(prefix):
             return kind
@@ -104,8 +105,9 @@ def _dicom_kind(dataset) -> str:
         return WAVEFORM
     if any(keyword in dataset for keyword in _PIXEL_KEYWORDS):
         return IMAGE
-    # An image SOP class without its pixels is still a picture that cannot be shown.
-    return IMAGE if "PhotometricInterpretation" in dataset else OTHER
+    # An image SOP class ("CT Image Storage") without its pixels is a picture that can't be shown.
+    is_image_class = sop_class and "Image Storage" in UID(sop_class).name
+    return IMAGE if is_image_class or "PhotometricInterpretation" in dataset else OTHER
 
 
 def _dicom_metadata(dataset) -> dict:
@@ -127,11 +129,13 @@ def _dicom_metadata(dataset) -> dict:
     if not metadata["study_uid"] or not metadata["series_uid"]:
         # A DICOMDIR index, or a file stripped of its identifiers: kept in a group of its own.
         metadata["study_uid"] = metadata["series_uid"] = ""
-    metadata["kind"] = _dicom_kind(dataset)
-    sop_class = dataset.get("SOPClassUID") or getattr(
-        getattr(dataset, "file_meta", None), "MediaStorageSOPClassUID", None
-    )
-    # The standard's name of what the file is ("Comprehensive SR Storage"), never its content.
+    # What the file says it is: its SOP class, else the one its file header names.
+    sop_class = str(
+        dataset.get("SOPClassUID")
+        or getattr(getattr(dataset, "file_meta", None), "MediaStorageSOPClassUID", None)
+        or ""
+    ).strip()
+    metadata["kind"] = _dicom_kind(dataset, sop_class)
     metadata["sop_class"] = UID(str(sop_class)).name[:120] if sop_class else ""
     return metadata
 

@@ -298,3 +298,14 @@ def test_a_coordinator_downloads_the_same_fhir_export_and_it_is_audited(client, 
     for user in (actors.alice, actors.bob, actors.dr_smith.user):
         client.force_login(user)
         assert client.get(url).status_code == 404
+
+
+def test_a_coordinators_export_holds_no_opinion_before_delivery_either(client, actors):
+    case = actors.case(Status.OPINION_SUBMITTED)
+    client.force_login(actors.cora)
+
+    response = client.get(reverse("coordinator:case-fhir-export", args=[case.reference]))
+
+    found = assert_valid_fhir(json.loads(response.content))
+    assert "DiagnosticReport" not in found
+    assert found["ServiceRequest"][0]["status"] == "active"
