@@ -112,6 +112,27 @@ class RecordFile(models.Model):
     def is_dicom(self) -> bool:
         return self.content_type == "application/dicom"
 
+    # What a DICOM file holds (records.reading puts it in metadata["kind"]), in words.
+    DICOM_KINDS = {
+        "image": "Image",
+        "structured_report": "Structured report (text, not an image)",
+        "waveform": "Waveform (a signal such as an ECG, not an image)",
+        "document": "Document kept in DICOM (not an image)",
+        "other": "DICOM object that is not an image",
+    }
+
+    @property
+    def dicom_kind(self) -> str:
+        return self.metadata.get("kind", "image") if self.is_dicom else ""
+
+    @property
+    def dicom_kind_label(self) -> str:
+        if not self.is_dicom:
+            return ""
+        label = self.DICOM_KINDS.get(self.dicom_kind, self.DICOM_KINDS["other"])
+        sop_class = self.metadata.get("sop_class", "")
+        return f"{label}: {sop_class}" if sop_class and self.dicom_kind != "image" else label
+
 
 def new_upload_id() -> str:
     return secrets.token_urlsafe(24)

@@ -373,13 +373,14 @@ def read_record(*, record_id: int) -> RecordFile | None:
             result = reading.read_file(path, record.content_type)
     except reading.Unreadable as error:
         logger.info("Record %s could not be read: %s", record_id, type(error).__name__)
-        result = None
+        result, why = None, str(error)
     with transaction.atomic():
         record = RecordFile.objects.select_for_update().get(pk=record_id)
         if record.read_status != RecordFile.ReadStatus.PENDING:
             return record
         if result is None:
             record.read_status = RecordFile.ReadStatus.UNREADABLE
+            record.metadata = {"unreadable": why}
         else:
             record.read_status = RecordFile.ReadStatus.READ
             record.page_count = result.page_count

@@ -78,6 +78,7 @@ MATRIX: dict[str, Row] = {
     "audit:event-export": Row(None, only("coordinator")),
     "data_rights:access-history": Row(Status.IN_REVIEW, only("owner")),
     "data_rights:case-export": Row(Status.DELIVERED, only("owner")),
+    "coordinator:case-fhir-export": Row(Status.DELIVERED, only("coordinator")),
     "data_rights:deletion-request": Row(Status.DELIVERED, only("owner"), only("owner")),
     "coordinator:deletion-requests": Row(None, only("coordinator")),
     "coordinator:deletion-decide": Row(Status.DELIVERED, NO_GET, only("coordinator")),

@@ -45,6 +45,7 @@ READS = {
     "specialists:case-conflict-add": "case.view",
     "specialists:match-language-waive": "case.view",
     "data_rights:case-export": "case.export",
+    "coordinator:case-fhir-export": "case.fhir_export",
     "coordinator:search": "case.search",
 }
 # Reads made by a POST (so that a link checker cannot use up a single-use link).
