@@ -111,7 +111,7 @@ def export_case(*, case: Case, by):
         zipped.writestr(
             "README.txt",
             f"Everything about case {case.reference}, downloaded {timezone.now():%Y-%m-%d %H:%M} UTC.\n"
-            "case.fhir.json: your answers and the opinion as FHIR R4 resources.\n"
+            "case.fhir.json: your answers and the opinion as FHIR R4B resources (a collection Bundle).\n"
             "records/: the files on the case. reports/: the opinion's PDF reports.\n",
         )
     archive.seek(0)
