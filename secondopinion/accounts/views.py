@@ -19,16 +19,23 @@ class NameForm(StyledFormMixin, forms.Form):
     full_name = forms.CharField(
         label="Your full name",
         max_length=200,
-        help_text="As it appears on your medical records. We use it on your cases and reports.",
         error_messages={"required": "Enter your full name."},
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["full_name"].help_text = (
+            "As it appears on your medical records."
+            if user.is_patient_side
+            else "As patients and colleagues should see it."
+        )
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def account(request: HttpRequest) -> HttpResponse:
     user = request.user
-    form = NameForm(posted(request), initial={"full_name": user.full_name})
+    form = NameForm(posted(request), initial={"full_name": user.full_name}, user=user)
     if request.method == "POST" and form.is_valid():
         try:
             services.change_full_name(user=user, full_name=form.cleaned_data["full_name"])
