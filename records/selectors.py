@@ -159,10 +159,14 @@ class PatientIdentity:
 
 
 def patient_identity(records_request: RecordsRequest) -> PatientIdentity:
-    case = records_request.case
+    return patient_identity_for(case=records_request.case, asker=records_request.requested_by)
+
+
+def patient_identity_for(*, case, asker) -> PatientIdentity:
+    """Whom a request by `asker` on `case` is about: the patient the case names (a caregiver's
+    case names someone else), and the caregiver when it is they who ask."""
     asked_for_someone_else = case.proxy_authority_id is not None
     name = case.patient_name or ("" if asked_for_someone_else else case.owner.full_name)
-    asker = records_request.requested_by
     asked_by = ""
     if asked_for_someone_else and asker.pk == case.owner_id:
         asked_by = asker.full_name or asker.email

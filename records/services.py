@@ -635,6 +635,13 @@ def create_records_request(
 ) -> RecordsRequest:
     if not case_permissions.can_add_records(by, case):
         raise ApplicationError("This case is not accepting new records.")
+    patient = selectors.patient_identity_for(case=case, asker=by)
+    if not (patient.name and patient.date_of_birth):
+        # The provider finds the records by the patient's name and date of birth.
+        raise ApplicationError(
+            "First give the patient's full name and date of birth in the request: the provider "
+            "needs both to find the right records."
+        )
     records_request = RecordsRequest(
         case=case,
         requested_by=by,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import services as case_services
-from cases.models import Status
+from cases.models import Case, Status
 from records import services
 from records.models import ProviderEmail, RecordsRequest
 from records.tasks import remind_records_requests
@@ -331,3 +331,17 @@ def test_only_the_patient_asks_and_only_while_the_case_takes_records(client, act
 
     assert "This case is not accepting new records." in response.text
     assert not RecordsRequest.objects.exists()
+
+
+def test_a_request_needs_the_patients_name_and_birth_date_and_keeps_what_was_typed(client, actors):
+    draft = actors.case(Status.DRAFT)
+    Case.objects.filter(pk=draft.pk).update(patient_date_of_birth=None)
+    client.force_login(actors.alice)
+
+    response = client.post(reverse("records:request-create", args=[draft.reference]), PROVIDER)
+
+    assert "First give the patient&#x27;s full name and date of birth" in response.text
+    assert 'value="Dr Ada Brown"' in response.text
+    assert "MRI of the left knee" in response.text
+    assert not RecordsRequest.objects.exists()
+    assert not mail.outbox
