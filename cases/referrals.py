@@ -13,16 +13,15 @@ from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.notifications.emails import RenderedEmail, render_email, send_email
 
 from . import permissions, selectors
 from .models import (
@@ -402,11 +401,11 @@ def _queue_email(referral: Referral, kind: str, **fields) -> ReferralEmail:
     return email
 
 
-def _email_content(email: ReferralEmail) -> tuple[str, str, str]:
-    """(recipient, subject, body) of a queued email. Links are rebuilt from nonces, and nothing
-    names the patient or their health."""
+def _email_content(email: ReferralEmail) -> tuple[str, RenderedEmail]:
+    """(recipient, email) of a queued email. Links are rebuilt from nonces, and nothing names the
+    patient or their health."""
     referral = email.referral
-    context = {"site_url": settings.SITE_URL, "reference": referral.reference}
+    context = {"reference": referral.reference}
     if email.kind == ReferralEmail.Kind.INVITATION:
         recipient = referral.patient_email
         context["link"] = settings.SITE_URL + invitation_path(referral)
@@ -419,9 +418,7 @@ def _email_content(email: ReferralEmail) -> tuple[str, str, str]:
         token = _token("report", email.nonce)
         context["link"] = settings.SITE_URL + reverse("cases:report-share", args=[token])
         context["days"] = settings.REPORT_SHARE_DAYS
-    subject = render_to_string(f"cases/referrals/email/{email.kind}_subject.txt", context)
-    body = render_to_string(f"cases/referrals/email/{email.kind}.txt", context)
-    return recipient, subject.strip(), body
+    return recipient, render_email(f"cases/referrals/email/{email.kind}", context)
 
 
 def send_referral_email(*, email_id: int) -> bool:
@@ -435,15 +432,10 @@ def send_referral_email(*, email_id: int) -> bool:
         )
         if email is None or email.sent_at is not None:
             return False
-        recipient, subject, body = _email_content(email)
+        recipient, content = _email_content(email)
         email.attempts += 1
         try:
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [recipient],
-            )
+            send_email(to=[recipient], email=content)
         except OSError as exc:
             email.last_error = type(exc).__name__
             email.save(update_fields=["attempts", "last_error"])

@@ -21,11 +21,9 @@ import magic
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -33,9 +31,10 @@ from django.utils.crypto import salted_hmac
 from cases import permissions as case_permissions
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.notifications.emails import render_email, send_email
 from secondopinion.notifications.services import notify
 
-from . import reading, scanning
+from . import reading, scanning, selectors
 from .models import ACCEPTED_TYPES, ProviderEmail, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -734,6 +733,13 @@ def create_records_request(
 ) -> RecordsRequest:
     if not case_permissions.can_add_records(by, case):
         raise ApplicationError("This case is not accepting new records.")
+    patient = selectors.patient_identity_for(case=case, asker=by)
+    if not (patient.name and patient.date_of_birth):
+        # The provider finds the records by the patient's name and date of birth.
+        raise ApplicationError(
+            "First give the patient's full name and date of birth in the request: the provider "
+            "needs both to find the right records."
+        )
     records_request = RecordsRequest(
         case=case,
         requested_by=by,
@@ -854,21 +860,20 @@ def send_provider_email(*, email_id: int) -> bool:
         records_request = email.records_request
         if not records_request.is_open:
             return False
-        context = {
-            "link": provider_link(records_request),
-            "expires_at": records_request.expires_at,
-            "reminder": email.kind == ProviderEmail.Kind.REMINDER,
-        }
-        subject = render_to_string("records/email/provider_request_subject.txt", context)
-        body = render_to_string("records/email/provider_request.txt", context)
+        # The provider must know whose records: the patient's name and date of birth (and who
+        # asked for them), never anything about their health.
+        content = render_email(
+            "records/email/provider_request",
+            {
+                "patient": selectors.patient_identity(records_request),
+                "link": provider_link(records_request),
+                "expires_at": records_request.expires_at,
+                "reminder": email.kind == ProviderEmail.Kind.REMINDER,
+            },
+        )
         email.attempts += 1
         try:
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject.strip(),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [records_request.provider_email],
-            )
+            send_email(to=[records_request.provider_email], email=content)
         except OSError as exc:
             email.last_error = type(exc).__name__
             email.save(update_fields=["attempts", "last_error"])

@@ -43,6 +43,8 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The address used in emails and links sent outside the app (provider links, notifications).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The name every email signs with and puts in its subject (never the host name).
+SERVICE_NAME = env.str("SERVICE_NAME", default="Second Opinion")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -139,7 +141,9 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "secondopinion.accounts.forms.SignupDetailsForm"
 ACCOUNT_ADAPTER = "secondopinion.accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Second Opinion] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
+# Tell people by email when their password, email addresses or two-factor authentication change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
@@ -266,6 +270,9 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Second Opinion <no-reply@localhost>")
+# Where people can write to a person. When set, emails carry it as Reply-To and say so; when
+# empty, emails come from the no-reply sender and never invite a reply.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, a real

@@ -13,6 +13,7 @@ urlpatterns = [
     path("", case_views.home, name="home"),
     path("healthz", healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("account/", include("secondopinion.accounts.urls")),
     path("cases/", include("cases.urls")),
     path("coordinator/", include("cases.coordinator_urls", namespace="coordinator")),
     path("referrals/", include("cases.referral_urls", namespace="referrals")),

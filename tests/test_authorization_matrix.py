@@ -184,6 +184,7 @@ MATRIX: dict[str, Row] = {
     "notifications:list": Row(None, EVERYONE),
     "notifications:mark-all-read": Row(None, NO_GET, EVERYONE),
     "notifications:preferences": Row(None, EVERYONE, EVERYONE),
+    "accounts:account": Row(None, EVERYONE, EVERYONE),
     "referrals:source-list": Row(None, only("coordinator"), only("coordinator")),
     "referrals:source-revoke": Row(None, NO_GET, only("coordinator")),
     "referrals:referral-enter": Row(None, only("coordinator"), only("coordinator")),

@@ -2,15 +2,13 @@
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from secondopinion.audit.services import record_event
 
 from . import selectors
+from .emails import render_email, send_email
 from .models import Notification, NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
@@ -72,17 +70,13 @@ def send_outbound_email(*, email_id: int) -> bool:
         if email is None or email.sent_at is not None:
             return False
         # The link is the signed-in home page, never a case: URLs in email carry nothing.
-        context = {"site_url": settings.SITE_URL, "link": "/"}
-        subject = render_to_string(f"notifications/email/{email.template}_subject.txt", context)
-        body = render_to_string(f"notifications/email/{email.template}.txt", context)
+        content = render_email(
+            f"notifications/email/{email.template}",
+            {"link": "/", "for_patient": email.user.is_patient_side},
+        )
         email.attempts += 1
         try:
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject.strip(),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [email.user.email],
-            )
+            send_email(to=[email.user.email], email=content)
         except OSError as exc:
             email.last_error = type(exc).__name__
             email.save(update_fields=["attempts", "last_error"])

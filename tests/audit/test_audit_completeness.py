@@ -92,6 +92,7 @@ NO_PHI = {
     "notifications:list": "notifications are PHI-free by design (tested with the outbox)",
     "notifications:mark-all-read": NO_CASE,
     "notifications:preferences": NO_CASE,
+    "accounts:account": "the person's own name and sign-in settings, no case",
     "records:record-describe": OWN,
     "records:record-upload": OWN,
     "records:tus-create": OWN,
