@@ -104,12 +104,12 @@ def _returning(request: HttpRequest) -> bool:
 def _render_step(request: HttpRequest, template: str, case: Case | None, step, **context):
     returning = _returning(request)
     if case is None:  # the first pages, before the draft exists: who it is for, the authority
-        number, total = intake.STEPS.index(step) + 1, len(intake.STEPS)
+        number, total = intake.position(step)
         back = reverse("cases:case-create" if step.slug == "authority" else "cases:dashboard")
     elif case.status != Status.DRAFT:  # signing a newer consent on a submitted case
         number, total, back = None, None, reverse("cases:case-detail", args=[case.reference])
     else:
-        number, total = intake.position(case, step)
+        number, total = intake.position(step)
         back = intake.previous_url(case, step, returning=returning)
     return render(
         request,

@@ -213,3 +213,20 @@ def test_the_authority_document_is_an_audited_attachment_for_those_who_may_see_i
         actors.alice.pk,
         actors.cora.pk,
     }
+
+
+def test_the_caregivers_basis_keeps_its_wording_and_capitals(client, actors):
+    case = carols_case_for_alice(actors, Status.SUBMITTED)
+    authority = case.proxy_authority
+    said = "“I am the parent or guardian of a child under 18”"
+
+    client.force_login(actors.cora)
+    detail = client.get(reverse("cases:case-detail", args=[case.reference]))
+    client.force_login(actors.alice)
+    revoke = client.get(reverse("cases:authority-revoke", args=[authority.pk]))
+    client.force_login(actors.carol)
+    dashboard = client.get(reverse("cases:dashboard"))
+
+    for page in (detail, revoke, dashboard):
+        assert said in page.text
+        assert "i am the parent" not in page.text
