@@ -79,10 +79,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "acting_for": selectors.authorities_of_caregiver(user),
         }
     if permissions.is_specialist(request.user):
+        # The same work list as the specialist's home: grouped by what they must do next.
         specialist = specialist_selectors.specialist_for_user(request.user)
-        context["offers"] = (
-            specialist_selectors.open_offers_for_specialist(specialist) if specialist else []
-        )
+        context = specialist_selectors.home_for(specialist) if specialist else {}
     return render(request, "cases/dashboard.html", context)
 
 
