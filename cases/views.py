@@ -77,6 +77,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "granted": selectors.authorities_granted_by(user),
             "acting_for": selectors.authorities_of_caregiver(user),
+            "stopped": selectors.authorities_stopped_for(user),
         }
     if permissions.is_specialist(request.user):
         # The same work list as the specialist's home: grouped by what they must do next.
