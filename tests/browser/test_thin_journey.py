@@ -84,7 +84,7 @@ def test_a_patients_question_becomes_a_delivered_pdf_opinion(
     smith = new_page()
     sign_in(smith, actors.dr_smith.user.email, totp=True)
     offers = smith.get_by_role("table", name="Offers waiting for your answer")
-    offers.get_by_role("link", name=reference).click()
+    offers.get_by_role("link", name=reference, exact=True).click()
     assert_accessible(smith)
     tick(smith, "I have no conflict of interest with this case")
     smith.get_by_role("button", name="Accept this case").click()
