@@ -64,7 +64,7 @@ STAFF_STATUS_LABEL = {
     Status.MATCHING: "Finding a specialist",
     Status.OFFERED: "Offered to a specialist",
     Status.IN_REVIEW: "Specialist reviewing",
-    Status.INFO_REQUESTED: "Specialist's question to the patient",
+    Status.INFO_REQUESTED: "Specialist asked a question",
     Status.OPINION_SUBMITTED: "Opinion in quality check",
     Status.DELIVERED: "Opinion delivered",
     Status.CLOSED: "Closed",
