@@ -147,6 +147,10 @@ def licence_by_id(pk) -> Licence | None:
 # A specialist's home ----------------------------------------------------------------------------
 
 
+# The specialist's finished cases listed on their home, most recent first.
+DONE_SHOWN = 20
+
+
 @dataclass(frozen=True)
 class WorkGroup:
     """Cases that wait on the specialist for the same thing, as one table of their home."""
@@ -170,25 +174,27 @@ def home_for(specialist: Specialist) -> dict:
 
     today = timezone.localdate()
     offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
-    cases = list(
-        Case.objects.filter(specialist=specialist)
-        .exclude(status__in=(Status.WITHDRAWN, Status.CANCELLED))
+    mine = Case.objects.filter(specialist=specialist)
+    to_write, returned, waiting = [], [], []
+    for case in (
+        mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
         .prefetch_related("events")
         .order_by("updated_at", "id")
-    )
-    to_write, returned, waiting, done = [], [], [], []
-    for case in cases:
-        events = list(case.events.all())
-        if case.status == Status.IN_REVIEW:
-            steps = expected_steps(case, events=events)
-            case.due_on = steps[0].expected_by if steps else None
-            last = events[-1] if events else None
-            came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
-            (returned if came_back else to_write).append(case)
-        elif case.status == Status.INFO_REQUESTED:
+    ):
+        if case.status == Status.INFO_REQUESTED:
             waiting.append(case)
-        else:
-            done.append(case)
+            continue
+        events = list(case.events.all())
+        steps = expected_steps(case, events=events)
+        case.due_on = steps[0].expected_by if steps else None
+        # Back from the quality check: the last step of its timeline came from there.
+        came_back = bool(events) and events[-1].from_status == Status.OPINION_SUBMITTED
+        (returned if came_back else to_write).append(case)
+    done = list(
+        mine.filter(
+            status__in=(Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED)
+        ).order_by("-updated_at", "-id")[:DONE_SHOWN]
+    )
     groups = [
         WorkGroup(
             "to-write",
@@ -210,13 +216,13 @@ def home_for(specialist: Specialist) -> dict:
             "No question of yours is waiting on the patient.",
             waiting,
         ),
-        WorkGroup("done", "Done", "No finished cases yet.", done[::-1], shows_status=True),
+        WorkGroup("done", "Done", "No finished cases yet.", done, shows_status=True),
     ]
     return {
         "today": today,
         "offers": offers,
         "groups": groups,
-        "open_count": len(offers) + sum(case.status in REVIEW_STATES for case in cases),
+        "open_count": len(offers) + mine.filter(status__in=REVIEW_STATES).count(),
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
         "expiring": specialist.licences.filter(
             expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
