@@ -406,3 +406,15 @@ def offer_to_answer(*, case, by, answer: str) -> Offer:
             "it can no longer be accepted. A coordinator will find another specialist."
         )
     return offer
+
+
+def record_offer_view(*, offer: Offer, by) -> None:
+    """Audit that the offered specialist was shown the case's summary (the caller checked they
+    may see it)."""
+    record_event(
+        actor=by,
+        action="offer.view",
+        obj=offer,
+        case_id=offer.case_id,
+        detail={"specialist": offer.specialist_id},
+    )
