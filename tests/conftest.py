@@ -165,3 +165,12 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
             return result
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout} s waiting for {what}")
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many answers the authorization matrix compared with its expectations, when it ran."""
+    import sys
+
+    matrix = sys.modules.get("tests.test_authorization_matrix")
+    if matrix is not None and matrix.CHECKS["count"]:
+        terminalreporter.write_line(f"authorization matrix: {matrix.CHECKS['count']} checks")
