@@ -567,7 +567,6 @@ CASE_PAGES = {
     "cases:report-download": (Capability.CASE, Capability.OPINION),
     "specialists:offer-accept": (Capability.OFFER_SUMMARY,),
 }
-HAS_A_REPORT = {Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED}
 
 
 class Walk:
@@ -588,6 +587,7 @@ class Walk:
         self.share_token = None
         self.smith = Relation.NO_RELATION
         self.smith_was_offered = False
+        self.has_report = False
 
     def at(self, status: str, *, back_from: str | None = None) -> None:
         from tests.factories import _write_and_submit_opinion
@@ -630,6 +630,7 @@ class Walk:
             Status.WITHDRAWN: Relation.NO_RELATION,  # the open offer was withdrawn with the case
         }.get(status, self.smith)
         self.smith_was_offered = self.smith_was_offered or status == Status.OFFERED
+        self.has_report = self.has_report or status == Status.OPINION_SUBMITTED
 
 
 # Each walk: the states in order; a state twice means the patient answered a question.
@@ -657,13 +658,16 @@ WALKS = {
         Status.OFFERED,
         Status.WITHDRAWN,
     ),
-    "cancelled during the review": (
+    # The opinion delivered and its report shared, then the case cancelled by a coordinator.
+    "cancelled after delivery": (
         Status.DRAFT,
         Status.SUBMITTED,
         Status.TRIAGE,
         Status.MATCHING,
         Status.OFFERED,
         Status.IN_REVIEW,
+        Status.OPINION_SUBMITTED,
+        Status.DELIVERED,
         Status.CANCELLED,
     ),
 }
@@ -703,7 +707,7 @@ def _expected(role: str, name: str, walk: Walk, status: str) -> object:
     relation = walk.smith if role == "dr_smith" else FIXED_RELATION[role]
     allowed = all(access.allows(c, relation, status) for c in CASE_PAGES[name])
     if name == "cases:report-download":
-        allowed = allowed and status in HAS_A_REPORT
+        allowed = allowed and walk.has_report
     if name == "specialists:offer-accept":
         if allowed:
             return SUMMARY
