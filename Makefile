@@ -67,8 +67,11 @@ lint: install
 	$(VENV)/bin/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Tests run in parallel, one pytest-xdist worker per core (each with its own test database,
+# Celery queue, worker, mail and media folders); TEST_WORKERS=0 runs them in one process.
+TEST_WORKERS ?= auto
 test: install chromium clamav lint
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # Benchmarks: figures against a same-run baseline, never part of `make test` (README, Benchmarks).
 # They need PostgreSQL and Redis: DATABASE_URL's server (else 127.0.0.1:5432) gets two databases

@@ -194,7 +194,8 @@ def export_case(*, case: Case, by):
         raise Case.DoesNotExist
     records = list(record_selectors.records_for_case(case))
     opinion = selectors.opinion_for(case) if permissions.can_read_opinion(by, case) else None
-    reports = list(selectors.reports_for(case)) if opinion is not None else []
+    # The delivered versions only: one the quality check returned is internal.
+    reports = list(selectors.delivered_reports_for(case)) if opinion is not None else []
     # Closed by the response that streams it.
     archive = tempfile.TemporaryFile()  # noqa: SIM115
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:

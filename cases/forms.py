@@ -17,7 +17,6 @@ from .models import (
     OpinionUrgency,
     ProxyAuthority,
     QuestionTopic,
-    ReportLanguage,
     ReviewType,
     TreatmentSupport,
 )
@@ -274,12 +273,17 @@ class PreferencesForm(IntakeStepForm):
             "report_language": {"required": "Choose the language of the report."},
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
+        """`languages`: the (code, name) choices a report can be written in now."""
         super().__init__(*args, **kwargs)
-        self.fields["report_language"].choices = [
-            ("", "Choose a language"),
-            *ReportLanguage.choices,
-        ]
+        field = self.fields["report_language"]
+        field.choices = [("", "Choose a language"), *languages]
+        names = [name for _, name in languages]
+        field.help_text = (
+            "Our specialists can write the report in "
+            + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
+            + ". The rest of this service is in English for now."
+        )
 
 
 class ExclusionsForm(IntakeStepForm):

@@ -164,6 +164,12 @@ def can_read_opinion(user, case: Case) -> bool:
     return may(user, Capability.OPINION, case)
 
 
+def can_see_internal_opinion_versions(user, case: Case) -> bool:
+    """Versions the quality check returned are internal: only coordinators and the assigned
+    specialist see them; the patient's side sees what was delivered (and its addenda)."""
+    return is_coordinator(user) or is_assigned_specialist(user, case)
+
+
 def can_ask_for_information(user, case: Case) -> bool:
     """The reviewing specialist asks during the review; a coordinator during triage."""
     if case.status == Status.IN_REVIEW:

@@ -28,12 +28,15 @@ def answered_follow_ups(case) -> list[FollowUpQuestion]:
     )
 
 
-def report_html(opinion: Opinion, *, generated_at, addenda: int = 0) -> str:
+def report_html(opinion: Opinion, *, generated_at, version: int, addenda: int = 0) -> str:
+    """The report's HTML: the patient's name, date of birth and the case reference on the cover
+    and in every page's header, labelled with the version the download is named by."""
     case = opinion.case
     return render_to_string(
         "cases/report.html",
         {
             "case": case,
+            "version": version,
             "opinion": opinion,
             "specialist": opinion.author,
             "records": record_selectors.records_for_case(case),
@@ -45,6 +48,10 @@ def report_html(opinion: Opinion, *, generated_at, addenda: int = 0) -> str:
 
 def render_pdf(html: str) -> bytes:
     return HTML(string=html).write_pdf(pdf_variant="pdf/ua-1")
+
+
+def _next_version(case_id: int) -> int:
+    return (Report.objects.filter(case_id=case_id).aggregate(v=Max("version"))["v"] or 0) + 1
 
 
 def render_report(*, opinion_id: int, revision: int, addenda: int = 0) -> Report | None:
@@ -60,28 +67,39 @@ def render_report(*, opinion_id: int, revision: int, addenda: int = 0) -> Report
     ).first()
     if existing is not None:
         return existing
-    pdf = render_pdf(report_html(opinion, generated_at=timezone.now(), addenda=addenda))
-    try:
-        with transaction.atomic():
-            version = (
-                Report.objects.filter(case=opinion.case).aggregate(v=Max("version"))["v"] or 0
-            ) + 1
-            report = Report(
-                case=opinion.case,
-                opinion=opinion,
-                opinion_revision=revision,
-                addenda=addenda,
-                version=version,
-                sha256=hashlib.sha256(pdf).hexdigest(),
-                size=len(pdf),
-            )
-            report.file.save("report.pdf", ContentFile(pdf), save=False)
-            report.save()
-            record_event(actor=None, action="report.generate", obj=report, case_id=opinion.case_id)
-    except IntegrityError:
-        # Another worker stored this revision first; keep theirs.
-        report.file.delete(save=False)
-        return Report.objects.get(opinion=opinion, opinion_revision=revision, addenda=addenda)
+    for _attempt in range(3):
+        version = _next_version(opinion.case_id)
+        pdf = render_pdf(
+            report_html(opinion, generated_at=timezone.now(), version=version, addenda=addenda)
+        )
+        report = Report(
+            case=opinion.case,
+            opinion=opinion,
+            opinion_revision=revision,
+            addenda=addenda,
+            version=version,
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            size=len(pdf),
+        )
+        report.file.save("report.pdf", ContentFile(pdf), save=False)
+        try:
+            with transaction.atomic():
+                report.save()
+                record_event(
+                    actor=None, action="report.generate", obj=report, case_id=opinion.case_id
+                )
+            break
+        except IntegrityError:
+            report.file.delete(save=False)
+            stored = Report.objects.filter(
+                opinion=opinion, opinion_revision=revision, addenda=addenda
+            ).first()
+            if stored is not None:  # another worker stored this revision first; keep theirs
+                return stored
+            # Another report of this case took the version while we rendered: render again, as
+            # the version printed in the PDF must be the one it is stored and downloaded as.
+    else:
+        return None  # the beat task (render_missing_reports) tries again later
     logger.info("Report %s rendered for case %s", report.pk, opinion.case_id)
     return report
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from secondopinion.accounts.models import Role, User
 from specialists import selectors as specialist_selectors
 
-from . import access, service_levels
+from . import access, permissions, service_levels
 from .access import Capability, Relation
 from .models import (
     Case,
@@ -25,6 +25,7 @@ from .models import (
     Price,
     ProxyAuthority,
     Report,
+    ReportLanguage,
     Status,
 )
 from .permissions import CONSENT_OPEN_STATES, RECORDS_OPEN_STATES
@@ -230,7 +231,43 @@ def latest_report_for(case: Case) -> Report | None:
 
 
 def reports_for(case: Case) -> QuerySet[Report]:
+    """Every report of the case, newest first, returned versions too (staff only)."""
     return Report.objects.filter(case=case)
+
+
+def delivered_reports_for(case: Case) -> QuerySet[Report]:
+    """The reports of the delivered opinion, newest (the current one) first: the delivered
+    revision and the versions its addenda added. Versions the quality check returned are not
+    among them (a returned opinion is resubmitted as a new revision before it is delivered), and
+    nothing is delivered before the case is."""
+    if case.status not in (Status.DELIVERED, Status.CLOSED):
+        return Report.objects.none()
+    opinion = opinion_for(case)
+    if opinion is None:
+        return Report.objects.none()
+    return Report.objects.filter(case=case, opinion=opinion, opinion_revision=opinion.revision)
+
+
+def reports_visible_to(user, case: Case) -> QuerySet[Report]:
+    """The report versions `user` may list and download (the caller has checked they may read
+    the opinion at all): staff see every version, the patient's side the delivered ones."""
+    if permissions.can_see_internal_opinion_versions(user, case):
+        return reports_for(case)
+    return delivered_reports_for(case)
+
+
+def report_languages() -> list[tuple[str, str]]:
+    """The languages a report can be written in now, as (code, name) choices: those that
+    verified specialists write reports in (English while no specialist is registered yet)."""
+    labels = dict(ReportLanguage.choices)
+    written = {code for code, _ in specialist_selectors.report_languages()}
+    offered = [(code, label) for code, label in ReportLanguage.choices if code in written]
+    return offered or [(ReportLanguage.ENGLISH, labels[ReportLanguage.ENGLISH])]
+
+
+def report_language_offered(case: Case) -> bool:
+    """Whether the language the case's report was asked in is one a specialist writes now."""
+    return not case.report_language or case.report_language in dict(report_languages())
 
 
 def waiting_on_patient(case: Case) -> list[tuple[str, str]]:

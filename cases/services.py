@@ -223,7 +223,7 @@ def open_report(*, case: Case, version: int, by) -> Report:
     """A report of the case for download (else Report.DoesNotExist, a 404), audited."""
     if not permissions.can_read_opinion(by, case):
         raise Report.DoesNotExist
-    report = Report.objects.get(case=case, version=version)
+    report = selectors.reports_visible_to(by, case).get(version=version)
     _audit(case, by, "report.download", report)
     return report
 
@@ -1049,7 +1049,7 @@ def share_report(*, case: Case, by) -> tuple[ReportShare, str]:
     current report. Returns the share and the token (shown once; only its hash is stored)."""
     if not permissions.is_owner(by, case) or case.status not in (Status.DELIVERED, Status.CLOSED):
         raise ApplicationError("You can share the report once the opinion is delivered to you.")
-    if selectors.latest_report_for(case) is None:
+    if not selectors.delivered_reports_for(case).exists():
         raise ApplicationError("The PDF report is still being prepared. Try again in a moment.")
     token = secrets.token_urlsafe(32)
     share = ReportShare.objects.create(
@@ -1089,7 +1089,9 @@ def open_shared_report(*, token: str) -> Report:
     share = ReportShare.objects.select_for_update().get(pk=share.pk)
     if share.used_at is not None:  # two clicks at once: the second loses
         raise ApplicationError("This link has been used already: it works once.")
-    report = selectors.latest_report_for(share.case)
+    report = selectors.delivered_reports_for(share.case).first()  # the current delivered one
+    if report is None:
+        raise ApplicationError("The report is not available. Ask the patient for a new link.")
     share.used_at = timezone.now()
     share.report = report
     share.save(update_fields=["used_at", "report"])

@@ -222,7 +222,11 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
         raise Http404
     if page.slug == "who" and not permissions.can_change_who_case_is_for(request.user, case):
         raise Http404
-    extra = {"prices": selectors.price_list()} if page.slug == "review-type" else {}
+    extra = {}
+    if page.slug == "review-type":
+        extra = {"prices": selectors.price_list()}
+    elif page.slug == "preferences":
+        extra = {"languages": selectors.report_languages()}
     form = page.form(posted(request), instance=case, **extra)
     if request.method == "POST" and form.is_valid():
         case = services.update_case(case=case, by=request.user, **form.cleaned_data)
@@ -268,6 +272,7 @@ def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
             "current_consent": selectors.current_consent_text(),
             "price": selectors.price_for(case),
             "can_change_who": permissions.can_change_who_case_is_for(request.user, case),
+            "report_language_offered": selectors.report_language_offered(case),
         },
     )
 
@@ -360,6 +365,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "is_owner": permissions.is_owner(user, case),
         "is_coordinator": permissions.is_coordinator(user),
         "offer": specialist_selectors.open_offer_for_case(case.pk),
+        "language_waiver": specialist_selectors.language_waiver_for(case.pk),
         "actions": services.available_transitions(user, case),
         "can_write_opinion": permissions.can_write_opinion(user, case),
         "information_requests": selectors.information_requests_for(case),
@@ -387,7 +393,7 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     if permissions.can_read_opinion(user, case):
         context["opinion"] = selectors.opinion_for(case)
         context["report"] = selectors.latest_report_for(case)
-        context["reports"] = selectors.reports_for(case)
+        context["reports"] = selectors.reports_visible_to(user, case)
         context["follow_ups"] = selectors.follow_ups_for(case)
         context["follow_ups_left"] = selectors.follow_ups_left(case)
         context["follow_up_deadline"] = selectors.follow_up_deadline(case)

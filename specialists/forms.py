@@ -253,6 +253,17 @@ class CaseConflictForm(StyledFormMixin, forms.Form):
         self.fields["specialist"].queryset = specialists
 
 
+class LanguageWaiverForm(StyledFormMixin, forms.Form):
+    reason = forms.CharField(
+        label="Why may the report be written in another language?",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        help_text="For example “the patient agreed by phone on 3 May to an English report with "
+        "a translation”. It is recorded, audited and shown on the case, to the patient too.",
+        error_messages=_required("Say why the report may be written in another language."),
+    )
+
+
 class RemoveItemForm(forms.Form):
     kind = forms.ChoiceField(choices=[(kind, kind) for kind in REMOVABLE])
     item = forms.IntegerField()

@@ -1,7 +1,8 @@
 """Matching: which specialists may review a case, ranked, each score explained in plain words.
 
 The database does the filtering (verified, a verified licence valid today where the patient lives,
-not away today, under capacity, not offered this case before, in the specialty the case needs)
+not away today, under capacity, not offered this case before, in the specialty the case needs,
+writing the report language unless a coordinator waived it with a recorded reason)
 and the parts of the score it can compute; it hands over the best SHORTLIST_SIZE. Python then
 screens that shortlist for conflicts of interest (specialists.conflicts) and adds the parts that
 read text (expertise, preferences). Equal scores are ordered by id, so a ranking is repeatable.
@@ -29,6 +30,7 @@ from .conflicts import CaseFacts, Reason
 from .models import (
     DECLINE_SUMMARIES,
     LANGUAGE_NAMES,
+    LanguageWaiver,
     Licence,
     Offer,
     Specialist,
@@ -201,15 +203,32 @@ def _under_capacity() -> Q:
     return Q(load__lt=F("max_open_cases"))
 
 
-def _passes_filters(case, fit: "_Fit", today: date) -> Q:
+def required_language(case) -> str:
+    """The report language every specialist offered `case` must write in: the patient's choice,
+    unless a coordinator waived it (with a recorded reason); "" when nothing is required."""
+    language = getattr(case, "report_language", "") or ""
+    if not language or getattr(case, "pk", None) is None:
+        return language
+    waived = LanguageWaiver.objects.filter(case_id=case.pk, language=language).exists()
+    return "" if waived else language
+
+
+def _writes(language: str) -> Exists:
+    return Exists(SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language))
+
+
+def _passes_filters(case, fit: "_Fit", today: date, language: str = "") -> Q:
     """Verified, licensed where the patient lives, not away, not offered this case before, in
-    the specialty (semi-joins on indexes). Capacity is checked on top, with the load."""
+    the specialty, writing the required report language (semi-joins on indexes). Capacity is
+    checked on top, with the load."""
     passes = Q(
         Exists(_licence_here(case).filter(expires_on__gte=today, verified_at__isnull=False)),
         ~Exists(_away(today)),
         ~Exists(_offered_this(case)),
         is_verified=True,
     ) & ~Q(user_id__in=User.objects.filter(is_active=False).values("pk"))  # a short list
+    if language:
+        passes &= Q(_writes(language))
     return passes & Q(_has_specialty(fit.specialties)) if fit.specialties else passes
 
 
@@ -261,7 +280,7 @@ def _user(**values) -> User:
     return User.from_db(None, fields, [values[name] for name in fields])
 
 
-def _shortlist(case, fit: _Fit, today: date) -> list[Specialist]:
+def _shortlist(case, fit: _Fit, today: date, language: str = "") -> list[Specialist]:
     """The best SHORTLIST_SIZE eligible specialists by the database's score parts, each with
     those parts, their ties for screening (`ties`) and their specialties (`specialty_list`:
     id, name, whether a subspecialty)."""
@@ -269,7 +288,7 @@ def _shortlist(case, fit: _Fit, today: date) -> list[Specialist]:
     # parts computed for them alone. In one query, PostgreSQL counted the load of everyone
     # licensed in the region before joining the specialties.
     passing = list(
-        Specialist.objects.filter(_passes_filters(case, fit, today))
+        Specialist.objects.filter(_passes_filters(case, fit, today, language))
         .order_by()
         .values_list("pk", flat=True)
     )
@@ -413,9 +432,14 @@ def _candidate(specialist: Specialist, case, needs, fit: _Fit, case_words) -> Ca
 # Why someone is not eligible --------------------------------------------------------------------
 
 
-def _not_eligible_reasons(specialist: Specialist, region: str) -> list[Reason]:
+def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "") -> list[Reason]:
     """Plain reasons, from `_with_reason_facts`, why the database left a specialist out."""
     reasons = []
+    if language and not specialist.writes_required_language:
+        name = LANGUAGE_NAMES.get(language, language)
+        reasons.append(
+            Reason("Report language", f"Does not write reports in {name}, the patient's choice.")
+        )
     if not specialist.user.is_active:
         reasons.append(Reason("Account", "Their account is switched off."))
     if not specialist.is_verified:
@@ -449,11 +473,12 @@ def _not_eligible_reasons(specialist: Specialist, region: str) -> list[Reason]:
     return reasons
 
 
-def _with_reason_facts(specialists, case, today: date):
+def _with_reason_facts(specialists, case, today: date, language: str = ""):
     """What `_not_eligible_reasons` reads, computed by the database."""
     here = _licence_here(case)
     previous = _offered_this(case)
     return specialists.annotate(
+        writes_required_language=_writes(language) if language else Value(True),
         has_valid_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=False)),
         unverified_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=True)),
         expired_on=Subquery(
@@ -467,22 +492,22 @@ def _with_reason_facts(specialists, case, today: date):
     ).select_related("user")
 
 
-def _not_eligible(case, fit: _Fit, today: date) -> list[Exclusion]:
+def _not_eligible(case, fit: _Fit, today: date, language: str = "") -> list[Exclusion]:
     """Specialists in the specialty the case needs (and any offered it before) whom the database
     filtered out, each with why, so that a coordinator sees why someone is missing. At most
     NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name."""
     relevant = Exists(_offered_this(case))
     if fit.specialties:
         relevant = relevant | _has_specialty(fit.specialties)
-    not_eligible = ~_passes_filters(case, fit, today) | ~_under_capacity()
+    not_eligible = ~_passes_filters(case, fit, today, language) | ~_under_capacity()
     specialists = (
-        _with_reason_facts(Specialist.objects.filter(relevant), case, today)
+        _with_reason_facts(Specialist.objects.filter(relevant), case, today, language)
         .filter(not_eligible)
         .order_by("pk")[:NOT_ELIGIBLE_SHOWN]
     )
     region = getattr(case, "patient_region", "") or ""
     return [
-        Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region)))
+        Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region, language)))
         for specialist in sorted(specialists, key=lambda s: (s.user.full_name, s.pk))
     ]
 
@@ -521,7 +546,8 @@ def rank_specialists_for(
     facts = CaseFacts.of(case)
     case_words = frozenset(_significant_words(_case_text(case)))
     fit = _Fit.of(needs, catalogue)
-    for specialist in _shortlist(case, fit, today):
+    language = required_language(case)
+    for specialist in _shortlist(case, fit, today, language):
         found = conflicts.screen(specialist.ties, facts)
         if found:
             ranking.excluded.append(Exclusion(specialist, tuple(found)))
@@ -529,7 +555,7 @@ def rank_specialists_for(
             ranking.ranked.append(_candidate(specialist, case, needs, fit, case_words))
     ranking.ranked.sort(key=lambda candidate: (-candidate.score, candidate.specialist.pk))
     if explain:
-        ranking.excluded.extend(_not_eligible(case, fit, today))
+        ranking.excluded.extend(_not_eligible(case, fit, today, language))
     return ranking
 
 
@@ -541,7 +567,10 @@ def reasons_not_to_offer(
     today = today or timezone.localdate()
     if not getattr(case, "patient_region", ""):
         return [Reason("Licence", "The case does not say where the patient lives.")]
-    row = _with_reason_facts(Specialist.objects.filter(pk=specialist.pk), case, today).get()
-    return _not_eligible_reasons(row, case.patient_region) + conflicts.screen_one(
+    language = required_language(case)
+    row = _with_reason_facts(
+        Specialist.objects.filter(pk=specialist.pk), case, today, language
+    ).get()
+    return _not_eligible_reasons(row, case.patient_region, language) + conflicts.screen_one(
         specialist.pk, case
     )

@@ -376,3 +376,21 @@ DECLINE_SUMMARIES = {
     Offer.DeclineReason.OUTSIDE_EXPERTISE: "outside their expertise",
     Offer.DeclineReason.OTHER: "another reason",
 }
+
+
+class LanguageWaiver(models.Model):
+    """A coordinator's recorded decision that a case may go to a specialist who does not write
+    its report language (matching treats that language as a hard requirement otherwise)."""
+
+    case = models.OneToOneField(
+        "cases.Case", on_delete=models.CASCADE, related_name="language_waiver"
+    )
+    language = models.CharField(max_length=8)  # the report language that was waived
+    reason = models.TextField(max_length=1000)
+    waived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    waived_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"Report language waived on case {self.case_id}"

@@ -8,7 +8,17 @@ from django.conf import settings
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from .models import ConflictDeclaration, Licence, Offer, Specialist, Specialty
+from .models import (
+    LANGUAGE_NAMES,
+    ConflictDeclaration,
+    LanguageWaiver,
+    Licence,
+    Offer,
+    Specialist,
+    SpecialistLanguage,
+    Specialty,
+    UnavailablePeriod,
+)
 
 
 def specialist_for_user(user) -> Specialist | None:
@@ -231,3 +241,42 @@ def declarations_for_case(case_id: int) -> QuerySet[ConflictDeclaration]:
     return ConflictDeclaration.objects.filter(case_id=case_id).select_related(
         "specialist__user", "declared_by"
     )
+
+
+def language_waiver_for(case_id: int) -> LanguageWaiver | None:
+    """The coordinator's recorded waiver of the case's report language, if any."""
+    return LanguageWaiver.objects.filter(case_id=case_id).select_related("waived_by").first()
+
+
+def report_languages() -> list[tuple[str, str]]:
+    """The languages a report can be written in now: those that verified specialists with an
+    active account write in, as (code, name), by name."""
+    codes = (
+        SpecialistLanguage.objects.filter(
+            specialist__is_verified=True, specialist__user__is_active=True
+        )
+        .values_list("language", flat=True)
+        .distinct()
+    )
+    return sorted(
+        ((code, LANGUAGE_NAMES.get(code, code)) for code in set(codes)), key=lambda c: c[1]
+    )
+
+
+def returning_specialists(specialist_ids, *, today: date | None = None) -> list[tuple]:
+    """(specialist, the day they are back) for those of `specialist_ids` who are away today,
+    soonest back first."""
+    today = today or timezone.localdate()
+    periods = (
+        UnavailablePeriod.objects.filter(
+            specialist_id__in=list(specialist_ids), starts_on__lte=today, ends_on__gte=today
+        )
+        .select_related("specialist__user")
+        .order_by("ends_on", "specialist_id")
+    )
+    seen, back = set(), []
+    for period in periods:
+        if period.specialist_id not in seen:
+            seen.add(period.specialist_id)
+            back.append((period.specialist, period.ends_on + timedelta(days=1)))
+    return back

@@ -21,6 +21,7 @@ from .models import (
     BoardCertification,
     ConflictDeclaration,
     FinancialRelationship,
+    LanguageWaiver,
     Licence,
     Offer,
     Specialist,
@@ -406,6 +407,36 @@ def offer_to_answer(*, case, by, answer: str) -> Offer:
             "it can no longer be accepted. A coordinator will find another specialist."
         )
     return offer
+
+
+@transaction.atomic
+def waive_report_language(*, case, by, reason: str) -> LanguageWaiver:
+    """A coordinator lets `case` go to specialists who do not write its report language, with a
+    reason that is recorded, audited and shown on the case. Matching requires the language
+    otherwise."""
+    if by.role != Role.COORDINATOR:
+        raise ApplicationError("Only coordinators can waive the report language.")
+    if case.status != "matching":
+        raise ApplicationError("The report language can be waived while the case is matched.")
+    if not case.report_language:
+        raise ApplicationError("The patient did not choose a report language: nothing to waive.")
+    reason = reason.strip()
+    if not reason:
+        raise ApplicationError(
+            "Say why the report may be written in another language.", field="reason"
+        )
+    waiver, _ = LanguageWaiver.objects.update_or_create(
+        case=case,
+        defaults={"language": case.report_language, "reason": reason, "waived_by": by},
+    )
+    record_event(
+        actor=by,
+        action="matching.waive_language",
+        obj=waiver,
+        case_id=case.pk,
+        detail={"language": case.report_language},
+    )
+    return waiver
 
 
 def record_offer_view(*, offer: Offer, by) -> None:

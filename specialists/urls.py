@@ -18,6 +18,11 @@ urlpatterns = [
     path("credentials/", views.credentials, name="credentials"),
     path("match/<str:reference>/", views.match, name="match"),
     path("match/<str:reference>/conflict/", views.case_conflict_add, name="case-conflict-add"),
+    path(
+        "match/<str:reference>/language/",
+        views.match_language_waive,
+        name="match-language-waive",
+    ),
     path("offers/<str:reference>/accept/", views.offer_accept, name="offer-accept"),
     path("offers/<str:reference>/decline/", views.offer_decline, name="offer-decline"),
 ]

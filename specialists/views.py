@@ -28,6 +28,7 @@ from .forms import (
     DeclineOfferForm,
     DoctorConflictForm,
     FinancialRelationshipForm,
+    LanguageWaiverForm,
     LicenceForm,
     OfferForm,
     ProfileForm,
@@ -239,6 +240,9 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
         ranking = matching.rank_specialists_for(
             case, specialties=[chosen] if chosen else None, explain=True
         )
+    away = []
+    if ranking is not None and not ranking.ranked:  # the ways forward name who is back when
+        away = selectors.returning_specialists(e.specialist.pk for e in ranking.excluded)
     return render(
         request,
         "specialists/match.html",
@@ -251,8 +255,33 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
             "past_offers": selectors.offers_for_case(case.pk).exclude(status=Offer.Status.OPEN),
             "declarations": selectors.declarations_for_case(case.pk),
             "region": region_name(case.patient_region) if case.patient_region else "",
+            "required_language": matching.required_language(case),
+            "language_waiver": selectors.language_waiver_for(case.pk),
+            "away": away,
         },
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def match_language_waive(request: HttpRequest, reference: str) -> HttpResponse:
+    """The coordinator lets the case go to specialists who do not write its report language,
+    with a recorded reason."""
+    case = _case_for_coordinator(request, reference)
+    form = LanguageWaiverForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waive_report_language(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"The report language is waived: specialists who do not write "
+                f"{case.get_report_language_display()} are ranked too.",
+            )
+            return redirect("specialists:match", case.reference)
+    return render(request, "specialists/match_language_waive.html", {"case": case, "form": form})
 
 
 def _offer(request: HttpRequest, case: Case) -> HttpResponse:

@@ -9,12 +9,18 @@ import os
 import uuid
 from pathlib import Path
 
-_run = uuid.uuid4().hex[:12]
+# One id per pytest run, shared by its xdist workers; each worker (gw0, gw1, ...) then gets a slot
+# of its own: its own queue, folders and test database. A Celery worker a test starts inherits
+# the slot and so the same values (or the ones the test set for it, such as EMAIL_FILE_PATH).
+_run = os.environ.setdefault("SECONDOPINION_TEST_RUN", uuid.uuid4().hex[:12])
+_slot = f"{_run}-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 _var = Path(__file__).resolve().parent.parent / "var"
-os.environ.setdefault("CELERY_QUEUE", f"secondopinion-test-{_run}")
-os.environ.setdefault("CELERY_QUEUE_DIR", str(_var / "test-celery" / _run))
-os.environ.setdefault("EMAIL_FILE_PATH", str(_var / "test-mail" / _run))
-os.environ.setdefault("MEDIA_ROOT", str(_var / "test-media" / _run))
+if os.environ.get("SECONDOPINION_TEST_SLOT") != _slot:
+    os.environ["SECONDOPINION_TEST_SLOT"] = _slot
+    os.environ["CELERY_QUEUE"] = f"secondopinion-test-{_slot}"
+    os.environ["CELERY_QUEUE_DIR"] = str(_var / "test-celery" / _slot)
+    os.environ["EMAIL_FILE_PATH"] = str(_var / "test-mail" / _slot)
+    os.environ["MEDIA_ROOT"] = str(_var / "test-media" / _slot)
 
 from secondopinion.settings import *  # noqa: E402, F403
 from secondopinion.settings import env, mailer  # noqa: E402
@@ -33,8 +39,9 @@ WHITENOISE_USE_FINDERS = False
 
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     # Each run its own file, so two runs on one machine never share a test database.
-    DATABASES["default"]["TEST"] = {"NAME": str(_var / f"test-{_run}.sqlite3")}  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(_var / f"test-{_slot}.sqlite3")}  # noqa: F405
 else:
     # On PostgreSQL too: two runs at once (two engineers, or a run and a benchmark) never drop
     # each other's test database.
-    DATABASES["default"]["TEST"] = {"NAME": f"test_{DATABASES['default']['NAME']}_{_run}"}  # noqa: F405
+    _name = f"test_{DATABASES['default']['NAME']}_{_slot.replace('-', '_')}"  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": _name}  # noqa: F405

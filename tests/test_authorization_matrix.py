@@ -181,6 +181,9 @@ MATRIX: dict[str, Row] = {
     "specialists:credentials": Row(None, only("coordinator"), only("coordinator")),
     "specialists:match": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
     "specialists:case-conflict-add": Row(Status.MATCHING, only("coordinator"), only("coordinator")),
+    "specialists:match-language-waive": Row(
+        Status.MATCHING, only("coordinator"), only("coordinator")
+    ),
     # The specialist who declined still sees their own offer's answer ("You declined this case
     # on …", nothing of the case), and a POST is refused with it.
     "specialists:offer-accept": Row(

@@ -45,6 +45,7 @@ READS = {
     "specialists:match": "case.view",
     "specialists:case-conflict-add": "case.view",
     "specialists:offer-accept": "offer.view",  # the offered specialist's summary of the case
+    "specialists:match-language-waive": "case.view",
     "data_rights:case-export": "case.export",
     "coordinator:search": "case.search",
 }

@@ -43,7 +43,7 @@ from tests.records.conftest import CLAMD, EICAR, clamd_answers, start_clamd
 
 REDIS_SERVER = shutil.which("redis-server")
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def _free_port() -> int:

@@ -9,7 +9,7 @@ from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import wait_for
 from tests.factories import OPINION, UserFactory
 
-pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 
 def test_the_worker_renders_the_report_and_emails_the_patient_once(actors, celery_worker_process):

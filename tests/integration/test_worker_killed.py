@@ -15,7 +15,7 @@ from tests.factories import OPINION
 
 pytestmark = [
     pytest.mark.worker,
-    pytest.mark.django_db(transaction=True),
+    pytest.mark.django_db(transaction=True, serialized_rollback=True),
     pytest.mark.skipif(
         not settings.REDIS_URL,
         reason="kombu's filesystem transport deletes a message when it is fetched, so it cannot "

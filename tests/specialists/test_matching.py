@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases.models import Status
 from specialists.matching import SUBSPECIALTY_POINTS, rank_specialists_for
 from specialists.models import Licence, Offer, SpecialistLanguage, Specialty, UnavailablePeriod
+from specialists.services import waive_report_language
 
 
 def names(candidates) -> list[str]:
@@ -34,6 +35,8 @@ def test_specialists_are_ranked_by_their_score_with_a_reason_for_every_part(
         preferred_topics=["surgery"],
     )
     SpecialistLanguage.objects.create(specialist=best, language="es")
+    # The report language is required unless waived: Dr Smith writes English only.
+    waive_report_language(case=case, by=actors.cora, reason="The patient reads English too.")
 
     ranking = rank_specialists_for(case)
 

@@ -232,7 +232,7 @@ def test_a_second_coordinator_offering_at_once_is_told_who_was_first(actors, mat
     )
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_coordinators_offering_the_same_case_at_the_same_moment_one_wins():
 
     smith = SpecialistFactory(user__full_name="Dr Sarah Smith")
