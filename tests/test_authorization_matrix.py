@@ -541,7 +541,8 @@ def test_an_offered_specialist_reaches_only_the_offer_pages(actors, proxy):
 
 PHASE_ROLES = (
     "anonymous",
-    "owner",
+    "owner",  # the patient; the case was opened for them by PROXY, their caregiver
+    PROXY,
     "other_patient",
     "caregiver_without_authority",
     "dr_smith",  # not involved, then offered the case, then assigned to it
@@ -553,6 +554,7 @@ PHASE_ROLES = (
 )
 FIXED_RELATION = {
     "owner": Relation.PATIENT,
+    PROXY: Relation.PATIENT,
     "other_patient": Relation.NO_RELATION,
     "caregiver_without_authority": Relation.NO_RELATION,
     "unassigned_specialist": Relation.NO_RELATION,
@@ -573,15 +575,17 @@ CASE_PAGES = {
 
 
 class Walk:
-    """A real case walked through the state machine; `at(status)` moves it on to `status`."""
+    """A real case, opened by alice's caregiver under her authority, walked through the state
+    machine (alice answers for herself); `at(status)` moves it on to `status`."""
 
-    def __init__(self, actors):
+    def __init__(self, actors, proxy):
         from cases import services as case_services
         from records import services as record_services
         from tests.factories import complete_draft
 
         self.actors, self.services = actors, case_services
-        self.case = complete_draft(actors.alice)
+        authority = proxy_authority(proxy, actors.alice.email)
+        self.case = complete_draft(proxy, authority=authority)
         _declined_by_former(self.case, actors.cora)
         record = self.case.records.get()
         record_services.read_record(record_id=record.pk)  # so that it has a preview
@@ -766,7 +770,7 @@ def _check_phase(actors, proxy, walk: Walk, status: str, signed_in: dict) -> Non
 @pytest.mark.parametrize("walk_name", sorted(WALKS))
 def test_each_role_gets_what_the_policy_says_in_each_phase(actors, proxy, walk_name):
     steps = WALKS[walk_name]
-    walk = Walk(actors)
+    walk = Walk(actors, proxy)
     signed_in = clients(actors, proxy)
     checked = states_to_check(walk_name)
     for index, status in enumerate(steps):
