@@ -9,7 +9,8 @@ from django.utils import timezone
 from secondopinion.accounts.models import Role, User
 from specialists import selectors as specialist_selectors
 
-from . import permissions, service_levels
+from . import access, permissions, service_levels
+from .access import Capability, Relation
 from .models import (
     Case,
     CaseEvent,
@@ -40,17 +41,26 @@ def verified_emails_of(user) -> QuerySet:
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases whose pages `user` may open, in the phases the access policy (cases.access)
+    gives them: an offered specialist's case is not among them (they see its offer summary)."""
     cases = Case.objects.select_related("owner", "specialist__user", "proxy_authority__caregiver")
     if not user.is_authenticated or not user.is_active:
         return cases.none()
     if user.role == Role.COORDINATOR:
-        return cases.exclude(status=Status.DRAFT)
+        return _in_phases(cases, Relation.COORDINATOR)
     # Each kind of access is its own indexed subquery, joined by UNION: an OR across joined
     # tables would make PostgreSQL read every case.
     if user.role == Role.SPECIALIST:
-        offered = specialist_selectors.case_ids_offered_to(user)
-        assigned = Case.objects.filter(specialist__user=user).values("pk")
-        return cases.filter(pk__in=assigned.union(offered))
+        assigned = _in_phases(
+            Case.objects.filter(specialist__user=user), Relation.ASSIGNED_SPECIALIST
+        )
+        if not access.phases(Capability.CASE, Relation.OFFERED_SPECIALIST):
+            return cases.filter(pk__in=assigned.values("pk"))
+        offered = _in_phases(
+            Case.objects.filter(pk__in=specialist_selectors.case_ids_offered_to(user)),
+            Relation.OFFERED_SPECIALIST,
+        )
+        return cases.filter(pk__in=assigned.values("pk").union(offered.values("pk")))
     # Their own cases (a caregiver's only while the authority stands), and those a caregiver
     # opened for them.
     opened = Case.objects.filter(
@@ -60,7 +70,15 @@ def cases_visible_to(user) -> QuerySet[Case]:
     opened_for_them = Case.objects.filter(
         proxy_authority__patient_email__in=verified_emails_of(user)
     ).values("pk")
-    return cases.filter(pk__in=opened.union(opened_for_them))
+    return _in_phases(cases.filter(pk__in=opened.union(opened_for_them)), Relation.PATIENT)
+
+
+def _in_phases(cases: QuerySet[Case], relation: Relation) -> QuerySet[Case]:
+    """`cases` narrowed to the phases in which `relation` may see a case."""
+    allowed = access.phases(Capability.CASE, relation)
+    if allowed == access.EVERY_PHASE:
+        return cases
+    return cases.filter(status__in=sorted(allowed))
 
 
 def patient_account_of(authority: ProxyAuthority) -> User | None:

@@ -193,11 +193,13 @@ def _notify_patient(case: Case, message: str) -> None:
     )
 
 
-def _notify_specialist(case: Case, specialist: Specialist, message: str) -> None:
+def _notify_specialist(
+    case: Case, specialist: Specialist, message: str, *, page: str = "cases:case-detail"
+) -> None:
     notify(
         user=specialist.user,
         message=message,
-        link=reverse("cases:case-detail", args=[case.reference]),
+        link=reverse(page, args=[case.reference]),
         email_template="case_assigned",
     )
 
@@ -657,6 +659,7 @@ def offer_case(
         specialist,
         f"You have been offered case {case.reference}. Please answer by "
         f"{timezone.localtime(offer.respond_by):%H:%M on %-d %b %Y}.",
+        page="specialists:offer-accept",  # the case itself opens only once they accept
     )
     return offer
 
@@ -1074,6 +1077,8 @@ def shared_report(*, token: str) -> ReportShare:
         )
     if share.expires_at < timezone.now():
         raise ApplicationError("This link has expired. Ask the patient for a new one.")
+    if not permissions.can_open_shared_report(share.case):
+        raise ApplicationError("This report is no longer shared. Ask the patient about it.")
     return share
 
 

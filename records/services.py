@@ -790,7 +790,7 @@ def check_records_request_open(records_request: RecordsRequest) -> RecordsReques
         raise LinkUsed
     if records_request.expires_at <= timezone.now():
         raise LinkExpired
-    if not case_permissions.can_add_records(records_request.case.owner, records_request.case):
+    if not case_permissions.can_take_provider_records(records_request.case):
         raise ApplicationError(
             "This patient's case is no longer accepting records, so this link no longer works."
         )

@@ -1,7 +1,8 @@
 """Reading specialists, their credentials and offers, for other apps and for views."""
 
+from collections import Counter
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -90,7 +91,7 @@ def offer_of(user, reference: str) -> Offer | None:
         return None
     return (
         Offer.objects.filter(specialist__user=user, case__reference=reference)
-        .select_related("case", "specialist__user")
+        .select_related("case", "specialist__user", "specialty")
         .first()
     )
 
@@ -98,6 +99,50 @@ def offer_of(user, reference: str) -> Offer | None:
 def open_offers_for_specialist(specialist: Specialist) -> QuerySet[Offer]:
     return Offer.objects.filter(specialist=specialist, status=Offer.Status.OPEN).select_related(
         "case"
+    )
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    """What a specialist offered a case sees before accepting: enough to decide, and nothing
+    that names the patient (no name, date of birth, address, diagnosis text or records)."""
+
+    reference: str
+    areas: list[str]  # the diagnosis in general terms: the specialties the case needs
+    topics: list[str]
+    question: str
+    urgency: str
+    review_type: str
+    report_language: str
+    record_count: int
+    record_kinds: list[tuple[str, int]]  # ("Imaging", 2), by kind, most first
+    records_to_follow: bool
+    respond_by: datetime
+
+
+def offer_summary(offer: Offer) -> OfferSummary:
+    from .matching import needed_specialties
+
+    case = offer.case
+    areas = [offer.specialty.name] if offer.specialty_id else []
+    areas += [need.specialty.name for need in needed_specialties(case)]
+    record_model = case.records.model
+    kinds = Counter(
+        record_model.Label(label).label if label else "Not described"
+        for label in case.records.values_list("label", flat=True)
+    )
+    return OfferSummary(
+        reference=case.reference,
+        areas=list(dict.fromkeys(areas)),
+        topics=case.get_question_topics_display(),
+        question=case.question,
+        urgency=case.get_urgency_display(),
+        review_type=case.get_review_type_display(),
+        report_language=case.get_report_language_display(),
+        record_count=kinds.total(),
+        record_kinds=kinds.most_common(),
+        records_to_follow=case.records_to_follow,
+        respond_by=offer.respond_by,
     )
 
 

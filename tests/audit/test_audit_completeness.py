@@ -12,6 +12,7 @@ from django.urls import reverse
 from cases.models import Status
 from secondopinion.audit.models import AuditEvent
 from tests.test_authorization_matrix import (
+    FORMER,
     MATRIX,
     OK,
     PROXY,
@@ -43,6 +44,7 @@ READS = {
     "records:provider-link": "records_request.open",
     "specialists:match": "case.view",
     "specialists:case-conflict-add": "case.view",
+    "specialists:offer-accept": "offer.view",  # the offered specialist's summary of the case
     "specialists:match-language-waive": "case.view",
     "data_rights:case-export": "case.export",
     "coordinator:case-fhir-export": "case.fhir_export",
@@ -56,6 +58,9 @@ NOT_ONE_CASE = {"cases:authority-document"}
 # Links that are their own key (a provider's upload link, a shared report): whoever holds one
 # is the reader, so the event names no account, and a single-use link is tried once.
 LINK_HOLDER_READS = {"records:provider-link", "cases:report-share"}
+# Roles the matrix lets in who are shown nothing of the case: the specialist who declined sees
+# only "you declined this case on …".
+SHOWN_NOTHING = {"specialists:offer-accept": {FORMER}}
 # Query strings a read needs (a search shows cases only when asked for something).
 QUERIES = {"coordinator:search": lambda case: {"q": case.reference}}
 
@@ -114,7 +119,6 @@ NO_PHI = {
     "specialists:conflict-declare": "the specialist's own profile",
     "specialists:profile-item-remove": "the specialist's own profile",
     "specialists:credentials": "specialists' credentials, not patients' information",
-    "specialists:offer-accept": "the offer's deadline and answer; the case is read on its page",
     "specialists:offer-decline": "the offer's deadline and answer; the case is read on its page",
     "referrals:source-list": "referring organisations and their links, no patient's information",
     "referrals:source-revoke": "referring organisations and their links, no patient's information",
@@ -145,7 +149,7 @@ def test_each_read_of_health_information_leaves_an_audit_event(actors, proxy, na
         readers = ["anonymous"]
     assert readers, f"no one may read {name}?"
     for role, client in clients(actors, proxy).items():
-        if role not in readers or role == PROXY:
+        if role not in readers or role == PROXY or role in SHOWN_NOTHING.get(name, ()):
             continue
         url = reverse(name, kwargs=url_kwargs(name, case))
         query = QUERIES[name](case) if name in QUERIES else {}
