@@ -142,6 +142,12 @@ ACCOUNT_ADAPTER = "secondopinion.accounts.adapter.AccountAdapter"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Second Opinion] "
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind reverse proxies (a load balancer, nginx): how many of ours append to X-Forwarded-For, or
+# the one header a proxy of ours overwrites with the client's address. Sign-in and referral limits
+# and the audit log read the client's address through them (accounts/client_ip.py). 0 and unset:
+# forwarded headers are ignored and the address is the connection's own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Second Opinion"

@@ -1,7 +1,9 @@
-"""allauth adapter: public sign-up creates only patients and caregivers."""
+"""allauth adapter: public sign-up creates only patients and caregivers; sign-in limits count the\nclient's address as `client_ip` reads it behind trusted proxies."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 
+from .client_ip import client_ip
 from .models import Role
 
 
@@ -15,3 +17,9 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def get_client_ip(self, request):
+        # allauth's sign-in and password-reset limits count attempts per address.
+        if ip := client_ip(request):
+            return ip
+        raise PermissionDenied("Unable to determine client IP address")
