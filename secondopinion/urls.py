@@ -5,7 +5,6 @@ from cases import views as case_views
 
 from .health import healthz
 
-admin.site.site_header = "Second Opinion administration (superusers only)"
 # A database that went away gives a "try again" page (503), not the 500 page.
 handler500 = "secondopinion.errors.server_error"
 
@@ -21,5 +20,6 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("specialists/", include("specialists.urls")),
     path("notifications/", include("secondopinion.notifications.urls")),
+    # Signing in to the admin is allauth's sign-in with MFA (accounts/admin_site.py).
     path("admin/", admin.site.urls),
 ]
