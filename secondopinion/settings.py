@@ -338,9 +338,19 @@ CELERY_BEAT_SCHEDULE = {
 # The metrics page shows figures at most this old (the beat task above refreshes them sooner).
 METRICS_MAX_AGE_SECONDS = env.int("METRICS_MAX_AGE_SECONDS", default=300)
 
+# Attempt limits (sign-in, password reset, referrals) and used TOTP codes live in the cache. On
+# Redis it degrades instead of failing: with Redis down, sign-in still works, each process counting
+# in its own memory until Redis answers again (secondopinion/cache.py). Short socket timeouts so
+# that an unreachable Redis costs a request well under a second.
+# CACHE_URL puts the cache on another Redis than the broker's (by default the same REDIS_URL).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
+    "default": {
+        "BACKEND": "secondopinion.cache.ResilientRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }
+    if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
