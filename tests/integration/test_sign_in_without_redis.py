@@ -1,4 +1,4 @@
-"""Sign-in keeps working when Redis (the cache behind the attempt limits) is down.
+"""Sign-in keeps working when Redis (the cache behind the attempt limits, and the broker) is down.
 
 A private redis-server (tests/integration/test_faults.py's PrivateRedis) backs the cache, and the
 test stops it: sign-in and password reset still answer promptly, attempt limits still count (in
@@ -17,15 +17,19 @@ from django.urls import reverse
 
 from secondopinion import cache as resilient_cache
 from tests.factories import PASSWORD, UserFactory
-from tests.integration.test_faults import REDIS_SERVER, PrivateRedis
+from tests.integration.test_faults import REDIS_SERVER, PrivateRedis, _point_celery_at
 
 pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 
 
 @pytest.fixture
 def private_redis(tmp_path, monkeypatch):
+    """A private Redis as both the cache and the Celery broker, as in a deployment."""
+    from secondopinion.celery import app
+
     server = PrivateRedis(tmp_path)
     server.start()
+    saved = _point_celery_at(app, server.url)
     monkeypatch.setattr(resilient_cache, "_down_until", {})
     caches = {
         "default": {
@@ -34,9 +38,12 @@ def private_redis(tmp_path, monkeypatch):
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
         }
     }
-    with override_settings(CACHES=caches):
-        yield server
-    server.stop()
+    try:
+        with override_settings(CACHES=caches):
+            yield server
+    finally:
+        server.stop()
+        _point_celery_at(app, None, saved)
 
 
 def _sign_in(client: Client, email: str, password: str = PASSWORD):
