@@ -7,6 +7,8 @@ from .health import healthz
 
 # A database that went away gives a "try again" page (503), not the 500 page.
 handler500 = "secondopinion.errors.server_error"
+# An over-size request gets "more than we can take"; a bad Host or malformed one "bad request".
+handler400 = "secondopinion.errors.bad_request"
 
 urlpatterns = [
     path("", case_views.home, name="home"),
