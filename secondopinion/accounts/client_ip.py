@@ -17,7 +17,9 @@ from django.http import HttpRequest
 def client_ip(request: HttpRequest) -> str | None:
     """The address of whoever sent `request`, or None when it is not an IP address."""
     if header := allauth_settings.TRUSTED_CLIENT_IP_HEADER:
-        return _clean(request.headers.get(header, ""))
+        # Without it the request did not come through the proxy (a health check from the host,
+        # say): the connection's own address.
+        return _clean(request.headers.get(header) or request.META.get("REMOTE_ADDR", ""))
     count = allauth_settings.TRUSTED_PROXY_COUNT
     hops = [hop.strip() for hop in request.headers.get("X-Forwarded-For", "").split(",")]
     hops = [hop for hop in hops if hop]

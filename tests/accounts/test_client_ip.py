@@ -67,6 +67,19 @@ def test_a_trusted_client_ip_header_names_the_client():
     assert client_ip(request) == CLIENT
 
 
+@override_settings(ALLAUTH_TRUSTED_CLIENT_IP_HEADER="X-Real-IP")
+def test_without_the_trusted_header_the_connections_address_is_used():
+    request = RequestFactory().get("/", REMOTE_ADDR=CLIENT, HTTP_X_FORWARDED_FOR=FORGED)
+    assert client_ip(request) == CLIENT
+
+
+def test_addresses_with_ports_and_ipv6_are_read():
+    with override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1):
+        assert client_ip(_request("[2001:db8::7]:51000")) == "2001:db8::7"
+        assert client_ip(_request(f"{CLIENT}:51000")) == CLIENT
+        assert client_ip(_request("2001:DB8::7")) == "2001:db8::7"
+
+
 def _fail_sign_ins(address_header: dict, times: int) -> None:
     attacker = Client(**({"REMOTE_ADDR": PROXY} | address_header))
     for number in range(times):
