@@ -47,7 +47,8 @@ SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SERVICE_NAME = env.str("SERVICE_NAME", default="Second Opinion")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, opened only after allauth's sign-in with two-factor authentication.
+    "secondopinion.accounts.admin_config.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -67,8 +68,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries it: static files, redirects, error pages.
+    "secondopinion.headers.cross_origin_resource_policy_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their cache lifetimes, everything else is no-store.
+    "secondopinion.headers.no_store_middleware",
     "secondopinion.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,6 +151,12 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
 ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind reverse proxies (a load balancer, nginx): how many of ours append to X-Forwarded-For, or
+# the one header a proxy of ours overwrites with the client's address. Sign-in and referral limits
+# and the audit log read the client's address through them (accounts/client_ip.py). 0 and unset:
+# forwarded headers are ignored and the address is the connection's own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Second Opinion"
@@ -353,9 +364,19 @@ CELERY_BEAT_SCHEDULE = {
 # The metrics page shows figures at most this old (the beat task above refreshes them sooner).
 METRICS_MAX_AGE_SECONDS = env.int("METRICS_MAX_AGE_SECONDS", default=300)
 
+# Attempt limits (sign-in, password reset, referrals) and used TOTP codes live in the cache. On
+# Redis it degrades instead of failing: with Redis down, sign-in still works, each process counting
+# in its own memory until Redis answers again (secondopinion/cache.py). Short socket timeouts so
+# that an unreachable Redis costs a request well under a second.
+# CACHE_URL puts the cache on another Redis than the broker's (by default the same REDIS_URL).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
+    "default": {
+        "BACKEND": "secondopinion.cache.ResilientRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }
+    if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 

@@ -5,9 +5,10 @@ from cases import views as case_views
 
 from .health import healthz
 
-admin.site.site_header = "Second Opinion administration (superusers only)"
 # A database that went away gives a "try again" page (503), not the 500 page.
 handler500 = "secondopinion.errors.server_error"
+# An over-size request gets "more than we can take"; a bad Host or malformed one "bad request".
+handler400 = "secondopinion.errors.bad_request"
 
 urlpatterns = [
     path("", case_views.home, name="home"),
@@ -22,5 +23,6 @@ urlpatterns = [
     path("records/", include("records.urls")),
     path("specialists/", include("specialists.urls")),
     path("notifications/", include("secondopinion.notifications.urls")),
+    # Signing in to the admin is allauth's sign-in with MFA (accounts/admin_site.py).
     path("admin/", admin.site.urls),
 ]

@@ -218,6 +218,13 @@ MATRIX: dict[str, Row] = {
     # Tried on a case that came from a referral.
     "referrals:case-referral": Row(Status.DELIVERED, only("owner"), only("owner")),
     "referrals:report-share": Row(Status.DELIVERED, NO_GET, only("owner")),
+    # The admin's sign-in only sends on: to the account sign-in, or for a superuser whose session
+    # has not proved a second factor, to the TOTP step; no one else learns the admin is there.
+    "admin:login": Row(
+        None,
+        only(otherwise=NOT_FOUND) | {SUPERUSER: OK},
+        only(otherwise=NOT_FOUND) | {SUPERUSER: OK},
+    ),
 }
 
 

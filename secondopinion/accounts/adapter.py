@@ -1,14 +1,17 @@
-"""allauth adapter: public sign-up creates only patients and caregivers, and allauth's emails are
+"""allauth adapter: public sign-up creates only patients and caregivers; allauth's emails are
 built like every other email of the service (one text template, an HTML part made from it, the
-service's name rather than the host's, Reply-To only when SUPPORT_EMAIL is set)."""
+service's name rather than the host's, Reply-To only when SUPPORT_EMAIL is set); sign-in limits
+count the client's address as `client_ip` reads it behind trusted proxies."""
 
 from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
 from secondopinion.notifications.emails import build_message, render_email
 
+from .client_ip import client_ip
 from .models import Role
 
 
@@ -30,3 +33,9 @@ class AccountAdapter(DefaultAccountAdapter):
         site = SimpleNamespace(name=settings.SERVICE_NAME, domain=settings.SITE_URL)
         content = render_email(template_prefix, {**context, "current_site": site})
         return build_message(to=to, email=content, headers=headers)
+
+    def get_client_ip(self, request):
+        # allauth's sign-in and password-reset limits count attempts per address.
+        if ip := client_ip(request):
+            return ip
+        raise PermissionDenied("Unable to determine client IP address")

@@ -69,6 +69,7 @@ LISTS = "lists of cases by reference, state and dates: no health information"
 NO_CASE = "no case's health information on the page"
 NO_PHI = {
     "home": NO_CASE,
+    "admin:login": "a redirect to the sign-in or its two-factor step",
     "healthz": NO_CASE,
     "cases:dashboard": OWN,
     "cases:case-create": OWN,
