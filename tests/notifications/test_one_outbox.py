@@ -196,3 +196,37 @@ def test_the_notifications_app_imports_no_domain_app():
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     assert alias.name.split(".")[0] not in domain_apps, module
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_second_sender_skips_an_email_another_sender_holds(actors):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (set DATABASE_URL); SQLite sends one at a time")
+    import threading
+
+    from django.db import connections, transaction
+
+    notification_services.notify(user=actors.alice, message="Update")
+    email = OutboundEmail.objects.get()
+    locked, release, results = threading.Event(), threading.Event(), []
+
+    def first_sender():
+        try:
+            with transaction.atomic():
+                OutboundEmail.objects.select_for_update().get(pk=email.pk)
+                locked.set()
+                release.wait(timeout=10)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=first_sender)
+    holder.start()
+    assert locked.wait(timeout=10)
+    results.append(notification_services.send_outbound_email(email_id=email.pk))
+    release.set()
+    holder.join()
+
+    assert results == [False]  # skipped at once, not blocked, not sent
+    assert mail.outbox == []
+    assert notification_services.send_outbound_email(email_id=email.pk) is True
+    assert len(mail.outbox) == 1
