@@ -1,7 +1,7 @@
-"""In-app notifications and the outbox of emails still to send.
+"""In-app notifications and the one outbox of emails, for every app.
 
 An OutboundEmail row is written in the same transaction as the change it reports, so an email
-is never lost when the broker or the worker is down: the beat task sends whatever is unsent.
+is never lost when the broker or the worker is down: the one beat task sends whatever is unsent.
 """
 
 from django.conf import settings
