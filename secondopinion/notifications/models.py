@@ -41,7 +41,8 @@ class OutboundEmail(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
-    # Only for someone without an account; a user's email goes to their current address.
+    # Only for someone without an account, and only until sent or dropped; a user's email goes to
+    # their current address.
     to_address = models.EmailField(blank=True)
     object_id = models.PositiveBigIntegerField(null=True, blank=True)
     # Small values the kind needs besides the id (e.g. the status reached), never PHI or tokens.

@@ -120,7 +120,8 @@ def send_outbound_email(*, email_id: int) -> bool:
         content = kind.compose(email)
         if content is None:
             email.dropped_at = timezone.now()
-            email.save(update_fields=["dropped_at"])
+            email.to_address = ""  # no longer needed
+            email.save(update_fields=["dropped_at", "to_address"])
             logger.info("Email %s no longer needed; dropped", email.pk)
             return False
         email.attempts += 1
@@ -138,7 +139,10 @@ def send_outbound_email(*, email_id: int) -> bool:
 
 def _mark_sent(email: OutboundEmail, kind: outbox.EmailKind) -> None:
     email.sent_at = timezone.now()
-    email.save(update_fields=["attempts", "sent_at", "last_error"])
+    # The outbox keeps a bare address only while the email is owed (the row still says what
+    # was sent and about what, by kind and id).
+    email.to_address = ""
+    email.save(update_fields=["attempts", "sent_at", "last_error", "to_address"])
     if kind.after_sent is not None:
         kind.after_sent(email)
 

@@ -63,6 +63,7 @@ def test_queuing_the_same_email_twice_keeps_one_row_and_sends_it_once(actors):
 
     assert first.pk == second.pk
     assert OutboundEmail.objects.filter(key="same").count() == 1
+    assert OutboundEmail.objects.get(key="same").to_address == ""  # kept only while owed
     assert [m.to for m in mail.outbox].count([PROVIDER["provider_email"]]) == 2  # request + this
     assert notification_services.send_outbound_email(email_id=first.pk) is False
     assert send_pending_emails() == 0
