@@ -751,13 +751,15 @@ class FollowUpQuestion(models.Model):
 
 
 class ReportShare(models.Model):
-    """A single-use, expiring link for the patient's own doctor to download the current report.
-    Only the token's SHA-256 is stored: the link itself is shown once, to the patient."""
+    """A single-use, expiring link for the patient's own doctor (or the referrer) to download
+    the current report. The token derives from `nonce` and the secret key; only its SHA-256 is
+    stored to find the share. (Shares made before the nonce have a random token and no nonce.)"""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_shares")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    nonce = models.CharField(max_length=64, blank=True, editable=False)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -947,36 +949,6 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"Referral {self.reference}"
-
-
-class ReferralEmail(models.Model):
-    """The outbox for emails about a referral to people without an account (the invited patient,
-    the referrer): written in the transaction that causes it; a task sends it."""
-
-    class Kind(models.TextChoices):
-        INVITATION = "invitation", "Invitation to the patient"
-        STATUS = "status", "Status update to the referrer"
-        REPORT = "report", "Report link to the referrer"
-
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    # The status reached (for a status update), as a coordinator's word, never health detail.
-    status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    # For a report link: the nonce its token derives from, and the share it opens.
-    nonce = models.CharField(max_length=64, blank=True, editable=False)
-    report_share = models.ForeignKey(
-        ReportShare, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["sent_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} email for referral {self.referral_id}"
 
 
 class MetricsSnapshot(models.Model):

@@ -5,8 +5,6 @@ state, writes the timeline step and the audit event in one transaction, and enqu
 effects (notifications, the PDF report) with `transaction.on_commit`.
 """
 
-import hashlib
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +19,7 @@ from django.utils import timezone
 from records import selectors as record_selectors
 from records import services as record_services
 from records.models import RecordFile
+from secondopinion import links
 from secondopinion.audit import context as audit_context
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -1039,44 +1038,65 @@ def close_cases_after_follow_up_window() -> list[Case]:
     return closed
 
 
-def _share_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class ShareLinkNotFound(ApplicationError):
+    """No share has this token (as against one used up or expired)."""
+
+    def __init__(self):
+        super().__init__("This link is not valid. Ask the patient for a new one.")
+
+
+class ShareLinkUsed(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "This link has been used already: it works once. Ask the patient for a new one."
+        )
+
+
+class ShareLinkExpired(ApplicationError):
+    def __init__(self):
+        super().__init__("This link has expired. Ask the patient for a new one.")
+
+
+# The salt referrers' report links were first made with; a patient's shares made before it have
+# a random token, found by the same hash.
+REPORT_SHARE_LINK = links.LinkKind(
+    salt="cases.referrals.report",
+    not_found=ShareLinkNotFound,
+    used_field="used_at",
+    expires_field="expires_at",
+    errors={"used": ShareLinkUsed, "expired": ShareLinkExpired},
+)
 
 
 @transaction.atomic
-def share_report(*, case: Case, by) -> tuple[ReportShare, str]:
-    """A single-use link, valid REPORT_SHARE_DAYS, for the patient's own doctor to download the
-    current report. Returns the share and the token (shown once; only its hash is stored)."""
-    if not permissions.is_owner(by, case) or case.status not in (Status.DELIVERED, Status.CLOSED):
+def share_report(*, case: Case, by, **audit_detail) -> tuple[ReportShare, str]:
+    """A single-use link, valid REPORT_SHARE_DAYS, for the patient's own doctor (or, through
+    referrals, the referrer) to download the current report. Returns the share and the token
+    (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""
+    if not permissions.can_share_report(by, case):
         raise ApplicationError("You can share the report once the opinion is delivered to you.")
     if not selectors.delivered_reports_for(case).exists():
         raise ApplicationError("The PDF report is still being prepared. Try again in a moment.")
-    token = secrets.token_urlsafe(32)
+    nonce, token_hash = REPORT_SHARE_LINK.new()
     share = ReportShare.objects.create(
         case=case,
         created_by=by,
-        token_hash=_share_token_hash(token),
+        nonce=nonce,
+        token_hash=token_hash,
         expires_at=timezone.now() + timezone.timedelta(days=settings.REPORT_SHARE_DAYS),
     )
-    _audit(case, by, "report.share", share)
-    return share, token
+    _audit(case, by, "report.share", share, **audit_detail)
+    return share, REPORT_SHARE_LINK.token(nonce)
 
 
-class ShareLinkNotFound(ApplicationError):
-    """No share has this token (as against one used up or expired)."""
+def report_share_path(share: ReportShare) -> str:
+    """The path of a share's link, rebuilt from its nonce (for the email to a referrer)."""
+    return reverse("cases:report-share", args=[REPORT_SHARE_LINK.token(share.nonce)])
 
 
 def shared_report(*, token: str) -> ReportShare:
     """The share a link names, if it can still be used (else ApplicationError saying why)."""
-    share = ReportShare.objects.filter(token_hash=_share_token_hash(token)).first()
-    if share is None:
-        raise ShareLinkNotFound("This link is not valid. Ask the patient for a new one.")
-    if share.used_at is not None:
-        raise ApplicationError(
-            "This link has been used already: it works once. Ask the patient for a new one."
-        )
-    if share.expires_at < timezone.now():
-        raise ApplicationError("This link has expired. Ask the patient for a new one.")
+    share = REPORT_SHARE_LINK.find(ReportShare.objects.all(), token)
     if not permissions.can_open_shared_report(share.case):
         raise ApplicationError("This report is no longer shared. Ask the patient about it.")
     return share

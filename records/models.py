@@ -234,27 +234,3 @@ class RecordsRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.SENT, self.Status.OPENED)
-
-
-class ProviderEmail(models.Model):
-    """The outbox for emails to providers (who have no account): written in the transaction
-    that creates, resends or reminds a request; a task sends it, a beat task catches up."""
-
-    class Kind(models.TextChoices):
-        REQUEST = "request", "Request"
-        REMINDER = "reminder", "Reminder"
-
-    records_request = models.ForeignKey(
-        RecordsRequest, on_delete=models.CASCADE, related_name="emails"
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["sent_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} email for request {self.records_request_id}"

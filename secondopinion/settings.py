@@ -329,6 +329,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # The one outbox's catch-up: every email any app queued that no worker sent yet.
     "send-pending-emails": {
         "task": "secondopinion.notifications.tasks.send_pending_emails",
         "schedule": 60.0,
@@ -346,10 +347,6 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "send-sla-alerts": {"task": "cases.tasks.send_sla_alerts", "schedule": 3600.0},
-    "send-pending-referral-emails": {
-        "task": "cases.tasks.send_pending_referral_emails",
-        "schedule": 60.0,
-    },
     "forget-expired-referrals": {
         "task": "cases.tasks.forget_expired_referrals",
         "schedule": 3600.0,

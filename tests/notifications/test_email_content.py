@@ -19,9 +19,9 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from cases import referrals
-from cases.models import Case, Referral, ReferralEmail, Status
+from cases.models import Case, Referral, ReportShare, Status
 from records import services as record_services
-from records.models import ProviderEmail, RecordsRequest
+from records.models import RecordsRequest
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from tests.factories import OPINION
@@ -132,7 +132,7 @@ def test_case_notifications_carry_no_health_information(actors):
     for email in OutboundEmail.objects.filter(sent_at=None):
         notification_services.send_outbound_email(email_id=email.pk)
 
-    kinds = set(OutboundEmail.objects.values_list("template", flat=True))
+    kinds = set(OutboundEmail.objects.values_list("kind", flat=True))
     assert kinds == set(notification_services.EMAIL_TEMPLATES)
     assert len(mail.outbox) >= 3
     phi = _health_information(delivered) | {actors.alice.full_name, "Dr Sarah Smith"}
@@ -157,11 +157,16 @@ def test_the_provider_email_names_the_patient_and_nothing_else(actors):
     )
     request = RecordsRequest.objects.get(case=case)
     record_services.remind_records_requests()  # not due yet: no reminder
-    ProviderEmail.objects.create(records_request=request, kind=ProviderEmail.Kind.REMINDER)
+    notification_services.enqueue_email(
+        kind=record_services.REMINDER_EMAIL,
+        key="a reminder",
+        to_address=request.provider_email,
+        object_id=request.pk,
+    )
     mail.outbox.clear()
 
-    for email in ProviderEmail.objects.all():
-        record_services.send_provider_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(kind__startswith="records."):
+        notification_services.send_outbound_email(email_id=email.pk)
 
     first, reminder = mail.outbox
     identifiers = {MARKED_CASE["patient_name"], "27 March 1961"}
@@ -178,12 +183,24 @@ def test_the_provider_email_names_the_patient_and_nothing_else(actors):
 
 def test_referral_emails_carry_no_health_information(actors):
     referral = referrals.enter_referral(by=actors.cora, **MARKED_REFERRAL)
-    ReferralEmail.objects.create(referral=referral, kind=ReferralEmail.Kind.STATUS, status="triage")
-    ReferralEmail.objects.create(referral=referral, kind=ReferralEmail.Kind.REPORT, nonce="n" * 64)
+    share = ReportShare.objects.create(
+        case=actors.case(Status.DELIVERED),
+        created_by=actors.alice,
+        nonce="n" * 64,
+        token_hash="h" * 64,
+        expires_at=timezone.now(),
+    )
+    to_referrer = {"to_address": referral.referrer_email, "object_id": referral.pk}
+    notification_services.enqueue_email(
+        kind=referrals.STATUS_EMAIL, key="status", params={"status": "triage"}, **to_referrer
+    )
+    notification_services.enqueue_email(
+        kind=referrals.REPORT_EMAIL, key="report", params={"share": share.pk}, **to_referrer
+    )
     mail.outbox.clear()
 
-    for email in ReferralEmail.objects.all():
-        referrals.send_referral_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(kind__startswith="referrals."):
+        notification_services.send_outbound_email(email_id=email.pk)
 
     assert {m.to[0] for m in mail.outbox} == {"eve@example.org", "referrer@qwfpr-clinic.example"}
     assert len(mail.outbox) == 3

@@ -17,10 +17,11 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Case, Status
 from records import services
-from records.models import ProviderEmail, RecordsRequest
+from records.models import RecordsRequest
 from records.tasks import remind_records_requests
 from secondopinion.audit.models import AuditEvent
-from secondopinion.notifications.models import Notification
+from secondopinion.notifications import services as notification_services
+from secondopinion.notifications.models import Notification, OutboundEmail
 from tests.factories import complete_draft, proxy_authority
 
 from .conftest import TusClient
@@ -39,8 +40,8 @@ def ask(case, by) -> RecordsRequest:
 
 
 def send_queued_emails() -> list:
-    for email in ProviderEmail.objects.filter(sent_at__isnull=True):
-        services.send_provider_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(kind__startswith="records.", sent_at__isnull=True):
+        notification_services.send_outbound_email(email_id=email.pk)
     return [m for m in mail.outbox if m.to == [PROVIDER["provider_email"]]]
 
 
@@ -305,10 +306,10 @@ def test_reminders_go_to_providers_who_have_not_answered(actors, case, settings)
 
 def test_sending_a_queued_email_twice_sends_it_once(actors, case):
     ask(case, actors.alice)
-    email = ProviderEmail.objects.get()
+    email = OutboundEmail.objects.get(kind="records.request")
 
-    assert services.send_provider_email(email_id=email.pk) is True
-    assert services.send_provider_email(email_id=email.pk) is False
+    assert notification_services.send_outbound_email(email_id=email.pk) is True
+    assert notification_services.send_outbound_email(email_id=email.pk) is False
     assert len(mail.outbox) == 1
 
 
