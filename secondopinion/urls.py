@@ -21,6 +21,7 @@ urlpatterns = [
     path("my-data/", include("cases.data_rights_urls", namespace="data_rights")),
     path("records/", include("records.urls")),
     path("specialists/", include("specialists.urls")),
+    path("after/", include("outcomes.urls")),
     path("notifications/", include("secondopinion.notifications.urls")),
     path("admin/", admin.site.urls),
 ]
