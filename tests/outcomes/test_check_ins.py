@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import data_rights
+from cases.models import Consent
 from outcomes import services, tasks
 from outcomes.models import CheckIn
 from secondopinion.audit.models import AuditEvent
@@ -180,3 +181,21 @@ def test_a_check_in_needs_its_three_answers(client, actors):
     assert "Answer whether your treatment changed." in response.text
     assert "Still waiting for surgery." in response.text
     assert CheckIn.objects.get().answered_at is None
+
+
+def test_withdrawn_consent_stops_the_check_ins_and_refuses_answers(client, actors):
+    case = delivered_case(actors)
+    with _days_after(30):
+        tasks.open_due_check_ins()
+    # The service refuses a withdrawal once the review has started; a coordinator records one
+    # the patient asked for in writing (in the admin), and follow-up must stop with it.
+    Consent.objects.filter(case=case).update(withdrawn_at=timezone.now(), withdrawn_by=actors.cora)
+    client.force_login(actors.alice)
+
+    response = client.post(reverse("outcomes:check-in", args=[case.reference, 30]), ANSWERS)
+    with _days_after(90):
+        assert tasks.open_due_check_ins() == 0
+
+    assert "You withdrew your consent on this case" in response.text
+    assert CheckIn.objects.get().answered_at is None
+    assert not CheckIn.objects.filter(interval_days=90).exists()

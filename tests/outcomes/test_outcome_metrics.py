@@ -149,3 +149,14 @@ def test_a_patient_or_specialist_cannot_download_the_figures(client, actors):
     for user in (actors.alice, actors.dr_smith.user):
         client.force_login(user)
         assert client.get(reverse("outcomes:metrics-export")).status_code == 404
+
+
+def test_the_figures_take_three_queries_whatever_the_number_of_cases(
+    ten_delivered, django_assert_num_queries
+):
+    cardiology = Specialty.objects.get(name="Cardiology").pk
+
+    with django_assert_num_queries(3):  # opinions, decisions, check-ins: each case once
+        figures = metrics.outcome_figures(specialty=cardiology)
+
+    assert figures["cases"] == 10
