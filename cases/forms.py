@@ -438,6 +438,8 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
             "plain_summary": "Written for the patient: short sentences, everyday words, no abbreviations.",
             "helpful_tests": "Tests, scans or records that would make the picture clearer, if any.",
             "clinical_trials": "Trials the patient could ask about (name or registry number), if any.",
+            "doctor_questions": "Up to five, one a line, in everyday words. The patient sees them "
+            "beside your opinion and in the report, and can add their own.",
         }
         widgets = {
             "relation": forms.RadioSelect,
@@ -448,6 +450,7 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
             "treatment_supported": forms.RadioSelect,
             "helpful_tests": forms.Textarea(attrs={"rows": 3}),
             "clinical_trials": forms.Textarea(attrs={"rows": 3}),
+            "doctor_questions": forms.Textarea(attrs={"rows": 5}),
             "urgency": forms.RadioSelect,
         }
 

@@ -612,6 +612,10 @@ class Opinion(models.Model):
         "Tests or records that would help", max_length=4000, blank=True
     )
     clinical_trials = models.TextField("Clinical trials, if relevant", max_length=4000, blank=True)
+    # Up to MAX_DOCTOR_QUESTIONS, one a line: shown beside the opinion and printed in the report.
+    doctor_questions = models.TextField(
+        "Questions for the patient to take to their own doctor", max_length=2000, blank=True
+    )
     urgency = models.CharField(
         "How soon should the patient act on this opinion?",
         max_length=16,
@@ -638,9 +642,11 @@ class Opinion(models.Model):
         "treatment_supported",
         "helpful_tests",
         "clinical_trials",
+        "doctor_questions",
         "urgency",
         "attested",
     )
+    MAX_DOCTOR_QUESTIONS = 5
     REQUIRED_FIELDS_FOR_SUBMISSION = (
         "relation",
         "diagnosis",
@@ -653,6 +659,15 @@ class Opinion(models.Model):
 
     def __str__(self) -> str:
         return f"Opinion on {self.case_id} (revision {self.revision})"
+
+    @property
+    def doctor_question_list(self) -> list[str]:
+        return doctor_question_lines(self.doctor_questions)
+
+
+def doctor_question_lines(text: str) -> list[str]:
+    """The specialist's questions for the patient's own doctor: one a line, blank lines dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def report_upload_to(report: "Report", filename: str) -> str:

@@ -390,3 +390,35 @@ def unread_message_count(case: Case, user) -> int:
 
 def unread_message_ids(case: Case, user) -> set[int]:
     return set(_unread(case, user).values_list("pk", flat=True))
+
+
+# After the opinion (read by the outcomes app) ---------------------------------------------------
+
+OPINION_READABLE_STATES = (Status.DELIVERED, Status.CLOSED)
+
+
+def first_delivered_at_subquery() -> Subquery:
+    """When each case (OuterRef "pk") was first delivered: the day the follow-up clock starts."""
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Status.DELIVERED)
+        .order_by("at", "id")
+        .values("at")[:1]
+    )
+
+
+def delivered_cases() -> QuerySet[Case]:
+    """Cases whose opinion was delivered (delivered or closed since) and still exists (an erased
+    case has lost its opinion), annotated with `delivered_on`, their first delivery."""
+    return (
+        Case.objects.filter(status__in=OPINION_READABLE_STATES)
+        .filter(Exists(Opinion.objects.filter(case=OuterRef("pk"), submitted_at__isnull=False)))
+        .annotate(delivered_on=first_delivered_at_subquery())
+        .filter(delivered_on__isnull=False)
+    )
+
+
+def delivered_opinions() -> QuerySet[Opinion]:
+    """Every delivered opinion, one per case, with its case."""
+    return Opinion.objects.filter(
+        case__status__in=OPINION_READABLE_STATES, submitted_at__isnull=False
+    ).select_related("case")

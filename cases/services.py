@@ -45,6 +45,7 @@ from .models import (
     Report,
     ReportShare,
     Status,
+    doctor_question_lines,
 )
 
 # States from which a patient may still withdraw: before a specialist starts the review.
@@ -849,6 +850,13 @@ def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not opinion fields: {sorted(unknown)}")
+    questions = doctor_question_lines(answers.get("doctor_questions", ""))
+    if len(questions) > Opinion.MAX_DOCTOR_QUESTIONS:
+        raise ApplicationError(
+            f"Write at most {Opinion.MAX_DOCTOR_QUESTIONS} questions for the patient's doctor, "
+            f"one a line (there are {len(questions)}).",
+            field="doctor_questions",
+        )
     opinion, _ = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )

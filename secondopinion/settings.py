@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "cases",
     "records",
     "specialists",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
@@ -353,6 +354,7 @@ CELERY_BEAT_SCHEDULE = {
     },
     "forget-old-form-drafts": {"task": "cases.tasks.forget_old_form_drafts", "schedule": 3600.0},
     "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
+    "open-due-check-ins": {"task": "outcomes.tasks.open_due_check_ins", "schedule": 3600.0},
     "catch-up-authority-scans": {
         "task": "cases.tasks.catch_up_authority_scans",
         "schedule": 120.0,

@@ -22,6 +22,7 @@ urlpatterns = [
     path("my-data/", include("cases.data_rights_urls", namespace="data_rights")),
     path("records/", include("records.urls")),
     path("specialists/", include("specialists.urls")),
+    path("after/", include("outcomes.urls")),
     path("notifications/", include("secondopinion.notifications.urls")),
     # Signing in to the admin is allauth's sign-in with MFA (accounts/admin_site.py).
     path("admin/", admin.site.urls),

@@ -55,7 +55,7 @@ NO_MFA = "superuser_without_mfa"
 # Each extra role gets what this role gets unless the row names it.
 LIKE = {PROXY: "owner", FORMER: "unassigned_specialist", SUPERUSER: "coordinator"}
 PATIENT_SIDE = ("owner", "other_patient", "caregiver_without_authority")
-OUR_PACKAGES = ("cases.", "records.", "specialists.", "secondopinion.")
+OUR_PACKAGES = ("cases.", "records.", "specialists.", "secondopinion.", "outcomes.")
 
 
 def only(*allowed: str, otherwise=NOT_FOUND) -> dict[str, object]:
@@ -225,6 +225,15 @@ MATRIX: dict[str, Row] = {
         only(otherwise=NOT_FOUND) | {SUPERUSER: OK},
         only(otherwise=NOT_FOUND) | {SUPERUSER: OK},
     ),
+    # After the opinion: the patient's decision and check-ins are private to the patient's side
+    # and the coordinators; never the specialist.
+    "outcomes:after": Row(Status.DELIVERED, only("owner", "coordinator")),
+    "outcomes:question-add": Row(Status.DELIVERED, NO_GET, only("owner")),
+    "outcomes:follow-up-choice": Row(Status.DELIVERED, NO_GET, only("owner")),
+    "outcomes:decision": Row(Status.DELIVERED, only("owner"), only("owner")),
+    # Tried on a case whose 30-day check-in is open.
+    "outcomes:check-in": Row(Status.DELIVERED, only("owner"), only("owner")),
+    "outcomes:metrics-export": Row(None, only("coordinator")),
 }
 
 
@@ -343,6 +352,13 @@ def _token_for(name: str, case: Case) -> str:
     return _provider_token_for(case)
 
 
+def _check_in_interval_for(case: Case) -> int:
+    from outcomes.models import CheckIn
+
+    CheckIn.objects.get_or_create(case=case, interval_days=30)
+    return 30
+
+
 def url_kwargs(name: str, case: Case | None, *, foreign: bool = False) -> dict[str, object]:
     values = {
         "reference": lambda: (
@@ -356,6 +372,8 @@ def url_kwargs(name: str, case: Case | None, *, foreign: bool = False) -> dict[s
         "follow_up_id": lambda: 999_999_999 if foreign else _follow_up_id_for(case),
         "token": lambda: "0" * 64 if foreign else _token_for(name, case),
         "source_id": lambda: 999_999_999 if foreign else _source_id_for(),
+        "moment": lambda: "after",
+        "interval": lambda: 30 if foreign else _check_in_interval_for(case),
     }
     return {key: values[key]() for key in URLS[name]}
 

@@ -13,10 +13,10 @@ from .models import Notification, NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned"})
+EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned", "check_in"})
 # Emails a user may turn off; an offer to a specialist (case_assigned) has a deadline and is
-# always sent.
-OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update"})
+# always sent. Turning case emails off also stops the follow-up check-in emails.
+OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update", "check_in"})
 
 
 def wants_case_update_emails(user) -> bool:

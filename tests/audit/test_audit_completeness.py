@@ -49,6 +49,7 @@ READS = {
     "data_rights:case-export": "case.export",
     "coordinator:case-fhir-export": "case.fhir_export",
     "coordinator:search": "case.search",
+    "outcomes:after": "case.view",
 }
 # Reads made by a POST (so that a link checker cannot use up a single-use link).
 POSTED_READS = {"cases:report-share": "report.share_download"}
@@ -128,6 +129,11 @@ NO_PHI = {
     "referrals:invitation": "says a doctor referred the reader, nothing about the case",
     "referrals:case-referral": OWN,
     "referrals:report-share": OWN,
+    "outcomes:question-add": OWN,
+    "outcomes:follow-up-choice": OWN,
+    "outcomes:decision": "the patient's own decision form: no one else's information",
+    "outcomes:check-in": "the patient's own check-in form: no one else's information",
+    "outcomes:metrics-export": "counts and shares over all cases (groups under 10 suppressed)",
 }
 
 

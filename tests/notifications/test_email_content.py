@@ -20,6 +20,7 @@ from django.utils import dateformat, timezone
 
 from cases import referrals
 from cases.models import Case, Referral, ReportShare, Status
+from outcomes import services as outcome_services
 from records import services as record_services
 from records.models import RecordsRequest
 from secondopinion.notifications import services as notification_services
@@ -127,6 +128,8 @@ def _mark(case: Case) -> Case:
 
 def test_case_notifications_carry_no_health_information(actors):
     delivered = _mark(actors.case(Status.DELIVERED))
+    # The 30-day check-in's email too (the beat task opens it once 30 days have passed).
+    outcome_services.open_due_check_ins(now=timezone.now() + timezone.timedelta(days=31))
     mail.outbox.clear()
 
     for email in OutboundEmail.objects.filter(sent_at=None):
@@ -140,7 +143,10 @@ def test_case_notifications_carry_no_health_information(actors):
         _check_email(message, forbidden=phi)
         assert "Sign in to" in message.body
     to_alice = [m for m in mail.outbox if m.to == [actors.alice.email]]
-    assert to_alice[-1].subject == f"[{SERVICE}] There is an update on your second opinion request"
+    assert {m.subject for m in to_alice} >= {
+        f"[{SERVICE}] There is an update on your second opinion request",
+        f"[{SERVICE}] A short check-in is waiting for you",
+    }
     to_smith = [m for m in mail.outbox if m.to == [actors.dr_smith.user.email]]
     assert {m.subject for m in to_smith} >= {f"[{SERVICE}] A case needs your attention"}
 
