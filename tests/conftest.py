@@ -100,6 +100,22 @@ def pytest_configure(config):
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every test that commits to the database restores the seeded rows it found (serialized
+    rollback). A transactional test without it empties the tables at its end and Django then
+    re-creates content types, which the next serialized test's restore collides with."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        commits = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(
+            item.fixturenames
+        )
+        if commits and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 def pytest_generate_tests(metafunc):
     if metafunc.definition.get_closest_marker("any_day"):
         if {"celery_worker_process", "live_server", "page"} & set(metafunc.fixturenames):

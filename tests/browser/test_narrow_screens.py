@@ -40,7 +40,7 @@ def check_narrow(page: Page, path: str) -> None:
 def test_pages_reflow_at_320_px_and_long_words_wrap(new_page, actors):
     case = actors.case(Status.IN_REVIEW)
     services.post_message(case=case, by=actors.alice, body=LONG_WORD)
-    create_referral_source(by=actors.cora, name=LONG_WORD[:300], contact_email="gp@example.org")
+    create_referral_source(by=actors.cora, name=LONG_WORD[:200], contact_email="gp@example.org")
 
     alice = new_page()
     alice.set_viewport_size(NARROW)
