@@ -81,6 +81,13 @@ def _in_phases(cases: QuerySet[Case], relation: Relation) -> QuerySet[Case]:
     return cases.filter(status__in=sorted(allowed))
 
 
+def openable_case_references(user, references) -> set[str]:
+    """Which of these case references `user` may still open (for their notifications' links)."""
+    return set(
+        cases_visible_to(user).filter(reference__in=references).values_list("reference", flat=True)
+    )
+
+
 def patient_account_of(authority: ProxyAuthority) -> User | None:
     """The account whose verified email is the one the caregiver gave, if there is one."""
     address = (

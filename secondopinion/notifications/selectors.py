@@ -1,13 +1,21 @@
 """Reading a user's notifications."""
 
+from collections.abc import Callable, Iterable
 from urllib.parse import urlsplit
 
 from django.db.models import QuerySet
 from django.urls import Resolver404, resolve
 
-from cases.selectors import cases_visible_to
-
 from .models import Notification, NotificationPreference
+
+# Which of the case references a user's notifications link to they may still open. The cases app
+# registers it at start-up (a platform app imports no domain app); unset, every link works.
+_openable_case_references: Callable[[object, Iterable[str]], set[str]] | None = None
+
+
+def register_case_link_check(check: Callable[[object, Iterable[str]], set[str]]) -> None:
+    global _openable_case_references
+    _openable_case_references = check
 
 
 def notifications_for(user) -> QuerySet[Notification]:
@@ -20,11 +28,8 @@ def notifications_to_show(user, *, limit: int = 100) -> list[Notification]:
     else), so the page never sends them to a "not found"."""
     notifications = list(notifications_for(user)[:limit])
     references = {_case_reference(n.link) for n in notifications} - {None}
-    visible = set(
-        cases_visible_to(user).filter(reference__in=references).values_list("reference", flat=True)
-        if references
-        else ()
-    )
+    check = _openable_case_references
+    visible = check(user, references) if references and check else references
     for notification in notifications:
         reference = _case_reference(notification.link)
         notification.link_works = bool(notification.link) and (

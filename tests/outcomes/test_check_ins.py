@@ -56,7 +56,7 @@ def test_beat_opens_each_check_in_once_when_its_day_comes(actors):
         30,
         90,
     ]
-    assert OutboundEmail.objects.filter(template="check_in").count() == 2
+    assert OutboundEmail.objects.filter(kind="check_in").count() == 2
     check_in_emails = [m for m in mail.outbox if "check-in" in m.subject]
     assert len(check_in_emails) == 2
     for message in check_in_emails:
@@ -87,7 +87,7 @@ def test_with_case_emails_turned_off_no_check_in_email_is_sent(actors):
         tasks.open_due_check_ins()
 
     assert CheckIn.objects.count() == 1  # still waiting in the app
-    assert not OutboundEmail.objects.filter(template="check_in").exists()
+    assert not OutboundEmail.objects.filter(kind="check_in").exists()
 
 
 def test_declining_follow_up_stops_the_check_ins_and_refuses_answers(client, actors):
