@@ -516,7 +516,8 @@ class _Generator:
             out.add(
                 OutboundEmail,
                 user_id=owner,
-                template="case_update",
+                kind="case_update",
+                key=f"scale-data:case-{case_id}",
                 created_at=times[1],
                 sent_at=times[1] + timedelta(seconds=2),
                 attempts=1,

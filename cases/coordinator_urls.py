@@ -14,4 +14,9 @@ urlpatterns = [
         name="deletion-decide",
     ),
     path("metrics.csv", coordinator_views.metrics_export, name="metrics-export"),
+    path(
+        "cases/<str:reference>/case.fhir.json",
+        coordinator_views.case_fhir_export,
+        name="case-fhir-export",
+    ),
 ]

@@ -1,5 +1,7 @@
 """Coordinator pages: the queues and search. Coordinators only; anyone else gets a 404."""
 
+import json
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,7 +14,7 @@ from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
 from specialists import selectors as specialist_selectors
 
-from . import coordination, data_rights, metrics, permissions, queues, search, selectors
+from . import coordination, data_rights, fhir, metrics, permissions, queues, search, selectors
 from .models import Urgency
 
 
@@ -252,3 +254,18 @@ def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
         else:
             messages.success(request, f"Case {case.reference}: its health information is deleted.")
     return redirect("coordinator:deletion-requests")
+
+
+@login_required
+@require_GET
+def case_fhir_export(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case as the FHIR Bundle the patient's export holds, to send on their behalf."""
+    permissions.require_coordinator(request.user)
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    bundle = fhir.export_fhir(case=case, by=request.user)
+    response = HttpResponse(
+        json.dumps(bundle, indent=2, ensure_ascii=False),
+        content_type="application/fhir+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}.fhir.json"'
+    return response

@@ -1,7 +1,6 @@
 """A patient's rights over their data: who has looked at their case (access history),
 downloading everything about it as a ZIP, and deleting it on request."""
 
-import base64
 import json
 import shutil
 import tempfile
@@ -20,6 +19,7 @@ from secondopinion.audit.selectors import events_for_case
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 
+from .fhir import fhir_bundle
 from .models import Case, CaseEvent, DeletionRequest, Status
 
 # Audited reads of a case and its files, in the patient's words.
@@ -34,6 +34,7 @@ READ_ACTIONS = {
     "report.share_download": "Downloaded the report",
     "authority.document_download": "Downloaded the authority document",
     "case.export": "Downloaded everything about the case",
+    "case.fhir_export": "Downloaded the case as FHIR data",
 }
 ROLE_WORDS = {
     Role.PATIENT: "The patient",
@@ -78,110 +79,6 @@ def _safe_name(name: str) -> str:
     return cleaned[:120] or "file"
 
 
-def _base64(text: str) -> str:
-    return base64.b64encode(text.encode()).decode()
-
-
-def fhir_bundle(case: Case, *, records, opinion) -> dict:
-    """The case's answers as a FHIR R4 collection Bundle: Patient, Condition, ServiceRequest,
-    a DocumentReference per record and, once delivered, the opinion as a DiagnosticReport."""
-    patient_id, condition_id, request_id = "patient", "condition", "service-request"
-    entries = [
-        {
-            "resourceType": "Patient",
-            "id": patient_id,
-            "name": [{"text": case.patient_name}],
-            "birthDate": case.patient_date_of_birth.isoformat()
-            if case.patient_date_of_birth
-            else None,
-            "address": [{"state": case.patient_region}] if case.patient_region else [],
-        },
-        {
-            "resourceType": "Condition",
-            "id": condition_id,
-            "subject": {"reference": f"Patient/{patient_id}"},
-            "code": {"text": case.diagnosis},
-            "recordedDate": case.diagnosis_date.isoformat() if case.diagnosis_date else None,
-            "asserter": {"display": case.treating_doctor},
-            "note": [
-                {"text": text}
-                for text in (
-                    case.treating_institution and f"Diagnosed at {case.treating_institution}",
-                    case.medical_history and f"Medical history: {case.medical_history}",
-                    case.medications and f"Medicines: {case.medications}",
-                    case.allergies and f"Allergies: {case.allergies}",
-                    case.treatment and f"Treatment: {case.treatment}",
-                )
-                if text
-            ],
-        },
-        {
-            "resourceType": "ServiceRequest",
-            "id": request_id,
-            "identifier": [{"value": case.reference}],
-            "status": case.status,
-            "intent": "order",
-            "priority": {"urgent": "urgent", "soon": "asap"}.get(case.urgency, "routine"),
-            "code": {"text": f"Second opinion: {case.get_review_type_display()}"},
-            "subject": {"reference": f"Patient/{patient_id}"},
-            "reasonReference": [{"reference": f"Condition/{condition_id}"}],
-            "authoredOn": case.submitted_at.isoformat() if case.submitted_at else None,
-            "note": [{"text": case.question}] if case.question else [],
-            "orderDetail": [{"text": topic} for topic in case.get_question_topics_display()],
-        },
-    ]
-    for record in records:
-        entries.append(
-            {
-                "resourceType": "DocumentReference",
-                "id": f"record-{record.pk}",
-                "status": "current",
-                "subject": {"reference": f"Patient/{patient_id}"},
-                "description": record.note or record.original_name,
-                "date": record.uploaded_at.isoformat(),
-                "content": [
-                    {
-                        "attachment": {
-                            "contentType": record.content_type,
-                            "title": record.original_name,
-                            "size": record.size,
-                            "url": record.zip_path or None,
-                        }
-                    }
-                ],
-            }
-        )
-    if opinion is not None:
-        entries.append(
-            {
-                "resourceType": "DiagnosticReport",
-                "id": "opinion",
-                "status": "final",
-                "code": {"text": "Second opinion"},
-                "subject": {"reference": f"Patient/{patient_id}"},
-                "basedOn": [{"reference": f"ServiceRequest/{request_id}"}],
-                "issued": opinion.submitted_at.isoformat() if opinion.submitted_at else None,
-                "performer": [{"display": opinion.author.user.full_name}],
-                "conclusion": opinion.diagnosis,
-                "conclusionCode": [{"text": opinion.get_relation_display()}],
-                "presentedForm": [
-                    {"contentType": "text/plain", "title": title, "data": _base64(text)}
-                    for title, text in (
-                        ("Summary", opinion.plain_summary),
-                        ("Reasoning", opinion.reasoning),
-                        ("Recommendations", opinion.recommendations),
-                    )
-                ],
-            }
-        )
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "timestamp": timezone.now().isoformat(),
-        "entry": [{"resource": resource} for resource in entries],
-    }
-
-
 def export_case(*, case: Case, by):
     """A ZIP (in a temporary file, rewound) of everything about the case the patient's side may
     download: the answers as FHIR JSON, the records (not those waiting for or failing the virus
@@ -214,7 +111,7 @@ def export_case(*, case: Case, by):
         zipped.writestr(
             "README.txt",
             f"Everything about case {case.reference}, downloaded {timezone.now():%Y-%m-%d %H:%M} UTC.\n"
-            "case.fhir.json: your answers and the opinion as FHIR R4 resources.\n"
+            "case.fhir.json: your answers and the opinion as FHIR R4B resources (a collection Bundle).\n"
             "records/: the files on the case. reports/: the opinion's PDF reports.\n",
         )
     archive.seek(0)

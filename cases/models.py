@@ -54,6 +54,42 @@ NEXT_STEP = {
 }
 
 
+# The same states in the words staff use: the patient's wording ("Needs information from you")
+# would be wrong on a coordinator's or specialist's page and in the metrics.
+STAFF_STATUS_LABEL = {
+    Status.DRAFT: "Draft (not submitted)",
+    Status.SUBMITTED: "Submitted",
+    Status.TRIAGE: "In triage",
+    Status.NEEDS_INFO: "Waiting on the patient for information",
+    Status.MATCHING: "Finding a specialist",
+    Status.OFFERED: "Offered to a specialist",
+    Status.IN_REVIEW: "Specialist reviewing",
+    Status.INFO_REQUESTED: "Specialist asked a question",
+    Status.OPINION_SUBMITTED: "Opinion in quality check",
+    Status.DELIVERED: "Opinion delivered",
+    Status.CLOSED: "Closed",
+    Status.WITHDRAWN: "Withdrawn by the patient",
+    Status.CANCELLED: "Cancelled",
+}
+
+# What happens next, for staff, shown under the status on the case page.
+STAFF_NEXT_STEP = {
+    Status.DRAFT: "The patient has not submitted this request yet.",
+    Status.SUBMITTED: "A coordinator triages it next: check the case, records and cover.",
+    Status.TRIAGE: "In triage: check the case, the records and the cover.",
+    Status.NEEDS_INFO: "Waiting for the patient to send the information a coordinator asked for.",
+    Status.MATCHING: "Offer it to a qualified specialist with no conflict of interest.",
+    Status.OFFERED: "Waiting for the specialist to accept or decline the offer.",
+    Status.IN_REVIEW: "The specialist is reviewing the records and writing the opinion.",
+    Status.INFO_REQUESTED: "Waiting for the patient to answer the specialist's question.",
+    Status.OPINION_SUBMITTED: "A coordinator checks the opinion, then delivers it or returns it to the specialist.",
+    Status.DELIVERED: "The opinion is delivered to the patient.",
+    Status.CLOSED: "This case is closed.",
+    Status.WITHDRAWN: "The patient withdrew this case.",
+    Status.CANCELLED: "This case was cancelled.",
+}
+
+
 def not_in_future(value) -> None:
     if value > timezone.localdate():
         raise ValidationError("The date must be today or in the past.", code="future")
@@ -369,6 +405,19 @@ class Case(models.Model):
     def next_step(self) -> str:
         return NEXT_STEP[self.status]
 
+    @property
+    def staff_next_step(self) -> str:
+        return STAFF_NEXT_STEP[self.status]
+
+    @property
+    def staff_status_label(self) -> str:
+        return STAFF_STATUS_LABEL[self.status]
+
+    @property
+    def urgency_label(self) -> str:
+        """The urgency in a word ("Routine"), for a table row."""
+        return self.get_urgency_display().split(":")[0] if self.urgency else ""
+
     def get_question_topics_display(self) -> list[str]:
         labels = dict(QuestionTopic.choices)
         return [labels.get(topic, topic) for topic in self.question_topics]
@@ -512,6 +561,10 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
 
+    @property
+    def staff_status_label(self) -> str:
+        return STAFF_STATUS_LABEL[self.to_status]
+
 
 class TreatmentSupport(models.TextChoices):
     YES = "yes", "Yes, the proposed treatment is supported"
@@ -559,6 +612,10 @@ class Opinion(models.Model):
         "Tests or records that would help", max_length=4000, blank=True
     )
     clinical_trials = models.TextField("Clinical trials, if relevant", max_length=4000, blank=True)
+    # Up to MAX_DOCTOR_QUESTIONS, one a line: shown beside the opinion and printed in the report.
+    doctor_questions = models.TextField(
+        "Questions for the patient to take to their own doctor", max_length=2000, blank=True
+    )
     urgency = models.CharField(
         "How soon should the patient act on this opinion?",
         max_length=16,
@@ -585,9 +642,11 @@ class Opinion(models.Model):
         "treatment_supported",
         "helpful_tests",
         "clinical_trials",
+        "doctor_questions",
         "urgency",
         "attested",
     )
+    MAX_DOCTOR_QUESTIONS = 5
     REQUIRED_FIELDS_FOR_SUBMISSION = (
         "relation",
         "diagnosis",
@@ -600,6 +659,15 @@ class Opinion(models.Model):
 
     def __str__(self) -> str:
         return f"Opinion on {self.case_id} (revision {self.revision})"
+
+    @property
+    def doctor_question_list(self) -> list[str]:
+        return doctor_question_lines(self.doctor_questions)
+
+
+def doctor_question_lines(text: str) -> list[str]:
+    """The specialist's questions for the patient's own doctor: one a line, blank lines dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
 def report_upload_to(report: "Report", filename: str) -> str:
@@ -698,13 +766,15 @@ class FollowUpQuestion(models.Model):
 
 
 class ReportShare(models.Model):
-    """A single-use, expiring link for the patient's own doctor to download the current report.
-    Only the token's SHA-256 is stored: the link itself is shown once, to the patient."""
+    """A single-use, expiring link for the patient's own doctor (or the referrer) to download
+    the current report. The token derives from `nonce` and the secret key; only its SHA-256 is
+    stored to find the share. (Shares made before the nonce have a random token and no nonce.)"""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_shares")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
+    nonce = models.CharField(max_length=64, blank=True, editable=False)
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
@@ -894,36 +964,6 @@ class Referral(models.Model):
 
     def __str__(self) -> str:
         return f"Referral {self.reference}"
-
-
-class ReferralEmail(models.Model):
-    """The outbox for emails about a referral to people without an account (the invited patient,
-    the referrer): written in the transaction that causes it; a task sends it."""
-
-    class Kind(models.TextChoices):
-        INVITATION = "invitation", "Invitation to the patient"
-        STATUS = "status", "Status update to the referrer"
-        REPORT = "report", "Report link to the referrer"
-
-    referral = models.ForeignKey(Referral, on_delete=models.CASCADE, related_name="emails")
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    # The status reached (for a status update), as a coordinator's word, never health detail.
-    status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    # For a report link: the nonce its token derives from, and the share it opens.
-    nonce = models.CharField(max_length=64, blank=True, editable=False)
-    report_share = models.ForeignKey(
-        ReportShare, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["sent_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} email for referral {self.referral_id}"
 
 
 class MetricsSnapshot(models.Model):

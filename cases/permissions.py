@@ -1,28 +1,20 @@
 """Who may do what to a case: one small function per question.
 
 Views, templates, services and the authorization tests all ask these. Reading is also scoped at
-the selector (`cases_visible_to`), so a forgotten check still ends in a 404.
+the selector (`cases_visible_to`), so a forgotten check still ends in a 404. What each person may
+see in each phase of a case is declared once, in `cases.access`; these functions read it.
 """
 
 from django.http import Http404
 
 from secondopinion.accounts.models import Role
 
+from . import access
+from .access import Capability, Relation
 from .models import Case, Status
 
 # States in which the patient's side may still add records.
-RECORDS_OPEN_STATES = frozenset(
-    {
-        Status.DRAFT,
-        Status.SUBMITTED,
-        Status.TRIAGE,
-        Status.NEEDS_INFO,
-        Status.MATCHING,
-        Status.OFFERED,
-        Status.IN_REVIEW,
-        Status.INFO_REQUESTED,
-    }
-)
+RECORDS_OPEN_STATES = access.phases(Capability.ADD_RECORDS, Relation.PATIENT)
 # Until the review is done the patient's side may sign a newer consent, and must before submitting.
 CONSENT_OPEN_STATES = RECORDS_OPEN_STATES
 # Coverage is checked from submission until the case ends.
@@ -85,6 +77,29 @@ def has_open_offer(user, case: Case) -> bool:
     return offer is not None and offer.specialist.user_id == user.pk
 
 
+def relation_to(user, case: Case) -> Relation:
+    """How `user` stands to `case`, in the terms of the access policy."""
+    if is_owner(user, case):
+        return Relation.PATIENT
+    if is_coordinator(user):
+        return Relation.COORDINATOR
+    if is_assigned_specialist(user, case):
+        return Relation.ASSIGNED_SPECIALIST
+    if has_open_offer(user, case):
+        return Relation.OFFERED_SPECIALIST
+    return Relation.NO_RELATION
+
+
+def may(user, capability: Capability, case: Case) -> bool:
+    """The access policy's answer for this user, this case, in its current phase."""
+    return access.allows(capability, relation_to(user, case), case.status)
+
+
+def can_see_offer_summary(user, case: Case) -> bool:
+    """The offered specialist sees a minimal summary, enough to decide, and nothing else."""
+    return is_specialist(user) and may(user, Capability.OFFER_SUMMARY, case)
+
+
 def can_view_case(user, case: Case) -> bool:
     from .selectors import cases_visible_to
 
@@ -96,7 +111,22 @@ def can_edit_case(user, case: Case) -> bool:
 
 
 def can_add_records(user, case: Case) -> bool:
-    return is_owner(user, case) and case.status in RECORDS_OPEN_STATES
+    return is_owner(user, case) and access.allows(
+        Capability.ADD_RECORDS, Relation.PATIENT, case.status
+    )
+
+
+def can_take_provider_records(case: Case) -> bool:
+    """A provider's link works while the case takes records and its owner still speaks for the
+    patient."""
+    return is_owner(case.owner, case) and access.allows(
+        Capability.ADD_RECORDS, Relation.PROVIDER_LINK, case.status
+    )
+
+
+def can_open_shared_report(case: Case) -> bool:
+    """A report share link works while the case's opinion stands delivered."""
+    return access.allows(Capability.OPINION, Relation.SHARE_LINK, case.status)
 
 
 def can_change_who_case_is_for(user, case: Case) -> bool:
@@ -130,9 +160,8 @@ def can_write_opinion(user, case: Case) -> bool:
 
 
 def can_read_opinion(user, case: Case) -> bool:
-    if is_owner(user, case):
-        return case.status in (Status.DELIVERED, Status.CLOSED)
-    return is_coordinator(user) or is_assigned_specialist(user, case)
+    """Patients read delivered opinions only; the reviewer and coordinators read drafts too."""
+    return may(user, Capability.OPINION, case)
 
 
 def can_see_internal_opinion_versions(user, case: Case) -> bool:
@@ -167,6 +196,4 @@ def can_share_report(user, case: Case) -> bool:
 
 def can_message(user, case: Case) -> bool:
     """The patient's side, the specialist once they have accepted, and coordinators."""
-    if case.status == Status.DRAFT:
-        return False
-    return is_owner(user, case) or is_coordinator(user) or is_assigned_specialist(user, case)
+    return may(user, Capability.MESSAGES, case)

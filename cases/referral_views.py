@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from secondopinion.accounts.client_ip import client_ip
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -87,7 +88,7 @@ def referral_enter(request: HttpRequest) -> HttpResponse:
 
 def _over_rate_limit(request: HttpRequest, source: ReferralSource) -> bool:
     """Count a referral from this address through this source's link; True past the limit."""
-    key = f"referrals:link:{source.token_hash[:16]}:{request.META.get('REMOTE_ADDR', '')}"
+    key = f"referrals:link:{source.token_hash[:16]}:{client_ip(request) or ''}"
     cache.add(key, 0, timeout=3600)
     try:
         return cache.incr(key) > REFERRALS_PER_HOUR

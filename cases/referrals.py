@@ -2,38 +2,30 @@
 coordinator enters the referral); the patient is invited by email to sign up and claim a draft
 case pre-filled from it; the referrer hears how it goes only with the patient's consent.
 
-Links carry a token derived from a stored nonce and the secret key; only the token's SHA-256 is
-stored to find the row. Emails to people without an account go through `ReferralEmail`, an
-outbox written in the same transaction, and never carry health information.
+Links follow the one link scheme (secondopinion.links): a token derived from a stored nonce and
+the secret key, of which only the SHA-256 is stored. Emails to people without an account go
+through the one outbox (notifications), written in the same transaction; this module composes
+them at send time, and they never carry health information.
 """
 
-import hashlib
-import secrets
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, QuerySet
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
+from secondopinion import links
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.notifications.emails import RenderedEmail, render_email
+from secondopinion.notifications.services import enqueue_email
 
 from . import permissions, selectors
-from .models import (
-    Case,
-    CaseFor,
-    Referral,
-    ReferralEmail,
-    ReferralSource,
-    ReportShare,
-    Status,
-)
+from . import services as case_services
+from .models import Case, CaseEvent, CaseFor, Referral, ReferralSource, ReportShare, Status
 
 # How long an invitation to claim a referral stays valid.
 INVITATION_DAYS = 30
@@ -112,17 +104,20 @@ class InvitationEmailNotConfirmed(ApplicationError):
         )
 
 
-def _token(purpose: str, nonce: str) -> str:
-    return salted_hmac(f"cases.referrals.{purpose}", nonce, algorithm="sha256").hexdigest()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
-def _new_nonce_and_hash(purpose: str) -> tuple[str, str]:
-    nonce = secrets.token_hex(32)
-    return nonce, _hash(_token(purpose, nonce))
+# Salts and token formats unchanged since the first links were sent, so those links still work.
+SOURCE_LINK = links.LinkKind(
+    salt="cases.referrals.source",
+    not_found=LinkNotValid,
+    revoked_field="revoked_at",
+    errors={"revoked": LinkRevoked},
+)
+INVITATION_LINK = links.LinkKind(
+    salt="cases.referrals.invitation",
+    not_found=InvitationNotValid,
+    used_field="claimed_at",
+    expires_field="expires_at",
+    errors={"used": InvitationUsed, "expired": InvitationExpired},
+)
 
 
 def _require_coordinator(by) -> None:
@@ -135,7 +130,7 @@ def _require_coordinator(by) -> None:
 
 def source_path(source: ReferralSource) -> str:
     """The path of a source's referral link (rebuilt from its nonce; it names no one)."""
-    return reverse("referrals:refer", args=[_token("source", source.nonce)])
+    return reverse("referrals:refer", args=[SOURCE_LINK.token(source.nonce)])
 
 
 def referral_sources() -> QuerySet[ReferralSource]:
@@ -152,7 +147,7 @@ def create_referral_source(*, by, name: str, contact_email: str) -> ReferralSour
     name = name.strip()
     if not name:
         raise ApplicationError("Give the organisation's or doctor's name.", field="name")
-    nonce, token_hash = _new_nonce_and_hash("source")
+    nonce, token_hash = SOURCE_LINK.new()
     source = ReferralSource.objects.create(
         name=name,
         contact_email=contact_email.strip().lower(),
@@ -179,14 +174,7 @@ def revoke_referral_source(*, source: ReferralSource, by) -> ReferralSource:
 
 def source_for_token(token: str) -> ReferralSource:
     """The active source a referral link names, or LinkNotValid / LinkRevoked."""
-    if not token or len(token) > 128:
-        raise LinkNotValid
-    source = ReferralSource.objects.filter(token_hash=_hash(token)).first()
-    if source is None:
-        raise LinkNotValid
-    if not source.is_active:
-        raise LinkRevoked
-    return source
+    return SOURCE_LINK.find(ReferralSource.objects.all(), token)
 
 
 # Referrals --------------------------------------------------------------------------------------
@@ -205,7 +193,7 @@ def _create_referral(*, source: ReferralSource | None, entered_by, answers: dict
             "can invite them.",
             field="patient_email",
         )
-    nonce, token_hash = _new_nonce_and_hash("invitation")
+    nonce, token_hash = INVITATION_LINK.new()
     referral = Referral.objects.create(
         source=source,
         entered_by=entered_by,
@@ -214,7 +202,12 @@ def _create_referral(*, source: ReferralSource | None, entered_by, answers: dict
         expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
         **cleaned,
     )
-    _queue_email(referral, ReferralEmail.Kind.INVITATION)
+    enqueue_email(
+        kind=INVITATION_EMAIL,
+        key=f"{INVITATION_EMAIL}:{referral.pk}",
+        to_address=referral.patient_email,
+        object_id=referral.pk,
+    )
     return referral
 
 
@@ -223,8 +216,7 @@ def submit_referral(*, token: str, **answers) -> Referral:
     """A referrer (no account) sends a referral through their organisation's link. A revoked or
     unknown link stores nothing."""
     source = ReferralSource.objects.select_for_update().get(pk=source_for_token(token).pk)
-    if not source.is_active:  # revoked while the form was open
-        raise LinkRevoked
+    SOURCE_LINK.check(source)  # revoked while the form was open
     referral = _create_referral(source=source, entered_by=None, answers=answers)
     record_event(actor=None, action="referral.submit", obj=referral, detail={"source": source.pk})
     return referral
@@ -242,22 +234,13 @@ def enter_referral(*, by, source: ReferralSource | None = None, **answers) -> Re
 
 
 def invitation_path(referral: Referral) -> str:
-    return reverse("referrals:invitation", args=[_token("invitation", referral.nonce)])
+    return reverse("referrals:invitation", args=[INVITATION_LINK.token(referral.nonce)])
 
 
 def invitation_for_token(token: str) -> Referral:
     """The referral an invitation link names if it can still be claimed, else
     InvitationNotValid / InvitationUsed / InvitationExpired."""
-    if not token or len(token) > 128:
-        raise InvitationNotValid
-    referral = Referral.objects.filter(token_hash=_hash(token)).first()
-    if referral is None:
-        raise InvitationNotValid
-    if referral.claimed_at is not None:
-        raise InvitationUsed
-    if referral.expires_at <= timezone.now():
-        raise InvitationExpired
-    return referral
+    return INVITATION_LINK.find(Referral.objects.all(), token)
 
 
 def check_invited(user, referral: Referral) -> None:
@@ -274,7 +257,7 @@ def check_invited(user, referral: Referral) -> None:
 
 def claimed_case_for(token: str, user) -> Case | None:
     """The case `user` already opened from this invitation (following the link again)."""
-    referral = Referral.objects.filter(token_hash=_hash(token), claimed_by=user).first()
+    referral = Referral.objects.filter(token_hash=links.hash_token(token), claimed_by=user).first()
     return referral.case if referral and referral.case_id else None
 
 
@@ -283,24 +266,21 @@ def claim_referral(*, token: str, by) -> Case:
     """The invited patient, signed in, opens a draft case pre-filled from the referral. An
     invitation is claimed once, and only by the account whose verified email it was sent to:
     anyone else is refused and the invitation stays usable."""
-    from . import services  # services calls back into this module on each transition
-
     if not permissions.is_patient_side(by):
         raise ApplicationError(
             "Sign in with a patient account to accept this invitation: staff accounts cannot "
             "open a request."
         )
     referral = Referral.objects.select_for_update().get(pk=invitation_for_token(token).pk)
-    if referral.claimed_at is not None:  # two claims at once: the second loses
-        raise InvitationUsed
+    INVITATION_LINK.check(referral)  # two claims at once: the second loses
     check_invited(by, referral)
-    case = services.create_case(by=by, case_for=CaseFor.SELF)
+    case = case_services.create_case(by=by, case_for=CaseFor.SELF)
     answers = {
         case_field: getattr(referral, referral_field)
         for case_field, referral_field in PRE_FILLED.items()
         if getattr(referral, referral_field)
     }
-    services.update_case(case=case, by=by, **answers)
+    case_services.update_case(case=case, by=by, **answers)
     referral.case = case
     referral.claimed_at = timezone.now()
     referral.claimed_by = by
@@ -351,112 +331,70 @@ def set_referrer_updates(*, case: Case, by, consent: bool) -> Referral:
     return referral
 
 
-def case_status_changed(*, case: Case) -> ReferralEmail | None:
+def case_status_changed(*, case: Case) -> None:
     """Called by every transition, inside its transaction: queue a status email to the referrer
     when the case came from a referral and the patient consents (else nothing)."""
     referral = Referral.objects.filter(case_id=case.pk, referrer_updates=True).first()
     if referral is None:
-        return None
-    return _queue_email(referral, ReferralEmail.Kind.STATUS, status=case.status)
+        return
+    event = CaseEvent.objects.filter(case=case).order_by("-pk").first()  # this transition's
+    enqueue_email(
+        kind=STATUS_EMAIL,
+        key=f"{STATUS_EMAIL}:{event.pk if event else case.status}",
+        to_address=referral.referrer_email,
+        object_id=referral.pk,
+        params={"status": case.status},
+    )
 
 
 @transaction.atomic
 def share_report_with_referrer(*, case: Case, by) -> ReportShare:
     """Email the referrer a single-use, expiring link to the current report (the same share
-    link a patient can give their own doctor)."""
+    link a patient can give their own doctor, made by the same service)."""
     if not permissions.can_share_report(by, case):
         raise ApplicationError("You can share the report once the opinion is delivered to you.")
     referral = referral_for_case(case)
     if referral is None:
         raise ApplicationError("This case did not come from a referral.")
-    if selectors.latest_report_for(case) is None:
-        raise ApplicationError("The PDF report is still being prepared. Try again in a moment.")
-    nonce, token_hash = _new_nonce_and_hash("report")
-    share = ReportShare.objects.create(
-        case=case,
-        created_by=by,
-        token_hash=token_hash,
-        expires_at=timezone.now() + timedelta(days=settings.REPORT_SHARE_DAYS),
+    share, _token = case_services.share_report(
+        case=case, by=by, to="referrer", referral=referral.pk
     )
-    _queue_email(referral, ReferralEmail.Kind.REPORT, nonce=nonce, report_share=share)
-    record_event(
-        actor=by,
-        action="report.share",
-        obj=share,
-        case_id=case.pk,
-        on_behalf_of=selectors.acting_for(case, by),
-        detail={"to": "referrer", "referral": referral.pk},
+    enqueue_email(
+        kind=REPORT_EMAIL,
+        key=f"{REPORT_EMAIL}:{share.pk}",
+        to_address=referral.referrer_email,
+        object_id=referral.pk,
+        params={"share": share.pk},
     )
     return share
 
 
-# Emails -----------------------------------------------------------------------------------------
+# Emails (composed by the outbox at send time) ---------------------------------------------------
+
+INVITATION_EMAIL = "referrals.invitation"
+STATUS_EMAIL = "referrals.status"
+REPORT_EMAIL = "referrals.report"
+EMAIL_KINDS = (INVITATION_EMAIL, STATUS_EMAIL, REPORT_EMAIL)
 
 
-def _queue_email(referral: Referral, kind: str, **fields) -> ReferralEmail:
-    email = ReferralEmail.objects.create(referral=referral, kind=kind, **fields)
-    from .tasks import send_referral_email
-
-    # robust: a broker that is down must not fail the change; the outbox keeps the email.
-    transaction.on_commit(lambda: send_referral_email.delay(email.pk), robust=True)
-    return email
-
-
-def _email_content(email: ReferralEmail) -> tuple[str, str, str]:
-    """(recipient, subject, body) of a queued email. Links are rebuilt from nonces, and nothing
-    names the patient or their health."""
-    referral = email.referral
-    context = {"site_url": settings.SITE_URL, "reference": referral.reference}
-    if email.kind == ReferralEmail.Kind.INVITATION:
-        recipient = referral.patient_email
+def compose_referral_email(email) -> RenderedEmail | None:
+    """A queued email about a referral. Links are rebuilt from nonces, and nothing names the
+    patient or their health."""
+    referral = Referral.objects.filter(pk=email.object_id).first()
+    if referral is None:
+        return None
+    context = {"reference": referral.reference}
+    if email.kind == INVITATION_EMAIL:
         context["link"] = settings.SITE_URL + invitation_path(referral)
         context["expires_at"] = referral.expires_at
-    elif email.kind == ReferralEmail.Kind.STATUS:
-        recipient = referral.referrer_email
-        context["status"] = Status(email.status).label if email.status else ""
+    elif email.kind == STATUS_EMAIL:
+        status = email.params.get("status")
+        context["status"] = Status(status).label if status else ""
     else:
-        recipient = referral.referrer_email
-        token = _token("report", email.nonce)
-        context["link"] = settings.SITE_URL + reverse("cases:report-share", args=[token])
+        share = ReportShare.objects.filter(pk=email.params.get("share")).first()
+        if share is None:
+            return None
+        context["link"] = settings.SITE_URL + case_services.report_share_path(share)
         context["days"] = settings.REPORT_SHARE_DAYS
-    subject = render_to_string(f"cases/referrals/email/{email.kind}_subject.txt", context)
-    body = render_to_string(f"cases/referrals/email/{email.kind}.txt", context)
-    return recipient, subject.strip(), body
-
-
-def send_referral_email(*, email_id: int) -> bool:
-    """Send one queued referral email unless it was sent already. Returns whether it sent now."""
-    with transaction.atomic():
-        email = (
-            ReferralEmail.objects.select_for_update(of=("self",))
-            .select_related("referral")
-            .filter(pk=email_id)
-            .first()
-        )
-        if email is None or email.sent_at is not None:
-            return False
-        recipient, subject, body = _email_content(email)
-        email.attempts += 1
-        try:
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject,
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [recipient],
-            )
-        except OSError as exc:
-            email.last_error = type(exc).__name__
-            email.save(update_fields=["attempts", "last_error"])
-            raise
-        email.sent_at = timezone.now()
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
-    return True
-
-
-def unsent_referral_email_ids(*, older_than_seconds: int = 30) -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    return list(
-        ReferralEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
-    )
+    template = email.kind.removeprefix("referrals.")
+    return render_email(f"cases/referrals/email/{template}", context)

@@ -30,6 +30,18 @@ patient's own doctor before changing any treatment.
 is then withdrawn and nothing more is shared.
 """
 
+# Version 2 adds item 6: the follow-up check-ins after the opinion, and how their answers are used.
+CONSENT_V2 = (
+    CONSENT_V1
+    + """
+6. Follow-up after the opinion. About 30 and 90 days after the opinion is delivered we email \
+you asking you to sign in and answer a short check-in (did the diagnosis or treatment change, did \
+you follow the advice). Your answers, and what you tell us about your decision, are used only in \
+aggregate, to measure how useful second opinions are, and are never shared with the specialist by \
+name. You can decline follow-up at any time, on the case page, without affecting your opinion.
+"""
+)
+
 PRICES = [
     ("standard", Decimal("750.00")),
     ("imaging", Decimal("1100.00")),
@@ -39,9 +51,10 @@ PRICES = [
 
 def seed_consent_and_prices(consent_text_model, price_model) -> None:
     """Publish consent version 1 and the three prices, unless they exist (running twice is fine)."""
-    consent_text_model.objects.get_or_create(
-        version=1, defaults={"body": CONSENT_V1, "published_at": timezone.now()}
-    )
+    for version, body in ((1, CONSENT_V1), (2, CONSENT_V2)):
+        consent_text_model.objects.get_or_create(
+            version=version, defaults={"body": body, "published_at": timezone.now()}
+        )
     for review_type, amount in PRICES:
         price_model.objects.get_or_create(
             review_type=review_type, defaults={"amount": amount, "currency": "USD"}

@@ -9,7 +9,8 @@ from django.utils import timezone
 from secondopinion.accounts.models import Role, User
 from specialists import selectors as specialist_selectors
 
-from . import permissions, service_levels
+from . import access, permissions, service_levels
+from .access import Capability, Relation
 from .models import (
     Case,
     CaseEvent,
@@ -40,17 +41,26 @@ def verified_emails_of(user) -> QuerySet:
 
 
 def cases_visible_to(user) -> QuerySet[Case]:
+    """The cases whose pages `user` may open, in the phases the access policy (cases.access)
+    gives them: an offered specialist's case is not among them (they see its offer summary)."""
     cases = Case.objects.select_related("owner", "specialist__user", "proxy_authority__caregiver")
     if not user.is_authenticated or not user.is_active:
         return cases.none()
     if user.role == Role.COORDINATOR:
-        return cases.exclude(status=Status.DRAFT)
+        return _in_phases(cases, Relation.COORDINATOR)
     # Each kind of access is its own indexed subquery, joined by UNION: an OR across joined
     # tables would make PostgreSQL read every case.
     if user.role == Role.SPECIALIST:
-        offered = specialist_selectors.case_ids_offered_to(user)
-        assigned = Case.objects.filter(specialist__user=user).values("pk")
-        return cases.filter(pk__in=assigned.union(offered))
+        assigned = _in_phases(
+            Case.objects.filter(specialist__user=user), Relation.ASSIGNED_SPECIALIST
+        )
+        if not access.phases(Capability.CASE, Relation.OFFERED_SPECIALIST):
+            return cases.filter(pk__in=assigned.values("pk"))
+        offered = _in_phases(
+            Case.objects.filter(pk__in=specialist_selectors.case_ids_offered_to(user)),
+            Relation.OFFERED_SPECIALIST,
+        )
+        return cases.filter(pk__in=assigned.values("pk").union(offered.values("pk")))
     # Their own cases (a caregiver's only while the authority stands), and those a caregiver
     # opened for them.
     opened = Case.objects.filter(
@@ -60,7 +70,22 @@ def cases_visible_to(user) -> QuerySet[Case]:
     opened_for_them = Case.objects.filter(
         proxy_authority__patient_email__in=verified_emails_of(user)
     ).values("pk")
-    return cases.filter(pk__in=opened.union(opened_for_them))
+    return _in_phases(cases.filter(pk__in=opened.union(opened_for_them)), Relation.PATIENT)
+
+
+def _in_phases(cases: QuerySet[Case], relation: Relation) -> QuerySet[Case]:
+    """`cases` narrowed to the phases in which `relation` may see a case."""
+    allowed = access.phases(Capability.CASE, relation)
+    if allowed == access.EVERY_PHASE:
+        return cases
+    return cases.filter(status__in=sorted(allowed))
+
+
+def openable_case_references(user, references) -> set[str]:
+    """Which of these case references `user` may still open (for their notifications' links)."""
+    return set(
+        cases_visible_to(user).filter(reference__in=references).values_list("reference", flat=True)
+    )
 
 
 def patient_account_of(authority: ProxyAuthority) -> User | None:
@@ -100,6 +125,16 @@ def is_patient_of(user, authority: ProxyAuthority) -> bool:
 def authorities_of_caregiver(user) -> QuerySet[ProxyAuthority]:
     """The caregiver's authorities that still stand, newest first."""
     return ProxyAuthority.objects.filter(caregiver=user, revoked_at__isnull=True)
+
+
+def authorities_stopped_for(user) -> QuerySet[ProxyAuthority]:
+    """The caregiver's authorities that a patient stopped, most recent first, each with how many
+    requests it had opened (those the caregiver can no longer see)."""
+    return (
+        ProxyAuthority.objects.filter(caregiver=user, revoked_at__isnull=False)
+        .annotate(case_count=Count("cases"))
+        .order_by("-revoked_at")
+    )
 
 
 def authorities_granted_by(user) -> QuerySet[ProxyAuthority]:
@@ -362,3 +397,35 @@ def unread_message_count(case: Case, user) -> int:
 
 def unread_message_ids(case: Case, user) -> set[int]:
     return set(_unread(case, user).values_list("pk", flat=True))
+
+
+# After the opinion (read by the outcomes app) ---------------------------------------------------
+
+OPINION_READABLE_STATES = (Status.DELIVERED, Status.CLOSED)
+
+
+def first_delivered_at_subquery() -> Subquery:
+    """When each case (OuterRef "pk") was first delivered: the day the follow-up clock starts."""
+    return Subquery(
+        CaseEvent.objects.filter(case=OuterRef("pk"), to_status=Status.DELIVERED)
+        .order_by("at", "id")
+        .values("at")[:1]
+    )
+
+
+def delivered_cases() -> QuerySet[Case]:
+    """Cases whose opinion was delivered (delivered or closed since) and still exists (an erased
+    case has lost its opinion), annotated with `delivered_on`, their first delivery."""
+    return (
+        Case.objects.filter(status__in=OPINION_READABLE_STATES)
+        .filter(Exists(Opinion.objects.filter(case=OuterRef("pk"), submitted_at__isnull=False)))
+        .annotate(delivered_on=first_delivered_at_subquery())
+        .filter(delivered_on__isnull=False)
+    )
+
+
+def delivered_opinions() -> QuerySet[Opinion]:
+    """Every delivered opinion, one per case, with its case."""
+    return Opinion.objects.filter(
+        case__status__in=OPINION_READABLE_STATES, submitted_at__isnull=False
+    ).select_related("case")

@@ -5,8 +5,6 @@ state, writes the timeline step and the audit event in one transaction, and enqu
 effects (notifications, the PDF report) with `transaction.on_commit`.
 """
 
-import hashlib
-import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
@@ -21,6 +19,7 @@ from django.utils import timezone
 from records import selectors as record_selectors
 from records import services as record_services
 from records.models import RecordFile
+from secondopinion import links
 from secondopinion.audit import context as audit_context
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -46,6 +45,7 @@ from .models import (
     Report,
     ReportShare,
     Status,
+    doctor_question_lines,
 )
 
 # States from which a patient may still withdraw: before a specialist starts the review.
@@ -193,11 +193,13 @@ def _notify_patient(case: Case, message: str) -> None:
     )
 
 
-def _notify_specialist(case: Case, specialist: Specialist, message: str) -> None:
+def _notify_specialist(
+    case: Case, specialist: Specialist, message: str, *, page: str = "cases:case-detail"
+) -> None:
     notify(
         user=specialist.user,
         message=message,
-        link=reverse("cases:case-detail", args=[case.reference]),
+        link=reverse(page, args=[case.reference]),
         email_template="case_assigned",
     )
 
@@ -657,6 +659,7 @@ def offer_case(
         specialist,
         f"You have been offered case {case.reference}. Please answer by "
         f"{timezone.localtime(offer.respond_by):%H:%M on %-d %b %Y}.",
+        page="specialists:offer-accept",  # the case itself opens only once they accept
     )
     return offer
 
@@ -847,6 +850,13 @@ def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not opinion fields: {sorted(unknown)}")
+    questions = doctor_question_lines(answers.get("doctor_questions", ""))
+    if len(questions) > Opinion.MAX_DOCTOR_QUESTIONS:
+        raise ApplicationError(
+            f"Write at most {Opinion.MAX_DOCTOR_QUESTIONS} questions for the patient's doctor, "
+            f"one a line (there are {len(questions)}).",
+            field="doctor_questions",
+        )
     opinion, _ = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )
@@ -1036,44 +1046,67 @@ def close_cases_after_follow_up_window() -> list[Case]:
     return closed
 
 
-def _share_token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+class ShareLinkNotFound(ApplicationError):
+    """No share has this token (as against one used up or expired)."""
+
+    def __init__(self):
+        super().__init__("This link is not valid. Ask the patient for a new one.")
+
+
+class ShareLinkUsed(ApplicationError):
+    def __init__(self):
+        super().__init__(
+            "This link has been used already: it works once. Ask the patient for a new one."
+        )
+
+
+class ShareLinkExpired(ApplicationError):
+    def __init__(self):
+        super().__init__("This link has expired. Ask the patient for a new one.")
+
+
+# The salt referrers' report links were first made with; a patient's shares made before it have
+# a random token, found by the same hash.
+REPORT_SHARE_LINK = links.LinkKind(
+    salt="cases.referrals.report",
+    not_found=ShareLinkNotFound,
+    used_field="used_at",
+    expires_field="expires_at",
+    errors={"used": ShareLinkUsed, "expired": ShareLinkExpired},
+)
 
 
 @transaction.atomic
-def share_report(*, case: Case, by) -> tuple[ReportShare, str]:
-    """A single-use link, valid REPORT_SHARE_DAYS, for the patient's own doctor to download the
-    current report. Returns the share and the token (shown once; only its hash is stored)."""
-    if not permissions.is_owner(by, case) or case.status not in (Status.DELIVERED, Status.CLOSED):
+def share_report(*, case: Case, by, **audit_detail) -> tuple[ReportShare, str]:
+    """A single-use link, valid REPORT_SHARE_DAYS, for the patient's own doctor (or, through
+    referrals, the referrer) to download the current report. Returns the share and the token
+    (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""
+    if not permissions.can_share_report(by, case):
         raise ApplicationError("You can share the report once the opinion is delivered to you.")
     if not selectors.delivered_reports_for(case).exists():
         raise ApplicationError("The PDF report is still being prepared. Try again in a moment.")
-    token = secrets.token_urlsafe(32)
+    nonce, token_hash = REPORT_SHARE_LINK.new()
     share = ReportShare.objects.create(
         case=case,
         created_by=by,
-        token_hash=_share_token_hash(token),
+        nonce=nonce,
+        token_hash=token_hash,
         expires_at=timezone.now() + timezone.timedelta(days=settings.REPORT_SHARE_DAYS),
     )
-    _audit(case, by, "report.share", share)
-    return share, token
+    _audit(case, by, "report.share", share, **audit_detail)
+    return share, REPORT_SHARE_LINK.token(nonce)
 
 
-class ShareLinkNotFound(ApplicationError):
-    """No share has this token (as against one used up or expired)."""
+def report_share_path(share: ReportShare) -> str:
+    """The path of a share's link, rebuilt from its nonce (for the email to a referrer)."""
+    return reverse("cases:report-share", args=[REPORT_SHARE_LINK.token(share.nonce)])
 
 
 def shared_report(*, token: str) -> ReportShare:
     """The share a link names, if it can still be used (else ApplicationError saying why)."""
-    share = ReportShare.objects.filter(token_hash=_share_token_hash(token)).first()
-    if share is None:
-        raise ShareLinkNotFound("This link is not valid. Ask the patient for a new one.")
-    if share.used_at is not None:
-        raise ApplicationError(
-            "This link has been used already: it works once. Ask the patient for a new one."
-        )
-    if share.expires_at < timezone.now():
-        raise ApplicationError("This link has expired. Ask the patient for a new one.")
+    share = REPORT_SHARE_LINK.find(ReportShare.objects.all(), token)
+    if not permissions.can_open_shared_report(share.case):
+        raise ApplicationError("This report is no longer shared. Ask the patient about it.")
     return share
 
 

@@ -30,28 +30,6 @@ def close_cases_after_follow_up_window() -> int:
     return len(services.close_cases_after_follow_up_window())
 
 
-@shared_task(bind=True, max_retries=8, default_retry_delay=30)
-def send_referral_email(self, email_id: int) -> bool:
-    """Send one email about a referral (to the invited patient or the referrer) from the outbox."""
-    from . import referrals
-
-    try:
-        return referrals.send_referral_email(email_id=email_id)
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
-
-
-@shared_task
-def send_pending_referral_emails() -> int:
-    """Beat task: enqueue every referral email the outbox still holds (the broker was down)."""
-    from . import referrals
-
-    ids = referrals.unsent_referral_email_ids()
-    for email_id in ids:
-        send_referral_email.delay(email_id)
-    return len(ids)
-
-
 @shared_task
 def forget_expired_referrals() -> int:
     """Beat task: blank the patient's details on invitations that expired unclaimed."""

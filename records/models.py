@@ -112,6 +112,27 @@ class RecordFile(models.Model):
     def is_dicom(self) -> bool:
         return self.content_type == "application/dicom"
 
+    # What a DICOM file holds (records.reading puts it in metadata["kind"]), in words.
+    DICOM_KINDS = {
+        "image": "Image",
+        "structured_report": "Structured report (text, not an image)",
+        "waveform": "Waveform (a signal such as an ECG, not an image)",
+        "document": "Document kept in DICOM (not an image)",
+        "other": "DICOM object that is not an image",
+    }
+
+    @property
+    def dicom_kind(self) -> str:
+        return self.metadata.get("kind", "image") if self.is_dicom else ""
+
+    @property
+    def dicom_kind_label(self) -> str:
+        if not self.is_dicom:
+            return ""
+        label = self.DICOM_KINDS.get(self.dicom_kind, self.DICOM_KINDS["other"])
+        sop_class = self.metadata.get("sop_class", "")
+        return f"{label}: {sop_class}" if sop_class and self.dicom_kind != "image" else label
+
 
 def new_upload_id() -> str:
     return secrets.token_urlsafe(24)
@@ -229,27 +250,3 @@ class RecordsRequest(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in (self.Status.SENT, self.Status.OPENED)
-
-
-class ProviderEmail(models.Model):
-    """The outbox for emails to providers (who have no account): written in the transaction
-    that creates, resends or reminds a request; a task sends it, a beat task catches up."""
-
-    class Kind(models.TextChoices):
-        REQUEST = "request", "Request"
-        REMINDER = "reminder", "Reminder"
-
-    records_request = models.ForeignKey(
-        RecordsRequest, on_delete=models.CASCADE, related_name="emails"
-    )
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.CharField(max_length=200, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["sent_at", "created_at"])]
-
-    def __str__(self) -> str:
-        return f"{self.kind} email for request {self.records_request_id}"

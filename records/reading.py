@@ -1,7 +1,9 @@
 """Reading what is inside a record file: PDF page count, DICOM study and series, a PNG preview.
 
 Pure functions on a local file path. Any problem the file's content causes is raised as
-Unreadable, so that the caller flags the file "could not read" and keeps it.
+Unreadable (its message, our own words without anything from the file, says why), so that the
+caller flags the file "could not read" and keeps it. A DICOM file whose picture cannot be
+decoded is still read: its study and series are kept and `metadata["no_preview"]` says why.
 """
 
 import io
@@ -48,7 +50,7 @@ def read_pdf(path: Path) -> Reading:
             bitmap = page.render(scale=min(2.0, PREVIEW_SIZE[0] / width))
             return Reading(page_count=pages, preview_png=_png(bitmap.to_pil()))
     except pdfium.PdfiumError as error:
-        raise Unreadable(str(error)) from error
+        raise Unreadable("The PDF is damaged or protected by a password.") from error
 
 
 def read_image(path: Path) -> Reading:
@@ -60,7 +62,7 @@ def read_image(path: Path) -> Reading:
             pages = getattr(image, "n_frames", 1)
             return Reading(page_count=pages if pages > 1 else None, preview_png=_png(image))
     except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise Unreadable(str(error)) from error
+        raise Unreadable(f"The image is damaged or too large ({type(error).__name__}).") from error
 
 
 # DICOM attributes kept for grouping and display. Patient identifiers are deliberately not read.
@@ -75,8 +77,42 @@ _DICOM_TEXT = {
 }
 _DICOM_NUMBERS = {"series_number": "SeriesNumber", "instance_number": "InstanceNumber"}
 
+# What a DICOM file holds, from its SOP class: pictures, or objects that are not pictures.
+IMAGE, STRUCTURED_REPORT, WAVEFORM, DOCUMENT, OTHER = (
+    "image",
+    "structured_report",
+    "waveform",
+    "document",
+    "other",
+)
+_SOP_CLASS_PREFIXES = {
+    "1.2.840.10008.5.1.4.1.1.88.": STRUCTURED_REPORT,
+    "1.2.840.10008.5.1.4.1.1.9.": WAVEFORM,
+    "1.2.840.10008.5.1.4.1.1.104.": DOCUMENT,
+}
+_PIXEL_KEYWORDS = ("PixelData", "FloatPixelData", "DoubleFloatPixelData")
+
+
+def _dicom_kind(dataset, sop_class: str) -> str:
+    from pydicom.uid import UID
+
+    for prefix, kind in _SOP_CLASS_PREFIXES.items():
+        if sop_class.startswith(prefix):
+            return kind
+    if dataset.get("Modality") == "SR":
+        return STRUCTURED_REPORT
+    if "WaveformSequence" in dataset:
+        return WAVEFORM
+    if any(keyword in dataset for keyword in _PIXEL_KEYWORDS):
+        return IMAGE
+    # An image SOP class ("CT Image Storage") without its pixels is a picture that can't be shown.
+    is_image_class = sop_class and "Image Storage" in UID(sop_class).name
+    return IMAGE if is_image_class or "PhotometricInterpretation" in dataset else OTHER
+
 
 def _dicom_metadata(dataset) -> dict:
+    from pydicom.uid import UID
+
     metadata = {}
     for key, keyword in _DICOM_TEXT.items():
         value = dataset.get(keyword)
@@ -91,30 +127,96 @@ def _dicom_metadata(dataset) -> dict:
     if len(date) == 8 and date.isdigit():
         metadata["study_date"] = f"{date[:4]}-{date[4:6]}-{date[6:]}"
     if not metadata["study_uid"] or not metadata["series_uid"]:
-        raise Unreadable("The DICOM file names no study or series.")
+        # A DICOMDIR index, or a file stripped of its identifiers: kept in a group of its own.
+        metadata["study_uid"] = metadata["series_uid"] = ""
+    # What the file says it is: its SOP class, else the one its file header names.
+    sop_class = str(
+        dataset.get("SOPClassUID")
+        or getattr(getattr(dataset, "file_meta", None), "MediaStorageSOPClassUID", None)
+        or ""
+    ).strip()
+    metadata["kind"] = _dicom_kind(dataset, sop_class)
+    metadata["sop_class"] = UID(str(sop_class)).name[:120] if sop_class else ""
     return metadata
 
 
-def _dicom_preview(dataset) -> bytes | None:
+def _frames(dataset) -> int:
+    try:
+        return max(1, int(dataset.get("NumberOfFrames", 1) or 1))
+    except (TypeError, ValueError):
+        return 1
+
+
+def _to_8_bits(pixels, bits: int):
+    """Colour samples of any depth as 0-255."""
+    import numpy as np
+
+    if pixels.dtype == np.uint8:
+        return pixels
+    bits = bits if 8 < bits <= 32 else pixels.dtype.itemsize * 8
+    return (pixels.astype(np.float64) / (2**bits - 1) * 255).clip(0, 255).astype(np.uint8)
+
+
+def _dicom_picture(dataset):
+    """The middle frame as a PIL image in grey or colour (only that frame is decoded)."""
     import numpy as np
     from PIL import Image
-    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+    from pydicom.pixels import apply_color_lut, apply_modality_lut, apply_voi_lut
 
-    if "PixelData" not in dataset:
-        return None
+    frames = _frames(dataset)
+    dataset.pixel_array_options(index=frames // 2 if frames > 1 else None)
     pixels = dataset.pixel_array
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
-    if frames > 1:
-        pixels = pixels[frames // 2]  # the middle frame of a multi-frame image
-    if dataset.get("PhotometricInterpretation", "").startswith("MONOCHROME"):
-        pixels = apply_voi_lut(apply_modality_lut(pixels, dataset), dataset)
-        pixels = pixels.astype(np.float64)
-        low, high = float(pixels.min()), float(pixels.max())
-        scaled = (pixels - low) / (high - low) * 255 if high > low else np.zeros_like(pixels)
-        if dataset.PhotometricInterpretation == "MONOCHROME1":
-            scaled = 255 - scaled
-        return _png(Image.fromarray(scaled.astype(np.uint8), mode="L"))
-    return _png(Image.fromarray(pixels.astype(np.uint8)))
+    photometric = str(dataset.get("PhotometricInterpretation", "")).strip()
+    if photometric == "PALETTE COLOR":
+        rgb = apply_color_lut(pixels, dataset)
+        bits = 16 if rgb.dtype != np.uint8 else 8
+        return Image.fromarray(_to_8_bits(rgb, bits))
+    if pixels.ndim == 3 and pixels.shape[-1] == 3:  # RGB, or YBR that pydicom converted
+        bits = int(dataset.get("BitsStored", 8) or 8)
+        return Image.fromarray(_to_8_bits(np.ascontiguousarray(pixels), bits))
+    if pixels.ndim != 2:
+        raise ValueError("unexpected shape")
+    pixels = apply_voi_lut(apply_modality_lut(pixels, dataset), dataset).astype(np.float64)
+    low, high = float(pixels.min()), float(pixels.max())
+    scaled = (pixels - low) / (high - low) * 255 if high > low else np.zeros_like(pixels)
+    if photometric == "MONOCHROME1":
+        scaled = 255 - scaled
+    return Image.fromarray(scaled.astype(np.uint8))
+
+
+# Why a picture could not be shown, in words for people (never the decoder's own message,
+# which may quote values from the file).
+_DECODE_PROBLEMS = {
+    ValueError: "its pixel data do not match the image's own description (cut short or damaged)",
+    RuntimeError: "no installed decoder could read its compressed pixel data",
+    NotImplementedError: "its pixel encoding is not supported",
+    AttributeError: "an attribute needed to decode it is missing",
+    KeyError: "an attribute needed to decode it is missing",
+}
+
+
+def _transfer_syntax_name(dataset) -> str:
+    syntax = getattr(getattr(dataset, "file_meta", None), "TransferSyntaxUID", None)
+    return syntax.name if syntax is not None else "transfer syntax not given"
+
+
+def _dicom_preview(dataset, kind: str) -> tuple[bytes | None, str]:
+    """(PNG, "") for a picture that decodes; (None, why) for one that does not."""
+    if kind != IMAGE:
+        return None, ""
+    if not any(keyword in dataset for keyword in _PIXEL_KEYWORDS):
+        return None, "The file holds no pixel data."
+    try:
+        return _png(_dicom_picture(dataset)), ""
+    except Exception as error:  # any decoder failure: the metadata is kept all the same
+        problem = next(
+            (words for kind_, words in _DECODE_PROBLEMS.items() if isinstance(error, kind_)),
+            "its pixel data could not be decoded",
+        )
+        return (
+            None,
+            f"The picture could not be decoded ({_transfer_syntax_name(dataset)}): {problem}.",
+        )
 
 
 def read_dicom(path: Path) -> Reading:
@@ -125,14 +227,20 @@ def read_dicom(path: Path) -> Reading:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # pydicom warns about every small deviation
             dataset = pydicom.dcmread(path)
+            if len(dataset) == 0:
+                raise Unreadable("The file holds only a DICOM header, no data: it was cut short.")
             metadata = _dicom_metadata(dataset)
-            preview = _dicom_preview(dataset)
+            preview, problem = _dicom_preview(dataset, metadata["kind"])
     except Unreadable:
         raise
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError, IndexError,
             AttributeError, NotImplementedError, RuntimeError) as error:  # fmt: skip
-        raise Unreadable(f"{type(error).__name__}: {error}") from error
-    frames = int(dataset.get("NumberOfFrames", 1) or 1)
+        raise Unreadable(
+            f"The file is not valid DICOM or is cut short ({type(error).__name__})."
+        ) from error
+    if problem:
+        metadata["no_preview"] = problem
+    frames = _frames(dataset)
     return Reading(
         page_count=frames if frames > 1 else None, metadata=metadata, preview_png=preview
     )

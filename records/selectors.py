@@ -2,6 +2,7 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -144,3 +145,29 @@ def case_records_context(case, user) -> dict:
         "can_request_records": can_add,
         "is_record_owner": case_permissions.is_owner(user, case),
     }
+
+
+@dataclass(frozen=True)
+class PatientIdentity:
+    """Whom a records request is about, as the provider must be told: the patient's two
+    identifiers (full name and date of birth) and, when a caregiver asked, who asked. Nothing
+    else about the case."""
+
+    name: str
+    date_of_birth: date | None
+    asked_by: str  # the caregiver's name; empty when the patient asked
+
+
+def patient_identity(records_request: RecordsRequest) -> PatientIdentity:
+    return patient_identity_for(case=records_request.case, asker=records_request.requested_by)
+
+
+def patient_identity_for(*, case, asker) -> PatientIdentity:
+    """Whom a request by `asker` on `case` is about: the patient the case names (a caregiver's
+    case names someone else), and the caregiver when it is they who ask."""
+    asked_for_someone_else = case.proxy_authority_id is not None
+    name = case.patient_name or ("" if asked_for_someone_else else case.owner.full_name)
+    asked_by = ""
+    if asked_for_someone_else and asker.pk == case.owner_id:
+        asked_by = asker.full_name or asker.email
+    return PatientIdentity(name=name, date_of_birth=case.patient_date_of_birth, asked_by=asked_by)

@@ -6,7 +6,6 @@ import contextlib
 import hashlib
 import io
 import logging
-import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -19,22 +18,21 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.template.defaultfilters import filesizeformat
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 
 from cases import permissions as case_permissions
+from secondopinion import links
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.emails import RenderedEmail, render_email
+from secondopinion.notifications.services import enqueue_email, notify
 
-from . import reading, resumable_hash, scanning, upload_parts
-from .models import ACCEPTED_TYPES, ProviderEmail, RecordFile, RecordsRequest, Upload
+from . import reading, resumable_hash, scanning, selectors, upload_parts
+from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
 
@@ -376,13 +374,14 @@ def read_record(*, record_id: int) -> RecordFile | None:
             result = reading.read_file(path, record.content_type)
     except reading.Unreadable as error:
         logger.info("Record %s could not be read: %s", record_id, type(error).__name__)
-        result = None
+        result, why = None, str(error)
     with transaction.atomic():
         record = RecordFile.objects.select_for_update().get(pk=record_id)
         if record.read_status != RecordFile.ReadStatus.PENDING:
             return record
         if result is None:
             record.read_status = RecordFile.ReadStatus.UNREADABLE
+            record.metadata = {"unreadable": why}
         else:
             record.read_status = RecordFile.ReadStatus.READ
             record.page_count = result.page_count
@@ -792,32 +791,40 @@ class LinkUsed(ApplicationError):
         )
 
 
-def _link_token(nonce: str) -> str:
-    return salted_hmac("records.RecordsRequest.link", nonce, algorithm="sha256").hexdigest()
-
-
-def _hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+# Salt and token format unchanged since the first links were sent, so those links still work.
+PROVIDER_LINK = links.LinkKind(
+    salt="records.RecordsRequest.link",
+    not_found=LinkNotValid,
+    used_field="received_at",
+    expires_field="expires_at",
+    errors={"used": LinkUsed, "expired": LinkExpired},
+)
 
 
 def _new_link(records_request: RecordsRequest) -> None:
-    records_request.nonce = secrets.token_hex(32)
-    records_request.token_hash = _hash(_link_token(records_request.nonce))
+    records_request.nonce, records_request.token_hash = PROVIDER_LINK.new()
     records_request.expires_at = timezone.now() + timedelta(days=settings.RECORDS_REQUEST_LINK_DAYS)
 
 
 def provider_link(records_request: RecordsRequest) -> str:
     """The link emailed to the provider (never stored; rebuilt from the nonce for each email)."""
-    token = _link_token(records_request.nonce)
+    token = PROVIDER_LINK.token(records_request.nonce)
     return settings.SITE_URL + reverse("records:provider-link", args=[token])
 
 
-def _queue_provider_email(records_request: RecordsRequest, kind: str) -> ProviderEmail:
-    email = ProviderEmail.objects.create(records_request=records_request, kind=kind)
-    from .tasks import send_provider_email
+REQUEST_EMAIL = "records.request"
+REMINDER_EMAIL = "records.reminder"
 
-    transaction.on_commit(lambda: send_provider_email.delay(email.pk), robust=True)
-    return email
+
+def _queue_provider_email(records_request: RecordsRequest, kind: str) -> None:
+    # One email per link (a resend makes a new link) and per reminder of that link.
+    link_id = records_request.token_hash[:16]
+    key = f"{kind}:{records_request.pk}:{link_id}"
+    if kind == REMINDER_EMAIL:
+        key += f":{records_request.reminders_sent}"
+    enqueue_email(
+        kind=kind, key=key, to_address=records_request.provider_email, object_id=records_request.pk
+    )
 
 
 @transaction.atomic
@@ -832,6 +839,13 @@ def create_records_request(
 ) -> RecordsRequest:
     if not case_permissions.can_add_records(by, case):
         raise ApplicationError("This case is not accepting new records.")
+    patient = selectors.patient_identity_for(case=case, asker=by)
+    if not (patient.name and patient.date_of_birth):
+        # The provider finds the records by the patient's name and date of birth.
+        raise ApplicationError(
+            "First give the patient's full name and date of birth in the request: the provider "
+            "needs both to find the right records."
+        )
     records_request = RecordsRequest(
         case=case,
         requested_by=by,
@@ -843,7 +857,7 @@ def create_records_request(
     _new_link(records_request)
     records_request.save()
     record_event(actor=by, action="records_request.create", obj=records_request, case_id=case.pk)
-    _queue_provider_email(records_request, ProviderEmail.Kind.REQUEST)
+    _queue_provider_email(records_request, REQUEST_EMAIL)
     return records_request
 
 
@@ -861,28 +875,21 @@ def resend_records_request(*, records_request: RecordsRequest, by) -> RecordsReq
     records_request.reminders_sent = 0
     records_request.save()
     record_event(actor=by, action="records_request.resend", obj=records_request, case_id=case.pk)
-    _queue_provider_email(records_request, ProviderEmail.Kind.REQUEST)
+    _queue_provider_email(records_request, REQUEST_EMAIL)
     return records_request
 
 
 def records_request_for_token(token: str) -> RecordsRequest:
     """The open request a link's token names, or LinkNotValid / LinkExpired / LinkUsed."""
-    if not token or len(token) > 128:
-        raise LinkNotValid
-    records_request = (
-        RecordsRequest.objects.select_related("case__owner").filter(token_hash=_hash(token)).first()
+    records_request = PROVIDER_LINK.find(
+        RecordsRequest.objects.select_related("case__owner"), token
     )
-    if records_request is None:
-        raise LinkNotValid
     return check_records_request_open(records_request)
 
 
 def check_records_request_open(records_request: RecordsRequest) -> RecordsRequest:
-    if records_request.received_at:
-        raise LinkUsed
-    if records_request.expires_at <= timezone.now():
-        raise LinkExpired
-    if not case_permissions.can_add_records(records_request.case.owner, records_request.case):
+    PROVIDER_LINK.check(records_request)
+    if not case_permissions.can_take_provider_records(records_request.case):
         raise ApplicationError(
             "This patient's case is no longer accepting records, so this link no longer works."
         )
@@ -938,54 +945,29 @@ def finish_records_request(*, records_request: RecordsRequest) -> RecordsRequest
     return records_request
 
 
-def send_provider_email(*, email_id: int) -> bool:
-    """Send one queued email to a provider unless it was sent already. Returns whether it sent."""
-    with transaction.atomic():
-        email = (
-            ProviderEmail.objects.select_for_update()
-            .select_related("records_request")
-            .filter(pk=email_id)
-            .first()
-        )
-        if email is None or email.sent_at is not None:
-            return False
-        records_request = email.records_request
-        if not records_request.is_open:
-            return False
-        context = {
+def compose_provider_email(email) -> RenderedEmail | None:
+    """The outbox's request or reminder to a provider, or None once the request is closed."""
+    records_request = RecordsRequest.objects.filter(pk=email.object_id).first()
+    if records_request is None or not records_request.is_open:
+        return None
+    # The provider must know whose records: the patient's name and date of birth (and who asked
+    # for them), never anything about their health.
+    return render_email(
+        "records/email/provider_request",
+        {
+            "patient": selectors.patient_identity(records_request),
             "link": provider_link(records_request),
             "expires_at": records_request.expires_at,
-            "reminder": email.kind == ProviderEmail.Kind.REMINDER,
-        }
-        subject = render_to_string("records/email/provider_request_subject.txt", context)
-        body = render_to_string("records/email/provider_request.txt", context)
-        email.attempts += 1
-        try:
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject.strip(),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [records_request.provider_email],
-            )
-        except OSError as exc:
-            email.last_error = type(exc).__name__
-            email.save(update_fields=["attempts", "last_error"])
-            raise
-        now = timezone.now()
-        email.sent_at = now
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
-        RecordsRequest.objects.filter(pk=records_request.pk).update(last_emailed_at=now)
-        if records_request.sent_at is None:
-            RecordsRequest.objects.filter(pk=records_request.pk).update(sent_at=now)
-    return True
+            "reminder": email.kind == REMINDER_EMAIL,
+        },
+    )
 
 
-def unsent_provider_email_ids(*, older_than_seconds: int = 30) -> list[int]:
-    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    return list(
-        ProviderEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:500]
+def provider_email_sent(email) -> None:
+    """Note when the provider was last emailed (reminders count from it) and first sent to."""
+    RecordsRequest.objects.filter(pk=email.object_id).update(last_emailed_at=email.sent_at)
+    RecordsRequest.objects.filter(pk=email.object_id, sent_at__isnull=True).update(
+        sent_at=email.sent_at
     )
 
 
@@ -1004,6 +986,6 @@ def remind_records_requests() -> int:
         records_request.reminders_sent += 1
         records_request.last_emailed_at = now  # not again before the next interval
         records_request.save(update_fields=["reminders_sent", "last_emailed_at"])
-        _queue_provider_email(records_request, ProviderEmail.Kind.REMINDER)
+        _queue_provider_email(records_request, REMINDER_EMAIL)
         count += 1
     return count

@@ -20,27 +20,16 @@ def read_record(record_id: int) -> str | None:
     return record.read_status if record else None
 
 
-@shared_task(bind=True, max_retries=8, default_retry_delay=30)
-def send_provider_email(self, email_id: int) -> bool:
-    try:
-        return services.send_provider_email(email_id=email_id)
-    except OSError as exc:
-        raise self.retry(exc=exc) from exc
-
-
 @shared_task
 def catch_up_records() -> int:
-    """Beat task: scan or read any file, and send any provider email, whose task never reached
-    a worker (the broker was down)."""
+    """Beat task: scan or read any file whose task never reached a worker (the broker was
+    down). Emails to providers are caught up by the outbox's one beat task."""
     to_scan, to_read = services.records_needing_work()
     for record_id in to_scan:
         scan_record.delay(record_id)
     for record_id in to_read:
         read_record.delay(record_id)
-    emails = services.unsent_provider_email_ids()
-    for email_id in emails:
-        send_provider_email.delay(email_id)
-    return len(to_scan) + len(to_read) + len(emails)
+    return len(to_scan) + len(to_read)
 
 
 @shared_task

@@ -334,6 +334,7 @@ def provider_upload(request: HttpRequest) -> HttpResponse:
         "records/provider_upload.html",
         {
             "records_request": records_request,
+            "patient": selectors.patient_identity(records_request),
             "form": form,
             "received": services.files_received(records_request),
         },

@@ -4,14 +4,17 @@ Views that hold a form catch ApplicationError and put the message on the form; a
 reaches ApplicationErrorMiddleware, which shows the message on the page the user came from.
 A database that drops its connections (a restart, a failover) gives a 503 page that says to try
 again, from the middleware for a view, or from `server_error` (handler500) for anything earlier.
+A request Django refuses before any view (too large, an unknown Host) gets `bad_request`
+(handler400).
 """
 
 import logging
 import sys
 
 from django.contrib import messages
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import InterfaceError, OperationalError, connections
-from django.http import HttpResponse, HttpResponseServerError
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseServerError
 from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -74,3 +77,15 @@ def server_error(request) -> HttpResponse:
     if isinstance(exception, DATABASE_UNAVAILABLE):
         return database_unavailable(exception)
     return HttpResponseServerError(loader.render_to_string("500.html"))
+
+
+# What a browser sends when a person typed or attached too much: the page says so.
+TOO_LARGE = (RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
+def bad_request(request, exception) -> HttpResponse:
+    """handler400: "more than we can take" for an over-size request, else a plain "bad request"
+    page (an unknown Host, a malformed request). Rendered without the request, whose host may be
+    the very thing that is wrong."""
+    template = "400_too_large.html" if isinstance(exception, TOO_LARGE) else "400.html"
+    return HttpResponseBadRequest(loader.render_to_string(template))

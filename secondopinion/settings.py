@@ -43,9 +43,12 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # The address used in emails and links sent outside the app (provider links, notifications).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The name every email signs with and puts in its subject (never the host name).
+SERVICE_NAME = env.str("SERVICE_NAME", default="Second Opinion")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The Django admin, opened only after allauth's sign-in with two-factor authentication.
+    "secondopinion.accounts.admin_config.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -62,11 +65,16 @@ INSTALLED_APPS = [
     "cases",
     "records",
     "specialists",
+    "outcomes",
 ]
 
 MIDDLEWARE = [
+    # First, so that every response carries it: static files, redirects, error pages.
+    "secondopinion.headers.cross_origin_resource_policy_middleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # After WhiteNoise: static files keep their cache lifetimes, everything else is no-store.
+    "secondopinion.headers.no_store_middleware",
     "secondopinion.audit.middleware.RequestContextMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -139,9 +147,17 @@ ACCOUNT_CONFIRM_EMAIL_ON_GET = False
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_SIGNUP_FORM_CLASS = "secondopinion.accounts.forms.SignupDetailsForm"
 ACCOUNT_ADAPTER = "secondopinion.accounts.adapter.AccountAdapter"
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Second Opinion] "
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SERVICE_NAME}] "
+# Tell people by email when their password, email addresses or two-factor authentication change.
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+# Behind reverse proxies (a load balancer, nginx): how many of ours append to X-Forwarded-For, or
+# the one header a proxy of ours overwrites with the client's address. Sign-in and referral limits
+# and the audit log read the client's address through them (accounts/client_ip.py). 0 and unset:
+# forwarded headers are ignored and the address is the connection's own.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env.str("TRUSTED_CLIENT_IP_HEADER", default="") or None
 MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "Second Opinion"
@@ -286,6 +302,9 @@ MAILERS = {
     )
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Second Opinion <no-reply@localhost>")
+# Where people can write to a person. When set, emails carry it as Reply-To and say so; when
+# empty, emails come from the no-reply sender and never invite a reply.
+SUPPORT_EMAIL = env.str("SUPPORT_EMAIL", default="")
 ANYMAIL = env.json("ANYMAIL", default={})
 
 # Celery: Redis when REDIS_URL is set; otherwise kombu's filesystem transport under var/, a real
@@ -321,6 +340,9 @@ CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The worker logs through LOGGING below (its redaction filter included) instead of replacing the
+# root logger's handlers with its own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -328,6 +350,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    # The one outbox's catch-up: every email any app queued that no worker sent yet.
     "send-pending-emails": {
         "task": "secondopinion.notifications.tasks.send_pending_emails",
         "schedule": 60.0,
@@ -345,16 +368,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 3600.0,
     },
     "send-sla-alerts": {"task": "cases.tasks.send_sla_alerts", "schedule": 3600.0},
-    "send-pending-referral-emails": {
-        "task": "cases.tasks.send_pending_referral_emails",
-        "schedule": 60.0,
-    },
     "forget-expired-referrals": {
         "task": "cases.tasks.forget_expired_referrals",
         "schedule": 3600.0,
     },
     "forget-old-form-drafts": {"task": "cases.tasks.forget_old_form_drafts", "schedule": 3600.0},
     "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
+    "open-due-check-ins": {"task": "outcomes.tasks.open_due_check_ins", "schedule": 3600.0},
     "catch-up-authority-scans": {
         "task": "cases.tasks.catch_up_authority_scans",
         "schedule": 120.0,
@@ -363,9 +383,19 @@ CELERY_BEAT_SCHEDULE = {
 # The metrics page shows figures at most this old (the beat task above refreshes them sooner).
 METRICS_MAX_AGE_SECONDS = env.int("METRICS_MAX_AGE_SECONDS", default=300)
 
+# Attempt limits (sign-in, password reset, referrals) and used TOTP codes live in the cache. On
+# Redis it degrades instead of failing: with Redis down, sign-in still works, each process counting
+# in its own memory until Redis answers again (secondopinion/cache.py). Short socket timeouts so
+# that an unreachable Redis costs a request well under a second.
+# CACHE_URL puts the cache on another Redis than the broker's (by default the same REDIS_URL).
+CACHE_URL = env.str("CACHE_URL", default=REDIS_URL)
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
-    if REDIS_URL
+    "default": {
+        "BACKEND": "secondopinion.cache.ResilientRedisCache",
+        "LOCATION": CACHE_URL,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    }
+    if CACHE_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 

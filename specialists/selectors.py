@@ -1,6 +1,8 @@
 """Reading specialists, their credentials and offers, for other apps and for views."""
 
-from datetime import date, timedelta
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Prefetch, QuerySet
@@ -89,7 +91,7 @@ def offer_of(user, reference: str) -> Offer | None:
         return None
     return (
         Offer.objects.filter(specialist__user=user, case__reference=reference)
-        .select_related("case", "specialist__user")
+        .select_related("case", "specialist__user", "specialty")
         .first()
     )
 
@@ -97,6 +99,50 @@ def offer_of(user, reference: str) -> Offer | None:
 def open_offers_for_specialist(specialist: Specialist) -> QuerySet[Offer]:
     return Offer.objects.filter(specialist=specialist, status=Offer.Status.OPEN).select_related(
         "case"
+    )
+
+
+@dataclass(frozen=True)
+class OfferSummary:
+    """What a specialist offered a case sees before accepting: enough to decide, and nothing
+    that names the patient (no name, date of birth, address, diagnosis text or records)."""
+
+    reference: str
+    areas: list[str]  # the diagnosis in general terms: the specialties the case needs
+    topics: list[str]
+    question: str
+    urgency: str
+    review_type: str
+    report_language: str
+    record_count: int
+    record_kinds: list[tuple[str, int]]  # ("Imaging", 2), by kind, most first
+    records_to_follow: bool
+    respond_by: datetime
+
+
+def offer_summary(offer: Offer) -> OfferSummary:
+    from .matching import needed_specialties
+
+    case = offer.case
+    areas = [offer.specialty.name] if offer.specialty_id else []
+    areas += [need.specialty.name for need in needed_specialties(case)]
+    record_model = case.records.model
+    kinds = Counter(
+        record_model.Label(label).label if label else "Not described"
+        for label in case.records.values_list("label", flat=True)
+    )
+    return OfferSummary(
+        reference=case.reference,
+        areas=list(dict.fromkeys(areas)),
+        topics=case.get_question_topics_display(),
+        question=case.question,
+        urgency=case.get_urgency_display(),
+        review_type=case.get_review_type_display(),
+        report_language=case.get_report_language_display(),
+        record_count=kinds.total(),
+        record_kinds=kinds.most_common(),
+        records_to_follow=case.records_to_follow,
+        respond_by=offer.respond_by,
     )
 
 
@@ -156,34 +202,82 @@ def licence_by_id(pk) -> Licence | None:
 # A specialist's home ----------------------------------------------------------------------------
 
 
+# The specialist's finished cases listed on their home, most recent first.
+DONE_SHOWN = 20
+
+
+@dataclass(frozen=True)
+class WorkGroup:
+    """Cases that wait on the specialist for the same thing, as one table of their home."""
+
+    key: str
+    heading: str
+    empty: str  # what the group says when it holds nothing
+    cases: list
+    shows_due: bool = False  # the opinion's due date, where they are writing one
+    shows_status: bool = False
+
+
 def home_for(specialist: Specialist) -> dict:
-    """What the specialist's home shows: offers waiting, cases under review, their capacity."""
+    """What the specialist's home shows: their work grouped by what they must do next (offers
+    to answer, opinions to write, opinions returned to revise, questions waiting on the patient,
+    done), and their capacity."""
+    from cases.models import Case, Status
+    from cases.selectors import expected_steps
+
     from .matching import REVIEW_STATES  # the states counted as a specialist's load
 
     today = timezone.localdate()
-    offers = open_offers_for_specialist(specialist).order_by("respond_by")
-    reviewing = (
-        Offer.objects.filter(
-            specialist=specialist,
-            status=Offer.Status.ACCEPTED,
-            case__specialist=specialist,
-            case__status__in=REVIEW_STATES,
-        )
-        .select_related("case")
-        .prefetch_related("case__events")
-        .order_by("responded_at")
+    offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
+    mine = Case.objects.filter(specialist=specialist)
+    to_write, returned, waiting = [], [], []
+    for case in (
+        mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
+        .prefetch_related("events")
+        .order_by("updated_at", "id")
+    ):
+        if case.status == Status.INFO_REQUESTED:
+            waiting.append(case)
+            continue
+        events = list(case.events.all())
+        steps = expected_steps(case, events=events)
+        case.due_on = steps[0].expected_by if steps else None
+        # Back from the quality check: the last step of its timeline came from there.
+        came_back = bool(events) and events[-1].from_status == Status.OPINION_SUBMITTED
+        (returned if came_back else to_write).append(case)
+    done = list(
+        mine.filter(
+            status__in=(Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED)
+        ).order_by("-updated_at", "-id")[:DONE_SHOWN]
     )
-    from cases.selectors import expected_steps
-
-    reviewing = list(reviewing)
-    for offer in reviewing:
-        steps = expected_steps(offer.case, events=offer.case.events.all())
-        offer.due_on = steps[0].expected_by if steps else None
+    groups = [
+        WorkGroup(
+            "to-write",
+            "Opinions to write",
+            "No opinion is waiting to be written.",
+            to_write,
+            shows_due=True,
+        ),
+        WorkGroup(
+            "returned",
+            "Returned to you to revise",
+            "No opinion has been returned to you.",
+            returned,
+            shows_due=True,
+        ),
+        WorkGroup(
+            "waiting",
+            "Your questions waiting on the patient",
+            "No question of yours is waiting on the patient.",
+            waiting,
+        ),
+        WorkGroup("done", "Done", "No finished cases yet.", done, shows_status=True),
+    ]
     return {
         "today": today,
         "offers": offers,
-        "reviewing": reviewing,
-        "open_count": len(offers) + len(reviewing),
+        "groups": groups,
+        "open_count": len(offers) + mine.filter(status__in=REVIEW_STATES).count(),
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
         "expiring": specialist.licences.filter(
             expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)

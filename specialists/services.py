@@ -437,3 +437,15 @@ def waive_report_language(*, case, by, reason: str) -> LanguageWaiver:
         detail={"language": case.report_language},
     )
     return waiver
+
+
+def record_offer_view(*, offer: Offer, by) -> None:
+    """Audit that the offered specialist was shown the case's summary (the caller checked they
+    may see it)."""
+    record_event(
+        actor=by,
+        action="offer.view",
+        obj=offer,
+        case_id=offer.case_id,
+        detail={"specialist": offer.specialist_id},
+    )

@@ -367,11 +367,12 @@ def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
                 if answer == "accept":
                     return redirect("cases:case-detail", offer.case.reference)
                 return redirect("specialists:home")
-        return render(
-            request,
-            f"specialists/offer_{answer}.html",
-            {"offer": offer, "case": offer.case, "form": form, "now": timezone.now()},
-        )
+        context = {"offer": offer, "case": offer.case, "form": form, "now": timezone.now()}
+        if answer == "accept" and case_permissions.can_see_offer_summary(request.user, offer.case):
+            context["summary"] = selectors.offer_summary(offer)
+            if request.method == "GET":
+                services.record_offer_view(offer=offer, by=request.user)
+        return render(request, f"specialists/offer_{answer}.html", context)
 
     return view
 

@@ -100,6 +100,22 @@ def pytest_configure(config):
     )
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items):
+    """Every test that commits to the database restores the seeded rows it found (serialized
+    rollback). A transactional test without it empties the tables at its end and Django then
+    re-creates content types, which the next serialized test's restore collides with."""
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        commits = kwargs.get("transaction") or {"transactional_db", "live_server"} & set(
+            item.fixturenames
+        )
+        if commits and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
 def pytest_generate_tests(metafunc):
     if metafunc.definition.get_closest_marker("any_day"):
         if {"celery_worker_process", "live_server", "page"} & set(metafunc.fixturenames):
@@ -272,3 +288,38 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
             return result
         time.sleep(interval)
     pytest.fail(f"Timed out after {timeout} s waiting for {what}")
+
+
+_MATRIX_MODULE = "tests.test_authorization_matrix"
+
+
+def _matrix_checks_here() -> int:
+    """The authorization matrix's count of checks made in this process."""
+    import sys
+
+    matrix = sys.modules.get(_MATRIX_MODULE)
+    return matrix.CHECKS["count"] if matrix is not None else 0
+
+
+def pytest_sessionfinish(session):
+    """An xdist worker hands its count of matrix checks to the controller."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["authorization_matrix_checks"] = _matrix_checks_here()
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """(xdist's controller) add up the workers' counts."""
+    config = node.config
+    config.authorization_matrix_checks = getattr(config, "authorization_matrix_checks", 0) + (
+        getattr(node, "workeroutput", {}).get("authorization_matrix_checks", 0)
+    )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """How many answers the authorization matrix compared with its expectations, when it ran."""
+    config = terminalreporter.config
+    checks = _matrix_checks_here() + getattr(config, "authorization_matrix_checks", 0)
+    if checks:
+        terminalreporter.write_line(f"authorization matrix: {checks} checks")

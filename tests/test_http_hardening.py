@@ -1,6 +1,7 @@
 """HTTP hardening in production mode, as a browser meets it: HTTPS only with HSTS, a strict CSP,
-no framing, a same-origin referrer, switched-off browser features, secure cookies; and sign-in
-attempts are limited."""
+no framing, a same-origin referrer and resource policy, switched-off browser features, secure
+cookies, nothing of a signed-in person's stored by any cache, a "bad request" page for a bad
+Host; and sign-in attempts are limited."""
 
 import json
 import os
@@ -10,7 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.test import override_settings
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from tests.factories import PASSWORD, UserFactory
@@ -38,11 +39,24 @@ client = Client(HTTP_HOST="secondopinion.example.org")
 plain = client.get("/accounts/login/")
 page = client.get("/accounts/login/", secure=True)
 cookie = page.cookies[settings.CSRF_COOKIE_NAME]
+bad_host = Client(HTTP_HOST="attacker.example").get("/accounts/login/", secure=True)
+from secondopinion.accounts.models import User
+patient = User.objects.create_user("probe@example.org", "a-long-probe-password")
+signed_in = Client(HTTP_HOST="secondopinion.example.org")
+signed_in.force_login(patient)
+dashboard = signed_in.get("/cases/", secure=True)
 print(json.dumps({
     "plain_status": plain.status_code,
     "plain_location": plain.get("Location", ""),
+    "plain_headers": dict(plain.headers),
     "status": page.status_code,
     "headers": dict(page.headers),
+    "bad_host": {
+        "status": bad_host.status_code,
+        "text": bad_host.content.decode(),
+        "headers": dict(bad_host.headers),
+    },
+    "dashboard": {"status": dashboard.status_code, "headers": dict(dashboard.headers)},
     "csrf_cookie": {"secure": bool(cookie["secure"]), "samesite": cookie["samesite"]},
     "session": {
         "secure": settings.SESSION_COOKIE_SECURE,
@@ -120,3 +134,83 @@ def test_repeated_failed_sign_ins_are_refused_for_a_while(client, db):
 
     assert "Too many failed login attempts" in response.text
     assert "_auth_user_id" not in client.session
+
+
+def _directives(value: str) -> set[str]:
+    return {part.strip().lower() for part in value.split(",") if part.strip()}
+
+
+def test_every_response_says_same_origin_resource_policy(production_response):
+    for headers in (
+        production_response["headers"],
+        production_response["plain_headers"],
+        production_response["bad_host"]["headers"],
+        production_response["dashboard"]["headers"],
+    ):
+        assert headers["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_signed_in_pages_are_never_stored(production_response):
+    dashboard = production_response["dashboard"]
+
+    assert dashboard["status"] == 200
+    assert dashboard["headers"]["Cache-Control"] == "no-store, private"
+
+
+def test_a_bad_host_gets_a_bad_request_page_not_the_over_size_one(production_response):
+    bad_host = production_response["bad_host"]
+
+    assert bad_host["status"] == 400
+    assert "<h1>Bad request</h1>" in bad_host["text"]
+    assert "more than we can take" not in bad_host["text"]
+    assert "attacker.example" not in bad_host["text"]
+
+
+def test_an_over_size_request_still_says_it_was_too_much(client, db, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    client.force_login(UserFactory())
+
+    response = client.post(reverse("cases:case-create"), {"anything": "x" * 5000})
+
+    assert response.status_code == 400
+    assert "more than we can take in one go" in response.text
+
+
+# The health information a signed-in person (or a link holder) downloads or reads: URL name, the
+# case's state, and who reads it.
+PHI_READS = [
+    ("cases:case-detail", "in_review", "coordinator", "get"),
+    ("cases:case-messages", "in_review", "owner", "get"),
+    ("cases:report-download", "delivered", "owner", "get"),
+    ("data_rights:case-export", "delivered", "owner", "get"),
+    ("records:record-download", "in_review", "assigned_specialist", "get"),
+    ("records:record-preview", "in_review", "assigned_specialist", "get"),
+    ("records:case-records", "in_review", "coordinator", "get"),
+    ("cases:report-share", "delivered", "anonymous", "post"),
+]
+
+
+@pytest.mark.parametrize(("name", "state", "role", "method"), PHI_READS)
+def test_health_information_is_never_stored_by_a_browser_or_a_proxy(
+    actors, proxy, name, state, role, method
+):
+    from tests.test_authorization_matrix import clients, url_kwargs
+
+    case = actors.case(state)
+    url = reverse(name, kwargs=url_kwargs(name, case))
+
+    response = getattr(clients(actors, proxy)[role], method)(url)
+
+    assert response.status_code == 200
+    assert {"no-store", "private"} <= _directives(response["Cache-Control"])
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"
+
+
+def test_static_files_keep_their_cache_lifetime_and_say_same_origin(db, settings):
+    settings.WHITENOISE_USE_FINDERS = True  # WhiteNoise serves from the finders, as in `make run`
+
+    response = Client().get("/static/css/app.css")
+
+    assert response.status_code == 200
+    assert "no-store" not in response.get("Cache-Control", "")
+    assert response["Cross-Origin-Resource-Policy"] == "same-origin"

@@ -19,9 +19,8 @@ from django.urls import reverse
 from gunicorn.config import Config
 
 from cases import referrals
-from cases.models import ReferralEmail, Status
+from cases.models import Status
 from records import services as record_services
-from records.models import ProviderEmail
 from secondopinion.logging import RedactSecrets, secret_path_patterns
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
@@ -102,8 +101,8 @@ def _links_with_live_tokens(actors, case, records_case, client) -> dict[str, str
         provider_email="records@city-hospital.example",
         records_wanted="MRI of the left knee",
     )
-    for email in ProviderEmail.objects.filter(sent_at__isnull=True):
-        record_services.send_provider_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(sent_at__isnull=True):
+        notification_services.send_outbound_email(email_id=email.pk)
     links["provider upload"] = URL_IN_EMAIL.search(mail.outbox[-1].body).group(0)
     # A referral source's link, and the invitation a referral through it sends the patient.
     source = referrals.create_referral_source(
@@ -123,8 +122,8 @@ def _links_with_live_tokens(actors, case, records_case, client) -> dict[str, str
             "question": "Is surgery needed before chemotherapy?",
         },
     )
-    for email in ReferralEmail.objects.filter(sent_at=None):
-        referrals.send_referral_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(sent_at=None):
+        notification_services.send_outbound_email(email_id=email.pk)
     links["invitation"] = URL_IN_EMAIL.search(mail.outbox[-1].body).group(0)
     # A password reset link and an email confirmation link (allauth's).
     Client().post(reverse("account_reset_password"), {"email": actors.bob.email})

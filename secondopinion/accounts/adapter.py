@@ -1,7 +1,17 @@
-"""allauth adapter: public sign-up creates only patients and caregivers."""
+"""allauth adapter: public sign-up creates only patients and caregivers; allauth's emails are
+built like every other email of the service (one text template, an HTML part made from it, the
+service's name rather than the host's, Reply-To only when SUPPORT_EMAIL is set); sign-in limits
+count the client's address as `client_ip` reads it behind trusted proxies."""
+
+from types import SimpleNamespace
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
 
+from secondopinion.notifications.emails import build_message, render_email
+
+from .client_ip import client_ip
 from .models import Role
 
 
@@ -15,3 +25,17 @@ class AccountAdapter(DefaultAccountAdapter):
         if commit:
             user.save()
         return user
+
+    def render_mail(self, template_prefix, email, context, headers=None):
+        to = [email] if isinstance(email, str) else list(email)
+        # Without django.contrib.sites allauth names the site after the request's host
+        # ("Hello from 127.0.0.1:8000!"); every email names the service instead.
+        site = SimpleNamespace(name=settings.SERVICE_NAME, domain=settings.SITE_URL)
+        content = render_email(template_prefix, {**context, "current_site": site})
+        return build_message(to=to, email=content, headers=headers)
+
+    def get_client_ip(self, request):
+        # allauth's sign-in and password-reset limits count attempts per address.
+        if ip := client_ip(request):
+            return ip
+        raise PermissionDenied("Unable to determine client IP address")

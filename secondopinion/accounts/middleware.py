@@ -8,8 +8,9 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 
-# Paths a staff user without MFA may still reach: account pages (to set MFA up), static, health.
-_OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
+# Paths a staff user without MFA may still reach: account pages (to set MFA up; the Account
+# page shows no health information), static, health.
+_OPEN_PREFIXES = ("/accounts/", "/account/", "/static/", "/healthz")
 
 
 class StaffMFAMiddleware:

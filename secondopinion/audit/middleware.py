@@ -1,8 +1,11 @@
-"""Gives every request an id (echoed in X-Request-ID and in every log line) and records its IP."""
+"""Gives every request an id (echoed in X-Request-ID and in every log line) and records the
+client's IP (behind trusted proxies, the one they forwarded)."""
 
 import logging
 import re
 import uuid
+
+from secondopinion.accounts.client_ip import client_ip
 
 from .context import RequestContext, current
 
@@ -17,9 +20,7 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request_id = incoming if _SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
         request.request_id = request_id
-        token = current.set(
-            RequestContext(request_id=request_id, ip=request.META.get("REMOTE_ADDR"))
-        )
+        token = current.set(RequestContext(request_id=request_id, ip=client_ip(request)))
         try:
             response = self.get_response(request)
         finally:

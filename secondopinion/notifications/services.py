@@ -2,23 +2,21 @@
 
 import logging
 
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from secondopinion.audit.services import record_event
 
-from . import selectors
+from . import outbox, selectors
+from .emails import RenderedEmail, render_email, send_email
 from .models import Notification, NotificationPreference, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
-EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned"})
+EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned", "check_in"})
 # Emails a user may turn off; an offer to a specialist (case_assigned) has a deadline and is
-# always sent.
-OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update"})
+# always sent. Turning case emails off also stops the follow-up check-in emails.
+OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update", "check_in"})
 
 
 def wants_case_update_emails(user) -> bool:
@@ -52,52 +50,110 @@ def notify(
     notification = Notification.objects.create(user=user, message=message, link=link)
     if email_template in OPTIONAL_EMAIL_TEMPLATES and not wants_case_update_emails(user):
         return notification  # the user chose in-app only
-    email = OutboundEmail.objects.create(user=user, template=email_template)
-    from .tasks import send_outbound_email
-
-    # robust: a broker that is down must not fail the change; the beat task sends it later.
-    transaction.on_commit(lambda: send_outbound_email.delay(email.pk), robust=True)
+    enqueue_email(kind=email_template, key=f"notification:{notification.pk}", user=user)
     return notification
 
 
+def compose_update_email(email: OutboundEmail) -> RenderedEmail:
+    """A user's "there is an update, sign in" email. The link is the signed-in home page, never
+    a case: URLs in email carry nothing."""
+    return render_email(
+        f"notifications/email/{email.kind}",
+        {"link": "/", "for_patient": email.user.is_patient_side},
+    )
+
+
+# The outbox -------------------------------------------------------------------------------------
+
+
+def enqueue_email(
+    *,
+    kind: str,
+    key: str,
+    user=None,
+    to_address: str = "",
+    object_id: int | None = None,
+    params: dict | None = None,
+) -> OutboundEmail:
+    """Queue one email in the caller's transaction; a task sends it after commit and the beat
+    task catches up if the broker is down. `key` names the logical email: queuing the same key
+    again returns the queued row and sends nothing more. Address a user, or a bare address for
+    someone without an account."""
+    outbox.email_kind(kind)  # an unknown kind is a programming error, caught here, not at send
+    if (user is None) == (not to_address):
+        raise ValueError("An email goes to a user or to an address")
+    email, created = OutboundEmail.objects.get_or_create(
+        key=key,
+        defaults={
+            "kind": kind,
+            "user": user,
+            "to_address": to_address,
+            "object_id": object_id,
+            "params": params or {},
+        },
+    )
+    if created:
+        from .tasks import send_outbound_email  # the tasks module imports this one
+
+        # robust: a broker that is down must not fail the change; the beat task sends it later.
+        transaction.on_commit(lambda: send_outbound_email.delay(email.pk), robust=True)
+    return email
+
+
 def send_outbound_email(*, email_id: int) -> bool:
-    """Send one queued email unless it was sent already. Returns whether it sent now."""
+    """Send one queued email unless it was sent already. Returns whether it sent now.
+
+    The row stays locked while the email goes out and is marked sent in the same transaction:
+    a second sender skips it (or, once the lock is gone, sees it sent); a crash between sending
+    and marking leaves it unsent, so it is sent again rather than lost (at least once).
+    """
     with transaction.atomic():
         email = (
-            OutboundEmail.objects.select_for_update()
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("user")
-            .filter(pk=email_id)
+            .filter(pk=email_id, sent_at__isnull=True, dropped_at__isnull=True)
             .first()
         )
-        if email is None or email.sent_at is not None:
+        if email is None:
             return False
-        # The link is the signed-in home page, never a case: URLs in email carry nothing.
-        context = {"site_url": settings.SITE_URL, "link": "/"}
-        subject = render_to_string(f"notifications/email/{email.template}_subject.txt", context)
-        body = render_to_string(f"notifications/email/{email.template}.txt", context)
+        kind = outbox.email_kind(email.kind)
+        content = kind.compose(email)
+        if content is None:
+            email.dropped_at = timezone.now()
+            email.to_address = ""  # no longer needed
+            email.save(update_fields=["dropped_at", "to_address"])
+            logger.info("Email %s no longer needed; dropped", email.pk)
+            return False
         email.attempts += 1
         try:
-            send_mail(
-                settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + subject.strip(),
-                body,
-                settings.DEFAULT_FROM_EMAIL,
-                [email.user.email],
-            )
+            send_email(to=[email.recipient], email=content)
         except OSError as exc:
             email.last_error = type(exc).__name__
             email.save(update_fields=["attempts", "last_error"])
             logger.warning("Email %s not sent (%s); it will be retried", email.pk, email.last_error)
             raise
-        email.sent_at = timezone.now()
-        email.save(update_fields=["attempts", "sent_at", "last_error"])
+        _mark_sent(email, kind)
     logger.info("Email %s sent", email.pk)
     return True
 
 
+def _mark_sent(email: OutboundEmail, kind: outbox.EmailKind) -> None:
+    email.sent_at = timezone.now()
+    # The outbox keeps a bare address only while the email is owed (the row still says what
+    # was sent and about what, by kind and id).
+    email.to_address = ""
+    email.save(update_fields=["attempts", "sent_at", "last_error", "to_address"])
+    if kind.after_sent is not None:
+        kind.after_sent(email)
+
+
 def unsent_email_ids(*, older_than_seconds: int = 30) -> list[int]:
+    """Emails the beat task should enqueue again: unsent, not dropped, not given up on."""
     cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
     return list(
-        OutboundEmail.objects.filter(sent_at__isnull=True, created_at__lt=cutoff, attempts__lt=10)
+        OutboundEmail.objects.filter(
+            sent_at__isnull=True, dropped_at__isnull=True, created_at__lt=cutoff, attempts__lt=10
+        )
         .order_by("created_at")
         .values_list("pk", flat=True)[:500]
     )

@@ -1,4 +1,5 @@
-"""Email delivery tasks: idempotent (a sent email is never sent again) and retried."""
+"""The outbox's tasks, for every app's emails: one sender, idempotent (a sent email is never sent
+again) and retried, and one beat task that catches up what the broker never carried."""
 
 from celery import shared_task
 

@@ -1,5 +1,6 @@
 """Walking the intake in a browser as a patient does, every page checked with axe-core."""
 
+import re
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
@@ -106,9 +107,10 @@ def choose_review_and_self_pay(page: Page) -> None:
 
 def sign_consent(page: Page, name: str) -> None:
     on_step(page, "Consent")
-    expect(page.get_by_role("region", name="Consent, version 1")).to_contain_text(
-        "outside specialist"
-    )
+    # The current version: it says how the case is shared and how follow-up answers are used.
+    consent = page.get_by_role("region", name=re.compile(r"^Consent, version \d+$"))
+    expect(consent).to_contain_text("outside specialist")
+    expect(consent).to_contain_text("never shared with the specialist by name")
     tick(page, "I have read this consent and I agree to it")
     page.get_by_label("Type your full name to sign").fill(name)
     page.get_by_role("button", name="Sign the consent").click()

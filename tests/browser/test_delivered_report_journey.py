@@ -1,4 +1,6 @@
-"""A caregiver's case delivered after one returned version, then shared: the caregiver never sees
+"""A caregiver's case: a records request to a provider, then delivery after one returned version,
+then a share. The provider's email and page name the patient (name and date of birth) and who
+asked on their behalf; the caregiver never sees
 the returned version, the PDF names the patient (name, date of birth) and the case reference on
 every page, and the share link gives the current delivered version.
 
@@ -10,6 +12,7 @@ axe-core checks every page opened.
 import hashlib
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import expect
@@ -17,6 +20,7 @@ from pypdf import PdfReader
 
 from cases import services
 from cases.models import Case, Report, Status
+from tests.conftest import wait_for
 from tests.factories import OPINION, proxy_authority
 
 from .conftest import assert_accessible, sign_in
@@ -26,6 +30,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.worker]
 
 PATIENT = "Łukasz Żółć-Nguyễn"  # characters outside Latin-1, in the PDF too
 BORN = "17 May 1970"  # the factory's date of birth
+PROVIDER_EMAIL = "records@city-hospital.example"
 
 
 def test_a_caregiver_sees_only_the_delivered_report_and_shares_the_current_one(
@@ -36,6 +41,36 @@ def test_a_caregiver_sees_only_the_delivered_report_and_shares_the_current_one(
     Case.objects.filter(pk=case.pk).update(patient_name=PATIENT)
     reference = case.reference
     smith = actors.dr_smith.user
+
+    # carol asks the patient's hospital for records: the provider is told whose records they
+    # are (name and date of birth) and that a caregiver asked on the patient's behalf.
+    carol = new_page()
+    sign_in(carol, actors.carol.email)
+    open_case_page(carol, reference)
+    carol.get_by_role("link", name="Ask a provider to send records").click()
+    assert_accessible(carol)
+    carol.get_by_label("Provider's name").fill("Dr Ada Brown")
+    carol.get_by_label("Hospital, clinic or practice").fill("City Hospital Radiology")
+    carol.get_by_label("Provider's email address").fill(PROVIDER_EMAIL)
+    carol.get_by_label("Which records do you need?").fill("CT of the chest, May 2026")
+    carol.get_by_role("button", name="Send the request").click()
+    expect(carol.get_by_text("We emailed Dr Ada Brown a link")).to_be_visible()
+    assert_accessible(carol)
+    [email] = wait_for(
+        lambda: worker_mailbox.new_emails_to(PROVIDER_EMAIL), what="the provider's email"
+    )
+    for part in ("plain", "html"):
+        body = email.get_body(preferencelist=(part,)).get_content()
+        assert PATIENT in body and BORN in body, f"the {part} part does not name the patient"
+        assert "Carol Caregiver" in body, f"the {part} part does not say who asked"
+    assert "Carol Caregiver has asked you to send their records" not in body
+    text = email.get_body(preferencelist=("plain",)).get_content()
+    link = urlsplit(re.search(r"https?://\S+/records/from-provider/\S+/", text).group(0)).path
+    provider = new_page()
+    provider.goto(link)
+    expect(provider.locator("#provider-patient")).to_contain_text(PATIENT)
+    expect(provider.locator("#provider-patient")).to_contain_text(BORN)
+    assert_accessible(provider)
     services.save_opinion_draft(case=case, by=smith, **OPINION)
     services.submit_opinion(case=case, by=smith)  # version 1, rendered by the worker
 
@@ -66,8 +101,6 @@ def test_a_caregiver_sees_only_the_delivered_report_and_shares_the_current_one(
     assert_accessible(cora)
 
     # carol, the caregiver, sees version 2 only, marked current, and downloads it.
-    carol = new_page()
-    sign_in(carol, actors.carol.email)
     open_case_page(carol, reference)
     current = carol.get_by_role("link", name=re.compile(r"Download report, version 2"))
     expect(current).to_be_visible()

@@ -50,21 +50,26 @@ def test_a_provider_sends_records_through_the_emailed_link_once(
     expect(requests).to_contain_text("Dr Ada Brown")
     assert_accessible(alice)
 
-    # The worker emails the provider: nothing but that a patient asked, and the link.
+    # The worker emails the provider: whose records (name and date of birth), and the link.
     [email] = wait_for(
         lambda: emails_to(celery_worker_process, PROVIDER_EMAIL),
         timeout=30,
         what="the worker to email the provider",
     )
-    body = email.get_body().get_content()
-    assert "A patient has asked you to send records" in body
-    assert "knee" not in body.lower() and actors.alice.full_name not in body
+    assert email["Subject"].endswith("A patient has asked you to send records")
+    body = email.get_body(preferencelist=("plain",)).get_content()
+    assert "Patient: Alice Patient" in body
+    assert "Date of birth: 17 May 1970" in body
+    assert "knee" not in body.lower() and case.reference not in body
+    assert "Patient: Alice Patient" in email.get_body(preferencelist=("html",)).get_content()
     link = urlsplit(re.search(r"https?://\S+/records/from-provider/\S+/", body).group(0)).path
 
     # The provider, in a fresh browser and not signed in, opens it and sends a file.
     provider = new_page()
     provider.goto(link)
     expect(provider.get_by_role("heading", level=1)).to_have_text("Send records for a patient")
+    expect(provider.locator("#provider-patient")).to_contain_text("Alice Patient")
+    expect(provider.locator("#provider-patient")).to_contain_text("17 May 1970")
     expect(provider.get_by_role("region", name="Records asked for")).to_contain_text(
         "MRI of the left knee"
     )

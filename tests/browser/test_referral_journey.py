@@ -12,7 +12,9 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from cases.models import Case, Referral, ReferralEmail, Status
+from cases import referrals
+from cases.models import Case, Referral, Status
+from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF
 
@@ -197,7 +199,7 @@ def test_a_referred_patient_signs_up_submits_and_is_triaged_to_matching(
     assert_accessible(cora)
     cora.get_by_label("Your question for the patient").fill(QUESTION)
     cora.get_by_role("button", name="Send the question").click()
-    expect(status_of(cora)).to_have_text("Needs information from you")
+    expect(status_of(cora)).to_have_text("Waiting on the patient for information")
     assert_accessible(cora)
 
     # Eve answers.
@@ -242,9 +244,9 @@ def test_a_referred_patient_signs_up_submits_and_is_triaged_to_matching(
     expect(eve.get_by_role("table")).to_contain_text("Cora Coordinator (coordinator)")
     assert_accessible(eve)
     statuses = list(
-        ReferralEmail.objects.filter(kind=ReferralEmail.Kind.STATUS)
+        OutboundEmail.objects.filter(kind=referrals.STATUS_EMAIL)
         .order_by("pk")
-        .values_list("status", flat=True)
+        .values_list("params__status", flat=True)
     )
     assert statuses == [Status.TRIAGE, Status.NEEDS_INFO, Status.TRIAGE, Status.MATCHING]
 

@@ -47,9 +47,21 @@ def test_a_new_patient_signs_up_verifies_their_email_and_lands_on_their_cases(ne
     expect(page.get_by_role("link", name="Ask for a second opinion")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("navigation").get_by_role("link", name="Account").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Email Addresses")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Account")
+    expect(page.get_by_label("Your full name")).to_have_value("Dana Patient")
+    assert_accessible(page)
+    page.get_by_role("main").get_by_role("link", name="Email addresses").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Email addresses")
     expect(page.get_by_label(EMAIL)).to_be_checked()
     assert_accessible(page)
+    for link, heading in (
+        ("Change your password", "Change your password"),
+        ("Two-factor authentication", "Two-factor authentication"),
+    ):
+        page.get_by_role("link", name="Back to your account").click()
+        page.get_by_role("main").get_by_role("link", name=link).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text(heading)
+        assert_accessible(page)
     user = User.objects.get(email=EMAIL)
     assert (user.full_name, user.role) == ("Dana Patient", Role.PATIENT)
     assert user.emailaddress_set.get(email=EMAIL).verified

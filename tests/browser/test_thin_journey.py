@@ -80,14 +80,16 @@ def test_a_patients_question_becomes_a_delivered_pdf_opinion(
     expect(status_of(cora)).to_have_text("Offered to a specialist")
     assert_accessible(cora)
 
-    # dr_smith finds the offer among her reviews, accepts and writes her opinion.
+    # dr_smith finds the offer among her reviews: its summary (no name, no records) is enough to
+    # decide; she accepts and writes her opinion.
     smith = new_page()
     sign_in(smith, actors.dr_smith.user.email, totp=True)
-    offers = smith.get_by_role("table", name="Cases offered to you")
-    offers.get_by_role("link", name=reference).click()
-    expect(status_of(smith)).to_have_text("Offered to a specialist")
-    assert_accessible(smith)
-    smith.get_by_role("link", name="Accept this case").click()
+    offers = smith.get_by_role("table", name="Offers waiting for your answer")
+    offers.get_by_role("link", name=reference, exact=True).click()
+    summary = smith.get_by_role("region", name="What the case is about")
+    expect(summary).to_contain_text("Is surgery needed before chemotherapy?")
+    expect(summary).not_to_contain_text("Alice Patient")
+    expect(summary).not_to_contain_text(DIAGNOSIS)
     assert_accessible(smith)
     tick(smith, "I have no conflict of interest with this case")
     smith.get_by_role("button", name="Accept this case").click()

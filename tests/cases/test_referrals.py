@@ -10,8 +10,10 @@ from django.test import Client
 from django.urls import reverse
 
 from cases import referrals, services
-from cases.models import Case, Referral, ReferralEmail, ReferralSource, Status
+from cases.models import Case, Referral, ReferralSource, Status
 from secondopinion.audit.models import AuditEvent
+from secondopinion.notifications import services as notification_services
+from secondopinion.notifications.models import OutboundEmail
 from tests.factories import MINIMAL_PDF
 
 REFERRAL = {
@@ -51,8 +53,8 @@ def link(source) -> str:
 
 
 def _send_all(kind: str) -> None:
-    for email in ReferralEmail.objects.filter(kind=kind, sent_at=None):
-        referrals.send_referral_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(kind=kind, sent_at=None):
+        notification_services.send_outbound_email(email_id=email.pk)
 
 
 def _invitation_link(mailoutbox) -> str:
@@ -125,7 +127,7 @@ def test_a_referral_through_the_link_is_stored_and_the_patient_is_invited(actors
         None,
     )
     assert AuditEvent.objects.filter(action="referral.submit", object_id=str(referral.pk)).exists()
-    _send_all(ReferralEmail.Kind.INVITATION)
+    _send_all(referrals.INVITATION_EMAIL)
     (email,) = mailoutbox
     assert email.to == ["eve@example.org"]
     assert "invited to Second Opinion" in email.subject
@@ -163,7 +165,7 @@ def test_a_revoked_link_stops_working_with_a_clear_message_and_stores_nothing(ac
     assert 'value="Eve Referred"' in response.text
     assert "Is surgery needed before chemotherapy?" in response.text
     assert not Referral.objects.exists()
-    assert not ReferralEmail.objects.exists()
+    assert not OutboundEmail.objects.filter(kind__startswith="referrals.").exists()
 
 
 def test_too_many_referrals_from_one_address_are_refused_keeping_the_input(
@@ -201,7 +203,7 @@ def test_a_coordinator_enters_a_referral_and_the_patient_is_invited(actors, sour
     referral = Referral.objects.get()
     assert (referral.entered_by, referral.source) == (actors.cora, source)
     assert AuditEvent.objects.filter(action="referral.enter", actor=actors.cora).exists()
-    _send_all(ReferralEmail.Kind.INVITATION)
+    _send_all(referrals.INVITATION_EMAIL)
     assert mailoutbox[0].to == ["eve@example.org"]
 
 
@@ -212,7 +214,7 @@ def test_a_coordinator_enters_a_referral_and_the_patient_is_invited(actors, sour
 def invitation(actors, link, mailoutbox) -> str:
     """An invitation sent to alice's address (Eve's referral, as her doctor wrote it)."""
     _client().post(link, REFERRAL | {"patient_email": "Alice@Example.org"})
-    _send_all(ReferralEmail.Kind.INVITATION)
+    _send_all(referrals.INVITATION_EMAIL)
     return _invitation_link(mailoutbox)
 
 
@@ -362,7 +364,7 @@ def test_the_referrer_gets_status_emails_only_while_the_patient_consents(
     actors, referred_case, mailoutbox
 ):
     services.start_triage(case=referred_case, by=actors.cora)
-    assert not ReferralEmail.objects.filter(kind=ReferralEmail.Kind.STATUS).exists()
+    assert not OutboundEmail.objects.filter(kind=referrals.STATUS_EMAIL).exists()
 
     page = _client(actors.alice).post(
         reverse("referrals:case-referral", args=[referred_case.reference]),
@@ -373,10 +375,10 @@ def test_the_referrer_gets_status_emails_only_while_the_patient_consents(
     assert AuditEvent.objects.filter(action="referral.updates_consent").exists()
     services.send_to_matching(case=referred_case, by=actors.cora)
 
-    (update,) = ReferralEmail.objects.filter(kind=ReferralEmail.Kind.STATUS)
-    assert update.status == Status.MATCHING
+    (update,) = OutboundEmail.objects.filter(kind=referrals.STATUS_EMAIL)
+    assert update.params["status"] == Status.MATCHING
     mailoutbox.clear()
-    _send_all(ReferralEmail.Kind.STATUS)
+    _send_all(referrals.STATUS_EMAIL)
     (email,) = mailoutbox
     assert email.to == ["ada.brown@hillside.example"]
     assert "Finding a specialist" in email.body
@@ -386,7 +388,7 @@ def test_the_referrer_gets_status_emails_only_while_the_patient_consents(
 
     referrals.set_referrer_updates(case=referred_case, by=actors.alice, consent=False)
     services.cancel_case(case=referred_case, by=actors.cora, reason="Duplicate")
-    assert ReferralEmail.objects.filter(kind=ReferralEmail.Kind.STATUS).count() == 1
+    assert OutboundEmail.objects.filter(kind=referrals.STATUS_EMAIL).count() == 1
 
 
 def test_following_the_invitation_again_after_submitting_opens_the_case(
@@ -424,7 +426,7 @@ def test_the_referrer_gets_a_single_use_link_to_the_report(actors, mailoutbox):
     assert "We have emailed your doctor" in response.text
     assert AuditEvent.objects.filter(action="report.share", case_id=case.pk).exists()
     mailoutbox.clear()
-    _send_all(ReferralEmail.Kind.REPORT)
+    _send_all(referrals.REPORT_EMAIL)
     (email,) = mailoutbox
     assert email.to == ["ada.brown@hillside.example"]
     match = re.search(r"https?://\S+(/cases/shared/\S+/)", email.body)
@@ -443,14 +445,14 @@ def test_the_report_cannot_be_shared_before_delivery(actors, referred_case):
         reverse("referrals:report-share", args=[referred_case.reference]), follow=True
     )
     assert "once the opinion is delivered" in response.text
-    assert not ReferralEmail.objects.filter(kind=ReferralEmail.Kind.REPORT).exists()
+    assert not OutboundEmail.objects.filter(kind=referrals.REPORT_EMAIL).exists()
 
 
 def test_an_emails_second_run_sends_nothing(actors, link, mailoutbox):
     _client().post(link, REFERRAL)
-    email = ReferralEmail.objects.get()
-    assert referrals.send_referral_email(email_id=email.pk) is True
-    assert referrals.send_referral_email(email_id=email.pk) is False
+    email = OutboundEmail.objects.get(kind__startswith="referrals.")
+    assert notification_services.send_outbound_email(email_id=email.pk) is True
+    assert notification_services.send_outbound_email(email_id=email.pk) is False
     assert len(mailoutbox) == 1
 
 

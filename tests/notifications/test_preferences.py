@@ -45,6 +45,4 @@ def test_an_offer_email_with_a_deadline_is_sent_whatever_the_choice(client, acto
     actors.case(Status.OFFERED)
 
     assert Notification.objects.filter(user=actors.dr_smith.user).exists()
-    assert OutboundEmail.objects.filter(
-        user=actors.dr_smith.user, template="case_assigned"
-    ).exists()
+    assert OutboundEmail.objects.filter(user=actors.dr_smith.user, kind="case_assigned").exists()

@@ -1,6 +1,9 @@
 """Reading record files after the scan: PDF pages and a thumbnail, image thumbnails, DICOM study
 and series with a preview of the middle slice; files that can't be read are kept and flagged."""
 
+from pathlib import Path
+
+import numpy
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
@@ -88,11 +91,35 @@ def test_the_case_page_shows_studies_with_a_preview_served_only_to_readers_and_a
     assert AuditEvent.objects.filter(action="record.preview", object_id=str(middle.pk)).count() == 3
 
 
-def test_a_truncated_dicom_file_is_kept_and_flagged_could_not_read(client, actors):
+def test_a_dicom_file_with_a_broken_pixel_stream_stays_in_its_series_flagged_no_preview(
+    client, actors
+):
+    case = actors.case(Status.DRAFT)
+    first, second, third = dicom_study(3)
+
+    add_and_read(case, actors.alice, "IM1.dcm", first)
+    broken = add_and_read(case, actors.alice, "IM2.dcm", second[:-200])
+    add_and_read(case, actors.alice, "IM3.dcm", third)
+
+    assert broken.content_type == "application/dicom"
+    assert broken.read_status == RecordFile.ReadStatus.READ
+    assert not broken.preview
+    assert "cut short or damaged" in broken.metadata["no_preview"]
+    [study] = selectors.group_dicom_studies(selectors.records_for_case(case))
+    [series] = study.series
+    assert [r.original_name for r in series.files] == ["IM1.dcm", "IM2.dcm", "IM3.dcm"]
+    client.force_login(actors.alice)
+    page = client.get(reverse("cases:case-detail", args=[case.reference])).text
+    assert "IM2.dcm" in page
+    assert "No preview" in page
+    assert "The picture could not be decoded (Explicit VR Little Endian)" in page
+
+
+def test_a_dicom_file_cut_inside_its_header_is_kept_and_flagged_could_not_read(client, actors):
     case = actors.case(Status.DRAFT)
     whole = dicom_study(1)[0]
 
-    record = add_and_read(case, actors.alice, "broken.dcm", whole[:-200])
+    record = add_and_read(case, actors.alice, "broken.dcm", whole[:300])
 
     assert record.content_type == "application/dicom"
     assert record.read_status == RecordFile.ReadStatus.UNREADABLE
@@ -101,6 +128,42 @@ def test_a_truncated_dicom_file_is_kept_and_flagged_could_not_read(client, actor
     page = client.get(reverse("cases:case-detail", args=[case.reference])).text
     assert "broken.dcm" in page
     assert "Could not read this file" in page
+
+
+def _pydicom_file(name: str) -> bytes:
+    from pydicom.data.data_manager import DATA_ROOT
+
+    return (Path(DATA_ROOT) / "test_files" / name).read_bytes()
+
+
+def test_a_palette_colour_image_is_previewed_in_colour(actors):
+    record = add_and_read(
+        actors.case(Status.DRAFT), actors.alice, "US.dcm", _pydicom_file("examples_palette.dcm")
+    )
+
+    assert record.read_status == RecordFile.ReadStatus.READ
+    from PIL import Image
+
+    with Image.open(record.preview) as preview:
+        assert preview.mode == "RGB"
+        pixels = numpy.asarray(preview)
+    coloured = (pixels[..., 0] != pixels[..., 1]) | (pixels[..., 1] != pixels[..., 2])
+    assert coloured.mean() > 0.1, "a palette image previewed in shades of grey"
+
+
+def test_structured_reports_and_waveforms_are_labelled_as_such_not_as_images(client, actors):
+    case = actors.case(Status.DRAFT)
+    report = add_and_read(case, actors.alice, "SR.dcm", _pydicom_file("test-SR.dcm"))
+    ecg = add_and_read(case, actors.alice, "ECG.dcm", _pydicom_file("waveform_ecg.dcm"))
+
+    assert (report.metadata["kind"], ecg.metadata["kind"]) == ("structured_report", "waveform")
+    assert not report.preview and not ecg.preview
+    assert "no_preview" not in report.metadata  # nothing is wrong with them
+    client.force_login(actors.alice)
+    page = client.get(reverse("cases:case-detail", args=[case.reference])).text
+    assert "Structured report (text, not an image): Comprehensive SR Storage" in page
+    assert "Waveform (a signal such as an ECG, not an image): 12-lead ECG Waveform Storage" in page
+    assert "No preview" not in page
 
 
 def test_a_dicom_file_with_only_its_preamble_is_flagged_not_crashed(actors):

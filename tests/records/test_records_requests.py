@@ -1,9 +1,10 @@
 """Records requests: the patient names a provider; the provider gets a single-use, expiring link
-(the email says only that a patient has asked them to send records) to an upload page for that
-request alone; the request shows sent / opened / received / expired; reminders and resends."""
+(the email and the upload page name the patient by full name and date of birth, and the caregiver
+who asked for them, and nothing else) to an upload page for that request alone;
+the request shows sent / opened / received / expired; reminders and resends."""
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -13,12 +14,15 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases.models import Status
+from cases import services as case_services
+from cases.models import Case, Status
 from records import services
-from records.models import ProviderEmail, RecordsRequest
+from records.models import RecordsRequest
 from records.tasks import remind_records_requests
 from secondopinion.audit.models import AuditEvent
-from secondopinion.notifications.models import Notification
+from secondopinion.notifications import services as notification_services
+from secondopinion.notifications.models import Notification, OutboundEmail
+from tests.factories import complete_draft, proxy_authority
 
 from .conftest import TusClient
 from .files import WINDOWS_PROGRAM, distinct_pdf
@@ -36,8 +40,8 @@ def ask(case, by) -> RecordsRequest:
 
 
 def send_queued_emails() -> list:
-    for email in ProviderEmail.objects.filter(sent_at__isnull=True):
-        services.send_provider_email(email_id=email.pk)
+    for email in OutboundEmail.objects.filter(kind__startswith="records.", sent_at__isnull=True):
+        notification_services.send_outbound_email(email_id=email.pk)
     return [m for m in mail.outbox if m.to == [PROVIDER["provider_email"]]]
 
 
@@ -69,20 +73,75 @@ def test_the_patient_asks_a_provider_from_the_case_page(client, actors, case):
     assert AuditEvent.objects.filter(action="records_request.create").exists()
 
 
-def test_the_email_says_only_that_a_patient_asked_and_carries_an_unguessable_link(actors, case):
+def test_the_email_names_the_patient_by_name_and_birth_date_and_carries_an_unguessable_link(
+    actors, case
+):
     records_request = ask(case, actors.alice)
 
     [email] = send_queued_emails()
 
     assert email.subject.endswith("A patient has asked you to send records")
-    assert "A patient has asked you to send records" in email.body
-    for phi in (actors.alice.full_name, case.reference, case.title, "knee", "MRI", "Brown"):
-        assert phi not in email.subject + email.body
+    html = email.alternatives[0].content
+    for part in (email.body, html):
+        assert "Alice Patient" in part
+        assert "17 May 1970" in part
+        assert "Asked by" not in part
+    # The two identifiers and nothing else: not the case, its reference, or what is asked for.
+    for phi in (case.reference, case.title, case.diagnosis, "knee", "MRI", "Brown", "carcinoma"):
+        assert phi not in email.subject + email.body + html
+    assert "Alice Patient" not in email.subject
     token = re.search(r"/records/from-provider/([^/\s]+)/", email.body).group(1)
     assert len(token) == 64
     assert token not in (records_request.token_hash, records_request.nonce)
     records_request.refresh_from_db()
     assert records_request.sent_at is not None
+
+
+@pytest.fixture
+def caregivers_case(actors):
+    """Carol asks for Dan Carolson (born 27 March 1961), under her recorded authority."""
+    authority = proxy_authority(actors.carol, "dan@example.org")
+    draft = complete_draft(
+        actors.carol,
+        authority=authority,
+        patient_name="Dan Carolson",
+        patient_date_of_birth=date(1961, 3, 27),
+    )
+    return case_services.submit_case(case=draft, by=actors.carol)
+
+
+def test_a_caregivers_request_names_the_patient_and_says_who_asked(actors, caregivers_case):
+    ask(caregivers_case, actors.carol)
+
+    [email] = send_queued_emails()
+
+    html = email.alternatives[0].content
+    for part in (email.body, html):
+        assert "Carol Caregiver has asked you, on behalf of the patient named below" in part
+        assert "Dan Carolson" in part
+        assert "27 March 1961" in part
+        assert "send their records" not in part
+    page = Client().get(emailed_link(), follow=True)
+    identity = page.text[page.text.index('id="provider-patient"') :]
+    assert "Dan Carolson" in identity
+    assert "27 March 1961" in identity
+    assert "Carol Caregiver" in identity
+    assert "Carol Caregiver has asked you to send their records" not in page.text
+
+
+def test_a_patient_name_outside_latin_1_reaches_the_provider_in_both_parts(actors):
+    draft = complete_draft(actors.alice, patient_name="Đorđe Ōtani 王芳")
+    case = case_services.submit_case(case=draft, by=actors.alice)
+    ask(case, actors.alice)
+
+    [email] = send_queued_emails()
+
+    assert "Đorđe Ōtani 王芳" in email.body
+    assert "Đorđe Ōtani 王芳" in email.alternatives[0].content
+    raw = email.message().as_bytes()  # what the mail server receives encodes without error
+    assert raw
+    page = Client().get(emailed_link(), follow=True)
+    assert "Đorđe Ōtani 王芳" in page.text
 
 
 def test_the_provider_opens_the_link_uploads_and_the_link_is_used_up(actors, case):
@@ -247,10 +306,10 @@ def test_reminders_go_to_providers_who_have_not_answered(actors, case, settings)
 
 def test_sending_a_queued_email_twice_sends_it_once(actors, case):
     ask(case, actors.alice)
-    email = ProviderEmail.objects.get()
+    email = OutboundEmail.objects.get(kind="records.request")
 
-    assert services.send_provider_email(email_id=email.pk) is True
-    assert services.send_provider_email(email_id=email.pk) is False
+    assert notification_services.send_outbound_email(email_id=email.pk) is True
+    assert notification_services.send_outbound_email(email_id=email.pk) is False
     assert len(mail.outbox) == 1
 
 
@@ -274,3 +333,17 @@ def test_only_the_patient_asks_and_only_while_the_case_takes_records(client, act
 
     assert "This case is not accepting new records." in response.text
     assert not RecordsRequest.objects.exists()
+
+
+def test_a_request_needs_the_patients_name_and_birth_date_and_keeps_what_was_typed(client, actors):
+    draft = actors.case(Status.DRAFT)
+    Case.objects.filter(pk=draft.pk).update(patient_date_of_birth=None)
+    client.force_login(actors.alice)
+
+    response = client.post(reverse("records:request-create", args=[draft.reference]), PROVIDER)
+
+    assert "First give the patient&#x27;s full name and date of birth" in response.text
+    assert 'value="Dr Ada Brown"' in response.text
+    assert "MRI of the left knee" in response.text
+    assert not RecordsRequest.objects.exists()
+    assert not mail.outbox

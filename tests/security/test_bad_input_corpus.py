@@ -56,6 +56,7 @@ ACTOR_ORDER = (
     "other_patient",
     "caregiver_without_authority",
     "anonymous",
+    "superuser",  # the admin's sign-in (it only redirects, whatever is posted)
 )
 # Pages that are downloads or health checks, not pages with searches.
 NO_QUERY_PAGES = {"healthz", "readyz"}

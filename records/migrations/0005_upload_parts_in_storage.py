@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0003_records_request_duplicates_received"),
+        ("records", "0004_provider_emails_in_the_one_outbox"),
     ]
 
     operations = [

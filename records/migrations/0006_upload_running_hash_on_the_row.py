@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("records", "0004_upload_parts_in_storage"),
+        ("records", "0005_upload_parts_in_storage"),
     ]
 
     operations = [

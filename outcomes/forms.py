@@ -1,0 +1,76 @@
+from django import forms
+
+from secondopinion.forms import StyledFormMixin
+
+from .models import SURE_ITEMS, CheckIn, Intention, Moment, PatientQuestion
+
+YES_NO = [("yes", "Yes"), ("no", "No")]
+
+
+class DecisionForm(StyledFormMixin, forms.Form):
+    mark_optional = False
+    intention = forms.ChoiceField(
+        label="What do you intend to do?",
+        choices=Intention.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose what you intend to do."},
+    )
+
+    def __init__(self, *args, moment: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        if moment == Moment.BEFORE:
+            del self.fields["intention"]  # there is no second opinion to follow yet
+        for name, question in SURE_ITEMS:
+            self.fields[name] = forms.TypedChoiceField(
+                label=question,
+                choices=YES_NO,
+                coerce=lambda value: value == "yes",
+                widget=forms.RadioSelect,
+                error_messages={"required": "Answer yes or no."},
+            )
+
+    @staticmethod
+    def initial_from(decision) -> dict:
+        if decision is None:
+            return {}
+        initial = {name: "yes" if getattr(decision, name) else "no" for name, _ in SURE_ITEMS}
+        return initial | {"intention": decision.intention}
+
+
+class PatientQuestionForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = PatientQuestion
+        fields = ["text"]
+        labels = {"text": "Add a question of your own"}
+        help_texts = {"text": "It is listed with the specialist's questions, ready to print."}
+        error_messages = {
+            "text": {
+                "required": "Write your question.",
+                "max_length": "Keep your question under 500 characters.",
+            }
+        }
+
+
+class CheckInForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = CheckIn
+        fields = ["diagnosis_changed", "treatment_changed", "followed_advice", "how_it_went"]
+        widgets = {
+            "diagnosis_changed": forms.RadioSelect,
+            "treatment_changed": forms.RadioSelect,
+            "followed_advice": forms.RadioSelect,
+            "how_it_went": forms.Textarea(attrs={"rows": 4}),
+        }
+        error_messages = {
+            "diagnosis_changed": {"required": "Answer whether your diagnosis changed."},
+            "treatment_changed": {"required": "Answer whether your treatment changed."},
+            "followed_advice": {"required": "Answer whether you followed the advice."},
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("diagnosis_changed", "treatment_changed", "followed_advice"):
+            self.fields[name].required = True
+            self.fields[name].choices = [
+                c for c in self.fields[name].choices if c[0]
+            ]  # no empty choice

@@ -1,0 +1,238 @@
+"""Outcome figures in the published studies' terms, each beside the published figure.
+
+Every figure counts cases, each case once: a case is one delivered opinion, at most one decision
+per moment and one check-in per interval (unique constraints). A figure whose denominator is
+fewer than MIN_GROUP cases is suppressed, so no one's answer can be told from a small group.
+"""
+
+from dataclasses import asdict, dataclass
+from datetime import timedelta
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from cases import selectors as case_selectors
+from cases.models import Case, Opinion, TreatmentSupport
+from specialists import selectors as specialist_selectors
+
+from .models import SURE_ITEMS, CheckIn, Decision, Followed, Intention, Moment
+
+MIN_GROUP = 10
+MEYER = "Meyer et al., Am J Med 2015 (6,791 Best Doctors opinions)"
+VAN_SUCH = "Van Such et al., J Eval Clin Pract 2017 (286 Mayo Clinic referrals)"
+PERIODS = {"": ("All time", None), "90d": ("Last 90 days", 90), "365d": ("Last 12 months", 365)}
+CSV_HEADER = [
+    "figure",
+    "cases counted",
+    "cases in figure",
+    "our share (%)",
+    "published share (%)",
+    "published source",
+]
+
+
+@dataclass(frozen=True)
+class Figure:
+    key: str
+    label: str
+    numerator: int | None
+    denominator: int | None  # None when suppressed (fewer than MIN_GROUP cases)
+    share: float | None
+    published: float | None
+    source: str
+
+    @property
+    def suppressed(self) -> bool:
+        return self.denominator is None
+
+
+def _figure(key, label, numerator, denominator, published=None, source="") -> Figure:
+    if denominator < MIN_GROUP:
+        return Figure(key, label, None, None, None, published, source)
+    return Figure(
+        key,
+        label,
+        numerator,
+        denominator,
+        round(100 * numerator / denominator, 1),
+        published,
+        source,
+    )
+
+
+def filters_from(query) -> dict:
+    """The page's and the CSV's filters from a query string; anything unknown means "all"."""
+    specialty = query.get("specialty", "")
+    period = query.get("period", "")
+    return {
+        "specialty": int(specialty) if specialty.isdigit() else None,
+        "period": period if period in PERIODS else "",
+    }
+
+
+def delivered_cases(*, specialty: int | None = None, period: str = "", now=None) -> QuerySet[Case]:
+    """The delivered cases counted: delivered in `period`, their specialist in `specialty`."""
+    cases = case_selectors.delivered_cases()
+    days = PERIODS[period][1]
+    if days:
+        cases = cases.filter(delivered_on__gte=(now or timezone.now()) - timedelta(days=days))
+    if specialty:
+        # A subquery, not a join: a specialist with two specialties must not count a case twice.
+        by_specialty = specialist_selectors.all_specialists().filter(specialties__id=specialty)
+        cases = cases.filter(specialist__in=by_specialty.values("pk"))
+    return cases
+
+
+def outcome_figures(*, specialty: int | None = None, period: str = "", now=None) -> dict:
+    cases = delivered_cases(specialty=specialty, period=period, now=now)
+    case_ids = cases.values("pk")
+    opinions = list(
+        case_selectors.delivered_opinions()
+        .filter(case_id__in=case_ids)
+        .values_list("case_id", "relation", "treatment_supported")
+    )
+    relations = [relation for _, relation, _ in opinions]
+    supports = [s for _, _, s in opinions if s and s != TreatmentSupport.NOT_APPLICABLE]
+    decisions = list(
+        Decision.objects.filter(case_id__in=case_ids).values(
+            "moment", "intention", *(name for name, _ in SURE_ITEMS)
+        )
+    )
+
+    def by_moment(moment):
+        return [d for d in decisions if d["moment"] == moment]
+
+    def no_conflict(rows):
+        return sum(all(row[name] for name, _ in SURE_ITEMS) for row in rows)
+
+    before, after = by_moment(Moment.BEFORE), by_moment(Moment.AFTER)
+    check_ins = list(
+        CheckIn.objects.filter(case_id__in=case_ids).values_list(
+            "interval_days", "answered_at", "followed_advice"
+        )
+    )
+    sent = {days: [c for c in check_ins if c[0] == days] for days in CheckIn.INTERVALS}
+    answered = {days: [c for c in sent[days] if c[1] is not None] for days in CheckIn.INTERVALS}
+    total = len(opinions)
+    figures = [
+        _figure(
+            "diagnosis_confirmed",
+            "Diagnosis confirmed",
+            relations.count(Opinion.Relation.AGREE),
+            total,
+            12.0,
+            VAN_SUCH,
+        ),
+        _figure(
+            "diagnosis_refined",
+            "Diagnosis refined",
+            relations.count(Opinion.Relation.REFINE),
+            total,
+            66.0,
+            VAN_SUCH,
+        ),
+        _figure(
+            "diagnosis_changed",
+            "Diagnosis changed",
+            relations.count(Opinion.Relation.CHANGE),
+            total,
+            21.0,
+            VAN_SUCH,
+        ),
+        _figure(
+            "diagnosis_changed_meyer",
+            "Diagnosis changed (Best Doctors comparison)",
+            relations.count(Opinion.Relation.CHANGE),
+            total,
+            14.8,
+            MEYER,
+        ),
+        _figure(
+            "treatment_not_or_partly_supported",
+            "Proposed treatment not or only partly supported",
+            sum(s in (TreatmentSupport.NO, TreatmentSupport.PARTLY) for s in supports),
+            len(supports),
+            37.4,
+            MEYER + ": treatment changed",
+        ),
+        _figure(
+            "plan_to_follow",
+            "Plan to follow the second opinion",
+            sum(d["intention"] == Intention.FOLLOW for d in after),
+            len(after),
+            61.2,
+            MEYER,
+        ),
+        _figure(
+            "followed_at_90_days",
+            "Followed the advice at 90 days",
+            sum(c[2] == Followed.YES for c in answered[90]),
+            len(answered[90]),
+        ),
+        _figure(
+            "no_conflict_before",
+            "No decisional conflict before the opinion (SURE 4 of 4)",
+            no_conflict(before),
+            len(before),
+        ),
+        _figure(
+            "no_conflict_after",
+            "No decisional conflict after the opinion (SURE 4 of 4)",
+            no_conflict(after),
+            len(after),
+        ),
+        _figure(
+            "decision_response",
+            "Response: decision recorded after the opinion",
+            len(after),
+            total,
+        ),
+        _figure(
+            "check_in_30_response", "Response: 30-day check-in", len(answered[30]), len(sent[30])
+        ),
+        _figure(
+            "check_in_90_response", "Response: 90-day check-in", len(answered[90]), len(sent[90])
+        ),
+    ]
+    return {
+        "figures": figures,
+        "cases": total,
+        "min_group": MIN_GROUP,
+        "specialty": specialty,
+        "period": period,
+        "period_label": PERIODS[period][0],
+    }
+
+
+def specialty_choices() -> list[tuple[str, str]]:
+    return [("", "All specialties")] + [
+        (str(s.pk), s.name) for s in specialist_selectors.specialties()
+    ]
+
+
+def csv_rows(figures: dict) -> list[list]:
+    return [
+        [
+            f.label,
+            f.denominator if not f.suppressed else f"fewer than {MIN_GROUP}",
+            f.numerator if not f.suppressed else "",
+            f.share if not f.suppressed else "",
+            f.published if f.published is not None else "",
+            f.source,
+        ]
+        for f in figures["figures"]
+    ]
+
+
+def chart_data(figures: dict) -> dict:
+    """Only figures with a published one to compare with, and not suppressed."""
+    shown = [f for f in figures["figures"] if f.published is not None]
+    return {
+        "labels": [f.label for f in shown],
+        "ours": [f.share for f in shown],
+        "published": [f.published for f in shown],
+    }
+
+
+def as_dicts(figures: dict) -> list[dict]:
+    return [asdict(f) | {"suppressed": f.suppressed} for f in figures["figures"]]

@@ -1,0 +1,46 @@
+"""The outcome figures' section of the coordinators' metrics page (one include, its own filters)."""
+
+from django import template
+
+from .. import metrics
+
+register = template.Library()
+
+
+@register.inclusion_tag("outcomes/partials/metrics_section.html", takes_context=True)
+def outcome_metrics(context) -> dict:
+    request = context["request"]
+    filters = metrics.filters_from(request.GET)
+    figures = metrics.outcome_figures(**filters)
+    return {
+        "outcomes": figures,
+        "chart": metrics.chart_data(figures),
+        "specialties": metrics.specialty_choices(),
+        "periods": [(key, label) for key, (label, _) in metrics.PERIODS.items()],
+        "selected_specialty": str(filters["specialty"] or ""),
+        "selected_period": filters["period"],
+        "query": request.GET.urlencode(),
+    }
+
+
+@register.inclusion_tag("outcomes/partials/case_links.html", takes_context=True)
+def outcome_links(context, case) -> dict:
+    """On the case page: the way to the side-by-side page, the decision before the opinion, and
+    any check-in waiting for an answer."""
+    from .. import permissions, selectors
+
+    user = context["request"].user
+    after = permissions.can_see_after_page(user, case)
+    return {
+        "case": case,
+        "after": after,
+        "before": permissions.can_record_decision(user, case, "before"),
+        "before_answered": selectors.decision_for(case, "before") is not None,
+        "waiting": [
+            item
+            for item in (selectors.check_ins_for(case) if after else [])
+            if item.answered_at is None
+        ]
+        if permissions.can_add_question(user, case) and not selectors.follow_up_declined(case)
+        else [],
+    }

@@ -1,0 +1,154 @@
+"""After the opinion: the side-by-side page, the patient's decision, the check-ins, and the
+outcome figures' CSV. Thin: parse, call a service or selector, render."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from cases import permissions as case_permissions
+from cases import selectors as case_selectors
+from cases import services as case_services
+from cases.models import Case
+from secondopinion.csv_export import csv_response
+from secondopinion.errors import ApplicationError
+from secondopinion.forms import add_application_error, posted
+
+from . import metrics, permissions, selectors, services
+from .forms import CheckInForm, DecisionForm, PatientQuestionForm
+from .models import CheckIn, Moment
+
+
+def _visible_case(request: HttpRequest, reference: str) -> Case:
+    return get_object_or_404(case_selectors.cases_visible_to(request.user), reference=reference)
+
+
+def _after_page(request: HttpRequest, case: Case, question_form=None) -> HttpResponse:
+    case_services.record_case_read(case=case, by=request.user)
+    context = {
+        "case": case,
+        "opinion": case_selectors.opinion_for(case),
+        "patient_questions": selectors.patient_questions_for(case),
+        "decisions": selectors.decisions_for(case),
+        "check_ins": selectors.check_ins_for(case),
+        "follow_up_declined": selectors.follow_up_declined(case),
+        "is_patient_side": case_permissions.is_owner(request.user, case),
+        "question_form": question_form or PatientQuestionForm(),
+    }
+    return render(request, "outcomes/after.html", context)
+
+
+@login_required
+@require_GET
+def after(request: HttpRequest, reference: str) -> HttpResponse:
+    """The two opinions side by side, with questions to take to the patient's own doctor."""
+    case = _visible_case(request, reference)
+    if not permissions.can_see_after_page(request.user, case):
+        raise Http404
+    return _after_page(request, case)
+
+
+@login_required
+@require_POST
+def question_add(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _visible_case(request, reference)
+    if not permissions.can_add_question(request.user, case):
+        raise Http404
+    form = PatientQuestionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.add_patient_question(case=case, by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Your question is added to the list.")
+            return redirect("outcomes:after", case.reference)
+    return _after_page(request, case, question_form=form)
+
+
+@login_required
+@require_POST
+def follow_up_choice(request: HttpRequest, reference: str) -> HttpResponse:
+    case = _visible_case(request, reference)
+    if not permissions.can_change_follow_up_choice(request.user, case):
+        raise Http404
+    declined = request.POST.get("declined") == "yes"
+    services.set_follow_up(case=case, by=request.user, declined=declined)
+    messages.success(
+        request,
+        "We will not send you follow-up check-ins on this case. Your opinion is not affected."
+        if declined
+        else "We will send you the follow-up check-ins on this case.",
+    )
+    return redirect("outcomes:after", case.reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def decision(request: HttpRequest, reference: str, moment: str) -> HttpResponse:
+    """The patient's intention and the four SURE questions, before or after reading the opinion."""
+    case = _visible_case(request, reference)
+    if moment not in Moment.values or not permissions.can_record_decision(
+        request.user, case, moment
+    ):
+        raise Http404
+    stored = selectors.decision_for(case, moment)
+    form = DecisionForm(posted(request), moment=moment, initial=DecisionForm.initial_from(stored))
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, changed = services.record_decision(
+                case=case, by=request.user, moment=moment, **form.cleaned_data
+            )
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(
+                request, "Your answers are changed." if changed else "Your answers are saved."
+            )
+            target = "outcomes:after" if moment == Moment.AFTER else "cases:case-detail"
+            return redirect(target, case.reference)
+    return render(
+        request,
+        "outcomes/decision.html",
+        {"case": case, "form": form, "moment": moment, "stored": stored},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def check_in(request: HttpRequest, reference: str, interval: int) -> HttpResponse:
+    """The 30- or 90-day check-in, for the patient's side only (404 for anyone else)."""
+    case = _visible_case(request, reference)
+    if not case_permissions.is_owner(request.user, case):
+        raise Http404
+    item: CheckIn | None = selectors.check_in_for(case, interval)
+    if item is None:
+        raise Http404
+    form = CheckInForm(posted(request))
+    refusal = services.check_in_refusal(case)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.answer_check_in(check_in=item, by=request.user, **form.cleaned_data)
+        except services.AlreadyAnswered as error:
+            messages.warning(request, error.message)
+            return redirect("outcomes:check-in", case.reference, interval)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, "Thank you: your answers are saved.")
+            return redirect("cases:case-detail", case.reference)
+    return render(
+        request,
+        "outcomes/check_in.html",
+        {"case": case, "check_in": item, "form": form, "refusal": refusal},
+    )
+
+
+@login_required
+@require_GET
+def metrics_export(request: HttpRequest) -> HttpResponse:
+    """The outcome figures as CSV, with the same filters as the metrics page."""
+    case_permissions.require_coordinator(request.user)
+    figures = metrics.outcome_figures(**metrics.filters_from(request.GET))
+    return csv_response("outcomes.csv", metrics.CSV_HEADER, metrics.csv_rows(figures))

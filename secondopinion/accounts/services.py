@@ -1,0 +1,21 @@
+"""Changes a person makes to their own account (allauth handles passwords, emails and MFA)."""
+
+from django.db import transaction
+
+from secondopinion.audit.services import record_event
+from secondopinion.errors import ApplicationError
+
+from .models import User
+
+
+@transaction.atomic
+def change_full_name(*, user: User, full_name: str) -> User:
+    full_name = " ".join(full_name.split())
+    if not full_name:
+        raise ApplicationError("Enter your full name.", field="full_name")
+    if full_name != user.full_name:
+        user.full_name = full_name
+        user.save(update_fields=["full_name"])
+        # The name itself stays out of the audit log; the event says that it changed.
+        record_event(actor=user, action="account.name_change", obj=user)
+    return user
