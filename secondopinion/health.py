@@ -24,6 +24,8 @@ from .celery import app as celery_app
 
 logger = logging.getLogger(__name__)
 
+READY_TIMEOUT_SECONDS = 2
+
 
 class Draining(Exception):
     """The node is being drained: it takes no new work."""
@@ -57,9 +59,21 @@ def _storage_ready() -> None:
 
 
 def _clamd() -> None:
+    """clamd answers a PING within 2 s (not the scans' long timeout: a hung clamd must not hang
+    the load balancer's check)."""
+    from clamav_client.clamd import ClamdNetworkSocket, ClamdUnixSocket
+
     from records import scanning
 
-    if scanning.scanner_configured() and not scanning.ping():
+    if not scanning.scanner_configured():
+        return
+    if settings.CLAMD_SOCKET:
+        client = ClamdUnixSocket(path=settings.CLAMD_SOCKET, timeout=READY_TIMEOUT_SECONDS)
+    else:
+        client = ClamdNetworkSocket(
+            host=settings.CLAMD_HOST, port=settings.CLAMD_PORT, timeout=READY_TIMEOUT_SECONDS
+        )
+    if client.ping() != "PONG":
         raise ConnectionError("clamd")
 
 

@@ -87,3 +87,21 @@ def test_a_failure_is_named_without_its_detail(client, monkeypatch):
     assert response.status_code == 503
     assert response.json()["broker"] == "unavailable"
     assert "secret" not in response.text and "10.0.0.5" not in response.text
+
+
+def test_a_clamd_that_accepts_but_never_answers_fails_the_check_in_seconds(client, settings):
+    import socket
+    import time
+
+    with socket.socket() as silent:  # accepts connections (the backlog), never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)
+        settings.CLAMD_SOCKET = ""
+        settings.CLAMD_HOST, settings.CLAMD_PORT = "127.0.0.1", silent.getsockname()[1]
+        started = time.monotonic()
+
+        response = client.get(reverse("readyz"))
+
+    assert response.status_code == 503
+    assert response.json()["clamd"] == "unavailable"
+    assert time.monotonic() - started < 10
