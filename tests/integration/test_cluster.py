@@ -26,6 +26,7 @@ from playwright.sync_api import expect
 from cases import services as case_services
 from cases.models import Report, Status
 from records.models import RecordFile, Upload
+from secondopinion.audit.models import AuditEvent
 from tests.browser.conftest import (
     browser,  # noqa: F401  (a fixture: Debian's chromium)
     sign_in,
@@ -173,7 +174,11 @@ def test_an_upload_survives_a_node_killed_halfway_and_the_pdf_comes_from_the_oth
     url, processes, folder = cluster
     case = actors.case(Status.IN_REVIEW)
     scan = _big_pdf(tmp_path / "ct-scan.pdf")
-    context = browser.new_context(base_url=url, accept_downloads=True)
+    # A client that claims another address: the app must take the one nginx saw
+    # (deploy/nginx appends it; TRUSTED_PROXY_COUNT=1 reads the last entry).
+    context = browser.new_context(
+        base_url=url, accept_downloads=True, extra_http_headers={"X-Forwarded-For": "203.0.113.9"}
+    )
     context.set_default_timeout(30_000)
     page = context.new_page()
     sign_in(page, actors.alice.email)
@@ -206,6 +211,8 @@ def test_an_upload_survives_a_node_killed_halfway_and_the_pdf_comes_from_the_oth
     assert record.sha256 == hashlib.sha256(scan.read_bytes()).hexdigest()
     assert hashlib.sha256(s3_read(record.file.name)).hexdigest() == record.sha256
     assert _node_of_patches(folder / "web2.log") > both["web2"]  # the rest came through web2
+    uploaded = AuditEvent.objects.get(action="record.upload", object_id=str(record.pk))
+    assert uploaded.ip == "127.0.0.1"  # nginx's view of the client, not the forged header
 
     # The opinion: the worker renders the PDF into the bucket; the patient downloads it through
     # nginx, which has only web2 left.
