@@ -14,7 +14,7 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test test-cluster lint chromium clamav bench lock clean
+.PHONY: help install run test test-cluster lint chromium clamav nginx bench lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
@@ -64,6 +64,15 @@ clamav:
 	  else echo "The virus-scanning tests need clamd (sudo apt-get install clamav-daemon); they are skipped without it."; fi; \
 	fi
 
+# The deploy/ tests check the nginx site with nginx itself and run it in front of two web nodes;
+# they are skipped, saying so, when nginx is missing.
+nginx:
+	@if [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx) >/dev/null; \
+	  else echo "The deploy tests need nginx (sudo apt-get install nginx); they are skipped without it."; fi; \
+	fi
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
@@ -72,7 +81,7 @@ lint: install
 # Tests run in parallel, one pytest-xdist worker per core (each with its own test database,
 # Celery queue, worker, mail and media folders); TEST_WORKERS=0 runs them in one process.
 TEST_WORKERS ?= auto
-test: install chromium clamav lint
+test: install chromium clamav nginx lint
 	$(VENV)/bin/pytest -n $(TEST_WORKERS)
 
 # The production-shaped tests alone (they are part of `make test` too): deploy/'s nginx site in
