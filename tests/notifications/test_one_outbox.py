@@ -200,13 +200,17 @@ def test_the_notifications_app_imports_no_domain_app():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_second_sender_skips_an_email_another_sender_holds(actors):
+def test_a_second_sender_skips_an_email_another_sender_holds(actors, monkeypatch):
     if connection.vendor != "postgresql":
         pytest.skip("row locks need PostgreSQL (set DATABASE_URL); SQLite sends one at a time")
     import threading
 
     from django.db import connections, transaction
 
+    from secondopinion.notifications import tasks
+
+    # This test is the only sender: a worker another test started must not get the task.
+    monkeypatch.setattr(tasks.send_outbound_email, "delay", lambda *args, **kwargs: None)
     notification_services.notify(user=actors.alice, message="Update")
     email = OutboundEmail.objects.get()
     locked, release, results = threading.Event(), threading.Event(), []
