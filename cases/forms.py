@@ -1,6 +1,7 @@
 """Forms for cases: they validate input; the services decide."""
 
 from django import forms
+from django.utils import formats
 
 from records.forms import MultipleFileField
 from records.models import RecordFile
@@ -33,6 +34,10 @@ class DateInput(forms.DateInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%d")
+
+
+def _long_date(value) -> str:
+    return formats.date_format(value, "j F Y")
 
 
 def _too_long(what: str) -> dict[str, str]:
@@ -112,7 +117,7 @@ class UseAuthorityForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["authority"].queryset = authorities
         self.fields["authority"].label_from_instance = lambda authority: (
-            f"{authority.patient_email} ({authority.get_basis_display().lower()})"
+            f"{authority.patient_email}: “{authority.get_basis_display()}”"
         )
 
 
@@ -130,7 +135,6 @@ class PatientForm(IntakeStepForm):
         }
         help_texts = {
             "patient_name": "As it appears on their medical records.",
-            "patient_date_of_birth": "For example 27 3 1961.",
             "patient_region": "We match the patient with specialists licensed to advise there.",
         }
         error_messages = {
@@ -146,6 +150,17 @@ class PatientForm(IntakeStepForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["patient_region"].choices = [("", "Choose a place"), *REGIONS]
+
+    def clean_patient_date_of_birth(self):
+        born = self.cleaned_data["patient_date_of_birth"]
+        diagnosed = self.instance.diagnosis_date
+        if born and diagnosed and born > diagnosed:
+            raise forms.ValidationError(
+                "The date of birth must be before the date of the diagnosis "
+                f"({_long_date(diagnosed)}). Check both dates.",
+                code="after_diagnosis",
+            )
+        return born
 
 
 class DiagnosisForm(IntakeStepForm):
@@ -173,6 +188,17 @@ class DiagnosisForm(IntakeStepForm):
             },
             "treating_institution": _too_long("The hospital or clinic"),
         }
+
+    def clean_diagnosis_date(self):
+        diagnosed = self.cleaned_data["diagnosis_date"]
+        born = self.instance.patient_date_of_birth
+        if diagnosed and born and diagnosed < born:
+            raise forms.ValidationError(
+                "The date of the diagnosis must be on or after the patient's date of birth "
+                f"({_long_date(born)}).",
+                code="before_birth",
+            )
+        return diagnosed
 
 
 class TreatmentForm(IntakeStepForm):

@@ -37,6 +37,9 @@ class Step:
     # Answers asked on this page that are not fields of its form.
     other_answers: tuple[str, ...] = ()
     applies: Callable[[Case], bool] = field(default=_always)
+    # A page that only some answers open is numbered as part of the question that opened it,
+    # so "Step 3 of 13" never changes its total as the patient goes.
+    part_of: str = ""
 
     @property
     def fields(self) -> tuple[str, ...]:
@@ -63,6 +66,7 @@ STEPS = (
         "Your authority to act for the patient",
         other_answers=("proxy_authority",),
         applies=_for_someone_else,
+        part_of="who",
     ),
     Step("patient", "About the patient", forms.PatientForm),
     Step("diagnosis", "The current diagnosis", forms.DiagnosisForm),
@@ -75,7 +79,7 @@ STEPS = (
     Step("records", "Medical records", forms.RecordsForm, other_answers=("records",)),
     Step("review-type", "Kind of review and price", forms.ReviewTypeForm),
     Step("coverage", "Paying for the review", forms.CoverageForm),
-    Step("insurance", "Your insurance", forms.InsuranceForm, applies=_insured),
+    Step("insurance", "Your insurance", forms.InsuranceForm, applies=_insured, part_of="coverage"),
     Step("consent", "Consent", other_answers=("consent",)),
 )
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
@@ -88,10 +92,13 @@ def steps_for(case: Case) -> list[Step]:
     return [step for step in STEPS if step.applies(case)]
 
 
-def position(case: Case, step: Step) -> tuple[int, int]:
-    """(number of this page, number of pages) for "Step 3 of 14"."""
-    steps = steps_for(case)
-    return steps.index(step) + 1 if step in steps else 1, len(steps)
+NUMBERED_STEPS = [step.slug for step in STEPS if not step.part_of]
+
+
+def position(step: Step) -> tuple[int, int]:
+    """(number of this question, number of questions) for "Step 3 of 13": the same total on
+    every page and every path (a page an answer opened shares that question's number)."""
+    return NUMBERED_STEPS.index(step.part_of or step.slug) + 1, len(NUMBERED_STEPS)
 
 
 def previous_url(case: Case, step: Step, *, returning: bool) -> str:

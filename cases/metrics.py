@@ -19,7 +19,15 @@ from django.utils import timezone
 from specialists.models import Offer, Specialist
 
 from .data_rights import ENDED
-from .models import Case, CaseEvent, MetricsSnapshot, Opinion, Referral, Status
+from .models import (
+    STAFF_STATUS_LABEL,
+    Case,
+    CaseEvent,
+    MetricsSnapshot,
+    Opinion,
+    Referral,
+    Status,
+)
 from .queues import submitted_cases
 from .service_levels import STAGES
 
@@ -54,7 +62,12 @@ def cases_by_state() -> list[tuple[str, int]]:
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    return [(label, counts.get(value, 0)) for value, label in Status.choices if value != "draft"]
+    # Staff read these (on the metrics page and in the CSV): the staff's words for each state.
+    return [
+        (STAFF_STATUS_LABEL[value], counts.get(value, 0))
+        for value in Status.values
+        if value != Status.DRAFT
+    ]
 
 
 def step_durations() -> list[dict]:

@@ -54,6 +54,42 @@ NEXT_STEP = {
 }
 
 
+# The same states in the words staff use: the patient's wording ("Needs information from you")
+# would be wrong on a coordinator's or specialist's page and in the metrics.
+STAFF_STATUS_LABEL = {
+    Status.DRAFT: "Draft (not submitted)",
+    Status.SUBMITTED: "Submitted",
+    Status.TRIAGE: "In triage",
+    Status.NEEDS_INFO: "Waiting on the patient for information",
+    Status.MATCHING: "Finding a specialist",
+    Status.OFFERED: "Offered to a specialist",
+    Status.IN_REVIEW: "Specialist reviewing",
+    Status.INFO_REQUESTED: "Specialist's question to the patient",
+    Status.OPINION_SUBMITTED: "Opinion in quality check",
+    Status.DELIVERED: "Opinion delivered",
+    Status.CLOSED: "Closed",
+    Status.WITHDRAWN: "Withdrawn by the patient",
+    Status.CANCELLED: "Cancelled",
+}
+
+# What happens next, for staff, shown under the status on the case page.
+STAFF_NEXT_STEP = {
+    Status.DRAFT: "The patient has not submitted this request yet.",
+    Status.SUBMITTED: "A coordinator triages it next: check the case, records and cover.",
+    Status.TRIAGE: "In triage: check the case, the records and the cover.",
+    Status.NEEDS_INFO: "Waiting for the patient to send the information a coordinator asked for.",
+    Status.MATCHING: "Offer it to a qualified specialist with no conflict of interest.",
+    Status.OFFERED: "Waiting for the specialist to accept or decline the offer.",
+    Status.IN_REVIEW: "The specialist is reviewing the records and writing the opinion.",
+    Status.INFO_REQUESTED: "Waiting for the patient to answer the specialist's question.",
+    Status.OPINION_SUBMITTED: "A coordinator checks the opinion, then delivers it or returns it to the specialist.",
+    Status.DELIVERED: "The opinion is delivered to the patient.",
+    Status.CLOSED: "This case is closed.",
+    Status.WITHDRAWN: "The patient withdrew this case.",
+    Status.CANCELLED: "This case was cancelled.",
+}
+
+
 def not_in_future(value) -> None:
     if value > timezone.localdate():
         raise ValidationError("The date must be today or in the past.", code="future")
@@ -369,6 +405,19 @@ class Case(models.Model):
     def next_step(self) -> str:
         return NEXT_STEP[self.status]
 
+    @property
+    def staff_next_step(self) -> str:
+        return STAFF_NEXT_STEP[self.status]
+
+    @property
+    def staff_status_label(self) -> str:
+        return STAFF_STATUS_LABEL[self.status]
+
+    @property
+    def urgency_label(self) -> str:
+        """The urgency in a word ("Routine"), for a table row."""
+        return self.get_urgency_display().split(":")[0] if self.urgency else ""
+
     def get_question_topics_display(self) -> list[str]:
         labels = dict(QuestionTopic.choices)
         return [labels.get(topic, topic) for topic in self.question_topics]
@@ -511,6 +560,10 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id}: {self.from_status} -> {self.to_status}"
+
+    @property
+    def staff_status_label(self) -> str:
+        return STAFF_STATUS_LABEL[self.to_status]
 
 
 class TreatmentSupport(models.TextChoices):

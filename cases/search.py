@@ -19,8 +19,9 @@ def search_cases(*, query: str, by) -> list[Case]:
     """
     query = query.strip()
     matches = Q(reference__icontains=query) | Q(patient_name__icontains=query)
-    matches |= Q(owner__email__iexact=query) | Q(owner__full_name__icontains=query)
-    matches |= Q(proxy_authority__patient_email__iexact=query)
+    # Part of an email finds it too: a coordinator on the phone often hears only "newpat...".
+    matches |= Q(owner__email__icontains=query) | Q(owner__full_name__icontains=query)
+    matches |= Q(proxy_authority__patient_email__icontains=query)
     matches |= Q(specialist__user__full_name__icontains=query)
     exact_reference_first = SqlCase(
         When(reference__iexact=query, then=Value(0)), default=Value(1), output_field=IntegerField()

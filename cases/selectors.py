@@ -102,6 +102,16 @@ def authorities_of_caregiver(user) -> QuerySet[ProxyAuthority]:
     return ProxyAuthority.objects.filter(caregiver=user, revoked_at__isnull=True)
 
 
+def authorities_stopped_for(user) -> QuerySet[ProxyAuthority]:
+    """The caregiver's authorities that a patient stopped, most recent first, each with how many
+    requests it had opened (those the caregiver can no longer see)."""
+    return (
+        ProxyAuthority.objects.filter(caregiver=user, revoked_at__isnull=False)
+        .annotate(case_count=Count("cases"))
+        .order_by("-revoked_at")
+    )
+
+
 def authorities_granted_by(user) -> QuerySet[ProxyAuthority]:
     """Standing authorities of caregivers acting for this patient (by verified email)."""
     if not user.is_authenticated:

@@ -77,12 +77,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             ],
             "granted": selectors.authorities_granted_by(user),
             "acting_for": selectors.authorities_of_caregiver(user),
+            "stopped": selectors.authorities_stopped_for(user),
         }
     if permissions.is_specialist(request.user):
+        # The same work list as the specialist's home: grouped by what they must do next.
         specialist = specialist_selectors.specialist_for_user(request.user)
-        context["offers"] = (
-            specialist_selectors.open_offers_for_specialist(specialist) if specialist else []
-        )
+        context = specialist_selectors.home_for(specialist) if specialist else {}
     return render(request, "cases/dashboard.html", context)
 
 
@@ -104,12 +104,12 @@ def _returning(request: HttpRequest) -> bool:
 def _render_step(request: HttpRequest, template: str, case: Case | None, step, **context):
     returning = _returning(request)
     if case is None:  # the first pages, before the draft exists: who it is for, the authority
-        number, total = intake.STEPS.index(step) + 1, len(intake.STEPS)
+        number, total = intake.position(step)
         back = reverse("cases:case-create" if step.slug == "authority" else "cases:dashboard")
     elif case.status != Status.DRAFT:  # signing a newer consent on a submitted case
         number, total, back = None, None, reverse("cases:case-detail", args=[case.reference])
     else:
-        number, total = intake.position(case, step)
+        number, total = intake.position(step)
         back = intake.previous_url(case, step, returning=returning)
     return render(
         request,

@@ -1,5 +1,6 @@
 """Reading specialists, their credentials and offers, for other apps and for views."""
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.conf import settings
@@ -156,34 +157,76 @@ def licence_by_id(pk) -> Licence | None:
 # A specialist's home ----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class WorkGroup:
+    """Cases that wait on the specialist for the same thing, as one table of their home."""
+
+    key: str
+    heading: str
+    empty: str  # what the group says when it holds nothing
+    cases: list
+    shows_due: bool = False  # the opinion's due date, where they are writing one
+    shows_status: bool = False
+
+
 def home_for(specialist: Specialist) -> dict:
-    """What the specialist's home shows: offers waiting, cases under review, their capacity."""
+    """What the specialist's home shows: their work grouped by what they must do next (offers
+    to answer, opinions to write, opinions returned to revise, questions waiting on the patient,
+    done), and their capacity."""
+    from cases.models import Case, Status
+    from cases.selectors import expected_steps
+
     from .matching import REVIEW_STATES  # the states counted as a specialist's load
 
     today = timezone.localdate()
-    offers = open_offers_for_specialist(specialist).order_by("respond_by")
-    reviewing = (
-        Offer.objects.filter(
-            specialist=specialist,
-            status=Offer.Status.ACCEPTED,
-            case__specialist=specialist,
-            case__status__in=REVIEW_STATES,
-        )
-        .select_related("case")
-        .prefetch_related("case__events")
-        .order_by("responded_at")
+    offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
+    cases = list(
+        Case.objects.filter(specialist=specialist)
+        .exclude(status__in=(Status.WITHDRAWN, Status.CANCELLED))
+        .prefetch_related("events")
+        .order_by("updated_at", "id")
     )
-    from cases.selectors import expected_steps
-
-    reviewing = list(reviewing)
-    for offer in reviewing:
-        steps = expected_steps(offer.case, events=offer.case.events.all())
-        offer.due_on = steps[0].expected_by if steps else None
+    to_write, returned, waiting, done = [], [], [], []
+    for case in cases:
+        events = list(case.events.all())
+        if case.status == Status.IN_REVIEW:
+            steps = expected_steps(case, events=events)
+            case.due_on = steps[0].expected_by if steps else None
+            last = events[-1] if events else None
+            came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
+            (returned if came_back else to_write).append(case)
+        elif case.status == Status.INFO_REQUESTED:
+            waiting.append(case)
+        else:
+            done.append(case)
+    groups = [
+        WorkGroup(
+            "to-write",
+            "Opinions to write",
+            "No opinion is waiting to be written.",
+            to_write,
+            shows_due=True,
+        ),
+        WorkGroup(
+            "returned",
+            "Returned to you to revise",
+            "No opinion has been returned to you.",
+            returned,
+            shows_due=True,
+        ),
+        WorkGroup(
+            "waiting",
+            "Your questions waiting on the patient",
+            "No question of yours is waiting on the patient.",
+            waiting,
+        ),
+        WorkGroup("done", "Done", "No finished cases yet.", done[::-1], shows_status=True),
+    ]
     return {
         "today": today,
         "offers": offers,
-        "reviewing": reviewing,
-        "open_count": len(offers) + len(reviewing),
+        "groups": groups,
+        "open_count": len(offers) + sum(case.status in REVIEW_STATES for case in cases),
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
         "expiring": specialist.licences.filter(
             expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)

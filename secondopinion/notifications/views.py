@@ -16,7 +16,7 @@ from .models import NotificationPreference
 @login_required
 @require_GET
 def notification_list(request: HttpRequest) -> HttpResponse:
-    notifications = selectors.notifications_for(request.user)[:100]
+    notifications = selectors.notifications_to_show(request.user)
     return render(request, "notifications/list.html", {"notifications": notifications})
 
 

@@ -23,6 +23,10 @@
     return "“" + file.name + "” could not be uploaded. Press retry, or choose it again.";
   }
 
+  // On a touch screen nothing is dropped: the uploader offers to choose files, in those words.
+  var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  var TOUCH_STRINGS = { dropPasteFiles: "%{browseFiles}", browseFiles: "Choose files" };
+
   function setUp(container, index) {
     var problems = container.querySelector(".so-uploader__problems");
     var problemList = container.querySelector(".so-uploader__problem-list");
@@ -37,7 +41,8 @@
       target: container.querySelector(".so-uploader__dashboard"),
       width: "100%",
       height: 380,
-      fileManagerSelectionType: "both",
+      fileManagerSelectionType: touch ? "files" : "both",
+      locale: touch ? { strings: TOUCH_STRINGS } : undefined,
       proudlyDisplayPoweredByUppy: false,
       disableThumbnailGenerator: true,
       showProgressDetails: true,

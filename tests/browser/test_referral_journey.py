@@ -197,7 +197,7 @@ def test_a_referred_patient_signs_up_submits_and_is_triaged_to_matching(
     assert_accessible(cora)
     cora.get_by_label("Your question for the patient").fill(QUESTION)
     cora.get_by_role("button", name="Send the question").click()
-    expect(status_of(cora)).to_have_text("Needs information from you")
+    expect(status_of(cora)).to_have_text("Waiting on the patient for information")
     assert_accessible(cora)
 
     # Eve answers.

@@ -246,3 +246,91 @@ def test_html_in_every_text_answer_is_shown_escaped_on_the_check_and_case_pages(
         assert "<script>alert(1)" not in page
         for name in text_answers:
             assert f"{name} &lt;script&gt;alert(1)&lt;/script&gt;" in page, name
+
+
+def _step_labels(client, urls) -> list[tuple[int, int]]:
+    labels = []
+    for url in urls:
+        found = re.search(r"Step (\d+) of (\d+)", client.get(url).text)
+        assert found, url
+        labels.append((int(found[1]), int(found[2])))
+    return labels
+
+
+def test_the_step_count_stays_the_same_on_every_page_and_every_path(client, actors):
+    from cases import intake
+    from tests.factories import proxy_authority
+
+    for_self = complete_draft(actors.alice)  # self-pay: no authority, no insurance page
+    authority = proxy_authority(actors.carol, "mum@example.org")
+    for_mum = complete_draft(
+        actors.carol,
+        authority=authority,
+        coverage="insurance",
+        insurance_payer="Acme",
+        insurance_member_id="M1",
+    )
+    seen = {}
+    for user, case in ((actors.alice, for_self), (actors.carol, for_mum)):
+        client.force_login(user)
+        first = [reverse("cases:case-create")]
+        pages = [s.url(case) for s in intake.steps_for(case) if s.slug != "consent"]
+        seen[user.email] = _step_labels(client, first + pages)
+
+    totals = {total for labels in seen.values() for _, total in labels}
+    assert totals == {13}
+    for labels in seen.values():
+        numbers = [number for number, _ in labels]
+        assert numbers == sorted(numbers)
+        assert numbers[0] == 1 and numbers[-1] == 12  # the consent is step 13
+    # The caregiver's extra pages (their authority, the insurance) share their question's number.
+    assert len(seen["carol@example.org"]) == len(seen["alice@example.org"]) + 2
+
+
+def test_a_diagnosis_before_the_patients_birth_is_refused_and_everything_typed_is_kept(
+    client, actors
+):
+    case = new_draft(actors)
+    services.update_case(case=case, by=actors.alice, patient_date_of_birth="1970-05-17")
+    client.force_login(actors.alice)
+
+    response = client.post(step(case, "diagnosis"), {**DIAGNOSIS, "diagnosis_date": "1969-12-31"})
+
+    message = (
+        "The date of the diagnosis must be on or after the patient&#x27;s date of birth "
+        "(17 May 1970)."
+    )
+    assert f'<a href="#id_diagnosis_date">{message}</a>' in response.text
+    for answer in ("Torn meniscus, left knee", "Dr Ada Brown", "1969-12-31"):
+        assert answer in response.text
+    case.refresh_from_db()
+    assert (case.diagnosis, case.diagnosis_date) == ("", None)
+
+
+def test_a_birth_date_after_the_diagnosis_is_refused(client, actors):
+    case = complete_draft(actors.alice)  # diagnosed 60 days ago
+    client.force_login(actors.alice)
+    later = (case.diagnosis_date + timedelta(days=1)).isoformat()
+
+    response = client.post(
+        step(case, "patient"),
+        {
+            "patient_name": "Alice Patient",
+            "patient_date_of_birth": later,
+            "patient_region": "GB-ENG",
+        },
+    )
+
+    assert "The date of birth must be before the date of the diagnosis" in response.text
+    case.refresh_from_db()
+    assert case.patient_date_of_birth.isoformat() == "1970-05-17"
+
+
+def test_the_birth_date_is_one_date_field_with_no_conflicting_format_hint(client, actors):
+    case = new_draft(actors)
+    client.force_login(actors.alice)
+
+    page = client.get(step(case, "patient")).text
+
+    assert re.search(r'<input type="date" name="patient_date_of_birth"', page)
+    assert "27 3 1961" not in page

@@ -213,3 +213,45 @@ def test_the_authority_document_is_an_audited_attachment_for_those_who_may_see_i
         actors.alice.pk,
         actors.cora.pk,
     }
+
+
+def test_the_caregivers_basis_keeps_its_wording_and_capitals(client, actors):
+    case = carols_case_for_alice(actors, Status.SUBMITTED)
+    authority = case.proxy_authority
+    said = "“I am the parent or guardian of a child under 18”"
+
+    client.force_login(actors.cora)
+    detail = client.get(reverse("cases:case-detail", args=[case.reference]))
+    client.force_login(actors.alice)
+    revoke = client.get(reverse("cases:authority-revoke", args=[authority.pk]))
+    client.force_login(actors.carol)
+    dashboard = client.get(reverse("cases:dashboard"))
+
+    for page in (detail, revoke, dashboard):
+        assert said in page.text
+        assert "i am the parent" not in page.text
+
+
+def test_a_stopped_caregiver_is_told_why_and_is_never_linked_to_a_case_they_lost(client, actors):
+    from secondopinion.notifications.services import notify
+
+    case = carols_case_for_alice(actors, Status.SUBMITTED)
+    detail = reverse("cases:case-detail", args=[case.reference])
+    notify(user=actors.carol, message=f"Case {case.reference} was updated.", link=detail)
+    client.force_login(actors.carol)
+    before = client.get(reverse("notifications:list")).text
+    assert f'href="{detail}"' in before
+    client.force_login(actors.alice)
+    client.post(reverse("cases:authority-revoke", args=[case.proxy_authority.pk]))
+
+    client.force_login(actors.carol)
+    dashboard = client.get(reverse("cases:dashboard")).text
+    notifications = client.get(reverse("notifications:list")).text
+
+    assert f"The patient ({actors.alice.email}) stopped your access on" in dashboard
+    assert "You can no longer see the request you opened for them" in dashboard
+    assert "You have no requests yet" not in dashboard
+    assert f'href="{detail}"' not in notifications
+    assert f"Case {case.reference} was updated. <span" in notifications
+    assert "You can no longer open this case." in notifications
+    assert "A patient you acted for has withdrawn your authority" in notifications

@@ -66,3 +66,14 @@ def test_patients_and_specialists_cannot_search(client, actors):
     for user in (actors.alice, actors.dr_smith.user):
         client.force_login(user)
         assert search(client, "SO-").status_code == 404
+
+
+def test_a_coordinator_finds_a_case_by_part_of_the_patients_email(client, actors):
+    case = actors.case(Status.SUBMITTED)
+    other = actors.case(Status.SUBMITTED, owner=actors.bob)
+    client.force_login(actors.cora)
+
+    response = search(client, "alice@exam")
+
+    assert case.reference in response.text
+    assert other.reference not in response.text

@@ -266,10 +266,8 @@ def test_the_specialist_home_shows_offers_reviews_and_capacity(client, actors):
 
     page = client.get(reverse("specialists:home")).text
 
-    offers = page[
-        page.index("Offers waiting for your answer") : page.index("Cases you are reviewing")
-    ]
-    reviews = page[page.index("Cases you are reviewing") : page.index("Your capacity")]
+    offers = page[page.index("Offers waiting for your answer") : page.index("Opinions to write")]
+    reviews = page[page.index("Opinions to write") : page.index("Returned to you to revise")]
     assert offered.reference in offers
     assert reverse("specialists:offer-accept", args=[offered.reference]) in offers
     assert reviewing.reference in reviews and "Opinion due" in reviews
