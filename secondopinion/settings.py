@@ -391,7 +391,9 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60)
-SESSION_SAVE_EVERY_REQUEST = True  # the age is an inactivity timeout
+# The age is an inactivity timeout: IdleSessionMiddleware renews it (at most once a minute, so a
+# page does not write the session table on every request).
+SESSION_SAVE_EVERY_REQUEST = False
 # Specialists and coordinators are signed out sooner: their sessions reach many patients' records.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=15 * 60)
 # What someone was typing when the idle sign-out came is kept this long for them to come back to.
