@@ -12,7 +12,16 @@ from django.shortcuts import redirect
 _OPEN_PREFIXES = ("/accounts/", "/static/", "/healthz")
 
 
+_MFA_CHECKED = "mfa.checked_at"
+MFA_RECHECK_SECONDS = 60
+
+
 class StaffMFAMiddleware:
+    """Staff without two-factor authentication set up are sent to set it up. A positive check is
+    remembered in the session for MFA_RECHECK_SECONDS (one query fewer on each page in between);
+    removing an authenticator forgets it at once in the session that removed it, and any other
+    session of that person is checked again within the minute."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -22,7 +31,7 @@ class StaffMFAMiddleware:
             user.is_authenticated
             and user.needs_mfa
             and not request.path.startswith(_OPEN_PREFIXES)
-            and not is_mfa_enabled(user)
+            and not _mfa_enabled(request, user)
         ):
             messages.warning(
                 request,
@@ -31,6 +40,25 @@ class StaffMFAMiddleware:
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)
+
+
+def _mfa_enabled(request, user) -> bool:
+    now = int(time.time())
+    checked = request.session.get(_MFA_CHECKED)
+    if checked is not None and 0 <= now - checked < MFA_RECHECK_SECONDS:
+        return True
+    enabled = is_mfa_enabled(user)
+    if enabled:
+        request.session[_MFA_CHECKED] = now
+    else:
+        request.session.pop(_MFA_CHECKED, None)
+    return enabled
+
+
+def forget_mfa_check(request) -> None:
+    """Called when an authenticator is removed: the next page checks again."""
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(_MFA_CHECKED, None)
 
 
 # The header the idle script sends on requests it makes by itself (saving form drafts before the
