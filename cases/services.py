@@ -206,8 +206,9 @@ def _notify_specialist(case: Case, specialist: Specialist, message: str) -> None
 
 
 def view_case(*, reference: str, by) -> Case:
-    """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read."""
-    case = selectors.cases_visible_to(by).get(reference=reference)
+    """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read; the case
+    carries what its page shows besides (see selectors.case_page_cases)."""
+    case = selectors.case_page_cases(by).get(reference=reference)
     record_case_read(case=case, by=by)
     return case
 

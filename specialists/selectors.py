@@ -117,7 +117,9 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
     return (
         Offer.objects.filter(case_id=case_id, status=Offer.Status.ACCEPTED)
         .select_related("specialist__user")
-        .prefetch_related("specialist__certifications", "specialist__licences")
+        .prefetch_related(
+            "specialist__certifications", "specialist__licences", "specialist__specialties"
+        )
         .first()
     )
 
@@ -169,6 +171,9 @@ class WorkGroup:
     shows_status: bool = False
 
 
+DONE_SHOWN = 25  # the specialist home lists the latest finished cases, newest first
+
+
 def home_for(specialist: Specialist) -> dict:
     """What the specialist's home shows: their work grouped by what they must do next (offers
     to answer, opinions to write, opinions returned to revise, questions waiting on the patient,
@@ -176,18 +181,24 @@ def home_for(specialist: Specialist) -> dict:
     from cases.models import Case, Status
     from cases.selectors import expected_steps
 
-    from .matching import REVIEW_STATES  # the states counted as a specialist's load
-
     today = timezone.localdate()
     offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
-    cases = list(
-        Case.objects.filter(specialist=specialist)
-        .exclude(status__in=(Status.WITHDRAWN, Status.CANCELLED))
+    # The cases being worked on, with their timelines; of the finished ones only the latest
+    # (a specialist's history grows for years, the page must not).
+    mine = Case.objects.filter(specialist=specialist)
+    working = list(
+        mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
         .prefetch_related("events")
         .order_by("updated_at", "id")
     )
-    to_write, returned, waiting, done = [], [], [], []
-    for case in cases:
+    done = list(
+        mine.filter(
+            status__in=(Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED)
+        ).order_by("-updated_at", "-id")[:DONE_SHOWN]
+    )
+    submitted = mine.filter(status=Status.OPINION_SUBMITTED)
+    to_write, returned, waiting = [], [], []
+    for case in working:
         events = list(case.events.all())
         if case.status == Status.IN_REVIEW:
             steps = expected_steps(case, events=events)
@@ -195,10 +206,11 @@ def home_for(specialist: Specialist) -> dict:
             last = events[-1] if events else None
             came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
             (returned if came_back else to_write).append(case)
-        elif case.status == Status.INFO_REQUESTED:
-            waiting.append(case)
         else:
-            done.append(case)
+            waiting.append(case)
+    awaiting_check = sum(case.status == Status.OPINION_SUBMITTED for case in done)
+    if awaiting_check == DONE_SHOWN:  # more may wait than are shown: count them
+        awaiting_check = submitted.count()
     groups = [
         WorkGroup(
             "to-write",
@@ -220,13 +232,13 @@ def home_for(specialist: Specialist) -> dict:
             "No question of yours is waiting on the patient.",
             waiting,
         ),
-        WorkGroup("done", "Done", "No finished cases yet.", done[::-1], shows_status=True),
+        WorkGroup("done", "Done", "No finished cases yet.", done, shows_status=True),
     ]
     return {
         "today": today,
         "offers": offers,
         "groups": groups,
-        "open_count": len(offers) + sum(case.status in REVIEW_STATES for case in cases),
+        "open_count": len(offers) + len(working) + awaiting_check,
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
         "expiring": specialist.licences.filter(
             expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
@@ -238,6 +250,10 @@ def declarations_for_case(case_id: int) -> QuerySet[ConflictDeclaration]:
     return ConflictDeclaration.objects.filter(case_id=case_id).select_related(
         "specialist__user", "declared_by"
     )
+
+
+def language_waivers() -> QuerySet[LanguageWaiver]:
+    return LanguageWaiver.objects.all()
 
 
 def language_waiver_for(case_id: int) -> LanguageWaiver | None:

@@ -53,7 +53,7 @@ def _specialist_only(request: HttpRequest) -> None:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     _specialist_only(request)
-    specialist = selectors.profile_for_user(request.user)
+    specialist = selectors.specialist_for_user(request.user)
     context = {"specialist": specialist}
     if specialist is not None:
         context |= selectors.home_for(specialist)
