@@ -209,6 +209,8 @@ def required_language(case) -> str:
     language = getattr(case, "report_language", "") or ""
     if not language or getattr(case, "pk", None) is None:
         return language
+    if getattr(case, "has_language_waiver", None) is False:  # read with the case: none
+        return language
     waived = LanguageWaiver.objects.filter(case_id=case.pk, language=language).exists()
     return "" if waived else language
 
@@ -521,6 +523,7 @@ def rank_specialists_for(
     specialties: list[Specialty] | None = None,
     explain: bool = False,
     today: date | None = None,
+    catalogue: list[Specialty] | None = None,
 ) -> Ranking:
     """Rank the specialists who may review `case`, best first, with those screening excluded
     and the rule that excluded each.
@@ -528,10 +531,11 @@ def rank_specialists_for(
     `specialties` overrides what the case's text suggests it needs (a coordinator's choice).
     With `explain`, `excluded` also lists specialists of that specialty whom the database left
     out (not verified, no valid licence, away, at capacity, offered before), each with why: the
-    matching page shows them; automatic mode does not need them.
+    matching page shows them; automatic mode does not need them. `catalogue`: every specialty,
+    when the caller has read them already.
     """
     today = today or timezone.localdate()
-    catalogue = list(Specialty.objects.all())
+    catalogue = list(Specialty.objects.all()) if catalogue is None else list(catalogue)
     if specialties:
         needs = [SpecialtyNeed(s, "a coordinator chose it") for s in specialties]
     else:
