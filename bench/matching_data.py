@@ -188,6 +188,9 @@ def create_specialists(
         ],
         batch_size=1000,
     )
+    from specialists.services import recount_loads  # the workload went around the services
+
+    recount_loads()
     return specialists
 
 

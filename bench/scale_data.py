@@ -835,7 +835,11 @@ def _store_due_dates(first_case: int) -> None:
 
 
 def _finish() -> None:
-    """Ids were chosen here, so move each table's sequence past them; refresh the statistics."""
+    """Ids were chosen here, so move each table's sequence past them; store each specialist's
+    open load (the services keep it; these rows went around them); refresh the statistics."""
+    from specialists.services import recount_loads
+
+    recount_loads()
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), _MODELS):
             cursor.execute(sql)

@@ -180,6 +180,7 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
     )
     case.step_due_on = service_levels.step_due_on(case, case.events.all())
     case.save(update_fields=["status", "step_due_on", "updated_at"])
+    specialist_services.refresh_load(case.specialist_id)
     _audit(case, by, f"case.{name}", **{"from": previous, "to": case.status})
     from .referrals import case_status_changed  # emails the referrer only if the patient agreed
 
@@ -752,6 +753,7 @@ def accept_offer(*, case: Case, by, attested_no_conflict: bool = False) -> Case:
     specialist_services.record_acceptance(offer=offer, screened=screened)
     case.specialist = offer.specialist
     case.save(update_fields=["specialist", "updated_at"])
+    specialist_services.refresh_load(case.specialist_id)
     record_event(
         actor=by,
         action="offer.accept",

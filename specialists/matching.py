@@ -193,7 +193,8 @@ def _has_specialty(ids) -> Exists:
 
 
 def _load():
-    """Cases under review plus offers waiting for an answer."""
+    """Cases under review plus offers waiting for an answer, counted (what
+    Specialist.open_load stores; the tests compare the two)."""
     return _count(
         Case.objects.filter(specialist=OuterRef("pk"), status__in=REVIEW_STATES)
     ) + _count(Offer.objects.filter(specialist=OuterRef("pk"), status=Offer.Status.OPEN))
@@ -239,7 +240,7 @@ def _with_score_facts(specialists, case, fit: _Fit):
     as_float = FloatField()
     language = getattr(case, "report_language", "") or ""
     specialists = specialists.annotate(
-        load=_load(),
+        load=F("open_load"),
         subspecialty_fit=_has_specialty(fit.subspecialties),
         writes_language=Exists(
             SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
@@ -487,7 +488,7 @@ def _with_reason_facts(specialists, case, today: date, language: str = ""):
             here.filter(expires_on__lt=today).order_by("-expires_on").values("expires_on")[:1]
         ),
         away_until=Subquery(_away(today).order_by("-ends_on").values("ends_on")[:1]),
-        load=_load(),
+        load=F("open_load"),
         offered_before=Exists(previous),
         previous_status=Subquery(previous.values("status")[:1]),
         previous_decline=Subquery(previous.values("decline_category")[:1]),
