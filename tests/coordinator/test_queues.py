@@ -151,6 +151,9 @@ def test_the_queue_page_runs_the_same_number_of_queries_for_10_or_200_cases(clie
     cole = UserFactory(email="cole@example.org", full_name="Cole Ordinator", role=Role.COORDINATOR)
     Case.objects.filter(pk=template.pk).update(coordinator=cole)
     client.force_login(actors.cora)
+    # The first page after signing in renews the session and checks two-factor set-up (then
+    # at most once a minute): count from the second, as every later page runs.
+    assert queue_page(client, sort="urgency").status_code == 200
 
     def queries() -> int:
         with CaptureQueriesContext(connection) as captured:
