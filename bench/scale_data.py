@@ -381,6 +381,8 @@ class _Generator:
         if submitted:
             values |= {"price_amount": PRICES[review_type], "price_currency": "USD"}
         values |= answers or {}
+        # The coverage check written below, as record_coverage_check marks it on the case.
+        values["coverage_checked"] = coverage == "insurance" and Status.MATCHING in entered
         case_id = out.add(Case, **values)
 
         # The timeline, as the services write it.

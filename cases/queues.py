@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from specialists.models import Offer
 
-from .models import Case, Coverage, CoverageCheck, Status, Urgency
+from .models import Case, Coverage, Status, Urgency
 from .permissions import COVERAGE_CHECK_STATES
 from .service_levels import STAGES
 
@@ -103,8 +103,11 @@ def _queue_filters(now: datetime) -> dict[str, Q]:
             ),
         ),
         "overdue_reviews": Q(status__in=review.states) & _overdue(),
-        "coverage": Q(coverage=Coverage.INSURANCE, status__in=COVERAGE_CHECK_STATES)
-        & ~Q(pk__in=CoverageCheck.objects.values("case_id")),
+        # On the partial index of insured open cases not yet checked (the flag is kept by
+        # record_coverage_check).
+        "coverage": Q(
+            coverage=Coverage.INSURANCE, status__in=COVERAGE_CHECK_STATES, coverage_checked=False
+        ),
     }
 
 

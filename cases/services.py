@@ -720,6 +720,8 @@ def record_coverage_check(
         patient_share=patient_share,
         checked_by=by,
     )
+    Case.objects.filter(pk=case.pk).update(coverage_checked=True)
+    case.coverage_checked = True
     _audit(case, by, "coverage.check", check)
     _notify_patient(case, f"The cover for your case {case.reference} has been checked.")
     return check

@@ -81,6 +81,26 @@ def test_an_insured_case_without_a_coverage_check_waits_for_one(client, actors):
     assert "Insurance not yet checked (Aetna)" in response.text
 
 
+def test_a_recorded_coverage_check_takes_the_case_out_of_the_coverage_queue(client, actors):
+    from cases import services
+
+    case = actors.case(Status.TRIAGE)
+    Case.objects.filter(pk=case.pk).update(coverage=Coverage.INSURANCE, insurance_payer="Aetna")
+    client.force_login(actors.cora)
+    assert queue_page(client, queue="coverage").context["result"].counts["coverage"] == 1
+
+    services.record_coverage_check(
+        case=Case.objects.get(pk=case.pk),
+        by=actors.cora,
+        result="covered",
+        preauthorization="not_needed",
+    )
+
+    response = queue_page(client, queue="coverage")
+    assert case.reference not in response.text
+    assert Case.objects.get(pk=case.pk).coverage_checked
+
+
 def test_filters_narrow_the_queue(client, actors):
     urgent = actors.case(Status.SUBMITTED)
     routine = actors.case(Status.SUBMITTED)
