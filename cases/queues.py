@@ -241,12 +241,28 @@ def queue_page(
     except (TypeError, ValueError):
         number = 1
     out_of_range = number > paginator.num_pages or number < 1
-    page = paginator.page(min(max(number, 1), paginator.num_pages))
+    number = min(max(number, 1), paginator.num_pages)
+    page = _page_from_nearer_end(rows, paginator, number, SORTS[sort])
     for case in page.object_list:
         case.queue_reason = _reason(QUEUES_BY_KEY[key], case)
         case.sla_due = case.step_due_on
         case.sla_overdue = case.sla_due is not None and case.sla_due < timezone.localdate()
     return QueuePage(QUEUES_BY_KEY[key], counts, page, out_of_range)
+
+
+def _page_from_nearer_end(rows, paginator: Paginator, number: int, order) -> Page:
+    """Page `number`, read from whichever end of the sorted queue is nearer: the last pages in
+    the reversed order with a short OFFSET, so that no page sorts and skips more than half the
+    queue (the last page, where the oldest waiting cases are when sorted newest first, skips
+    none). Every sort ends in a unique key, so both directions give the same rows."""
+    if number <= (paginator.num_pages + 1) // 2:
+        return paginator.page(number)
+    start = (number - 1) * paginator.per_page
+    end = min(start + paginator.per_page, paginator.count)
+    reverse = [key[1:] if key.startswith("-") else f"-{key}" for key in order]
+    from_end = paginator.count - end
+    object_list = list(rows.order_by(*reverse)[from_end : from_end + end - start])[::-1]
+    return Page(object_list, number, paginator)
 
 
 def _reason(queue: Queue, case: Case) -> str:

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 
+import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -163,6 +164,36 @@ def _clone_submitted_cases(template: Case, count: int) -> None:
         CaseEvent(case=case, from_status=Status.DRAFT, to_status=Status.SUBMITTED)
         for case in created
     )
+
+
+@pytest.mark.parametrize("sort", ["oldest", "newest", "urgency", "reference"])
+def test_the_last_pages_are_read_from_the_end_with_the_same_rows(client, actors, sort):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from cases import queues
+
+    template = actors.case(Status.SUBMITTED)
+    _clone_submitted_cases(template, 69)  # 70 cases: pages of 25, 25 and 20
+    Case.objects.filter(pk__in=list(Case.objects.values_list("pk", flat=True)[::3])).update(
+        urgency=Urgency.URGENT
+    )
+    expected = list(
+        queues.with_row_details(queues.cases_in_queue("new"))
+        .order_by(*queues.SORTS[sort])
+        .values_list("pk", flat=True)
+    )
+    client.force_login(actors.cora)
+    shown = []
+    for number in (1, 2, 3):
+        with CaptureQueriesContext(connection) as captured:
+            response = queue_page(client, sort=sort, page=number)
+        shown += [case.pk for case in response.context["result"].page.object_list]
+        offsets = [q["sql"] for q in captured if "OFFSET" in q["sql"].upper()]
+        if number == 3:
+            assert not any("OFFSET 50" in sql.upper() for sql in offsets)
+
+    assert shown == expected
 
 
 def test_the_queue_page_runs_the_same_number_of_queries_for_10_or_200_cases(client, actors):
