@@ -145,11 +145,13 @@ def _metrics_snapshot(cases: int) -> dict:
     if measured.returncode:
         raise RuntimeError(f"The metrics snapshot failed:\n{measured.stderr}")
     figures = json.loads(measured.stdout.strip().splitlines()[-1])
-    seconds, mib = figures["seconds"], figures["peak_mib"]
+    # The whole process's peak (Django and the app loaded, then the refresh): the refresh's own
+    # growth alone can read 0 when it stays under what importing everything took.
+    seconds, mib = figures["seconds"], figures["process_mib"]
     goals = [
         {"goal": f"<= {SNAPSHOT_GOAL_S:g} s", "measured": f"{seconds} s"}
         | {"met": seconds <= SNAPSHOT_GOAL_S},
-        {"goal": f"<= {SNAPSHOT_GOAL_MIB} MiB", "measured": f"{mib} MiB"}
+        {"goal": f"<= {SNAPSHOT_GOAL_MIB} MiB (process peak)", "measured": f"{mib} MiB"}
         | {"met": mib <= SNAPSHOT_GOAL_MIB},
     ]
     return {
@@ -157,7 +159,7 @@ def _metrics_snapshot(cases: int) -> dict:
         "kind": "snapshot",
         "cases": cases,
         **figures,
-        "figure": f"{seconds} s, peak {mib} MiB (process {figures['process_mib']} MiB)",
+        "figure": f"{seconds} s, process peak {mib} MiB (grew {figures['peak_mib']} MiB)",
         "goals": goals,
         "goal": " and ".join(goal["goal"] for goal in goals),
         "met": all(goal["met"] for goal in goals),
