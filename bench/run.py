@@ -62,7 +62,8 @@ def _seed(url: str, cases: int) -> None:
         subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, env=env, check=True)
 
 
-if __name__ == "__main__" and sys.argv[1:2] != ["_counts"]:
+SUBPROCESS_MODES = ("_counts", "_times", "_snapshot")  # run.py calling itself on one database
+if __name__ == "__main__" and sys.argv[1:2] not in [[mode] for mode in SUBPROCESS_MODES]:
     for url, cases in ((SMALL_DATABASE_URL, CASES // 10), (DATABASE_URL, CASES)):
         _create_database(url)
         _seed(url, cases)
@@ -390,7 +391,7 @@ def bench_matching() -> dict:
     crowded, typical = matching_case("crowded"), matching_case("typical")
     for case in (crowded, typical):  # warm-up: the database's caches and query plans
         rank_specialists_for(case, explain=True)
-    runs = int(os.environ.get("BENCH_MATCHING_RUNS", "60"))
+    runs = int(os.environ.get("BENCH_MATCHING_RUNS", "200"))
     times: dict[str, list[float]] = {"ranked": [], "typical": [], "page": [], "bare": []}
     for _ in range(runs):
         for name, rank in (
@@ -433,21 +434,32 @@ def bench_matching() -> dict:
         "bare_fetch_p95_ms": ms("bare"),
         "ratio": round(ms("ranked") / ms("bare"), 1),
         "load_average": round(os.getloadavg()[0], 1),
-        "goal": "p95<=50ms",
-        "met": ms("ranked") <= 50,
+        "goal": "p95<=50ms over >=200 runs",
+        "goals": [
+            {"goal": "p95 <= 50 ms, >= 200 runs", "measured": f"{ms('ranked')} ms, {runs} runs"}
+            | {"met": ms("ranked") <= 50 and runs >= 200}
+        ],
+        "met": ms("ranked") <= 50 and runs >= 200,
         "figure": f"p95 {ms('ranked')} ms (typical case {ms('typical')} ms; page "
         f"{ms('page')} ms; {ms('ranked') / ms('bare'):.1f}x bare fetch; {connection.vendor})",
     }
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["_counts"]:  # the 1x database's query counts, for bench_query_counts
+    mode = sys.argv[1:2]
+    if mode == ["_counts"]:  # the 1x database's query counts, for bench_query_counts
         print(json.dumps(scale_bench.counts_here()))
+        return
+    if mode == ["_times"]:  # the small database's page times, for bench_pages
+        print(json.dumps(scale_bench.times_here(int(os.environ.get("BENCH_PAGE_RUNS", "200")))))
+        return
+    if mode == ["_snapshot"]:  # one metrics refresh in a process of its own
+        print(json.dumps(scale_bench.snapshot_here()))
         return
     BENCH_VAR.mkdir(parents=True, exist_ok=True)
     call_command("migrate", verbosity=0)
     benchmarks = {
-        "pages": scale_bench.bench_pages,
+        "pages": lambda: scale_bench.bench_pages(SMALL_DATABASE_URL),
         "queries": lambda: scale_bench.bench_query_counts(SMALL_DATABASE_URL),
         "matching": bench_matching,
         "email": scale_bench.bench_email,
@@ -464,19 +476,33 @@ def main() -> None:
             results += ran if isinstance(ran, list) else [ran]
     finally:
         scale_bench.purge_queue()
-    print(f"\n{'benchmark':<52} {'figure':<60} {'goal':>12}  met")
+    print(f"\n{'benchmark':<52} {'figure':<70} verdict")
     for r in results:
         figure = r.get("figure") or (
             f"{r['task_median_s']}s / {r['bare_median_s']}s = {r['ratio']}x ({r['pages']} pages)"
         )
-        print(f"{r['name']:<52} {figure:<60} {r['goal']:>12}  {'yes' if r['met'] else 'NO'}")
-    print(f"({time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f})")
+        print(f"{r['name']:<52} {figure:<70}")
+        for goal in r.get("goals") or [{"goal": r["goal"], "measured": "", "met": r["met"]}]:
+            verdict = "met" if goal["met"] else "not met"
+            print(f"{'':<4}goal {goal['goal']}: {verdict} ({goal['measured']})")
+    elapsed = time.perf_counter() - started
+    load = os.getloadavg()[0]
+    print(f"({elapsed:.0f} s; load average {load:.1f})")
     path = ROOT / "bench" / "results.json"
     # A partial run keeps the other benchmarks' last figures.
     ran = {r["name"] for r in results}
     previous = json.loads(path.read_text()) if path.exists() else []
+    if isinstance(previous, dict):
+        previous = previous.get("results", [])
     kept = [r for r in previous if r["name"] not in ran]
-    path.write_text(json.dumps(kept + results, indent=2) + "\n")
+    run = {
+        "finished_at": timezone.now().isoformat(timespec="seconds"),
+        "seconds": round(elapsed),
+        "load_average": round(load, 2),
+        "cpus": os.cpu_count(),
+        "cases": CASES,
+    }
+    path.write_text(json.dumps({"run": run, "results": kept + results}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

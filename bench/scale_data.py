@@ -12,6 +12,7 @@ can be measured for a batch of 1x and one of 10x data.
 import json
 import math
 import random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -244,6 +245,8 @@ class _Generator:
         self.batch = batch
         self.cases = cases
         self.references: set[str] = set()
+        self._weighted_for: list | None = None
+        self._cumulative: list[float] = []
         consent = (
             ConsentText.objects.filter(published_at__lte=self.now).order_by("-version").first()
         )
@@ -281,6 +284,18 @@ class _Generator:
         )
 
     # Cases ----------------------------------------------------------------------------------
+
+    def busy_specialist(self, specialists: list[Specialist]) -> Specialist:
+        """A specialist for a case, long-tailed: a few carry many cases, most carry few (the
+        n-th of the list weighs 1/n^0.8)."""
+        if self._weighted_for is not specialists:
+            weights = [1 / (n + 1) ** 0.8 for n in range(len(specialists))]
+            total, cumulative = 0.0, []
+            for weight in weights:
+                total += weight
+                cumulative.append(total)
+            self._weighted_for, self._cumulative = specialists, cumulative
+        return self.rng.choices(specialists, cum_weights=self._cumulative)[0]
 
     def reference(self) -> str:
         alphabet = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -334,7 +349,7 @@ class _Generator:
         coverage = "insurance" if rng.random() < 0.45 else "self_pay"
         assigned = None
         if status in WITH_SPECIALIST or (status == Status.OFFERED and open_offer_to is None):
-            assigned = specialist or rng.choice(specialists)
+            assigned = specialist or self.busy_specialist(specialists)
         if status == Status.OFFERED:
             open_offer_to, assigned = open_offer_to or assigned, None
         submitted = entered.get(Status.SUBMITTED)
@@ -366,6 +381,8 @@ class _Generator:
         if submitted:
             values |= {"price_amount": PRICES[review_type], "price_currency": "USD"}
         values |= answers or {}
+        # The coverage check written below, as record_coverage_check marks it on the case.
+        values["coverage_checked"] = coverage == "insurance" and Status.MATCHING in entered
         case_id = out.add(Case, **values)
 
         # The timeline, as the services write it.
@@ -522,7 +539,10 @@ class _Generator:
                 sent_at=times[1] + timedelta(seconds=2),
                 attempts=1,
             )
-        for n in range(rng.randint(5, 15) if audit is None else audit):
+        # The audit trail grows with what happened to the case: views at each step and message.
+        if audit is None:
+            audit = 2 + len(path) + messages + rng.randint(0, 3)
+        for n in range(audit):
             action = rng.choice(AUDIT_ACTIONS)
             out.add(
                 AuditEvent,
@@ -556,9 +576,15 @@ def _bench_user(email: str, role: str, name: str) -> User:
 # The named actors' list sizes: "growing" ones for the query counts, "typical" ones (a patient
 # with three cases, a case with ten files, a specialist with five cases) for the page timings.
 TYPICAL = "typical-"
+# The heaviest: a case with 300 files and 150 messages, the busiest specialist, a patient with
+# many cases; timed too, so that the worst case of each page is seen.
+HEAVY = "heavy-"
 
 
 def _sizes(kind: str, p: int) -> dict[str, int]:
+    if kind == HEAVY:
+        sizes = {"cases": p, "records": 300, "messages": 150, "audit": 600, "declined": 5}
+        return sizes | {"work": 3 * p}
     if kind == TYPICAL:
         return {"cases": 3, "records": 10, "messages": 4, "audit": 12, "declined": 2, "work": 3}
     return {
@@ -652,8 +678,16 @@ def _actor_cases(generator, users, sizes: dict[str, int], patients: list[int], c
     return sizes["cases"] + 2 * sizes["work"] + 1
 
 
+SEEDING = ", seeding"  # in the growing coordinator's name while the batch is being written
+
+
 def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
-    """Write a batch of `cases` cases (and all that goes with them); return its growing actors."""
+    """Write a batch of `cases` cases (and all that goes with them); return its growing actors.
+
+    The people and the named actors are written first, then the other cases CHUNK at a time,
+    each chunk in its own transaction and from its own random stream: an interrupted batch
+    (its coordinator's name still says it is seeding) is resumed by `resume` from the first
+    chunk not written, and ends as the uninterrupted one would."""
     batch = len(seeded_batches())
     say = progress or (lambda message: None)
     # Specialists (one per ten cases; matching_data's numbering continues across batches).
@@ -661,11 +695,14 @@ def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
     specialists = create_specialists(max(cases // 10, 4), first=first, workload=0)
     say(f"{len(specialists)} specialists")
     now = timezone.now()
-    named = {kind: _actor_users(batch, kind, cases, now) for kind in ("", TYPICAL)}
+    named = {kind: _actor_users(batch, kind, cases, now) for kind in ("", TYPICAL, HEAVY)}
+    User.objects.filter(pk=named[""][0].pk).update(
+        full_name=f"Scale coordinator ({cases} cases{SEEDING})"
+    )
     # Bulk rows from here on: their ids continue after the rows above.
     generator = _Generator(cases=cases, batch=batch, seed=seed)
     first_case = generator.out.next_id[Case]
-    rng, out = generator.rng, generator.out
+    out = generator.out
     coordinators = [
         *(users[0].pk for users in named.values()),
         *generator.users(max(3, cases // 5000), Role.COORDINATOR, "coordinator"),
@@ -682,11 +719,70 @@ def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
         for kind, users in named.items()
     )
     out.flush()
+    _chunks(generator, cases - made, 0, patients, caregivers, common, seed, say)
+    return _complete(batch, cases, first_case, out, say)
 
-    # Everyone else's cases, in chunks.
-    remaining = max(cases - made, 0)
-    for start in range(0, remaining, CHUNK):
-        for status in _state_sequence(rng, min(CHUNK, remaining - start)):
+
+def resume(*, seed: int = 20261126, progress=None) -> Actors | None:
+    """Finish a batch whose seeding was interrupted (None when there is none)."""
+    say = progress or (lambda message: None)
+    interrupted = [(b, name) for b, name in seeded_batches() if SEEDING in name]
+    if not interrupted:
+        return None
+    batch, name = interrupted[0]
+    cases = int(name.split("(")[1].split()[0])
+    generator = _Generator(cases=cases, batch=batch, seed=seed)
+    generator.references = set(Case.objects.values_list("reference", flat=True))
+    first_case = (
+        Case.objects.filter(owner__email=ACTOR_EMAIL.format(role="patient", batch=batch))
+        .order_by("pk")
+        .values_list("pk", flat=True)
+        .first()
+    )
+    written = Case.objects.filter(pk__gte=first_case).count()
+    made = sum(
+        _sizes(kind, per_actor(cases))["cases"] + 2 * _sizes(kind, per_actor(cases))["work"] + 1
+        for kind in ("", TYPICAL, HEAVY)
+    )
+    done_chunks = (written - made) // CHUNK
+    say(f"Resuming batch {batch}: {written:,} of {cases:,} cases were written")
+
+    def ids(prefix: str) -> list[int]:
+        rows = User.objects.filter(email__startswith=f"scale{batch}-{prefix}").order_by("pk")
+        return list(rows.values_list("pk", flat=True))
+
+    named_coordinators = User.objects.filter(
+        email__in=[
+            ACTOR_EMAIL.format(role="coordinator", batch=f"{kind}{batch}")
+            for kind in ("", TYPICAL, HEAVY)
+        ]
+    ).order_by("pk")
+    coordinators = [*named_coordinators.values_list("pk", flat=True), *ids("coordinator")]
+    carers = ids("carer")
+    authority = dict(
+        ProxyAuthority.objects.filter(caregiver_id__in=carers).values_list("caregiver_id", "pk")
+    )
+    caregivers = [(carer, authority[carer]) for carer in carers]
+    specialists = list(
+        Specialist.objects.filter(user__email__startswith="bench-matching-").order_by("pk")
+    )
+    common = {"specialists": specialists, "coordinators": coordinators}
+    remaining = cases - made
+    _chunks(generator, remaining, done_chunks, ids("patient"), caregivers, common, seed, say)
+    return _complete(batch, cases, first_case, generator.out, say)
+
+
+def _chunks(generator, remaining, first_chunk, patients, caregivers, common, seed, say) -> None:
+    """Everyone else's cases, CHUNK at a time: each chunk its own transaction and random
+    stream (so a resumed batch writes what the interrupted one would have)."""
+    out, rng = generator.out, generator.rng
+    remaining = max(remaining, 0)
+    chunks = -(-remaining // CHUNK)
+    started = time.perf_counter()
+    for chunk in range(first_chunk, chunks):
+        rng.seed(seed * 1_000_003 + generator.batch * 10_007 + chunk)
+        count = min(CHUNK, remaining - chunk * CHUNK)
+        for status in _state_sequence(rng, count):
             if rng.random() < 0.05:
                 caregiver, authority = rng.choice(caregivers)
                 generator.case(
@@ -698,10 +794,23 @@ def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
             else:
                 generator.case(owner=rng.choice(patients), status=status, **common)
         out.flush()
-        if start // CHUNK % 10 == 9:
-            say(f"{start + CHUNK} cases")
+        done = chunk + 1 - first_chunk
+        if done % 10 == 0 or chunk + 1 == chunks:
+            elapsed = time.perf_counter() - started
+            left = elapsed / done * (chunks - chunk - 1)
+            say(
+                f"{min((chunk + 1) * CHUNK, remaining):,} of {remaining:,} cases "
+                f"({elapsed:.0f} s, about {left:.0f} s left)"
+            )
+
+
+def _complete(batch: int, cases: int, first_case: int, out, say) -> Actors:
+    say("Due dates of open cases")
     _store_due_dates(first_case)
     _finish()
+    User.objects.filter(email=ACTOR_EMAIL.format(role="coordinator", batch=batch)).update(
+        full_name=f"Scale coordinator ({cases} cases)"
+    )
     say(", ".join(f"{n:,} {m._meta.verbose_name_plural}" for m, n in out.written.items()))
     return actors(batch)
 
@@ -729,7 +838,11 @@ def _store_due_dates(first_case: int) -> None:
 
 
 def _finish() -> None:
-    """Ids were chosen here, so move each table's sequence past them; refresh the statistics."""
+    """Ids were chosen here, so move each table's sequence past them; store each specialist's
+    open load (the services keep it; these rows went around them); refresh the statistics."""
+    from specialists.services import recount_loads
+
+    recount_loads()
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), _MODELS):
             cursor.execute(sql)

@@ -212,6 +212,8 @@ def case_search(request: HttpRequest) -> HttpResponse:
 def metrics_page(request: HttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     figures = metrics.current_metrics()
+    if figures is None:  # the first snapshot is on its way
+        return render(request, "cases/coordinator/metrics.html", {"metrics": None})
     context = {
         "metrics": figures,
         "charts": metrics.chart_data(figures),
@@ -224,7 +226,8 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
 @require_GET
 def metrics_export(request: HttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
-    rows = metrics.csv_rows(metrics.current_metrics())
+    figures = metrics.current_metrics()
+    rows = metrics.csv_rows(figures) if figures is not None else []
     return csv_response("metrics.csv", ["figure", "item", "measure", "value"], rows)
 
 

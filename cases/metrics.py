@@ -12,7 +12,9 @@ from collections import defaultdict
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -246,17 +248,36 @@ def refresh_snapshot() -> MetricsSnapshot:
         seconds_taken=time.perf_counter() - started,
     )
     MetricsSnapshot.objects.filter(computed_at__lt=computed_at).delete()
+    cache.delete(REFRESH_LOCK)
     return snapshot
 
 
-def current_metrics() -> dict:
-    """The figures of the newest snapshot, computed now when there is none younger than
-    METRICS_MAX_AGE_SECONDS (the beat task refreshes them more often than that)."""
+REFRESH_LOCK = "metrics:refresh-enqueued"
+
+
+def current_metrics() -> dict | None:
+    """The figures of the newest snapshot, never computed inside a request: when it is older
+    than METRICS_MAX_AGE_SECONDS (the beat task refreshes them sooner) it is still shown, marked
+    `stale`, and one refresh is enqueued (a lock in the cache keeps many pages from enqueueing
+    many). None before the first snapshot: the page says the figures are being computed."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
-    snapshot = MetricsSnapshot.objects.filter(computed_at__gte=cutoff).first()
+    snapshot = MetricsSnapshot.objects.first()
+    stale = snapshot is None or snapshot.computed_at < cutoff
+    if stale:
+        request_refresh()
     if snapshot is None:
-        snapshot = refresh_snapshot()
-    return snapshot.figures | {"generated_at": snapshot.computed_at}
+        return None
+    return snapshot.figures | {"generated_at": snapshot.computed_at, "stale": stale}
+
+
+def request_refresh() -> bool:
+    """Enqueue one refresh of the snapshot unless one is already on its way."""
+    from . import tasks
+
+    if not cache.add(REFRESH_LOCK, 1, timeout=settings.METRICS_MAX_AGE_SECONDS):
+        return False
+    transaction.on_commit(tasks.refresh_metrics.delay)
+    return True
 
 
 BUSIEST_SHOWN = 25

@@ -381,6 +381,9 @@ class Case(models.Model):
     # the clock is stopped, waiting on the patient, and once no step is timed). Kept by each
     # transition, so that queues and metrics filter on a column.
     step_due_on = models.DateField(null=True, blank=True, editable=False)
+    # Whether a coordinator has recorded a coverage check (kept by record_coverage_check), so
+    # that the coverage queue reads a partial index instead of every insured case's checks.
+    coverage_checked = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -396,6 +399,27 @@ class Case(models.Model):
             models.Index(fields=["owner", "-created_at"]),
             # A specialist's cases under review: matching's load, counted per candidate.
             models.Index(fields=["specialist", "status"], name="case_specialist_status"),
+            # The coverage queue: insured cases in open states with no coverage check yet.
+            models.Index(
+                fields=["submitted_at", "id"],
+                condition=models.Q(
+                    coverage="insurance",
+                    coverage_checked=False,
+                    # permissions.COVERAGE_CHECK_STATES, spelt out (the queue's own filter)
+                    status__in=[
+                        "submitted",
+                        "triage",
+                        "needs_info",
+                        "matching",
+                        "offered",
+                        "in_review",
+                        "info_requested",
+                        "opinion_submitted",
+                        "delivered",
+                    ],
+                ),
+                name="case_coverage_unchecked",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from specialists.models import Offer
 
-from .models import Case, Coverage, CoverageCheck, Status, Urgency
+from .models import Case, Coverage, Status, Urgency
 from .permissions import COVERAGE_CHECK_STATES
 from .service_levels import STAGES
 
@@ -103,8 +103,11 @@ def _queue_filters(now: datetime) -> dict[str, Q]:
             ),
         ),
         "overdue_reviews": Q(status__in=review.states) & _overdue(),
-        "coverage": Q(coverage=Coverage.INSURANCE, status__in=COVERAGE_CHECK_STATES)
-        & ~Q(pk__in=CoverageCheck.objects.values("case_id")),
+        # On the partial index of insured open cases not yet checked (the flag is kept by
+        # record_coverage_check).
+        "coverage": Q(
+            coverage=Coverage.INSURANCE, status__in=COVERAGE_CHECK_STATES, coverage_checked=False
+        ),
     }
 
 
@@ -130,11 +133,16 @@ def with_row_details(cases: QuerySet[Case]) -> QuerySet[Case]:
 
 
 def queue_counts(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[str, int]:
-    """How many cases each queue holds: the queues of plain states from one count by state (on
-    the state index), the other three each from its own indexed count. Four queries, however
-    many cases."""
+    """How many cases each queue holds: the queues of plain states from one count by state over
+    those states alone (on the state index), the other three each from its own indexed count.
+    Four queries, however many cases."""
     filters = _queue_filters(now or timezone.now())
-    per_state = dict(cases.order_by().values_list("status").annotate(n=Count("pk")))
+    # Only the queues' own states are counted (on the status index): the ended cases, most of
+    # the history, are never read.
+    live = {state for states in STATE_QUEUES.values() for state in states}
+    per_state = dict(
+        cases.filter(status__in=live).order_by().values_list("status").annotate(n=Count("pk"))
+    )
     counts = {
         key: sum(per_state.get(state, 0) for state in states)
         for key, states in STATE_QUEUES.items()
@@ -233,12 +241,28 @@ def queue_page(
     except (TypeError, ValueError):
         number = 1
     out_of_range = number > paginator.num_pages or number < 1
-    page = paginator.page(min(max(number, 1), paginator.num_pages))
+    number = min(max(number, 1), paginator.num_pages)
+    page = _page_from_nearer_end(rows, paginator, number, SORTS[sort])
     for case in page.object_list:
         case.queue_reason = _reason(QUEUES_BY_KEY[key], case)
         case.sla_due = case.step_due_on
         case.sla_overdue = case.sla_due is not None and case.sla_due < timezone.localdate()
     return QueuePage(QUEUES_BY_KEY[key], counts, page, out_of_range)
+
+
+def _page_from_nearer_end(rows, paginator: Paginator, number: int, order) -> Page:
+    """Page `number`, read from whichever end of the sorted queue is nearer: the last pages in
+    the reversed order with a short OFFSET, so that no page sorts and skips more than half the
+    queue (the last page, where the oldest waiting cases are when sorted newest first, skips
+    none). Every sort ends in a unique key, so both directions give the same rows."""
+    if number <= (paginator.num_pages + 1) // 2:
+        return paginator.page(number)
+    start = (number - 1) * paginator.per_page
+    end = min(start + paginator.per_page, paginator.count)
+    reverse = [key[1:] if key.startswith("-") else f"-{key}" for key in order]
+    from_end = paginator.count - end
+    object_list = list(rows.order_by(*reverse)[from_end : from_end + end - start])[::-1]
+    return Page(object_list, number, paginator)
 
 
 def _reason(queue: Queue, case: Case) -> str:

@@ -1,43 +1,56 @@
-"""Finding a case by its reference, the patient's name or email, or the specialist's name."""
+"""Finding a case by its reference, the patient's name or email, or the specialist's name.
 
-from django.db.models import Case as SqlCase
-from django.db.models import IntegerField, Q, Value, When
+An exact reference is looked up on its unique index first; otherwise each kind of match is its
+own indexed lookup (trigram indexes on PostgreSQL, see migration 0015) and the matching ids are
+united, so no search reads every case.
+"""
 
-from secondopinion.audit.services import record_event
+from django.db.models import Q
 
-from .models import Case
+from secondopinion.accounts.models import User
+from secondopinion.audit.services import record_events
+
+from .models import Case, ProxyAuthority
 from .selectors import cases_visible_to
 
 MAX_RESULTS = 50
+
+
+def _matching_ids(query: str):
+    """The ids of cases whose reference, patient, owner, proxy patient or specialist matches:
+    one UNION of indexed lookups (an OR across the joined tables would scan every case)."""
+    people = User.objects.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+    authorities = ProxyAuthority.objects.filter(patient_email__icontains=query)
+    on_case = Case.objects.filter(Q(reference__icontains=query) | Q(patient_name__icontains=query))
+    return (
+        on_case.values("pk")
+        .union(Case.objects.filter(owner__in=people.values("pk")).values("pk"))
+        .union(Case.objects.filter(proxy_authority__in=authorities.values("pk")).values("pk"))
+        .union(Case.objects.filter(specialist__user__in=people.values("pk")).values("pk"))
+    )
 
 
 def search_cases(*, query: str, by) -> list[Case]:
     """Cases the user may see that match `query`, best matches (an exact reference) first.
 
     A search that shows any case is audited with the query's length, never its text (it may be
-    a patient's name).
+    a patient's name), in one INSERT for all the cases it shows.
     """
     query = query.strip()
-    matches = Q(reference__icontains=query) | Q(patient_name__icontains=query)
-    # Part of an email finds it too: a coordinator on the phone often hears only "newpat...".
-    matches |= Q(owner__email__icontains=query) | Q(owner__full_name__icontains=query)
-    matches |= Q(proxy_authority__patient_email__icontains=query)
-    matches |= Q(specialist__user__full_name__icontains=query)
-    exact_reference_first = SqlCase(
-        When(reference__iexact=query, then=Value(0)), default=Value(1), output_field=IntegerField()
+    visible = cases_visible_to(by)
+    exact = list(visible.filter(reference=query.upper())[:1])
+    others = (
+        visible.filter(pk__in=_matching_ids(query))
+        .exclude(pk__in=[case.pk for case in exact])
+        .order_by("-submitted_at", "-id")[: MAX_RESULTS - len(exact)]
     )
-    results = list(
-        cases_visible_to(by)
-        .filter(matches)
-        .order_by(exact_reference_first, "-submitted_at", "-id")[:MAX_RESULTS]
-    )
+    results = exact + list(others)
     # Each case a search reveals is a read of it: the patient's access history shows it.
-    for case in results:
-        record_event(
+    if results:
+        record_events(
             actor=by,
             action="case.search",
-            obj=case,
-            case_id=case.pk,
+            objects=[(case, case.pk) for case in results],
             detail={"query_length": len(query), "results": len(results)},
         )
     return results
@@ -46,7 +59,7 @@ def search_cases(*, query: str, by) -> list[Case]:
 def case_id_for_reference(reference: str) -> int | None:
     """The id of the case with this reference (any state), for the audit viewer."""
     return (
-        Case.objects.filter(reference__iexact=reference.strip())
+        Case.objects.filter(reference=reference.strip().upper())
         .values_list("pk", flat=True)
         .first()
     )

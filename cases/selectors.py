@@ -167,11 +167,21 @@ def current_consent_text() -> ConsentText | None:
     return ConsentText.objects.filter(published_at__lte=timezone.now()).order_by("-version").first()
 
 
+def _current_consent_text_id() -> Subquery:
+    return Subquery(
+        ConsentText.objects.filter(published_at__lte=timezone.now())
+        .order_by("-version")
+        .values("pk")[:1]
+    )
+
+
 def consent_for(case: Case) -> Consent | None:
-    """The case's newest signature that has not been withdrawn, of whatever version."""
+    """The case's newest signature that has not been withdrawn, of whatever version, with the
+    id of today's consent text (`current_text_id`, for `is_current_consent`)."""
     return (
         Consent.objects.filter(case=case, withdrawn_at__isnull=True)
         .select_related("text", "signed_by")
+        .annotate(current_text_id=_current_consent_text_id())
         .order_by("-text__version", "-signed_at")
         .first()
     )
@@ -179,8 +189,12 @@ def consent_for(case: Case) -> Consent | None:
 
 def is_current_consent(consent: Consent | None) -> bool:
     """Whether `consent` (the case's newest, from `consent_for`) signs today's consent text."""
+    if consent is None:
+        return False
+    if hasattr(consent, "current_text_id"):
+        return consent.current_text_id == consent.text_id
     current = current_consent_text()
-    return consent is not None and current is not None and consent.text_id == current.pk
+    return current is not None and consent.text_id == current.pk
 
 
 def has_current_consent(case: Case) -> bool:
@@ -231,17 +245,45 @@ def expected_steps(case: Case, events=None) -> list[service_levels.ExpectedStep]
     return service_levels.expected_steps(case, timeline_for(case) if events is None else events)
 
 
+def case_page_cases(user) -> QuerySet[Case]:
+    """The cases `user` may see, each with what its page would otherwise read one query at a
+    time: the unread message count, and whether a language waiver or a records request exists
+    (the page reads those only when there is one)."""
+    from records import selectors as record_selectors  # records.selectors imports this module
+
+    return (
+        cases_visible_to(user)
+        .select_related("referral", "opinion__author__user")
+        .annotate(
+            unread_messages=_unread_count(user),
+            has_language_waiver=Exists(
+                specialist_selectors.language_waivers().filter(case=OuterRef("pk"))
+            ),
+            has_records_requests=Exists(record_selectors.records_requests_for_case(OuterRef("pk"))),
+        )
+    )
+
+
+def _reached(events, *states) -> bool:
+    return any(event.to_status in states for event in events)
+
+
 def timeline_for(case: Case) -> QuerySet[CaseEvent]:
     return CaseEvent.objects.filter(case=case).select_related("actor")
 
 
 def opinion_for(case: Case) -> Opinion | None:
+    """The case's opinion (none before the specialist starts one); read with the case already
+    when it came from `case_page_cases`."""
+    if Case.opinion.is_cached(case):
+        return getattr(case, "opinion", None)
     return Opinion.objects.filter(case=case).select_related("author__user").first()
 
 
-def latest_report_for(case: Case) -> Report | None:
-    """The report of the opinion's current revision, if it has been rendered."""
-    opinion = opinion_for(case)
+def latest_report_for(case: Case, opinion: Opinion | None = None) -> Report | None:
+    """The report of the opinion's current revision, if it has been rendered (`opinion`: the
+    case's, when the caller has read it already)."""
+    opinion = opinion or opinion_for(case)
     if opinion is None:
         return None
     return Report.objects.filter(opinion=opinion, opinion_revision=opinion.revision).first()
@@ -315,20 +357,28 @@ def open_information_request(case: Case) -> InformationRequest | None:
     )
 
 
-def information_requests_for(case: Case):
-    """Every question asked on `case`, oldest first, with who asked and who answered."""
+def information_requests_for(case: Case, events=None):
+    """Every question asked on `case`, oldest first, with who asked and who answered. With the
+    case's timeline (`events`), none is read unless the case ever waited on an answer (asking
+    is a transition to one of those states)."""
+    if events is not None and not _reached(events, Status.NEEDS_INFO, Status.INFO_REQUESTED):
+        return []
     return case.information_requests.select_related("asked_by", "answered_by")
 
 
-def delivered_at(case: Case):
-    """When the opinion was (last) delivered to the patient, or None."""
+def delivered_at(case: Case, events=None):
+    """When the opinion was (last) delivered to the patient, or None (`events`: the case's
+    timeline, when the caller has read it)."""
+    if events is not None:
+        delivered = [e for e in events if e.to_status == Status.DELIVERED]
+        return max(delivered, key=lambda e: (e.at, e.pk)).at if delivered else None
     event = case.events.filter(to_status=Status.DELIVERED).order_by("-at", "-id").first()
     return event.at if event else None
 
 
-def follow_up_deadline(case: Case):
+def follow_up_deadline(case: Case, events=None):
     """The time until which the patient may ask follow-up questions, or None before delivery."""
-    delivered = delivered_at(case)
+    delivered = delivered_at(case, events)
     return delivered + timezone.timedelta(days=settings.FOLLOW_UP_DAYS) if delivered else None
 
 
@@ -349,12 +399,18 @@ def delivered_cases_to_close(now) -> QuerySet[Case]:
     )
 
 
-def follow_ups_for(case: Case):
+def follow_ups_for(case: Case, events=None):
+    """The follow-up questions, oldest first. With the case's timeline (`events`), none is read
+    before the opinion was delivered (they are asked after delivery)."""
+    if events is not None and not _reached(events, Status.DELIVERED):
+        return []
     return case.follow_ups.select_related("asked_by", "answered_by")
 
 
-def follow_ups_left(case: Case) -> int:
-    return max(settings.FOLLOW_UP_MAX_QUESTIONS - case.follow_ups.count(), 0)
+def follow_ups_left(case: Case, follow_ups=None) -> int:
+    """How many more the patient may ask (`follow_ups`: the list, when the caller has it)."""
+    asked = len(follow_ups) if follow_ups is not None else case.follow_ups.count()
+    return max(settings.FOLLOW_UP_MAX_QUESTIONS - asked, 0)
 
 
 def messages_for(case: Case):

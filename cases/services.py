@@ -180,6 +180,7 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
     )
     case.step_due_on = service_levels.step_due_on(case, case.events.all())
     case.save(update_fields=["status", "step_due_on", "updated_at"])
+    specialist_services.refresh_load(case.specialist_id)
     _audit(case, by, f"case.{name}", **{"from": previous, "to": case.status})
     from .referrals import case_status_changed  # emails the referrer only if the patient agreed
 
@@ -208,8 +209,9 @@ def _notify_specialist(
 
 
 def view_case(*, reference: str, by) -> Case:
-    """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read."""
-    case = selectors.cases_visible_to(by).get(reference=reference)
+    """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read; the case
+    carries what its page shows besides (see selectors.case_page_cases)."""
+    case = selectors.case_page_cases(by).get(reference=reference)
     record_case_read(case=case, by=by)
     return case
 
@@ -721,6 +723,8 @@ def record_coverage_check(
         patient_share=patient_share,
         checked_by=by,
     )
+    Case.objects.filter(pk=case.pk).update(coverage_checked=True)
+    case.coverage_checked = True
     _audit(case, by, "coverage.check", check)
     _notify_patient(case, f"The cover for your case {case.reference} has been checked.")
     return check
@@ -754,6 +758,7 @@ def accept_offer(*, case: Case, by, attested_no_conflict: bool = False) -> Case:
     specialist_services.record_acceptance(offer=offer, screened=screened)
     case.specialist = offer.specialist
     case.save(update_fields=["specialist", "updated_at"])
+    specialist_services.refresh_load(case.specialist_id)
     record_event(
         actor=by,
         action="offer.accept",

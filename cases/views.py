@@ -369,18 +369,22 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "can_edit": permissions.can_edit_case(user, case),
         "is_owner": permissions.is_owner(user, case),
         "is_coordinator": permissions.is_coordinator(user),
-        "offer": specialist_selectors.open_offer_for_case(case.pk),
-        "language_waiver": specialist_selectors.language_waiver_for(case.pk),
+        "offer": specialist_selectors.open_offer_for_case(case.pk)
+        if case.status == Status.OFFERED
+        else None,
+        "language_waiver": specialist_selectors.language_waiver_for(case.pk)
+        if case.has_language_waiver
+        else None,
         "actions": services.available_transitions(user, case),
         "can_write_opinion": permissions.can_write_opinion(user, case),
-        "information_requests": selectors.information_requests_for(case),
+        "information_requests": selectors.information_requests_for(case, timeline),
         "can_message": permissions.can_message(user, case),
-        "unread_messages": selectors.unread_message_count(case, user),
+        "unread_messages": case.unread_messages,
         "can_ask_for_information": permissions.can_ask_for_information(user, case),
         "can_answer_information_request": permissions.can_answer_information_request(user, case),
         "expected_steps": selectors.expected_steps(case, timeline),
         "price": selectors.price_for(case),
-        "coverage_check": selectors.latest_coverage_check(case),
+        "coverage_check": selectors.latest_coverage_check(case) if can_see_cover else None,
         "coverage_form": CoverageCheckForm()
         if permissions.can_check_coverage(user, case)
         else None,
@@ -396,12 +400,14 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         **record_selectors.case_records_context(case, user),
     }
     if permissions.can_read_opinion(user, case):
-        context["opinion"] = selectors.opinion_for(case)
-        context["report"] = selectors.latest_report_for(case)
+        opinion = selectors.opinion_for(case)
+        follow_ups = list(selectors.follow_ups_for(case, timeline))
+        context["opinion"] = opinion
+        context["report"] = selectors.latest_report_for(case, opinion) if opinion else None
         context["reports"] = selectors.reports_visible_to(user, case)
-        context["follow_ups"] = selectors.follow_ups_for(case)
-        context["follow_ups_left"] = selectors.follow_ups_left(case)
-        context["follow_up_deadline"] = selectors.follow_up_deadline(case)
+        context["follow_ups"] = follow_ups
+        context["follow_ups_left"] = selectors.follow_ups_left(case, follow_ups)
+        context["follow_up_deadline"] = selectors.follow_up_deadline(case, timeline)
         context["can_ask_follow_up"] = permissions.can_ask_follow_up(user, case)
         context["can_answer_follow_up"] = permissions.can_answer_follow_up(user, case)
         context["can_share_report"] = permissions.can_share_report(user, case)

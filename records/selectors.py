@@ -140,7 +140,10 @@ def case_records_context(case, user) -> dict:
         "records": [record for record in records if record.pk not in in_studies],
         "record_count": len(records),
         "studies": studies,
-        "records_requests": list(records_requests_for_case(case)),
+        # A case read for its page says whether it has any (selectors.case_page_cases).
+        "records_requests": list(records_requests_for_case(case))
+        if getattr(case, "has_records_requests", True)
+        else [],
         "upload_form": RecordUploadForm() if can_add else None,
         "can_request_records": can_add,
         "is_record_owner": case_permissions.is_owner(user, case),

@@ -274,19 +274,23 @@ class VerifyLicenceForm(forms.Form):
 
 
 class SpecialtyFilterForm(StyledFormMixin, forms.Form):
-    specialty = forms.ModelChoiceField(
-        queryset=None,
-        required=False,
-        label="Rank for this specialty",
-        empty_label="The specialty the case's text suggests",
+    """`specialties`: the list (read once, shared with the ranking); the choice cleans to one."""
+
+    specialty = forms.TypedChoiceField(
+        required=False, coerce=int, empty_value=None, label="Rank for this specialty"
     )
 
     def __init__(self, *args, specialties, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialty"].queryset = specialties
-        self.fields["specialty"].label_from_instance = lambda s: (
-            f"{s.parent.name}: {s.name}" if s.parent_id else s.name
-        )
+        self._by_pk = {s.pk: s for s in specialties}
+        self.fields["specialty"].choices = [
+            ("", "The specialty the case's text suggests"),
+            *((s.pk, f"{s.parent.name}: {s.name}" if s.parent_id else s.name) for s in specialties),
+        ]
+
+    def clean_specialty(self):
+        pk = self.cleaned_data["specialty"]
+        return self._by_pk.get(pk) if pk is not None else None
 
 
 class OfferForm(forms.Form):

@@ -193,7 +193,8 @@ def _has_specialty(ids) -> Exists:
 
 
 def _load():
-    """Cases under review plus offers waiting for an answer."""
+    """Cases under review plus offers waiting for an answer, counted (what
+    Specialist.open_load stores; the tests compare the two)."""
     return _count(
         Case.objects.filter(specialist=OuterRef("pk"), status__in=REVIEW_STATES)
     ) + _count(Offer.objects.filter(specialist=OuterRef("pk"), status=Offer.Status.OPEN))
@@ -208,6 +209,8 @@ def required_language(case) -> str:
     unless a coordinator waived it (with a recorded reason); "" when nothing is required."""
     language = getattr(case, "report_language", "") or ""
     if not language or getattr(case, "pk", None) is None:
+        return language
+    if getattr(case, "has_language_waiver", None) is False:  # read with the case: none
         return language
     waived = LanguageWaiver.objects.filter(case_id=case.pk, language=language).exists()
     return "" if waived else language
@@ -237,7 +240,7 @@ def _with_score_facts(specialists, case, fit: _Fit):
     as_float = FloatField()
     language = getattr(case, "report_language", "") or ""
     specialists = specialists.annotate(
-        load=_load(),
+        load=F("open_load"),
         subspecialty_fit=_has_specialty(fit.subspecialties),
         writes_language=Exists(
             SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
@@ -485,7 +488,7 @@ def _with_reason_facts(specialists, case, today: date, language: str = ""):
             here.filter(expires_on__lt=today).order_by("-expires_on").values("expires_on")[:1]
         ),
         away_until=Subquery(_away(today).order_by("-ends_on").values("ends_on")[:1]),
-        load=_load(),
+        load=F("open_load"),
         offered_before=Exists(previous),
         previous_status=Subquery(previous.values("status")[:1]),
         previous_decline=Subquery(previous.values("decline_category")[:1]),
@@ -521,6 +524,7 @@ def rank_specialists_for(
     specialties: list[Specialty] | None = None,
     explain: bool = False,
     today: date | None = None,
+    catalogue: list[Specialty] | None = None,
 ) -> Ranking:
     """Rank the specialists who may review `case`, best first, with those screening excluded
     and the rule that excluded each.
@@ -528,10 +532,11 @@ def rank_specialists_for(
     `specialties` overrides what the case's text suggests it needs (a coordinator's choice).
     With `explain`, `excluded` also lists specialists of that specialty whom the database left
     out (not verified, no valid licence, away, at capacity, offered before), each with why: the
-    matching page shows them; automatic mode does not need them.
+    matching page shows them; automatic mode does not need them. `catalogue`: every specialty,
+    when the caller has read them already.
     """
     today = today or timezone.localdate()
-    catalogue = list(Specialty.objects.all())
+    catalogue = list(Specialty.objects.all()) if catalogue is None else list(catalogue)
     if specialties:
         needs = [SpecialtyNeed(s, "a coordinator chose it") for s in specialties]
     else:

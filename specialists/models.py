@@ -77,6 +77,10 @@ class Specialist(models.Model):
     typical_turnaround_days = models.PositiveSmallIntegerField(
         "Typical days to write an opinion", default=7
     )
+    # Cases under review plus offers waiting for an answer, kept by the services that change
+    # either (specialists.services.refresh_load, in the same transaction): matching reads it
+    # instead of counting every specialist's cases.
+    open_load = models.PositiveIntegerField(default=0, editable=False)
     preferred_topics = models.JSONField(
         "Questions you most like to answer", default=list, blank=True
     )  # the case's QuestionTopic values

@@ -162,7 +162,9 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
     return (
         Offer.objects.filter(case_id=case_id, status=Offer.Status.ACCEPTED)
         .select_related("specialist__user")
-        .prefetch_related("specialist__certifications", "specialist__licences")
+        .prefetch_related(
+            "specialist__certifications", "specialist__licences", "specialist__specialties"
+        )
         .first()
     )
 
@@ -218,6 +220,9 @@ class WorkGroup:
     shows_status: bool = False
 
 
+DONE_SHOWN = 25  # the specialist home lists the latest finished cases, newest first
+
+
 def home_for(specialist: Specialist) -> dict:
     """What the specialist's home shows: their work grouped by what they must do next (offers
     to answer, opinions to write, opinions returned to revise, questions waiting on the patient,
@@ -225,31 +230,36 @@ def home_for(specialist: Specialist) -> dict:
     from cases.models import Case, Status
     from cases.selectors import expected_steps
 
-    from .matching import REVIEW_STATES  # the states counted as a specialist's load
-
     today = timezone.localdate()
     offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
+    # The cases being worked on, with their timelines; of the finished ones only the latest
+    # (a specialist's history grows for years, the page must not).
     mine = Case.objects.filter(specialist=specialist)
-    to_write, returned, waiting = [], [], []
-    for case in (
+    working = list(
         mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
         .prefetch_related("events")
         .order_by("updated_at", "id")
-    ):
-        if case.status == Status.INFO_REQUESTED:
-            waiting.append(case)
-            continue
-        events = list(case.events.all())
-        steps = expected_steps(case, events=events)
-        case.due_on = steps[0].expected_by if steps else None
-        # Back from the quality check: the last step of its timeline came from there.
-        came_back = bool(events) and events[-1].from_status == Status.OPINION_SUBMITTED
-        (returned if came_back else to_write).append(case)
+    )
     done = list(
         mine.filter(
             status__in=(Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED)
         ).order_by("-updated_at", "-id")[:DONE_SHOWN]
     )
+    submitted = mine.filter(status=Status.OPINION_SUBMITTED)
+    to_write, returned, waiting = [], [], []
+    for case in working:
+        events = list(case.events.all())
+        if case.status == Status.IN_REVIEW:
+            steps = expected_steps(case, events=events)
+            case.due_on = steps[0].expected_by if steps else None
+            last = events[-1] if events else None
+            came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
+            (returned if came_back else to_write).append(case)
+        else:
+            waiting.append(case)
+    awaiting_check = sum(case.status == Status.OPINION_SUBMITTED for case in done)
+    if awaiting_check == DONE_SHOWN:  # more may wait than are shown: count them
+        awaiting_check = submitted.count()
     groups = [
         WorkGroup(
             "to-write",
@@ -277,7 +287,7 @@ def home_for(specialist: Specialist) -> dict:
         "today": today,
         "offers": offers,
         "groups": groups,
-        "open_count": len(offers) + mine.filter(status__in=REVIEW_STATES).count(),
+        "open_count": len(offers) + len(working) + awaiting_check,
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
         "expiring": specialist.licences.filter(
             expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
@@ -289,6 +299,10 @@ def declarations_for_case(case_id: int) -> QuerySet[ConflictDeclaration]:
     return ConflictDeclaration.objects.filter(case_id=case_id).select_related(
         "specialist__user", "declared_by"
     )
+
+
+def language_waivers() -> QuerySet[LanguageWaiver]:
+    return LanguageWaiver.objects.all()
 
 
 def language_waiver_for(case_id: int) -> LanguageWaiver | None:

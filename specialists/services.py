@@ -292,6 +292,47 @@ def verify_licence(*, licence: Licence, by) -> Licence:
 # Offers -----------------------------------------------------------------------------------------
 
 
+def recount_loads() -> None:
+    """Store every specialist's open load, counted: for data written around the services (the
+    benchmark's bulk seed). Two grouped counts and one UPDATE per specialist with work."""
+    from django.db.models import Count
+
+    from cases.models import Case
+
+    from .matching import REVIEW_STATES
+
+    loads: dict[int, int] = {}
+    reviewing = Case.objects.filter(status__in=REVIEW_STATES, specialist__isnull=False)
+    open_offers = Offer.objects.filter(status=Offer.Status.OPEN)
+    for rows in (reviewing, open_offers):
+        for specialist_id, n in (
+            rows.order_by().values_list("specialist_id").annotate(n=Count("pk"))
+        ):
+            loads[specialist_id] = loads.get(specialist_id, 0) + n
+    with transaction.atomic():
+        Specialist.objects.exclude(pk__in=loads).exclude(open_load=0).update(open_load=0)
+        for specialist_id, n in loads.items():
+            Specialist.objects.filter(pk=specialist_id).update(open_load=n)
+
+
+def refresh_load(specialist_id: int | None) -> None:
+    """Store the specialist's open load (cases under review plus open offers), counted now.
+
+    Called by every service that opens or closes an offer or moves a case with a specialist,
+    inside its transaction, after its change: the row is locked first, so a concurrent change
+    for the same specialist waits and then counts what the other committed."""
+    if specialist_id is None:
+        return
+    from cases.models import Case
+
+    from .matching import REVIEW_STATES
+
+    Specialist.objects.select_for_update().filter(pk=specialist_id).values_list("pk").first()
+    reviewing = Case.objects.filter(specialist_id=specialist_id, status__in=REVIEW_STATES)
+    offers = Offer.objects.filter(specialist_id=specialist_id, status=Offer.Status.OPEN)
+    Specialist.objects.filter(pk=specialist_id).update(open_load=reviewing.count() + offers.count())
+
+
 def create_offer(
     *, case, specialist: Specialist, by, automatic: bool = False, specialty: Specialty | None = None
 ) -> Offer:
@@ -299,7 +340,7 @@ def create_offer(
         raise ApplicationError("This specialist's credentials have not been verified yet.")
     try:
         with transaction.atomic():
-            return Offer.objects.create(
+            offer = Offer.objects.create(
                 case=case,
                 specialist=specialist,
                 offered_by=by,
@@ -307,6 +348,8 @@ def create_offer(
                 specialty=specialty,
                 respond_by=timezone.now() + timedelta(hours=settings.OFFER_RESPONSE_HOURS),
             )
+            refresh_load(specialist.pk)
+            return offer
     except IntegrityError as exc:
         if Offer.objects.filter(case=case, specialist=specialist).exists():
             raise ApplicationError(
@@ -325,6 +368,7 @@ def close_offer(*, offer: Offer, status: str, reason: str = "", category: str = 
     offer.decline_reason = reason
     offer.decline_category = category
     offer.save(update_fields=["status", "responded_at", "decline_reason", "decline_category"])
+    refresh_load(offer.specialist_id)
     return offer
 
 
@@ -338,6 +382,7 @@ def record_acceptance(*, offer: Offer, screened: list[str]) -> Offer:
         "at": now.isoformat(),
     }
     offer.save(update_fields=["status", "responded_at", "attested_at", "screening"])
+    refresh_load(offer.specialist_id)
     return offer
 
 

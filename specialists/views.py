@@ -53,7 +53,7 @@ def _specialist_only(request: HttpRequest) -> None:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     _specialist_only(request)
-    specialist = selectors.profile_for_user(request.user)
+    specialist = selectors.specialist_for_user(request.user)
     context = {"specialist": specialist}
     if specialist is not None:
         context |= selectors.home_for(specialist)
@@ -233,13 +233,15 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
     case = _case_for_coordinator(request, reference)
     if request.method == "POST":
         return _offer(request, case)
-    filter_form = SpecialtyFilterForm(request.GET or None, specialties=selectors.specialties())
+    catalogue = list(selectors.specialties())
+    filter_form = SpecialtyFilterForm(request.GET or None, specialties=catalogue)
     chosen = filter_form.cleaned_data.get("specialty") if filter_form.is_valid() else None
     ranking = None
     if case.status == Status.MATCHING:
         ranking = matching.rank_specialists_for(
-            case, specialties=[chosen] if chosen else None, explain=True
+            case, specialties=[chosen] if chosen else None, explain=True, catalogue=catalogue
         )
+    offers = list(selectors.offers_for_case(case.pk))
     away = []
     if ranking is not None and not ranking.ranked:  # the ways forward name who is back when
         away = selectors.returning_specialists(e.specialist.pk for e in ranking.excluded)
@@ -251,12 +253,14 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
             "ranking": ranking,
             "filter_form": filter_form,
             "chosen": chosen,
-            "offer": selectors.open_offer_for_case(case.pk),
-            "past_offers": selectors.offers_for_case(case.pk).exclude(status=Offer.Status.OPEN),
+            "offer": next((o for o in offers if o.status == Offer.Status.OPEN), None),
+            "past_offers": [o for o in offers if o.status != Offer.Status.OPEN],
             "declarations": selectors.declarations_for_case(case.pk),
             "region": region_name(case.patient_region) if case.patient_region else "",
             "required_language": matching.required_language(case),
-            "language_waiver": selectors.language_waiver_for(case.pk),
+            "language_waiver": selectors.language_waiver_for(case.pk)
+            if case.has_language_waiver
+            else None,
             "away": away,
         },
     )

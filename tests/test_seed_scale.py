@@ -19,7 +19,7 @@ def test_seed_scale_writes_cases_in_every_state_with_what_goes_with_them(db):
     assert CaseEvent.objects.count() > 300
     assert Message.objects.exists()
     assert AuditEvent.objects.count() >= 5 * 300
-    assert Specialist.objects.count() == 30 + 2  # one per ten cases, and the two named ones
+    assert Specialist.objects.count() == 30 + 3  # one per ten cases, and the three named ones
     assert (
         Offer.objects.filter(status=Offer.Status.OPEN).count()
         == Case.objects.filter(status=Status.OFFERED).count()
@@ -33,3 +33,33 @@ def test_seed_scale_does_nothing_the_second_time_and_refuses_another_size(db):
 
     with pytest.raises(CommandError, match="--reset"):
         call_command("seed_scale", cases=80)
+
+
+def test_an_interrupted_seed_is_resumed_from_its_last_written_chunk(db, monkeypatch):
+    from bench import scale_data
+
+    monkeypatch.setattr(scale_data, "CHUNK", 40)
+    flush = scale_data._Writer.flush
+    calls = []
+
+    def interrupted(self):
+        calls.append(1)
+        if len(calls) == 4:  # the people and actors, two chunks, then the power goes
+            raise KeyboardInterrupt
+        flush(self)
+
+    monkeypatch.setattr(scale_data._Writer, "flush", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        call_command("seed_scale", cases=300)
+    written = Case.objects.count()
+    assert 0 < written < 300
+    assert "seeding" in scale_data.seeded_batches()[0][1]
+
+    monkeypatch.setattr(scale_data._Writer, "flush", flush)
+    call_command("seed_scale", cases=300)
+
+    assert Case.objects.count() == 300
+    assert scale_data.seeded_batches()[0][1] == "Scale coordinator (300 cases)"
+    assert len(set(Case.objects.values_list("reference", flat=True))) == 300
+    call_command("seed_scale", cases=300)  # done: nothing more
+    assert Case.objects.count() == 300

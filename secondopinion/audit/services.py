@@ -27,3 +27,31 @@ def record_event(
         request_id=context.request_id,
         detail=detail or {},
     )
+
+
+def record_events(
+    *,
+    actor,
+    action: str,
+    objects: list[tuple[models.Model, int | None]],
+    detail: dict | None = None,
+) -> list[AuditEvent]:
+    """One event per (object, case id), written in one INSERT (a search that shows 50 cases
+    is 50 reads, not 50 round trips)."""
+    context = current.get()
+    actor = actor if actor is not None and actor.is_authenticated else None
+    return AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                actor=actor,
+                action=action,
+                object_type=obj._meta.label_lower,
+                object_id=str(obj.pk),
+                case_id=case_id,
+                ip=context.ip,
+                request_id=context.request_id,
+                detail=detail or {},
+            )
+            for obj, case_id in objects
+        ]
+    )

@@ -4,7 +4,6 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -79,17 +78,22 @@ def _rows(events):
 def event_list(request: HttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
-    events = form.events()
-    page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = selectors.events_page(
+        form.events(),
+        size=PAGE_SIZE,
+        before=request.GET.get("before", ""),
+        after=request.GET.get("after", ""),
+    )
     params = request.GET.copy()
-    params.pop("page", None)
+    for key in ("before", "after", "page"):
+        params.pop(key, None)
     return render(
         request,
         "audit/event_list.html",
         {
             "form": form,
             "page": page,
-            "events": list(_rows(page.object_list)),
+            "events": list(_rows(page.events)),
             "filter_query": params.urlencode(),
         },
     )

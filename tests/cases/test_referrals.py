@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import referrals, services
+from cases import metrics, referrals, services
 from cases.models import Case, Referral, ReferralSource, Status
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications import services as notification_services
@@ -461,6 +461,7 @@ def test_an_emails_second_run_sends_nothing(actors, link, mailoutbox):
 
 def test_metrics_count_cases_by_referral_source(actors, referred_case):
     actors.case(Status.SUBMITTED, owner=actors.bob)
+    metrics.refresh_snapshot()  # what the beat task does every few minutes
 
     page = _client(actors.cora).get(reverse("coordinator:metrics"))
 

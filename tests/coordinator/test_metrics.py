@@ -52,6 +52,7 @@ def test_outcomes_are_shares_of_delivered_opinions_by_specialty(actors):
 
 def test_the_metrics_page_shows_each_figure_as_a_table_and_chart_data(client, actors):
     actors.case(Status.DELIVERED)
+    metrics.refresh_snapshot()  # what the beat task does every few minutes
     client.force_login(actors.cora)
 
     response = client.get(reverse("coordinator:metrics"))
@@ -71,6 +72,7 @@ def test_the_metrics_page_shows_each_figure_as_a_table_and_chart_data(client, ac
 
 def test_the_metrics_export_is_csv(client, actors):
     actors.case(Status.DELIVERED)
+    metrics.refresh_snapshot()  # what the beat task does every few minutes
     client.force_login(actors.cora)
 
     response = client.get(reverse("coordinator:metrics-export"))
@@ -85,13 +87,21 @@ def _submitted(figures: dict) -> int:
     return dict(figures["cases_by_state"])["Submitted"]
 
 
-def test_the_page_reads_a_recent_snapshot_and_recomputes_an_old_one(client, actors, settings):
+def test_the_page_reads_a_recent_snapshot_and_recomputes_an_old_one(
+    client, actors, settings, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.cache import cache
     from django.utils import timezone
 
+    from cases import tasks
     from cases.models import MetricsSnapshot
 
+    enqueued = []
+    monkeypatch.setattr(tasks.refresh_metrics, "delay", lambda: enqueued.append(1))
+    cache.delete(metrics.REFRESH_LOCK)
     settings.METRICS_MAX_AGE_SECONDS = 300
     actors.case(Status.SUBMITTED)
+    metrics.refresh_snapshot()
     client.force_login(actors.cora)
     page = client.get(reverse("coordinator:metrics"))
     assert _submitted(page.context["metrics"]) == 1
@@ -101,12 +111,46 @@ def test_the_page_reads_a_recent_snapshot_and_recomputes_an_old_one(client, acto
     page = client.get(reverse("coordinator:metrics"))
     assert _submitted(page.context["metrics"]) == 1
     assert "recomputed every few minutes" in page.text
+    assert enqueued == []
 
-    # … and once it is older, the figures are computed again.
+    # … and once it is older, the page still shows it, never recomputing inside the request,
+    # and one refresh is enqueued however many pages ask.
     MetricsSnapshot.objects.update(computed_at=timezone.now() - timedelta(seconds=301))
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(reverse("coordinator:metrics"))
+        again = client.get(reverse("coordinator:metrics"))
+    assert _submitted(page.context["metrics"]) == 1
+    assert "newer figures are being computed now" in again.text
+    assert enqueued == [1]
+
+    # The worker's refresh brings the new figures and frees the lock.
+    tasks.refresh_metrics()
     page = client.get(reverse("coordinator:metrics"))
     assert _submitted(page.context["metrics"]) == 2
     assert MetricsSnapshot.objects.count() == 1  # the old one is dropped
+    assert cache.add(metrics.REFRESH_LOCK, 1)
+    cache.delete(metrics.REFRESH_LOCK)
+
+
+def test_before_the_first_snapshot_the_page_says_the_figures_are_coming(
+    client, actors, django_capture_on_commit_callbacks, monkeypatch
+):
+    from django.core.cache import cache
+
+    from cases import tasks
+
+    enqueued = []
+    monkeypatch.setattr(tasks.refresh_metrics, "delay", lambda: enqueued.append(1))
+    cache.delete(metrics.REFRESH_LOCK)
+    client.force_login(actors.cora)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        page = client.get(reverse("coordinator:metrics"))
+
+    assert page.status_code == 200
+    assert "being computed for the first time" in page.text
+    assert enqueued == [1]
+    cache.delete(metrics.REFRESH_LOCK)
 
 
 def test_the_beat_task_refreshes_the_figures(actors):

@@ -5,6 +5,7 @@ import io
 
 from django.urls import reverse
 
+from cases import metrics
 from cases.models import Status
 
 PATIENT_WORDS = ("Needs information from you", "A coordinator will check your case")
@@ -62,6 +63,7 @@ def test_search_results_use_staff_words(client, actors):
 
 def test_the_metrics_page_and_csv_use_staff_words(client, actors):
     actors.case(Status.NEEDS_INFO)
+    metrics.refresh_snapshot()  # what the beat task does every few minutes
     client.force_login(actors.cora)
 
     page = client.get(reverse("coordinator:metrics")).text

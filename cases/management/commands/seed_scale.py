@@ -15,7 +15,8 @@ from django.db import connection
 class Command(BaseCommand):
     help = (
         "Write N cases across every state, with their record files (rows only), offers, "
-        "messages, audit events, and one specialist per ten cases. Idempotent for the same N."
+        "messages, audit events, and one specialist per ten cases. Idempotent for the same N; "
+        "an interrupted run is resumed from its last written chunk."
     )
 
     def add_arguments(self, parser):
@@ -43,6 +44,14 @@ class Command(BaseCommand):
             with connection.cursor() as cursor:
                 cursor.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
             call_command("migrate", verbosity=0)
+        started = time.perf_counter()
+        resumed = scale_data.resume(seed=seed, progress=self.stdout.write)
+        if resumed is not None:
+            self.stdout.write(
+                f"Finished the interrupted batch {resumed.batch} in "
+                f"{time.perf_counter() - started:.0f} s."
+            )
+            return
         batches = scale_data.seeded_batches()
         if batches and not add:
             names = ", ".join(name for _, name in batches)
@@ -50,7 +59,6 @@ class Command(BaseCommand):
                 self.stdout.write(f"Already seeded: {names}. Nothing to do.")
                 return
             raise CommandError(f"This database holds other data ({names}); use --reset.")
-        started = time.perf_counter()
         actors = scale_data.seed(cases=cases, seed=seed, progress=self.stdout.write)
         self.stdout.write(
             f"Seeded {cases:,} cases in {time.perf_counter() - started:.0f} s "
