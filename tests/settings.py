@@ -31,6 +31,8 @@ MAILERS = {
         env.str("EMAIL_BACKEND", default="django.core.mail.backends.locmem.EmailBackend")
     )
 }
+# Each run and xdist worker its own cache keys in a shared Redis (rate counts, refresh locks).
+CACHES["default"]["KEY_PREFIX"] = f"test-{_slot}"  # noqa: F405
 # Allauth rate limits would trip over the many sign-ins a test run makes.
 ACCOUNT_RATE_LIMITS = False
 # The test client builds a handler per client; WhiteNoise scanning every npm asset each time costs

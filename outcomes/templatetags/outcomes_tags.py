@@ -35,7 +35,6 @@ def outcome_links(context, case) -> dict:
         "case": case,
         "after": after,
         "before": permissions.can_record_decision(user, case, "before"),
-        "before_answered": selectors.decision_for(case, "before") is not None,
         "waiting": [
             item
             for item in (selectors.check_ins_for(case) if after else [])

@@ -4,6 +4,7 @@ list to the code: each literal action in a record_event/_audit call, each state 
 (`case.<name>`) and each removable profile item (`<kind>.remove`) must be here."""
 
 ACTIONS = (
+    "account.name_change",
     "affiliation.add",
     "affiliation.remove",
     "authority.create",
@@ -23,6 +24,7 @@ ACTIONS = (
     "case.deliver_opinion",
     "case.expire_offer",
     "case.export",
+    "case.fhir_export",
     "case.offer",
     "case.provide_information",
     "case.remind",
@@ -63,8 +65,14 @@ ACTIONS = (
     "offer.create",
     "offer.decline",
     "offer.expire",
+    "offer.view",
     "offer.withdraw",
     "opinion.save_draft",
+    "outcomes.check_in_answer",
+    "outcomes.check_in_open",
+    "outcomes.decision",
+    "outcomes.follow_up_choice",
+    "outcomes.question_add",
     "record.describe",
     "record.download",
     "record.list",

@@ -113,7 +113,7 @@ def test_the_action_filter_lists_every_action_the_code_writes(client, actors):
     pattern = re.compile(r'(?:action=|_audit\([^"\n]*)"([a-z_]+\.[a-z_.]+)"')
     written = {
         name
-        for folder in ("cases", "records", "specialists", "secondopinion")
+        for folder in ("cases", "records", "specialists", "outcomes", "secondopinion")
         for path in (root / folder).rglob("*.py")
         for name in pattern.findall(path.read_text())
     }

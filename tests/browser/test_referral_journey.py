@@ -12,7 +12,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from cases import referrals
+from cases import metrics, referrals
 from cases.models import Case, Referral, Status
 from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import wait_for
@@ -227,6 +227,7 @@ def test_a_referred_patient_signs_up_submits_and_is_triaged_to_matching(
     assert_accessible(cora)
 
     # The metrics show it finding a specialist, and under the clinic that referred it.
+    metrics.refresh_snapshot()  # what the beat task does every two minutes
     cora.get_by_role("navigation").get_by_role("link", name="Metrics").click()
     expect(cora.get_by_role("heading", level=1)).to_have_text("Metrics")
     states = cora.get_by_role("table", name="Cases by state")
