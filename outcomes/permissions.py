@@ -1,24 +1,16 @@
 """Who may see or do what after the opinion: one small function per question. The patient's
 decision, questions and check-ins are private to the patient's side and the coordinators."""
 
+from cases import access as case_access
 from cases import permissions as case_permissions
 from cases import selectors as case_selectors
 from cases.models import Case, Status
 
 from .models import Moment
 
-# Before the opinion is read: from submission until it is delivered.
-BEFORE_STATES = frozenset(
-    {
-        Status.SUBMITTED,
-        Status.TRIAGE,
-        Status.NEEDS_INFO,
-        Status.MATCHING,
-        Status.OFFERED,
-        Status.IN_REVIEW,
-        Status.INFO_REQUESTED,
-        Status.OPINION_SUBMITTED,
-    }
+# Before the opinion is read: from submission until it is delivered (not after an early end).
+BEFORE_STATES = (
+    case_access.SUBMITTED_ON - case_access.DELIVERED_ON - {Status.WITHDRAWN, Status.CANCELLED}
 )
 
 
