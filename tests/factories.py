@@ -296,3 +296,16 @@ def provider_token(request) -> str:
     from records import services as record_services
 
     return record_services.provider_link(request).rstrip("/").rsplit("/", 1)[-1]
+
+
+# What a referrer sends through a referral source's link (tests of referrals, links, limits, logs).
+REFERRAL = {
+    "referrer_name": "Dr Ada Brown",
+    "referrer_email": "ada.brown@hillside.example",
+    "patient_name": "Eve Referred",
+    "patient_email": "eve@example.org",
+    "diagnosis": "Stage II ductal carcinoma",
+    "treating_doctor": "Dr Ada Brown",
+    "treating_institution": "Hillside Clinic",
+    "question": "Is surgery needed before chemotherapy?",
+}

@@ -17,18 +17,7 @@ from cases import services as case_services
 from cases.models import Referral, ReferralSource, ReportShare, Status
 from records import services as record_services
 from secondopinion import links
-from tests.factories import MINIMAL_PDF, case_in_state
-
-REFERRAL = {
-    "referrer_name": "Dr Ada Brown",
-    "referrer_email": "ada.brown@hillside.example",
-    "patient_name": "Eve Referred",
-    "patient_email": "eve@example.org",
-    "diagnosis": "Stage II ductal carcinoma",
-    "treating_doctor": "Dr Ada Brown",
-    "treating_institution": "Hillside Clinic",
-    "question": "Is surgery needed before chemotherapy?",
-}
+from tests.factories import MINIMAL_PDF, REFERRAL, case_in_state
 
 
 def _old_token(salt: str, nonce: str) -> str:

@@ -15,7 +15,7 @@ from cases import referrals
 from cases.models import Status
 from secondopinion.accounts.client_ip import client_ip
 from secondopinion.audit.models import AuditEvent
-from tests.factories import PASSWORD, UserFactory
+from tests.factories import PASSWORD, REFERRAL, UserFactory
 
 PROXY = "10.0.0.5"  # the reverse proxy: every request reaches the app from it
 CLIENT = "198.51.100.7"
@@ -144,16 +144,7 @@ def test_referral_limits_count_each_client_behind_the_proxy_apart(actors, monkey
         by=actors.cora, name="Hillside Clinic", contact_email="referrals@hillside.example"
     )
     link = referrals.source_path(source)
-    referral = {
-        "referrer_name": "Dr Ada Brown",
-        "referrer_email": "ada.brown@hillside.example",
-        "patient_name": "Eve Referred",
-        "patient_email": "eve@example.org",
-        "diagnosis": "Stage II ductal carcinoma",
-        "treating_doctor": "Dr Ada Brown",
-        "treating_institution": "Hillside Clinic",
-        "question": "Is surgery needed before chemotherapy?",
-    }
+    referral = REFERRAL
     first = Client(REMOTE_ADDR=PROXY, HTTP_X_FORWARDED_FOR=ATTACKER)
     first.post(link, referral)
     again = first.post(link, {**referral, "patient_email": "zoe@example.org"})

@@ -14,18 +14,8 @@ from cases.models import Case, Referral, ReferralSource, Status
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
-from tests.factories import MINIMAL_PDF
+from tests.factories import MINIMAL_PDF, REFERRAL
 
-REFERRAL = {
-    "referrer_name": "Dr Ada Brown",
-    "referrer_email": "ada.brown@hillside.example",
-    "patient_name": "Eve Referred",
-    "patient_email": "eve@example.org",
-    "diagnosis": "Stage II ductal carcinoma",
-    "treating_doctor": "Dr Ada Brown",
-    "treating_institution": "Hillside Clinic",
-    "question": "Is surgery needed before chemotherapy?",
-}
 PHI = ("Eve Referred", "ductal carcinoma", "Hillside Clinic", "surgery")
 
 

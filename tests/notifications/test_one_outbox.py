@@ -19,23 +19,13 @@ from records.models import RecordsRequest
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from secondopinion.notifications.tasks import send_pending_emails
-from tests.factories import case_in_state
+from tests.factories import REFERRAL, case_in_state
 
 PROVIDER = {
     "provider_name": "Dr Ada Brown",
     "provider_organisation": "City Hospital Radiology",
     "provider_email": "records@city-hospital.example",
     "records_wanted": "MRI of the left knee",
-}
-REFERRAL = {
-    "referrer_name": "Dr Ada Brown",
-    "referrer_email": "ada.brown@hillside.example",
-    "patient_name": "Eve Referred",
-    "patient_email": "eve@example.org",
-    "diagnosis": "Stage II ductal carcinoma",
-    "treating_doctor": "Dr Ada Brown",
-    "treating_institution": "Hillside Clinic",
-    "question": "Is surgery needed before chemotherapy?",
 }
 LINK_IN_EMAIL = re.compile(r"https?://\S+/(?:from-provider|invitation|shared)/([^/\s]+)/")
 
