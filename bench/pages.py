@@ -40,7 +40,7 @@ def _specialty(a: Actors) -> str:
 
 
 def _queue(query: str = "") -> Callable[[Actors], str]:
-    return lambda a: reverse("cases:queue") + query
+    return lambda a: reverse("coordinator:queue") + query
 
 
 PAGES = [
@@ -59,7 +59,7 @@ PAGES = [
     Page(
         "case messages",
         "patient",
-        lambda a: reverse("cases:case-messages", args=[a.case.reference]),
+        lambda a: reverse("messaging:case-messages", args=[a.case.reference]),
     ),
     Page("specialist home", "specialist", lambda a: reverse("specialists:home")),
     Page("specialist profile", "specialist", lambda a: reverse("specialists:profile")),
@@ -77,7 +77,7 @@ PAGES = [
     Page(
         "coordinator queues (a specialty)",
         "coordinator",
-        lambda a: reverse("cases:queue") + f"?queue=matching&specialty={_specialty(a)}",
+        lambda a: reverse("coordinator:queue") + f"?queue=matching&specialty={_specialty(a)}",
     ),
     Page("coordinator queues (last page)", "coordinator", _queue("?queue=new&page=999999")),
     Page(
@@ -128,8 +128,8 @@ PAGES = [
 PAGE_URL_NAMES = {
     "cases:dashboard",
     "cases:case-detail",
-    "cases:case-messages",
-    "cases:queue",
+    "messaging:case-messages",
+    "coordinator:queue",
     "cases:case-create",
     "coordinator:search",
     "coordinator:metrics",
@@ -151,7 +151,7 @@ PAGE_URL_NAMES = {
 NOT_PAGES = {
     "a form or an action (a POST, or the GET of a form)": {
         "cases:authority-new",
-        "cases:queue-bulk",
+        "coordinator:queue-bulk",
         "cases:authority-revoke",
         "cases:intake-authority",
         "cases:intake-step",
@@ -165,14 +165,14 @@ NOT_PAGES = {
         "cases:case-start-triage",
         "cases:case-send-to-matching",
         "cases:case-cancel",
-        "cases:information-request",
-        "cases:information-answer",
-        "cases:opinion-edit",
-        "cases:opinion-return",
-        "cases:opinion-deliver",
-        "cases:follow-up-ask",
-        "cases:follow-up-answer",
-        "cases:report-share-create",
+        "review:information-request",
+        "review:information-answer",
+        "review:opinion-edit",
+        "review:opinion-return",
+        "review:opinion-deliver",
+        "review:follow-up-ask",
+        "review:follow-up-answer",
+        "review:report-share-create",
         "coordinator:deletion-decide",
         "referrals:source-revoke",
         "referrals:referral-enter",
@@ -203,7 +203,7 @@ NOT_PAGES = {
     },
     "a file download (one row read, then bytes)": {
         "cases:authority-document",
-        "cases:report-download",
+        "review:report-download",
         "coordinator:metrics-export",
         "audit:event-export",
         "data_rights:case-export",
@@ -215,7 +215,7 @@ NOT_PAGES = {
     "opened without an account (a link is the key)": {
         "home",
         "healthz",
-        "cases:report-share",
+        "review:report-share",
         "referrals:refer",
         "referrals:invitation",
         "records:provider-link",
@@ -305,7 +305,7 @@ HEAVY_PAGES = [
     Page(
         "case messages (150 messages)",
         "patient",
-        lambda a: reverse("cases:case-messages", args=[a.case.reference]),
+        lambda a: reverse("messaging:case-messages", args=[a.case.reference]),
     ),
     Page(
         "records list (300 files)",

@@ -88,8 +88,9 @@ from django.db.models import F  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bench import scale_bench  # noqa: E402
-from cases import reports  # noqa: E402
-from cases.models import Case, Opinion, Status  # noqa: E402
+from cases.models import Case, Status  # noqa: E402
+from review import reports  # noqa: E402
+from review.models import Opinion  # noqa: E402
 from secondopinion.accounts.models import Role, User  # noqa: E402
 from specialists.models import Specialist  # noqa: E402
 

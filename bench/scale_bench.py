@@ -170,7 +170,7 @@ def snapshot_here() -> dict:
     """Refresh the metrics snapshot once; its seconds and the process's peak memory growth."""
     import resource
 
-    from cases import metrics
+    from backoffice import metrics
 
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
@@ -192,10 +192,10 @@ def _case_count() -> int:
 
 def ensure_snapshot() -> None:
     """The metrics page shows the beat task's snapshot: make sure there is one to show."""
-    from cases.models import MetricsSnapshot
+    from backoffice.models import MetricsSnapshot
 
     if not MetricsSnapshot.objects.exists():
-        from cases import metrics
+        from backoffice import metrics
 
         metrics.refresh_snapshot()
 

@@ -30,13 +30,12 @@ from cases.models import (
     Consent,
     ConsentText,
     CoverageCheck,
-    InformationRequest,
-    Message,
-    Opinion,
     ProxyAuthority,
     Status,
 )
+from messaging.models import Message
 from records.models import RecordFile
+from review.models import InformationRequest, Opinion
 from secondopinion.accounts.models import Role, User
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, OutboundEmail

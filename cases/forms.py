@@ -3,23 +3,15 @@
 from django import forms
 from django.utils import formats
 
-from records.forms import MultipleFileField
-from records.models import RecordFile
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import StyledFormMixin, too_long
 
-from . import readability
 from .models import (
     REGIONS,
     Case,
     CoverageCheck,
-    InformationRequest,
-    Message,
-    Opinion,
-    OpinionUrgency,
     ProxyAuthority,
     QuestionTopic,
     ReviewType,
-    TreatmentSupport,
 )
 
 
@@ -38,12 +30,6 @@ class DateInput(forms.DateInput):
 
 def _long_date(value) -> str:
     return formats.date_format(value, "j F Y")
-
-
-def _too_long(what: str) -> dict[str, str]:
-    return {
-        "max_length": f"{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)."
-    }
 
 
 class IntakeStepForm(StyledFormMixin, forms.ModelForm):
@@ -138,7 +124,7 @@ class PatientForm(IntakeStepForm):
             "patient_region": "We match the patient with specialists licensed to advise there.",
         }
         error_messages = {
-            "patient_name": {"required": "Enter the patient's full name.", **_too_long("The name")},
+            "patient_name": {"required": "Enter the patient's full name.", **too_long("The name")},
             "patient_date_of_birth": {
                 "required": "Enter the patient's date of birth.",
                 "invalid": "Enter the date of birth as a real date.",
@@ -176,7 +162,7 @@ class DiagnosisForm(IntakeStepForm):
             "treating_doctor": "Their name, for example Dr Ada Brown.",
         }
         error_messages = {
-            "diagnosis": {"required": "Enter the current diagnosis.", **_too_long("The diagnosis")},
+            "diagnosis": {"required": "Enter the current diagnosis.", **too_long("The diagnosis")},
             "diagnosis_date": {
                 "required": "Enter when the diagnosis was made.",
                 "invalid": "Enter the date of the diagnosis as a real date.",
@@ -184,9 +170,9 @@ class DiagnosisForm(IntakeStepForm):
             },
             "treating_doctor": {
                 "required": "Enter the name of the doctor who made the diagnosis.",
-                **_too_long("The doctor's name"),
+                **too_long("The doctor's name"),
             },
-            "treating_institution": _too_long("The hospital or clinic"),
+            "treating_institution": too_long("The hospital or clinic"),
         }
 
     def clean_diagnosis_date(self):
@@ -215,7 +201,7 @@ class TreatmentForm(IntakeStepForm):
         error_messages = {
             "treatment": {
                 "required": "Enter the treatment proposed, or “None yet”.",
-                **_too_long("The treatment"),
+                **too_long("The treatment"),
             }
         }
 
@@ -239,8 +225,8 @@ class QuestionForm(IntakeStepForm):
             "title": "To recognise this request in your list, for example “Knee MRI, June 2026”.",
         }
         error_messages = {
-            "question": {"required": "Enter your question.", **_too_long("The question")},
-            "title": {"required": "Enter a short title.", **_too_long("The title")},
+            "question": {"required": "Enter your question.", **too_long("The question")},
+            "title": {"required": "Enter a short title.", **too_long("The title")},
         }
 
 
@@ -257,7 +243,7 @@ class HistoryForm(IntakeStepForm):
             "medical_history": "For example other illnesses, operations, or illnesses that run "
             "in the family.",
         }
-        error_messages = {"medical_history": _too_long("The history")}
+        error_messages = {"medical_history": too_long("The history")}
 
 
 class MedicationsForm(IntakeStepForm):
@@ -281,9 +267,9 @@ class MedicationsForm(IntakeStepForm):
         error_messages = {
             "medications": {
                 "required": "Enter the medicines, or “None”.",
-                **_too_long("The medicines"),
+                **too_long("The medicines"),
             },
-            "allergies": {"required": "Enter the allergies, or “None”.", **_too_long("Allergies")},
+            "allergies": {"required": "Enter the allergies, or “None”.", **too_long("Allergies")},
         }
 
 
@@ -323,7 +309,7 @@ class ExclusionsForm(IntakeStepForm):
             "the doctors already treating the patient, or anyone you would not want to see "
             "their records. We never offer the case to them.",
         }
-        error_messages = {"excluded_doctors": _too_long("The list")}
+        error_messages = {"excluded_doctors": too_long("The list")}
 
 
 class RecordsForm(IntakeStepForm):
@@ -380,12 +366,12 @@ class InsuranceForm(IntakeStepForm):
         error_messages = {
             "insurance_payer": {
                 "required": "Enter the name of your insurance company.",
-                **_too_long("The name"),
+                **too_long("The name"),
             },
-            "insurance_plan": _too_long("The plan name"),
+            "insurance_plan": too_long("The plan name"),
             "insurance_member_id": {
                 "required": "Enter your member ID.",
-                **_too_long("The member ID"),
+                **too_long("The member ID"),
             },
             "insurance_needs_preauthorization": {
                 "required": "Say whether your plan needs pre-authorization."
@@ -402,7 +388,7 @@ class ConsentForm(StyledFormMixin, forms.Form):
         label="Type your full name to sign",
         max_length=200,
         help_text="If you act for the patient, type your own name.",
-        error_messages={"required": "Type your full name to sign.", **_too_long("The name")},
+        error_messages={"required": "Type your full name to sign.", **too_long("The name")},
     )
 
 
@@ -428,123 +414,3 @@ class ReasonForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, label: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label
-
-
-class OpinionForm(StyledFormMixin, forms.ModelForm):
-    class Meta:
-        model = Opinion
-        fields = Opinion.ANSWER_FIELDS
-        help_texts = {
-            "plain_summary": "Written for the patient: short sentences, everyday words, no abbreviations.",
-            "helpful_tests": "Tests, scans or records that would make the picture clearer, if any.",
-            "clinical_trials": "Trials the patient could ask about (name or registry number), if any.",
-            "doctor_questions": "Up to five, one a line, in everyday words. The patient sees them "
-            "beside your opinion and in the report, and can add their own.",
-        }
-        widgets = {
-            "relation": forms.RadioSelect,
-            "diagnosis": forms.Textarea(attrs={"rows": 3}),
-            "reasoning": forms.Textarea(attrs={"rows": 8}),
-            "recommendations": forms.Textarea(attrs={"rows": 6}),
-            "plain_summary": forms.Textarea(attrs={"rows": 5}),
-            "treatment_supported": forms.RadioSelect,
-            "helpful_tests": forms.Textarea(attrs={"rows": 3}),
-            "clinical_trials": forms.Textarea(attrs={"rows": 3}),
-            "doctor_questions": forms.Textarea(attrs={"rows": 5}),
-            "urgency": forms.RadioSelect,
-        }
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Drafts may be partial; submit_opinion decides what is required, so the fields are not
-        # marked "(optional)" either.
-        for field in self.fields.values():
-            field.required = False
-        self.mark_optional = False
-        self.fields["relation"].choices = Opinion.Relation.choices
-        self.fields["treatment_supported"].choices = TreatmentSupport.choices
-        self.fields["urgency"].choices = OpinionUrgency.choices
-        summary = self.data.get("plain_summary") if self.is_bound else self.instance.plain_summary
-        if summary and summary.strip():
-            self.fields["plain_summary"].help_text += " " + readability.hint(summary)
-
-
-class InformationRequestForm(StyledFormMixin, forms.ModelForm):
-    class Meta:
-        model = InformationRequest
-        fields = ["question", "requested_record_kind"]
-        help_texts = {
-            "question": "The patient sees this on their case page. Use everyday words.",
-            "requested_record_kind": "Leave empty if you only need an answer.",
-        }
-        widgets = {"question": forms.Textarea(attrs={"rows": 5})}
-        error_messages = {"question": _too_long("Your question")}
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["question"].required = True
-        self.fields["requested_record_kind"].choices = [
-            ("", "No record needed"),
-            *RecordFile.Label.choices,
-        ]
-
-
-class InformationAnswerForm(StyledFormMixin, forms.Form):
-    answer = forms.CharField(
-        label="Your answer",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=4000,
-        required=False,
-        error_messages=_too_long("Your answer"),
-    )
-    file = MultipleFileField(
-        label="Add records",
-        required=False,
-        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
-        "document.",
-    )
-
-
-class FollowUpForm(StyledFormMixin, forms.Form):
-    question = forms.CharField(
-        label="Your follow-up question",
-        help_text="The specialist answers in writing; the answer is added to your report.",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=4000,
-        error_messages=_too_long("Your question"),
-    )
-
-
-class FollowUpAnswerForm(StyledFormMixin, forms.Form):
-    answer = forms.CharField(
-        label="Your answer (an addendum to your opinion)",
-        help_text="It is added to the opinion and to a new version of the PDF report.",
-        widget=forms.Textarea(attrs={"rows": 8}),
-        max_length=20000,
-        error_messages=_too_long("Your answer"),
-    )
-
-
-class MessageForm(StyledFormMixin, forms.Form):
-    body = forms.CharField(
-        label="Your message",
-        help_text=f"Up to {Message.MAX_LENGTH} characters.",
-        widget=forms.Textarea(attrs={"rows": 5}),
-        max_length=Message.MAX_LENGTH,
-        error_messages={
-            "max_length": "Your message must be %(limit_value)d characters or fewer "
-            "(it has %(show_value)d).",
-            "required": "Write your message.",
-        },
-    )
-    file = MultipleFileField(
-        label="Attach records",
-        required=False,
-        help_text="They are added to your case's records: PDF, image (JPEG, PNG, TIFF), DICOM, "
-        "text or office document.",
-    )
-
-    def __init__(self, *args, can_attach: bool = False, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not can_attach:  # records come from the patient's side only
-            del self.fields["file"]

@@ -9,7 +9,7 @@ from django.http import Http404
 
 from secondopinion.accounts.models import Role
 
-from . import access
+from . import access, hooks
 from .access import Capability, Relation
 from .models import Case, Status
 
@@ -71,10 +71,7 @@ def is_assigned_specialist(user, case: Case) -> bool:
 
 def has_open_offer(user, case: Case) -> bool:
     """The user is the specialist a coordinator has offered this case to, awaiting an answer."""
-    from specialists.selectors import open_offer_for_case
-
-    offer = open_offer_for_case(case.pk) if is_specialist(user) else None
-    return offer is not None and offer.specialist.user_id == user.pk
+    return is_specialist(user) and hooks.is_offered_to(user, case)
 
 
 def relation_to(user, case: Case) -> Relation:

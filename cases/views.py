@@ -1,8 +1,5 @@
 """Case pages. Thin: check the request, call one service or selector, render."""
 
-from collections.abc import Callable
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -10,45 +7,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from records import selectors as record_selectors
-from records.forms import RecordUploadForm
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
-from specialists import selectors as specialist_selectors
 
-from . import drafts, intake, permissions, selectors, services
+from . import drafts, hooks, intake, permissions, selectors, services, state_machine
+from .case_views import case_action, case_form, visible_case
 from .forms import (
     AuthorityForm,
     ConsentForm,
     CoverageCheckForm,
-    FollowUpAnswerForm,
-    FollowUpForm,
-    InformationAnswerForm,
-    InformationRequestForm,
-    MessageForm,
-    OpinionForm,
-    ReasonForm,
     UseAuthorityForm,
     WhoForm,
 )
-from .models import Case, CaseFor, Report, Status
-
-
-def _visible_case(request: HttpRequest, reference: str) -> Case:
-    """A case this user may see, or 404: other people's ids tell them nothing."""
-    return get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
-
-
-def _shown(request: HttpRequest, case: Case) -> None:
-    """A page showing the case to this user is a read of it: audited (once, on the GET)."""
-    if request.method == "GET":
-        services.record_case_read(case=case, by=request.user)
-
-
-def _after_action(request: HttpRequest, case: Case) -> HttpResponse:
-    if permissions.can_view_case(request.user, case):
-        return redirect("cases:case-detail", case.reference)
-    return redirect("home")
+from .models import Case, CaseFor, Status
+from .page import sections_context
 
 
 @require_GET
@@ -56,7 +28,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return render(request, "home.html")
     if permissions.is_coordinator(request.user):
-        return redirect("cases:queue")
+        return redirect("coordinator:queue")
     return redirect("cases:dashboard")
 
 
@@ -81,8 +53,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         }
     if permissions.is_specialist(request.user):
         # The same work list as the specialist's home: grouped by what they must do next.
-        specialist = specialist_selectors.specialist_for_user(request.user)
-        context = specialist_selectors.home_for(specialist) if specialist else {}
+        context = hooks.specialist_dashboard(request.user)
     return render(request, "cases/dashboard.html", context)
 
 
@@ -91,7 +62,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 def _draft(request: HttpRequest, reference: str) -> Case:
     """A draft this user may change, or 404."""
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if not permissions.can_edit_case(request.user, case):
         raise Http404
     return case
@@ -238,7 +209,7 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
         return redirect(intake.next_url(case, page, returning=_returning(request)))
     context = {"form": form}
     if page.slug == "records":
-        context["records"] = record_selectors.records_for_case(case)
+        context["records"] = hooks.records_of(case)
     template = f"cases/intake_{page.slug.replace('-', '_')}.html"
     return _render_step(request, [template, "cases/intake_step.html"], case, page, **context)
 
@@ -272,7 +243,7 @@ def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
             "case": case,
             "sections": sections,
             "missing": missing,
-            "records": record_selectors.records_for_case(case),
+            "records": hooks.records_of(case),
             "consent": selectors.consent_for(case),
             "current_consent": selectors.current_consent_text(),
             "price": selectors.price_for(case),
@@ -286,7 +257,7 @@ def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
     """Read and sign the current consent version for a case."""
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if not permissions.can_sign_consent(request.user, case):
         raise Http404
     form = ConsentForm(posted(request))
@@ -353,6 +324,7 @@ def authority_revoke(request: HttpRequest, authority_id: int) -> HttpResponse:
 @login_required
 @require_GET
 def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case page: the case's own parts here, each other app's part from cases.page."""
     try:
         case = services.view_case(reference=reference, by=request.user)
     except Case.DoesNotExist as missing:
@@ -364,22 +336,10 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "case": case,
         "timeline": timeline,
-        "records": record_selectors.records_for_case(case),
-        "upload_form": RecordUploadForm() if permissions.can_add_records(user, case) else None,
         "can_edit": permissions.can_edit_case(user, case),
         "is_owner": permissions.is_owner(user, case),
         "is_coordinator": permissions.is_coordinator(user),
-        "offer": specialist_selectors.open_offer_for_case(case.pk)
-        if case.status == Status.OFFERED
-        else None,
-        "language_waiver": specialist_selectors.language_waiver_for(case.pk)
-        if case.has_language_waiver
-        else None,
-        "actions": services.available_transitions(user, case),
-        "can_write_opinion": permissions.can_write_opinion(user, case),
-        "information_requests": selectors.information_requests_for(case, timeline),
-        "can_message": permissions.can_message(user, case),
-        "unread_messages": case.unread_messages,
+        "actions": state_machine.available_transitions(user, case),
         "can_ask_for_information": permissions.can_ask_for_information(user, case),
         "can_answer_information_request": permissions.can_answer_information_request(user, case),
         "expected_steps": selectors.expected_steps(case, timeline),
@@ -393,66 +353,13 @@ def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
         and not selectors.is_current_consent(consent),
         "can_see_cover": can_see_cover,
         "answers": [
-            (page, intake.answers_on(case, page), None)
-            for page in intake.steps_for(case)
-            if can_see_cover or page.slug not in intake.COVER_STEPS
+            (step, intake.answers_on(case, step), None)
+            for step in intake.steps_for(case)
+            if can_see_cover or step.slug not in intake.COVER_STEPS
         ],
-        **record_selectors.case_records_context(case, user),
+        **sections_context(user, case, timeline),
     }
-    if permissions.can_read_opinion(user, case):
-        opinion = selectors.opinion_for(case)
-        follow_ups = list(selectors.follow_ups_for(case, timeline))
-        context["opinion"] = opinion
-        context["report"] = selectors.latest_report_for(case, opinion) if opinion else None
-        context["reports"] = selectors.reports_visible_to(user, case)
-        context["follow_ups"] = follow_ups
-        context["follow_ups_left"] = selectors.follow_ups_left(case, follow_ups)
-        context["follow_up_deadline"] = selectors.follow_up_deadline(case, timeline)
-        context["can_ask_follow_up"] = permissions.can_ask_follow_up(user, case)
-        context["can_answer_follow_up"] = permissions.can_answer_follow_up(user, case)
-        context["can_share_report"] = permissions.can_share_report(user, case)
     return render(request, "cases/case_detail.html", context)
-
-
-def case_action(
-    service: Callable[..., object],
-    *,
-    success: str,
-    title: str,
-    text_label: str = "",
-    allowed: Callable[..., bool],
-    text_kwarg: str = "reason",
-):
-    """A view that runs one case service. With `text_label`, it first asks for a reason.
-
-    `allowed(user, case)` says whether this kind of user takes this action at all (else 404);
-    whether the case's state allows it now is the service's decision, shown as a message.
-    """
-
-    @login_required
-    @require_http_methods(["GET", "POST"] if text_label else ["POST"])
-    def view(request: HttpRequest, reference: str) -> HttpResponse:
-        case = _visible_case(request, reference)
-        if not allowed(request.user, case):
-            raise Http404
-        form = ReasonForm(request.POST or None, label=text_label) if text_label else None
-        if request.method == "POST" and (form is None or form.is_valid()):
-            kwargs = {text_kwarg: form.cleaned_data["reason"]} if form else {}
-            try:
-                service(case=case, by=request.user, **kwargs)
-            except ApplicationError as error:
-                if form is None:
-                    raise
-                add_application_error(form, error)
-            else:
-                messages.success(request, success)
-                return _after_action(request, case)
-        _shown(request, case)
-        return render(
-            request, "cases/case_action.html", {"case": case, "form": form, "title": title}
-        )
-
-    return view
 
 
 submit_case = case_action(
@@ -494,52 +401,6 @@ cancel_case = case_action(
     success="The case is cancelled.",
     allowed=permissions.is_coordinator_of,
 )
-return_opinion = case_action(
-    services.return_opinion,
-    title="Return the opinion to the specialist",
-    text_label="What needs to change?",
-    text_kwarg="comments",
-    success="The opinion is returned to the specialist with your comments.",
-    allowed=permissions.is_coordinator_of,
-)
-deliver_opinion = case_action(
-    services.deliver_opinion,
-    title="Deliver the opinion",
-    success="The opinion is delivered to the patient.",
-    allowed=permissions.is_coordinator_of,
-)
-
-
-def _case_form(
-    request: HttpRequest,
-    case: Case,
-    form,
-    *,
-    save: Callable[[dict], object],
-    success: str,
-    template: str = "cases/information_form.html",
-    redirect_to: str = "cases:case-detail",
-    shown: Callable[[], dict] | None = None,
-    audit_read: bool = True,
-    **context,
-) -> HttpResponse:
-    """The shape every case form shares: on a valid POST call `save` with the cleaned data and go
-    back with `success`; a refusal from the service shows on the form with everything typed kept.
-    `shown` adds context computed only when the page is shown (not before a redirect);
-    `audit_read=False` when the page audits a finer read of its own."""
-    if request.method == "POST" and form.is_valid():
-        try:
-            save(form.cleaned_data)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            messages.success(request, success)
-            return redirect(redirect_to, case.reference)
-    if shown is not None:
-        context |= shown()
-    if audit_read:
-        _shown(request, case)
-    return render(request, template, {"case": case, "form": form, **context})
 
 
 @login_required
@@ -547,220 +408,12 @@ def _case_form(
 def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
     """A coordinator records the coverage check (the form is also on the case page)."""
     permissions.require_coordinator(request.user)
-    case = _visible_case(request, reference)
-    return _case_form(
+    case = visible_case(request, reference)
+    return case_form(
         request,
         case,
         CoverageCheckForm(posted(request)),
         save=lambda data: services.record_coverage_check(case=case, by=request.user, **data),
         success="The coverage check is saved. The patient can see it.",
         template="cases/coverage_check.html",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _visible_case(request, reference)
-    if not permissions.can_write_opinion(request.user, case):
-        raise Http404
-    if drafts.wants_draft_saved(request):
-        return drafts.save_draft_response(request, case=case, form="opinion")
-    opinion = selectors.opinion_for(case)
-    initial = drafts.restored_draft(request, case=case, form="opinion")
-    form = OpinionForm(request.POST or None, instance=opinion, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.save_opinion_draft(case=case, by=request.user, **form.cleaned_data)
-            if "submit" in request.POST:
-                services.submit_opinion(case=case, by=request.user)
-        except ApplicationError as error:
-            add_application_error(form, error)
-        else:
-            drafts.discard_form_draft(case=case, user=request.user, form="opinion")
-            if "submit" in request.POST:
-                messages.success(request, "Your opinion is submitted for a quality check.")
-                return redirect("cases:case-detail", case.reference)
-            messages.success(request, "Your draft is saved.")
-            return redirect("cases:opinion-edit", case.reference)
-    _shown(request, case)
-    return render(
-        request, "cases/opinion_edit.html", {"case": case, "form": form, "opinion": opinion}
-    )
-
-
-@login_required
-@require_GET
-def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
-    case = _visible_case(request, reference)
-    try:
-        report = services.open_report(case=case, version=version, by=request.user)
-    except Report.DoesNotExist as missing:
-        raise Http404 from missing
-    return FileResponse(
-        report.file.open("rb"),
-        as_attachment=True,
-        filename=f"second-opinion-{case.reference}-v{report.version}.pdf",
-        content_type="application/pdf",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def information_request(request: HttpRequest, reference: str) -> HttpResponse:
-    """The specialist (reviewing) or a coordinator (in triage) asks the patient a question."""
-    case = _visible_case(request, reference)
-    if not (
-        permissions.is_coordinator(request.user)
-        or permissions.is_assigned_specialist(request.user, case)
-    ):
-        raise Http404
-    return _case_form(
-        request,
-        case,
-        InformationRequestForm(posted(request)),
-        save=lambda data: services.request_information(case=case, by=request.user, **data),
-        success="Your question is sent. The patient has been told.",
-        title="Ask the patient for information",
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def information_answer(request: HttpRequest, reference: str) -> HttpResponse:
-    """The patient's side answers the open question, with text and/or records."""
-    case = _visible_case(request, reference)
-    if not permissions.is_owner(request.user, case):
-        raise Http404
-    return _case_form(
-        request,
-        case,
-        InformationAnswerForm(posted(request), request.FILES or None),
-        save=lambda data: services.answer_information_request(
-            case=case, by=request.user, answer=data["answer"], files=data["file"]
-        ),
-        success="Thank you: your answer is sent.",
-        title="Answer the question",
-        information_request=selectors.open_information_request(case),
-        multipart=True,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def follow_up_ask(request: HttpRequest, reference: str) -> HttpResponse:
-    """The patient's side asks the specialist a follow-up question about the delivered opinion."""
-    case = _visible_case(request, reference)
-    if not permissions.is_owner(request.user, case):
-        raise Http404
-    return _case_form(
-        request,
-        case,
-        FollowUpForm(posted(request)),
-        save=lambda data: services.ask_follow_up(case=case, by=request.user, **data),
-        success="Your question is sent to the specialist.",
-        title="Ask a follow-up question",
-        button="Send your question",
-        follow_ups_left=selectors.follow_ups_left(case),
-        follow_up_deadline=selectors.follow_up_deadline(case),
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def follow_up_answer(request: HttpRequest, reference: str, follow_up_id: int) -> HttpResponse:
-    """The specialist answers a follow-up question: an addendum to the opinion."""
-    case = _visible_case(request, reference)
-    if not permissions.can_answer_follow_up(request.user, case):
-        raise Http404
-    follow_up = get_object_or_404(selectors.follow_ups_for(case), pk=follow_up_id)
-    return _case_form(
-        request,
-        case,
-        FollowUpAnswerForm(posted(request)),
-        save=lambda data: services.answer_follow_up(follow_up=follow_up, by=request.user, **data),
-        success="Your addendum is added. A new version of the report follows.",
-        title="Answer the follow-up question",
-        button="Add the addendum",
-        quoted=follow_up.question,
-    )
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def report_share_create(request: HttpRequest, reference: str) -> HttpResponse:
-    """The patient makes a single-use, expiring link to the report for their own doctor."""
-    case = _visible_case(request, reference)
-    if not permissions.can_share_report(request.user, case):
-        raise Http404
-    context = {"case": case, "days": settings.REPORT_SHARE_DAYS}
-    if request.method == "POST":
-        try:
-            share, token = services.share_report(case=case, by=request.user)
-        except ApplicationError as error:
-            context["error"] = error.message
-        else:
-            context["share"] = share
-            context["link"] = request.build_absolute_uri(
-                reverse("cases:report-share", args=[token])
-            )
-    return render(request, "cases/report_share_create.html", context)
-
-
-@require_http_methods(["GET", "POST"])
-def report_share(request: HttpRequest, token: str) -> HttpResponse:
-    """The doctor's page for a shared report: it downloads the current PDF once (on POST, so a
-    mail scanner that follows the link does not use it up)."""
-    try:
-        share = services.shared_report(token=token)
-        if request.method == "POST":
-            report = services.open_shared_report(token=token)
-            return FileResponse(
-                report.file.open("rb"),
-                as_attachment=True,
-                filename=f"second-opinion-{share.case.reference}-v{report.version}.pdf",
-                content_type="application/pdf",
-            )
-    except ApplicationError as error:
-        status = 404 if isinstance(error, services.ShareLinkNotFound) else 410
-        return render(request, "cases/report_share.html", {"error": error.message}, status=status)
-    return render(request, "cases/report_share.html", {"share": share})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
-    """The case's messages, read by opening this page, and a form to send one."""
-    case = _visible_case(request, reference)
-    if not permissions.can_message(request.user, case):
-        raise Http404
-    if drafts.wants_draft_saved(request):
-        return drafts.save_draft_response(request, case=case, form="message")
-
-    def send(data: dict) -> None:
-        services.post_message(
-            case=case, by=request.user, body=data["body"], files=data.get("file") or []
-        )
-        drafts.discard_form_draft(case=case, user=request.user, form="message")
-
-    return _case_form(
-        request,
-        case,
-        MessageForm(
-            posted(request),
-            request.FILES or None,
-            can_attach=permissions.can_add_records(request.user, case),
-            initial=drafts.restored_draft(request, case=case, form="message"),
-        ),
-        save=send,
-        success="Your message is sent.",
-        template="cases/case_messages.html",
-        redirect_to="cases:case-messages",
-        audit_read=False,  # listing the messages audits each one read
-        audience="the patient, the specialist reviewing the case and our coordinators",
-        shown=lambda: {
-            # Taken before listing the messages marks them read, so the new ones stand out.
-            "unread_ids": selectors.unread_message_ids(case, request.user),
-            "case_messages": services.read_messages(case=case, by=request.user),
-        },
     )

@@ -11,8 +11,9 @@ from datetime import timedelta
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from cases import selectors as case_selectors
-from cases.models import Case, Opinion, TreatmentSupport
+from cases.models import Case
+from review import selectors as review_selectors
+from review.models import Opinion, TreatmentSupport
 from specialists import selectors as specialist_selectors
 
 from .models import SURE_ITEMS, CheckIn, Decision, Followed, Intention, Moment
@@ -72,7 +73,7 @@ def filters_from(query) -> dict:
 
 def delivered_cases(*, specialty: int | None = None, period: str = "", now=None) -> QuerySet[Case]:
     """The delivered cases counted: delivered in `period`, their specialist in `specialty`."""
-    cases = case_selectors.delivered_cases()
+    cases = review_selectors.delivered_cases()
     days = PERIODS[period][1]
     if days:
         cases = cases.filter(delivered_on__gte=(now or timezone.now()) - timedelta(days=days))
@@ -87,7 +88,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
     cases = delivered_cases(specialty=specialty, period=period, now=now)
     case_ids = cases.values("pk")
     opinions = list(
-        case_selectors.delivered_opinions()
+        review_selectors.delivered_opinions()
         .filter(case_id__in=case_ids)
         .values_list("case_id", "relation", "treatment_supported")
     )

@@ -5,6 +5,7 @@ from cases import access as case_access
 from cases import permissions as case_permissions
 from cases import selectors as case_selectors
 from cases.models import Case, Status
+from review import selectors as review_selectors
 
 from .models import Moment
 
@@ -15,8 +16,8 @@ BEFORE_STATES = (
 
 
 def opinion_delivered(case: Case) -> bool:
-    return case.status in case_selectors.OPINION_READABLE_STATES and (
-        case_selectors.opinion_for(case) is not None
+    return case.status in review_selectors.OPINION_READABLE_STATES and (
+        review_selectors.opinion_for(case) is not None
     )
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from cases import permissions as case_permissions
 from cases import selectors as case_selectors
 from cases.models import Case
+from review import selectors as review_selectors
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -180,7 +181,7 @@ def open_due_check_ins(*, now: datetime | None = None) -> list[CheckIn]:
     opened = []
     for interval_days in CheckIn.INTERVALS:
         due = (
-            case_selectors.delivered_cases()
+            review_selectors.delivered_cases()
             .filter(delivered_on__lte=now - timedelta(days=interval_days))
             .exclude(pk__in=CheckIn.objects.filter(interval_days=interval_days).values("case_id"))
             .exclude(pk__in=FollowUpChoice.objects.filter(declined=True).values("case_id"))

@@ -11,6 +11,7 @@ from cases import permissions as case_permissions
 from cases import selectors as case_selectors
 from cases import services as case_services
 from cases.models import Case
+from review import selectors as review_selectors
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
@@ -28,7 +29,7 @@ def _after_page(request: HttpRequest, case: Case, question_form=None) -> HttpRes
     case_services.record_case_read(case=case, by=request.user)
     context = {
         "case": case,
-        "opinion": case_selectors.opinion_for(case),
+        "opinion": review_selectors.opinion_for(case),
         "patient_questions": selectors.patient_questions_for(case),
         "decisions": selectors.decisions_for(case),
         "check_ins": selectors.check_ins_for(case),

@@ -6,9 +6,10 @@ class RecordsConfig(AppConfig):
     verbose_name = "Medical records"
 
     def ready(self) -> None:
+        from cases import hooks, page
         from secondopinion.notifications.outbox import register_email_kind
 
-        from . import services
+        from . import selectors, services
 
         for kind in (services.REQUEST_EMAIL, services.REMINDER_EMAIL):
             register_email_kind(
@@ -16,3 +17,10 @@ class RecordsConfig(AppConfig):
                 compose=services.compose_provider_email,
                 after_sent=services.provider_email_sent,
             )
+        hooks.has_records.provide(selectors.case_has_records)
+        page.annotate(
+            "has_records", lambda user: selectors.has_records(), page=False, dashboard=True
+        )
+        page.annotate("has_records_requests", lambda user: selectors.has_records_requests())
+        page.add_section(selectors.case_page_section)
+        hooks.records_of.provide(selectors.records_for_case)

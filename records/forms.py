@@ -2,28 +2,9 @@
 
 from django import forms
 
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import MultipleFileField, StyledFormMixin
 
 from .models import RecordFile, RecordsRequest
-
-
-class MultipleFileInput(forms.ClearableFileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """One or more files from one input. Each file is checked by the service on its own."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
-        super().__init__(*args, **kwargs)
-
-    def clean(self, data, initial=None):
-        files = data if isinstance(data, list | tuple) else [data] if data else []
-        if not files and self.required:
-            raise forms.ValidationError(self.error_messages["required"], code="required")
-        # Empty files are let through here: the service refuses each with its own message.
-        return [file for file in files if file is not None]
 
 
 class RecordUploadForm(StyledFormMixin, forms.Form):

@@ -7,6 +7,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from secondopinion.files.checks import ScanStatus
+
 # Types we accept, detected from a file's bytes (never from its name), with the words users see.
 ACCEPTED_TYPES = {
     "application/pdf": "PDF",
@@ -33,11 +35,7 @@ def preview_upload_to(record: "RecordFile", filename: str) -> str:
 
 
 class RecordFile(models.Model):
-    class ScanStatus(models.TextChoices):
-        PENDING = "pending", "Waiting for virus scan"
-        CLEAN = "clean", "Scanned: clean"
-        INFECTED = "infected", "Quarantined: a virus was found"
-        NOT_SCANNED = "not_scanned", "Not scanned (no virus scanner configured)"
+    ScanStatus = ScanStatus
 
     class ReadStatus(models.TextChoices):
         PENDING = "pending", "Being read"

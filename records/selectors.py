@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from cases import permissions as case_permissions
@@ -174,3 +174,23 @@ def patient_identity_for(*, case, asker) -> PatientIdentity:
     if asked_for_someone_else and asker.pk == case.owner_id:
         asked_by = asker.full_name or asker.email
     return PatientIdentity(name=name, date_of_birth=case.patient_date_of_birth, asked_by=asked_by)
+
+
+def case_page_section(user, case, timeline) -> dict:
+    """The case page's "Medical records" part (cases.page)."""
+    return case_records_context(case, user)
+
+
+def case_has_records(case) -> bool:
+    """Whether the case has at least one record (the submission check asks)."""
+    return records_for_case(case).exists()
+
+
+def has_records() -> Exists:
+    """Per case (OuterRef "pk"): whether it has any record."""
+    return Exists(records_for_case(OuterRef("pk")))
+
+
+def has_records_requests() -> Exists:
+    """Per case (OuterRef "pk"): whether a records request was ever sent for it."""
+    return Exists(records_requests_for_case(OuterRef("pk")))

@@ -13,7 +13,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-import magic
 from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
@@ -28,31 +27,27 @@ from cases import permissions as case_permissions
 from secondopinion import links
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.files.checks import (
+    check_name,
+    check_size,
+    detect_type,
+    display_name,
+    initial_scan_status,
+    scan_stored_file,
+)
 from secondopinion.notifications.emails import RenderedEmail, render_email
 from secondopinion.notifications.services import enqueue_email, notify
 
-from . import reading, resumable_hash, scanning, selectors, upload_parts
+from . import reading, resumable_hash, selectors, upload_parts
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_TYPES_TEXT = "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
-_SNIFF_BYTES = 8192
 _CHUNK = 1024 * 1024
-_DICOM_MAGIC_OFFSET = 128
 
 
 # Checking a file ---------------------------------------------------------------------------------
-
-
-def detect_type(stream: IO[bytes]) -> str:
-    """The file's type from its first bytes: DICOM by its "DICM" preamble, the rest by libmagic."""
-    stream.seek(0)
-    head = stream.read(_SNIFF_BYTES)
-    stream.seek(0)
-    if head[_DICOM_MAGIC_OFFSET : _DICOM_MAGIC_OFFSET + 4] == b"DICM":
-        return "application/dicom"
-    return magic.from_buffer(head, mime=True)
 
 
 def _sha256(upload: File) -> str:
@@ -61,34 +56,6 @@ def _sha256(upload: File) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
-
-
-def display_name(name: str) -> str:
-    """The uploaded name as safe display text: no folders, no control characters."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    cleaned = "".join(ch for ch in base if ch.isprintable()).strip()
-    return cleaned[:255] or "unnamed file"
-
-
-def check_name(name: str) -> str:
-    """A name sent by a client (tus metadata), refused when it tries to climb out of a folder."""
-    parts = name.replace("\\", "/").split("/")
-    if name.startswith(("/", "\\")) or ".." in parts or any(ord(ch) < 32 for ch in name):
-        shown = display_name(name)
-        raise ApplicationError(
-            f"“{shown}” was sent with a folder path we can't accept. Rename the file and try again."
-        )
-    return display_name(name)
-
-
-def check_size(name: str, size: int, *, field: str | None = None) -> None:
-    """Refuse an empty file or one over RECORD_MAX_UPLOAD_BYTES, naming it (`field`: the form
-    field to show the message at)."""
-    if size == 0:
-        raise ApplicationError(f"“{name}” is empty (0 bytes). Choose the file again.", field=field)
-    if size > settings.RECORD_MAX_UPLOAD_BYTES:
-        limit = filesizeformat(settings.RECORD_MAX_UPLOAD_BYTES)
-        raise ApplicationError(f"“{name}” is larger than the {limit} limit.", field=field)
 
 
 def _check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
@@ -274,28 +241,6 @@ def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:
 
 
 # Scanning and reading (Celery tasks call these) -------------------------------------------------
-
-
-def initial_scan_status() -> str:
-    """A new file waits for the scanner when one is configured; otherwise it is not scanned."""
-    if scanning.scanner_configured():
-        return RecordFile.ScanStatus.PENDING
-    return RecordFile.ScanStatus.NOT_SCANNED
-
-
-def scan_stored_file(field_file) -> tuple[str, str]:
-    """Scan a stored file with clamd: (a RecordFile.ScanStatus, a detail without PHI). Any app's
-    uploads use this. Raises scanning.ScannerUnavailable when clamd cannot answer."""
-    if not scanning.scanner_configured():
-        return RecordFile.ScanStatus.NOT_SCANNED, "No virus scanner is configured."
-    try:
-        with field_file.open("rb") as stream:
-            outcome = scanning.scan_stream(stream)
-    except scanning.TooLargeToScan:
-        return RecordFile.ScanStatus.NOT_SCANNED, "Too large for the virus scanner."
-    if outcome.infected:
-        return RecordFile.ScanStatus.INFECTED, outcome.signature[:200]
-    return RecordFile.ScanStatus.CLEAN, ""
 
 
 def scan_record(*, record_id: int) -> RecordFile | None:

@@ -2,7 +2,9 @@
 
 from celery import shared_task
 
-from . import scanning, services
+from secondopinion.files import scanning
+
+from . import services
 
 
 @shared_task(bind=True, max_retries=10, default_retry_delay=30)

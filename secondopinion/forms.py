@@ -43,3 +43,29 @@ def add_application_error(form: forms.Form, error: ApplicationError) -> None:
 def posted(request):
     """The POST data, even when empty (an empty form must show its errors), else None."""
     return request.POST if request.method == "POST" else None
+
+
+def too_long(what: str) -> dict[str, str]:
+    """A field's "too long" message naming what the field holds."""
+    return {
+        "max_length": f"{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)."
+    }
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """One or more files from one input. Each file is checked by the service on its own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = data if isinstance(data, list | tuple) else [data] if data else []
+        if not files and self.required:
+            raise forms.ValidationError(self.error_messages["required"], code="required")
+        # Empty files are let through here: the service refuses each with its own message.
+        return [file for file in files if file is not None]

@@ -13,6 +13,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from clamav_client.clamd import ClamdNetworkSocket, ClamdUnixSocket
 from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection
@@ -21,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from .celery import app as celery_app
+from .files import scanning
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +63,6 @@ def _storage_ready() -> None:
 def _clamd() -> None:
     """clamd answers a PING within 2 s (not the scans' long timeout: a hung clamd must not hang
     the load balancer's check)."""
-    from clamav_client.clamd import ClamdNetworkSocket, ClamdUnixSocket
-
-    from records import scanning
-
     if not scanning.scanner_configured():
         return
     if settings.CLAMD_SOCKET:

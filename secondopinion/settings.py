@@ -65,7 +65,12 @@ INSTALLED_APPS = [
     "cases",
     "records",
     "specialists",
+    "review",
+    "messaging",
+    "referrals",
     "outcomes",
+    "data_rights",
+    "backoffice",
 ]
 
 MIDDLEWARE = [
@@ -362,7 +367,7 @@ CELERY_BEAT_SCHEDULE = {
         "task": "secondopinion.notifications.tasks.send_pending_emails",
         "schedule": 60.0,
     },
-    "render-missing-reports": {"task": "cases.tasks.render_missing_reports", "schedule": 60.0},
+    "render-missing-reports": {"task": "review.tasks.render_missing_reports", "schedule": 60.0},
     "catch-up-records": {"task": "records.tasks.catch_up_records", "schedule": 120.0},
     "remind-records-requests": {
         "task": "records.tasks.remind_records_requests",
@@ -371,16 +376,16 @@ CELERY_BEAT_SCHEDULE = {
     "remove-expired-uploads": {"task": "records.tasks.remove_expired_uploads", "schedule": 3600.0},
     "expire-overdue-offers": {"task": "specialists.tasks.expire_overdue_offers", "schedule": 60.0},
     "close-after-follow-up-window": {
-        "task": "cases.tasks.close_cases_after_follow_up_window",
+        "task": "review.tasks.close_cases_after_follow_up_window",
         "schedule": 3600.0,
     },
-    "send-sla-alerts": {"task": "cases.tasks.send_sla_alerts", "schedule": 3600.0},
+    "send-sla-alerts": {"task": "backoffice.tasks.send_sla_alerts", "schedule": 3600.0},
     "forget-expired-referrals": {
-        "task": "cases.tasks.forget_expired_referrals",
+        "task": "referrals.tasks.forget_expired_referrals",
         "schedule": 3600.0,
     },
     "forget-old-form-drafts": {"task": "cases.tasks.forget_old_form_drafts", "schedule": 3600.0},
-    "refresh-metrics": {"task": "cases.tasks.refresh_metrics", "schedule": 120.0},
+    "refresh-metrics": {"task": "backoffice.tasks.refresh_metrics", "schedule": 120.0},
     "open-due-check-ins": {"task": "outcomes.tasks.open_due_check_ins", "schedule": 3600.0},
     "catch-up-authority-scans": {
         "task": "cases.tasks.catch_up_authority_scans",

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from secondopinion.accounts.models import User
+
 from .models import BoardCertification, Licence, Specialist, SpecialistLanguage, Specialty
 
 
@@ -31,3 +33,30 @@ def seed_demo_specialist(*, user, specialty: str, credentials: str, institution:
             verified_at=timezone.now(),
         )
     return specialist
+
+
+DEMO_SPECIALISTS = {
+    "dr.smith@example.org": (
+        "Medical oncology",
+        "Board certified in medical oncology; licence GMC 7012345",
+        "Royal Marsden Hospital",
+    ),
+    "dr.jones@example.org": (
+        "Cardiology",
+        "Board certified in cardiology; licence GMC 7054321",
+        "St Thomas' Hospital",
+    ),
+}
+
+
+def seed_demo_specialists() -> list[Specialist]:
+    """Profiles for the demo specialists' accounts (made by accounts' seed_demo_accounts)."""
+    return [
+        seed_demo_specialist(
+            user=User.objects.get(email=email),
+            specialty=specialty,
+            credentials=credentials,
+            institution=institution,
+        )
+        for email, (specialty, credentials, institution) in DEMO_SPECIALISTS.items()
+    ]

@@ -5,8 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet
 from django.utils import timezone
+
+from cases.models import Case, Status
+from cases.selectors import expected_steps
 
 from .models import (
     LANGUAGE_NAMES,
@@ -227,8 +230,6 @@ def home_for(specialist: Specialist) -> dict:
     """What the specialist's home shows: their work grouped by what they must do next (offers
     to answer, opinions to write, opinions returned to revise, questions waiting on the patient,
     done), and their capacity."""
-    from cases.models import Case, Status
-    from cases.selectors import expected_steps
 
     today = timezone.localdate()
     offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
@@ -342,3 +343,31 @@ def returning_specialists(specialist_ids, *, today: date | None = None) -> list[
             seen.add(period.specialist_id)
             back.append((period.specialist, period.ends_on + timedelta(days=1)))
     return back
+
+
+def is_offered_to(user, case) -> bool:
+    """Whether `user` is the specialist `case` is openly offered to (the access policy's
+    "offered specialist")."""
+    offer = open_offer_for_case(case.pk)
+    return offer is not None and offer.specialist.user_id == user.pk
+
+
+def has_language_waiver() -> Exists:
+    """Per case (OuterRef "pk"): whether a coordinator waived its report language."""
+    return Exists(LanguageWaiver.objects.filter(case=OuterRef("pk")))
+
+
+def case_page_section(user, case, timeline) -> dict:
+    """The case page's offer line and language waiver (cases.page)."""
+    return {
+        "offer": open_offer_for_case(case.pk) if case.status == Status.OFFERED else None,
+        "language_waiver": language_waiver_for(case.pk)
+        if getattr(case, "has_language_waiver", False)
+        else None,
+    }
+
+
+def dashboard_for(user) -> dict:
+    """The specialist's work list, for the dashboard (the same as their home page)."""
+    specialist = specialist_for_user(user)
+    return home_for(specialist) if specialist else {}

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from cases.models import Case
 from secondopinion.accounts.models import Role
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -297,8 +298,6 @@ def recount_loads() -> None:
     benchmark's bulk seed). Two grouped counts and one UPDATE per specialist with work."""
     from django.db.models import Count
 
-    from cases.models import Case
-
     from .matching import REVIEW_STATES
 
     loads: dict[int, int] = {}
@@ -315,6 +314,11 @@ def recount_loads() -> None:
             Specialist.objects.filter(pk=specialist_id).update(open_load=n)
 
 
+def keep_open_load(case, name: str) -> None:
+    """A case moved (subscribed to the case state machine): its specialist's load follows."""
+    refresh_load(case.specialist_id)
+
+
 def refresh_load(specialist_id: int | None) -> None:
     """Store the specialist's open load (cases under review plus open offers), counted now.
 
@@ -323,7 +327,6 @@ def refresh_load(specialist_id: int | None) -> None:
     for the same specialist waits and then counts what the other committed."""
     if specialist_id is None:
         return
-    from cases.models import Case
 
     from .matching import REVIEW_STATES
 

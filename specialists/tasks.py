@@ -4,10 +4,9 @@ import logging
 
 from celery import shared_task
 
-from cases import services as case_services
 from secondopinion.errors import ApplicationError
 
-from . import selectors
+from . import offers, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -19,7 +18,7 @@ def expire_overdue_offers() -> int:
     expired = 0
     for offer in selectors.overdue_offers():
         try:
-            expired += case_services.expire_offer(offer=offer) is not None
+            expired += offers.expire_offer(offer=offer) is not None
         except ApplicationError as error:  # one case's trouble must not hold up the others
             logger.warning("Offer %s not expired: %s", offer.pk, error.message)
     return expired

@@ -19,7 +19,7 @@ from cases.models import Case, Status
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
-from . import matching, selectors, services
+from . import matching, offers, selectors, services
 from .forms import (
     AcceptOfferForm,
     AffiliationForm,
@@ -301,7 +301,7 @@ def _offer(request: HttpRequest, case: Case) -> HttpResponse:
         return redirect(back)
     specialty = selectors.specialties_by_id([data["specialty"]]) if data["specialty"] else []
     try:
-        offer = case_services.offer_case(
+        offer = offers.offer_case(
             case=case,
             by=request.user,
             specialist=specialist,
@@ -359,9 +359,7 @@ def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
         offer = _own_offer(request, reference)
         form = form_class(posted(request))
         if request.method == "POST" and form.is_valid():
-            service = (
-                case_services.accept_offer if answer == "accept" else case_services.decline_offer
-            )
+            service = offers.accept_offer if answer == "accept" else offers.decline_offer
             try:
                 service(case=offer.case, by=request.user, **form.cleaned_data)
             except ApplicationError as error:

@@ -1,31 +1,24 @@
 """Test data: users of every role, and cases walked to any state through the real services."""
 
 import hashlib
-import importlib
 from datetime import date, timedelta
 
 import factory
 from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP
-from django.apps import apps as django_apps
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import services
-from cases.models import (
-    Case,
-    CaseFor,
-    ConsentText,
-    Opinion,
-    Price,
-    ProxyAuthority,
-    Report,
-    Status,
-)
+from cases.models import Case, CaseFor, ConsentText, Price, ProxyAuthority, Status
 from cases.seed import seed_consent_and_prices
 from records import services as record_services
+from review import services as review_services
+from review.models import Opinion, Report
 from secondopinion.accounts.models import Role, User
+from specialists import offers
+from specialists import seed as specialty_list
 from specialists.models import (
     BoardCertification,
     Licence,
@@ -101,8 +94,7 @@ def seed_specialties() -> None:
     """The controlled list of specialties, as the data migration seeds it: a transactional test
     (a browser test, say) empties every table when it ends, the seeded ones too."""
     if not Specialty.objects.exists():
-        migration = importlib.import_module("specialists.migrations.0003_seed_specialties")
-        migration.seed(django_apps, None)
+        specialty_list.seed_specialties(Specialty)
 
 
 class LicenceFactory(factory.django.DjangoModelFactory):
@@ -206,14 +198,12 @@ def case_in_state(
         Status.SUBMITTED: lambda: services.submit_case(case=case, by=owner),
         Status.TRIAGE: lambda: services.start_triage(case=case, by=coordinator),
         Status.MATCHING: lambda: services.send_to_matching(case=case, by=coordinator),
-        Status.OFFERED: lambda: services.offer_case(
-            case=case, specialist=specialist, by=coordinator
-        ),
-        Status.IN_REVIEW: lambda: services.accept_offer(
+        Status.OFFERED: lambda: offers.offer_case(case=case, specialist=specialist, by=coordinator),
+        Status.IN_REVIEW: lambda: offers.accept_offer(
             case=case, by=specialist.user, attested_no_conflict=True
         ),
         Status.OPINION_SUBMITTED: lambda: _write_and_submit_opinion(case, specialist),
-        Status.DELIVERED: lambda: services.deliver_opinion(case=case, by=coordinator),
+        Status.DELIVERED: lambda: review_services.deliver_opinion(case=case, by=coordinator),
     }
     # The side states: walk to the state they branch from, then ask the patient a question.
     detours = {
@@ -225,7 +215,7 @@ def case_in_state(
         for step in HAPPY_PATH[: HAPPY_PATH.index(target) + 1]:
             steps[step]()
     if status in detours:
-        services.request_information(
+        review_services.request_information(
             case=case, by=detours[status][1], question="When was your last blood test?"
         )
     return Case.objects.get(pk=case.pk)
@@ -246,8 +236,8 @@ OPINION = {
 
 def _write_and_submit_opinion(case: Case, specialist: Specialist) -> None:
     case.refresh_from_db()
-    services.save_opinion_draft(case=case, by=specialist.user, **OPINION)
-    services.submit_opinion(case=case, by=specialist.user)
+    review_services.save_opinion_draft(case=case, by=specialist.user, **OPINION)
+    review_services.submit_opinion(case=case, by=specialist.user)
     # The worker's PDF is tested on its own; here a stored stand-in lets delivery proceed.
     opinion = Opinion.objects.get(case=case)
     report = Report(

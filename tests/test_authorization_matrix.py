@@ -26,11 +26,15 @@ from django.db import transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from cases import access
+from cases import access, state_machine
+from cases import services as case_services
 from cases.access import Capability, Relation
 from cases.models import Case, Status
+from review import services as review_services
 from secondopinion.accounts.models import Role, User
+from specialists import offers
 from tests.factories import UserFactory, provider_token, proxy_authority, records_request
+from tests.project import OUR_PACKAGES
 
 OK, LOGIN, NOT_FOUND, NOT_ALLOWED = "ok", "login", 404, 405
 MFA = "sent to set up two-factor sign-in"
@@ -56,7 +60,6 @@ NO_MFA = "superuser_without_mfa"
 # Each extra role gets what this role gets unless the row names it.
 LIKE = {PROXY: "owner", FORMER: "unassigned_specialist", SUPERUSER: "coordinator"}
 PATIENT_SIDE = ("owner", "other_patient", "caregiver_without_authority")
-OUR_PACKAGES = ("cases.", "records.", "specialists.", "secondopinion.", "outcomes.")
 
 
 def only(*allowed: str, otherwise=NOT_FOUND) -> dict[str, object]:
@@ -87,8 +90,8 @@ MATRIX: dict[str, Row] = {
     "healthz": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "readyz": Row(None, {role: OK for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}),
     "cases:dashboard": Row(None, EVERYONE),
-    "cases:queue": Row(None, only("coordinator")),
-    "cases:queue-bulk": Row(None, NO_GET, only("coordinator")),
+    "coordinator:queue": Row(None, only("coordinator")),
+    "coordinator:queue-bulk": Row(None, NO_GET, only("coordinator")),
     "coordinator:search": Row(None, only("coordinator")),
     "coordinator:metrics": Row(None, only("coordinator")),
     "coordinator:metrics-export": Row(None, only("coordinator")),
@@ -121,26 +124,28 @@ MATRIX: dict[str, Row] = {
     "cases:case-send-to-matching": Row(Status.TRIAGE, NO_GET, only("coordinator")),
     "cases:case-cancel": Row(Status.SUBMITTED, only("coordinator"), only("coordinator")),
     # Coordinators ask during triage; on a case in review the service refuses them (shown).
-    "cases:information-request": Row(
+    "review:information-request": Row(
         Status.IN_REVIEW,
         only("assigned_specialist", "coordinator"),
         only("assigned_specialist", "coordinator"),
     ),
-    "cases:information-answer": Row(Status.INFO_REQUESTED, only("owner"), only("owner")),
-    "cases:opinion-edit": Row(
+    "review:information-answer": Row(Status.INFO_REQUESTED, only("owner"), only("owner")),
+    "review:opinion-edit": Row(
         Status.IN_REVIEW, only("assigned_specialist"), only("assigned_specialist")
     ),
-    "cases:opinion-return": Row(Status.OPINION_SUBMITTED, only("coordinator"), only("coordinator")),
-    "cases:opinion-deliver": Row(Status.OPINION_SUBMITTED, NO_GET, only("coordinator")),
-    "cases:report-download": Row(Status.DELIVERED, only(*CASE_READERS)),
-    "cases:case-messages": Row(Status.IN_REVIEW, only(*CASE_READERS), only(*CASE_READERS)),
-    "cases:follow-up-ask": Row(Status.DELIVERED, only("owner"), only("owner")),
-    "cases:follow-up-answer": Row(
+    "review:opinion-return": Row(
+        Status.OPINION_SUBMITTED, only("coordinator"), only("coordinator")
+    ),
+    "review:opinion-deliver": Row(Status.OPINION_SUBMITTED, NO_GET, only("coordinator")),
+    "review:report-download": Row(Status.DELIVERED, only(*CASE_READERS)),
+    "messaging:case-messages": Row(Status.IN_REVIEW, only(*CASE_READERS), only(*CASE_READERS)),
+    "review:follow-up-ask": Row(Status.DELIVERED, only("owner"), only("owner")),
+    "review:follow-up-answer": Row(
         Status.DELIVERED, only("assigned_specialist"), only("assigned_specialist")
     ),
-    "cases:report-share-create": Row(Status.DELIVERED, only("owner"), only("owner")),
+    "review:report-share-create": Row(Status.DELIVERED, only("owner"), only("owner")),
     # The patient's doctor has no account: the link is the key (a POST downloads it once).
-    "cases:report-share": Row(
+    "review:report-share": Row(
         Status.DELIVERED, {role: OK for role in ROLES}, {role: OK for role in ROLES}
     ),
     "records:record-upload": Row(Status.DRAFT, NO_GET, only("owner")),
@@ -286,13 +291,12 @@ def _provider_token_for(case: Case) -> str:
 
 
 def _follow_up_id_for(case: Case) -> int:
-    from cases import services as case_services
 
-    return case_services.ask_follow_up(case=case, by=case.owner, question="Is it safe to fly?").pk
+    return review_services.ask_follow_up(case=case, by=case.owner, question="Is it safe to fly?").pk
 
 
 def _referral_token_for(name: str) -> str:
-    from cases import referrals
+    from referrals import services as referrals
 
     coordinator = UserFactory(role=Role.COORDINATOR)
     source = referrals.create_referral_source(
@@ -318,7 +322,7 @@ def _referral_token_for(name: str) -> str:
 def _referred_reference(name: str, case: Case) -> str:
     """The case's reference; for a referrals page, the case is first linked to a referral."""
     if name.startswith("referrals:"):
-        from cases.models import Referral
+        from referrals.models import Referral
 
         Referral.objects.get_or_create(
             case=case,
@@ -338,7 +342,7 @@ def _referred_reference(name: str, case: Case) -> str:
 
 
 def _source_id_for() -> int:
-    from cases import referrals
+    from referrals import services as referrals
 
     return referrals.create_referral_source(
         by=UserFactory(role=Role.COORDINATOR), name="Hillside Clinic", contact_email="r@h.example"
@@ -348,10 +352,8 @@ def _source_id_for() -> int:
 def _token_for(name: str, case: Case) -> str:
     if name.startswith("referrals:"):
         return _referral_token_for(name)
-    if name == "cases:report-share":
-        from cases import services as case_services
-
-        return case_services.share_report(case=case, by=case.owner)[1]
+    if name == "review:report-share":
+        return review_services.share_report(case=case, by=case.owner)[1]
     return _provider_token_for(case)
 
 
@@ -530,7 +532,7 @@ def test_a_foreign_id_is_404_for_everyone(actors, proxy, name):
 OFFER_PAGES = {"specialists:offer-accept", "specialists:offer-decline"}
 # Pages no specialist can reach on an offered case whatever they do: a follow-up exists only on a
 # delivered case, and link pages belong to whoever holds the link (tried below).
-NOT_ON_AN_OFFERED_CASE = {"cases:follow-up-answer"}
+NOT_ON_AN_OFFERED_CASE = {"review:follow-up-answer"}
 
 
 def _offered_specialist_expects(name: str, method: str) -> object:
@@ -600,8 +602,8 @@ CASE_PAGES = {
     "records:case-records": (Capability.CASE,),
     "records:record-download": (Capability.CASE,),
     "records:record-preview": (Capability.CASE,),
-    "cases:case-messages": (Capability.CASE, Capability.MESSAGES),
-    "cases:report-download": (Capability.CASE, Capability.OPINION),
+    "messaging:case-messages": (Capability.CASE, Capability.MESSAGES),
+    "review:report-download": (Capability.CASE, Capability.OPINION),
     "specialists:offer-accept": (Capability.OFFER_SUMMARY,),
 }
 
@@ -611,11 +613,10 @@ class Walk:
     machine (alice answers for herself); `at(status)` moves it on to `status`."""
 
     def __init__(self, actors, proxy):
-        from cases import services as case_services
         from records import services as record_services
         from tests.factories import complete_draft
 
-        self.actors, self.services = actors, case_services
+        self.actors = actors
         authority = proxy_authority(proxy, actors.alice.email)
         self.case = complete_draft(proxy, authority=authority)
         _declined_by_former(self.case, actors.cora)
@@ -631,38 +632,42 @@ class Walk:
     def at(self, status: str, *, back_from: str | None = None) -> None:
         from tests.factories import _write_and_submit_opinion
 
-        actors, services = self.actors, self.services
+        actors = self.actors
         case = Case.objects.get(pk=self.case.pk)
         alice, cora, smith = actors.alice, actors.cora, actors.dr_smith
         question = "When was your last blood test?"
         steps = {
-            Status.SUBMITTED: lambda: services.submit_case(case=case, by=alice),
-            Status.TRIAGE: lambda: services.start_triage(case=case, by=cora),
-            Status.NEEDS_INFO: lambda: services.request_information(
+            Status.SUBMITTED: lambda: case_services.submit_case(case=case, by=alice),
+            Status.TRIAGE: lambda: case_services.start_triage(case=case, by=cora),
+            Status.NEEDS_INFO: lambda: review_services.request_information(
                 case=case, by=cora, question=question
             ),
-            Status.MATCHING: lambda: services.send_to_matching(case=case, by=cora),
-            Status.OFFERED: lambda: services.offer_case(case=case, specialist=smith, by=cora),
-            Status.IN_REVIEW: lambda: services.accept_offer(
+            Status.MATCHING: lambda: case_services.send_to_matching(case=case, by=cora),
+            Status.OFFERED: lambda: offers.offer_case(case=case, specialist=smith, by=cora),
+            Status.IN_REVIEW: lambda: offers.accept_offer(
                 case=case, by=smith.user, attested_no_conflict=True
             ),
-            Status.INFO_REQUESTED: lambda: services.request_information(
+            Status.INFO_REQUESTED: lambda: review_services.request_information(
                 case=case, by=smith.user, question=question
             ),
             Status.OPINION_SUBMITTED: lambda: _write_and_submit_opinion(case, smith),
-            Status.DELIVERED: lambda: services.deliver_opinion(case=case, by=cora),
-            Status.CLOSED: lambda: services._transition(case, "close", by=None, note="Done"),
-            Status.WITHDRAWN: lambda: services.withdraw_case(case=case, by=alice, reason="Moved"),
-            Status.CANCELLED: lambda: services.cancel_case(case=case, by=cora, reason="Unpaid"),
+            Status.DELIVERED: lambda: review_services.deliver_opinion(case=case, by=cora),
+            Status.CLOSED: lambda: state_machine.transition(case, "close", by=None, note="Done"),
+            Status.WITHDRAWN: lambda: case_services.withdraw_case(
+                case=case, by=alice, reason="Moved"
+            ),
+            Status.CANCELLED: lambda: case_services.cancel_case(
+                case=case, by=cora, reason="Unpaid"
+            ),
         }
         if back_from:  # the patient answers the question asked
-            services.answer_information_request(case=case, by=alice, answer="In May.")
+            review_services.answer_information_request(case=case, by=alice, answer="In May.")
         else:
             steps[status]()
         self.case = Case.objects.get(pk=case.pk)
         assert self.case.status == status
         if status == Status.DELIVERED:
-            self.share_token = services.share_report(case=self.case, by=alice)[1]
+            self.share_token = review_services.share_report(case=self.case, by=alice)[1]
         self.smith = {
             Status.OFFERED: Relation.OFFERED_SPECIALIST,
             Status.IN_REVIEW: Relation.ASSIGNED_SPECIALIST,
@@ -745,7 +750,7 @@ def _expected(role: str, name: str, walk: Walk, status: str) -> object:
         return MFA
     relation = walk.smith if role == "dr_smith" else FIXED_RELATION[role]
     allowed = all(access.allows(c, relation, status) for c in CASE_PAGES[name])
-    if name == "cases:report-download":
+    if name == "review:report-download":
         allowed = allowed and walk.has_report
     if name == "specialists:offer-accept":
         if allowed:
@@ -770,8 +775,8 @@ def _check_phase(actors, proxy, walk: Walk, status: str, signed_in: dict) -> Non
         "records:case-records": reverse("records:case-records", args=[walk.case.reference]),
         "records:record-download": reverse("records:record-download", args=[walk.record_id]),
         "records:record-preview": reverse("records:record-preview", args=[walk.record_id]),
-        "cases:case-messages": reverse("cases:case-messages", args=[walk.case.reference]),
-        "cases:report-download": reverse("cases:report-download", args=[walk.case.reference, 1]),
+        "messaging:case-messages": reverse("messaging:case-messages", args=[walk.case.reference]),
+        "review:report-download": reverse("review:report-download", args=[walk.case.reference, 1]),
         "specialists:offer-accept": reverse("specialists:offer-accept", args=[walk.case.reference]),
     }
     assert set(urls) == set(CASE_PAGES)
@@ -792,10 +797,10 @@ def _check_phase(actors, proxy, walk: Walk, status: str, signed_in: dict) -> Non
         OK if access.allows(Capability.ADD_RECORDS, Relation.PROVIDER_LINK, status) else GONE
     )
     if walk.share_token:
-        shared = Client().get(reverse("cases:report-share", args=[walk.share_token]))
-        actual[("cases:report-share", "doctor")] = outcome(shared)
+        shared = Client().get(reverse("review:report-share", args=[walk.share_token]))
+        actual[("review:report-share", "doctor")] = outcome(shared)
         allowed = access.allows(Capability.OPINION, Relation.SHARE_LINK, status)
-        expected[("cases:report-share", "doctor")] = OK if allowed else GONE
+        expected[("review:report-share", "doctor")] = OK if allowed else GONE
     assert_as_expected(f"{walk.case.reference} in {status}", actual, expected)
 
 
@@ -825,7 +830,7 @@ def test_the_walks_meet_every_phase_where_someones_access_changes():
 
 
 def test_a_referral_source_link_works_until_it_is_revoked(actors):
-    from cases import referrals
+    from referrals import services as referrals
 
     source = referrals.create_referral_source(
         by=actors.cora, name="Hillside Clinic", contact_email="referrals@hillside.example"
@@ -849,7 +854,7 @@ def test_an_invitation_link_works_until_claimed_then_only_for_its_patient(actors
     import time_machine
     from django.utils import timezone
 
-    from cases import referrals
+    from referrals import services as referrals
 
     def invite(email: str) -> str:
         return referrals.invitation_path(

@@ -180,13 +180,13 @@ def test_an_over_size_request_still_says_it_was_too_much(client, db, settings):
 # case's state, and who reads it.
 PHI_READS = [
     ("cases:case-detail", "in_review", "coordinator", "get"),
-    ("cases:case-messages", "in_review", "owner", "get"),
-    ("cases:report-download", "delivered", "owner", "get"),
+    ("messaging:case-messages", "in_review", "owner", "get"),
+    ("review:report-download", "delivered", "owner", "get"),
     ("data_rights:case-export", "delivered", "owner", "get"),
     ("records:record-download", "in_review", "assigned_specialist", "get"),
     ("records:record-preview", "in_review", "assigned_specialist", "get"),
     ("records:case-records", "in_review", "coordinator", "get"),
-    ("cases:report-share", "delivered", "anonymous", "post"),
+    ("review:report-share", "delivered", "anonymous", "post"),
 ]
 
 

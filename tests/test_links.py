@@ -12,10 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from cases import referrals
-from cases import services as case_services
-from cases.models import Referral, ReferralSource, ReportShare, Status
+from cases.models import Status
 from records import services as record_services
+from referrals import services as referrals
+from referrals.models import Referral, ReferralSource
+from review import services as review_services
+from review.models import ReportShare
 from secondopinion import links
 from tests.factories import MINIMAL_PDF, REFERRAL, case_in_state
 
@@ -99,7 +101,7 @@ def test_report_shares_made_by_the_old_code_still_open_the_report(actors, delive
     )
 
     for token in (patient_token, referrer_token):
-        url = reverse("cases:report-share", args=[token])
+        url = reverse("review:report-share", args=[token])
         download = Client().post(url)
         assert download.status_code == 200
         assert b"".join(download.streaming_content) == MINIMAL_PDF
@@ -110,39 +112,39 @@ def test_the_referrer_share_is_made_by_the_patients_share_service(actors, delive
     referral = referrals.enter_referral(by=actors.cora, **REFERRAL)
     Referral.objects.filter(pk=referral.pk).update(case=delivered, claimed_by=actors.alice)
     made = []
-    original = case_services.share_report
+    original = review_services.share_report
 
     def spy(**kwargs):
         made.append(kwargs)
         return original(**kwargs)
 
-    case_services.share_report, saved = spy, case_services.share_report
+    review_services.share_report, saved = spy, review_services.share_report
     try:
         share = referrals.share_report_with_referrer(case=delivered, by=actors.alice)
     finally:
-        case_services.share_report = saved
+        review_services.share_report = saved
 
     assert [call["case"] for call in made] == [delivered]
-    token = case_services.REPORT_SHARE_LINK.token(share.nonce)
-    assert case_services.shared_report(token=token) == share
+    token = review_services.REPORT_SHARE_LINK.token(share.nonce)
+    assert review_services.shared_report(token=token) == share
 
 
 def test_a_share_link_is_single_use_and_expires(actors, delivered, time_machine):
     time_machine.move_to(timezone.now(), tick=False)
-    share, token = case_services.share_report(case=delivered, by=actors.alice)
+    share, token = review_services.share_report(case=delivered, by=actors.alice)
 
     assert share.token_hash == _sha256(token) and token not in share.nonce
-    case_services.open_shared_report(token=token)
-    with pytest.raises(case_services.ShareLinkUsed):
-        case_services.shared_report(token=token)
+    review_services.open_shared_report(token=token)
+    with pytest.raises(review_services.ShareLinkUsed):
+        review_services.shared_report(token=token)
 
-    _, later = case_services.share_report(case=delivered, by=actors.alice)
+    _, later = review_services.share_report(case=delivered, by=actors.alice)
     time_machine.shift(timedelta(days=30))
-    with pytest.raises(case_services.ShareLinkExpired):
-        case_services.shared_report(token=later)
+    with pytest.raises(review_services.ShareLinkExpired):
+        review_services.shared_report(token=later)
     for wrong in ("", "x" * 129, token[:-1], later.upper()):
-        with pytest.raises(case_services.ShareLinkNotFound):
-            case_services.shared_report(token=wrong)
+        with pytest.raises(review_services.ShareLinkNotFound):
+            review_services.shared_report(token=wrong)
 
 
 def test_a_revoked_link_says_so_and_stores_nothing(actors):
@@ -163,4 +165,4 @@ def test_each_kind_keeps_its_salt():
     assert record_services.PROVIDER_LINK.salt == "records.RecordsRequest.link"
     assert referrals.SOURCE_LINK.salt == "cases.referrals.source"
     assert referrals.INVITATION_LINK.salt == "cases.referrals.invitation"
-    assert case_services.REPORT_SHARE_LINK.salt == "cases.referrals.report"
+    assert review_services.REPORT_SHARE_LINK.salt == "cases.referrals.report"

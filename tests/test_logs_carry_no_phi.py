@@ -18,9 +18,9 @@ from django.test import Client
 from django.urls import reverse
 from gunicorn.config import Config
 
-from cases import referrals
 from cases.models import Status
 from records import services as record_services
+from referrals import services as referrals
 from secondopinion.logging import RedactSecrets, secret_path_patterns
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
@@ -88,7 +88,7 @@ def _links_with_live_tokens(actors, case, records_case, client) -> dict[str, str
     links = {}
     # A report share link for the patient's own doctor.
     client.force_login(actors.alice)
-    page = client.post(reverse("cases:report-share-create", args=[case.reference])).text
+    page = client.post(reverse("review:report-share-create", args=[case.reference])).text
     links["report share"] = page.split('id="share-link" type="text" readonly value="')[1].split(
         '"'
     )[0]
@@ -165,7 +165,7 @@ def test_every_handler_in_the_logging_settings_redacts(log_output):
 def test_the_token_routes_come_from_the_urlconf():
     routes = {pattern.pattern for pattern in secret_path_patterns()}
     for name, args in (
-        ("cases:report-share", ["x"]),
+        ("review:report-share", ["x"]),
         ("records:provider-link", ["x"]),
         ("referrals:refer", ["x"]),
         ("referrals:invitation", ["x"]),

@@ -11,8 +11,8 @@ the URLconf is listed there with the reason it is not such a page.
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
 
+from backoffice import metrics
 from bench import pages, scale_data
-from cases import metrics
 
 
 @pytest.fixture

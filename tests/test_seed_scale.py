@@ -3,7 +3,8 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from cases.models import Case, CaseEvent, Message, Status
+from cases.models import Case, CaseEvent, Status
+from messaging.models import Message
 from records.models import RecordFile
 from secondopinion.audit.models import AuditEvent
 from specialists.models import Offer, Specialist

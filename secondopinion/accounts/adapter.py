@@ -9,9 +9,9 @@ from allauth.account.adapter import DefaultAccountAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 
+from secondopinion.client_ip import client_ip
 from secondopinion.notifications.emails import build_message, render_email
 
-from .client_ip import client_ip
 from .models import Role
 
 

@@ -10,8 +10,6 @@ from allauth.mfa.utils import decrypt
 from django.db import transaction
 from django.utils import timezone
 
-from specialists.demo import seed_demo_specialist
-
 from .models import Role, User
 
 DEMO_PASSWORD = "second-opinion-demo"  # noqa: S105 - public demo password
@@ -27,18 +25,6 @@ DEMO_USERS = [
     ("dr.jones@example.org", "Dr Tom Jones", Role.SPECIALIST),
     ("cora@example.org", "Cora Coordinator", Role.COORDINATOR),
 ]
-DEMO_SPECIALISTS = {
-    "dr.smith@example.org": (
-        "Medical oncology",
-        "Board certified in medical oncology; licence GMC 7012345",
-        "Royal Marsden Hospital",
-    ),
-    "dr.jones@example.org": (
-        "Cardiology",
-        "Board certified in cardiology; licence GMC 7054321",
-        "St Thomas' Hospital",
-    ),
-}
 
 
 @transaction.atomic
@@ -59,11 +45,6 @@ def seed_demo_accounts() -> list[User]:
             and not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
         ):
             TOTP.activate(user, DEMO_TOTP_SECRET)
-        if email in DEMO_SPECIALISTS:
-            specialty, credentials, institution = DEMO_SPECIALISTS[email]
-            seed_demo_specialist(
-                user=user, specialty=specialty, credentials=credentials, institution=institution
-            )
         users.append(user)
     return users
 

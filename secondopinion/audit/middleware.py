@@ -5,7 +5,7 @@ import logging
 import re
 import uuid
 
-from secondopinion.accounts.client_ip import client_ip
+from secondopinion.client_ip import client_ip
 
 from .context import RequestContext, current
 

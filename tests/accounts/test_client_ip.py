@@ -11,10 +11,10 @@ import pytest
 from django.test import Client, RequestFactory, override_settings
 from django.urls import reverse
 
-from cases import referrals
 from cases.models import Status
-from secondopinion.accounts.client_ip import client_ip
+from referrals import services as referrals
 from secondopinion.audit.models import AuditEvent
+from secondopinion.client_ip import client_ip
 from tests.factories import PASSWORD, REFERRAL, UserFactory
 
 PROXY = "10.0.0.5"  # the reverse proxy: every request reaches the app from it
@@ -139,7 +139,7 @@ def test_the_audit_log_records_the_clients_address(actors, proxy_count, forwarde
 
 @override_settings(ALLAUTH_TRUSTED_PROXY_COUNT=1)
 def test_referral_limits_count_each_client_behind_the_proxy_apart(actors, monkeypatch):
-    monkeypatch.setattr("cases.referral_views.REFERRALS_PER_HOUR", 1)
+    monkeypatch.setattr("referrals.views.REFERRALS_PER_HOUR", 1)
     source = referrals.create_referral_source(
         by=actors.cora, name="Hillside Clinic", contact_email="referrals@hillside.example"
     )

@@ -35,9 +35,9 @@ def test_a_page_within_a_minute_writes_no_session_and_shows_the_time_left(client
 def test_a_page_after_a_minute_renews_the_whole_timeout(client, actors):
     with time_machine.travel(START, tick=False):
         client.force_login(actors.cora)
-        client.get(reverse("cases:queue"))
+        client.get(reverse("coordinator:queue"))
     with time_machine.travel(START + dt.timedelta(seconds=61), tick=False):
-        response, writes = _session_writes(client, reverse("cases:queue"))
+        response, writes = _session_writes(client, reverse("coordinator:queue"))
         assert client.session.get_expiry_age() == 15 * 60
 
     assert writes

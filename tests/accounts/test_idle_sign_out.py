@@ -6,7 +6,7 @@ from django.urls import reverse
 def test_staff_sessions_expire_after_fifteen_idle_minutes(client, actors, settings):
     client.force_login(actors.cora)
 
-    response = client.get(reverse("cases:queue"))
+    response = client.get(reverse("coordinator:queue"))
 
     assert client.session.get_expiry_age() == settings.STAFF_SESSION_IDLE_SECONDS == 900
     assert 'data-session-idle-seconds="900"' in response.text
@@ -41,7 +41,7 @@ def test_a_request_the_page_makes_by_itself_does_not_push_the_sign_out_back(clie
     from cases.models import Status
 
     case = actors.case(Status.SUBMITTED)
-    messages_url = reverse("cases:case-messages", args=[case.reference])
+    messages_url = reverse("messaging:case-messages", args=[case.reference])
     start = dt.datetime(2026, 12, 31, 23, 50, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         client.force_login(actors.alice)

@@ -19,7 +19,7 @@ def _mfa_queries(client, url):
 
 
 def test_a_page_within_a_minute_of_the_check_does_not_read_it_again(client, actors):
-    url = reverse("cases:queue")
+    url = reverse("coordinator:queue")
     with time_machine.travel(START, tick=False):
         client.force_login(actors.cora)
         assert client.get(url).status_code == 200
@@ -33,7 +33,7 @@ def test_a_page_within_a_minute_of_the_check_does_not_read_it_again(client, acto
 def test_an_authenticator_removed_elsewhere_sends_staff_to_set_it_up_within_a_minute(
     client, actors
 ):
-    url = reverse("cases:queue")
+    url = reverse("coordinator:queue")
     with time_machine.travel(START, tick=False):
         client.force_login(actors.cora)
         assert client.get(url).status_code == 200
@@ -49,7 +49,7 @@ def test_an_authenticator_removed_elsewhere_sends_staff_to_set_it_up_within_a_mi
 def test_removing_an_authenticator_forgets_the_check_in_that_session(client, actors, rf):
     from allauth.mfa.signals import authenticator_removed
 
-    url = reverse("cases:queue")
+    url = reverse("coordinator:queue")
     with time_machine.travel(START, tick=False):
         client.force_login(actors.cora)
         assert client.get(url).status_code == 200

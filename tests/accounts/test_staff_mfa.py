@@ -21,7 +21,7 @@ def test_staff_without_mfa_are_sent_to_set_it_up(client, db, role):
 def test_staff_with_mfa_get_in(client, actors):
     client.force_login(actors.cora)
 
-    assert client.get(reverse("cases:queue")).status_code == 200
+    assert client.get(reverse("coordinator:queue")).status_code == 200
 
 
 def test_patients_need_no_mfa(client, actors):

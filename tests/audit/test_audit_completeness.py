@@ -25,19 +25,19 @@ from tests.test_authorization_matrix import (
 # URL name -> the audit event each read must leave.
 READS = {
     "cases:case-detail": "case.view",
-    "cases:case-messages": "message.read",
+    "messaging:case-messages": "message.read",
     "cases:authority-document": "authority.document_download",
-    "cases:report-download": "report.download",
-    "cases:opinion-edit": "case.view",
-    "cases:information-request": "case.view",
-    "cases:information-answer": "case.view",
-    "cases:follow-up-ask": "case.view",
-    "cases:follow-up-answer": "case.view",
+    "review:report-download": "report.download",
+    "review:opinion-edit": "case.view",
+    "review:information-request": "case.view",
+    "review:information-answer": "case.view",
+    "review:follow-up-ask": "case.view",
+    "review:follow-up-answer": "case.view",
     "cases:coverage-check": "case.view",
     "cases:case-cancel": "case.view",
     "cases:case-withdraw": "case.view",
     "cases:consent-withdraw": "case.view",
-    "cases:opinion-return": "case.view",
+    "review:opinion-return": "case.view",
     "records:case-records": "record.list",
     "records:record-download": "record.download",
     "records:record-preview": "record.preview",
@@ -52,13 +52,13 @@ READS = {
     "outcomes:after": "case.view",
 }
 # Reads made by a POST (so that a link checker cannot use up a single-use link).
-POSTED_READS = {"cases:report-share": "report.share_download"}
+POSTED_READS = {"review:report-share": "report.share_download"}
 # Reads of something that belongs to a person rather than one case (an authority may cover
 # several of the patient's cases): the event names the object, not a case.
 NOT_ONE_CASE = {"cases:authority-document"}
 # Links that are their own key (a provider's upload link, a shared report): whoever holds one
 # is the reader, so the event names no account, and a single-use link is tried once.
-LINK_HOLDER_READS = {"records:provider-link", "cases:report-share"}
+LINK_HOLDER_READS = {"records:provider-link", "review:report-share"}
 # Roles the matrix lets in who are shown nothing of the case: the specialist who declined sees
 # only "you declined this case on …".
 SHOWN_NOTHING = {"specialists:offer-accept": {FORMER}}
@@ -85,10 +85,10 @@ NO_PHI = {
     "cases:case-submit": "a POST that changes state (audited as the change)",
     "cases:case-start-triage": "a POST that changes state (audited as the change)",
     "cases:case-send-to-matching": "a POST that changes state (audited as the change)",
-    "cases:opinion-deliver": "a POST that changes state (audited as the change)",
-    "cases:report-share-create": OWN,
-    "cases:queue": LISTS,
-    "cases:queue-bulk": "a POST that assigns or reminds (audited as the change)",
+    "review:opinion-deliver": "a POST that changes state (audited as the change)",
+    "review:report-share-create": OWN,
+    "coordinator:queue": LISTS,
+    "coordinator:queue-bulk": "a POST that assigns or reminds (audited as the change)",
     "coordinator:deletion-requests": LISTS,
     "coordinator:deletion-decide": "a POST that changes state (audited as the change)",
     "coordinator:metrics": "counts and durations over all cases, no one's case",

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases.models import Status
 from secondopinion.audit.models import AuditEvent
 from secondopinion.audit.services import record_event
+from tests.project import OUR_FOLDERS
 
 
 def test_the_audit_viewer_filters_by_case_user_and_action(client, actors):
@@ -105,15 +106,15 @@ def test_the_action_filter_lists_every_action_the_code_writes(client, actors):
     import re
     from pathlib import Path
 
-    from cases.services import TRANSITIONS
+    from cases.state_machine import TRANSITIONS
     from secondopinion.audit.actions import ACTIONS
     from specialists.services import REMOVABLE
 
     root = Path(__file__).resolve().parents[2]
-    pattern = re.compile(r'(?:action=|_audit\([^"\n]*)"([a-z_]+\.[a-z_.]+)"')
+    pattern = re.compile(r'(?:action=|\baudit\([^"\n]*)"([a-z_]+\.[a-z_.]+)"')
     written = {
         name
-        for folder in ("cases", "records", "specialists", "outcomes", "secondopinion")
+        for folder in OUR_FOLDERS
         for path in (root / folder).rglob("*.py")
         for name in pattern.findall(path.read_text())
     }

@@ -6,7 +6,7 @@ axe-core checks every page.
 import pytest
 from playwright.sync_api import expect
 
-from cases import metrics
+from backoffice import metrics
 from cases.models import Case, Status, Urgency
 
 from .conftest import assert_accessible, sign_in

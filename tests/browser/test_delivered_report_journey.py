@@ -18,8 +18,9 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from cases import services
-from cases.models import Case, Report, Status
+from cases.models import Case, Status
+from review import services as review_services
+from review.models import Report
 from tests.conftest import wait_for
 from tests.factories import OPINION, proxy_authority
 
@@ -71,8 +72,8 @@ def test_a_caregiver_sees_only_the_delivered_report_and_shares_the_current_one(
     expect(provider.locator("#provider-patient")).to_contain_text(PATIENT)
     expect(provider.locator("#provider-patient")).to_contain_text(BORN)
     assert_accessible(provider)
-    services.save_opinion_draft(case=case, by=smith, **OPINION)
-    services.submit_opinion(case=case, by=smith)  # version 1, rendered by the worker
+    review_services.save_opinion_draft(case=case, by=smith, **OPINION)
+    review_services.submit_opinion(case=case, by=smith)  # version 1, rendered by the worker
 
     # cora's quality check returns version 1.
     cora = new_page()
@@ -88,10 +89,10 @@ def test_a_caregiver_sees_only_the_delivered_report_and_shares_the_current_one(
 
     # dr_smith resubmits; cora delivers version 2 and still sees version 1, marked as returned.
     case.refresh_from_db()
-    services.save_opinion_draft(
+    review_services.save_opinion_draft(
         case=case, by=smith, plain_summary="Surgery alone is likely enough. Your surgeon calls."
     )
-    services.submit_opinion(case=case, by=smith)
+    review_services.submit_opinion(case=case, by=smith)
     open_case_page(cora, reference)
     wait_for_the_report(cora)
     returned = cora.get_by_role("listitem").filter(has_text="Download report, version 1")

@@ -13,7 +13,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from cases.models import ReportShare, Status
+from cases.models import Status
+from review.models import ReportShare
 from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF
 

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import Page, expect
 
-from cases import services
 from cases.models import Status
-from cases.referrals import create_referral_source
+from messaging import services as messaging_services
+from referrals.services import create_referral_source
 
 from .conftest import assert_accessible, sign_in
 
@@ -39,13 +39,13 @@ def check_narrow(page: Page, path: str) -> None:
 
 def test_pages_reflow_at_320_px_and_long_words_wrap(new_page, actors):
     case = actors.case(Status.IN_REVIEW)
-    services.post_message(case=case, by=actors.alice, body=LONG_WORD)
+    messaging_services.post_message(case=case, by=actors.alice, body=LONG_WORD)
     create_referral_source(by=actors.cora, name=LONG_WORD[:200], contact_email="gp@example.org")
 
     alice = new_page()
     alice.set_viewport_size(NARROW)
     sign_in(alice, actors.alice.email)
-    for name in ("cases:case-detail", "cases:case-messages", "data_rights:access-history"):
+    for name in ("cases:case-detail", "messaging:case-messages", "data_rights:access-history"):
         check_narrow(alice, reverse(name, args=[case.reference]))
     check_narrow(alice, reverse("cases:dashboard"))
     alice.goto(reverse("cases:case-detail", args=[case.reference]))
@@ -56,7 +56,7 @@ def test_pages_reflow_at_320_px_and_long_words_wrap(new_page, actors):
     sign_in(cora, actors.cora.email, totp=True)
     check_narrow(cora, reverse("cases:case-detail", args=[case.reference]))
     for name in (
-        "cases:queue",
+        "coordinator:queue",
         "coordinator:metrics",
         "referrals:source-list",
         "audit:event-list",

@@ -12,8 +12,10 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from cases import metrics, referrals
-from cases.models import Case, Referral, Status
+from backoffice import metrics
+from cases.models import Case, Status
+from referrals import services as referrals
+from referrals.models import Referral
 from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import wait_for
 from tests.factories import MINIMAL_PDF

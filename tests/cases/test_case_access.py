@@ -84,7 +84,9 @@ def test_the_patient_only_reads_the_opinion_once_it_is_delivered(client, actors)
     client.force_login(actors.alice)
 
     assert "Ductal carcinoma in situ" not in client.get(detail(case)).text
-    assert client.get(reverse("cases:report-download", args=[case.reference, 1])).status_code == 404
+    assert (
+        client.get(reverse("review:report-download", args=[case.reference, 1])).status_code == 404
+    )
 
 
 def test_the_patient_downloads_the_delivered_report_and_the_download_is_audited(client, actors):
@@ -92,7 +94,7 @@ def test_the_patient_downloads_the_delivered_report_and_the_download_is_audited(
     client.force_login(actors.alice)
 
     page = client.get(detail(case))
-    response = client.get(reverse("cases:report-download", args=[case.reference, 1]))
+    response = client.get(reverse("review:report-download", args=[case.reference, 1]))
 
     assert "Ductal carcinoma in situ" in page.text
     assert response.status_code == 200

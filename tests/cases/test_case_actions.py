@@ -11,7 +11,7 @@ def test_an_illegal_step_is_refused_with_the_reason_on_the_page_the_user_came_fr
     page = reverse("cases:case-detail", args=[case.reference])
 
     response = client.post(
-        reverse("cases:opinion-deliver", args=[case.reference]),
+        reverse("review:opinion-deliver", args=[case.reference]),
         HTTP_REFERER=f"http://testserver{page}",
         follow=True,
     )
@@ -25,7 +25,7 @@ def test_without_a_page_to_return_to_the_refusal_is_shown_on_its_own_page(client
     case = actors.case(Status.SUBMITTED)
     client.force_login(actors.cora)
 
-    response = client.post(reverse("cases:opinion-deliver", args=[case.reference]))
+    response = client.post(reverse("review:opinion-deliver", args=[case.reference]))
 
     assert response.status_code == 409
     assert "You can&#x27;t deliver a case that is “submitted”." in response.text
@@ -49,7 +49,7 @@ def test_a_withdrawal_needs_a_reason_and_records_it_on_the_timeline(client, acto
 def test_the_specialist_saves_a_draft_and_a_missing_part_blocks_submission(client, actors):
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.dr_smith.user)
-    url = reverse("cases:opinion-edit", args=[case.reference])
+    url = reverse("review:opinion-edit", args=[case.reference])
 
     response = client.post(url, {"diagnosis": "DCIS", "reasoning": "Slides 1-4", "submit": "1"})
 

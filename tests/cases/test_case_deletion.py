@@ -8,9 +8,10 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import data_rights
 from cases import services as case_services
-from cases.models import Case, CaseEvent, DeletionRequest, Status
+from cases.models import Case, CaseEvent, Status
+from data_rights import services as data_rights
+from data_rights.models import DeletionRequest
 from records import services as record_services
 from secondopinion.audit.models import AuditEvent
 

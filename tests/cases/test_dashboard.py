@@ -3,7 +3,7 @@ status, next step and what waits on them."""
 
 from django.urls import reverse
 
-from cases import services
+from cases import services, state_machine
 from cases.models import CaseFor, Status
 from tests.factories import proxy_authority
 
@@ -28,7 +28,7 @@ def test_the_dashboard_lists_own_cases_and_those_acted_for_newest_first(client, 
 
 def test_what_waits_on_the_patient_is_listed_with_links(client, actors):
     needs_info = actors.case(Status.TRIAGE)
-    services._transition(needs_info, "request_patient_information", by=actors.cora)
+    state_machine.transition(needs_info, "request_patient_information", by=actors.cora)
     draft = services.create_case(by=actors.alice, case_for=CaseFor.SELF)
     client.force_login(actors.alice)
 

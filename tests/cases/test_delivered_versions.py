@@ -9,8 +9,10 @@ from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 
-from cases import selectors, services
-from cases.models import Opinion, Report, Status
+from cases.models import Status
+from review import selectors as review_selectors
+from review import services as review_services
+from review.models import Opinion, Report
 from tests.factories import MINIMAL_PDF
 
 
@@ -35,11 +37,13 @@ def _store_report(case, *, addenda: int = 0) -> Report:
 def _delivered_after_one_return(actors):
     """Version 1 returned by the quality check, version 2 delivered."""
     case = actors.case(Status.OPINION_SUBMITTED)  # revision 1 with its report, version 1
-    case = services.return_opinion(case=case, by=actors.cora, comments="Explain the risks.")
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, plain_summary="Risks: low.")
-    services.submit_opinion(case=case, by=actors.dr_smith.user)
+    case = review_services.return_opinion(case=case, by=actors.cora, comments="Explain the risks.")
+    review_services.save_opinion_draft(
+        case=case, by=actors.dr_smith.user, plain_summary="Risks: low."
+    )
+    review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     delivered = _store_report(case)
-    case = services.deliver_opinion(case=case, by=actors.cora)
+    case = review_services.deliver_opinion(case=case, by=actors.cora)
     return case, delivered
 
 
@@ -57,18 +61,20 @@ def test_the_patient_never_sees_a_returned_version(client, actors):
 
     assert "Download report, version 2" in page
     assert "Download report, version 1" not in page
-    assert reverse("cases:report-download", args=[case.reference, 1]) not in page
+    assert reverse("review:report-download", args=[case.reference, 1]) not in page
     assert "returned by the quality check" not in page
-    download = client.get(reverse("cases:report-download", args=[case.reference, 1]))
+    download = client.get(reverse("review:report-download", args=[case.reference, 1]))
     assert download.status_code == 404
-    assert client.get(reverse("cases:report-download", args=[case.reference, 2])).status_code == 200
+    assert (
+        client.get(reverse("review:report-download", args=[case.reference, 2])).status_code == 200
+    )
 
 
 def test_a_caregiver_sees_the_delivered_versions_and_addenda_newest_first(client, actors):
     case, delivered = _delivered_after_one_return(actors)
     addendum = _store_report(case, addenda=1)
 
-    assert list(selectors.delivered_reports_for(case)) == [addendum, delivered]
+    assert list(review_selectors.delivered_reports_for(case)) == [addendum, delivered]
     page = _case_page(client, actors.alice, case)
     assert page.index("version 3") < page.index("version 2")
     assert "Download report, version 3 (PDF, " in page
@@ -85,7 +91,7 @@ def test_coordinators_and_the_specialist_see_every_version_with_the_returned_one
         page = _case_page(client, user, case)
         assert "Download report, version 1" in page
         assert "returned by the quality check" in page
-        response = client.get(reverse("cases:report-download", args=[case.reference, 1]))
+        response = client.get(reverse("review:report-download", args=[case.reference, 1]))
         assert response.status_code == 200
 
 
@@ -102,9 +108,9 @@ def test_the_zip_export_leaves_the_returned_version_out(client, actors):
 
 def test_the_share_link_gives_the_current_delivered_version(actors):
     case, delivered = _delivered_after_one_return(actors)
-    _, token = services.share_report(case=case, by=actors.alice)
+    _, token = review_services.share_report(case=case, by=actors.alice)
 
-    response = Client().post(reverse("cases:report-share", args=[token]))
+    response = Client().post(reverse("review:report-share", args=[token]))
 
     assert response.status_code == 200
     body = b"".join(response.streaming_content)
@@ -115,5 +121,5 @@ def test_the_share_link_gives_the_current_delivered_version(actors):
 def test_before_delivery_the_patient_has_no_version_at_all(actors):
     case = actors.case(Status.OPINION_SUBMITTED)
 
-    assert not selectors.reports_visible_to(actors.alice, case).exists()
-    assert selectors.reports_visible_to(actors.cora, case).count() == 1
+    assert not review_selectors.reports_visible_to(actors.alice, case).exists()
+    assert review_selectors.reports_visible_to(actors.cora, case).count() == 1

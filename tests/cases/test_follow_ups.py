@@ -9,9 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
-from cases import reports, services
-from cases.models import CaseEvent, Opinion, Report, ReportShare, Status
-from cases.tasks import close_cases_after_follow_up_window, render_report
+from cases.models import CaseEvent, Status
+from review import reports
+from review import services as review_services
+from review.models import Opinion, Report, ReportShare
+from review.tasks import close_cases_after_follow_up_window, render_report
 from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
@@ -32,7 +34,7 @@ def test_a_follow_up_is_answered_as_an_addendum_with_a_new_report_version(client
     case = actors.case(Status.DELIVERED)
     client.force_login(actors.alice)
     response = client.post(
-        reverse("cases:follow-up-ask", args=[case.reference]),
+        reverse("review:follow-up-ask", args=[case.reference]),
         {"question": "Can I wait until after my holiday?"},
     )
     assert response.status_code == 302
@@ -41,7 +43,7 @@ def test_a_follow_up_is_answered_as_an_addendum_with_a_new_report_version(client
 
     client.force_login(actors.dr_smith.user)
     response = client.post(
-        reverse("cases:follow-up-answer", args=[case.reference, follow_up.pk]),
+        reverse("review:follow-up-answer", args=[case.reference, follow_up.pk]),
         {"answer": "Yes, a delay of four weeks is safe."},
     )
     assert response.status_code == 302
@@ -64,8 +66,10 @@ def test_a_follow_up_is_answered_as_an_addendum_with_a_new_report_version(client
 
 def test_a_lost_addendum_report_is_found_by_the_catch_up_task(actors):
     case = actors.case(Status.DELIVERED)
-    follow_up = services.ask_follow_up(case=case, by=actors.alice, question="Is it hereditary?")
-    services.answer_follow_up(follow_up=follow_up, by=actors.dr_smith.user, answer="No.")
+    follow_up = review_services.ask_follow_up(
+        case=case, by=actors.alice, question="Is it hereditary?"
+    )
+    review_services.answer_follow_up(follow_up=follow_up, by=actors.dr_smith.user, answer="No.")
     opinion = Opinion.objects.get(case=case)
 
     assert reports.opinions_missing_reports() == [(opinion.pk, opinion.revision, 1)]
@@ -74,12 +78,14 @@ def test_a_lost_addendum_report_is_found_by_the_catch_up_task(actors):
 def test_a_delivered_opinion_cannot_be_edited_except_by_addendum(client, actors):
     case = actors.case(Status.DELIVERED)
     with pytest.raises(ApplicationError):
-        services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="Something else")
+        review_services.save_opinion_draft(
+            case=case, by=actors.dr_smith.user, diagnosis="Something else"
+        )
     client.force_login(actors.dr_smith.user)
 
-    get = client.get(reverse("cases:opinion-edit", args=[case.reference]))
+    get = client.get(reverse("review:opinion-edit", args=[case.reference]))
     post = client.post(
-        reverse("cases:opinion-edit", args=[case.reference]), {"diagnosis": "Something else"}
+        reverse("review:opinion-edit", args=[case.reference]), {"diagnosis": "Something else"}
     )
 
     assert get.status_code == post.status_code == 404
@@ -89,11 +95,11 @@ def test_a_delivered_opinion_cannot_be_edited_except_by_addendum(client, actors)
 def test_a_follow_up_beyond_the_allowed_number_is_refused_clearly(client, actors, settings):
     settings.FOLLOW_UP_MAX_QUESTIONS = 1
     case = actors.case(Status.DELIVERED)
-    services.ask_follow_up(case=case, by=actors.alice, question="First question?")
+    review_services.ask_follow_up(case=case, by=actors.alice, question="First question?")
     client.force_login(actors.alice)
 
     response = client.post(
-        reverse("cases:follow-up-ask", args=[case.reference]), {"question": "A second one?"}
+        reverse("review:follow-up-ask", args=[case.reference]), {"question": "A second one?"}
     )
 
     assert response.status_code == 200
@@ -110,7 +116,7 @@ def test_a_follow_up_after_the_window_is_refused_clearly(client, actors, setting
     client.force_login(actors.alice)
 
     response = client.post(
-        reverse("cases:follow-up-ask", args=[case.reference]), {"question": "Too late?"}
+        reverse("review:follow-up-ask", args=[case.reference]), {"question": "Too late?"}
     )
 
     assert "Follow-up questions could be asked until" in response.text
@@ -123,7 +129,7 @@ def test_the_beat_task_closes_delivered_cases_after_the_window(actors, settings)
     settings.FOLLOW_UP_DAYS = 30
     old, recent, owed = (actors.case(Status.DELIVERED) for _ in range(3))
     _delivered_days_ago(old, 31)
-    services.ask_follow_up(case=owed, by=actors.alice, question="Still waiting?")
+    review_services.ask_follow_up(case=owed, by=actors.alice, question="Still waiting?")
     _delivered_days_ago(owed, 31)
 
     assert close_cases_after_follow_up_window.run() == 1
@@ -138,7 +144,7 @@ def test_the_beat_task_closes_delivered_cases_after_the_window(actors, settings)
 def test_the_doctors_link_downloads_the_report_once_and_is_audited(client, actors):
     case = actors.case(Status.DELIVERED)
     client.force_login(actors.alice)
-    page = client.post(reverse("cases:report-share-create", args=[case.reference])).text
+    page = client.post(reverse("review:report-share-create", args=[case.reference])).text
     link = page.split('id="share-link" type="text" readonly value="')[1].split('"')[0]
     token = link.rstrip("/").rsplit("/", 1)[-1]
     assert not ReportShare.objects.filter(token_hash=token).exists()  # stored hashed only
@@ -157,12 +163,12 @@ def test_the_doctors_link_downloads_the_report_once_and_is_audited(client, actor
 
 def test_an_expired_or_made_up_doctors_link_is_refused(actors):
     case = actors.case(Status.DELIVERED)
-    share, token = services.share_report(case=case, by=actors.alice)
+    share, token = review_services.share_report(case=case, by=actors.alice)
     ReportShare.objects.filter(pk=share.pk).update(expires_at=timezone.now())
     doctor = Client()
 
-    expired = doctor.post(reverse("cases:report-share", args=[token]))
-    made_up = doctor.get(reverse("cases:report-share", args=["x" * 43]))
+    expired = doctor.post(reverse("review:report-share", args=[token]))
+    made_up = doctor.get(reverse("review:report-share", args=["x" * 43]))
 
     assert expired.status_code == 410 and "expired" in expired.text
     assert made_up.status_code == 404
@@ -171,4 +177,4 @@ def test_an_expired_or_made_up_doctors_link_is_refused(actors):
 def test_only_the_patient_side_shares_the_report(actors):
     case = actors.case(Status.DELIVERED)
     with pytest.raises(ApplicationError):
-        services.share_report(case=case, by=actors.dr_smith.user)
+        review_services.share_report(case=case, by=actors.dr_smith.user)

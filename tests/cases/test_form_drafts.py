@@ -6,7 +6,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases.models import FormDraft, Message, Status
+from cases.models import FormDraft, Status
+from messaging.models import Message
 
 REASONING = "The biopsy margins are clear, so a second excision adds risk without benefit."
 
@@ -27,7 +28,7 @@ def reviewing(actors):
 
 
 def test_the_opinion_being_written_is_kept_as_typed_and_shown_again(actors, reviewing):
-    url = reverse("cases:opinion-edit", args=[reviewing.reference])
+    url = reverse("review:opinion-edit", args=[reviewing.reference])
     specialist = _client(actors.dr_smith.user)
 
     saved = _save_draft(specialist, url, reasoning=REASONING, urgency="not-a-choice")
@@ -43,7 +44,7 @@ def test_the_opinion_being_written_is_kept_as_typed_and_shown_again(actors, revi
 
 
 def test_saving_the_opinion_for_real_drops_its_draft(actors, reviewing):
-    url = reverse("cases:opinion-edit", args=[reviewing.reference])
+    url = reverse("review:opinion-edit", args=[reviewing.reference])
     specialist = _client(actors.dr_smith.user)
     _save_draft(specialist, url, reasoning=REASONING)
 
@@ -54,7 +55,7 @@ def test_saving_the_opinion_for_real_drops_its_draft(actors, reviewing):
 
 
 def test_someone_who_may_not_write_the_opinion_saves_no_draft(actors, reviewing):
-    url = reverse("cases:opinion-edit", args=[reviewing.reference])
+    url = reverse("review:opinion-edit", args=[reviewing.reference])
 
     response = _save_draft(_client(actors.dr_jones.user), url, reasoning=REASONING)
 
@@ -64,7 +65,7 @@ def test_someone_who_may_not_write_the_opinion_saves_no_draft(actors, reviewing)
 
 def test_a_draft_is_shown_only_to_the_person_who_typed_it(actors):
     case = actors.case(Status.SUBMITTED)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     _save_draft(_client(actors.alice), url, body="Is the scan from March enough?")
 
     assert "Is the scan from March enough?" not in _client(actors.cora).get(url).text
@@ -72,7 +73,7 @@ def test_a_draft_is_shown_only_to_the_person_who_typed_it(actors):
 
 def test_a_message_being_written_is_kept_and_not_sent(actors):
     case = actors.case(Status.SUBMITTED)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     alice = _client(actors.alice)
     sent_before = Message.objects.count()
 
@@ -105,7 +106,7 @@ def test_an_intake_answer_is_kept_even_when_it_would_not_pass_validation(actors)
 
 def test_a_draft_that_is_far_too_long_is_refused(actors):
     case = actors.case(Status.SUBMITTED)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
 
     response = _save_draft(_client(actors.alice), url, body="x" * 250_000)
 
@@ -116,8 +117,8 @@ def test_a_draft_that_is_far_too_long_is_refused(actors):
 def test_the_forms_the_idle_script_saves_are_marked(actors, reviewing):
     draft = actors.case(Status.DRAFT)
     pages = [
-        (actors.dr_smith.user, reverse("cases:opinion-edit", args=[reviewing.reference])),
-        (actors.alice, reverse("cases:case-messages", args=[reviewing.reference])),
+        (actors.dr_smith.user, reverse("review:opinion-edit", args=[reviewing.reference])),
+        (actors.alice, reverse("messaging:case-messages", args=[reviewing.reference])),
         (actors.alice, reverse("cases:intake-step", args=[draft.reference, "question"])),
     ]
     for user, url in pages:
@@ -133,7 +134,7 @@ def test_drafts_nobody_came_back_to_are_forgotten_after_the_set_days(actors, set
 
     settings.FORM_DRAFT_DAYS = 30
     case = actors.case(Status.SUBMITTED)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     start = dt.datetime(2026, 12, 31, 23, 30, tzinfo=dt.UTC)
     with time_machine.travel(start, tick=False):
         _save_draft(_client(actors.alice), url, body="Old words")

@@ -4,8 +4,9 @@ side a question or for a record; the patient answers with text and/or files; the
 import pytest
 from django.urls import reverse
 
-from cases import services
-from cases.models import InformationRequest, Status
+from cases.models import Status
+from review import services as review_services
+from review.models import InformationRequest
 from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
@@ -18,7 +19,7 @@ def test_the_specialist_asks_for_a_lab_result_and_the_patient_uploads_it(client,
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.dr_smith.user)
     response = client.post(
-        reverse("cases:information-request", args=[case.reference]),
+        reverse("review:information-request", args=[case.reference]),
         {"question": "Please upload your latest full blood count.", "requested_record_kind": "lab"},
     )
     assert response.status_code == 302
@@ -28,13 +29,13 @@ def test_the_specialist_asks_for_a_lab_result_and_the_patient_uploads_it(client,
 
     client.force_login(actors.alice)
     dashboard = client.get(reverse("cases:dashboard")).text
-    assert reverse("cases:information-answer", args=[case.reference]) in dashboard
+    assert reverse("review:information-answer", args=[case.reference]) in dashboard
     page = client.get(reverse("cases:case-detail", args=[case.reference])).text
     assert "Please upload your latest full blood count." in page
     assert "Waiting for an answer" in page
 
     response = client.post(
-        reverse("cases:information-answer", args=[case.reference]),
+        reverse("review:information-answer", args=[case.reference]),
         {"answer": "Here it is.", "file": pdf_upload("fbc.pdf", LAB_PDF)},
     )
     assert response.status_code == 302
@@ -53,11 +54,13 @@ def test_the_specialist_asks_for_a_lab_result_and_the_patient_uploads_it(client,
 
 def test_a_coordinator_asks_during_triage_and_the_answer_returns_the_case_to_triage(actors):
     case = actors.case(Status.TRIAGE)
-    services.request_information(case=case, by=actors.cora, question="Which insurer covers you?")
+    review_services.request_information(
+        case=case, by=actors.cora, question="Which insurer covers you?"
+    )
     case.refresh_from_db()
     assert case.status == Status.NEEDS_INFO
 
-    services.answer_information_request(case=case, by=actors.alice, answer="City Health.")
+    review_services.answer_information_request(case=case, by=actors.alice, answer="City Health.")
 
     case.refresh_from_db()
     assert case.status == Status.TRIAGE
@@ -68,7 +71,7 @@ def test_an_empty_answer_is_refused_and_the_case_keeps_waiting(client, actors):
     case = actors.case(Status.INFO_REQUESTED)
     client.force_login(actors.alice)
 
-    response = client.post(reverse("cases:information-answer", args=[case.reference]), {})
+    response = client.post(reverse("review:information-answer", args=[case.reference]), {})
 
     assert response.status_code == 200
     assert "Write an answer or add a file." in response.text
@@ -81,7 +84,7 @@ def test_a_refused_file_refuses_the_answer_and_keeps_what_was_typed(client, acto
     client.force_login(actors.alice)
 
     response = client.post(
-        reverse("cases:information-answer", args=[case.reference]),
+        reverse("review:information-answer", args=[case.reference]),
         {"answer": "My typed answer", "file": pdf_upload("empty.pdf", b"")},
     )
 
@@ -96,9 +99,11 @@ def test_a_refused_file_refuses_the_answer_and_keeps_what_was_typed(client, acto
 def test_only_the_assigned_specialist_asks_during_the_review(actors):
     case = actors.case(Status.IN_REVIEW)
     with pytest.raises(ApplicationError):
-        services.request_information(case=case, by=actors.dr_jones.user, question="Any pain?")
+        review_services.request_information(
+            case=case, by=actors.dr_jones.user, question="Any pain?"
+        )
     with pytest.raises(ApplicationError):
-        services.request_information(case=case, by=actors.cora, question="Any pain?")
+        review_services.request_information(case=case, by=actors.cora, question="Any pain?")
     case.refresh_from_db()
     assert case.status == Status.IN_REVIEW
     assert not InformationRequest.objects.filter(case=case).exists()
@@ -109,7 +114,7 @@ def test_another_patient_cannot_answer(client, actors):
     client.force_login(actors.bob)
 
     response = client.post(
-        reverse("cases:information-answer", args=[case.reference]), {"answer": "x"}
+        reverse("review:information-answer", args=[case.reference]), {"answer": "x"}
     )
 
     assert response.status_code == 404

@@ -4,8 +4,10 @@ take part, unread counts, audit, and emails that never carry the text."""
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases import selectors, services
-from cases.models import Message, Status
+from cases.models import Status
+from messaging import selectors as messaging_selectors
+from messaging import services as messaging_services
+from messaging.models import Message
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, OutboundEmail
 from tests.records.files import WINDOWS_PROGRAM, distinct_pdf
@@ -16,17 +18,19 @@ SECRET = "My biopsy from Mercy Hospital shows something else"
 def test_the_patient_and_the_specialist_exchange_messages_with_unread_counts(client, actors):
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.alice)
-    response = client.post(reverse("cases:case-messages", args=[case.reference]), {"body": SECRET})
+    response = client.post(
+        reverse("messaging:case-messages", args=[case.reference]), {"body": SECRET}
+    )
     assert response.status_code == 302
 
-    assert selectors.unread_message_count(case, actors.dr_smith.user) == 1
-    assert selectors.unread_message_count(case, actors.alice) == 0  # her own
+    assert messaging_selectors.unread_message_count(case, actors.dr_smith.user) == 1
+    assert messaging_selectors.unread_message_count(case, actors.alice) == 0  # her own
     client.force_login(actors.dr_smith.user)
     page = client.get(reverse("cases:case-detail", args=[case.reference])).text
     assert "Messages (1 unread)" in page
-    page = client.get(reverse("cases:case-messages", args=[case.reference])).text
+    page = client.get(reverse("messaging:case-messages", args=[case.reference])).text
     assert SECRET in page
-    assert selectors.unread_message_count(case, actors.dr_smith.user) == 0
+    assert messaging_selectors.unread_message_count(case, actors.dr_smith.user) == 0
 
     actions = list(AuditEvent.objects.filter(case_id=case.pk).values_list("action", flat=True))
     assert "message.post" in actions and "message.read" in actions
@@ -36,7 +40,7 @@ def test_the_patient_and_the_specialist_exchange_messages_with_unread_counts(cli
 
 def test_a_message_to_a_case_the_user_has_no_part_in_is_404(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     for outsider in (actors.bob, actors.carol, actors.dr_jones.user):
         client.force_login(outsider)
         assert client.get(url).status_code == 404
@@ -48,7 +52,9 @@ def test_a_specialist_takes_part_only_after_accepting(client, actors):
     case = actors.case(Status.OFFERED)
     client.force_login(actors.dr_smith.user)
 
-    response = client.post(reverse("cases:case-messages", args=[case.reference]), {"body": "Hi"})
+    response = client.post(
+        reverse("messaging:case-messages", args=[case.reference]), {"body": "Hi"}
+    )
 
     assert response.status_code == 404
 
@@ -58,7 +64,9 @@ def test_a_huge_message_is_refused_clearly_and_the_draft_kept(client, actors):
     client.force_login(actors.alice)
     huge = "Words and more words. " * 272 + "Last"  # 5,988 characters
 
-    response = client.post(reverse("cases:case-messages", args=[case.reference]), {"body": huge})
+    response = client.post(
+        reverse("messaging:case-messages", args=[case.reference]), {"body": huge}
+    )
 
     assert response.status_code == 200
     assert "Your message must be 5000 characters or fewer (it has 5988)." in response.text
@@ -70,7 +78,7 @@ def test_message_emails_never_include_the_text(actors, mailoutbox):
     from secondopinion.notifications.services import send_outbound_email
 
     case = actors.case(Status.IN_REVIEW)
-    services.post_message(case=case, by=actors.alice, body=SECRET)
+    messaging_services.post_message(case=case, by=actors.alice, body=SECRET)
     for email in OutboundEmail.objects.all():
         send_outbound_email(email_id=email.pk)
 
@@ -83,7 +91,7 @@ def test_message_emails_never_include_the_text(actors, mailoutbox):
 
 def test_the_patient_attaches_a_record_to_a_message_and_the_specialist_can_open_it(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     client.force_login(actors.alice)
 
     response = client.post(
@@ -111,7 +119,7 @@ def test_a_refused_attachment_refuses_the_message_and_keeps_what_was_written(cli
     records_before = case.records.count()
 
     response = client.post(
-        reverse("cases:case-messages", args=[case.reference]),
+        reverse("messaging:case-messages", args=[case.reference]),
         {"body": body, "file": SimpleUploadedFile("scan.pdf", WINDOWS_PROGRAM, "application/pdf")},
     )
 
@@ -124,7 +132,7 @@ def test_a_refused_attachment_refuses_the_message_and_keeps_what_was_written(cli
 
 def test_only_the_patients_side_is_offered_attachments(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     client.force_login(actors.dr_smith.user)
     assert 'type="file"' not in client.get(url).text
 

@@ -9,10 +9,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
 from cases.models import Status
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification
+from specialists import offers
 from specialists.models import Offer
 from specialists.tasks import expire_overdue_offers
 
@@ -47,9 +47,9 @@ def case_urls(case) -> dict[str, str]:
         "records list": reverse("records:case-records", args=[case.reference]),
         "record download": reverse("records:record-download", args=[record.pk]),
         "record preview": reverse("records:record-preview", args=[record.pk]),
-        "messages": reverse("cases:case-messages", args=[case.reference]),
-        "information request": reverse("cases:information-request", args=[case.reference]),
-        "opinion": reverse("cases:opinion-edit", args=[case.reference]),
+        "messages": reverse("messaging:case-messages", args=[case.reference]),
+        "information request": reverse("review:information-request", args=[case.reference]),
+        "opinion": reverse("review:opinion-edit", args=[case.reference]),
         "access history": reverse("data_rights:access-history", args=[case.reference]),
     }
 
@@ -132,7 +132,7 @@ def test_without_the_attestation_nothing_opens(offered):
 
 def test_a_declined_offer_shows_nothing_of_the_case(actors, offered):
     case, client = offered
-    services.decline_offer(
+    offers.decline_offer(
         case=case,
         by=actors.dr_smith.user,
         reason_code=Offer.DeclineReason.NO_CAPACITY,

@@ -9,8 +9,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import metrics, referrals, services
-from cases.models import Case, Referral, ReferralSource, Status
+from backoffice import metrics
+from cases import services
+from cases.models import Case, Status
+from referrals import services as referrals
+from referrals.models import Referral, ReferralSource
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
@@ -161,7 +164,7 @@ def test_a_revoked_link_stops_working_with_a_clear_message_and_stores_nothing(ac
 def test_too_many_referrals_from_one_address_are_refused_keeping_the_input(
     actors, link, monkeypatch
 ):
-    monkeypatch.setattr("cases.referral_views.REFERRALS_PER_HOUR", 1)
+    monkeypatch.setattr("referrals.views.REFERRALS_PER_HOUR", 1)
     referrer = _client()
     referrer.post(link, REFERRAL)
 

@@ -5,16 +5,18 @@ import re
 
 from pypdf import PdfReader
 
-from cases import services
-from cases.models import Opinion, Report, Status
-from cases.tasks import render_report
+from cases.models import Status
+from review import services as review_services
+from review import tasks as review_tasks
+from review.models import Opinion, Report
+from review.tasks import render_report
 from tests.factories import OPINION
 
 
 def _submitted_opinion(actors) -> Opinion:
     case = actors.case(Status.IN_REVIEW)
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
-    return services.submit_opinion(case=case, by=actors.dr_smith.user)
+    review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
+    return review_services.submit_opinion(case=case, by=actors.dr_smith.user)
 
 
 def test_the_report_holds_both_diagnoses_the_summary_and_the_records(actors):
@@ -49,11 +51,13 @@ def test_a_returned_and_resubmitted_opinion_gets_a_new_version_and_keeps_the_old
     opinion = _submitted_opinion(actors)
     render_report.run(opinion.pk, opinion.revision)
     case = opinion.case
-    case = services.return_opinion(
+    case = review_services.return_opinion(
         case=case, by=actors.cora, comments="Add a plain summary of risks."
     )
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, plain_summary="Risks are low.")
-    opinion = services.submit_opinion(case=case, by=actors.dr_smith.user)
+    review_services.save_opinion_draft(
+        case=case, by=actors.dr_smith.user, plain_summary="Risks are low."
+    )
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
 
     assert render_report.run(opinion.pk, 1) is None  # a stale task renders nothing
     render_report.run(opinion.pk, opinion.revision)
@@ -62,13 +66,12 @@ def test_a_returned_and_resubmitted_opinion_gets_a_new_version_and_keeps_the_old
 
 
 def test_a_missing_report_is_found_by_the_beat_task(actors, monkeypatch):
-    from cases import tasks
 
     opinion = _submitted_opinion(actors)
     enqueued = []
-    monkeypatch.setattr(tasks.render_report, "delay", lambda *args: enqueued.append(args))
+    monkeypatch.setattr(review_tasks.render_report, "delay", lambda *args: enqueued.append(args))
 
-    assert tasks.render_missing_reports() == 1
+    assert review_tasks.render_missing_reports() == 1
     assert enqueued == [(opinion.pk, opinion.revision, 0)]  # no addenda yet
 
 
@@ -111,11 +114,13 @@ def test_names_outside_latin_1_render_and_can_be_extracted(actors):
 def test_the_cover_and_header_carry_the_version_the_report_is_stored_as(actors):
     opinion = _submitted_opinion(actors)
     render_report.run(opinion.pk, opinion.revision)
-    case = services.return_opinion(
+    case = review_services.return_opinion(
         case=opinion.case, by=actors.cora, comments="Add a plain summary of risks."
     )
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, plain_summary="Risks are low.")
-    opinion = services.submit_opinion(case=case, by=actors.dr_smith.user)
+    review_services.save_opinion_draft(
+        case=case, by=actors.dr_smith.user, plain_summary="Risks are low."
+    )
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
 
     report = Report.objects.get(pk=render_report.run(opinion.pk, opinion.revision))
 

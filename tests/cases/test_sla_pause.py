@@ -6,9 +6,10 @@ from datetime import date, datetime
 import pytest
 from django.utils import timezone
 
-from cases import selectors, services
+from cases import selectors
 from cases.models import CaseEvent, Status
 from cases.service_levels import working_days_between
+from review import services as review_services
 
 
 def _at(day: date):
@@ -30,11 +31,11 @@ def test_a_question_to_the_patient_moves_the_expected_dates_by_the_days_it_was_o
         at=_at(date(2026, 11, 23))  # a Monday
     )
     before = selectors.expected_steps(case)[0].expected_by
-    services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
+    review_services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
     CaseEvent.objects.filter(case=case, to_status=Status.INFO_REQUESTED).update(
         at=_at(date(2026, 11, 25))  # Wednesday
     )
-    services.answer_information_request(case=case, by=actors.alice, answer="No.")
+    review_services.answer_information_request(case=case, by=actors.alice, answer="No.")
     CaseEvent.objects.filter(
         case=case, to_status=Status.IN_REVIEW, from_status=Status.INFO_REQUESTED
     ).update(at=_at(date(2026, 11, 30)))  # the next Monday: paused Thu, Fri, Mon

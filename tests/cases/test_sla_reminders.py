@@ -7,12 +7,17 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from cases import coordination, services, tasks
-from cases.models import CaseEvent, SLAAlert, Status
+from backoffice import coordination
+from backoffice import tasks as backoffice_tasks
+from backoffice.models import SLAAlert
+from cases import services
+from cases.models import CaseEvent, Status
 from cases.service_levels import add_working_days, step_due_on, working_days_before
+from review import services as review_services
 from secondopinion.accounts.models import Role
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, NotificationPreference, OutboundEmail
+from specialists import offers
 from tests.factories import UserFactory
 
 # The working-day arithmetic runs on every kind of day; the rest at one pinned instant.
@@ -129,9 +134,9 @@ def test_a_new_entry_into_the_step_can_be_escalated_again(actors):
     case = actors.case(Status.MATCHING)
     _entered(case, Status.MATCHING, working_days_ago=8)
     coordination.send_sla_alerts()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     _entered(case, Status.OFFERED, working_days_ago=6)
-    services.decline_offer(case=case, by=actors.dr_smith.user, reason="Away")
+    offers.decline_offer(case=case, by=actors.dr_smith.user, reason="Away")
     _entered(case, Status.MATCHING, working_days_ago=3)  # back in matching, late again
 
     coordination.send_sla_alerts()
@@ -162,7 +167,7 @@ def test_ended_and_delivered_cases_get_no_reminder_or_escalation(actors, status)
 @pytest.mark.any_day
 def test_the_review_clock_stops_while_the_patient_answers_the_specialists_question(actors):
     case = actors.case(Status.IN_REVIEW)
-    services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
+    review_services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
     # The review began 12 working days ago: late, but for the question open for the last 11.
     _entered(case, Status.IN_REVIEW, working_days_ago=12)
     _entered(case, Status.INFO_REQUESTED, working_days_ago=11)
@@ -176,7 +181,7 @@ def test_the_review_clock_stops_while_the_patient_answers_the_specialists_questi
         f"Reminder: a question on your case {case.reference} is waiting for your answer."
     ]
 
-    services.answer_information_request(case=case, by=actors.alice, answer="No fever.")
+    review_services.answer_information_request(case=case, by=actors.alice, answer="No fever.")
     # Back in review with 9 of its 10 working days left: no reminder, no escalation.
     assert coordination.send_sla_alerts() == []
 
@@ -193,9 +198,9 @@ def test_the_patient_is_reminded_once_after_the_question_waited_the_working_days
 
     assert len(_reminders(actors.alice)) == 1
     # A new question is a new wait, with its own reminder.
-    services.answer_information_request(case=case, by=actors.alice, answer="Last week.")
+    review_services.answer_information_request(case=case, by=actors.alice, answer="Last week.")
     _entered(case, Status.TRIAGE, working_days_ago=5)
-    services.request_information(case=case, by=actors.cora, question="Which hospital?")
+    review_services.request_information(case=case, by=actors.cora, question="Which hospital?")
     _entered(case, Status.NEEDS_INFO, working_days_ago=4)
     coordination.send_sla_alerts()
     assert len(_reminders(actors.alice)) == 2
@@ -217,8 +222,8 @@ def test_the_beat_task_runs_the_watch_hourly_and_counts_what_it_sent(actors):
     case = actors.case(Status.IN_REVIEW)
     _review_due_in(case, working_days=1)
 
-    assert tasks.send_sla_alerts.run() == 1
-    assert tasks.send_sla_alerts.run() == 0
+    assert backoffice_tasks.send_sla_alerts.run() == 1
+    assert backoffice_tasks.send_sla_alerts.run() == 0
     schedule = django_settings.CELERY_BEAT_SCHEDULE["send-sla-alerts"]
-    assert schedule["task"] == "cases.tasks.send_sla_alerts"
+    assert schedule["task"] == "backoffice.tasks.send_sla_alerts"
     assert schedule["schedule"] == 3600.0

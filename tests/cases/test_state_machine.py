@@ -5,10 +5,12 @@ from pathlib import Path
 
 import pytest
 
-from cases import services
+from cases import services, state_machine
 from cases.models import Case, CaseEvent, Status
+from review import services as review_services
 from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
+from specialists import offers
 from specialists.models import Offer
 from tests.factories import HAPPY_PATH
 
@@ -30,7 +32,7 @@ def test_an_illegal_transition_says_why_and_changes_nothing(actors):
     case = actors.case(Status.DRAFT)
 
     with pytest.raises(ApplicationError, match="can't deliver a case that is “draft”"):
-        services.deliver_opinion(case=case, by=actors.cora)
+        review_services.deliver_opinion(case=case, by=actors.cora)
 
     case.refresh_from_db()
     assert case.status == Status.DRAFT
@@ -47,7 +49,7 @@ def test_a_patient_cannot_take_a_coordinators_step(actors):
 def test_declining_an_offer_returns_the_case_to_matching(actors):
     case = actors.case(Status.OFFERED)
 
-    services.decline_offer(case=case, by=actors.dr_smith.user, reason="No capacity this month")
+    offers.decline_offer(case=case, by=actors.dr_smith.user, reason="No capacity this month")
 
     case.refresh_from_db()
     assert case.status == Status.MATCHING
@@ -59,22 +61,22 @@ def test_only_the_offered_specialist_can_accept(actors):
     case = actors.case(Status.OFFERED)
 
     with pytest.raises(ApplicationError, match="permission"):
-        services.accept_offer(case=case, by=actors.dr_jones.user)
+        offers.accept_offer(case=case, by=actors.dr_jones.user)
 
 
 def test_a_second_offer_for_the_same_case_is_refused(actors):
     case = actors.case(Status.OFFERED)
 
     with pytest.raises(ApplicationError, match="can't offer a case that is “offered"):
-        services.offer_case(case=case, specialist=actors.dr_jones, by=actors.cora)
+        offers.offer_case(case=case, specialist=actors.dr_jones, by=actors.cora)
 
 
 def test_an_opinion_with_missing_parts_cannot_be_submitted(actors):
     case = actors.case(Status.IN_REVIEW)
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="Something")
+    review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="Something")
 
     with pytest.raises(ApplicationError, match="Complete these parts"):
-        services.submit_opinion(case=case, by=actors.dr_smith.user)
+        review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
 
 
@@ -92,16 +94,16 @@ def test_a_delivered_opinion_cannot_be_edited(actors):
     case = actors.case(Status.DELIVERED)
 
     with pytest.raises(ApplicationError, match="only write an opinion on a case you are reviewing"):
-        services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="New idea")
+        review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, diagnosis="New idea")
 
 
 def test_every_state_is_reachable_and_every_transition_targets_a_state():
-    targets = {transition.target for transition in services.TRANSITIONS.values()}
+    targets = {transition.target for transition in state_machine.TRANSITIONS.values()}
     assert targets | {Status.DRAFT} == set(Status)
 
 
 def test_nothing_but_the_state_machine_assigns_a_case_status():
-    """`.status = ` on a case appears only in cases.services._transition."""
+    """`.status = ` on a case appears only in cases.state_machine.transition."""
     offenders = []
     for path in ROOT.glob("*/**/*.py"):
         if any(part in {".venv", "node_modules", "tests", "migrations"} for part in path.parts):
@@ -119,4 +121,4 @@ def test_nothing_but_the_state_machine_assigns_a_case_status():
                                 and target.value.id == "case"
                             ):
                                 offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
-    assert offenders == ["cases/services.py:_transition"]
+    assert offenders == ["cases/state_machine.py:transition"]

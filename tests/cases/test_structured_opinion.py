@@ -7,9 +7,11 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
-from cases import readability, services
-from cases.models import Opinion, Report, Status
-from cases.tasks import render_report
+from cases.models import Status
+from review import readability
+from review import services as review_services
+from review.models import Opinion, Report
+from review.tasks import render_report
 from secondopinion.errors import ApplicationError
 from tests.factories import OPINION
 
@@ -38,12 +40,12 @@ def test_counting_syllables_and_sentences_copes_with_odd_text():
 
 def test_the_opinion_page_shows_the_reading_ease_of_the_summary(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    services.save_opinion_draft(
+    review_services.save_opinion_draft(
         case=case, by=actors.dr_smith.user, plain_summary="The cancer has not spread."
     )
     client.force_login(actors.dr_smith.user)
 
-    page = client.get(reverse("cases:opinion-edit", args=[case.reference])).text
+    page = client.get(reverse("review:opinion-edit", args=[case.reference])).text
 
     assert "Reading ease of this summary" in page
 
@@ -51,10 +53,10 @@ def test_the_opinion_page_shows_the_reading_ease_of_the_summary(client, actors):
 def test_an_opinion_without_treatment_support_or_urgency_is_refused(actors):
     case = actors.case(Status.IN_REVIEW)
     answers = {k: v for k, v in OPINION.items() if k not in ("treatment_supported", "urgency")}
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, **answers)
+    review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **answers)
 
     with pytest.raises(ApplicationError) as refused:
-        services.submit_opinion(case=case, by=actors.dr_smith.user)
+        review_services.submit_opinion(case=case, by=actors.dr_smith.user)
 
     assert "Is the proposed treatment supported?" in refused.value.message
     assert "How soon should the patient act on this opinion?" in refused.value.message
@@ -62,15 +64,15 @@ def test_an_opinion_without_treatment_support_or_urgency_is_refused(actors):
 
 def test_the_structured_parts_reach_the_case_page_and_the_pdf(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    services.save_opinion_draft(
+    review_services.save_opinion_draft(
         case=case,
         by=actors.dr_smith.user,
         **OPINION,
         clinical_trials="NCT01234567 for low-risk DCIS",
     )
-    opinion = services.submit_opinion(case=case, by=actors.dr_smith.user)
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     report = Report.objects.get(pk=render_report.run(opinion.pk, opinion.revision))
-    services.deliver_opinion(case=case, by=actors.cora)
+    review_services.deliver_opinion(case=case, by=actors.cora)
     client.force_login(actors.alice)
 
     page = client.get(reverse("cases:case-detail", args=[case.reference])).text

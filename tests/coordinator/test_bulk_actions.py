@@ -13,7 +13,7 @@ from tests.factories import UserFactory, entered_days_ago
 
 def bulk(client, *, queue: str, action: str, cases=(), **extra):
     data = {"queue": queue, "action": action, "case": [case.reference for case in cases], **extra}
-    return client.post(reverse("cases:queue-bulk"), data)
+    return client.post(reverse("coordinator:queue-bulk"), data)
 
 
 def said(response) -> list[str]:
@@ -29,14 +29,14 @@ def test_a_coordinator_assigns_the_selected_cases_to_themselves(client, actors):
     )
 
     assert response.status_code == 302
-    assert response["Location"] == reverse("cases:queue") + "?queue=new&sort=newest"
+    assert response["Location"] == reverse("coordinator:queue") + "?queue=new&sort=newest"
     assert said(response) == ["3 cases assigned to you."]
     for case in cases:
         case.refresh_from_db()
         assert case.coordinator == actors.cora
         assert case.status == Status.SUBMITTED  # assignment never moves the case
     assert AuditEvent.objects.filter(action="case.assign_coordinator").count() == 3
-    page = client.get(reverse("cases:queue"), {"assigned": "me"})
+    page = client.get(reverse("coordinator:queue"), {"assigned": "me"})
     assert page.context["result"].counts["new"] == 3
 
 
@@ -51,7 +51,7 @@ def test_a_coordinator_assigns_cases_to_another_coordinator_who_is_told(client, 
     case.refresh_from_db()
     assert case.coordinator == cole
     assert Notification.objects.filter(user=cole, message__contains="assigned 1 case").exists()
-    assert "Cole Ordinator" in client.get(reverse("cases:queue"), {"queue": "matching"}).text
+    assert "Cole Ordinator" in client.get(reverse("coordinator:queue"), {"queue": "matching"}).text
 
 
 def test_cases_cannot_be_assigned_to_someone_who_is_not_a_coordinator(client, actors):
@@ -138,10 +138,10 @@ def test_the_queue_page_has_a_checkbox_per_row_and_the_action_bar(client, actors
     case = actors.case(Status.SUBMITTED)
     client.force_login(actors.cora)
 
-    page = client.get(reverse("cases:queue")).text
+    page = client.get(reverse("coordinator:queue")).text
 
     assert f'name="case" value="{case.reference}"' in page
-    assert f'action="{reverse("cases:queue-bulk")}"' in page
+    assert f'action="{reverse("coordinator:queue-bulk")}"' in page
     assert "csrfmiddlewaretoken" in page
     assert 'value="assign"' in page and 'value="remind"' in page
 

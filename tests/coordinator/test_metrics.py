@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
-from cases import metrics
+from backoffice import metrics
+from backoffice import tasks as backoffice_tasks
 from cases.models import CaseEvent, Status
 
 
@@ -93,11 +94,10 @@ def test_the_page_reads_a_recent_snapshot_and_recomputes_an_old_one(
     from django.core.cache import cache
     from django.utils import timezone
 
-    from cases import tasks
-    from cases.models import MetricsSnapshot
+    from backoffice.models import MetricsSnapshot
 
     enqueued = []
-    monkeypatch.setattr(tasks.refresh_metrics, "delay", lambda: enqueued.append(1))
+    monkeypatch.setattr(backoffice_tasks.refresh_metrics, "delay", lambda: enqueued.append(1))
     cache.delete(metrics.REFRESH_LOCK)
     settings.METRICS_MAX_AGE_SECONDS = 300
     actors.case(Status.SUBMITTED)
@@ -124,7 +124,7 @@ def test_the_page_reads_a_recent_snapshot_and_recomputes_an_old_one(
     assert enqueued == [1]
 
     # The worker's refresh brings the new figures and frees the lock.
-    tasks.refresh_metrics()
+    backoffice_tasks.refresh_metrics()
     page = client.get(reverse("coordinator:metrics"))
     assert _submitted(page.context["metrics"]) == 2
     assert MetricsSnapshot.objects.count() == 1  # the old one is dropped
@@ -137,10 +137,8 @@ def test_before_the_first_snapshot_the_page_says_the_figures_are_coming(
 ):
     from django.core.cache import cache
 
-    from cases import tasks
-
     enqueued = []
-    monkeypatch.setattr(tasks.refresh_metrics, "delay", lambda: enqueued.append(1))
+    monkeypatch.setattr(backoffice_tasks.refresh_metrics, "delay", lambda: enqueued.append(1))
     cache.delete(metrics.REFRESH_LOCK)
     client.force_login(actors.cora)
 
@@ -154,8 +152,8 @@ def test_before_the_first_snapshot_the_page_says_the_figures_are_coming(
 
 
 def test_the_beat_task_refreshes_the_figures(actors):
-    from cases.models import MetricsSnapshot
-    from cases.tasks import refresh_metrics
+    from backoffice.models import MetricsSnapshot
+    from backoffice.tasks import refresh_metrics
 
     metrics.refresh_snapshot()
     actors.case(Status.SUBMITTED)

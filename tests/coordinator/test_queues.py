@@ -10,13 +10,14 @@ from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Case, CaseEvent, Coverage, Status, Urgency
+from review import services as review_services
 from secondopinion.accounts.models import Role
 from specialists.models import Offer
 from tests.factories import UserFactory, entered_days_ago
 
 
 def queue_page(client, **params):
-    return client.get(reverse("cases:queue"), params)
+    return client.get(reverse("coordinator:queue"), params)
 
 
 def test_a_new_submission_shows_in_new_submissions_with_why_and_what_next(client, actors):
@@ -84,7 +85,6 @@ def test_an_insured_case_without_a_coverage_check_waits_for_one(client, actors):
 
 
 def test_a_recorded_coverage_check_takes_the_case_out_of_the_coverage_queue(client, actors):
-    from cases import services
 
     case = actors.case(Status.TRIAGE)
     Case.objects.filter(pk=case.pk).update(coverage=Coverage.INSURANCE, insurance_payer="Aetna")
@@ -172,7 +172,7 @@ def test_the_last_pages_are_read_from_the_end_with_the_same_rows(client, actors,
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from cases import queues
+    from backoffice import queues
 
     template = actors.case(Status.SUBMITTED)
     _clone_submitted_cases(template, 69)  # 70 cases: pages of 25, 25 and 20
@@ -249,12 +249,12 @@ def test_a_review_paused_for_the_patients_answer_is_not_overdue_for_the_wait(
     """The queue counts as the timeline does: days waiting on the patient move the due date."""
     settings.SERVICE_LEVELS = {**settings.SERVICE_LEVELS, "review": 10}
     case = entered_days_ago(actors.case(Status.IN_REVIEW), Status.IN_REVIEW, 20)
-    services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
+    review_services.request_information(case=case, by=actors.dr_smith.user, question="Any fever?")
     entered_days_ago(case, Status.INFO_REQUESTED, 19)  # the question waited 19 days
     client.force_login(actors.cora)
     assert queue_page(client).context["result"].counts["overdue_reviews"] == 0  # paused
 
-    services.answer_information_request(case=case, by=actors.alice, answer="No fever.")
+    review_services.answer_information_request(case=case, by=actors.alice, answer="No fever.")
 
     case.refresh_from_db()
     assert case.step_due_on == selectors.expected_steps(case)[0].expected_by

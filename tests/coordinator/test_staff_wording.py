@@ -5,7 +5,7 @@ import io
 
 from django.urls import reverse
 
-from cases import metrics
+from backoffice import metrics
 from cases.models import Status
 
 PATIENT_WORDS = ("Needs information from you", "A coordinator will check your case")
@@ -15,7 +15,7 @@ def test_the_queue_row_names_the_patient_and_the_request_with_a_short_urgency(cl
     case = actors.case(Status.NEEDS_INFO)  # urgency "soon", title "Biopsy result"
     client.force_login(actors.cora)
 
-    page = client.get(reverse("cases:queue"), {"queue": "needs_info"}).text
+    page = client.get(reverse("coordinator:queue"), {"queue": "needs_info"}).text
 
     row = page[page.index(case.reference) :].split("</tr>")[0]
     assert "Alice Patient" in row

@@ -23,9 +23,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from cases import services as case_services
-from cases.models import Report, Status
+from cases.models import Status
 from records.models import RecordFile, Upload
+from review import services as review_services
+from review.models import Report
 from secondopinion.audit.models import AuditEvent
 from tests.browser.conftest import (
     browser,  # noqa: F401  (a fixture: Debian's chromium)
@@ -216,14 +217,14 @@ def test_an_upload_survives_a_node_killed_halfway_and_the_pdf_comes_from_the_oth
 
     # The opinion: the worker renders the PDF into the bucket; the patient downloads it through
     # nginx, which has only web2 left.
-    case_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
-    opinion = case_services.submit_opinion(case=case, by=actors.dr_smith.user)
+    review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     report = wait_for(
         lambda: Report.objects.filter(opinion=opinion).first(),
         timeout=90,
         what="the cluster's worker to render the PDF",
     )
-    case_services.deliver_opinion(case=case, by=actors.cora)
+    review_services.deliver_opinion(case=case, by=actors.cora)
     page.goto(f"/cases/{case.reference}/")
     with page.expect_download() as download:
         page.get_by_role("link", name=re.compile(r"Download report, version \d+")).first.click()

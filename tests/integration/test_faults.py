@@ -32,9 +32,10 @@ from django.urls import reverse
 from django.utils import timezone
 from kombu import pools
 
-from cases import services as case_services
-from cases.models import Report, Status
+from cases.models import Status
 from records.models import RecordFile
+from review import services as review_services
+from review.models import Report
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import ROOT, WorkerHandle, _test_database_url, wait_for
@@ -187,7 +188,7 @@ def _run_beat(app) -> None:
     )
     for task in (
         "secondopinion.notifications.tasks.send_pending_emails",
-        "cases.tasks.render_missing_reports",
+        "review.tasks.render_missing_reports",
     ):
         app.send_task(task, ignore_result=True)
 
@@ -198,7 +199,7 @@ def test_with_redis_down_pages_work_and_side_effects_go_out_once_it_is_back(acto
     patient = UserFactory(email="faults-patient@example.org", full_name="Faye Faults")
     draft = actors.case(Status.DRAFT, owner=patient)
     reviewing = actors.case(Status.IN_REVIEW, owner=patient)
-    case_services.save_opinion_draft(case=reviewing, by=actors.dr_smith.user, **OPINION)
+    review_services.save_opinion_draft(case=reviewing, by=actors.dr_smith.user, **OPINION)
     wait_for(
         lambda: not OutboundEmail.objects.filter(sent_at__isnull=True).exists(),
         timeout=60,
@@ -218,14 +219,14 @@ def test_with_redis_down_pages_work_and_side_effects_go_out_once_it_is_back(acto
     )
     opinion_sent, took_opinion = _post(
         specialist_client,
-        reverse("cases:opinion-edit", args=[reviewing.reference]),
+        reverse("review:opinion-edit", args=[reviewing.reference]),
         **{key: value for key, value in OPINION.items() if value is not None},
         submit="1",
     )
     page = patient_client.get(reverse("cases:case-detail", args=[draft.reference]))
     # Delivering needs the PDF, which waits for the broker: refused with the reason, not an error.
     too_early = coordinator_client.post(
-        reverse("cases:opinion-deliver", args=[reviewing.reference]), follow=True
+        reverse("review:opinion-deliver", args=[reviewing.reference]), follow=True
     )
 
     assert submitted.status_code == 302, submitted.content[:500]
@@ -253,7 +254,7 @@ def test_with_redis_down_pages_work_and_side_effects_go_out_once_it_is_back(acto
         what="the report the broker never carried to be rendered",
     )
     delivered, _ = _post(
-        coordinator_client, reverse("cases:opinion-deliver", args=[reviewing.reference])
+        coordinator_client, reverse("review:opinion-deliver", args=[reviewing.reference])
     )
     assert delivered.status_code == 302
     wait_for(

@@ -11,10 +11,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from cases import data_rights
 from cases import services as case_services
-from cases.models import ProxyAuthority, Report, Status
+from cases.models import ProxyAuthority, Status
+from data_rights import services as data_rights
 from records.models import RecordFile
+from review import services as review_services
+from review.models import Report
 from secondopinion.audit.models import AuditEvent
 from tests.conftest import wait_for
 from tests.factories import OPINION, UserFactory, pdf_upload
@@ -136,18 +138,18 @@ def test_the_workers_report_is_downloaded_from_the_bucket_and_deletion_empties_i
     settings.DATA_RETENTION_DAYS = 0
     patient = UserFactory(email="s3-patient@example.org", full_name="Sam Storage")
     case = actors.case(Status.IN_REVIEW, owner=patient)
-    case_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
-    opinion = case_services.submit_opinion(case=case, by=actors.dr_smith.user)
+    review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     report = wait_for(
         lambda: Report.objects.filter(opinion=opinion).first(),
         timeout=60,
         what="the S3 worker to render the PDF report",
     )
     assert object_storage.read(report.file.name).startswith(b"%PDF")
-    case_services.deliver_opinion(case=case, by=actors.cora)
+    review_services.deliver_opinion(case=case, by=actors.cora)
     client.force_login(patient)
 
-    response = client.get(reverse("cases:report-download", args=[case.reference, report.version]))
+    response = client.get(reverse("review:report-download", args=[case.reference, report.version]))
 
     assert response.status_code == 200
     assert body(response).startswith(b"%PDF")

@@ -3,8 +3,9 @@ set, else the filesystem transport): the PDF report and the PHI-free email."""
 
 import pytest
 
-from cases import services
-from cases.models import Report, Status
+from cases.models import Status
+from review import services as review_services
+from review.models import Report
 from secondopinion.notifications.models import OutboundEmail
 from tests.conftest import wait_for
 from tests.factories import OPINION, UserFactory
@@ -17,14 +18,14 @@ def test_the_worker_renders_the_report_and_emails_the_patient_once(actors, celer
     # emails (to alice) may still be arriving.
     patient = UserFactory(email="worker-test-patient@example.org", full_name="Wendy Worker")
     case = actors.case(Status.IN_REVIEW, owner=patient)
-    services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
+    review_services.save_opinion_draft(case=case, by=actors.dr_smith.user, **OPINION)
 
-    opinion = services.submit_opinion(case=case, by=actors.dr_smith.user)
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     report = wait_for(
         lambda: Report.objects.filter(opinion=opinion, opinion_revision=opinion.revision).first(),
         what="the worker to store the PDF report",
     )
-    services.deliver_opinion(case=case, by=actors.cora)
+    review_services.deliver_opinion(case=case, by=actors.cora)
     wait_for(
         lambda: not OutboundEmail.objects.filter(sent_at__isnull=True).exists(),
         what="the worker to send every queued email",

@@ -8,8 +8,9 @@ import subprocess
 import pytest
 from django.conf import settings
 
-from cases import services
-from cases.models import Report, Status
+from cases.models import Status
+from review import services as review_services
+from review.models import Report
 from tests.conftest import wait_for
 from tests.factories import OPINION
 
@@ -35,14 +36,14 @@ def test_a_pdf_task_killed_midway_is_redelivered_and_stores_one_report(
     case = actors.case(Status.IN_REVIEW)
     # A long opinion keeps WeasyPrint busy for seconds: time to kill the process rendering it.
     long_text = "\n\n".join(["The margins show no invasion on any of the slides. " * 12] * 120)
-    services.save_opinion_draft(
+    review_services.save_opinion_draft(
         case=case, by=actors.dr_smith.user, **{**OPINION, "reasoning": long_text}
     )
     log_start = celery_worker_process.log.stat().st_size
 
-    opinion = services.submit_opinion(case=case, by=actors.dr_smith.user)
+    opinion = review_services.submit_opinion(case=case, by=actors.dr_smith.user)
     wait_for(
-        lambda: "cases.tasks.render_report" in celery_worker_process.log.read_text()[log_start:],
+        lambda: "review.tasks.render_report" in celery_worker_process.log.read_text()[log_start:],
         what="the worker to receive the report task",
     )
     for child in _pool_children(celery_worker_process.process.pid):

@@ -18,11 +18,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import dateformat, timezone
 
-from cases import referrals
-from cases.models import Case, Referral, ReportShare, Status
+from cases.models import Case, Status
 from outcomes import services as outcome_services
 from records import services as record_services
 from records.models import RecordsRequest
+from referrals import services as referrals
+from referrals.models import Referral
+from review.models import ReportShare
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from tests.factories import OPINION

@@ -11,11 +11,12 @@ from django.core import mail
 from django.db import connection
 from django.utils import timezone
 
-from cases import referrals
 from cases import services as case_services
-from cases.models import Referral, Status
+from cases.models import Status
 from records import services as record_services
 from records.models import RecordsRequest
+from referrals import services as referrals
+from referrals.models import Referral
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from secondopinion.notifications.tasks import send_pending_emails
@@ -65,7 +66,7 @@ def test_a_transition_queued_twice_emails_the_referrer_once(actors):
     Referral.objects.filter(pk=referral.pk).update(case=case, referrer_updates=True)
     case_services.send_to_matching(case=case, by=actors.cora)
 
-    referrals.case_status_changed(case=case)  # the same transition reported again
+    referrals.case_status_changed(case, "offer")  # the same transition reported again
     mail.outbox.clear()
     _send_all()
 

@@ -4,8 +4,9 @@ import hashlib
 
 from django.core.files.base import ContentFile
 
-from cases import services
-from cases.models import Case, Opinion, Report, Status
+from cases.models import Case, Status
+from review import services as review_services
+from review.models import Opinion, Report
 from tests.factories import MINIMAL_PDF, OPINION
 
 DOCTOR_QUESTIONS = (
@@ -29,8 +30,8 @@ def delivered_case(actors, *, owner=None, specialist=None, sure_before=None, **o
         case.specialist = specialist
         case.save(update_fields=["specialist"])
     answers = OPINION | {"doctor_questions": DOCTOR_QUESTIONS} | opinion
-    services.save_opinion_draft(case=case, by=specialist.user, **answers)
-    services.submit_opinion(case=case, by=specialist.user)
+    review_services.save_opinion_draft(case=case, by=specialist.user, **answers)
+    review_services.submit_opinion(case=case, by=specialist.user)
     saved = Opinion.objects.get(case=case)
     report = Report(
         case=case,
@@ -41,5 +42,5 @@ def delivered_case(actors, *, owner=None, specialist=None, sure_before=None, **o
         size=len(MINIMAL_PDF),
     )
     report.file.save("report.pdf", ContentFile(MINIMAL_PDF), save=True)
-    services.deliver_opinion(case=case, by=actors.cora)
+    review_services.deliver_opinion(case=case, by=actors.cora)
     return Case.objects.get(pk=case.pk)

@@ -4,10 +4,10 @@ specialist writes up to five, the patient adds their own; printable, and in the 
 import pytest
 from django.urls import reverse
 
-from cases import services as case_services
 from cases.models import Status
-from cases.reports import report_html
 from outcomes.models import PatientQuestion
+from review import services as review_services
+from review.reports import report_html
 from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
 from tests.factories import OPINION
@@ -90,13 +90,13 @@ def test_the_specialist_writes_at_most_five_questions(actors):
     case = actors.case(Status.IN_REVIEW)
 
     with pytest.raises(ApplicationError, match="at most 5 questions"):
-        case_services.save_opinion_draft(
+        review_services.save_opinion_draft(
             case=case,
             by=actors.dr_smith.user,
             doctor_questions="\n".join(f"Question {n}?" for n in range(6)),
         )
 
-    opinion = case_services.save_opinion_draft(
+    opinion = review_services.save_opinion_draft(
         case=case,
         by=actors.dr_smith.user,
         doctor_questions="\n".join(f"Question {n}?" for n in range(5)),
@@ -108,7 +108,7 @@ def test_the_opinion_form_offers_the_questions_box(client, actors):
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.dr_smith.user)
 
-    page = client.get(reverse("cases:opinion-edit", args=[case.reference])).text
+    page = client.get(reverse("review:opinion-edit", args=[case.reference])).text
 
     assert "Questions for the patient to take to their own doctor" in page
     assert 'name="doctor_questions"' in page

@@ -13,8 +13,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import data_rights
 from cases.models import Consent
+from data_rights import services as data_rights
 from outcomes import services, tasks
 from outcomes.models import CheckIn
 from secondopinion.audit.models import AuditEvent

@@ -6,9 +6,10 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Status
-from records import scanning, services
+from records import services
 from records.models import RecordFile
 from secondopinion.audit.models import AuditEvent
+from secondopinion.files import scanning
 from secondopinion.notifications.models import Notification
 from tests.factories import pdf_upload
 

@@ -413,7 +413,7 @@ def test_an_answer_to_a_question_refuses_a_bad_file_and_keeps_the_answer(
 ):
     case = actors.case(Status.INFO_REQUESTED)
     client.force_login(actors.alice)
-    url = reverse("cases:information-answer", args=[case.reference])
+    url = reverse("review:information-answer", args=[case.reference])
     answer = f"The scan was in June ({KEPT})."
 
     def send(bad: BadFile):
@@ -430,7 +430,7 @@ def test_an_answer_to_a_question_refuses_a_bad_file_and_keeps_the_answer(
 def test_a_message_refuses_a_bad_attachment_and_keeps_the_message(client, actors, upload_settings):
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.alice)
-    url = reverse("cases:case-messages", args=[case.reference])
+    url = reverse("messaging:case-messages", args=[case.reference])
     body = f"Here is the letter from my GP ({KEPT})."
 
     def send(bad: BadFile):

@@ -3,10 +3,9 @@
 import pytest
 from django.utils import timezone
 
-from cases import services as case_services
 from cases.models import Case, Status
 from secondopinion.errors import ApplicationError
-from specialists import services
+from specialists import offers, services
 from specialists.conflicts import company_name, mentions, same_institution, same_person
 from specialists.matching import rank_specialists_for
 from specialists.models import Affiliation, ConflictDeclaration, FinancialRelationship
@@ -185,7 +184,7 @@ def test_names_institutions_and_companies_are_compared_generously_but_by_whole_w
 
 def test_a_conflict_declared_after_the_offer_stops_the_acceptance(actors, matching_case):
     case = matching_case()
-    case_services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     services.declare_conflict(
         specialist=actors.dr_smith,
         by=actors.cora,
@@ -196,7 +195,7 @@ def test_a_conflict_declared_after_the_offer_stops_the_acceptance(actors, matchi
     with pytest.raises(
         ApplicationError, match=r"^We found a possible conflict of interest"
     ) as error:
-        case_services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
 
     assert "Decline it with “I have a conflict of interest”" in error.value.message
     assert Case.objects.get(pk=case.pk).status == Status.OFFERED

@@ -4,8 +4,8 @@ import re
 
 from django.urls import reverse
 
-from cases import services
 from cases.models import Status
+from review import services as review_services
 
 HEADINGS = [
     "Offers waiting for your answer",
@@ -29,7 +29,7 @@ def test_each_case_is_under_what_the_specialist_must_do_next(client, actors):
     offered = actors.case(Status.OFFERED, owner=actors.bob)
     to_write = actors.case(Status.IN_REVIEW)
     returned = actors.case(Status.OPINION_SUBMITTED)
-    services.return_opinion(case=returned, by=actors.cora, comments="Cite the guideline.")
+    review_services.return_opinion(case=returned, by=actors.cora, comments="Cite the guideline.")
     waiting = actors.case(Status.INFO_REQUESTED)
     delivered = actors.case(Status.DELIVERED)
     client.force_login(actors.dr_smith.user)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from cases.models import Status
+from specialists import offers
 from specialists.matching import SUBSPECIALTY_POINTS, rank_specialists_for
 from specialists.models import Licence, Offer, SpecialistLanguage, Specialty, UnavailablePeriod
 from specialists.services import waive_report_language
@@ -88,9 +89,8 @@ def test_equal_scores_are_ordered_by_id_every_time(matching_case, specialist):
 def test_a_specialist_at_capacity_is_not_ranked(actors, matching_case, specialist):
     busy = specialist("Dr Bo Busy", max_open_cases=1)
     other_case = matching_case()
-    from cases import services
 
-    services.offer_case(case=other_case, specialist=busy, by=actors.cora)  # an open offer counts
+    offers.offer_case(case=other_case, specialist=busy, by=actors.cora)  # an open offer counts
     case = matching_case()
 
     ranking = rank_specialists_for(case, explain=True)
@@ -164,11 +164,10 @@ def test_only_specialists_in_the_specialty_the_case_needs_are_ranked(actors, mat
 
 
 def test_a_specialist_is_never_ranked_again_for_a_case_once_offered_it(actors, matching_case):
-    from cases import services
 
     case = matching_case()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
-    services.decline_offer(
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.decline_offer(
         case=case, by=actors.dr_smith.user, reason_code=Offer.DeclineReason.NO_CAPACITY
     )
 

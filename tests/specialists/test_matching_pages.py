@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.urls import reverse
 from django.utils import timezone
 
-from cases import services
 from cases.models import Case, Status
+from specialists import offers
 from specialists.models import Offer
 
 
@@ -56,7 +56,7 @@ def test_offering_from_the_matching_page_offers_the_case(client, actors, matchin
 
 def test_the_second_coordinator_sees_why_their_offer_was_refused(client, actors, matching_case):
     case = matching_case()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     from secondopinion.accounts.models import Role
     from tests.factories import UserFactory
 

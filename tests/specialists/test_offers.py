@@ -13,6 +13,7 @@ from cases.models import Case, Status
 from secondopinion.accounts.models import Role
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
+from specialists import offers
 from specialists.models import Offer
 from specialists.tasks import expire_overdue_offers
 from tests.factories import SpecialistFactory, UserFactory, case_in_state
@@ -28,7 +29,7 @@ def test_an_offer_is_due_within_the_configured_hours(actors, matching_case, sett
     settings.OFFER_RESPONSE_HOURS = 24
     case = matching_case()
 
-    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offer = offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
 
     assert abs(offer.respond_by - (timezone.now() + timedelta(hours=24))) < timedelta(minutes=1)
     assert Case.objects.get(pk=case.pk).status == Status.OFFERED
@@ -45,7 +46,7 @@ def test_a_specialist_who_may_not_have_the_case_cannot_be_offered_it(
     insider = specialist("Dr Ivy Insider", institution="City Hospital")
 
     with pytest.raises(ApplicationError) as error:
-        services.offer_case(case=case, specialist=insider, by=actors.cora)
+        offers.offer_case(case=case, specialist=insider, by=actors.cora)
 
     assert error.value.message == (
         "Dr Ivy Insider can't be offered this case: Works at City Hospital, where the patient "
@@ -59,7 +60,7 @@ def test_automatic_mode_offers_the_top_match(actors, matching_case, specialist):
     case = matching_case()
     specialist("Dr Bea Best", subspecialty="Breast oncology")
 
-    offer = services.offer_case(case=case, by=actors.cora, automatic=True)
+    offer = offers.offer_case(case=case, by=actors.cora, automatic=True)
 
     assert str(offer.specialist) == "Dr Bea Best"
     assert offer.automatic
@@ -67,11 +68,11 @@ def test_automatic_mode_offers_the_top_match(actors, matching_case, specialist):
 
 def test_accepting_needs_the_no_conflict_attestation(actors, matching_case):
     case = matching_case()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
 
     with pytest.raises(ApplicationError, match="Confirm that you have no conflict of interest"):
-        services.accept_offer(case=case, by=actors.dr_smith.user)
-    accepted = services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=actors.dr_smith.user)
+    accepted = offers.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
 
     assert accepted.status == Status.IN_REVIEW
     assert accepted.specialist == actors.dr_smith
@@ -88,24 +89,24 @@ def test_accepting_needs_the_no_conflict_attestation(actors, matching_case):
 
 def test_accepting_after_the_deadline_is_refused_clearly(actors, matching_case):
     case = matching_case()
-    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offer = offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     overdue(offer)
 
     with pytest.raises(ApplicationError, match="The time to answer this offer ended at"):
-        services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
 
     expire_overdue_offers()
     with pytest.raises(ApplicationError, match=r"Your offer expired at .* without an answer"):
-        services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
     assert Case.objects.get(pk=case.pk).status == Status.MATCHING
 
 
 def test_accepting_an_offer_made_to_someone_else_is_refused_clearly(actors, matching_case):
     case = matching_case()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
 
     with pytest.raises(ApplicationError) as error:
-        services.accept_offer(case=case, by=actors.dr_jones.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=actors.dr_jones.user, attested_no_conflict=True)
 
     assert error.value.message == (
         "This case was offered to another specialist, so you don't have permission to accept it."
@@ -115,11 +116,11 @@ def test_accepting_an_offer_made_to_someone_else_is_refused_clearly(actors, matc
 
 def test_declining_for_another_reason_needs_the_reason(actors, matching_case):
     case = matching_case()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
 
     with pytest.raises(ApplicationError, match="Tell us why you are declining"):
-        services.decline_offer(case=case, by=actors.dr_smith.user, reason_code="other")
-    services.decline_offer(
+        offers.decline_offer(case=case, by=actors.dr_smith.user, reason_code="other")
+    offers.decline_offer(
         case=case, by=actors.dr_smith.user, reason_code=Offer.DeclineReason.CONFLICT
     )
 
@@ -134,7 +135,7 @@ def test_declining_for_another_reason_needs_the_reason(actors, matching_case):
 
 def test_an_expired_offer_goes_back_to_matching_and_the_coordinator_is_told(actors, matching_case):
     case = matching_case()
-    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offer = offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     overdue(offer)
 
     assert expire_overdue_offers() == 1
@@ -153,7 +154,7 @@ def test_in_automatic_mode_an_expired_offer_goes_to_the_next_match_never_the_sam
 ):
     case = matching_case()
     second = specialist("Dr Nell Next", typical_turnaround_days=30)
-    first = services.offer_case(case=case, by=actors.cora, automatic=True)
+    first = offers.offer_case(case=case, by=actors.cora, automatic=True)
     assert first.specialist == actors.dr_smith
 
     overdue(first)
@@ -181,9 +182,9 @@ def test_in_automatic_mode_an_expired_offer_goes_to_the_next_match_never_the_sam
 def test_a_declined_automatic_offer_goes_to_the_next_match(actors, matching_case, specialist):
     case = matching_case()
     second = specialist("Dr Nell Next", typical_turnaround_days=30)
-    services.offer_case(case=case, by=actors.cora, automatic=True)
+    offers.offer_case(case=case, by=actors.cora, automatic=True)
 
-    services.decline_offer(
+    offers.decline_offer(
         case=case, by=actors.dr_smith.user, reason_code=Offer.DeclineReason.OUTSIDE_EXPERTISE
     )
 
@@ -192,11 +193,11 @@ def test_a_declined_automatic_offer_goes_to_the_next_match(actors, matching_case
 
 def test_the_same_specialist_is_never_offered_a_case_twice(actors, matching_case):
     case = matching_case()
-    services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
-    services.decline_offer(case=case, by=actors.dr_smith.user, reason="Away next week")
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.decline_offer(case=case, by=actors.dr_smith.user, reason="Away next week")
 
     with pytest.raises(ApplicationError) as error:
-        services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+        offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
 
     assert error.value.message == (
         "Dr Sarah Smith can't be offered this case: Already offered this case: declined "
@@ -206,11 +207,11 @@ def test_the_same_specialist_is_never_offered_a_case_twice(actors, matching_case
 
 def test_an_offer_answered_before_the_task_runs_is_left_alone(actors, matching_case):
     case = matching_case()
-    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
-    services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
+    offer = offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offers.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
     overdue(offer)
 
-    assert services.expire_offer(offer=offer) is None
+    assert offers.expire_offer(offer=offer) is None
     assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
 
 
@@ -224,8 +225,8 @@ def test_a_second_coordinator_offering_at_once_is_told_who_was_first(actors, mat
     case = matching_case()
 
     with pytest.raises(ApplicationError) as error:
-        services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
-        services.offer_case(case=case, specialist=actors.dr_jones, by=actors.cora)
+        offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+        offers.offer_case(case=case, specialist=actors.dr_jones, by=actors.cora)
 
     assert error.value.message.startswith(
         "You can't offer a case that is “offered to a specialist”: Cora Coordinator offered it "
@@ -249,7 +250,7 @@ def test_two_coordinators_offering_the_same_case_at_the_same_moment_one_wins():
     def offer(coordinator, specialist) -> None:
         start.wait()
         try:
-            outcomes[coordinator.full_name] = services.offer_case(
+            outcomes[coordinator.full_name] = offers.offer_case(
                 case=case, specialist=specialist, by=coordinator
             )
         except ApplicationError as error:
@@ -266,10 +267,10 @@ def test_two_coordinators_offering_the_same_case_at_the_same_moment_one_wins():
     for thread in threads:
         thread.join(timeout=60)
 
-    offers = [o for o in outcomes.values() if isinstance(o, Offer)]
+    made = [o for o in outcomes.values() if isinstance(o, Offer)]
     errors = [o for o in outcomes.values() if isinstance(o, ApplicationError)]
-    assert len(offers) == 1 and len(errors) == 1
-    winner = offers[0]
+    assert len(made) == 1 and len(errors) == 1
+    winner = made[0]
     assert errors[0].message.startswith(
         f"You can't offer a case that is “offered to a specialist”: {winner.offered_by} offered "
         f"it to {winner.specialist} at "
@@ -279,7 +280,7 @@ def test_two_coordinators_offering_the_same_case_at_the_same_moment_one_wins():
 
 def test_an_open_offer_on_a_case_the_patient_withdrew_is_closed_quietly(actors, matching_case):
     case = matching_case()
-    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offer = offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     services.withdraw_case(case=case, by=actors.alice, reason="Treated elsewhere")
     overdue(offer)
 
@@ -292,10 +293,10 @@ def test_an_open_offer_on_a_case_the_patient_withdrew_is_closed_quietly(actors, 
 
 def test_withdrawing_an_offered_case_closes_its_offer_at_once(actors, matching_case):
     case = matching_case()
-    offer = services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    offer = offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
 
     services.withdraw_case(case=case, by=actors.alice, reason="Treated elsewhere")
 
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.WITHDRAWN
     with pytest.raises(ApplicationError):
-        services.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=actors.dr_smith.user, attested_no_conflict=True)

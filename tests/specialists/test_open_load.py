@@ -7,6 +7,8 @@ from django.db.models import Q
 
 from cases import services
 from cases.models import Case, Status
+from review import services as review_services
+from specialists import offers
 from specialists.matching import _load
 from specialists.models import Offer, Specialist
 from tests.factories import _write_and_submit_opinion
@@ -29,23 +31,25 @@ def test_the_stored_load_follows_offers_acceptance_questions_and_delivery(actors
     first, second = matching_case(), matching_case()
     check(smith, 0)
 
-    services.offer_case(case=first, specialist=smith, by=cora)
+    offers.offer_case(case=first, specialist=smith, by=cora)
     check(smith, 1)
-    services.decline_offer(case=first, by=smith.user, reason="Away that week")
+    offers.decline_offer(case=first, by=smith.user, reason="Away that week")
     check(smith, 0)
 
-    services.offer_case(case=first, specialist=actors.dr_jones, by=cora)
-    services.offer_case(case=second, specialist=smith, by=cora)
+    offers.offer_case(case=first, specialist=actors.dr_jones, by=cora)
+    offers.offer_case(case=second, specialist=smith, by=cora)
     check(smith, 1)
-    services.accept_offer(case=second, by=smith.user, attested_no_conflict=True)
+    offers.accept_offer(case=second, by=smith.user, attested_no_conflict=True)
     check(smith, 1)  # the offer closed, the review opened
-    services.request_information(case=second, by=smith.user, question="Any new scans?")
+    review_services.request_information(case=second, by=smith.user, question="Any new scans?")
     check(smith, 1)
-    services.answer_information_request(case=second, by=actors.alice, answer="None since May.")
+    review_services.answer_information_request(
+        case=second, by=actors.alice, answer="None since May."
+    )
     check(smith, 1)
     _write_and_submit_opinion(Case.objects.get(pk=second.pk), smith)
     check(smith, 1)  # in the quality check: still the specialist's
-    services.deliver_opinion(case=Case.objects.get(pk=second.pk), by=cora)
+    review_services.deliver_opinion(case=Case.objects.get(pk=second.pk), by=cora)
     check(smith, 0)
     assert stored(actors.dr_jones) == counted(actors.dr_jones) == 1
 
@@ -54,9 +58,9 @@ def test_the_stored_load_follows_offers_acceptance_questions_and_delivery(actors
 def test_the_stored_load_drops_when_a_case_ends_early(actors, matching_case, end):
     smith, cora = actors.dr_smith, actors.cora
     case = matching_case()
-    services.offer_case(case=case, specialist=smith, by=cora)
+    offers.offer_case(case=case, specialist=smith, by=cora)
     if end == "cancel in review":
-        services.accept_offer(case=case, by=smith.user, attested_no_conflict=True)
+        offers.accept_offer(case=case, by=smith.user, attested_no_conflict=True)
     check(smith, 1)
     case = Case.objects.get(pk=case.pk)
 
@@ -69,7 +73,7 @@ def test_the_stored_load_drops_when_a_case_ends_early(actors, matching_case, end
 
         offer = Offer.objects.get(case=case, status=Offer.Status.OPEN)
         Offer.objects.filter(pk=offer.pk).update(respond_by=timezone.now() - timedelta(hours=1))
-        services.expire_offer(offer=offer)
+        offers.expire_offer(offer=offer)
     else:
         services.cancel_case(case=case, by=cora, reason="Duplicate request")
 

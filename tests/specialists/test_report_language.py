@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from cases.models import Case, Status
 from secondopinion.audit.models import AuditEvent
-from specialists import services
+from specialists import offers, services
 from specialists.matching import rank_specialists_for
 from specialists.models import LanguageWaiver, SpecialistLanguage, UnavailablePeriod
 from tests.factories import complete_draft
@@ -70,11 +70,10 @@ def test_matching_requires_the_report_language(matching_case, actors):
         "Does not write reports in Spanish, the patient's choice."
     ]
     # Offering by hand is refused for the same reason.
-    from cases import services as case_services
     from secondopinion.errors import ApplicationError
 
     try:
-        case_services.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+        offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
     except ApplicationError as error:
         assert "Does not write reports in Spanish" in error.message
     else:

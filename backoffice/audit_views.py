@@ -1,0 +1,123 @@
+"""The audit viewer for coordinators: filter the log, page through it, export it as CSV. It lives
+in the back office because it reads cases; the audit app itself knows no domain app."""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from cases import permissions
+from secondopinion.audit import selectors
+from secondopinion.csv_export import csv_response
+
+from . import search as case_search
+
+PAGE_SIZE = 50
+
+
+class AuditFilterForm(forms.Form):
+    mark_optional = False
+    case = forms.CharField(label="Case reference", required=False, max_length=16)
+    user = forms.EmailField(label="User's email", required=False)
+    action = forms.ChoiceField(label="Action", required=False)
+    since = forms.DateField(
+        label="From (day)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To (day, included)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", "Any action")] + [
+            (action, action) for action in selectors.actions()
+        ]
+
+    def clean_case(self) -> int | None:
+        reference = self.cleaned_data["case"]
+        if not reference:
+            return None
+        case_id = case_search.case_id_for_reference(reference)
+        if case_id is None:
+            raise forms.ValidationError("No case has this reference.")
+        return case_id
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            self.add_error("until", "The end day must be on or after the start day.")
+        return data
+
+    def events(self):
+        data = self.cleaned_data if self.is_valid() else {}
+
+        def start(day):
+            return timezone.make_aware(datetime.combine(day, time.min)) if day else None
+
+        return selectors.events_matching(
+            case_id=data.get("case"),
+            actor_email=data.get("user") or "",
+            action=data.get("action") or "",
+            since=start(data.get("since")),
+            until=start(data.get("until") + timedelta(days=1)) if data.get("until") else None,
+        )
+
+
+def _rows(events):
+    references = case_search.references_by_id(e.case_id for e in events if e.case_id)
+    for event in events:
+        event.case_reference = references.get(event.case_id, "")
+        yield event
+
+
+@login_required
+@require_GET
+def event_list(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    form = AuditFilterForm(request.GET or None)
+    page = selectors.events_page(
+        form.events(),
+        size=PAGE_SIZE,
+        before=request.GET.get("before", ""),
+        after=request.GET.get("after", ""),
+    )
+    params = request.GET.copy()
+    for key in ("before", "after", "page"):
+        params.pop(key, None)
+    return render(
+        request,
+        "backoffice/audit_events.html",
+        {
+            "form": form,
+            "page": page,
+            "events": list(_rows(page.events)),
+            "filter_query": params.urlencode(),
+        },
+    )
+
+
+@login_required
+@require_GET
+def event_export(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    form = AuditFilterForm(request.GET or None)
+    events = list(form.events())
+    header = ["time", "actor", "on behalf of", "action", "object", "case", "ip", "request id"]
+    rows = (
+        [
+            timezone.localtime(event.at).isoformat(),
+            event.actor.email if event.actor else "",
+            event.on_behalf_of.email if event.on_behalf_of else "",
+            event.action,
+            f"{event.object_type}:{event.object_id}",
+            event.case_reference,
+            event.ip or "",
+            event.request_id,
+        ]
+        for event in _rows(events)
+    )
+    return csv_response("audit-events.csv", header, rows)

@@ -1,0 +1,51 @@
+"""What the coordinators' back office keeps: the SLA alerts already raised, and the metrics
+snapshot the metrics page reads."""
+
+from django.db import models
+
+from cases.models import Case
+
+
+class SLAAlert(models.Model):
+    """A reminder or an escalation sent because a case's step is near or past its service level.
+
+    One of each kind per case and stage entry (the unique constraint makes the beat task safe to
+    run twice): `stage` is a SERVICE_LEVELS step, or the waiting state for the patient's reminder.
+    """
+
+    class Kind(models.TextChoices):
+        REMINDER = "reminder", "Reminder"
+        ESCALATION = "escalation", "Escalation to coordinators"
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_alerts")
+    stage = models.CharField(max_length=20)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    stage_entered_at = models.DateTimeField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-sent_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "stage", "kind", "stage_entered_at"],
+                name="one_sla_alert_per_stage_entry",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on case {self.case_id} ({self.stage})"
+
+
+class MetricsSnapshot(models.Model):
+    """The metrics page's figures as computed at one moment (they read every case and step, so a
+    beat task computes them every few minutes rather than each page view)."""
+
+    computed_at = models.DateTimeField(db_index=True)
+    figures = models.JSONField()
+    seconds_taken = models.FloatField()
+
+    class Meta:
+        ordering = ["-computed_at"]
+
+    def __str__(self) -> str:
+        return f"Metrics as of {self.computed_at:%Y-%m-%d %H:%M}"

@@ -1,0 +1,68 @@
+"""Finding a case by its reference, the patient's name or email, or the specialist's name.
+
+An exact reference is looked up on its unique index first; otherwise each kind of match is its
+own indexed lookup (trigram indexes on PostgreSQL, see migration 0015) and the matching ids are
+united, so no search reads every case.
+"""
+
+from django.db.models import Q
+
+from cases.models import Case, ProxyAuthority
+from cases.selectors import cases_visible_to
+from secondopinion.accounts.models import User
+from secondopinion.audit.services import record_events
+
+MAX_RESULTS = 50
+
+
+def _matching_ids(query: str):
+    """The ids of cases whose reference, patient, owner, proxy patient or specialist matches:
+    one UNION of indexed lookups (an OR across the joined tables would scan every case)."""
+    people = User.objects.filter(Q(email__icontains=query) | Q(full_name__icontains=query))
+    authorities = ProxyAuthority.objects.filter(patient_email__icontains=query)
+    on_case = Case.objects.filter(Q(reference__icontains=query) | Q(patient_name__icontains=query))
+    return (
+        on_case.values("pk")
+        .union(Case.objects.filter(owner__in=people.values("pk")).values("pk"))
+        .union(Case.objects.filter(proxy_authority__in=authorities.values("pk")).values("pk"))
+        .union(Case.objects.filter(specialist__user__in=people.values("pk")).values("pk"))
+    )
+
+
+def search_cases(*, query: str, by) -> list[Case]:
+    """Cases the user may see that match `query`, best matches (an exact reference) first.
+
+    A search that shows any case is audited with the query's length, never its text (it may be
+    a patient's name), in one INSERT for all the cases it shows.
+    """
+    query = query.strip()
+    visible = cases_visible_to(by)
+    exact = list(visible.filter(reference=query.upper())[:1])
+    others = (
+        visible.filter(pk__in=_matching_ids(query))
+        .exclude(pk__in=[case.pk for case in exact])
+        .order_by("-submitted_at", "-id")[: MAX_RESULTS - len(exact)]
+    )
+    results = exact + list(others)
+    # Each case a search reveals is a read of it: the patient's access history shows it.
+    if results:
+        record_events(
+            actor=by,
+            action="case.search",
+            objects=[(case, case.pk) for case in results],
+            detail={"query_length": len(query), "results": len(results)},
+        )
+    return results
+
+
+def case_id_for_reference(reference: str) -> int | None:
+    """The id of the case with this reference (any state), for the audit viewer."""
+    return (
+        Case.objects.filter(reference=reference.strip().upper())
+        .values_list("pk", flat=True)
+        .first()
+    )
+
+
+def references_by_id(ids) -> dict[int, str]:
+    return dict(Case.objects.filter(pk__in=set(ids)).values_list("pk", "reference"))

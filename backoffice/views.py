@@ -1,0 +1,277 @@
+"""Coordinator pages: the queues and search. Coordinators only; anyone else gets a 404."""
+
+import json
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from cases import permissions, selectors
+from cases.models import Urgency
+from data_rights import fhir
+from data_rights import services as data_rights
+from secondopinion.csv_export import csv_response
+from secondopinion.errors import ApplicationError
+from specialists import selectors as specialist_selectors
+
+from . import coordination, metrics, queues, search
+
+
+class QueueFilterForm(forms.Form):
+    mark_optional = False
+    queue = forms.ChoiceField(
+        choices=[(queue.key, queue.label) for queue in queues.QUEUES],
+        required=False,
+        widget=forms.HiddenInput,
+    )
+    specialty = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    urgency = forms.ChoiceField(
+        choices=[("", "Any urgency"), *Urgency.choices], required=False, label="Urgency"
+    )
+    payer = forms.ChoiceField(required=False, label="Payer")
+    age = forms.TypedChoiceField(
+        label="Submitted",
+        coerce=int,
+        empty_value=None,
+        required=False,
+        choices=[
+            ("", "Any time"),
+            ("3", "More than 3 days ago"),
+            ("7", "More than 7 days ago"),
+            ("14", "More than 14 days ago"),
+            ("30", "More than 30 days ago"),
+        ],
+    )
+    sla = forms.ChoiceField(
+        label="Service level",
+        required=False,
+        choices=[
+            ("", "Any"),
+            (queues.SLA_OVERDUE, "Past its service level"),
+            (queues.SLA_ON_TRACK, "On track"),
+        ],
+    )
+    assigned = forms.ChoiceField(
+        label="Assigned to",
+        required=False,
+        choices=[
+            ("", "Anyone, or no one"),
+            (queues.ASSIGNED_TO_ME, "Me"),
+            (queues.UNASSIGNED, "No one yet"),
+        ],
+    )
+    sort = forms.ChoiceField(
+        label="Sort by",
+        required=False,
+        choices=[
+            ("oldest", "Oldest first"),
+            ("newest", "Newest first"),
+            ("urgency", "Most urgent first"),
+            ("reference", "Reference"),
+        ],
+    )
+
+    def __init__(self, *args, specialties, payers, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].label = "Specialty"
+        self.fields["specialty"].choices = [("", "Any specialty")] + [
+            (str(specialty.pk), specialty.name) for specialty in specialties
+        ]
+        self.fields["payer"].choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
+            (name, name) for name in payers
+        ]
+
+    def filters(self, *, me: int) -> queues.Filters:
+        data = self.cleaned_data
+        return queues.Filters(
+            specialty=data.get("specialty"),
+            urgency=data.get("urgency") or "",
+            payer=data.get("payer") or "",
+            older_than_days=data.get("age"),
+            sla=data.get("sla") or "",
+            assigned=data.get("assigned") or "",
+            me=me,
+        )
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    form = QueueFilterForm(
+        request.GET,
+        specialties=specialist_selectors.specialties(),
+        payers=queues.payers(),
+    )
+    if form.is_valid():
+        filters, key = form.filters(me=request.user.pk), form.cleaned_data["queue"] or "new"
+        sort = form.cleaned_data["sort"] or "oldest"
+    else:
+        # Unknown values are reported beside their field; the queue shows without filters.
+        filters, key, sort = queues.Filters(), "new", "oldest"
+        valid = {name: form.cleaned_data.get(name) for name in ("queue", "sort")}
+        key, sort = valid["queue"] or key, valid["sort"] or sort
+    result = queues.queue_page(
+        key=key, filters=filters, sort=sort, page_number=request.GET.get("page", 1)
+    )
+    params = request.GET.copy()
+    params.pop("page", None)
+    params.pop("queue", None)
+    return render(
+        request,
+        "backoffice/queue.html",
+        {
+            "form": form,
+            "result": result,
+            "queues": [(queue, result.counts[queue.key]) for queue in queues.QUEUES],
+            "filter_query": params.urlencode(),
+            "return_query": request.GET.urlencode(),
+            "coordinators": coordination.coordinators().exclude(pk=request.user.pk),
+        },
+    )
+
+
+class BulkActionForm(forms.Form):
+    queue = forms.ChoiceField(choices=[(queue.key, queue.label) for queue in queues.QUEUES])
+    action = forms.ChoiceField(choices=[("assign", "Assign"), ("remind", "Send a reminder")])
+    assign_to = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
+    return_query = forms.CharField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["assign_to"].choices = [
+            (str(user.pk), str(user)) for user in coordination.coordinators()
+        ]
+
+
+def _cases_word(count: int) -> str:
+    return f"{count} case{'' if count == 1 else 's'}"
+
+
+@login_required
+@require_POST
+def queue_bulk(request: HttpRequest) -> HttpResponse:
+    """Assign the selected cases to a coordinator, or remind whoever each waits on; then back to
+    the queue as it was (a plain form POST: no JavaScript needed)."""
+    permissions.require_coordinator(request.user)
+    form = BulkActionForm(request.POST)
+    back = reverse("coordinator:queue")
+    if not form.is_valid():
+        messages.error(request, "Choose an action, and a coordinator to assign the cases to.")
+        return redirect(back)
+    data = form.cleaned_data
+    back += "?" + QueryDict(data["return_query"]).urlencode() if data["return_query"] else ""
+    references = request.POST.getlist("case")
+    try:
+        if data["action"] == "assign":
+            to = coordination.coordinators().filter(pk=data["assign_to"] or request.user.pk).get()
+            result = coordination.assign_cases(
+                references=references, queue=data["queue"], to=to, by=request.user
+            )
+            whom = "you" if to.pk == request.user.pk else str(to)
+            done = f"{_cases_word(len(result.done))} assigned to {whom}."
+        else:
+            result = coordination.remind_cases(
+                references=references, queue=data["queue"], by=request.user
+            )
+            done = f"Reminder sent on {_cases_word(len(result.done))}."
+    except ApplicationError as error:
+        messages.error(request, error.message)
+        return redirect(back)
+    if result.done:
+        messages.success(request, done)
+    for reference, why in result.skipped:
+        messages.warning(request, f"Nothing was done to {reference}: it {why}.")
+    return redirect(back)
+
+
+class SearchForm(forms.Form):
+    mark_optional = False
+    q = forms.CharField(
+        label="Case reference, patient name or email, or specialist name",
+        max_length=200,
+        min_length=2,
+        strip=True,
+    )
+
+
+@login_required
+@require_GET
+def case_search(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    form = SearchForm(request.GET if "q" in request.GET else None)
+    results = None
+    if form.is_valid():
+        results = search.search_cases(query=form.cleaned_data["q"], by=request.user)
+    return render(request, "backoffice/search.html", {"form": form, "results": results})
+
+
+@login_required
+@require_GET
+def metrics_page(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    figures = metrics.current_metrics()
+    if figures is None:  # the first snapshot is on its way
+        return render(request, "backoffice/metrics.html", {"metrics": None})
+    context = {
+        "metrics": figures,
+        "charts": metrics.chart_data(figures),
+        "busiest": metrics.busiest(figures["load"]),
+    }
+    return render(request, "backoffice/metrics.html", context)
+
+
+@login_required
+@require_GET
+def metrics_export(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    figures = metrics.current_metrics()
+    rows = metrics.csv_rows(figures) if figures is not None else []
+    return csv_response("metrics.csv", ["figure", "item", "measure", "value"], rows)
+
+
+@login_required
+@require_GET
+def deletion_requests(request: HttpRequest) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    pending = [
+        (deletion, data_rights.why_not_deletable(deletion.case))
+        for deletion in data_rights.pending_deletion_requests()
+    ]
+    return render(request, "data_rights/deletion_requests.html", {"pending": pending})
+
+
+@login_required
+@require_POST
+def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    try:
+        deletion = data_rights.decide_deletion(case=case, by=request.user)
+    except ApplicationError as error:
+        messages.error(request, error.message)
+    else:
+        if deletion.refusal_reason:
+            messages.warning(request, f"Refused: {deletion.refusal_reason}")
+        else:
+            messages.success(request, f"Case {case.reference}: its health information is deleted.")
+    return redirect("coordinator:deletion-requests")
+
+
+@login_required
+@require_GET
+def case_fhir_export(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case as the FHIR Bundle the patient's export holds, to send on their behalf."""
+    permissions.require_coordinator(request.user)
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    bundle = fhir.export_fhir(case=case, by=request.user)
+    response = HttpResponse(
+        json.dumps(bundle, indent=2, ensure_ascii=False),
+        content_type="application/fhir+json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{case.reference}.fhir.json"'
+    return response

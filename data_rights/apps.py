@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DataRightsConfig(AppConfig):
+    name = "data_rights"
+    verbose_name = "Data rights"

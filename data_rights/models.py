@@ -1,0 +1,36 @@
+"""A patient's request to delete a case's information, and the coordinator's decision."""
+
+from django.conf import settings
+from django.db import models
+
+from cases.models import Case
+
+
+class DeletionRequest(models.Model):
+    """A patient's request to delete their case's health information, decided by a coordinator.
+
+    Once carried out, the case keeps its reference, state and dates (no PHI) and the audit trail.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for a coordinator"
+        REFUSED = "refused", "Refused"
+        DONE = "done", "Deleted"
+
+    case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deletion_requests")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    refusal_reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Deletion request {self.pk} on case {self.case_id}"

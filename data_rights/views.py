@@ -1,0 +1,63 @@
+"""The patient's data-rights pages: who has looked at their case, and downloading it all."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from cases import permissions, selectors
+
+from . import services as data_rights
+
+
+@login_required
+@require_GET
+def access_history(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    if not permissions.is_owner(request.user, case):
+        raise Http404
+    return render(
+        request,
+        "data_rights/access_history.html",
+        {"case": case, "history": data_rights.access_history(case, viewer=request.user)},
+    )
+
+
+@login_required
+@require_GET
+def case_export(request: HttpRequest, reference: str) -> FileResponse:
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    try:
+        archive = data_rights.export_case(case=case, by=request.user)
+    except ObjectDoesNotExist as refused:
+        raise Http404 from refused
+    return FileResponse(
+        archive,
+        as_attachment=True,
+        filename=f"second-opinion-{case.reference}.zip",
+        content_type="application/zip",
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def deletion_request(request: HttpRequest, reference: str) -> HttpResponse:
+    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    if not permissions.is_owner(request.user, case):
+        raise Http404
+    if request.method == "POST":
+        data_rights.request_deletion(case=case, by=request.user)
+        messages.success(request, "We have your request. A coordinator will deal with it.")
+        return redirect("data_rights:deletion-request", case.reference)
+    return render(
+        request,
+        "data_rights/deletion_request.html",
+        {
+            "case": case,
+            "pending": data_rights.pending_deletion_request(case),
+            "decided": data_rights.last_decided_deletion_request(case),
+            "why_not": data_rights.why_not_deletable(case),
+        },
+    )

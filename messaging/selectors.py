@@ -1,0 +1,59 @@
+"""Reading a case's messages, and how many each person has not read."""
+
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
+
+from cases import permissions
+from cases.models import Case
+
+from .models import Message, MessageReadMarker
+
+
+def messages_for(case: Case):
+    return case.messages.select_related("author").prefetch_related("attachments")
+
+
+def _unread(case: Case, user):
+    """Messages by others after the user last read the case's messages (all, if never): one
+    query, the read marker a subquery."""
+    read_up_to = MessageReadMarker.objects.filter(case=OuterRef("case"), user=user).values(
+        "read_up_to"
+    )[:1]
+    return (
+        case.messages.exclude(author=user)
+        .filter(Q(created_at__gt=Subquery(read_up_to)) | ~Exists(read_up_to))
+        .order_by()
+    )
+
+
+def unread_count(user) -> Coalesce:
+    """As `unread_message_count`, for every case of a list in one query: a subquery per row."""
+    read_up_to = MessageReadMarker.objects.filter(case=OuterRef("case"), user=user).values(
+        "read_up_to"
+    )[:1]
+    unread = (
+        Message.objects.filter(case=OuterRef("pk"))
+        .exclude(author=user)
+        .filter(Q(created_at__gt=Subquery(read_up_to)) | ~Exists(read_up_to))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(unread, output_field=IntegerField()), 0)
+
+
+def unread_message_count(case: Case, user) -> int:
+    return _unread(case, user).count()
+
+
+def unread_message_ids(case: Case, user) -> set[int]:
+    return set(_unread(case, user).values_list("pk", flat=True))
+
+
+def case_page_section(user, case: Case, timeline) -> dict:
+    """The case page's link to the thread, with the unread count (cases.page)."""
+    return {
+        "can_message": permissions.can_message(user, case),
+        "unread_messages": getattr(case, "unread_messages", 0),
+    }

@@ -1,0 +1,51 @@
+"""A case's message thread: reading it marks it read; the form sends one."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.views.decorators.http import require_http_methods
+
+from cases import drafts, permissions
+from cases.case_views import case_form, visible_case
+from secondopinion.forms import posted
+
+from . import selectors, services
+from .forms import MessageForm
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
+    """The case's messages, read by opening this page, and a form to send one."""
+    case = visible_case(request, reference)
+    if not permissions.can_message(request.user, case):
+        raise Http404
+    if drafts.wants_draft_saved(request):
+        return drafts.save_draft_response(request, case=case, form="message")
+
+    def send(data: dict) -> None:
+        services.post_message(
+            case=case, by=request.user, body=data["body"], files=data.get("file") or []
+        )
+        drafts.discard_form_draft(case=case, user=request.user, form="message")
+
+    return case_form(
+        request,
+        case,
+        MessageForm(
+            posted(request),
+            request.FILES or None,
+            can_attach=permissions.can_add_records(request.user, case),
+            initial=drafts.restored_draft(request, case=case, form="message"),
+        ),
+        save=send,
+        success="Your message is sent.",
+        template="messaging/case_messages.html",
+        redirect_to="messaging:case-messages",
+        audit_read=False,  # listing the messages audits each one read
+        audience="the patient, the specialist reviewing the case and our coordinators",
+        shown=lambda: {
+            # Taken before listing the messages marks them read, so the new ones stand out.
+            "unread_ids": selectors.unread_message_ids(case, request.user),
+            "case_messages": services.read_messages(case=case, by=request.user),
+        },
+    )

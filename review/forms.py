@@ -1,0 +1,105 @@
+"""Forms of the review: the structured opinion, questions to the patient and their answers,
+follow-up questions and their answers."""
+
+from django import forms
+
+from records.models import RecordFile
+from secondopinion.forms import MultipleFileField, StyledFormMixin, too_long
+
+from . import readability
+from .models import InformationRequest, Opinion, OpinionUrgency, TreatmentSupport
+
+
+class OpinionForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = Opinion
+        fields = Opinion.ANSWER_FIELDS
+        help_texts = {
+            "plain_summary": "Written for the patient: short sentences, everyday words, no abbreviations.",
+            "helpful_tests": "Tests, scans or records that would make the picture clearer, if any.",
+            "clinical_trials": "Trials the patient could ask about (name or registry number), if any.",
+            "doctor_questions": "Up to five, one a line, in everyday words. The patient sees them "
+            "beside your opinion and in the report, and can add their own.",
+        }
+        widgets = {
+            "relation": forms.RadioSelect,
+            "diagnosis": forms.Textarea(attrs={"rows": 3}),
+            "reasoning": forms.Textarea(attrs={"rows": 8}),
+            "recommendations": forms.Textarea(attrs={"rows": 6}),
+            "plain_summary": forms.Textarea(attrs={"rows": 5}),
+            "treatment_supported": forms.RadioSelect,
+            "helpful_tests": forms.Textarea(attrs={"rows": 3}),
+            "clinical_trials": forms.Textarea(attrs={"rows": 3}),
+            "doctor_questions": forms.Textarea(attrs={"rows": 5}),
+            "urgency": forms.RadioSelect,
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Drafts may be partial; submit_opinion decides what is required, so the fields are not
+        # marked "(optional)" either.
+        for field in self.fields.values():
+            field.required = False
+        self.mark_optional = False
+        self.fields["relation"].choices = Opinion.Relation.choices
+        self.fields["treatment_supported"].choices = TreatmentSupport.choices
+        self.fields["urgency"].choices = OpinionUrgency.choices
+        summary = self.data.get("plain_summary") if self.is_bound else self.instance.plain_summary
+        if summary and summary.strip():
+            self.fields["plain_summary"].help_text += " " + readability.hint(summary)
+
+
+class InformationRequestForm(StyledFormMixin, forms.ModelForm):
+    class Meta:
+        model = InformationRequest
+        fields = ["question", "requested_record_kind"]
+        help_texts = {
+            "question": "The patient sees this on their case page. Use everyday words.",
+            "requested_record_kind": "Leave empty if you only need an answer.",
+        }
+        widgets = {"question": forms.Textarea(attrs={"rows": 5})}
+        error_messages = {"question": too_long("Your question")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["question"].required = True
+        self.fields["requested_record_kind"].choices = [
+            ("", "No record needed"),
+            *RecordFile.Label.choices,
+        ]
+
+
+class InformationAnswerForm(StyledFormMixin, forms.Form):
+    answer = forms.CharField(
+        label="Your answer",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        required=False,
+        error_messages=too_long("Your answer"),
+    )
+    file = MultipleFileField(
+        label="Add records",
+        required=False,
+        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+        "document.",
+    )
+
+
+class FollowUpForm(StyledFormMixin, forms.Form):
+    question = forms.CharField(
+        label="Your follow-up question",
+        help_text="The specialist answers in writing; the answer is added to your report.",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=4000,
+        error_messages=too_long("Your question"),
+    )
+
+
+class FollowUpAnswerForm(StyledFormMixin, forms.Form):
+    answer = forms.CharField(
+        label="Your answer (an addendum to your opinion)",
+        help_text="It is added to the opinion and to a new version of the PDF report.",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        max_length=20000,
+        error_messages=too_long("Your answer"),
+    )

@@ -1,0 +1,234 @@
+"""The review: the specialist's opinion and its quality check, the PDF reports, the questions
+the specialist (or a coordinator in triage) asks the patient, follow-up questions and report shares."""
+
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+from cases.models import Case
+from records.models import RecordFile
+
+
+class TreatmentSupport(models.TextChoices):
+    YES = "yes", "Yes, the proposed treatment is supported"
+    PARTLY = "partly", "Partly: some of it is supported"
+    NO = "no", "No, the proposed treatment is not supported"
+    NOT_APPLICABLE = "not_applicable", "Not applicable"
+
+
+class OpinionUrgency(models.TextChoices):
+    ROUTINE = "routine", "Routine: at the next planned appointment"
+    SOON = "soon", "Soon: within the next few weeks"
+    URGENT = "urgent", "Urgent: within days"
+
+
+class Opinion(models.Model):
+    class Relation(models.TextChoices):
+        AGREE = "agree", "Agrees with the original diagnosis"
+        REFINE = "refine", "Refines the original diagnosis"
+        CHANGE = "change", "Changes the original diagnosis"
+        CANNOT_DETERMINE = "cannot_determine", "Cannot determine from the records"
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="opinion")
+    author = models.ForeignKey(
+        "specialists.Specialist", on_delete=models.PROTECT, related_name="opinions"
+    )
+    relation = models.CharField(
+        "How does your opinion relate to the original diagnosis?",
+        max_length=20,
+        choices=Relation.choices,
+        blank=True,
+    )
+    diagnosis = models.TextField("Your diagnosis", max_length=4000, blank=True)
+    reasoning = models.TextField("Reasoning", max_length=20000, blank=True)
+    recommendations = models.TextField(
+        "Recommended treatment and alternatives", max_length=20000, blank=True
+    )
+    plain_summary = models.TextField("Summary in plain language", max_length=4000, blank=True)
+    treatment_supported = models.CharField(
+        "Is the proposed treatment supported?",
+        max_length=16,
+        choices=TreatmentSupport.choices,
+        blank=True,
+    )
+    helpful_tests = models.TextField(
+        "Tests or records that would help", max_length=4000, blank=True
+    )
+    clinical_trials = models.TextField("Clinical trials, if relevant", max_length=4000, blank=True)
+    # Up to MAX_DOCTOR_QUESTIONS, one a line: shown beside the opinion and printed in the report.
+    doctor_questions = models.TextField(
+        "Questions for the patient to take to their own doctor", max_length=2000, blank=True
+    )
+    urgency = models.CharField(
+        "How soon should the patient act on this opinion?",
+        max_length=16,
+        choices=OpinionUrgency.choices,
+        blank=True,
+    )
+    attested = models.BooleanField(
+        "I have no conflict of interest and this opinion is my own independent judgement",
+        default=False,
+    )
+    # Incremented on each submission; a report is rendered once per revision.
+    revision = models.PositiveIntegerField(default=0)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    quality_comments = models.TextField(blank=True, max_length=4000)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # What the specialist writes, in the form's order (the draft service accepts no other).
+    ANSWER_FIELDS = (
+        "relation",
+        "diagnosis",
+        "reasoning",
+        "recommendations",
+        "plain_summary",
+        "treatment_supported",
+        "helpful_tests",
+        "clinical_trials",
+        "doctor_questions",
+        "urgency",
+        "attested",
+    )
+    MAX_DOCTOR_QUESTIONS = 5
+    REQUIRED_FIELDS_FOR_SUBMISSION = (
+        "relation",
+        "diagnosis",
+        "reasoning",
+        "recommendations",
+        "plain_summary",
+        "treatment_supported",
+        "urgency",
+    )
+
+    def __str__(self) -> str:
+        return f"Opinion on {self.case_id} (revision {self.revision})"
+
+    @property
+    def doctor_question_list(self) -> list[str]:
+        return doctor_question_lines(self.doctor_questions)
+
+
+def doctor_question_lines(text: str) -> list[str]:
+    """The specialist's questions for the patient's own doctor: one a line, blank lines dropped."""
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+def report_upload_to(report: "Report", filename: str) -> str:
+    # Storage paths carry ids only, never names or health information.
+    return f"reports/{report.case_id}/{secrets.token_hex(16)}.pdf"
+
+
+class Report(models.Model):
+    """A rendered PDF of an opinion; each revision gets its own version, all kept."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="reports")
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="reports")
+    opinion_revision = models.PositiveIntegerField()
+    # How many follow-up answers (addenda) the report includes: each addendum is a new version.
+    addenda = models.PositiveIntegerField(default=0)
+    version = models.PositiveIntegerField()
+    file = models.FileField(upload_to=report_upload_to, max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["opinion", "opinion_revision", "addenda"],
+                name="one_report_per_revision_and_addenda",
+            ),
+            models.UniqueConstraint(fields=["case", "version"], name="unique_report_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Report v{self.version} for case {self.case_id}"
+
+
+class InformationRequest(models.Model):
+    """A question to the patient's side from the specialist (during the review) or a coordinator
+    (during triage), with the answer. Open while `answered_at` is empty; one open at a time."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="information_requests")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField("Your question for the patient", max_length=4000)
+    requested_record_kind = models.CharField(
+        "A record you would like them to upload",
+        max_length=16,
+        choices=RecordFile.Label.choices,
+        blank=True,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField("Your answer", max_length=4000, blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Information request {self.pk} on case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class FollowUpQuestion(models.Model):
+    """A question the patient's side asks after delivery; the specialist's answer is an addendum
+    to the opinion (and a new version of the report)."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="follow_ups")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField("Your follow-up question", max_length=4000)
+    created_at = models.DateTimeField(auto_now_add=True)
+    answer = models.TextField(
+        "Your answer (an addendum to your opinion)", max_length=20000, blank=True
+    )
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Follow-up {self.pk} on case {self.case_id}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None
+
+
+class ReportShare(models.Model):
+    """A single-use, expiring link for the patient's own doctor (or the referrer) to download
+    the current report. The token derives from `nonce` and the secret key; only its SHA-256 is
+    stored to find the share. (Shares made before the nonce have a random token and no nonce.)"""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="report_shares")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    nonce = models.CharField(max_length=64, blank=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    report = models.ForeignKey(
+        Report, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Report share {self.pk} on case {self.case_id}"

@@ -1,0 +1,1 @@
+"""Uploaded files, whichever app takes them: checks (name, size, type) and virus scanning."""

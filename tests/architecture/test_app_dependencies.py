@@ -1,0 +1,67 @@
+"""The apps' allowed dependencies (pyproject.toml, [tool.importlinter]) hold, and nothing dodges
+them with an import inside a function."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.project import OUR_FOLDERS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAIN_APPS = {
+    "cases", "records", "specialists", "review", "messaging", "referrals", "outcomes",
+    "data_rights", "backoffice",
+}  # fmt: skip
+
+
+def test_the_import_contracts_are_kept():
+    """import-linter reads the layers from pyproject.toml and fails on any import across them
+    (a cycle between two apps breaks a layer: one of its two imports goes upwards)."""
+    result = subprocess.run(
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 broken" in result.stdout
+
+
+def _app_of(module: str) -> str:
+    top = module.split(".")[0]
+    return ".".join(module.split(".")[:2]) if top == "secondopinion" else top
+
+
+def _function_level_imports_of_other_apps(path: Path) -> list[str]:
+    app = _app_of(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.ImportFrom) and inner.level == 0 and inner.module:
+                modules = [inner.module]
+            elif isinstance(inner, ast.Import):
+                modules = [alias.name for alias in inner.names]
+            else:
+                continue
+            for module in modules:
+                other = _app_of(module)
+                if module.split(".")[0] in DOMAIN_APPS | {"secondopinion"} and other != app:
+                    found.append(f"{path.relative_to(ROOT)}:{inner.lineno} imports {module}")
+    return found
+
+
+def test_no_app_imports_another_inside_a_function():
+    """An import inside a function hides a dependency from the contracts (a cycle in disguise).
+    AppConfig.ready is where apps register with the ones below them, so it may."""
+    offenders = [
+        found
+        for folder in OUR_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts and path.name != "apps.py"
+        for found in _function_level_imports_of_other_apps(path)
+    ]
+    assert offenders == []
