@@ -1,6 +1,6 @@
 """The pages measured at scale, as each role sees them: server time (the whole Django stack,
 in process, through the test client) and the SQL each runs. Used by bench/run.py and by
-tests/test_query_counts.py.
+tests/proofs/test_query_counts.py.
 """
 
 import statistics
@@ -124,7 +124,7 @@ PAGES = [
     ),
 ]
 # The URL names of the pages above, and why every other name in the URLconf is not a page a
-# signed-in person opens (tests/test_query_counts.py holds the two lists to the URLconf).
+# signed-in person opens (tests/proofs/test_query_counts.py holds the two lists to the URLconf).
 PAGE_URL_NAMES = {
     "cases:dashboard",
     "cases:case-detail",

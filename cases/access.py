@@ -1,7 +1,7 @@
 """Who may see what of a case in each phase: the one declared access policy.
 
 `cases_visible_to`, the permission functions in `cases.permissions` and the authorization matrix
-(tests/test_authorization_matrix.py) all read `POLICY`, so the code and its test cannot drift. The
+(tests/proofs/test_authorization_matrix.py) all read `POLICY`, so the code and its test cannot drift. The
 README's table is `policy_table()`, checked against this module by a test.
 """
 

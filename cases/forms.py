@@ -6,13 +6,13 @@ from django.utils import formats
 from secondopinion.forms import StyledFormMixin, too_long
 
 from .models import (
-    REGIONS,
     Case,
     CoverageCheck,
     ProxyAuthority,
     QuestionTopic,
     ReviewType,
 )
+from .regions import REGIONS
 
 
 class Checkboxes(forms.CheckboxSelectMultiple):

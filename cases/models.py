@@ -12,6 +12,8 @@ from django.utils import timezone
 
 from secondopinion.files.checks import ScanStatus
 
+from .regions import REGIONS
+
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read out on the phone
 
 
@@ -98,79 +100,6 @@ def not_in_future(value) -> None:
 class CaseFor(models.TextChoices):
     SELF = "self", "Me: I am the patient"
     SOMEONE_ELSE = "someone_else", "Someone I care for, such as my child or a parent"
-
-
-_US_STATES = """
-AL Alabama
-AK Alaska
-AZ Arizona
-AR Arkansas
-CA California
-CO Colorado
-CT Connecticut
-DE Delaware
-DC District of Columbia
-FL Florida
-GA Georgia
-HI Hawaii
-ID Idaho
-IL Illinois
-IN Indiana
-IA Iowa
-KS Kansas
-KY Kentucky
-LA Louisiana
-ME Maine
-MD Maryland
-MA Massachusetts
-MI Michigan
-MN Minnesota
-MS Mississippi
-MO Missouri
-MT Montana
-NE Nebraska
-NV Nevada
-NH New Hampshire
-NJ New Jersey
-NM New Mexico
-NY New York
-NC North Carolina
-ND North Dakota
-OH Ohio
-OK Oklahoma
-OR Oregon
-PA Pennsylvania
-RI Rhode Island
-SC South Carolina
-SD South Dakota
-TN Tennessee
-TX Texas
-UT Utah
-VT Vermont
-VA Virginia
-WA Washington
-WV West Virginia
-WI Wisconsin
-WY Wyoming
-"""
-
-# Where the patient lives (ISO 3166-2 codes), used to match specialists licensed there.
-REGIONS = [
-    (
-        "United Kingdom",
-        [
-            ("GB-ENG", "England"),
-            ("GB-NIR", "Northern Ireland"),
-            ("GB-SCT", "Scotland"),
-            ("GB-WLS", "Wales"),
-        ],
-    ),
-    (
-        "United States",
-        [(f"US-{line[:2]}", line[3:]) for line in _US_STATES.strip().splitlines()],
-    ),
-    ("Elsewhere", [("OTHER", "Somewhere else")]),
-]
 
 
 class QuestionTopic(models.TextChoices):
@@ -428,6 +357,19 @@ class Case(models.Model):
     @property
     def next_step(self) -> str:
         return NEXT_STEP[self.status]
+
+    # What templates ask of the state, so that no status string is spelt out in a template.
+    @property
+    def is_draft(self) -> bool:
+        return self.status == Status.DRAFT
+
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.status == Status.WITHDRAWN
+
+    @property
+    def is_matching(self) -> bool:
+        return self.status == Status.MATCHING
 
     @property
     def staff_next_step(self) -> str:

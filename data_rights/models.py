@@ -34,3 +34,7 @@ class DeletionRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Deletion request {self.pk} on case {self.case_id}"
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE

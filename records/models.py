@@ -110,6 +110,19 @@ class RecordFile(models.Model):
     def is_dicom(self) -> bool:
         return self.content_type == "application/dicom"
 
+    # Where reading the file stands, for templates (no status strings in them).
+    @property
+    def is_read(self) -> bool:
+        return self.read_status == self.ReadStatus.READ
+
+    @property
+    def is_unreadable(self) -> bool:
+        return self.read_status == self.ReadStatus.UNREADABLE
+
+    @property
+    def is_being_read(self) -> bool:
+        return self.read_status == self.ReadStatus.PENDING
+
     # What a DICOM file holds (records.reading puts it in metadata["kind"]), in words.
     DICOM_KINDS = {
         "image": "Image",

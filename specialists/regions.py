@@ -4,7 +4,7 @@ A licence may be for one region (US-CA, GB-SCT) or, where one registration cover
 country (the UK's GMC), for the country's code (GB), which covers each of its regions.
 """
 
-from cases.models import REGIONS
+from cases.regions import REGIONS
 
 COUNTRY_WIDE = [("GB", "United Kingdom")]
 _COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_WIDE)

@@ -290,7 +290,7 @@ def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str
     pytest.fail(f"Timed out after {timeout} s waiting for {what}")
 
 
-_MATRIX_MODULE = "tests.test_authorization_matrix"
+_MATRIX_MODULE = "tests.proofs.test_authorization_matrix"
 
 
 def _matrix_checks_here() -> int:

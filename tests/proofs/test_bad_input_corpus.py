@@ -1,4 +1,4 @@
-"""The bad-input corpus (tests/security/corpus.py) against every form and upload endpoint.
+"""The bad-input corpus (tests/proofs/corpus.py) against every form and upload endpoint.
 
 Forms: every URL of ours that takes a POST (from the authorization matrix, itself generated from
 the URLconf), as a person allowed to post there; each field the page's form offers gets 1 MB of
@@ -30,8 +30,8 @@ from cases.models import Coverage, ProxyAuthority, Status
 from records import services as record_services
 from records.models import RecordFile, Upload
 from tests.factories import provider_token, records_request
+from tests.proofs.test_authorization_matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs
 from tests.records.conftest import CLAMD, TusClient
-from tests.test_authorization_matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs
 
 from .corpus import (
     BAD_FILES,
