@@ -374,6 +374,26 @@ class Offer(models.Model):
         return DECLINE_SUMMARIES.get(self.decline_category, "")
 
 
+# Which status an open offer may move to: the specialist answers it (accepted, declined), its
+# time runs out (expired), or its case is withdrawn or cancelled (withdrawn). An offer that left
+# "open" stays as it is: the case's history reads it. specialists.services.move_offer is the only
+# code that changes an offer's status, and it refuses any move not listed here.
+OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
+    Offer.Status.OPEN: frozenset(
+        {
+            Offer.Status.ACCEPTED,
+            Offer.Status.DECLINED,
+            Offer.Status.EXPIRED,
+            Offer.Status.WITHDRAWN,
+        }
+    ),
+    Offer.Status.ACCEPTED: frozenset(),
+    Offer.Status.DECLINED: frozenset(),
+    Offer.Status.EXPIRED: frozenset(),
+    Offer.Status.WITHDRAWN: frozenset(),
+}
+
+
 DECLINE_SUMMARIES = {
     Offer.DeclineReason.CONFLICT: "a conflict of interest",
     Offer.DeclineReason.NO_CAPACITY: "no capacity",
