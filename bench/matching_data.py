@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Case, Status
+from cases.state import seeding_case_states
 from secondopinion.accounts.models import Role, User
 from specialists.models import (
     Affiliation,
@@ -178,18 +179,19 @@ def create_specialists(
     if not workload:
         return specialists
     owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
-    Case.objects.bulk_create(
-        [
-            Case(
-                owner=owner,
-                title="Benchmark workload",
-                status=Status.IN_REVIEW,
-                specialist=rng.choice(specialists),
-            )
-            for _ in range(workload)
-        ],
-        batch_size=1000,
-    )
+    with seeding_case_states():  # cases written in review directly, around the transitions
+        Case.objects.bulk_create(
+            [
+                Case(
+                    owner=owner,
+                    title="Benchmark workload",
+                    status=Status.IN_REVIEW,
+                    specialist=rng.choice(specialists),
+                )
+                for _ in range(workload)
+            ],
+            batch_size=1000,
+        )
     from specialists.services import recount_loads  # the workload went around the services
 
     recount_loads()
@@ -233,5 +235,6 @@ def matching_case(kind: str = "crowded") -> Case:
         question_topics=["surgery"],
         **answers,
     )
-    Case.objects.filter(pk=case.pk).update(status=Status.MATCHING)
+    with seeding_case_states():
+        Case.objects.filter(pk=case.pk).update(status=Status.MATCHING)
     return Case.objects.get(pk=case.pk)

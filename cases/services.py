@@ -47,6 +47,7 @@ from .models import (
     Status,
     doctor_question_lines,
 )
+from .state import state_machine_writes
 
 # States from which a patient may still withdraw: before a specialist starts the review.
 WITHDRAWABLE = frozenset(
@@ -174,7 +175,8 @@ def _transition(case: Case, name: str, *, by, note: str = "") -> Case:
             f"You can't {transition.verb} a case that is “{case.get_status_display().lower()}”."
         )
     previous = case.status
-    case.status = transition.target
+    with state_machine_writes():
+        case.status = transition.target
     CaseEvent.objects.create(
         case=case, from_status=previous, to_status=case.status, actor=by, note=note
     )
