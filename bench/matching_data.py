@@ -100,22 +100,24 @@ def create_specialists(
         ],
         batch_size=2000,
     )
-    specialists = Specialist.objects.bulk_create(
-        [
-            Specialist(
-                user=user,
-                institution=rng.choice(HOSPITALS),
-                expertise=rng.choice(["Breast cancer surgery", "Heart failure", "Lung cancer", ""]),
-                max_open_cases=rng.randint(2, 8),
-                typical_turnaround_days=rng.randint(3, 21),
-                preferred_topics=rng.sample(["surgery", "treatment_options", "clinical_trials"], 1),
-                is_verified=rng.random() < 0.9,
-                verified_at=timezone.now(),
-            )
-            for user in users
-        ],
-        batch_size=2000,
-    )
+    # One in ten has no verified licence (verification is derived from the licences). The random
+    # draws keep their order, so the seeded data stays what it was when the flag was stored.
+    unverified: set[int] = set()
+
+    def profile(user: User) -> Specialist:
+        specialist = Specialist(
+            user=user,
+            institution=rng.choice(HOSPITALS),
+            expertise=rng.choice(["Breast cancer surgery", "Heart failure", "Lung cancer", ""]),
+            max_open_cases=rng.randint(2, 8),
+            typical_turnaround_days=rng.randint(3, 21),
+            preferred_topics=rng.sample(["surgery", "treatment_options", "clinical_trials"], 1),
+        )
+        if not rng.random() < 0.9:
+            unverified.add(user.pk)
+        return specialist
+
+    specialists = Specialist.objects.bulk_create([profile(user) for user in users], batch_size=2000)
     parents = list(Specialty.objects.filter(parent__isnull=True))
     subs = list(Specialty.objects.filter(parent__isnull=False))
     oncology = Specialty.objects.get(name="Medical oncology")
@@ -135,7 +137,9 @@ def create_specialists(
                     jurisdiction=region,
                     number=f"L{specialist.pk}-{region}",
                     expires_on=today + timedelta(days=rng.randint(-60, 900)),
-                    verified_at=timezone.now() if rng.random() < 0.95 else None,
+                    verified_at=timezone.now()
+                    if rng.random() < 0.95 and specialist.user_id not in unverified
+                    else None,
                 )
             )
         for _ in range(rng.randint(1, 3)):

@@ -106,7 +106,7 @@ PARAGRAPH = (
 def _ten_page_opinion() -> Opinion:
     owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
     user, _ = User.objects.get_or_create(email="bench-specialist@example.org", role=Role.SPECIALIST)
-    specialist, _ = Specialist.objects.get_or_create(user=user, defaults={"is_verified": True})
+    specialist, _ = Specialist.objects.get_or_create(user=user)  # assigned directly: no offer
     case = Case.objects.create(
         owner=owner,
         title="Benchmark case",

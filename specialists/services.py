@@ -278,10 +278,7 @@ def verify_licence(*, licence: Licence, by) -> Licence:
     now = timezone.now()
     licence.verified_at, licence.verified_by = now, by
     licence.save(update_fields=["verified_at", "verified_by"])
-    specialist = licence.specialist
-    if not specialist.is_verified:
-        specialist.is_verified, specialist.verified_at = True, now
-        specialist.save(update_fields=["is_verified", "verified_at"])
+    specialist = licence.specialist  # verified from now on: derived from this licence
     record_event(actor=by, action="licence.verify", obj=licence)
     notify(
         user=specialist.user,
