@@ -9,7 +9,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from cases import metrics, referrals, services
+from cases import intake, metrics, referrals, services
 from cases.models import Case, Referral, ReferralSource, Status
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications import services as notification_services
@@ -341,7 +341,7 @@ def referred_case(actors, invitation) -> Case:
     services.update_case(
         case=claimed,
         by=actors.alice,
-        **{name: getattr(complete, name) for name in services.INTAKE_ANSWERS},
+        **{name: getattr(complete, name) for name in intake.INTAKE_ANSWERS},
     )
     for record in complete.records.all():
         record.case = claimed
