@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -16,6 +15,7 @@ from cases import services as case_services
 from cases.models import Referral, Status
 from records import services as record_services
 from records.models import RecordsRequest
+from secondopinion.celery import app as celery_app
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from secondopinion.notifications.tasks import send_pending_emails
@@ -171,7 +171,7 @@ def test_one_beat_job_catches_up_every_email(actors, monkeypatch):
     assert {"records.request", referrals.INVITATION_EMAIL} <= kinds
     email_jobs = [
         entry["task"]
-        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        for entry in celery_app.conf.beat_schedule.values()
         if "email" in entry["task"]
     ]
     assert email_jobs == ["secondopinion.notifications.tasks.send_pending_emails"]
