@@ -433,8 +433,11 @@ class Case(models.Model):
 
     @classmethod
     def from_db(cls, db, field_names, values, **kwargs):
-        with state.loading_from_database():  # a row's status, not a write
+        token = state.begin_loading()  # a row's status is not a write
+        try:
             return super().from_db(db, field_names, values, **kwargs)
+        finally:
+            state.end_loading(token)
 
     def refresh_from_db(self, *args, **kwargs) -> None:
         with state.loading_from_database():
