@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from cases.models import Case, Status
+from cases.state import seeding_case_states
 from secondopinion.accounts.models import Role, User
 from specialists.models import (
     Affiliation,
@@ -99,22 +100,24 @@ def create_specialists(
         ],
         batch_size=2000,
     )
-    specialists = Specialist.objects.bulk_create(
-        [
-            Specialist(
-                user=user,
-                institution=rng.choice(HOSPITALS),
-                expertise=rng.choice(["Breast cancer surgery", "Heart failure", "Lung cancer", ""]),
-                max_open_cases=rng.randint(2, 8),
-                typical_turnaround_days=rng.randint(3, 21),
-                preferred_topics=rng.sample(["surgery", "treatment_options", "clinical_trials"], 1),
-                is_verified=rng.random() < 0.9,
-                verified_at=timezone.now(),
-            )
-            for user in users
-        ],
-        batch_size=2000,
-    )
+    # One in ten has no verified licence (verification is derived from the licences). The random
+    # draws keep their order, so the seeded data stays what it was when the flag was stored.
+    unverified: set[int] = set()
+
+    def profile(user: User) -> Specialist:
+        specialist = Specialist(
+            user=user,
+            institution=rng.choice(HOSPITALS),
+            expertise=rng.choice(["Breast cancer surgery", "Heart failure", "Lung cancer", ""]),
+            max_open_cases=rng.randint(2, 8),
+            typical_turnaround_days=rng.randint(3, 21),
+            preferred_topics=rng.sample(["surgery", "treatment_options", "clinical_trials"], 1),
+        )
+        if not rng.random() < 0.9:
+            unverified.add(user.pk)
+        return specialist
+
+    specialists = Specialist.objects.bulk_create([profile(user) for user in users], batch_size=2000)
     parents = list(Specialty.objects.filter(parent__isnull=True))
     subs = list(Specialty.objects.filter(parent__isnull=False))
     oncology = Specialty.objects.get(name="Medical oncology")
@@ -134,7 +137,9 @@ def create_specialists(
                     jurisdiction=region,
                     number=f"L{specialist.pk}-{region}",
                     expires_on=today + timedelta(days=rng.randint(-60, 900)),
-                    verified_at=timezone.now() if rng.random() < 0.95 else None,
+                    verified_at=timezone.now()
+                    if rng.random() < 0.95 and specialist.user_id not in unverified
+                    else None,
                 )
             )
         for _ in range(rng.randint(1, 3)):
@@ -178,18 +183,19 @@ def create_specialists(
     if not workload:
         return specialists
     owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
-    Case.objects.bulk_create(
-        [
-            Case(
-                owner=owner,
-                title="Benchmark workload",
-                status=Status.IN_REVIEW,
-                specialist=rng.choice(specialists),
-            )
-            for _ in range(workload)
-        ],
-        batch_size=1000,
-    )
+    with seeding_case_states():  # cases written in review directly, around the transitions
+        Case.objects.bulk_create(
+            [
+                Case(
+                    owner=owner,
+                    title="Benchmark workload",
+                    status=Status.IN_REVIEW,
+                    specialist=rng.choice(specialists),
+                )
+                for _ in range(workload)
+            ],
+            batch_size=1000,
+        )
     from specialists.services import recount_loads  # the workload went around the services
 
     recount_loads()
@@ -233,5 +239,6 @@ def matching_case(kind: str = "crowded") -> Case:
         question_topics=["surgery"],
         **answers,
     )
-    Case.objects.filter(pk=case.pk).update(status=Status.MATCHING)
+    with seeding_case_states():
+        Case.objects.filter(pk=case.pk).update(status=Status.MATCHING)
     return Case.objects.get(pk=case.pk)

@@ -89,6 +89,7 @@ from django.utils import timezone  # noqa: E402
 
 from bench import scale_bench  # noqa: E402
 from cases.models import Case, Status  # noqa: E402
+from cases.state import seeding_case_states  # noqa: E402
 from review import reports  # noqa: E402
 from review.models import Opinion  # noqa: E402
 from secondopinion.accounts.models import Role, User  # noqa: E402
@@ -106,7 +107,7 @@ PARAGRAPH = (
 def _ten_page_opinion() -> Opinion:
     owner, _ = User.objects.get_or_create(email="bench-patient@example.org", role=Role.PATIENT)
     user, _ = User.objects.get_or_create(email="bench-specialist@example.org", role=Role.SPECIALIST)
-    specialist, _ = Specialist.objects.get_or_create(user=user, defaults={"is_verified": True})
+    specialist, _ = Specialist.objects.get_or_create(user=user)  # assigned directly: no offer
     case = Case.objects.create(
         owner=owner,
         title="Benchmark case",
@@ -115,7 +116,8 @@ def _ten_page_opinion() -> Opinion:
         question="Is surgery needed before chemotherapy?",
         specialist=specialist,
     )
-    Case.objects.filter(pk=case.pk).update(status=Status.OPINION_SUBMITTED)
+    with seeding_case_states():  # the benchmark's case, put straight into the state it times
+        Case.objects.filter(pk=case.pk).update(status=Status.OPINION_SUBMITTED)
     long_text = "\n\n".join(PARAGRAPH * 3 for _ in range(24))
     return Opinion.objects.create(
         case=case,

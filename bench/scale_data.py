@@ -607,9 +607,7 @@ def _actor_users(batch: int, kind: str, cases: int, now) -> tuple[User, User, Sp
     )
     patient = _bench_user(email("patient"), Role.PATIENT, "Scale Patient")
     user = _bench_user(email("specialist"), Role.SPECIALIST, "Dr Scale Specialist")
-    specialist = Specialist.objects.create(
-        user=user, is_verified=True, verified_at=now, max_open_cases=50
-    )
+    specialist = Specialist.objects.create(user=user, max_open_cases=50)
     specialist.specialties.add(Specialty.objects.get(name="Medical oncology"))
     Licence.objects.create(
         specialist=specialist,

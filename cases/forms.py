@@ -1,5 +1,7 @@
 """Forms for cases: they validate input; the services decide."""
 
+from collections.abc import Collection
+
 from django import forms
 from django.utils import formats
 
@@ -33,15 +35,14 @@ def _long_date(value) -> str:
 
 
 class IntakeStepForm(StyledFormMixin, forms.ModelForm):
-    """One page of the intake. `required` names the answers this page cannot leave empty (the
-    model allows blanks so that a draft saves step by step)."""
+    """One page of the intake. `required` names the answers this page cannot leave empty: its
+    step passes them (intake.Step.bind, from the one list, intake.REQUIRED_ANSWERS). The model
+    allows blanks so that a draft saves step by step."""
 
-    required: tuple[str, ...] = ()
-
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, required: Collection[str], **kwargs):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
-            field.required = name in self.required
+            field.required = name in required
             if isinstance(field, forms.TypedChoiceField) and isinstance(
                 field.widget, forms.RadioSelect
             ):
@@ -49,8 +50,6 @@ class IntakeStepForm(StyledFormMixin, forms.ModelForm):
 
 
 class WhoForm(IntakeStepForm):
-    required = ("case_for",)
-
     class Meta:
         model = Case
         fields = ["case_for"]
@@ -108,8 +107,6 @@ class UseAuthorityForm(StyledFormMixin, forms.Form):
 
 
 class PatientForm(IntakeStepForm):
-    required = ("patient_name", "patient_date_of_birth", "patient_region")
-
     class Meta:
         model = Case
         fields = ["patient_name", "patient_date_of_birth", "patient_region"]
@@ -150,8 +147,6 @@ class PatientForm(IntakeStepForm):
 
 
 class DiagnosisForm(IntakeStepForm):
-    required = ("diagnosis", "diagnosis_date", "treating_doctor")
-
     class Meta:
         model = Case
         fields = ["diagnosis", "diagnosis_date", "treating_doctor", "treating_institution"]
@@ -188,8 +183,6 @@ class DiagnosisForm(IntakeStepForm):
 
 
 class TreatmentForm(IntakeStepForm):
-    required = ("treatment",)
-
     class Meta:
         model = Case
         fields = ["treatment"]
@@ -207,7 +200,6 @@ class TreatmentForm(IntakeStepForm):
 
 
 class QuestionForm(IntakeStepForm):
-    required = ("question", "title")
     question_topics = forms.MultipleChoiceField(
         label="What would you like to know?",
         choices=QuestionTopic.choices,
@@ -247,8 +239,6 @@ class HistoryForm(IntakeStepForm):
 
 
 class MedicationsForm(IntakeStepForm):
-    required = ("medications", "allergies")
-
     class Meta:
         model = Case
         fields = ["medications", "allergies"]
@@ -274,8 +264,6 @@ class MedicationsForm(IntakeStepForm):
 
 
 class PreferencesForm(IntakeStepForm):
-    required = ("urgency", "report_language")
-
     class Meta:
         model = Case
         fields = ["urgency", "report_language"]
@@ -319,8 +307,6 @@ class RecordsForm(IntakeStepForm):
 
 
 class ReviewTypeForm(IntakeStepForm):
-    required = ("review_type",)
-
     class Meta:
         model = Case
         fields = ["review_type"]
@@ -338,8 +324,6 @@ class ReviewTypeForm(IntakeStepForm):
 
 
 class CoverageForm(IntakeStepForm):
-    required = ("coverage",)
-
     class Meta:
         model = Case
         fields = ["coverage"]
@@ -348,8 +332,6 @@ class CoverageForm(IntakeStepForm):
 
 
 class InsuranceForm(IntakeStepForm):
-    required = ("insurance_payer", "insurance_member_id", "insurance_needs_preauthorization")
-
     class Meta:
         model = Case
         fields = [

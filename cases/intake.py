@@ -1,7 +1,8 @@
 """The intake's pages: their order, which apply to a case, and the answers each one asks.
 
-Which answers a case needs before it can be submitted is the services' decision
-(`services.missing_for_submission`); this module only says where each answer is asked.
+The answers a case needs before it can be submitted are listed once, here (REQUIRED_ANSWERS):
+each page requires those it asks (`Step.required`), and `services.missing_for_submission` checks
+them all before submission.
 """
 
 from collections.abc import Callable
@@ -15,6 +16,33 @@ from . import forms
 from .models import Case, CaseFor, Coverage
 
 RETURN_TO_CHECK = "check"
+
+# Answers a case needs before it is submitted, with what the check page says is missing: the one
+# list the step pages and services.missing_for_submission both read.
+REQUIRED_ANSWERS = {
+    "case_for": "Who the second opinion is for",
+    "patient_name": "The patient's name",
+    "patient_date_of_birth": "The patient's date of birth",
+    "patient_region": "Where the patient lives",
+    "diagnosis": "The current diagnosis",
+    "diagnosis_date": "When the diagnosis was made",
+    "treating_doctor": "The doctor who made the diagnosis",
+    "treatment": "The treatment proposed or under way",
+    "question": "Your question for the specialist",
+    "title": "A short title for the request",
+    "medications": "Current medicines",
+    "allergies": "Allergies",
+    "report_language": "The language of the report",
+    "urgency": "How soon you need the opinion",
+    "review_type": "The kind of review",
+    "coverage": "How you will pay",
+}
+# And, when the patient pays with insurance, these.
+REQUIRED_INSURANCE_ANSWERS = {
+    "insurance_payer": "Your insurance company",
+    "insurance_member_id": "Your insurance member ID",
+    "insurance_needs_preauthorization": "Whether your plan needs pre-authorization",
+}
 
 
 def _always(case: Case) -> bool:
@@ -48,6 +76,18 @@ class Step:
     @property
     def answers(self) -> tuple[str, ...]:
         return self.fields + self.other_answers
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        """The answers on this page that cannot be left empty (from REQUIRED_ANSWERS)."""
+        listed = REQUIRED_ANSWERS.keys() | REQUIRED_INSURANCE_ANSWERS.keys()
+        return tuple(name for name in self.fields if name in listed)
+
+    def bind(self, *args, **kwargs) -> django_forms.ModelForm:
+        """This page's form, requiring this page's required answers."""
+        if self.form is None:
+            raise ValueError(f"The {self.slug} page has no form.")
+        return self.form(*args, required=self.required, **kwargs)
 
     def url(self, case: Case, *, returning: bool = False) -> str:
         if self.slug == "authority":
@@ -86,6 +126,8 @@ STEP_BY_SLUG = {step.slug: step for step in STEPS}
 # Pages about paying, shown to the patient's side and coordinators only.
 COVER_STEPS = frozenset({"review-type", "coverage", "insurance"})
 STEP_OF_ANSWER = {answer: step for step in STEPS for answer in step.answers}
+# Every answer the intake's pages save (through services.update_case).
+INTAKE_ANSWERS = frozenset(name for step in STEPS for name in step.fields)
 
 
 def steps_for(case: Case) -> list[Step]:

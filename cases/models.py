@@ -1,6 +1,7 @@
-"""Cases, their intake answers, consent, coverage and cost, status history, opinions and reports.
+"""Cases, their intake answers, consent, coverage and cost, and status history.
 
-`Case.status` is assigned in exactly one place, `cases.state_machine.transition`.
+`Case.status` is assigned in exactly one place, `cases.state_machine.transition`; `cases.state`
+refuses every other way to write it.
 """
 
 import secrets
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from secondopinion.files.checks import ScanStatus
 
+from . import state
 from .regions import REGIONS
 
 _REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"  # no 0/O, 1/I/L, U: read out on the phone
@@ -283,7 +285,8 @@ class Case(models.Model):
         max_digits=10, decimal_places=2, null=True, blank=True, editable=False
     )
     price_currency = models.CharField(max_length=3, blank=True, editable=False)
-    status = models.CharField(
+    # Written only by the state machine: cases.state refuses any other write.
+    status = state.CaseStatusField(
         max_length=20, choices=Status.choices, default=Status.DRAFT, editable=False
     )
     specialist = models.ForeignKey(
@@ -313,6 +316,8 @@ class Case(models.Model):
     # Whether a coordinator has recorded a coverage check (kept by record_coverage_check), so
     # that the coverage queue reads a partial index instead of every insured case's checks.
     coverage_checked = models.BooleanField(default=False, editable=False)
+
+    objects = state.CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -353,6 +358,18 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return self.reference
+
+    @classmethod
+    def from_db(cls, db, field_names, values, **kwargs):
+        token = state.begin_loading()  # a row's status is not a write
+        try:
+            return super().from_db(db, field_names, values, **kwargs)
+        finally:
+            state.end_loading(token)
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        with state.loading_from_database():
+            super().refresh_from_db(*args, **kwargs)
 
     @property
     def next_step(self) -> str:

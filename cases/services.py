@@ -19,7 +19,7 @@ from secondopinion.files import checks
 from secondopinion.files.checks import ScanStatus
 from secondopinion.notifications.services import notify
 
-from . import hooks, permissions, selectors, state_machine
+from . import hooks, intake, permissions, selectors, state_machine
 from .models import (
     Case,
     CaseEvent,
@@ -57,44 +57,6 @@ AUTHORITY_DOCUMENT_TYPES = {
     "image/tiff": "TIFF image",
     "image/heic": "HEIC image",
 }
-
-# Answers a case needs before it is submitted, with what the check page says is missing.
-REQUIRED_ANSWERS = {
-    "case_for": "Who the second opinion is for",
-    "patient_name": "The patient's name",
-    "patient_date_of_birth": "The patient's date of birth",
-    "patient_region": "Where the patient lives",
-    "diagnosis": "The current diagnosis",
-    "diagnosis_date": "When the diagnosis was made",
-    "treating_doctor": "The doctor who made the diagnosis",
-    "treatment": "The treatment proposed or under way",
-    "question": "Your question for the specialist",
-    "title": "A short title for the request",
-    "medications": "Current medicines",
-    "allergies": "Allergies",
-    "report_language": "The language of the report",
-    "urgency": "How soon you need the opinion",
-    "review_type": "The kind of review",
-    "coverage": "How you will pay",
-}
-REQUIRED_INSURANCE_ANSWERS = {
-    "insurance_payer": "Your insurance company",
-    "insurance_member_id": "Your insurance member ID",
-    "insurance_needs_preauthorization": "Whether your plan needs pre-authorization",
-}
-# Every answer the intake saves through update_case.
-INTAKE_ANSWERS = frozenset(
-    {
-        *REQUIRED_ANSWERS,
-        *REQUIRED_INSURANCE_ANSWERS,
-        "treating_institution",
-        "question_topics",
-        "medical_history",
-        "excluded_doctors",
-        "records_to_follow",
-        "insurance_plan",
-    }
-)
 
 
 @dataclass(frozen=True)
@@ -264,7 +226,7 @@ def update_case(*, case: Case, by, **answers) -> Case:
         raise ApplicationError(
             "This case has been submitted, so its answers can no longer be changed."
         )
-    unknown = set(answers) - INTAKE_ANSWERS
+    unknown = set(answers) - intake.INTAKE_ANSWERS
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     if "case_for" in answers and not permissions.can_change_who_case_is_for(by, case):
@@ -276,7 +238,7 @@ def update_case(*, case: Case, by, **answers) -> Case:
         case.proxy_authority = None
         fields.add("proxy_authority")
     if answers.get("coverage") == Coverage.SELF_PAY:
-        for field in REQUIRED_INSURANCE_ANSWERS.keys() | {"insurance_plan"}:
+        for field in intake.REQUIRED_INSURANCE_ANSWERS.keys() | {"insurance_plan"}:
             setattr(case, field, "")
             fields.add(field)
     case.save(update_fields=[*sorted(fields), "updated_at"])
@@ -316,9 +278,9 @@ def missing_for_submission(case: Case) -> list[Missing]:
         case.proxy_authority and case.proxy_authority.is_active
     ):
         missing.append(Missing("proxy_authority", "Your authority to act for the patient"))
-    required = dict(REQUIRED_ANSWERS)
+    required = dict(intake.REQUIRED_ANSWERS)
     if case.coverage == Coverage.INSURANCE:
-        required |= REQUIRED_INSURANCE_ANSWERS
+        required |= intake.REQUIRED_INSURANCE_ANSWERS
     for answer, text in required.items():
         if getattr(case, answer) in ("", None):
             missing.append(Missing(answer, text))

@@ -18,6 +18,7 @@ from secondopinion.notifications.services import notify
 
 from . import permissions, selectors, service_levels
 from .models import Case, CaseEvent, Status
+from .state import state_machine_writes
 
 # Called with the case (its new state saved) and the transition's name, inside the transaction.
 Subscriber = Callable[[Case, str], None]
@@ -172,7 +173,8 @@ def transition(case: Case, name: str, *, by, note: str = "") -> Case:
     case = lock(case)
     check(case, name, by=by)
     previous = case.status
-    case.status = TRANSITIONS[name].target
+    with state_machine_writes():
+        case.status = TRANSITIONS[name].target
     CaseEvent.objects.create(
         case=case, from_status=previous, to_status=case.status, actor=by, note=note
     )

@@ -17,7 +17,6 @@ from .forms import (
     ConsentForm,
     CoverageCheckForm,
     UseAuthorityForm,
-    WhoForm,
 )
 from .models import Case, CaseFor, Status
 from .page import sections_context
@@ -103,7 +102,7 @@ def case_create(request: HttpRequest) -> HttpResponse:
     """The intake's first page, before there is a case: who the second opinion is for."""
     if not permissions.is_patient_side(request.user):
         raise Http404
-    form = WhoForm(posted(request))
+    form = intake.STEP_BY_SLUG["who"].bind(posted(request))
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["case_for"] == CaseFor.SOMEONE_ELSE:
             return redirect("cases:authority-new")
@@ -202,7 +201,7 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
     elif page.slug == "preferences":
         extra = {"languages": selectors.report_languages()}
     initial = drafts.restored_draft(request, case=case, form=draft_name)
-    form = page.form(posted(request), instance=case, initial=initial, **extra)
+    form = page.bind(posted(request), instance=case, initial=initial, **extra)
     if request.method == "POST" and form.is_valid():
         case = services.update_case(case=case, by=request.user, **form.cleaned_data)
         drafts.discard_form_draft(case=case, user=request.user, form=draft_name)

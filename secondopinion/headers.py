@@ -11,14 +11,27 @@
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 NO_STORE = "no-store, private"
+# Browser features no page uses (uploads use plain file inputs; no camera, location or payment).
+PERMISSIONS_POLICY_DISABLED = (
+    "accelerometer",
+    "autoplay",
+    "browsing-topics",
+    "camera",
+    "display-capture",
+    "geolocation",
+    "gyroscope",
+    "magnetometer",
+    "microphone",
+    "payment",
+    "usb",
+)
 
 
 def permissions_policy_middleware(get_response: Callable[[HttpRequest], HttpResponse]):
-    policy = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY_DISABLED)
+    policy = ", ".join(f"{feature}=()" for feature in PERMISSIONS_POLICY_DISABLED)
 
     def middleware(request: HttpRequest) -> HttpResponse:
         response = get_response(request)

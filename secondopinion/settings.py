@@ -361,38 +361,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Publishing gives up quickly: the outbox keeps the work, so a request never hangs on the broker.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2}
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
-CELERY_BEAT_SCHEDULE = {
-    # The one outbox's catch-up: every email any app queued that no worker sent yet.
-    "send-pending-emails": {
-        "task": "secondopinion.notifications.tasks.send_pending_emails",
-        "schedule": 60.0,
-    },
-    "render-missing-reports": {"task": "review.tasks.render_missing_reports", "schedule": 60.0},
-    "catch-up-records": {"task": "records.tasks.catch_up_records", "schedule": 120.0},
-    "remind-records-requests": {
-        "task": "records.tasks.remind_records_requests",
-        "schedule": 3600.0,
-    },
-    "remove-expired-uploads": {"task": "records.tasks.remove_expired_uploads", "schedule": 3600.0},
-    "expire-overdue-offers": {"task": "specialists.tasks.expire_overdue_offers", "schedule": 60.0},
-    "close-after-follow-up-window": {
-        "task": "review.tasks.close_cases_after_follow_up_window",
-        "schedule": 3600.0,
-    },
-    "send-sla-alerts": {"task": "backoffice.tasks.send_sla_alerts", "schedule": 3600.0},
-    "forget-expired-referrals": {
-        "task": "referrals.tasks.forget_expired_referrals",
-        "schedule": 3600.0,
-    },
-    "forget-old-form-drafts": {"task": "cases.tasks.forget_old_form_drafts", "schedule": 3600.0},
-    "refresh-metrics": {"task": "backoffice.tasks.refresh_metrics", "schedule": 120.0},
-    "open-due-check-ins": {"task": "outcomes.tasks.open_due_check_ins", "schedule": 3600.0},
-    "catch-up-authority-scans": {
-        "task": "cases.tasks.catch_up_authority_scans",
-        "schedule": 120.0,
-    },
-}
-# The metrics page shows figures at most this old (the beat task above refreshes them sooner).
+# The beat schedule itself is not configuration: it lives with the Celery app (celery.py).
+# The metrics page shows figures at most this old (the beat task refreshes them sooner).
 METRICS_MAX_AGE_SECONDS = env.int("METRICS_MAX_AGE_SECONDS", default=300)
 
 # Attempt limits (sign-in, password reset, referrals) and used TOTP codes live in the cache. On
@@ -428,20 +398,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
-# Browser features no page uses (uploads use plain file inputs; no camera, location or payment).
-PERMISSIONS_POLICY_DISABLED = (
-    "accelerometer",
-    "autoplay",
-    "browsing-topics",
-    "camera",
-    "display-capture",
-    "geolocation",
-    "gyroscope",
-    "magnetometer",
-    "microphone",
-    "payment",
-    "usb",
-)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"

@@ -54,10 +54,27 @@ class UnavailablePeriodInline(admin.TabularInline):
     extra = 0
 
 
+class VerifiedFilter(admin.SimpleListFilter):
+    """Verified or not, as derived from the licences (no column to filter on)."""
+
+    title = "verified"
+    parameter_name = "verified"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(verified_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(verified_since__isnull=True)
+        return queryset
+
+
 @admin.register(Specialist)
 class SpecialistAdmin(admin.ModelAdmin):
-    list_display = ["user", "institution", "is_verified", "max_open_cases"]
-    list_filter = ["is_verified", "specialties"]
+    list_display = ["user", "institution", "verified", "max_open_cases"]
+    list_filter = [VerifiedFilter, "specialties"]
     search_fields = ["user__email", "user__full_name", "institution"]
     filter_horizontal = ["specialties"]
     inlines = [
@@ -68,6 +85,13 @@ class SpecialistAdmin(admin.ModelAdmin):
         FinancialRelationshipInline,
         UnavailablePeriodInline,
     ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_verification()
+
+    @admin.display(boolean=True, description="Verified")
+    def verified(self, specialist: Specialist) -> bool:
+        return specialist.is_verified
 
 
 @admin.register(ConflictDeclaration)

@@ -223,12 +223,12 @@ def _writes(language: str) -> Exists:
 def _passes_filters(case, fit: "_Fit", today: date, language: str = "") -> Q:
     """Verified, licensed where the patient lives, not away, not offered this case before, in
     the specialty, writing the required report language (semi-joins on indexes). Capacity is
-    checked on top, with the load."""
+    checked on top, with the load. (A verified, unexpired licence here is what makes a
+    specialist verified, Specialist.is_verified: one semi-join checks both.)"""
     passes = Q(
         Exists(_licence_here(case).filter(expires_on__gte=today, verified_at__isnull=False)),
         ~Exists(_away(today)),
         ~Exists(_offered_this(case)),
-        is_verified=True,
     ) & ~Q(user_id__in=User.objects.filter(is_active=False).values("pk"))  # a short list
     if language:
         passes &= Q(_writes(language))
@@ -445,7 +445,7 @@ def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "
         )
     if not specialist.user.is_active:
         reasons.append(Reason("Account", "Their account is switched off."))
-    if not specialist.is_verified:
+    if specialist.never_verified:
         reasons.append(Reason("Not verified", "A coordinator has not verified them yet."))
     if not specialist.has_valid_licence:
         place = region_name(region)
@@ -482,6 +482,10 @@ def _with_reason_facts(specialists, case, today: date, language: str = ""):
     previous = _offered_this(case)
     return specialists.annotate(
         writes_required_language=_writes(language) if language else Value(True),
+        # No licence of theirs was ever verified (one that lapsed says so under "Licence").
+        never_verified=~Exists(
+            Licence.objects.filter(specialist=OuterRef("pk"), verified_at__isnull=False)
+        ),
         has_valid_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=False)),
         unverified_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=True)),
         expired_on=Subquery(

@@ -1,7 +1,12 @@
 """Specialists' profiles and credentials, declared conflicts, and the offers of cases made to them."""
 
+from datetime import date, datetime
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Exists, OuterRef, Subquery
+from django.utils import timezone
+from django.utils.functional import cached_property
 
 # Languages a specialist can write a report in (ISO 639-1). The case's `report_language` uses the
 # same codes.
@@ -56,6 +61,28 @@ class Specialty(models.Model):
         return [line.strip().lower() for line in self.keywords.splitlines() if line.strip()]
 
 
+def _valid_verified_licences(today: date | None = None) -> models.QuerySet:
+    """The specialist's (OuterRef) licences that count today: verified and not expired."""
+    return Licence.objects.filter(
+        specialist=OuterRef("pk"),
+        verified_at__isnull=False,
+        expires_on__gte=today or timezone.localdate(),
+    )
+
+
+class SpecialistQuerySet(models.QuerySet):
+    """Whether a specialist is verified is derived from their licences, never stored: verified
+    while at least one of their licences is verified and not expired."""
+
+    def verified(self, today: date | None = None) -> "SpecialistQuerySet":
+        return self.filter(Exists(_valid_verified_licences(today)))
+
+    def with_verification(self, today: date | None = None) -> "SpecialistQuerySet":
+        """Annotate `verified_since` (what `is_verified` reads), so a list costs no query a row."""
+        first = _valid_verified_licences(today).order_by("verified_at").values("verified_at")[:1]
+        return self.annotate(verified_since=Subquery(first))
+
+
 class Specialist(models.Model):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="specialist"
@@ -84,10 +111,7 @@ class Specialist(models.Model):
     preferred_topics = models.JSONField(
         "Questions you most like to answer", default=list, blank=True
     )  # the case's QuestionTopic values
-    # Set when a coordinator verifies one of the specialist's licences; only verified
-    # specialists can be offered cases.
-    is_verified = models.BooleanField(default=False)
-    verified_at = models.DateTimeField(null=True, blank=True)
+    objects = SpecialistQuerySet.as_manager()
 
     class Meta:
         ordering = ["user__full_name", "id"]
@@ -99,6 +123,33 @@ class Specialist(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    @cached_property
+    def verified_since(self) -> datetime | None:
+        """When the earliest of the specialist's valid verified licences was verified; None when
+        none is (never verified, or the last one removed or expired). Read from
+        `SpecialistQuerySet.with_verification()`'s annotation or from prefetched licences when
+        there, else counted now."""
+        today = timezone.localdate()
+        cached = getattr(self, "_prefetched_objects_cache", {}).get("licences")
+        if cached is not None:
+            times = [lic.verified_at for lic in cached if lic.counts_on(today)]
+            return min(times, default=None)
+        return (
+            self.licences.filter(verified_at__isnull=False, expires_on__gte=today)
+            .order_by("verified_at")
+            .values_list("verified_at", flat=True)
+            .first()
+        )
+
+    @property
+    def is_verified(self) -> bool:
+        """Only verified specialists can be offered cases."""
+        return self.verified_since is not None
+
+    def refresh_from_db(self, *args, **kwargs) -> None:
+        self.__dict__.pop("verified_since", None)  # derived: counted again after a reload
+        super().refresh_from_db(*args, **kwargs)
 
     @property
     def specialty(self) -> str:
@@ -183,6 +234,10 @@ class Licence(models.Model):
     @property
     def is_verified(self) -> bool:
         return self.verified_at is not None
+
+    def counts_on(self, day: date) -> bool:
+        """Verified and not expired on `day`: what makes its specialist verified."""
+        return self.is_verified and self.expires_on >= day
 
     @property
     def jurisdiction_name(self) -> str:
@@ -372,6 +427,26 @@ class Offer(models.Model):
     def decline_summary(self) -> str:
         """Why it was declined, in a coordinator's words."""
         return DECLINE_SUMMARIES.get(self.decline_category, "")
+
+
+# Which status an open offer may move to: the specialist answers it (accepted, declined), its
+# time runs out (expired), or its case is withdrawn or cancelled (withdrawn). An offer that left
+# "open" stays as it is: the case's history reads it. specialists.services.move_offer is the only
+# code that changes an offer's status, and it refuses any move not listed here.
+OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
+    Offer.Status.OPEN: frozenset(
+        {
+            Offer.Status.ACCEPTED,
+            Offer.Status.DECLINED,
+            Offer.Status.EXPIRED,
+            Offer.Status.WITHDRAWN,
+        }
+    ),
+    Offer.Status.ACCEPTED: frozenset(),
+    Offer.Status.DECLINED: frozenset(),
+    Offer.Status.EXPIRED: frozenset(),
+    Offer.Status.WITHDRAWN: frozenset(),
+}
 
 
 DECLINE_SUMMARIES = {

@@ -27,7 +27,7 @@ from .models import (
 def specialist_for_user(user) -> Specialist | None:
     if not user.is_authenticated:
         return None
-    return Specialist.objects.filter(user=user).first()
+    return Specialist.objects.with_verification().filter(user=user).first()
 
 
 def profile_for_user(user) -> Specialist | None:
@@ -176,9 +176,15 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
 
 
 def licences_to_verify() -> QuerySet[Licence]:
-    """Unverified licences that are still valid, oldest first."""
+    """Unverified licences that are still valid, oldest first; `specialist_verified` says
+    whether their specialist is verified already (by another licence)."""
+    today = timezone.localdate()
+    verified_by_another = Licence.objects.filter(
+        specialist=OuterRef("specialist"), verified_at__isnull=False, expires_on__gte=today
+    )
     return (
-        Licence.objects.filter(verified_at__isnull=True, expires_on__gte=timezone.localdate())
+        Licence.objects.filter(verified_at__isnull=True, expires_on__gte=today)
+        .annotate(specialist_verified=Exists(verified_by_another))
         .select_related("specialist__user")
         .prefetch_related("specialist__specialties", "specialist__certifications")
         .order_by("created_at", "pk")
@@ -316,7 +322,7 @@ def report_languages() -> list[tuple[str, str]]:
     active account write in, as (code, name), by name."""
     codes = (
         SpecialistLanguage.objects.filter(
-            specialist__is_verified=True, specialist__user__is_active=True
+            specialist__in=Specialist.objects.verified(), specialist__user__is_active=True
         )
         .values_list("language", flat=True)
         .distinct()

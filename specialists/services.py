@@ -1,7 +1,8 @@
 """Writing specialists' profiles, credentials, declared conflicts and offers.
 
 Offers are written by cases.services inside a case transition (offer_case, accept_offer,
-decline_offer, expire_offer), never by views.
+decline_offer, expire_offer), never by views; an offer's status changes only through
+`move_offer`, which follows `models.OFFER_TRANSITIONS`.
 """
 
 from datetime import date, timedelta
@@ -18,6 +19,7 @@ from secondopinion.notifications.services import notify
 
 from . import conflicts, matching
 from .models import (
+    OFFER_TRANSITIONS,
     Affiliation,
     BoardCertification,
     ConflictDeclaration,
@@ -277,10 +279,7 @@ def verify_licence(*, licence: Licence, by) -> Licence:
     now = timezone.now()
     licence.verified_at, licence.verified_by = now, by
     licence.save(update_fields=["verified_at", "verified_by"])
-    specialist = licence.specialist
-    if not specialist.is_verified:
-        specialist.is_verified, specialist.verified_at = True, now
-        specialist.save(update_fields=["is_verified", "verified_at"])
+    specialist = licence.specialist  # verified from now on: derived from this licence
     record_event(actor=by, action="licence.verify", obj=licence)
     notify(
         user=specialist.user,
@@ -365,28 +364,47 @@ def create_offer(
         ) from exc
 
 
-def close_offer(*, offer: Offer, status: str, reason: str = "", category: str = "") -> Offer:
-    offer.status = status
-    offer.responded_at = timezone.now()
-    offer.decline_reason = reason
-    offer.decline_category = category
-    offer.save(update_fields=["status", "responded_at", "decline_reason", "decline_category"])
+def move_offer(*, offer: Offer, to: str, **changes) -> Offer:
+    """Move `offer` to status `to`, saving `changes` (other fields) with it, if OFFER_TRANSITIONS
+    allows the move; refuse any other. The only code that assigns `Offer.status`."""
+    if to not in OFFER_TRANSITIONS[offer.status]:
+        raise ApplicationError(
+            f"An offer that is “{offer.get_status_display().lower()}” can't become "
+            f"“{Offer.Status(to).label.lower()}”."
+        )
+    offer.status = to
+    for name, value in changes.items():
+        setattr(offer, name, value)
+    offer.save(update_fields=["status", *changes])
     refresh_load(offer.specialist_id)
     return offer
+
+
+def close_offer(*, offer: Offer, status: str, reason: str = "", category: str = "") -> Offer:
+    """Close an open offer without an acceptance: declined, expired or withdrawn."""
+    return move_offer(
+        offer=offer,
+        to=status,
+        responded_at=timezone.now(),
+        decline_reason=reason,
+        decline_category=category,
+    )
 
 
 def record_acceptance(*, offer: Offer, screened: list[str]) -> Offer:
     """Close the offer as accepted, keeping what screening checked and the attestation time."""
     now = timezone.now()
-    offer.status, offer.responded_at, offer.attested_at = Offer.Status.ACCEPTED, now, now
-    offer.screening = {
-        "rules": screened,
-        "affiliation_years": settings.COI_AFFILIATION_YEARS,
-        "at": now.isoformat(),
-    }
-    offer.save(update_fields=["status", "responded_at", "attested_at", "screening"])
-    refresh_load(offer.specialist_id)
-    return offer
+    return move_offer(
+        offer=offer,
+        to=Offer.Status.ACCEPTED,
+        responded_at=now,
+        attested_at=now,
+        screening={
+            "rules": screened,
+            "affiliation_years": settings.COI_AFFILIATION_YEARS,
+            "at": now.isoformat(),
+        },
+    )
 
 
 def check_offerable(*, case, specialist: Specialist) -> None:

@@ -68,8 +68,6 @@ class SpecialistFactory(factory.django.DjangoModelFactory):
     institution = "Example University Hospital"
     bio = "Consultant with twenty years of practice."
     max_open_cases = 10
-    is_verified = True
-    verified_at = factory.LazyFunction(timezone.now)
     licence = factory.RelatedFactory(
         "tests.factories.LicenceFactory", factory_related_name="specialist"
     )

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases import selectors, services
 from cases.models import Case, CaseEvent, Coverage, Status, Urgency
+from cases.state import seeding_case_states
 from review import services as review_services
 from secondopinion.accounts.models import Role
 from specialists.models import Offer
@@ -160,7 +161,8 @@ def _clone_submitted_cases(template: Case, count: int) -> None:
         clone.pk = None
         clone.reference = Case._meta.get_field("reference").default()
         clones.append(clone)
-    created = Case.objects.bulk_create(clones)
+    with seeding_case_states():
+        created = Case.objects.bulk_create(clones)
     CaseEvent.objects.bulk_create(
         CaseEvent(case=case, from_status=Status.DRAFT, to_status=Status.SUBMITTED)
         for case in created

@@ -16,6 +16,7 @@ from cases.service_levels import add_working_days, step_due_on, working_days_bef
 from review import services as review_services
 from secondopinion.accounts.models import Role
 from secondopinion.audit.models import AuditEvent
+from secondopinion.celery import app as celery_app
 from secondopinion.notifications.models import Notification, NotificationPreference, OutboundEmail
 from specialists import offers
 from tests.factories import UserFactory
@@ -224,6 +225,6 @@ def test_the_beat_task_runs_the_watch_hourly_and_counts_what_it_sent(actors):
 
     assert backoffice_tasks.send_sla_alerts.run() == 1
     assert backoffice_tasks.send_sla_alerts.run() == 0
-    schedule = django_settings.CELERY_BEAT_SCHEDULE["send-sla-alerts"]
+    schedule = celery_app.conf.beat_schedule["send-sla-alerts"]
     assert schedule["task"] == "backoffice.tasks.send_sla_alerts"
     assert schedule["schedule"] == 3600.0

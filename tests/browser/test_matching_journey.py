@@ -33,8 +33,6 @@ def test_a_verified_new_specialist_is_matched_accepts_and_the_patient_sees_the_s
         user__email="dr.new@example.org",
         bio="Breast cancer specialist at the Royal Marsden.",
         institution="Royal Marsden Hospital",
-        is_verified=False,
-        verified_at=None,
         licence__verified_at=None,
         licence__number="GMC7770001",
     )

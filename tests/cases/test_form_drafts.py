@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from cases.models import FormDraft, Status
 from messaging.models import Message
+from secondopinion.celery import app as celery_app
 
 REASONING = "The biopsy margins are clear, so a second excision adds risk without benefit."
 
@@ -145,8 +146,8 @@ def test_drafts_nobody_came_back_to_are_forgotten_after_the_set_days(actors, set
     assert not FormDraft.objects.exists()
 
 
-def test_the_beat_schedule_forgets_old_drafts(settings):
+def test_the_beat_schedule_forgets_old_drafts():
     from cases.tasks import forget_old_form_drafts
 
-    entry = settings.CELERY_BEAT_SCHEDULE["forget-old-form-drafts"]
+    entry = celery_app.conf.beat_schedule["forget-old-form-drafts"]
     assert entry["task"] == forget_old_form_drafts.name == "cases.tasks.forget_old_form_drafts"

@@ -336,3 +336,25 @@ def test_the_birth_date_is_one_date_field_with_no_conflicting_format_hint(client
 
     assert re.search(r'<input type="date" name="patient_date_of_birth"', page)
     assert "27 3 1961" not in page
+
+
+def test_the_pages_require_exactly_the_answers_submission_requires(db):
+    """One list, intake.REQUIRED_ANSWERS: each page's form requires the listed answers it asks
+    and leaves the others optional, and every listed answer is asked on some page."""
+    from cases import intake, selectors
+
+    listed = intake.REQUIRED_ANSWERS.keys() | intake.REQUIRED_INSURANCE_ANSWERS.keys()
+    extra = {
+        "preferences": {"languages": [("en", "English")]},
+        "review-type": {"prices": selectors.price_list()},
+    }
+    required_on_pages = set()
+    for page in intake.STEPS:
+        if page.form is None:
+            continue
+        form = page.bind(**extra.get(page.slug, {}))
+        for name, field in form.fields.items():
+            assert field.required == (name in listed), (page.slug, name)
+            if field.required:
+                required_on_pages.add(name)
+    assert required_on_pages == listed

@@ -6,7 +6,6 @@ import re
 from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core import mail
 from django.db import connection
 from django.utils import timezone
@@ -17,6 +16,7 @@ from records import services as record_services
 from records.models import RecordsRequest
 from referrals import services as referrals
 from referrals.models import Referral
+from secondopinion.celery import app as celery_app
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from secondopinion.notifications.tasks import send_pending_emails
@@ -172,7 +172,7 @@ def test_one_beat_job_catches_up_every_email(actors, monkeypatch):
     assert {"records.request", referrals.INVITATION_EMAIL} <= kinds
     email_jobs = [
         entry["task"]
-        for entry in settings.CELERY_BEAT_SCHEDULE.values()
+        for entry in celery_app.conf.beat_schedule.values()
         if "email" in entry["task"]
     ]
     assert email_jobs == ["secondopinion.notifications.tasks.send_pending_emails"]

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.conf import settings
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +17,7 @@ from data_rights import services as data_rights
 from outcomes import services, tasks
 from outcomes.models import CheckIn
 from secondopinion.audit.models import AuditEvent
+from secondopinion.celery import app as celery_app
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import Notification, OutboundEmail
@@ -71,7 +71,7 @@ def test_beat_opens_each_check_in_once_when_its_day_comes(actors):
 
 
 def test_the_real_beat_schedule_runs_the_task():
-    scheduled = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    scheduled = {entry["task"] for entry in celery_app.conf.beat_schedule.values()}
 
     assert "outcomes.tasks.open_due_check_ins" in scheduled
     from secondopinion.celery import app

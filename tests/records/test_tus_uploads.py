@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Status
+from cases.state import seeding_case_states
 from records import services
 from records.models import RecordFile, Upload
 from secondopinion.audit.models import AuditEvent
@@ -240,8 +241,9 @@ def test_a_closed_case_takes_no_uploads_even_one_already_started(client, actors)
     client.force_login(actors.alice)
     tus = tus_for(client, case)
     location = tus.create("late.pdf", 200)["Location"]
-    case.status = Status.CLOSED  # as if a coordinator closed it meanwhile
-    type(case).objects.filter(pk=case.pk).update(status=Status.CLOSED)
+    with seeding_case_states():  # as if a coordinator closed it meanwhile
+        case.status = Status.CLOSED
+        type(case).objects.filter(pk=case.pk).update(status=Status.CLOSED)
 
     assert tus.patch(location, distinct_pdf("late")[:50], 0).status_code == 422
     assert tus.create("later.pdf", 200).status_code == 400

@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backoffice import metrics
-from cases import services
+from cases import intake, services
 from cases.models import Case, Status
 from referrals import services as referrals
 from referrals.models import Referral, ReferralSource
@@ -344,7 +344,7 @@ def referred_case(actors, invitation) -> Case:
     services.update_case(
         case=claimed,
         by=actors.alice,
-        **{name: getattr(complete, name) for name in services.INTAKE_ANSWERS},
+        **{name: getattr(complete, name) for name in intake.INTAKE_ANSWERS},
     )
     for record in complete.records.all():
         record.case = claimed

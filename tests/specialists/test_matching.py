@@ -124,7 +124,7 @@ def test_a_specialist_whose_licence_expired_is_not_ranked(matching_case, special
 def test_unverified_unlicensed_and_away_specialists_are_not_ranked_and_say_why(
     matching_case, specialist
 ):
-    new = specialist("Dr Nia New", is_verified=False, licence__verified_at=None)
+    new = specialist("Dr Nia New", licence__verified_at=None)
     elsewhere = specialist("Dr Tex Elsewhere", licence__jurisdiction="US-TX")
     away = specialist("Dr Al Away")
     back = timezone.localdate() + timedelta(days=6)

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, Status
 from secondopinion.accounts.models import Role
+from secondopinion.celery import app as celery_app
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
 from specialists import offers
@@ -215,8 +216,8 @@ def test_an_offer_answered_before_the_task_runs_is_left_alone(actors, matching_c
     assert Case.objects.get(pk=case.pk).status == Status.IN_REVIEW
 
 
-def test_the_beat_schedule_runs_the_expiry_task(settings):
-    entry = settings.CELERY_BEAT_SCHEDULE["expire-overdue-offers"]
+def test_the_beat_schedule_runs_the_expiry_task():
+    entry = celery_app.conf.beat_schedule["expire-overdue-offers"]
     assert entry["task"] == "specialists.tasks.expire_overdue_offers"
     assert expire_overdue_offers.name == entry["task"]
 

@@ -104,9 +104,7 @@ def test_a_specialist_cannot_change_someone_elses_profile(actors):
 
 
 def test_verifying_a_licence_verifies_a_new_specialist_and_tells_them(actors):
-    new = SpecialistFactory(
-        user__full_name="Dr Nia New", is_verified=False, verified_at=None, licence__verified_at=None
-    )
+    new = SpecialistFactory(user__full_name="Dr Nia New", licence__verified_at=None)
     licence = new.licences.get()
 
     services.verify_licence(licence=licence, by=actors.cora)
@@ -131,7 +129,7 @@ def test_only_coordinators_verify_licences(actors):
 def test_the_credentials_page_lists_licences_to_verify_and_those_expiring_within_60_days(
     client, actors
 ):
-    SpecialistFactory(user__full_name="Dr Nia New", is_verified=False, licence__verified_at=None)
+    SpecialistFactory(user__full_name="Dr Nia New", licence__verified_at=None)
     SpecialistFactory(
         user__full_name="Dr Sam Soon", licence__expires_on=TODAY() + timedelta(days=60)
     )
@@ -149,9 +147,7 @@ def test_the_credentials_page_lists_licences_to_verify_and_those_expiring_within
 
 
 def test_a_coordinator_verifies_a_licence_from_the_credentials_page(client, actors):
-    new = SpecialistFactory(
-        user__full_name="Dr Nia New", is_verified=False, licence__verified_at=None
-    )
+    new = SpecialistFactory(user__full_name="Dr Nia New", licence__verified_at=None)
     client.force_login(actors.cora)
 
     response = client.post(

@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import Case, Status
+from cases.state import seeding_case_states
 from secondopinion.audit.models import AuditEvent
 from specialists import offers, services
 from specialists.matching import rank_specialists_for
@@ -115,7 +116,8 @@ def test_only_a_coordinator_waives_and_only_while_matching(actors, matching_case
 
     case = matching_case(report_language="es")
     for by, status in ((actors.dr_smith.user, Status.MATCHING), (actors.cora, Status.TRIAGE)):
-        Case.objects.filter(pk=case.pk).update(status=status)
+        with seeding_case_states():
+            Case.objects.filter(pk=case.pk).update(status=status)
         case.refresh_from_db()
         try:
             services.waive_report_language(case=case, by=by, reason="Because")
