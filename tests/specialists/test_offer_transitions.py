@@ -14,7 +14,7 @@ from specialists.models import OFFER_TRANSITIONS, Offer
 
 ROOT = Path(__file__).resolve().parents[2]
 STATUSES = list(Offer.Status)
-ALLOWED = [(source, target) for source in STATUSES for target in OFFER_TRANSITIONS[source]]
+ALLOWED = [(source, target) for source in STATUSES for target in sorted(OFFER_TRANSITIONS[source])]
 REFUSED = [
     (source, target)
     for source, target in product(STATUSES, STATUSES)
