@@ -321,6 +321,8 @@ class Case(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        # Django's own reads and writes of related cases go through the guarded manager too.
+        base_manager_name = "objects"
         indexes = [
             models.Index(fields=["status", "submitted_at"]),
             models.Index(fields=["step_due_on", "status"]),
