@@ -16,7 +16,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
-from . import permissions, selectors, service_levels
+from . import access, permissions, selectors, service_levels
 from .models import Case, CaseEvent, Status
 from .state import state_machine_writes
 
@@ -34,16 +34,7 @@ def on_transition(subscriber: Subscriber) -> Subscriber:
 
 
 # States from which a patient may still withdraw: before a specialist starts the review.
-WITHDRAWABLE = frozenset(
-    {
-        Status.DRAFT,
-        Status.SUBMITTED,
-        Status.TRIAGE,
-        Status.NEEDS_INFO,
-        Status.MATCHING,
-        Status.OFFERED,
-    }
-)
+WITHDRAWABLE = frozenset(access.PHASES[: access.PHASES.index(Status.OFFERED) + 1])
 
 
 TERMINAL = frozenset({Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED})

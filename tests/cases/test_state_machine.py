@@ -1,8 +1,5 @@
 """The case lifecycle: every transition through its service, who may take it, and when."""
 
-import ast
-from pathlib import Path
-
 import pytest
 
 from cases import services, state_machine
@@ -12,9 +9,8 @@ from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
 from specialists import offers
 from specialists.models import Offer
+from tests.code_checks import functions_assigning
 from tests.factories import HAPPY_PATH
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_a_case_walks_from_draft_to_delivered_and_each_step_is_recorded(actors):
@@ -104,21 +100,5 @@ def test_every_state_is_reachable_and_every_transition_targets_a_state():
 
 def test_nothing_but_the_state_machine_assigns_a_case_status():
     """`.status = ` on a case appears only in cases.state_machine.transition."""
-    offenders = []
-    for path in ROOT.glob("*/**/*.py"):
-        if any(part in {".venv", "node_modules", "tests", "migrations"} for part in path.parts):
-            continue
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
-                for inner in ast.walk(node):
-                    if isinstance(inner, ast.Assign):
-                        for target in inner.targets:
-                            if (
-                                isinstance(target, ast.Attribute)
-                                and target.attr == "status"
-                                and isinstance(target.value, ast.Name)
-                                and target.value.id == "case"
-                            ):
-                                offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
+    offenders = functions_assigning("status", on=lambda name: name == "case")
     assert offenders == ["cases/state_machine.py:transition"]

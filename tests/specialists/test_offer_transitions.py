@@ -1,9 +1,7 @@
 """An offer's status moves only as specialists.models.OFFER_TRANSITIONS allows: every listed
 move works, every other is refused and changes nothing."""
 
-import ast
 from itertools import product
-from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -11,8 +9,8 @@ from django.utils import timezone
 from secondopinion.errors import ApplicationError
 from specialists import services
 from specialists.models import OFFER_TRANSITIONS, Offer
+from tests.code_checks import functions_assigning
 
-ROOT = Path(__file__).resolve().parents[2]
 STATUSES = list(Offer.Status)
 ALLOWED = [(source, target) for source in STATUSES for target in sorted(OFFER_TRANSITIONS[source])]
 REFUSED = [
@@ -73,22 +71,5 @@ def test_a_declined_offer_cannot_be_accepted_afterwards(actors):
 
 def test_nothing_but_move_offer_assigns_an_offers_status():
     """`offer.status = ` appears only in specialists.services.move_offer."""
-    offenders = []
-    for path in ROOT.glob("*/**/*.py"):
-        if any(part in {".venv", "node_modules", "tests", "migrations"} for part in path.parts):
-            continue
-        tree = ast.parse(path.read_text(), filename=str(path))
-        for node in ast.walk(tree):
-            if isinstance(node, ast.FunctionDef):
-                for inner in ast.walk(node):
-                    targets = inner.targets if isinstance(inner, ast.Assign) else []
-                    for target in targets:
-                        for part in target.elts if isinstance(target, ast.Tuple) else [target]:
-                            if (
-                                isinstance(part, ast.Attribute)
-                                and part.attr == "status"
-                                and isinstance(part.value, ast.Name)
-                                and "offer" in part.value.id
-                            ):
-                                offenders.append(f"{path.relative_to(ROOT)}:{node.name}")
+    offenders = functions_assigning("status", on=lambda name: "offer" in name)
     assert offenders == ["specialists/services.py:move_offer"]
