@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from cases import permissions, selectors
-from cases.models import Urgency
+from cases.choices import Urgency
 from data_rights import fhir
 from data_rights import services as data_rights
 from secondopinion.csv_export import csv_response

@@ -1,16 +1,17 @@
 """After the opinion: the side-by-side page, the patient's decision, the check-ins, and the
 outcome figures' CSV. Thin: parse, call a service or selector, render."""
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions as case_permissions
-from cases import selectors as case_selectors
 from cases import services as case_services
-from cases.models import Case
+from cases.case_views import visible_case
 from review import selectors as review_selectors
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
@@ -20,12 +21,11 @@ from . import metrics, permissions, selectors, services
 from .forms import CheckInForm, DecisionForm, PatientQuestionForm
 from .models import CheckIn, Moment
 
+if TYPE_CHECKING:
+    from cases.models import Case
 
-def _visible_case(request: HttpRequest, reference: str) -> Case:
-    return get_object_or_404(case_selectors.cases_visible_to(request.user), reference=reference)
 
-
-def _after_page(request: HttpRequest, case: Case, question_form=None) -> HttpResponse:
+def _after_page(request: HttpRequest, case: "Case", question_form=None) -> HttpResponse:
     case_services.record_case_read(case=case, by=request.user)
     context = {
         "case": case,
@@ -44,7 +44,7 @@ def _after_page(request: HttpRequest, case: Case, question_form=None) -> HttpRes
 @require_GET
 def after(request: HttpRequest, reference: str) -> HttpResponse:
     """The two opinions side by side, with questions to take to the patient's own doctor."""
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if not permissions.can_see_after_page(request.user, case):
         raise Http404
     return _after_page(request, case)
@@ -53,7 +53,7 @@ def after(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def question_add(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if not permissions.can_add_question(request.user, case):
         raise Http404
     form = PatientQuestionForm(request.POST)
@@ -71,7 +71,7 @@ def question_add(request: HttpRequest, reference: str) -> HttpResponse:
 @login_required
 @require_POST
 def follow_up_choice(request: HttpRequest, reference: str) -> HttpResponse:
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if not permissions.can_change_follow_up_choice(request.user, case):
         raise Http404
     declined = request.POST.get("declined") == "yes"
@@ -89,7 +89,7 @@ def follow_up_choice(request: HttpRequest, reference: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def decision(request: HttpRequest, reference: str, moment: str) -> HttpResponse:
     """The patient's intention and the four SURE questions, before or after reading the opinion."""
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if moment not in Moment.values or not permissions.can_record_decision(
         request.user, case, moment
     ):
@@ -120,7 +120,7 @@ def decision(request: HttpRequest, reference: str, moment: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def check_in(request: HttpRequest, reference: str, interval: int) -> HttpResponse:
     """The 30- or 90-day check-in, for the patient's side only (404 for anyone else)."""
-    case = _visible_case(request, reference)
+    case = visible_case(request, reference)
     if not case_permissions.is_owner(request.user, case):
         raise Http404
     item: CheckIn | None = selectors.check_in_for(case, interval)

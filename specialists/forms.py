@@ -4,7 +4,7 @@ services decide."""
 from django import forms
 from django.utils import timezone
 
-from cases.models import QuestionTopic
+from cases.choices import QuestionTopic
 from secondopinion.forms import StyledFormMixin
 
 from .models import LANGUAGES, ConflictDeclaration, FinancialRelationship, Offer

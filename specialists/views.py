@@ -2,11 +2,13 @@
 the answer to an offer. Thin: check the request, call one service or selector, render."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import permissions as case_permissions
 from cases import services as case_services
-from cases.models import Case, Status
+from cases.choices import Status
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -39,6 +41,9 @@ from .forms import (
 )
 from .models import Offer
 from .regions import region_name
+
+if TYPE_CHECKING:
+    from cases.models import Case
 
 
 def _specialist_only(request: HttpRequest) -> None:
@@ -219,11 +224,11 @@ def credentials(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_for_coordinator(request: HttpRequest, reference: str) -> Case:
+def _case_for_coordinator(request: HttpRequest, reference: str) -> "Case":
     case_permissions.require_coordinator(request.user)
     try:
         return case_services.view_case(reference=reference, by=request.user)
-    except Case.DoesNotExist as missing:
+    except ObjectDoesNotExist as missing:
         raise Http404 from missing
 
 
@@ -288,7 +293,7 @@ def match_language_waive(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "specialists/match_language_waive.html", {"case": case, "form": form})
 
 
-def _offer(request: HttpRequest, case: Case) -> HttpResponse:
+def _offer(request: HttpRequest, case: "Case") -> HttpResponse:
     form = OfferForm(request.POST)
     back = reverse("specialists:match", args=[case.reference])
     if not form.is_valid():
