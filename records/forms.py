@@ -6,6 +6,9 @@ from secondopinion.forms import MultipleFileField, StyledFormMixin
 
 from .models import RecordFile, RecordsRequest
 
+# The kinds of record, for other apps' forms that ask for one.
+RECORD_KIND_CHOICES = RecordFile.Label.choices
+
 
 class RecordUploadForm(StyledFormMixin, forms.Form):
     file = MultipleFileField(

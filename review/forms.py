@@ -3,7 +3,7 @@ follow-up questions and their answers."""
 
 from django import forms
 
-from records.models import RecordFile
+from records.forms import RECORD_KIND_CHOICES
 from secondopinion.forms import MultipleFileField, StyledFormMixin, too_long
 
 from . import readability
@@ -65,7 +65,7 @@ class InformationRequestForm(StyledFormMixin, forms.ModelForm):
         self.fields["question"].required = True
         self.fields["requested_record_kind"].choices = [
             ("", "No record needed"),
-            *RecordFile.Label.choices,
+            *RECORD_KIND_CHOICES,
         ]
 
 
