@@ -65,3 +65,36 @@ def test_no_app_imports_another_inside_a_function():
         for found in _function_level_imports_of_other_apps(path)
     ]
     assert offenders == []
+
+
+def _models_of_other_apps_imported_at_run_time(path: Path) -> list[str]:
+    app = _app_of(".".join(path.relative_to(ROOT).with_suffix("").parts))
+    tree = ast.parse(path.read_text(), filename=str(path))
+    type_checking_only = {
+        id(inner)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.If) and getattr(node.test, "id", "") == "TYPE_CHECKING"
+        for inner in ast.walk(node)
+    }
+    return [
+        f"{path.relative_to(ROOT)}:{node.lineno} imports {node.module}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom)
+        and node.level == 0
+        and id(node) not in type_checking_only
+        and (node.module or "").endswith(".models")
+        and _app_of(node.module) != app
+    ]
+
+
+def test_views_and_forms_import_no_other_apps_models():
+    """A view or form asks the other app's selectors and services (and its choices), never its
+    models: the model stays that app's own to change."""
+    offenders = [
+        found
+        for folder in OUR_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if path.stem.endswith(("views", "forms"))
+        for found in _models_of_other_apps_imported_at_run_time(path)
+    ]
+    assert offenders == []
