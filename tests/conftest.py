@@ -11,16 +11,22 @@ those runs costs time, so tests that depend on the date in the same way as a mar
 slow) are marked `pinned_clock` instead: one run, at the weekday instant.
 """
 
+import hashlib
+import os
+import shutil
+import sqlite3
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as wall_time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 
 from cases.models import Case, ProxyAuthority
@@ -28,7 +34,7 @@ from secondopinion.accounts.models import Role, User
 from specialists.models import Specialist
 
 from .factories import SpecialistFactory, UserFactory, case_in_state
-from .support import NEEDS_SERVICE, require_service, wait_for
+from .support import NEEDS_SERVICE, in_ci, require_service, wait_for
 from .workers import ROOT, WorkerHandle, running_worker
 
 # Re-exported: tests import them from here.
@@ -240,6 +246,86 @@ def celery_worker_process(worker_environment, tmp_path_factory) -> Iterator[Work
         log=tmp_path_factory.mktemp("worker-log") / "worker.log",
     ) as handle:
         yield handle
+
+
+# A migrated SQLite test database kept between local runs -------------------------------------
+
+TEST_DATABASE_TEMPLATES = ROOT / "var" / "test-db-templates"
+
+
+def _keeps_a_template(config) -> bool:
+    """`--reuse-db` (what `make test` passes outside CI) on SQLite: each run starts from a copy of
+    a database migrated once. PostgreSQL (CI's) and `--create-db` build it from scratch."""
+    return (
+        bool(config.getvalue("reuse_db"))
+        and not config.getvalue("create_db")
+        and not in_ci()
+        and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    )
+
+
+def _migrations_digest() -> str:
+    """Changes whenever a migration (ours or a package's) or the list of apps does, so that a
+    kept database never has an old schema."""
+    from django.apps import apps
+
+    digest = hashlib.sha256("\n".join(settings.INSTALLED_APPS).encode())
+    for app_config in apps.get_app_configs():
+        for path in sorted((Path(app_config.path) / "migrations").glob("*.py")):
+            digest.update(f"{app_config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _template_path() -> Path:
+    return TEST_DATABASE_TEMPLATES / f"{_migrations_digest()}.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request) -> bool:
+    """pytest-django keeps the test database with --reuse-db; here only where it is a copy of
+    the template (it is deleted at the end instead: see django_db_setup below)."""
+    return _keeps_a_template(request.config)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request) -> None:
+    """Start this process's test database (a file of its own per run and xdist process) as a
+    copy of the migrated template when there is one; Django then only checks it is migrated."""
+    if not _keeps_a_template(request.config):
+        return
+    test_database = Path(connection.settings_dict["TEST"]["NAME"])
+    test_database.unlink(missing_ok=True)
+    template = _template_path()
+    if template.exists():
+        shutil.copyfile(template, test_database)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request, django_db_blocker):
+    """pytest-django's set-up; then, when keeping a template and there is none yet for these
+    migrations, this freshly migrated database becomes it (older templates are removed)."""
+    if not _keeps_a_template(request.config):
+        yield
+        return
+    test_database = Path(connection.settings_dict["NAME"])
+    template = _template_path()
+    if not template.exists():
+        TEST_DATABASE_TEMPLATES.mkdir(parents=True, exist_ok=True)
+        partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+        with (
+            closing(sqlite3.connect(test_database)) as source,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+        partial.replace(template)  # atomic: another process never reads half a template
+        for old in TEST_DATABASE_TEMPLATES.glob("*.sqlite3"):
+            if old != template:
+                old.unlink(missing_ok=True)
+    yield
+    with django_db_blocker.unblock():
+        connections.close_all()
+    test_database.unlink(missing_ok=True)
 
 
 _MATRIX_MODULE = "tests.test_authorization_matrix"
