@@ -11,7 +11,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,7 @@ class WorkerHandle:
     log: Path | None
     app: object
     queue: str | None = None
-    extra: dict = field(default_factory=dict)
+    new_session: bool = False  # in a process group of its own
 
     def sent_emails(self) -> list[str]:
         """Each email the worker sent (its mail folder, Django's file backend)."""
@@ -48,7 +48,7 @@ class WorkerHandle:
         return self.log.read_text(errors="replace") if self.log else ""
 
     def stop(self) -> None:
-        stop_process(self.process, group=self.extra.get("new_session", False))
+        stop_process(self.process, group=self.new_session)
 
 
 def worker_command(*, loglevel: str = "INFO", heartbeat: bool = True) -> list[str]:
@@ -104,7 +104,7 @@ def start_worker(
         log=log,
         app=app,
         queue=queue,
-        extra={"new_session": new_session},
+        new_session=new_session,
     )
     if wait:
         try:

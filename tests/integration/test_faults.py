@@ -81,6 +81,9 @@ class PrivateRedis:
         except OSError:
             return False
 
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
+
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -117,7 +120,7 @@ class PrivateWorker(WorkerHandle):
 
 
 @pytest.fixture(scope="module")
-def private_worker(worker_environment, tmp_path_factory):
+def _private_rig(worker_environment, tmp_path_factory):
     """A private Redis, this process's Celery app publishing to it, and a real worker consuming
     from it (with CLAMD_SOCKET naming a clamd this module starts and stops itself)."""
     require_service("redis-server", REDIS_SERVER is not None, "apt-get install redis-server")
@@ -144,6 +147,15 @@ def private_worker(worker_environment, tmp_path_factory):
     finally:
         redis.stop()
         _point_celery_at(app, None, saved)
+
+
+@pytest.fixture
+def private_worker(_private_rig):
+    """The module's private Redis and worker, with Redis up again after each test (a test that
+    failed while Redis was down would otherwise fail the next one too)."""
+    yield _private_rig
+    if not _private_rig.redis.running():
+        _private_rig.redis.start()
 
 
 def _post(client: Client, url: str, **data):
