@@ -56,7 +56,7 @@ chromium:
 	fi
 
 # The virus-scanning tests start their own clamd (with an EICAR signature of their own) and are
-# skipped, saying so, when it is missing.
+# skipped, saying so, when it is missing (in CI they fail).
 clamav:
 	@if ! command -v clamd >/dev/null && [ ! -x /usr/sbin/clamd ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -65,7 +65,7 @@ clamav:
 	fi
 
 # The deploy/ tests check the nginx site with nginx itself and run it in front of two web nodes;
-# they are skipped, saying so, when nginx is missing.
+# they are skipped, saying so, when nginx is missing (in CI they fail).
 nginx:
 	@if [ ! -x /usr/sbin/nginx ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
@@ -80,9 +80,17 @@ lint: install
 
 # Tests run in parallel, one pytest-xdist worker per core (each with its own test database,
 # Celery queue, worker, mail and media folders); TEST_WORKERS=0 runs them in one process.
+# Locally the migrated SQLite test database is kept between runs (--reuse-db: a fresh copy of it
+# for each run, made again when a migration changes); CI (CI set) builds it from scratch. A test
+# that needs a missing service (clamd, Chromium, nginx, PostgreSQL, Redis) is skipped locally,
+# saying why, and fails in CI. The last line is the suite's time.
 TEST_WORKERS ?= auto
+TEST_DATABASE := $(if $(CI),--create-db,--reuse-db)
 test: install chromium clamav nginx lint
-	$(VENV)/bin/pytest -n $(TEST_WORKERS)
+	@started=$$(date +%s); status=0; \
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(TEST_DATABASE) --durations=10 || status=$$?; \
+	echo "make test: pytest took $$(($$(date +%s) - started)) s (exit status $$status)"; \
+	exit $$status
 
 # The production-shaped tests alone (they are part of `make test` too): deploy/'s nginx site in
 # front of two gunicorn nodes sharing only PostgreSQL, Redis and an S3 server (moto), plus a worker

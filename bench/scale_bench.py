@@ -17,6 +17,7 @@ from django.conf import settings
 from django.db import connection
 
 from bench import pages, scale_data
+from tests.workers import start_worker
 
 ROOT = Path(__file__).resolve().parent.parent
 EXPLAIN_DIR = ROOT / "bench" / "explain"
@@ -274,38 +275,6 @@ def write_explains(captured: dict[str, list[dict]], top: int = 3) -> list[str]:
 # State change to email sent ------------------------------------------------------------------
 
 
-def _start_worker(mail_dir: Path) -> subprocess.Popen:
-    from secondopinion.celery import ping
-
-    env = {
-        **os.environ,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-        "LOG_LEVEL": "WARNING",
-    }
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "secondopinion",
-            "worker",
-            "--loglevel=WARNING",
-            "--concurrency=2",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    ping.apply_async().get(timeout=60)
-    return process
-
-
 def bench_email() -> dict:
     """A coordinator cancels a submitted case (cases.services.cancel_case: the state change, the
     audit event and the patient's notification in one transaction, the email enqueued on
@@ -321,7 +290,10 @@ def bench_email() -> dict:
     runs = int(os.environ.get("BENCH_EMAIL_RUNS", "30"))
     cases = list(Case.objects.filter(status=Status.SUBMITTED).order_by("pk")[: runs + 2])
     mail_dir = Path(settings.VAR_DIR) / "bench-mail"
-    worker = _start_worker(mail_dir)
+    # The tests' worker (tests/workers.py), quiet: on this database and broker (the environment).
+    worker = start_worker(
+        env={"LOG_LEVEL": "WARNING"}, mail_dir=mail_dir, loglevel="WARNING", heartbeat=False
+    )
     seconds = []
     try:
         for n, case in enumerate(cases):
@@ -337,8 +309,7 @@ def bench_email() -> dict:
             if n >= 2:  # the first two warm the worker up
                 seconds.append(time.perf_counter() - start)
     finally:
-        worker.terminate()
-        worker.wait(30)
+        worker.stop()
     p50, p95 = sorted(seconds)[len(seconds) // 2], pages.p95(seconds)
     return {
         "name": "state change to email sent (real worker, Redis)",

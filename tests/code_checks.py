@@ -11,7 +11,7 @@ _NOT_APPLICATION = {".venv", "node_modules", "tests", "migrations"}
 
 def application_files() -> Iterator[Path]:
     for path in ROOT.glob("*/**/*.py"):
-        if not _NOT_APPLICATION.intersection(path.parts):
+        if not _NOT_APPLICATION.intersection(path.relative_to(ROOT).parts):
             yield path
 
 

@@ -1,4 +1,5 @@
-"""Shared fixtures: the named actors, and a real Celery worker for the tests that need one.
+"""Shared fixtures: the named actors, and a real Celery worker (tests/workers.py) for the tests
+that need one.
 
 alice the patient, bob another patient, carol a caregiver, dr_smith (assigned when a case gets a
 specialist) and dr_jones (never assigned), cora the coordinator.
@@ -10,10 +11,12 @@ those runs costs time, so tests that depend on the date in the same way as a mar
 slow) are marked `pinned_clock` instead: one run, at the weekday instant.
 """
 
+import hashlib
 import os
-import subprocess
-import sys
-import time
+import shutil
+import sqlite3
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as wall_time
@@ -23,7 +26,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings
-from django.db import connection
+from django.db import connection, connections
 from django.test import override_settings
 
 from cases.models import Case, ProxyAuthority
@@ -31,8 +34,11 @@ from secondopinion.accounts.models import Role, User
 from specialists.models import Specialist
 
 from .factories import SpecialistFactory, UserFactory, case_in_state
+from .support import NEEDS_SERVICE, in_ci, require_service, wait_for
+from .workers import ROOT, WorkerHandle, running_worker
 
-ROOT = Path(__file__).resolve().parent.parent
+# Re-exported: tests import them from here.
+__all__ = ["ROOT", "WorkerHandle", "wait_for"]
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,15 @@ def pytest_configure(config):
         "markers",
         "pinned_clock: depends on the date; runs once, the clock at ANY_DAY_INSTANTS['wednesday']",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{NEEDS_SERVICE}(name, available, how): skipped locally without the service, fails in CI",
+    )
+
+
+def pytest_runtest_setup(item):
+    for mark in item.iter_markers(NEEDS_SERVICE):
+        require_service(**mark.kwargs)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -211,83 +226,106 @@ def _test_database_url() -> str:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(django_db_setup, django_db_blocker, tmp_path_factory):
-    """A real `celery worker` process on the test database and the test run's own queue.
+def worker_environment(django_db_setup, django_db_blocker) -> dict[str, str]:
+    """What a process the tests start (a worker, a web node) needs to use the test database."""
+    with django_db_blocker.unblock():
+        return {"DJANGO_SETTINGS_MODULE": "tests.settings", "DATABASE_URL": _test_database_url()}
+
+
+@pytest.fixture(scope="session")
+def celery_worker_process(worker_environment, tmp_path_factory) -> Iterator[WorkerHandle]:
+    """A real `celery worker` process on the test database and this xdist process's own queue:
+    one for the whole run (per xdist process), shared by every test that needs one.
 
     It uses Redis when REDIS_URL is set, else the filesystem broker. Emails it sends are files
-    in the returned object's `mail_dir`.
+    in the returned handle's `mail_dir`.
     """
-    from secondopinion.celery import app, ping
+    with running_worker(
+        env=worker_environment,
+        mail_dir=tmp_path_factory.mktemp("worker-mail"),
+        log=tmp_path_factory.mktemp("worker-log") / "worker.log",
+    ) as handle:
+        yield handle
 
+
+# A migrated SQLite test database kept between local runs -------------------------------------
+
+TEST_DATABASE_TEMPLATES = ROOT / "var" / "test-db-templates"
+
+
+def _keeps_a_template(config) -> bool:
+    """`--reuse-db` (what `make test` passes outside CI) on SQLite: each run starts from a copy of
+    a database migrated once. PostgreSQL (CI's) and `--create-db` build it from scratch."""
+    return (
+        bool(config.getvalue("reuse_db"))
+        and not config.getvalue("create_db")
+        and not in_ci()
+        and settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    )
+
+
+def _migrations_digest() -> str:
+    """Changes whenever a migration (ours or a package's) or the list of apps does, so that a
+    kept database never has an old schema."""
+    from django.apps import apps
+
+    digest = hashlib.sha256("\n".join(settings.INSTALLED_APPS).encode())
+    for app_config in apps.get_app_configs():
+        for path in sorted((Path(app_config.path) / "migrations").glob("*.py")):
+            digest.update(f"{app_config.label}/{path.name}".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _template_path() -> Path:
+    return TEST_DATABASE_TEMPLATES / f"{_migrations_digest()}.sqlite3"
+
+
+@pytest.fixture(scope="session")
+def django_db_keepdb(request) -> bool:
+    """pytest-django keeps the test database with --reuse-db; here only where it is a copy of
+    the template (it is deleted at the end instead: see django_db_setup below)."""
+    return _keeps_a_template(request.config)
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, request) -> None:
+    """Start this process's test database (a file of its own per run and xdist process) as a
+    copy of the migrated template when there is one; Django then only checks it is migrated."""
+    if not _keeps_a_template(request.config):
+        return
+    test_database = Path(connection.settings_dict["TEST"]["NAME"])
+    test_database.unlink(missing_ok=True)
+    template = _template_path()
+    if template.exists():
+        shutil.copyfile(template, test_database)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, request, django_db_blocker):
+    """pytest-django's set-up; then, when keeping a template and there is none yet for these
+    migrations, this freshly migrated database becomes it (older templates are removed)."""
+    if not _keeps_a_template(request.config):
+        yield
+        return
+    test_database = Path(connection.settings_dict["NAME"])
+    template = _template_path()
+    if not template.exists():
+        TEST_DATABASE_TEMPLATES.mkdir(parents=True, exist_ok=True)
+        partial = template.with_name(f"{template.name}.{os.getpid()}.partial")
+        with (
+            closing(sqlite3.connect(test_database)) as source,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+        partial.replace(template)  # atomic: another process never reads half a template
+        for old in TEST_DATABASE_TEMPLATES.glob("*.sqlite3"):
+            if old != template:
+                old.unlink(missing_ok=True)
+    yield
     with django_db_blocker.unblock():
-        database_url = _test_database_url()
-    mail_dir = tmp_path_factory.mktemp("worker-mail")
-    log = tmp_path_factory.mktemp("worker-log") / "worker.log"
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "secondopinion",
-                "worker",
-                "--loglevel=INFO",
-                "--concurrency=2",
-                "--without-gossip",
-                "--without-mingle",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            ping.apply_async().get(timeout=60)
-            yield WorkerHandle(process=process, mail_dir=mail_dir, log=log, app=app)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-@dataclass
-class WorkerHandle:
-    process: subprocess.Popen
-    mail_dir: Path
-    log: Path
-    app: object
-
-    def sent_emails(self) -> list[str]:
-        """Each email the worker sent. Django's file backend may append several messages to one
-        file (same second, same backend object), separated by a line of 79 dashes."""
-        separator = "\n" + "-" * 79 + "\n"
-        return [
-            message
-            for path in sorted(self.mail_dir.glob("*.log"))
-            for message in path.read_text().split(separator)
-            if message.strip()
-        ]
-
-
-def wait_for(predicate, *, timeout: float = 30, interval: float = 0.2, what: str = "condition"):
-    """Poll until `predicate()` is truthy; fail the test with `what` after `timeout` seconds."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(interval)
-    pytest.fail(f"Timed out after {timeout} s waiting for {what}")
+        connections.close_all()
+    test_database.unlink(missing_ok=True)
 
 
 _MATRIX_MODULE = "tests.proofs.test_authorization_matrix"

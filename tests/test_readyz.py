@@ -6,6 +6,7 @@ import pytest
 from django.urls import reverse
 
 from tests.records.conftest import CLAMD, clamd_socket  # noqa: F401  (a fixture: the test clamd)
+from tests.support import needs_service
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +68,7 @@ def test_a_configured_clamd_that_does_not_answer_makes_the_node_unready(client, 
     assert response.json()["clamd"] == "unavailable"
 
 
-@pytest.mark.skipif(CLAMD is None, reason="clamd is not installed (apt-get install clamav-daemon)")
+@needs_service("clamd", CLAMD is not None, "apt-get install clamav-daemon")
 def test_a_configured_clamd_that_answers_is_ready(client, settings, clamd_socket):  # noqa: F811
     settings.CLAMD_SOCKET = clamd_socket
 

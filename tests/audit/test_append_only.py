@@ -5,6 +5,7 @@ from django.db import DatabaseError, connection, transaction
 
 from secondopinion.audit.models import AuditEvent, AuditLogIsAppendOnly
 from secondopinion.audit.services import record_event
+from tests.support import needs_service
 
 
 @pytest.fixture
@@ -28,7 +29,9 @@ def test_an_event_cannot_be_deleted_through_the_orm(event):
     assert AuditEvent.objects.filter(pk=event.pk).exists()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@needs_service(
+    "PostgreSQL", connection.vendor == "postgresql", "the trigger is PostgreSQL's: set DATABASE_URL"
+)
 @pytest.mark.parametrize(
     "sql",
     [

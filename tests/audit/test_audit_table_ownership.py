@@ -2,7 +2,7 @@
 and after `manage.py secure_audit_log` the app's database role can only add and read events.
 
 The PostgreSQL tests create two roles of their own (the server trusts user postgres) and put
-everything back afterwards; on SQLite they are skipped, saying so (CI runs them on PostgreSQL).
+everything back afterwards; on SQLite they are skipped, saying so, and in CI (PostgreSQL) a missing PostgreSQL fails them.
 """
 
 # ruff: noqa: S608  (the SQL here is the attacker's statements, built from our own table name)
@@ -16,10 +16,12 @@ from django.db import DatabaseError, connection, transaction
 
 from secondopinion.audit.models import AuditEvent
 from secondopinion.audit.services import record_event
+from tests.support import needs_service
 
-on_postgresql = pytest.mark.skipif(
-    connection.vendor != "postgresql",
-    reason="PostgreSQL only (triggers and roles); run with DATABASE_URL=postgres://... as CI does",
+on_postgresql = needs_service(
+    "PostgreSQL",
+    connection.vendor == "postgresql",
+    "triggers and roles are PostgreSQL's; run with DATABASE_URL=postgres://... as CI does",
 )
 TABLE = AuditEvent._meta.db_table
 

@@ -8,11 +8,9 @@ started with S3_BUCKET and the endpoint in its environment, consuming a queue of
 worker on local storage (tests.conftest.celery_worker_process) never takes its tasks.
 """
 
-import os
 import socket
 import subprocess
 import sys
-import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,8 +18,9 @@ from pathlib import Path
 import pytest
 
 from secondopinion.settings import s3_storage
-from tests.conftest import ROOT, WorkerHandle, _test_database_url
 from tests.records.conftest import clamd_socket  # noqa: F401  (a fixture: the test clamd)
+from tests.support import wait_for
+from tests.workers import ROOT, running_worker, stop_process
 
 
 def free_port() -> int:
@@ -87,25 +86,18 @@ def start_moto(port: int, log: Path) -> subprocess.Popen:
 
 
 def wait_for_http(url: str, process: subprocess.Popen, *, what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    """Poll `url` until it answers; fail at once if `process` (what serves it) exits."""
+
+    def answers() -> bool:
         if process.poll() is not None:
             pytest.fail(f"{what} exited with status {process.returncode}")
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310  (http on 127.0.0.1)
-                return
+                return True
         except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"{what} did not answer within {timeout} s")
+            return False
 
-
-def stop(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    wait_for(answers, timeout=timeout, interval=0.1, what=f"{what} to answer at {url}")
 
 
 @pytest.fixture(scope="session")
@@ -122,7 +114,7 @@ def s3_server(tmp_path_factory):
         server.client().create_bucket(Bucket=server.bucket)
         yield server
     finally:
-        stop(process)
+        stop_process(process)
 
 
 @pytest.fixture
@@ -138,40 +130,19 @@ def object_storage(s3_server, settings):
 
 
 @pytest.fixture(scope="session")
-def s3_worker(django_db_setup, django_db_blocker, tmp_path_factory, s3_server, clamd_socket):  # noqa: F811
+def s3_worker(worker_environment, tmp_path_factory, s3_server, clamd_socket):  # noqa: F811
     """A real `celery worker` keeping its files in the bucket, scanning with the test clamd, on a
     queue of its own (the app sends to it while the fixture `s3_queue` is in use)."""
-    from secondopinion.celery import app, ping
+    from secondopinion.celery import app
 
-    with django_db_blocker.unblock():
-        database_url = _test_database_url()
     queue = f"{app.conf.task_default_queue}-s3"
-    mail_dir = tmp_path_factory.mktemp("s3-worker-mail")
-    log = tmp_path_factory.mktemp("s3-worker-log") / "worker.log"
-    env = {
-        **os.environ,
-        **s3_server.environment(),
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url,
-        "CELERY_QUEUE": queue,
-        "CLAMD_SOCKET": clamd_socket,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
-    }
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "secondopinion", "worker",
-             "--loglevel=INFO", "--concurrency=2", "--without-gossip", "--without-mingle"],
-            cwd=ROOT,
-            env=env,
-            stdout=log_file,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-    try:
-        ping.apply_async(queue=queue).get(timeout=60)
-        yield WorkerHandle(process=process, mail_dir=mail_dir, log=log, app=app), queue
-    finally:
-        stop(process)
+    with running_worker(
+        env={**worker_environment, **s3_server.environment(), "CLAMD_SOCKET": clamd_socket},
+        queue=queue,
+        mail_dir=tmp_path_factory.mktemp("s3-worker-mail"),
+        log=tmp_path_factory.mktemp("s3-worker-log") / "worker.log",
+    ) as handle:
+        yield handle
 
 
 @pytest.fixture
@@ -179,11 +150,10 @@ def s3_queue(s3_worker):
     """Tasks the test process sends go to the S3 worker's queue."""
     from secondopinion.celery import app
 
-    handle, queue = s3_worker
     default = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
+    app.conf.task_default_queue = s3_worker.queue
     try:
-        yield handle
+        yield s3_worker
     finally:
         app.conf.task_default_queue = default
 

@@ -28,12 +28,15 @@ from records.models import RecordFile, Upload
 from review import services as review_services
 from review.models import Report
 from secondopinion.audit.models import AuditEvent
-from tests.browser.conftest import (
-    browser,  # noqa: F401  (a fixture: Debian's chromium)
+from tests.browser.conftest import (  # noqa: F401  (fixtures: the test process's Chromium)
+    browser,
+    chromium,
     sign_in,
 )
-from tests.conftest import ROOT, _test_database_url, wait_for
+from tests.conftest import ROOT, _test_database_url
 from tests.factories import OPINION
+from tests.support import needs_service, wait_for
+from tests.workers import start_worker
 
 from .conftest import NGINX, free_port, nginx_config, wait_for_http
 
@@ -41,12 +44,13 @@ pytestmark = [
     pytest.mark.browser,
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        not os.environ.get("REDIS_URL")
-        or not os.environ.get("DATABASE_URL", "").startswith("postgres"),
-        reason="the two-node test needs PostgreSQL (DATABASE_URL) and Redis (REDIS_URL)",
+    needs_service(
+        "PostgreSQL and Redis",
+        bool(os.environ.get("REDIS_URL"))
+        and os.environ.get("DATABASE_URL", "").startswith("postgres"),
+        "set DATABASE_URL to a PostgreSQL database and REDIS_URL (two nodes share only those)",
     ),
-    pytest.mark.skipif(not Path(NGINX).exists(), reason="nginx is not installed"),
+    needs_service("nginx", Path(NGINX).exists(), "apt-get install nginx, or `make nginx`"),
 ]
 
 MIB = 1024 * 1024
@@ -117,12 +121,9 @@ def cluster(tmp_path, s3_server, object_storage, django_db_blocker):
                 node_env(name),
                 tmp_path / f"{name}.log",
             )  # fmt: skip
-        processes["worker"] = _start(
-            [sys.executable, "-m", "celery", "-A", "secondopinion", "worker", "--loglevel=INFO",
-             "--concurrency=2", "--without-gossip", "--without-mingle"],
-            node_env("worker"),
-            tmp_path / "worker.log",
-        )  # fmt: skip
+        processes["worker"] = start_worker(
+            env=node_env("worker"), queue=queue, log=tmp_path / "worker.log", new_session=True
+        ).process
         processes["beat"] = _start(
             [sys.executable, "-m", "celery", "-A", "secondopinion", "beat", "--loglevel=INFO",
              "--schedule", str(tmp_path / "beat-schedule")],

@@ -6,13 +6,11 @@ import re
 import subprocess
 from pathlib import Path
 
-import pytest
+from tests.support import needs_service
 
 from .conftest import DEPLOY, NGINX, free_port, nginx_config
 
-needs_nginx = pytest.mark.skipif(
-    not Path(NGINX).exists(), reason="nginx is not installed (apt-get install nginx)"
-)
+needs_nginx = needs_service("nginx", Path(NGINX).exists(), "apt-get install nginx, or `make nginx`")
 
 
 @needs_nginx

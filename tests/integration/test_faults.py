@@ -9,11 +9,9 @@ server restarts or fails over. The server itself keeps running.
 """
 
 import http.cookiejar
-import os
 import shutil
 import socket
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -38,9 +36,10 @@ from review import services as review_services
 from review.models import Report
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import OutboundEmail
-from tests.conftest import ROOT, WorkerHandle, _test_database_url, wait_for
 from tests.factories import OPINION, UserFactory, pdf_upload
 from tests.records.conftest import CLAMD, EICAR, clamd_answers, start_clamd
+from tests.support import needs_service, require_service, wait_for
+from tests.workers import WorkerHandle, running_worker
 
 REDIS_SERVER = shutil.which("redis-server")
 
@@ -63,23 +62,28 @@ class PrivateRedis:
         self.process: subprocess.Popen | None = None
 
     def start(self) -> None:
-        log = (self.folder / "redis.log").open("ab")
-        self.process = subprocess.Popen(
-            [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.folder),
-             "--save", "", "--appendonly", "no", "--daemonize", "no"],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
-                    probe.sendall(b"PING\r\n")
-                    if probe.recv(16).startswith(b"+PONG"):
-                        return
-            except OSError:
-                time.sleep(0.1)
-        pytest.fail(f"redis-server did not start: {(self.folder / 'redis.log').read_text()}")
+        with (self.folder / "redis.log").open("ab") as log:  # the child keeps its own handle
+            self.process = subprocess.Popen(
+                [REDIS_SERVER, "--port", str(self.port), "--bind", "127.0.0.1",
+                 "--dir", str(self.folder), "--save", "", "--appendonly", "no",
+                 "--daemonize", "no"],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        wait_for(self.answers, timeout=20, interval=0.1, what="the private redis-server to start")
+
+    def answers(self) -> bool:
+        if self.process is not None and self.process.poll() is not None:
+            pytest.fail(f"redis-server exited: {(self.folder / 'redis.log').read_text()}")
+        try:
+            with socket.create_connection(("127.0.0.1", self.port), timeout=1) as probe:
+                probe.sendall(b"PING\r\n")
+                return probe.recv(16).startswith(b"+PONG")
+        except OSError:
+            return False
+
+    def running(self) -> bool:
+        return self.process is not None and self.process.poll() is None
 
     def stop(self) -> None:
         if self.process and self.process.poll() is None:
@@ -110,19 +114,18 @@ def _point_celery_at(app, url: str | None, saved: dict | None = None) -> dict:
     return before
 
 
-@dataclass
+@dataclass(kw_only=True)
 class PrivateWorker(WorkerHandle):
     redis: PrivateRedis
     clamd_folder: Path  # where its clamd's socket is, once a test starts one
 
 
 @pytest.fixture(scope="module")
-def private_worker(django_db_setup, django_db_blocker, tmp_path_factory):
+def _private_rig(worker_environment, tmp_path_factory):
     """A private Redis, this process's Celery app publishing to it, and a real worker consuming
     from it (with CLAMD_SOCKET naming a clamd this module starts and stops itself)."""
-    if REDIS_SERVER is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
-    from secondopinion.celery import app, ping
+    require_service("redis-server", REDIS_SERVER is not None, "apt-get install redis-server")
+    from secondopinion.celery import app
 
     folder = tmp_path_factory.mktemp("faults")
     redis = PrivateRedis(folder)
@@ -132,42 +135,28 @@ def private_worker(django_db_setup, django_db_blocker, tmp_path_factory):
     mail_dir.mkdir()
     clamd_folder = folder / "clamd"
     clamd_folder.mkdir()
-    with django_db_blocker.unblock():
-        database_url = _test_database_url()
     env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "DATABASE_URL": database_url,
+        **worker_environment,
         "REDIS_URL": redis.url,
-        "EMAIL_BACKEND": "django.core.mail.backends.filebased.EmailBackend",
-        "EMAIL_FILE_PATH": str(mail_dir),
         "CLAMD_SOCKET": str(clamd_folder / "clamd.sock"),
     }
-    log = folder / "worker.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "celery", "-A", "secondopinion", "worker", "--loglevel=INFO",
-             "--concurrency=2", "--without-gossip", "--without-mingle", "--without-heartbeat"],
-            cwd=ROOT, env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            ping.apply_async().get(timeout=60)
-            yield PrivateWorker(
-                process=process,
-                mail_dir=mail_dir,
-                log=log,
-                app=app,
-                redis=redis,
-                clamd_folder=clamd_folder,
-            )
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-            redis.stop()
-            _point_celery_at(app, None, saved)
+    try:
+        with running_worker(
+            env=env, mail_dir=mail_dir, log=folder / "worker.log", heartbeat=False
+        ) as handle:
+            yield PrivateWorker(**vars(handle), redis=redis, clamd_folder=clamd_folder)
+    finally:
+        redis.stop()
+        _point_celery_at(app, None, saved)
+
+
+@pytest.fixture
+def private_worker(_private_rig):
+    """The module's private Redis and worker, with Redis up again after each test (a test that
+    failed while Redis was down would otherwise fail the next one too)."""
+    yield _private_rig
+    if not _private_rig.redis.running():
+        _private_rig.redis.start()
 
 
 def _post(client: Client, url: str, **data):
@@ -181,19 +170,23 @@ def _emails_to(worker, address: str) -> list[str]:
     return [text for text in worker.sent_emails() if f"To: {address}" in text]
 
 
-def _run_beat(app) -> None:
-    """What celery beat does every minute: re-send what the outbox and the reports still owe."""
+SEND_EMAIL = "secondopinion.notifications.tasks.send_outbound_email"
+BEAT_TASKS = (
+    "secondopinion.notifications.tasks.send_pending_emails",
+    "review.tasks.render_missing_reports",
+)
+
+
+def _run_beat(app) -> dict[str, int]:
+    """What celery beat does every minute: re-send what the outbox and the reports still owe.
+    Returns, once the worker has run them, how much each task found owed (and re-sent)."""
     OutboundEmail.objects.filter(sent_at__isnull=True).update(
         created_at=timezone.now() - timedelta(minutes=5)
     )
-    for task in (
-        "secondopinion.notifications.tasks.send_pending_emails",
-        "review.tasks.render_missing_reports",
-    ):
-        app.send_task(task, ignore_result=True)
+    sent = {task: app.send_task(task, ignore_result=False) for task in BEAT_TASKS}
+    return {task.rsplit(".", 1)[1]: result.get(timeout=90) for task, result in sent.items()}
 
 
-@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
 def test_with_redis_down_pages_work_and_side_effects_go_out_once_it_is_back(actors, private_worker):
     worker, app = private_worker, private_worker.app
     patient = UserFactory(email="faults-patient@example.org", full_name="Faye Faults")
@@ -247,7 +240,9 @@ def test_with_redis_down_pages_work_and_side_effects_go_out_once_it_is_back(acto
     from secondopinion.celery import ping
 
     ping.apply_async().get(timeout=90)  # the worker has reconnected
-    _run_beat(app)
+    owed_after_outage = _run_beat(app)
+    assert owed_after_outage["render_missing_reports"] == 1
+    assert owed_after_outage["send_pending_emails"] >= 1
     report = wait_for(
         lambda: Report.objects.filter(case=reviewing).first(),
         timeout=90,
@@ -262,18 +257,19 @@ def test_with_redis_down_pages_work_and_side_effects_go_out_once_it_is_back(acto
         timeout=90,
         what="every email the outbox held to be sent",
     )
-    _run_beat(app)  # the beat comes round again: nothing is sent twice
-    _run_beat(app)
+    # The beat comes round again: nothing is owed, nothing is sent again.
+    assert _run_beat(app) == {"send_pending_emails": 0, "render_missing_reports": 0}
     # The same task delivered again for every email already sent (a broker redelivering it, two
-    # beats racing): the count below fails if any of them goes out a second time.
-    for email_id in OutboundEmail.objects.filter(user=patient).values_list("pk", flat=True):
-        app.send_task(
-            "secondopinion.notifications.tasks.send_outbound_email",
-            args=[email_id],
-            ignore_result=True,
+    # beats racing): each must find its email sent and send nothing. Without that check each
+    # returns True and the count of emails below grows by one per id.
+    sent_ids = list(
+        OutboundEmail.objects.filter(user=patient, sent_at__isnull=False).values_list(
+            "pk", flat=True
         )
-    ping.apply_async().get(timeout=30)
-    time.sleep(1)  # let the beat's tasks (queued before the ping) finish
+    )
+    assert len(sent_ids) > 1
+    resent = [app.send_task(SEND_EMAIL, args=[pk], ignore_result=False) for pk in sent_ids]
+    assert [result.get(timeout=60) for result in resent] == [False] * len(sent_ids)
 
     owed = OutboundEmail.objects.filter(user=patient)
     assert owed.count() > owed_before + 1  # submitted, opinion delivered
@@ -317,11 +313,12 @@ class AppConnections:
 
 @pytest.fixture
 def app_connections(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip(
-            "simulates a PostgreSQL restart with pg_terminate_backend; SQLite has no server to "
-            "restart (set DATABASE_URL to a PostgreSQL database to run it)"
-        )
+    require_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        "set DATABASE_URL to a PostgreSQL database (the test simulates a server restart with "
+        "pg_terminate_backend; SQLite has no server to restart)",
+    )
     tracker = AppConnections()
     connection_created.connect(tracker.created)
     # Keep connections between requests, as a production web process does, so that the next
@@ -469,8 +466,7 @@ def test_without_health_checks_a_dropped_connection_costs_one_try_again_page(
 # clamd unreachable, then back ----------------------------------------------------------------
 
 
-@pytest.mark.skipif(CLAMD is None, reason="clamd is not installed (apt-get install clamav-daemon)")
-@pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+@needs_service("clamd", CLAMD is not None, "apt-get install clamav-daemon")
 def test_uploads_wait_for_their_scan_while_clamd_is_down_and_are_scanned_when_it_is_back(
     actors, private_worker, settings
 ):

@@ -18,8 +18,9 @@ from django.urls import reverse
 from secondopinion import cache as resilient_cache
 from tests.factories import PASSWORD, UserFactory
 from tests.integration.test_faults import REDIS_SERVER, PrivateRedis, _point_celery_at
+from tests.support import needs_service
 
-pytestmark = pytest.mark.skipif(REDIS_SERVER is None, reason="redis-server is not installed")
+pytestmark = needs_service("redis-server", REDIS_SERVER is not None, "apt-get install redis-server")
 
 
 @pytest.fixture

@@ -11,16 +11,18 @@ from django.conf import settings
 from cases.models import Status
 from review import services as review_services
 from review.models import Report
-from tests.conftest import wait_for
 from tests.factories import OPINION
+from tests.support import needs_service, wait_for
 
 pytestmark = [
     pytest.mark.worker,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
-    pytest.mark.skipif(
-        not settings.REDIS_URL,
-        reason="kombu's filesystem transport deletes a message when it is fetched, so it cannot "
-        "redeliver; in embedded mode the beat task render_missing_reports re-sends lost work",
+    needs_service(
+        "Redis (REDIS_URL)",
+        bool(settings.REDIS_URL),
+        "set REDIS_URL: kombu's filesystem transport deletes a message when it is fetched, so it "
+        "cannot redeliver (in embedded mode the beat task render_missing_reports re-sends lost "
+        "work)",
     ),
 ]
 

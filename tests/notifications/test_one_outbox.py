@@ -21,6 +21,7 @@ from secondopinion.notifications import services as notification_services
 from secondopinion.notifications.models import OutboundEmail
 from secondopinion.notifications.tasks import send_pending_emails
 from tests.factories import REFERRAL, case_in_state
+from tests.support import require_service
 
 PROVIDER = {
     "provider_name": "Dr Ada Brown",
@@ -192,8 +193,11 @@ def test_the_notifications_app_imports_no_domain_app():
 
 @pytest.mark.django_db(transaction=True)
 def test_a_second_sender_skips_an_email_another_sender_holds(actors, monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL (set DATABASE_URL); SQLite sends one at a time")
+    require_service(
+        "PostgreSQL",
+        connection.vendor == "postgresql",
+        "row locks need PostgreSQL (set DATABASE_URL); SQLite sends one at a time",
+    )
     import threading
 
     from django.db import connections, transaction

@@ -4,18 +4,20 @@ clamd ships no virus database offline, so `start_clamd` writes signature databas
 (an .hdb line `md5:size:name`, and an .ndb pattern for the string inside another file) into a
 folder of its own, starts `clamd` in the foreground
 with a generated config (a Unix socket under a temporary folder) and stops it at the end of the
-run. Tests that use it are skipped, saying why, only when clamd is not installed (`make test` and
-CI install it: Debian's clamav-daemon).
+run. Tests that use it are skipped, saying why, only when clamd is not installed, and fail then in CI
+(`make test` and CI install it: Debian's clamav-daemon).
 """
 
 import base64
 import hashlib
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
+
+from tests.support import require_service, wait_for
+from tests.workers import stop_process
 
 # The EICAR anti-virus test file, put together at run time so that no scanner flags this file.
 EICAR = b"X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + b"EICAR-STANDARD-ANTIVIRUS-TEST-FILE!" + b"$H+H*"
@@ -63,27 +65,25 @@ def clamd_answers(socket: str) -> bool:
 
 @pytest.fixture(scope="session")
 def clamd_socket(tmp_path_factory) -> str:
-    """The path of a running clamd's socket; the test is skipped when clamd is not installed."""
-    if CLAMD is None:
-        pytest.skip(
-            "clamd is not installed (apt-get install clamav-daemon; `make test` does it as root)"
-        )
+    """The path of a running clamd's socket; without clamd installed the test is skipped (and
+    fails in CI: tests.support.require_service)."""
+    require_service(
+        "clamd", CLAMD is not None, "apt-get install clamav-daemon; `make test` does it as root"
+    )
     folder = tmp_path_factory.mktemp("clamd")
     socket = folder / "clamd.sock"
     process = start_clamd(folder)
+
+    def answers() -> bool:
+        if process.poll() is not None:
+            pytest.fail(f"clamd exited: {(folder / 'clamd.log').read_text()}")
+        return clamd_answers(str(socket))
+
     try:
-        deadline = time.monotonic() + 60
-        while not clamd_answers(str(socket)):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"clamd did not start: {(folder / 'clamd.log').read_text()}")
-            time.sleep(0.2)
+        wait_for(answers, timeout=60, what="the test clamd to answer")
         yield str(socket)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process)
 
 
 class TusClient:
