@@ -3,15 +3,13 @@ case in a state, or writing it in bulk all raise; reading cases back and the sta
 still work, and only tests and the benchmark seed open the seeding door."""
 
 import ast
-from pathlib import Path
 
 import pytest
 
 from cases import services
 from cases.models import Case, Status
 from cases.state import CaseStatusWriteError, seeding_case_states
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.code_checks import ROOT, application_files
 
 
 def test_assigning_a_status_is_refused(actors):
@@ -94,10 +92,7 @@ def test_the_seeding_door_lets_a_fixture_write_a_state(actors):
 def _uses(name: str) -> list[str]:
     """Where application code (not tests) refers to `name`, as path:function."""
     found = []
-    for path in ROOT.glob("*/**/*.py"):
-        parts = set(path.parts)
-        if parts & {".venv", "node_modules", "tests", "migrations"}:
-            continue
+    for path in application_files():
         tree = ast.parse(path.read_text(), filename=str(path))
         for node in ast.walk(tree):
             if isinstance(node, ast.FunctionDef):
