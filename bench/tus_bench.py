@@ -119,6 +119,21 @@ def _stop(process: subprocess.Popen) -> None:
         process.wait()
 
 
+def _tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by a process and its children."""
+    import psutil
+
+    total = 0.0
+    try:
+        master = psutil.Process(pid)
+        for process in [master, *master.children(recursive=True)]:
+            times = process.cpu_times()
+            total += times.user + times.system
+    except psutil.Error:
+        pass
+    return total
+
+
 def _node_rss(pid: int) -> int:
     """Bytes resident in a node: its master and every worker."""
     import psutil
@@ -134,11 +149,14 @@ def _node_rss(pid: int) -> int:
 
 
 class RssSampler:
-    """Each node's total RSS every 0.1 s, in a thread, while an upload runs."""
+    """Each node's total RSS every 0.1 s, in a thread, while an upload runs; and the CPU time
+    its processes (nginx included) used meanwhile."""
 
-    def __init__(self, pids: dict[str, int]):
+    def __init__(self, pids: dict[str, int], cpu_pids: list[int]):
         self.pids = pids
         self.before = {name: _node_rss(pid) for name, pid in pids.items()}
+        self.cpu_pids = cpu_pids
+        self.cpu_before = sum(_tree_cpu(pid) for pid in cpu_pids)
         self.peak = dict(self.before)
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -155,6 +173,7 @@ class RssSampler:
     def __exit__(self, *_):
         self._done.set()
         self._thread.join()
+        self.cpu_seconds = sum(_tree_cpu(pid) for pid in self.cpu_pids) - self.cpu_before
 
     def growth_mib(self) -> dict[str, float]:
         return {name: (self.peak[name] - self.before[name]) / MIB for name in self.pids}
@@ -246,13 +265,16 @@ class Ours:
     def nodes(self) -> dict[str, int]:
         return {name: self.processes[name].pid for name in ("web1", "web2")}
 
-    def check_and_clean(self, url: str, path: Path) -> None:
+    def cpu_pids(self) -> list[int]:
+        return [process.pid for process in self.processes.values()]
+
+    def check_and_clean(self, url: str, *, size: int = FILE_BYTES) -> None:
         """The upload became a record of the right size; its 2 GiB are removed for the next."""
         from records.models import RecordFile, Upload
 
         upload = Upload.objects.get(pk=url.rstrip("/").rsplit("/", 1)[-1])
         record = RecordFile.objects.get(pk=upload.record_id)
-        assert record.size == FILE_BYTES, record.size
+        assert record.size == size, record.size
         record.file.delete(save=False)
         record.delete()
 
@@ -285,9 +307,12 @@ class Reference:
     def nodes(self) -> dict[str, int]:
         return {"node": self.process.pid}
 
-    def check_and_clean(self, url: str, path: Path) -> None:
+    def cpu_pids(self) -> list[int]:
+        return [self.process.pid]
+
+    def check_and_clean(self, url: str, *, size: int = FILE_BYTES) -> None:
         stored = self.folder / url.rstrip("/").rsplit("/", 1)[-1]
-        assert stored.stat().st_size == FILE_BYTES, stored.stat().st_size
+        assert stored.stat().st_size == size, stored.stat().st_size
         for leftover in self.folder.iterdir():
             leftover.unlink()
 
@@ -314,17 +339,41 @@ def _wait_for(url: str, process: subprocess.Popen, what: str) -> None:
     sys.exit(f"{what} did not answer within 60 s")
 
 
+WARM_UP_BYTES = 64 * MIB
+
+
+def warm_up(servers: list) -> None:
+    """A few small uploads to each server first: a process's first requests load code and
+    open connections, which is not what an upload costs (nor its memory)."""
+    small = WORK / "warm-up.pdf"
+    with small.open("wb") as out:
+        out.write(b"%PDF-1.4\n%")
+        out.write(os.urandom(WARM_UP_BYTES - 10))
+    from tusclient.client import TusClient
+
+    for server in servers:
+        for _ in range(4):  # each of ours' four workers likely finishes one
+            uploader = TusClient(server.endpoint, headers=server.headers).uploader(
+                file_path=str(small), chunk_size=8 * MIB, metadata={"filename": small.name}
+            )
+            uploader.upload()
+            server.check_and_clean(uploader.url, size=WARM_UP_BYTES)
+    small.unlink()
+
+
 def run_rounds(servers: list, path: Path) -> dict:
     """Interleaved rounds at each chunk size; every upload's figures, per server."""
+    warm_up(servers)
     runs: dict[str, dict[int, list[dict]]] = {s.name: {c: [] for c in CHUNKS} for s in servers}
     for chunk in CHUNKS:
         for round_number in range(ROUNDS):
             order = servers if round_number % 2 == 0 else servers[::-1]
             for server in order:
-                with RssSampler(server.nodes()) as rss:
+                with RssSampler(server.nodes(), server.cpu_pids()) as rss:
                     figures = upload(server.endpoint, server.headers, path, chunk)
                 figures["rss_growth_mib"] = rss.growth_mib()
-                server.check_and_clean(figures.pop("url"), path)
+                figures["cpu_s_per_gib"] = rss.cpu_seconds / (FILE_BYTES / 1024**3)
+                server.check_and_clean(figures.pop("url"))
                 runs[server.name][chunk].append(figures)
                 print(
                     f"  {server.name:<9} {chunk // MIB:>2} MiB chunks, round {round_number + 1}: "
@@ -332,7 +381,7 @@ def run_rounds(servers: list, path: Path) -> dict:
                     f"{figures['patches'][-1] * 1000:.0f} ms (median "
                     f"{statistics.median(figures['patches']) * 1000:.0f} ms), RSS +"
                     + ", +".join(f"{v:.0f}" for v in figures["rss_growth_mib"].values())
-                    + " MiB",
+                    + f" MiB, CPU {figures['cpu_s_per_gib']:.1f} s/GiB",
                     flush=True,
                 )
     return runs
@@ -358,6 +407,7 @@ def summarise(runs: dict) -> dict:
                 "last_patch_ms": round(statistics.median(u["patches"][-1] for u in uploads) * 1000),
                 "last_patch_vs_median": round(statistics.median(last_ratios), 2),
                 "last_patch_vs_median_worst": round(max(last_ratios), 2),
+                "cpu_s_per_gib": round(statistics.median(u["cpu_s_per_gib"] for u in uploads), 2),
                 "rss_growth_mib": {
                     node: round(max(u["rss_growth_mib"][node] for u in uploads), 1)
                     for node in nodes
@@ -451,7 +501,8 @@ def main() -> None:
             f"{size}: ours {ours['mib_s']} MiB/s, @tus/server {reference['mib_s']} MiB/s, "
             f"{row['ratio']}x (rounds {row['ratio_rounds']}); PATCH p50 {ours['patch_p50_ms']} / "
             f"{reference['patch_p50_ms']} ms, p95 {ours['patch_p95_ms']} / "
-            f"{reference['patch_p95_ms']} ms"
+            f"{reference['patch_p95_ms']} ms; CPU {ours['cpu_s_per_gib']} / "
+            f"{reference['cpu_s_per_gib']} s per GiB"
         )
     for goal in result["goals"]:
         print(f"  goal {goal['goal']}: {'met' if goal['met'] else 'not met'} ({goal['measured']})")
