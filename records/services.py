@@ -622,7 +622,7 @@ def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, d
     new_offset = offset + received
     final = new_offset == upload.length
     size = upload.carry_size + received
-    number = _new_part_number(upload)
+    number = _new_part_number(upload) if parts_store.numbered_parts else 0
     try:
         if final or size >= parts_store.min_part:
             etag = parts_store.put_part(upload, number, spool, size)
