@@ -142,3 +142,27 @@ def test_an_upload_continues_after_the_browser_restarts_without_choosing_the_fil
     expect(page.get_by_role("row", name=re.compile(re.escape(scan.name)))).to_be_visible()
     browser.close()
     assert not problems, problems
+
+
+def test_signing_out_forgets_the_files_the_browser_kept_for_resuming(
+    playwright, live_server, actors, tmp_path
+):
+    case = actors.case("draft")
+    scan = tmp_path / "biopsy-report.pdf"
+    scan.write_bytes(b"%PDF-1.4\n%" + os.urandom(1_000_000))
+    problems: list[str] = []
+    browser = open_browser(playwright, tmp_path / "profile", live_server.url)
+    watch_for_blocked(browser, problems)
+    page = browser.pages[0] if browser.pages else browser.new_page()
+    sign_in(page, actors.alice.email)
+    page.goto(f"/cases/{case.reference}/")
+    page.locator("input.uppy-Dashboard-input:not([webkitdirectory])").first.set_input_files(scan)
+    wait_for(lambda: kept_blobs(page) == 1, timeout=20, what="the file kept in IndexedDB")
+
+    page.goto("/accounts/logout/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Sign out").click()
+    expect(page).not_to_have_url(re.compile(r"/accounts/logout/"))
+    wait_for(lambda: kept_blobs(page) == 0, timeout=20, what="the kept file forgotten")
+    browser.close()
+    assert not problems, problems
