@@ -254,9 +254,13 @@ class Ours:
              "-g", "daemon off;"],
             folder / "stdout.log",
         )  # fmt: skip
-        for name, port in ports.items():
-            _wait_for(f"http://127.0.0.1:{port}/readyz", self.processes[name], name)
-        _wait_for(f"http://127.0.0.1:{self.port}/healthz", self.processes["nginx"], "nginx")
+        try:
+            for name, port in ports.items():
+                _wait_for(f"http://127.0.0.1:{port}/readyz", self.processes[name], name)
+            _wait_for(f"http://127.0.0.1:{self.port}/healthz", self.processes["nginx"], "nginx")
+        except BaseException:  # sys.exit included: stop what did start
+            self.close()
+            raise
 
     @property
     def endpoint(self) -> str:
@@ -297,7 +301,11 @@ class Reference:
              str(self.folder)],
             WORK / "reference.log",
         )  # fmt: skip
-        _wait_for(f"http://127.0.0.1:{self.port}/files", self.process, "@tus/server")
+        try:
+            _wait_for(f"http://127.0.0.1:{self.port}/files", self.process, "@tus/server")
+        except BaseException:
+            self.close()
+            raise
         self.headers: dict[str, str] = {}
 
     @property
@@ -477,7 +485,8 @@ def main() -> None:
     servers: list = []
     started = time.perf_counter()
     try:
-        servers = [Ours(), Reference()]
+        for start in (Ours, Reference):  # one at a time: a failed start still stops the first
+            servers.append(start())
         print(
             f"{FILE_BYTES / MIB:.0f} MiB with tuspy, {ROUNDS} interleaved rounds per chunk size "
             f"(files in {WORK})",
