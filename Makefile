@@ -14,7 +14,7 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test test-cluster lint chromium clamav nginx bench lock clean
+.PHONY: help install run test test-cluster lint chromium clamav nginx bench bench-tus lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
@@ -22,6 +22,7 @@ help:
 	@echo "make test-cluster - only the production-shaped tests: nginx (deploy/) in front of two"
 	@echo "             gunicorn nodes, a worker and beat, on PostgreSQL, Redis and moto's S3"
 	@echo "make bench - run the benchmarks under bench/ and write bench/results.json"
+	@echo "make bench-tus - 2 GiB tus uploads through nginx and two nodes against @tus/server"
 	@echo "make lock  - re-pin Python dependencies (requirements.lock, requirements-dev.lock)"
 
 $(VENV)/.installed: requirements-dev.lock
@@ -106,6 +107,11 @@ test-cluster: install chromium
 # created and seeded by the first run; REDIS_URL (else 127.0.0.1:6379) carries the tasks.
 bench: install
 	$(PY) bench/run.py
+
+# Resumable uploads against the reference tus server (@tus/server, npm) with the official tuspy
+# client; needs nginx, PostgreSQL and Redis as `make bench` does, and ~5 GiB free in the temp folder.
+bench-tus: install node_modules/.installed nginx
+	$(PY) bench/tus_bench.py
 
 lock: $(VENV)/.installed
 	$(PY) -m pip install --quiet uv

@@ -494,10 +494,10 @@ def main() -> None:
     path = ROOT / "bench" / "results.json"
     # A partial run keeps the other benchmarks' last figures.
     ran = {r["name"] for r in results}
-    previous = json.loads(path.read_text()) if path.exists() else []
-    if isinstance(previous, dict):
-        previous = previous.get("results", [])
-    kept = [r for r in previous if r["name"] not in ran]
+    document = json.loads(path.read_text()) if path.exists() else []
+    if not isinstance(document, dict):
+        document = {"results": document}
+    kept = [r for r in document.get("results", []) if r["name"] not in ran]
     run = {
         "finished_at": timezone.now().isoformat(timespec="seconds"),
         "seconds": round(elapsed),
@@ -505,7 +505,10 @@ def main() -> None:
         "cpus": os.cpu_count(),
         "cases": CASES,
     }
-    path.write_text(json.dumps({"run": run, "results": kept + results}, indent=2) + "\n")
+    # Other keys (bench/tus_bench.py's "tus") are kept.
+    path.write_text(
+        json.dumps({**document, "run": run, "results": kept + results}, indent=2) + "\n"
+    )
 
 
 if __name__ == "__main__":

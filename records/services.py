@@ -17,8 +17,8 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Sum
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
@@ -485,9 +485,16 @@ def _receive(stream: IO[bytes], spool: IO[bytes], remaining: int, digest) -> int
 
 def _new_part_number(upload: Upload) -> int:
     """A part number no other request uses: two requests at the same offset never overwrite
-    each other's part."""
-    Upload.objects.filter(pk=upload.pk).update(last_part_number=F("last_part_number") + 1)
-    return Upload.objects.values_list("last_part_number", flat=True).get(pk=upload.pk)
+    each other's part. One statement (UPDATE ... RETURNING; PostgreSQL, and SQLite since 3.35):
+    a round trip per stored piece counts at 8 MiB chunks."""
+    table = connection.ops.quote_name(Upload._meta.db_table)
+    column = connection.ops.quote_name("last_part_number")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s RETURNING {column}",  # noqa: S608  (names from the model)
+            [upload.pk],
+        )
+        return cursor.fetchone()[0]
 
 
 def _check_can_append(upload: Upload) -> None:
@@ -560,7 +567,7 @@ def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, d
     new_offset = offset + received
     final = new_offset == upload.length
     size = upload.carry_size + received
-    number = _new_part_number(upload)
+    number = _new_part_number(upload) if parts_store.numbered_parts else 0
     try:
         if final or size >= parts_store.min_part:
             etag = parts_store.put_part(upload, number, spool, size)
@@ -572,18 +579,19 @@ def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, d
         logger.warning("File storage did not take an upload chunk; the upload is paused")
         raise UploadPaused from error
     now = timezone.now()
+    changes = {
+        "offset": new_offset,
+        "parts": parts,
+        "carry": new_carry,
+        "carry_size": new_carry_size,
+        "expires_at": now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
+        "status": Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
+        "finishing_since": now if final else None,
+        "hash_state": digest.state() if digest is not None else None,
+    }
     stored = Upload.objects.filter(
         pk=upload.pk, status=Upload.Status.RECEIVING, offset=offset
-    ).update(
-        offset=new_offset,
-        parts=parts,
-        carry=new_carry,
-        carry_size=new_carry_size,
-        expires_at=now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
-        status=Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
-        finishing_since=now if final else None,
-        hash_state=digest.state() if digest is not None else None,
-    )
+    ).update(**changes)
     if not stored:
         # Another request stored these bytes first (a replayed chunk, two nodes at one offset):
         # this copy is dropped, the client is told where the upload is.
@@ -597,7 +605,9 @@ def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, d
         # Into the data file now (finishing redoes it if this node dies before it is done).
         with contextlib.suppress(upload_parts.StorageUnavailable):
             parts_store.settle(upload, parts[-1][1], offset)
-    upload.refresh_from_db()
+    # The row is what this request just wrote (the compare and set held): no reload.
+    for name, value in changes.items():
+        setattr(upload, name, value)
     return upload, (now if final else None)
 
 

@@ -18,4 +18,5 @@ def record_upload_limits() -> dict[str, int]:
     return {
         "max_bytes": settings.RECORD_MAX_UPLOAD_BYTES,
         "chunk_bytes": settings.RECORD_UPLOAD_CHUNK_BYTES,
+        "expiry_hours": settings.RECORD_UPLOAD_EXPIRY_HOURS,
     }

@@ -16,6 +16,21 @@
     if (token) { event.detail.headers["X-CSRFToken"] = token; }
   });
 
+  // Signing out forgets the files the uploader kept in this browser for resuming them
+  // (records-upload.js, Golden Retriever), with the upload addresses and the uploader's state:
+  // on a shared computer, the next person must not find a patient's records there.
+  var signOutForm = document.getElementById("sign-out-form");
+  if (signOutForm) {
+    signOutForm.addEventListener("submit", function () {
+      try { if (window.indexedDB) { window.indexedDB.deleteDatabase("uppy-blobs"); } } catch (e) { /* unavailable */ }
+      try {
+        Object.keys(window.localStorage).forEach(function (key) {
+          if (key.indexOf("tus::") === 0 || key.indexOf("uppyState:") === 0) { window.localStorage.removeItem(key); }
+        });
+      } catch (e) { /* private mode */ }
+    });
+  }
+
   // Idle sign-out. Clicking "Stay signed in" or typing counts as activity and renews the session
   // (typing at most once per `throttle`); two minutes before the session runs out a warning
   // shows. Then, and again just before it runs out, every form marked data-save-draft that was

@@ -1,7 +1,10 @@
 // Resumable uploads of records (tus protocol) with Uppy's Dashboard: files and whole folders,
-// progress per file and overall, pause and resume. tus-js-client remembers each upload's address
-// in localStorage, so choosing the same file again after a dropped connection or a browser
-// restart continues from the last byte the server has. Loaded by
+// progress per file and overall, pause and resume. Golden Retriever (in Uppy's bundle) keeps the
+// chosen files and their upload addresses in this browser's IndexedDB until they are uploaded,
+// so after a reload or a browser restart the uploader shows them again and "Upload" continues
+// from the last byte the server has, without choosing the files again (no service worker: the
+// IndexedDB copy is the one that survives a restart). Choosing the same file again works too
+// (tus-js-client remembers upload addresses in localStorage). Loaded by
 // templates/records/partials/uploader.html; the plain form beside it works without this file.
 (function () {
   "use strict";
@@ -31,10 +34,14 @@
     var problems = container.querySelector(".so-uploader__problems");
     var problemList = container.querySelector(".so-uploader__problem-list");
     var refreshUrl = container.getAttribute("data-refresh-url");
+    var endpoint = container.getAttribute("data-tus-endpoint");
+    var maxBytes = Number(container.getAttribute("data-max-bytes")) || null;
+    // The id names the files kept for a restart: one store per upload address (per case, or per
+    // provider link), so files chosen for one case never come back on another case's page.
     var uppy = new window.Uppy.Uppy({
-      id: "records-" + index,
+      id: "records:" + endpoint,
       autoProceed: false,
-      restrictions: { maxFileSize: Number(container.getAttribute("data-max-bytes")) || null }
+      restrictions: { maxFileSize: maxBytes }
     });
     uppy.use(window.Uppy.Dashboard, {
       inline: true,
@@ -48,8 +55,16 @@
       showProgressDetails: true,
       note: "PDF, JPEG, PNG, TIFF, DICOM, text or office documents"
     });
+    if (window.Uppy.GoldenRetriever && window.indexedDB) {
+      // Kept as long as the server keeps an unfinished upload, and removed once uploaded.
+      var hours = Number(container.getAttribute("data-expiry-hours")) || 24;
+      uppy.use(window.Uppy.GoldenRetriever, {
+        expires: hours * 60 * 60 * 1000,
+        indexedDB: { maxFileSize: maxBytes || Infinity, maxTotalSize: 2 * (maxBytes || 0) || Infinity }
+      });
+    }
     uppy.use(window.Uppy.Tus, {
-      endpoint: container.getAttribute("data-tus-endpoint"),
+      endpoint: endpoint,
       headers: { "X-CSRFToken": csrfToken() },
       chunkSize: Number(container.getAttribute("data-chunk-bytes")) || Infinity,
       retryDelays: [0, 1000, 3000, 5000, 10000],
@@ -71,7 +86,20 @@
         window.location.reload();
       }
     });
+    markFileList(container);
     container.hidden = false;
+  }
+
+  // Uppy's Dashboard draws a single file as a "listitem" without a "list" around it (it leaves
+  // the role out when there is one file), which screen readers and axe-core reject: add it.
+  function markFileList(container) {
+    var mark = function () {
+      container.querySelectorAll(".uppy-Dashboard-files:not([role])").forEach(function (list) {
+        list.setAttribute("role", "list");
+      });
+    };
+    new MutationObserver(mark).observe(container, { childList: true, subtree: true });
+    mark();
   }
 
   document.querySelectorAll("[data-tus-endpoint]").forEach(setUp);
