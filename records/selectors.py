@@ -174,3 +174,20 @@ def patient_identity_for(*, case, asker) -> PatientIdentity:
     if asked_for_someone_else and asker.pk == case.owner_id:
         asked_by = asker.full_name or asker.email
     return PatientIdentity(name=name, date_of_birth=case.patient_date_of_birth, asked_by=asked_by)
+
+
+def series_files_for(record: RecordFile) -> list[RecordFile]:
+    """The slices of the DICOM series `record` belongs to, in order (the viewer scrolls them);
+    just `record` when it is not a DICOM file that was read into a series."""
+    if not record.is_dicom or not record.metadata.get("series_uid"):
+        return [record]
+    same_series = RecordFile.objects.filter(
+        case_id=record.case_id,
+        content_type=record.content_type,
+        metadata__series_uid=record.metadata["series_uid"],
+    )
+    for study in group_dicom_studies(same_series):
+        for series in study.series:
+            if record in series.files:
+                return series.files
+    return [record]

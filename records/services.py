@@ -26,12 +26,12 @@ from django.utils import timezone
 
 from cases import permissions as case_permissions
 from secondopinion import links
-from secondopinion.audit.services import record_event
+from secondopinion.audit.services import record_event, record_events
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.emails import RenderedEmail, render_email
 from secondopinion.notifications.services import enqueue_email, notify
 
-from . import reading, resumable_hash, scanning, selectors, upload_parts
+from . import reading, resumable_hash, scanning, selectors, upload_parts, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -262,6 +262,34 @@ def open_record(*, record: RecordFile, by) -> IO[bytes]:
     if not record.is_downloadable:
         raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
     record_event(actor=by, action="record.download", obj=record, case_id=record.case_id)
+    return record.file.open("rb")
+
+
+def check_viewable(record: RecordFile) -> None:
+    """A file is shown in a viewer on the same terms as a download: scanned clean, or "not
+    scanned" (and shown as such), never quarantined, and only when a viewer can show it."""
+    if record.scan_status == RecordFile.ScanStatus.INFECTED:
+        raise ApplicationError("This file was quarantined because a virus was found in it.")
+    if not record.is_downloadable:
+        raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
+    if not viewing.viewer_kind(record):
+        raise ApplicationError("This file cannot be shown here. Download it to open it.")
+
+
+def record_viewings(*, records: list[RecordFile], by) -> None:
+    """Audit that `by` viewed these files (one event each, one INSERT)."""
+    if records:
+        record_events(
+            actor=by, action="record.view", objects=[(record, record.case_id) for record in records]
+        )
+
+
+def open_record_for_viewing(*, record: RecordFile, by, audit: bool) -> IO[bytes]:
+    """The file's bytes for a viewer; `audit` is False for the later requests of a viewing that
+    was already audited (records.viewing says when)."""
+    check_viewable(record)
+    if audit:
+        record_viewings(records=[record], by=by)
     return record.file.open("rb")
 
 
