@@ -284,13 +284,16 @@ def record_viewings(*, records: list[RecordFile], by) -> None:
         )
 
 
-def open_record_for_viewing(*, record: RecordFile, by, audit: bool) -> IO[bytes]:
-    """The file's bytes for a viewer; `audit` is False for the later requests of a viewing that
-    was already audited (records.viewing says when)."""
+def open_record_for_viewing(*, record: RecordFile) -> viewing.Payload:
+    """The file's bytes as a viewer reads them (records.viewing.payload_for). Not audited here:
+    the caller audits the viewing once it knows it will send bytes (`record_viewings`)."""
     check_viewable(record)
-    if audit:
-        record_viewings(records=[record], by=by)
-    return record.file.open("rb")
+    try:
+        return viewing.payload_for(record, record.file.open("rb"))
+    except viewing.NotDecodable as error:
+        raise ApplicationError(
+            f"This image ({error}) could not be decoded for viewing. Download it to open it."
+        ) from error
 
 
 def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:

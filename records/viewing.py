@@ -9,9 +9,13 @@ page, or a byte range of the file) leaves a `record.view` event, later ones with
 do not. No request is ever served without such an event having been written for its session.
 """
 
+import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import IO
+
+import pydicom
+from pydicom.uid import JPEGLSLossless, JPEGLSNearLossless
 
 # One viewing: a specialist reading a series for half an hour is one read, the next morning
 # another one.
@@ -35,6 +39,51 @@ def viewer_kind(record) -> str:
     if kind == "dicom" and record.dicom_kind != "image":
         return ""
     return kind
+
+
+# Encodings the DICOM viewer (dwv 0.36) has no decoder for. The server reads them (pylibjpeg's
+# libjpeg plugin), so it serves such a file to the viewer decoded to explicit VR little endian;
+# a download is still the file as it was uploaded.
+DECODED_ON_THE_SERVER = frozenset({JPEGLSLossless, JPEGLSNearLossless})
+
+
+class NotDecodable(Exception):
+    """A DICOM file in an encoding the browser cannot read, which the server could not decode."""
+
+
+@dataclass
+class Payload:
+    """What the viewer is sent for a record: its bytes, their size and their entity tag."""
+
+    handle: IO[bytes]
+    size: int
+    etag: str
+
+
+def payload_for(record, handle: IO[bytes]) -> Payload:
+    """The record's bytes as a viewer can read them: the stored file, or for a DICOM file in an
+    encoding the viewer cannot decode, the same data set decoded (held in memory: one slice)."""
+    if record.is_dicom:
+        try:
+            syntax = pydicom.dcmread(handle, stop_before_pixels=True).file_meta.get(
+                "TransferSyntaxUID"
+            )
+        except Exception:  # an unreadable header is the viewer's to report
+            syntax = None
+        handle.seek(0)
+        if syntax in DECODED_ON_THE_SERVER:
+            try:
+                dataset = pydicom.dcmread(handle)
+                dataset.decompress()
+                buffer = io.BytesIO()
+                dataset.save_as(buffer, enforce_file_format=True)
+            except Exception as error:  # any decoder failure
+                raise NotDecodable(str(syntax.name)) from error
+            finally:
+                handle.close()
+            buffer.seek(0)
+            return Payload(buffer, buffer.getbuffer().nbytes, f'"{record.sha256}-decoded"')
+    return Payload(handle, record.size, f'"{record.sha256}"')
 
 
 @dataclass(frozen=True)

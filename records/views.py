@@ -102,27 +102,29 @@ def record_inline(request: HttpRequest, pk: int) -> HttpResponse:
     once per viewing (records.viewing)."""
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     try:
-        services.check_viewable(record)
-        byte_range = _requested_range(request, record)
+        payload = services.open_record_for_viewing(record=record)
     except ApplicationError as error:
         return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    try:
+        byte_range = _requested_range(request, payload)
     except viewing.RangeNotSatisfiable:
+        payload.handle.close()
         response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{record.size}"
+        response["Content-Range"] = f"bytes */{payload.size}"
         return response
     due = viewing.record_ids_to_audit(request.session, [record.pk], time.time())
-    handle = services.open_record_for_viewing(record=record, by=request.user, audit=bool(due))
-    start, length = (byte_range.start, byte_range.length) if byte_range else (0, record.size)
+    services.record_viewings(records=[record] if due else [], by=request.user)
+    start, length = (byte_range.start, byte_range.length) if byte_range else (0, payload.size)
     response = StreamingHttpResponse(
-        viewing.stream_bytes(handle, start, length),
+        viewing.stream_bytes(payload.handle, start, length),
         status=206 if byte_range else 200,
         content_type=record.content_type,
     )
     if byte_range:
-        response["Content-Range"] = byte_range.content_range(record.size)
+        response["Content-Range"] = byte_range.content_range(payload.size)
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
-    response["ETag"] = f'"{record.sha256}"'
+    response["ETag"] = payload.etag
     response["Content-Disposition"] = content_disposition_header(False, record.original_name)
     # Opened on its own, the file may not run anything (a PDF's scripts, an SVG's).
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
@@ -130,13 +132,13 @@ def record_inline(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def _requested_range(request: HttpRequest, record) -> viewing.ByteRange | None:
+def _requested_range(request: HttpRequest, payload: viewing.Payload) -> viewing.ByteRange | None:
     header = request.headers.get("Range", "")
     if_range = request.headers.get("If-Range")
     # A range of another version of the file is no range of this one: send it whole.
-    if not header or (if_range is not None and if_range.strip() != f'"{record.sha256}"'):
+    if not header or (if_range is not None and if_range.strip() != payload.etag):
         return None
-    return viewing.parse_range(header, record.size)
+    return viewing.parse_range(header, payload.size)
 
 
 @login_required

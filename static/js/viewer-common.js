@@ -14,6 +14,11 @@ export class Shell {
     window.soViewerTimings = window.soViewerTimings || {};
   }
 
+  // The absolute URL of `relative` next to the static file `url` (a vendor file's folder).
+  beside(url, relative) {
+    return new URL(relative, new URL(url, document.baseURI)).href;
+  }
+
   clearStage() {
     this.stage.replaceChildren();
   }

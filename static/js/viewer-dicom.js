@@ -18,7 +18,30 @@ const TOOLS = [
 
 let counter = 0;
 
+// dwv starts its decoders as `new Worker(new URL("./assets/workers/…", document.baseURI))`:
+// relative to the page, not to dwv.min.js (a <base> element would fix that, but the CSP says
+// base-uri 'none'). Point those URLs at the workers beside dwv.min.js, and leave any other
+// worker alone.
+function serveDwvWorkersFrom(dwvUrl) {
+  const NativeWorker = window.Worker;
+  if (NativeWorker.soDwvWorkers) return;
+  const marker = "/assets/workers/";
+  class DwvWorker extends NativeWorker {
+    constructor(url, options) {
+      const asked = new URL(url, document.baseURI);
+      const at = asked.pathname.indexOf(marker);
+      if (asked.origin === window.location.origin && at !== -1) {
+        url = new URL(`assets/workers/${asked.pathname.slice(at + marker.length)}`, dwvUrl);
+      }
+      super(url, options);
+    }
+  }
+  DwvWorker.soDwvWorkers = true;
+  window.Worker = DwvWorker;
+}
+
 export async function open(shell) {
+  serveDwvWorkersFrom(shell.beside(shell.data.viewerDwv, "./"));
   const urls = (shell.data.viewerSeries || shell.data.viewerUrl).split(/\s+/).filter(Boolean);
   shell.clearStage();
   shell.element.classList.add("so-viewer--dicom");

@@ -11,9 +11,10 @@ export async function open(shell) {
   const task = pdfjs.getDocument({
     url: shell.data.viewerUrl,
     isEvalSupported: false, // the CSP forbids eval; pdf.js then draws fonts another way
-    wasmUrl: shell.data.viewerPdfjsWasm,
-    standardFontDataUrl: shell.data.viewerPdfjsFonts,
-    cMapUrl: shell.data.viewerPdfjsCmaps,
+    // pdfjs-dist's folders, beside build/ (settings.STATICFILES_DIRS serves them so).
+    wasmUrl: shell.beside(shell.data.viewerPdfjsWorker, "../wasm/"),
+    standardFontDataUrl: shell.beside(shell.data.viewerPdfjsWorker, "../standard_fonts/"),
+    cMapUrl: shell.beside(shell.data.viewerPdfjsWorker, "../cmaps/"),
     rangeChunkSize: 256 * 1024,
   });
   let pdf;

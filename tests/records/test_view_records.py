@@ -2,13 +2,18 @@
 may not read the case, only clean (or "not scanned") files, and one audit event per viewing of
 a file rather than one per range request."""
 
+import io
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+import pydicom
 import pytest
 import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
+from pydicom.data import get_testdata_file
+from pydicom.uid import ExplicitVRLittleEndian
 
 from cases import services as case_services
 from cases.models import Status
@@ -263,3 +268,30 @@ def test_the_view_page_holds_a_dicom_series_in_order_and_audits_each_slice_once(
     assert 'data-viewer-kind="dicom"' in page
     assert "Test^Patient" not in page
     assert [views_of(record) for record in slices] == [1, 1, 1, 1]
+
+
+def test_a_jpeg_ls_image_is_sent_to_the_viewer_decoded_and_downloaded_as_it_was(in_review, actors):
+    """dwv has no JPEG-LS decoder: the server decodes the slice for the viewer (a download is
+    still the uploaded file)."""
+    record, client = in_review
+    original = Path(get_testdata_file("MR_small_jpeg_ls_lossless.dcm")).read_bytes()
+    jpeg_ls = services.read_record(
+        record_id=services.add_record(
+            case=record.case,
+            by=actors.alice,
+            upload=SimpleUploadedFile("ls.dcm", original, "application/octet-stream"),
+        ).pk
+    )
+
+    viewed = client.get(inline_url(jpeg_ls))
+    part = client.get(inline_url(jpeg_ls), headers={"Range": "bytes=0-131"})
+    downloaded = client.get(reverse("records:record-download", args=[jpeg_ls.pk]))
+
+    served = body(viewed)
+    decoded = pydicom.dcmread(io.BytesIO(served))
+    assert decoded.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
+    reference = pydicom.dcmread(io.BytesIO(original))
+    assert (decoded.pixel_array == reference.pixel_array).all()
+    assert viewed["ETag"] != f'"{jpeg_ls.sha256}"'
+    assert (part.status_code, body(part)) == (206, served[:132])
+    assert b"".join(downloaded.streaming_content) == original
