@@ -152,13 +152,16 @@ def stream_bytes(handle: IO[bytes], start: int, length: int) -> Iterator[bytes]:
 def record_ids_to_audit(session, record_ids: Iterable[int], now: float) -> list[int]:
     """Which of these files this browser session has not viewed within the window; they are
     marked as viewed now, so the caller must audit exactly these."""
-    viewed: dict[str, float] = {
+    stored: dict[str, float] = session.get(SESSION_KEY, {})
+    viewed = {
         key: seen
-        for key, seen in session.get(SESSION_KEY, {}).items()
+        for key, seen in stored.items()
         if now - seen < VIEW_AUDIT_SECONDS  # forgotten once the window is over
     }
     due = [pk for pk in record_ids if str(pk) not in viewed]
     for pk in due:
         viewed[str(pk)] = now
-    session[SESSION_KEY] = viewed
+    # Saved only when it changed: the 40 requests of a series already audited write nothing.
+    if viewed != stored:
+        session[SESSION_KEY] = viewed
     return due

@@ -194,13 +194,13 @@ STATICFILES_DIRS = [
     ("vendor/chartjs", NODE_MODULES / "chart.js/dist"),
     # The record viewers (templates/records/partials/viewer.html): pdf.js with its worker, fonts
     # and image decoders, and dwv for DICOM with its decoder workers (dist/assets/workers,
-    # found next to dwv.min.js) and konva, the one library it needs on the page.
+    # found next to dwv.min.js) and konva (konva.min.js), the one library it needs on the page.
     ("vendor/pdfjs/build", NODE_MODULES / "pdfjs-dist/build"),
     ("vendor/pdfjs/wasm", NODE_MODULES / "pdfjs-dist/wasm"),
     ("vendor/pdfjs/standard_fonts", NODE_MODULES / "pdfjs-dist/standard_fonts"),
     ("vendor/pdfjs/cmaps", NODE_MODULES / "pdfjs-dist/cmaps"),
     ("vendor/dwv", NODE_MODULES / "dwv/dist"),
-    ("vendor/konva", NODE_MODULES / "konva/lib"),
+    ("vendor/konva", NODE_MODULES / "konva"),
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
