@@ -165,16 +165,20 @@ def record_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def viewer_context(record, files: list) -> dict:
-    """What templates/records/partials/viewer.html needs (the workspace builds the same)."""
+    """What templates/records/partials/viewer.html needs (the workspace builds the same). A
+    slice the server could not decode when it read the file (metadata["no_preview"] says why)
+    is left out of the series, so the others still scroll, and listed with the reason."""
     kind = viewing.viewer_kind(record)
+    slices = [item for item in files if not item.metadata.get("no_preview")] or files
     return {
         "kind": kind,
         "record": record,
         "url": reverse("records:record-inline", args=[record.pk]),
         "download_url": reverse("records:record-download", args=[record.pk]),
-        "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in files]
+        "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in slices]
         if kind == "dicom"
         else [],
+        "left_out": [item for item in files if item not in slices] if kind == "dicom" else [],
     }
 
 

@@ -101,14 +101,22 @@ class DicomViewer {
           "The others still scroll; the download link has every file.",
       );
     });
-    app.addEventListener("load", () => {
-      this.loaded = true;
-      shell.mark("dicomSeriesLoaded");
-      shell.element.dataset.viewerLoaded = "1";
-      this.build();
-      this.showTags();
-      this.announce();
+    app.addEventListener("load", () => this.ready());
+    // A series with a slice that failed ends with "loadend" but no "load": the slices that
+    // did load are still shown and scrolled.
+    app.addEventListener("loadend", () => {
+      if (!this.loaded && this.app.getImage(this.dataId)) this.ready();
     });
+  }
+
+  ready() {
+    if (this.loaded) return;
+    this.loaded = true;
+    this.shell.mark("dicomSeriesLoaded");
+    this.shell.element.dataset.viewerLoaded = "1";
+    this.build();
+    this.showTags();
+    this.announce();
   }
 
   controller() {

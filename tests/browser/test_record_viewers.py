@@ -1,7 +1,7 @@
 """The record viewers in Debian's Chromium: a CT series (scrolled by keyboard, window/level
 presets, the key tags without the patient's name), a PDF (pages, search, a text layer), each
 page checked with axe; every file fetched left an audit event; a specialist not assigned gets
-404 on the viewer and on each file. And each encoding the server reads (JPEG 2000, JPEG-LS,
+404 on the viewer and on each file. An image zoomed and panned by keyboard. And each encoding the server reads (JPEG 2000, JPEG-LS,
 RLE, JPEG baseline, 12-bit JPEG) is decoded and drawn by the DICOM viewer."""
 
 import pytest
@@ -15,6 +15,7 @@ from cases.models import Status
 from records import services
 from records.models import RecordFile
 from secondopinion.audit.models import AuditEvent
+from tests.records.files import png_image
 
 from .conftest import assert_accessible, sign_in
 
@@ -139,5 +140,52 @@ def test_each_encoding_the_server_reads_is_decoded_and_drawn(new_page, actors, e
     smith.goto(view_url(record))
 
     wait_for_series(smith)
+    assert smith.evaluate(CANVAS_HAS_IMAGE, ".so-viewer__dicom canvas") > 3
+    assert_accessible(smith)
+
+
+def test_an_image_is_zoomed_and_panned_from_the_keyboard(new_page, actors):
+    case = actors.case(Status.IN_REVIEW)
+    image = add(case, actors.alice, "photo.png", png_image(320, 240))
+    smith = new_page()
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+
+    smith.goto(view_url(image))
+
+    picture = smith.get_by_role("img", name="photo.png")
+    expect(picture).to_be_visible()
+    smith.locator("[data-viewer-stage]").focus()
+    smith.keyboard.press("+")
+    expect(status(smith)).to_have_text("Zoom 125%")
+    smith.keyboard.press("ArrowRight")
+    assert "translate(-60px, 0px)" in picture.get_attribute("style")
+    smith.get_by_role("button", name="Fit").click()
+    expect(status(smith)).to_have_text("Zoom 100%")
+    assert_accessible(smith)
+
+
+def test_a_corrupt_slice_says_why_and_the_rest_of_the_series_still_scrolls(new_page, actors):
+    case = actors.case(Status.IN_REVIEW)
+    contents = ct_series(4, size=128)
+    contents[2] = contents[2][: len(contents[2]) - 5000]  # the pixel data cut short
+    slices = [
+        add(case, actors.alice, f"CT{n}.dcm", content) for n, content in enumerate(contents, 1)
+    ]
+    smith = new_page()
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+
+    smith.goto(view_url(slices[0]))
+
+    left_out = smith.locator("[data-viewer-left-out]")
+    expect(left_out).to_contain_text("1 image of this series could not be shown")
+    expect(left_out).to_contain_text("CT3.dcm")
+    wait_for_series(smith)
+    smith.locator("[data-viewer-stage]").focus()
+    smith.keyboard.press("PageUp")
+    smith.keyboard.press("PageUp")
+    expect(status(smith)).to_contain_text("Image 1 of 3")
+    smith.keyboard.press("PageDown")
+    smith.keyboard.press("PageDown")
+    expect(status(smith)).to_contain_text("Image 3 of 3")
     assert smith.evaluate(CANVAS_HAS_IMAGE, ".so-viewer__dicom canvas") > 3
     assert_accessible(smith)
