@@ -9,13 +9,13 @@ class RecordsConfig(AppConfig):
         from cases import hooks, page
         from secondopinion.notifications.outbox import register_email_kind
 
-        from . import selectors, services
+        from . import provider_requests, selectors
 
-        for kind in (services.REQUEST_EMAIL, services.REMINDER_EMAIL):
+        for kind in (provider_requests.REQUEST_EMAIL, provider_requests.REMINDER_EMAIL):
             register_email_kind(
                 kind,
-                compose=services.compose_provider_email,
-                after_sent=services.provider_email_sent,
+                compose=provider_requests.compose_provider_email,
+                after_sent=provider_requests.provider_email_sent,
             )
         hooks.has_records.provide(selectors.case_has_records)
         page.annotate(

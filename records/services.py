@@ -4,47 +4,38 @@ sent to providers."""
 
 import contextlib
 import hashlib
-import io
 import logging
-import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
 
-from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Sum
-from django.template.defaultfilters import filesizeformat
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from cases import permissions as case_permissions
-from secondopinion import links
 from secondopinion.audit.services import record_event, record_events
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import (
-    check_name,
     check_size,
     detect_type,
     display_name,
     initial_scan_status,
     scan_stored_file,
 )
-from secondopinion.notifications.emails import RenderedEmail, render_email
-from secondopinion.notifications.services import enqueue_email, notify
+from secondopinion.notifications.services import notify
 
-from . import reading, resumable_hash, selectors, upload_parts, viewing
-from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest, Upload
+from . import reading, viewing
+from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_TYPES_TEXT = "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
-_CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024
 
 
 # Checking a file ---------------------------------------------------------------------------------
@@ -52,13 +43,13 @@ _CHUNK = 1024 * 1024
 
 def _sha256(upload: File) -> str:
     digest = hashlib.sha256()
-    for chunk in upload.chunks(chunk_size=_CHUNK):
+    for chunk in upload.chunks(chunk_size=CHUNK):
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
 
 
-def _check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
+def check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
     if records_request is not None:
         # A provider adds records for the patient: the request must be open and the case too.
         if not records_request.is_open or records_request.case_id != case.pk:
@@ -88,7 +79,7 @@ def add_record(
     `stored_name` (kept there, not copied), with its SHA-256. Checked: who may add, size, type from the bytes against the allowlist,
     and a duplicate by SHA-256. A provider's file comes with `records_request` and no `by`.
     """
-    _check_case_takes_records(case=case, by=by, records_request=records_request)
+    check_case_takes_records(case=case, by=by, records_request=records_request)
     name = display_name(upload.name or "")
     check_size(name, upload.size)
     content_type = detect_type(upload)
@@ -329,7 +320,7 @@ def _local_path(field) -> Iterator[Path]:
     except NotImplementedError:
         pass
     with tempfile.NamedTemporaryFile(suffix=".record") as copy, field.open("rb") as source:
-        for chunk in source.chunks(chunk_size=_CHUNK):
+        for chunk in source.chunks(chunk_size=CHUNK):
             copy.write(chunk)
         copy.flush()
         yield Path(copy.name)
@@ -381,597 +372,3 @@ def records_needing_work(*, older_than_seconds: int = 300) -> tuple[list[int], l
         list(to_scan.values_list("pk", flat=True)[:500]),
         list(to_read.values_list("pk", flat=True)[:500]),
     )
-
-
-# Resumable uploads (tus 1.0: core, creation, termination, expiration) -----------------------------
-
-
-class UploadOffsetMismatch(Exception):
-    def __init__(self, offset: int):
-        super().__init__(f"The upload is at byte {offset}.")
-        self.offset = offset
-
-
-class UploadBusy(Exception):
-    """Another request is finishing the same upload right now."""
-
-
-class UploadPaused(Exception):
-    """File storage did not answer: nothing of this chunk was kept, the client sends it again."""
-
-    message = (
-        "The upload is paused: file storage cannot be reached right now. Nothing you sent is "
-        "lost; it will resume on its own."
-    )
-
-
-def partial_path(upload: Upload) -> Path:
-    """The folder of an upload's part files (local storage; with object storage, unused)."""
-    return upload_parts.FolderParts().folder(upload)
-
-
-def upload_offset(upload: Upload) -> int:
-    if upload.status == Upload.Status.DONE:
-        return upload.length
-    return upload.offset
-
-
-class UploadQuotaExceeded(ApplicationError):
-    """Too many unfinished uploads, or too many bytes declared by them (answered with 413)."""
-
-    http_status = 413
-
-
-def _open_uploads():
-    return Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__gt=timezone.now())
-
-
-def _check_upload_quota(*, case, by, records_request, name: str, length: int) -> None:
-    """Refuse a new upload that would pass the open-upload quotas of its uploader (the signed-in
-    user, or the records request's link) or of the case."""
-    if by is not None:
-        mine = _open_uploads().filter(created_by=by)
-    else:
-        mine = _open_uploads().filter(created_by__isnull=True, records_request=records_request)
-    on_case = _open_uploads().filter(case=case)
-    for uploads, count_limit, bytes_limit, whose in (
-        (
-            mine,
-            settings.RECORD_OPEN_UPLOADS_PER_UPLOADER,
-            settings.RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER,
-            "You have",
-        ),
-        (
-            on_case,
-            settings.RECORD_OPEN_UPLOADS_PER_CASE,
-            settings.RECORD_OPEN_UPLOAD_BYTES_PER_CASE,
-            "This case has",
-        ),
-    ):
-        totals = uploads.aggregate(count=Count("pk"), declared=Sum("length"))
-        if totals["count"] >= count_limit:
-            raise UploadQuotaExceeded(
-                f"“{name}” did not start: {whose} {totals['count']} uploads that have not "
-                "finished yet. Let them finish (or cancel some), then add this file again."
-            )
-        declared = totals["declared"] or 0
-        if declared + length > bytes_limit:
-            raise UploadQuotaExceeded(
-                f"“{name}” did not start: with the files still uploading "
-                f"({filesizeformat(declared)}) it would pass the limit of "
-                f"{filesizeformat(bytes_limit)} uploading at once. Let those finish, then add "
-                "this file again."
-            )
-
-
-@transaction.atomic
-def create_upload(
-    *, case, by, length: int, name: str, records_request: RecordsRequest | None = None
-) -> Upload:
-    """Start a resumable upload: checked for who, size, name and the open-upload quotas before
-    a single byte is sent. Raises UploadPaused when file storage cannot be reached."""
-    _check_case_takes_records(case=case, by=by, records_request=records_request)
-    shown = check_name(name)
-    check_size(shown, length)
-    # One upload starts at a time per case, so two at once cannot both pass the quota.
-    type(case).objects.select_for_update().filter(pk=case.pk).first()
-    _check_upload_quota(
-        case=case, by=by, records_request=records_request, name=shown, length=length
-    )
-    upload = Upload(
-        case=case,
-        created_by=by,
-        records_request=records_request,
-        name=shown,
-        length=length,
-        expires_at=timezone.now() + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
-    )
-    try:
-        upload_parts.store().start(upload)
-    except upload_parts.StorageUnavailable as error:
-        raise UploadPaused from error
-    upload.save(force_insert=True)
-    record_event(actor=by, action="upload.create", obj=upload, case_id=case.pk)
-    return upload
-
-
-def _receive(stream: IO[bytes], spool: IO[bytes], remaining: int, digest) -> int:
-    """Read up to `remaining` bytes of a request body into `spool`, 1 MiB at a time, in this
-    thread. A dropped connection keeps what arrived. Returns the number of bytes read."""
-    received = 0
-    try:
-        while received < remaining:
-            piece = stream.read(min(_CHUNK, remaining - received))
-            if not piece:
-                break
-            spool.write(piece)
-            if digest is not None:
-                digest.update(piece)
-            received += len(piece)
-    except OSError:
-        logger.info("An upload was interrupted; it resumes from the bytes stored")
-    spool.seek(0)
-    return received
-
-
-def _new_part_number(upload: Upload) -> int:
-    """A part number no other request uses: two requests at the same offset never overwrite
-    each other's part. One statement (UPDATE ... RETURNING; PostgreSQL, and SQLite since 3.35):
-    a round trip per stored piece counts at 8 MiB chunks."""
-    table = connection.ops.quote_name(Upload._meta.db_table)
-    column = connection.ops.quote_name("last_part_number")
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {column} = {column} + 1 WHERE id = %s RETURNING {column}",  # noqa: S608  (names from the model)
-            [upload.pk],
-        )
-        return cursor.fetchone()[0]
-
-
-def _check_can_append(upload: Upload) -> None:
-    if upload.status in (Upload.Status.DONE, Upload.Status.FINISHING):
-        raise ApplicationError("This upload is already complete.")
-    if upload.status != Upload.Status.RECEIVING or upload.is_expired:
-        raise ApplicationError(upload.message or "This upload has expired. Start it again.")
-    _check_case_takes_records(
-        case=upload.case, by=upload.created_by, records_request=upload.records_request
-    )
-
-
-# A PATCH body is stored in pieces of this size as it arrives (each a part, or added to the
-# carry), and the offset moves after each: a request cut off, or a node killed, loses at most
-# the piece in flight, and memory per request stays at one piece.
-UPLOAD_PIECE_BYTES = 8 * _CHUNK
-
-
-def append_to_upload(
-    *, upload: Upload, offset: int, stream: IO[bytes], content_length: int | None
-) -> Upload:
-    """Store a PATCH body at `offset` in the configured storage, piece by piece, recording each
-    new offset on the row only if no other request moved it meanwhile (compare and set). When
-    the last byte is stored, the file is finished (`finish_upload`) and goes through
-    `add_record`.
-
-    Work per request is bounded by the chunk (plus, on object storage, a carry under 5 MiB).
-    Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing stored is
-    lost), or ApplicationError for a refused upload.
-    """
-    if upload.status == Upload.Status.FINISHING:
-        return finish_upload(upload_id=upload.pk)
-    _check_can_append(upload)
-    if offset != upload.offset:
-        raise UploadOffsetMismatch(upload.offset)
-    if content_length is not None and content_length > upload.length - offset:
-        raise ApplicationError("The upload sent more bytes than it announced.")
-    parts_store = upload_parts.store()
-    # The running hash continues from the row, whichever node stored the chunks before.
-    digest = resumable_hash.restore(upload.hash_state, offset=offset)
-    while True:
-        wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
-        with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + _CHUNK) as spool:
-            try:
-                if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
-                    with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
-                        shutil.copyfileobj(carry, spool, _CHUNK)
-            except upload_parts.StorageUnavailable as error:
-                logger.warning("File storage did not answer for an upload; the upload is paused")
-                raise UploadPaused from error
-            received = _receive(stream, spool, wanted, digest)
-            if received == 0:
-                return upload
-            upload, claimed_at = _store_piece(upload, parts_store, spool, received, digest)
-        if claimed_at is not None:
-            return finish_upload(
-                upload_id=upload.pk,
-                sha256=digest.hexdigest() if digest else None,
-                claimed_at=claimed_at,
-            )
-        if received < wanted:  # the body ended (or the connection dropped)
-            return upload
-
-
-def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, digest):
-    """Store `received` new bytes (after the carry, in `spool`) as a part or as the new carry,
-    then move the row's offset by compare and set. Returns the updated upload and, when this
-    piece completed the file, the moment this request claimed its finish."""
-    offset = upload.offset
-    new_offset = offset + received
-    final = new_offset == upload.length
-    size = upload.carry_size + received
-    number = _new_part_number(upload) if parts_store.numbered_parts else 0
-    try:
-        if final or size >= parts_store.min_part:
-            etag = parts_store.put_part(upload, number, spool, size)
-            parts, new_carry, new_carry_size = [*upload.parts, [number, etag, size]], "", 0
-        else:
-            new_carry = parts_store.put_carry(upload, number, spool, size)
-            parts, new_carry_size = upload.parts, size
-    except upload_parts.StorageUnavailable as error:
-        logger.warning("File storage did not take an upload chunk; the upload is paused")
-        raise UploadPaused from error
-    now = timezone.now()
-    changes = {
-        "offset": new_offset,
-        "parts": parts,
-        "carry": new_carry,
-        "carry_size": new_carry_size,
-        "expires_at": now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
-        "status": Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
-        "finishing_since": now if final else None,
-        "hash_state": digest.state() if digest is not None else None,
-    }
-    stored = Upload.objects.filter(
-        pk=upload.pk, status=Upload.Status.RECEIVING, offset=offset
-    ).update(**changes)
-    if not stored:
-        # Another request stored these bytes first (a replayed chunk, two nodes at one offset):
-        # this copy is dropped, the client is told where the upload is.
-        _discard(parts_store, upload, new_carry, parts if parts is not upload.parts else None)
-        upload.refresh_from_db()
-        raise UploadOffsetMismatch(upload_offset(upload))
-    if upload.carry and upload.carry != new_carry:
-        with contextlib.suppress(upload_parts.StorageUnavailable):
-            parts_store.discard(upload, upload.carry)
-    if isinstance(parts_store, upload_parts.FolderParts) and parts is not upload.parts:
-        # Into the data file now (finishing redoes it if this node dies before it is done).
-        with contextlib.suppress(upload_parts.StorageUnavailable):
-            parts_store.settle(upload, parts[-1][1], offset)
-    # The row is what this request just wrote (the compare and set held): no reload.
-    for name, value in changes.items():
-        setattr(upload, name, value)
-    return upload, (now if final else None)
-
-
-def _discard(parts_store, upload: Upload, carry: str, parts) -> None:
-    with contextlib.suppress(upload_parts.StorageUnavailable):
-        if carry:
-            parts_store.discard(upload, carry)
-        elif parts and isinstance(parts_store, upload_parts.FolderParts):
-            parts_store.discard(upload, parts[-1][1])
-        # An S3 part that lost is left out of CompleteMultipartUpload, which drops it.
-
-
-class _StoredUpload(File):
-    """A finished upload already in storage, as add_record sees it: its name, size and first
-    bytes (for the type); never read in full here."""
-
-    def __init__(self, head: bytes, name: str, size: int):
-        super().__init__(io.BytesIO(head), name=name)
-        self.size = size
-
-
-FINISH_RETRY_AFTER = timedelta(minutes=5)
-
-
-def finish_upload(*, upload_id: str, sha256: str | None = None, claimed_at=None) -> Upload:
-    """Make a completely stored upload a record: the storage joins the parts itself (S3
-    CompleteMultipartUpload), the file is checked by add_record and stays where it is.
-
-    Done once: the request that stored the last byte holds the claim (`claimed_at`); any other
-    call (the last chunk sent again, another node) finds it done, or being done (UploadBusy). A
-    finish cut off by a crash or a storage outage is taken over by the next call.
-    """
-    upload = Upload.objects.select_related("case", "records_request", "created_by").get(
-        pk=upload_id
-    )
-    if upload.status == Upload.Status.DONE:
-        return upload
-    if upload.status != Upload.Status.FINISHING:
-        raise ApplicationError(upload.message or "This upload is not complete.")
-    if claimed_at is None or upload.finishing_since != claimed_at:
-        now = timezone.now()
-        if upload.finishing_since and upload.finishing_since > now - FINISH_RETRY_AFTER:
-            raise UploadBusy
-        took = Upload.objects.filter(
-            pk=upload.pk, status=Upload.Status.FINISHING, finishing_since=upload.finishing_since
-        ).update(finishing_since=now)
-        if not took:
-            raise UploadBusy
-        upload.finishing_since = now
-    parts_store = upload_parts.store()
-    try:
-        key = parts_store.complete(upload)
-        if sha256 is None:
-            sha256 = upload_parts.sha256(key)
-        head = upload_parts.head(key)
-    except upload_parts.StorageUnavailable as error:
-        # Left FINISHING with its claim released: the client's next PATCH finishes it.
-        Upload.objects.filter(pk=upload.pk).update(
-            finishing_since=timezone.now() - FINISH_RETRY_AFTER
-        )
-        raise UploadPaused from error
-    Upload.objects.filter(pk=upload.pk).update(key=key)
-    try:
-        record = add_record(
-            case=upload.case,
-            by=upload.created_by,
-            upload=_StoredUpload(head, upload.name, upload.length),
-            records_request=upload.records_request,
-            sha256=sha256,
-            stored_name=key,
-        )
-    except ApplicationError as error:
-        default_storage.delete(key)
-        upload.status, upload.message = Upload.Status.REFUSED, error.message[:400]
-        upload.save(update_fields=["status", "message"])
-        raise
-    if record.file.name != key:  # a provider's copy of a file the case has: one copy kept
-        default_storage.delete(key)
-    upload.status, upload.record = Upload.Status.DONE, record
-    upload.save(update_fields=["status", "record"])
-    return upload
-
-
-def terminate_upload(*, upload: Upload, by) -> None:
-    upload_parts.store().abort(upload)
-    record_event(actor=by, action="upload.terminate", obj=upload, case_id=upload.case_id)
-    Upload.objects.filter(pk=upload.pk, status=Upload.Status.RECEIVING).delete()
-
-
-def remove_expired_uploads() -> int:
-    """Delete the bytes of uploads that expired unfinished, and finished uploads' rows after a day."""
-    now = timezone.now()
-    expired = Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__lte=now)
-    parts_store = upload_parts.store()
-    count = 0
-    for upload in expired:
-        parts_store.abort(upload)
-        count += 1
-    expired.delete()
-    Upload.objects.exclude(status__in=[Upload.Status.RECEIVING, Upload.Status.FINISHING]).filter(
-        expires_at__lte=now - timedelta(days=1)
-    ).delete()
-    # Every byte stored, but the node finishing it died and the client never came back: finish.
-    stuck = Upload.objects.filter(
-        status=Upload.Status.FINISHING, finishing_since__lte=now - FINISH_RETRY_AFTER
-    ).values_list("pk", flat=True)
-    for upload_id in list(stuck[:100]):
-        # Refused (the row says why), taken by a request meanwhile, or storage down: next hour.
-        with contextlib.suppress(ApplicationError, UploadBusy, UploadPaused):
-            finish_upload(upload_id=upload_id)
-    return count
-
-
-# Records requests to providers ------------------------------------------------------------------
-
-
-class LinkNotValid(ApplicationError):
-    def __init__(self):
-        super().__init__(
-            "This link is not valid. Check that you copied the whole link from the email."
-        )
-
-
-class LinkExpired(ApplicationError):
-    def __init__(self):
-        super().__init__(
-            "This link has expired. Ask the patient to send you a new one from Second Opinion."
-        )
-
-
-class LinkUsed(ApplicationError):
-    def __init__(self):
-        super().__init__(
-            "This link has already been used to send records, so it no longer works. "
-            "If you have more to send, ask the patient for a new link."
-        )
-
-
-# Salt and token format unchanged since the first links were sent, so those links still work.
-PROVIDER_LINK = links.LinkKind(
-    salt="records.RecordsRequest.link",
-    not_found=LinkNotValid,
-    used_field="received_at",
-    expires_field="expires_at",
-    errors={"used": LinkUsed, "expired": LinkExpired},
-)
-
-
-def _new_link(records_request: RecordsRequest) -> None:
-    records_request.nonce, records_request.token_hash = PROVIDER_LINK.new()
-    records_request.expires_at = timezone.now() + timedelta(days=settings.RECORDS_REQUEST_LINK_DAYS)
-
-
-def provider_link(records_request: RecordsRequest) -> str:
-    """The link emailed to the provider (never stored; rebuilt from the nonce for each email)."""
-    token = PROVIDER_LINK.token(records_request.nonce)
-    return settings.SITE_URL + reverse("records:provider-link", args=[token])
-
-
-REQUEST_EMAIL = "records.request"
-REMINDER_EMAIL = "records.reminder"
-
-
-def _queue_provider_email(records_request: RecordsRequest, kind: str) -> None:
-    # One email per link (a resend makes a new link) and per reminder of that link.
-    link_id = records_request.token_hash[:16]
-    key = f"{kind}:{records_request.pk}:{link_id}"
-    if kind == REMINDER_EMAIL:
-        key += f":{records_request.reminders_sent}"
-    enqueue_email(
-        kind=kind, key=key, to_address=records_request.provider_email, object_id=records_request.pk
-    )
-
-
-@transaction.atomic
-def create_records_request(
-    *,
-    case,
-    by,
-    provider_name: str,
-    provider_organisation: str,
-    provider_email: str,
-    records_wanted: str,
-) -> RecordsRequest:
-    if not case_permissions.can_add_records(by, case):
-        raise ApplicationError("This case is not accepting new records.")
-    patient = selectors.patient_identity_for(case=case, asker=by)
-    if not (patient.name and patient.date_of_birth):
-        # The provider finds the records by the patient's name and date of birth.
-        raise ApplicationError(
-            "First give the patient's full name and date of birth in the request: the provider "
-            "needs both to find the right records."
-        )
-    records_request = RecordsRequest(
-        case=case,
-        requested_by=by,
-        provider_name=provider_name,
-        provider_organisation=provider_organisation,
-        provider_email=provider_email,
-        records_wanted=records_wanted,
-    )
-    _new_link(records_request)
-    records_request.save()
-    record_event(actor=by, action="records_request.create", obj=records_request, case_id=case.pk)
-    _queue_provider_email(records_request, REQUEST_EMAIL)
-    return records_request
-
-
-@transaction.atomic
-def resend_records_request(*, records_request: RecordsRequest, by) -> RecordsRequest:
-    """Send the provider a new link (the old one stops working) with a new expiry date."""
-    records_request = RecordsRequest.objects.select_for_update().get(pk=records_request.pk)
-    case = records_request.case
-    if not case_permissions.can_add_records(by, case):
-        raise ApplicationError("This case is not accepting new records.")
-    if records_request.received_at:
-        raise ApplicationError("The provider has already sent these records.")
-    _new_link(records_request)
-    records_request.opened_at = None
-    records_request.reminders_sent = 0
-    records_request.save()
-    record_event(actor=by, action="records_request.resend", obj=records_request, case_id=case.pk)
-    _queue_provider_email(records_request, REQUEST_EMAIL)
-    return records_request
-
-
-def records_request_for_token(token: str) -> RecordsRequest:
-    """The open request a link's token names, or LinkNotValid / LinkExpired / LinkUsed."""
-    records_request = PROVIDER_LINK.find(
-        RecordsRequest.objects.select_related("case__owner"), token
-    )
-    return check_records_request_open(records_request)
-
-
-def check_records_request_open(records_request: RecordsRequest) -> RecordsRequest:
-    PROVIDER_LINK.check(records_request)
-    if not case_permissions.can_take_provider_records(records_request.case):
-        raise ApplicationError(
-            "This patient's case is no longer accepting records, so this link no longer works."
-        )
-    return records_request
-
-
-@transaction.atomic
-def open_records_request(*, token: str) -> RecordsRequest:
-    """A provider followed the emailed link: check it and note the first time it was opened."""
-    records_request = records_request_for_token(token)
-    if records_request.opened_at is None:
-        records_request.opened_at = timezone.now()
-        records_request.save(update_fields=["opened_at"])
-    record_event(
-        actor=None,
-        action="records_request.open",
-        obj=records_request,
-        case_id=records_request.case_id,
-    )
-    return records_request
-
-
-@transaction.atomic
-def finish_records_request(*, records_request: RecordsRequest) -> RecordsRequest:
-    """The provider has sent what they have: the link is used up and the patient is told."""
-    records_request = (
-        RecordsRequest.objects.select_for_update()
-        .select_related("case__owner")
-        .get(pk=records_request.pk)
-    )
-    check_records_request_open(records_request)
-    received = records_request.records.count() + len(records_request.duplicates_received)
-    if received == 0:
-        raise ApplicationError("Add at least one file before you finish.")
-    records_request.received_at = timezone.now()
-    records_request.save(update_fields=["received_at"])
-    case = records_request.case
-    record_event(
-        actor=None,
-        action="records_request.receive",
-        obj=records_request,
-        case_id=case.pk,
-        detail={"files": received},
-    )
-    notify(
-        user=case.owner,
-        message=(
-            f"{records_request.provider_name} sent {received} "
-            f"file{'s' if received != 1 else ''} to your case {case.reference}."
-        ),
-        link=reverse("cases:case-detail", args=[case.reference]),
-    )
-    return records_request
-
-
-def compose_provider_email(email) -> RenderedEmail | None:
-    """The outbox's request or reminder to a provider, or None once the request is closed."""
-    records_request = RecordsRequest.objects.filter(pk=email.object_id).first()
-    if records_request is None or not records_request.is_open:
-        return None
-    # The provider must know whose records: the patient's name and date of birth (and who asked
-    # for them), never anything about their health.
-    return render_email(
-        "records/email/provider_request",
-        {
-            "patient": selectors.patient_identity(records_request),
-            "link": provider_link(records_request),
-            "expires_at": records_request.expires_at,
-            "reminder": email.kind == REMINDER_EMAIL,
-        },
-    )
-
-
-def provider_email_sent(email) -> None:
-    """Note when the provider was last emailed (reminders count from it) and first sent to."""
-    RecordsRequest.objects.filter(pk=email.object_id).update(last_emailed_at=email.sent_at)
-    RecordsRequest.objects.filter(pk=email.object_id, sent_at__isnull=True).update(
-        sent_at=email.sent_at
-    )
-
-
-@transaction.atomic
-def remind_records_requests() -> int:
-    """Queue a reminder for each open request not answered within the reminder interval."""
-    now = timezone.now()
-    due = RecordsRequest.objects.select_for_update().filter(
-        received_at__isnull=True,
-        expires_at__gt=now,
-        last_emailed_at__lte=now - timedelta(days=settings.RECORDS_REQUEST_REMINDER_DAYS),
-        reminders_sent__lt=settings.RECORDS_REQUEST_MAX_REMINDERS,
-    )
-    count = 0
-    for records_request in due:
-        records_request.reminders_sent += 1
-        records_request.last_emailed_at = now  # not again before the next interval
-        records_request.save(update_fields=["reminders_sent", "last_emailed_at"])
-        _queue_provider_email(records_request, REMINDER_EMAIL)
-        count += 1
-    return count

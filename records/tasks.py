@@ -4,7 +4,7 @@ from celery import shared_task
 
 from secondopinion.files import scanning
 
-from . import services
+from . import provider_requests, services, uploads
 
 
 @shared_task(bind=True, max_retries=10, default_retry_delay=30)
@@ -36,9 +36,9 @@ def catch_up_records() -> int:
 
 @shared_task
 def remind_records_requests() -> int:
-    return services.remind_records_requests()
+    return provider_requests.remind_records_requests()
 
 
 @shared_task
 def remove_expired_uploads() -> int:
-    return services.remove_expired_uploads()
+    return uploads.remove_expired_uploads()

@@ -24,7 +24,7 @@ from cases.selectors import cases_visible_to
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error
 
-from . import selectors, services, tus, viewing
+from . import provider_requests, selectors, services, tus, uploads, viewing
 from .forms import ProviderUploadForm, RecordDescriptionForm, RecordsRequestForm, RecordUploadForm
 from .models import ACCEPTED_TYPES, RecordsRequest
 
@@ -235,10 +235,10 @@ def _create_upload(request: HttpRequest, *, case, by, records_request=None) -> H
         relative_path = ""
     name = relative_path or metadata.get("filename") or metadata.get("name", "")
     try:
-        upload = services.create_upload(
+        upload = uploads.create_upload(
             case=case, by=by, length=length, name=name, records_request=records_request
         )
-    except services.UploadPaused as paused:
+    except uploads.UploadPaused as paused:
         return tus.response(503, paused.message, Retry_After="5")
     except ApplicationError as error:
         too_large = length > settings.RECORD_MAX_UPLOAD_BYTES
@@ -266,7 +266,7 @@ def upload_detail(request: HttpRequest, upload_id: str) -> HttpResponse:
         return problem
     by = request.user if request.user.is_authenticated else None
     if request.method == "DELETE":
-        services.terminate_upload(upload=upload, by=by)
+        uploads.terminate_upload(upload=upload, by=by)
         return tus.response(204)
     if upload.status == upload.Status.REFUSED:
         return tus.response(410, upload.message)
@@ -275,7 +275,7 @@ def upload_detail(request: HttpRequest, upload_id: str) -> HttpResponse:
     if request.method == "HEAD":
         return tus.response(
             200,
-            Upload_Offset=str(services.upload_offset(upload)),
+            Upload_Offset=str(uploads.upload_offset(upload)),
             Upload_Length=str(upload.length),
             Upload_Expires=tus.expires(upload.expires_at),
         )
@@ -291,30 +291,30 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
         return tus.response(400, "Upload-Offset must be a number of bytes.")
     length = request.headers.get("Content-Length", "")
     try:
-        upload = services.append_to_upload(
+        upload = uploads.append_to_upload(
             upload=upload,
             offset=offset,
             stream=request,
             content_length=int(length) if length.isdigit() else None,
         )
-    except services.UploadOffsetMismatch as mismatch:
+    except uploads.UploadOffsetMismatch as mismatch:
         return tus.response(409, str(mismatch), Upload_Offset=str(mismatch.offset))
-    except services.UploadBusy:
+    except uploads.UploadBusy:
         return tus.response(423, "This upload is being added to the case in another request.")
-    except services.UploadPaused as paused:
+    except uploads.UploadPaused as paused:
         # Nothing of this chunk was kept: the client sends it again from the same offset.
         upload.refresh_from_db()
         return tus.response(
             503,
             paused.message,
             Retry_After="5",
-            Upload_Offset=str(services.upload_offset(upload)),
+            Upload_Offset=str(uploads.upload_offset(upload)),
         )
     except ApplicationError as error:
         return tus.response(422, error.message)
     return tus.response(
         204,
-        Upload_Offset=str(services.upload_offset(upload)),
+        Upload_Offset=str(uploads.upload_offset(upload)),
         Upload_Expires=tus.expires(upload.expires_at),
     )
 
@@ -329,7 +329,9 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
     form = RecordsRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.create_records_request(case=case, by=request.user, **form.cleaned_data)
+            provider_requests.create_records_request(
+                case=case, by=request.user, **form.cleaned_data
+            )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
@@ -351,7 +353,7 @@ def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
     records_request = get_object_or_404(selectors.records_requests_visible_to(request.user), pk=pk)
     if not case_permissions.is_owner(request.user, records_request.case):
         raise Http404
-    services.resend_records_request(records_request=records_request, by=request.user)
+    provider_requests.resend_records_request(records_request=records_request, by=request.user)
     messages.success(request, f"We emailed {records_request.provider_name} a new link.")
     return redirect("cases:case-detail", records_request.case.reference)
 
@@ -371,7 +373,7 @@ def request_list(request: HttpRequest) -> HttpResponse:
 
 
 def _link_problem(request: HttpRequest, error: ApplicationError) -> HttpResponse:
-    status = 404 if isinstance(error, services.LinkNotValid) else 410
+    status = 404 if isinstance(error, provider_requests.LinkNotValid) else 410
     return render(
         request, "records/provider_link_problem.html", {"message": error.message}, status=status
     )
@@ -382,7 +384,7 @@ def provider_link(request: HttpRequest, token: str) -> HttpResponse:
     """The emailed link: check it, remember it in this browser's session, and move to a page
     whose address holds no token (so it stays out of history and Referer headers)."""
     try:
-        records_request = services.open_records_request(token=token)
+        records_request = provider_requests.open_records_request(token=token)
     except ApplicationError as error:
         return _link_problem(request, error)
     request.session[PROVIDER_SESSION_KEY] = [records_request.pk]
@@ -399,7 +401,7 @@ def _provider_request(request: HttpRequest) -> RecordsRequest:
     )
     if records_request is None:
         raise Http404
-    services.check_records_request_open(records_request)
+    provider_requests.check_records_request_open(records_request)
     return records_request
 
 
@@ -420,7 +422,7 @@ def provider_upload(request: HttpRequest) -> HttpResponse:
         for message in refused:
             form.add_error("file", message)
         if added and not refused:
-            services.finish_records_request(records_request=records_request)
+            provider_requests.finish_records_request(records_request=records_request)
             return render(request, "records/provider_done.html", {"count": len(added)})
         if added:
             messages.success(request, f"{len(added)} of your files are received.")
@@ -451,9 +453,14 @@ def provider_upload_create(request: HttpRequest) -> HttpResponse:
 def provider_finish(request: HttpRequest) -> HttpResponse:
     try:
         records_request = _provider_request(request)
-        services.finish_records_request(records_request=records_request)
+        provider_requests.finish_records_request(records_request=records_request)
     except ApplicationError as error:
-        if isinstance(error, services.LinkNotValid | services.LinkExpired | services.LinkUsed):
+        if isinstance(
+            error,
+            provider_requests.LinkNotValid
+            | provider_requests.LinkExpired
+            | provider_requests.LinkUsed,
+        ):
             return _link_problem(request, error)
         messages.error(request, error.message)
         return redirect("records:provider-upload")

@@ -13,6 +13,7 @@ from django.utils import timezone
 from cases import services
 from cases.models import Case, CaseFor, ConsentText, Price, ProxyAuthority, Status
 from cases.seed import seed_consent_and_prices
+from records import provider_requests
 from records import services as record_services
 from review import services as review_services
 from review.models import Opinion, Report
@@ -267,9 +268,8 @@ def entered_days_ago(case: Case, status: str, days: int) -> Case:
 
 def records_request(case: Case):
     """The case owner's request to Dr Ada Brown at City Hospital for a knee MRI."""
-    from records import services as record_services
 
-    return record_services.create_records_request(
+    return provider_requests.create_records_request(
         case=case,
         by=case.owner,
         provider_name="Dr Ada Brown",
@@ -281,9 +281,8 @@ def records_request(case: Case):
 
 def provider_token(request) -> str:
     """The token in the link emailed to the provider of records request `request`."""
-    from records import services as record_services
 
-    return record_services.provider_link(request).rstrip("/").rsplit("/", 1)[-1]
+    return provider_requests.provider_link(request).rstrip("/").rsplit("/", 1)[-1]
 
 
 # What a referrer sends through a referral source's link (tests of referrals, links, limits, logs).

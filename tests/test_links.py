@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 from cases.models import Status
-from records import services as record_services
+from records import provider_requests
 from referrals import services as referrals
 from referrals.models import Referral, ReferralSource
 from review import services as review_services
@@ -41,7 +41,7 @@ def delivered(actors):
 def test_a_provider_link_made_by_the_old_code_still_opens_the_request(actors):
     nonce = secrets.token_hex(32)
     token = _old_token("records.RecordsRequest.link", nonce)
-    request = record_services.create_records_request(
+    request = provider_requests.create_records_request(
         case=actors.case(Status.SUBMITTED),
         by=actors.alice,
         provider_name="Dr Ada Brown",
@@ -51,11 +51,11 @@ def test_a_provider_link_made_by_the_old_code_still_opens_the_request(actors):
     )
     type(request).objects.filter(pk=request.pk).update(nonce=nonce, token_hash=_sha256(token))
 
-    assert record_services.records_request_for_token(token).pk == request.pk
+    assert provider_requests.records_request_for_token(token).pk == request.pk
     page = Client().get(reverse("records:provider-link", args=[token]), follow=True)
     assert page.status_code == 200
     assert "not valid" not in page.text
-    assert record_services.provider_link(type(request).objects.get()).endswith(f"/{token}/")
+    assert provider_requests.provider_link(type(request).objects.get()).endswith(f"/{token}/")
 
 
 def test_referral_and_invitation_links_made_by_the_old_code_still_work(actors):
@@ -162,7 +162,7 @@ def test_a_revoked_link_says_so_and_stores_nothing(actors):
 
 def test_each_kind_keeps_its_salt():
     # Changing a salt would break every link already sent: these are the salts those links used.
-    assert record_services.PROVIDER_LINK.salt == "records.RecordsRequest.link"
+    assert provider_requests.PROVIDER_LINK.salt == "records.RecordsRequest.link"
     assert referrals.SOURCE_LINK.salt == "cases.referrals.source"
     assert referrals.INVITATION_LINK.salt == "cases.referrals.invitation"
     assert review_services.REPORT_SHARE_LINK.salt == "cases.referrals.report"

@@ -12,7 +12,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from records import services
+from records import provider_requests
 from records.models import RecordsRequest
 from tests.conftest import wait_for
 from tests.records.files import distinct_pdf
@@ -102,7 +102,7 @@ def test_a_provider_sends_records_through_the_emailed_link_once(
 
 def test_an_expired_provider_link_says_so_clearly(new_page, actors):
     case = actors.case("submitted")
-    records_request = services.create_records_request(
+    records_request = provider_requests.create_records_request(
         case=case,
         by=actors.alice,
         provider_name="Dr Ada Brown",
@@ -113,7 +113,7 @@ def test_an_expired_provider_link_says_so_clearly(new_page, actors):
     RecordsRequest.objects.filter(pk=records_request.pk).update(
         expires_at=timezone.now() - timedelta(hours=1)
     )
-    link = urlsplit(services.provider_link(records_request)).path
+    link = urlsplit(provider_requests.provider_link(records_request)).path
 
     page = new_page()
     response = page.goto(link)

@@ -13,7 +13,7 @@ from playwright.sync_api import Page, expect
 from pypdf import PdfWriter
 from pypdf.generic import StreamObject
 
-from records import services
+from records import uploads
 from records.models import RecordFile, Upload
 from tests.conftest import wait_for
 from tests.records.files import dicom_study
@@ -75,7 +75,7 @@ def start_upload(page: Page) -> None:
 
 def bytes_received(name: str) -> int:
     upload = Upload.objects.filter(name=name).first()
-    return services.upload_offset(upload) if upload else 0
+    return uploads.upload_offset(upload) if upload else 0
 
 
 def test_a_patient_uploads_a_large_scan_and_a_dicom_folder_and_resumes_after_a_reload(

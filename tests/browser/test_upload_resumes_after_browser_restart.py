@@ -13,7 +13,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import BrowserContext, Playwright, expect, sync_playwright
 
-from records import services
+from records import uploads
 from records.models import RecordFile, Upload
 from tests.conftest import wait_for
 
@@ -67,7 +67,7 @@ def watch_for_blocked(context: BrowserContext, problems: list[str]) -> None:
 
 def offset(name: str) -> int:
     upload = Upload.objects.filter(name=name).first()
-    return services.upload_offset(upload) if upload else 0
+    return uploads.upload_offset(upload) if upload else 0
 
 
 def kept_blobs(page) -> int:

@@ -12,7 +12,7 @@ from cases import services as case_services
 from cases.models import Case, CaseEvent, Status
 from data_rights import services as data_rights
 from data_rights.models import DeletionRequest
-from records import services as record_services
+from records import provider_requests
 from secondopinion.audit.models import AuditEvent
 
 
@@ -123,7 +123,7 @@ def test_only_the_patient_side_can_ask(client, actors):
 
 def test_rows_without_a_reverse_accessor_go_too(actors, no_retention):
     case = actors.case(Status.SUBMITTED)
-    record_services.create_records_request(
+    provider_requests.create_records_request(
         case=case,
         by=actors.alice,
         provider_name="Dr Ada Brown",

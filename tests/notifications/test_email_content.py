@@ -20,7 +20,7 @@ from django.utils import dateformat, timezone
 
 from cases.models import Case, Status
 from outcomes import services as outcome_services
-from records import services as record_services
+from records import provider_requests
 from records.models import RecordsRequest
 from referrals import services as referrals
 from referrals.models import Referral
@@ -155,7 +155,7 @@ def test_case_notifications_carry_no_health_information(actors):
 
 def test_the_provider_email_names_the_patient_and_nothing_else(actors):
     case = _mark(actors.case(Status.SUBMITTED))
-    record_services.create_records_request(
+    provider_requests.create_records_request(
         case=case,
         by=actors.alice,
         provider_name="Dr Qwfprprovider",
@@ -164,9 +164,9 @@ def test_the_provider_email_names_the_patient_and_nothing_else(actors):
         records_wanted="Qwfprwanted scans",
     )
     request = RecordsRequest.objects.get(case=case)
-    record_services.remind_records_requests()  # not due yet: no reminder
+    provider_requests.remind_records_requests()  # not due yet: no reminder
     notification_services.enqueue_email(
-        kind=record_services.REMINDER_EMAIL,
+        kind=provider_requests.REMINDER_EMAIL,
         key="a reminder",
         to_address=request.provider_email,
         object_id=request.pk,

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cases import services as case_services
 from cases.models import Status
-from records import services as record_services
+from records import provider_requests
 from records.models import RecordsRequest
 from referrals import services as referrals
 from referrals.models import Referral
@@ -42,7 +42,7 @@ def _age_the_outbox() -> None:
 
 
 def test_queuing_the_same_email_twice_keeps_one_row_and_sends_it_once(actors):
-    request = record_services.create_records_request(
+    request = provider_requests.create_records_request(
         case=actors.case(Status.SUBMITTED), by=actors.alice, **PROVIDER
     )
     again = {"to_address": request.provider_email, "object_id": request.pk}
@@ -99,7 +99,7 @@ def test_a_crash_between_sending_and_marking_sent_loses_nothing(actors, monkeypa
 
 
 def test_an_email_that_no_longer_has_a_reason_is_dropped_not_retried(actors):
-    request = record_services.create_records_request(
+    request = provider_requests.create_records_request(
         case=actors.case(Status.SUBMITTED), by=actors.alice, **PROVIDER
     )
     RecordsRequest.objects.filter(pk=request.pk).update(received_at=timezone.now())
@@ -129,7 +129,7 @@ def test_an_email_goes_to_a_user_or_an_address_of_a_known_kind(actors):
 
 def test_no_link_token_or_nonce_is_stored_in_the_outbox(actors):
     # Every kind of email that carries a link: a provider's, an invitation, a shared report.
-    record_services.create_records_request(
+    provider_requests.create_records_request(
         case=actors.case(Status.SUBMITTED), by=actors.alice, **PROVIDER
     )
     referral = referrals.enter_referral(by=actors.cora, **REFERRAL)
@@ -159,7 +159,7 @@ def test_no_link_token_or_nonce_is_stored_in_the_outbox(actors):
 def test_one_beat_job_catches_up_every_email(actors, monkeypatch):
     from secondopinion.notifications import tasks
 
-    record_services.create_records_request(
+    provider_requests.create_records_request(
         case=actors.case(Status.SUBMITTED), by=actors.alice, **PROVIDER
     )
     referrals.enter_referral(by=actors.cora, **REFERRAL)

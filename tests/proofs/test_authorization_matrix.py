@@ -30,6 +30,7 @@ from cases import access, state_machine
 from cases import services as case_services
 from cases.access import Capability, Relation
 from cases.models import Case, Status
+from records import uploads
 from review import services as review_services
 from secondopinion.accounts.models import Role, User
 from specialists import offers
@@ -283,9 +284,8 @@ def _pk_for(name: str, case: Case) -> int:
 
 
 def _upload_id_for(case: Case) -> str:
-    from records import services as record_services
 
-    return record_services.create_upload(case=case, by=case.owner, length=10, name="a.pdf").pk
+    return uploads.create_upload(case=case, by=case.owner, length=10, name="a.pdf").pk
 
 
 def _provider_token_for(case: Case) -> str:

@@ -19,7 +19,7 @@ from django.urls import reverse
 from gunicorn.config import Config
 
 from cases.models import Status
-from records import services as record_services
+from records import provider_requests
 from referrals import services as referrals
 from secondopinion.logging import RedactSecrets, secret_path_patterns
 from secondopinion.notifications import services as notification_services
@@ -93,7 +93,7 @@ def _links_with_live_tokens(actors, case, records_case, client) -> dict[str, str
         '"'
     )[0]
     # A provider's records upload link, from the email the provider gets.
-    record_services.create_records_request(
+    provider_requests.create_records_request(
         case=records_case,
         by=actors.alice,
         provider_name="Dr Ada Brown",

@@ -17,7 +17,7 @@ from django.utils import timezone
 from cases import services as case_services
 from cases.models import Case, Status
 from cases.state import seeding_case_states
-from records import services
+from records import provider_requests
 from records.models import RecordsRequest
 from records.tasks import remind_records_requests
 from secondopinion.audit.models import AuditEvent
@@ -37,7 +37,7 @@ PROVIDER = {
 
 
 def ask(case, by) -> RecordsRequest:
-    return services.create_records_request(case=case, by=by, **PROVIDER)
+    return provider_requests.create_records_request(case=case, by=by, **PROVIDER)
 
 
 def send_queued_emails() -> list:
@@ -297,7 +297,7 @@ def test_reminders_go_to_providers_who_have_not_answered(actors, case, settings)
     )
 
     assert remind_records_requests.apply().get() == 1
-    assert services.remind_records_requests() == 0  # not twice in one interval
+    assert provider_requests.remind_records_requests() == 0  # not twice in one interval
 
     reminder = send_queued_emails()[-1]
     assert reminder.subject.endswith("Reminder: a patient has asked you to send records")

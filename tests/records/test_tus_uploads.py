@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from cases.models import Status
 from cases.state import seeding_case_states
-from records import services
+from records import uploads
 from records.models import RecordFile, Upload
 from secondopinion.audit.models import AuditEvent
 
@@ -56,7 +56,7 @@ def test_a_file_sent_in_parts_becomes_a_record(alice_tus, draft):
     assert record.file.read() == content
     upload = Upload.objects.get(record=record)
     assert upload.status == Upload.Status.DONE
-    assert not services.partial_path(upload).exists()
+    assert not uploads.partial_path(upload).exists()
 
 
 def test_an_interrupted_upload_resumes_from_the_servers_offset(alice_tus, draft):
@@ -136,7 +136,7 @@ def test_a_renamed_executable_is_refused_by_content_and_its_bytes_are_dropped(al
     assert response.text.startswith("“scan.pdf” is not a file type we accept")
     upload = Upload.objects.get(name="scan.pdf")
     assert upload.status == Upload.Status.REFUSED
-    assert not services.partial_path(upload).exists()
+    assert not uploads.partial_path(upload).exists()
     # Asking again says the same, so the browser shows why rather than resuming.
     assert alice_tus.head(location).status_code == 410
     assert not draft.records.filter(original_name="scan.pdf").exists()
@@ -181,7 +181,7 @@ def test_termination_deletes_the_partial_bytes(alice_tus):
     response = alice_tus.client.delete(location, headers={"Tus-Resumable": "1.0.0"})
 
     assert response.status_code == 204
-    assert not services.partial_path(upload).exists()
+    assert not uploads.partial_path(upload).exists()
     assert alice_tus.head(location).status_code == 404
 
 
@@ -193,8 +193,8 @@ def test_an_expired_upload_is_gone_and_its_bytes_are_removed(alice_tus):
 
     assert alice_tus.head(location).status_code == 410
     assert alice_tus.patch(location, b"more", 100).status_code == 410
-    assert services.remove_expired_uploads() == 1
-    assert not services.partial_path(upload).exists()
+    assert uploads.remove_expired_uploads() == 1
+    assert not uploads.partial_path(upload).exists()
 
 
 def test_requests_without_the_tus_version_or_the_right_body_type_are_refused(alice_tus):
@@ -298,7 +298,7 @@ def test_each_chunk_is_a_part_in_the_shared_folder_and_the_offset_is_on_the_row(
     upload = Upload.objects.get(pk=upload_id(location))
     assert upload.offset == 3000
     assert [size for _number, _name, size in upload.parts] == [1500, 1500]
-    folder = services.partial_path(upload)
+    folder = uploads.partial_path(upload)
     assert folder.parent == settings.RECORD_UPLOAD_DIR
     # Each part, once recorded, is in its place in the data file.
     assert (folder / "data").read_bytes() == content[:3000]
@@ -340,8 +340,8 @@ def test_two_requests_at_the_same_offset_store_it_once(alice_tus, draft):
     stale = Upload.objects.get(pk=upload_id(location))
     answers = []
 
-    with pytest.raises(services.UploadOffsetMismatch) as lost:
-        services.append_to_upload(
+    with pytest.raises(uploads.UploadOffsetMismatch) as lost:
+        uploads.append_to_upload(
             upload=stale,
             offset=0,
             stream=_RacingBody(
@@ -364,7 +364,7 @@ def test_an_upload_finished_twice_is_one_record(alice_tus, draft):
     location = alice_tus.create("twice.pdf", len(content))["Location"]
     assert alice_tus.patch(location, content, 0).status_code == 204
 
-    again = services.finish_upload(upload_id=upload_id(location))
+    again = uploads.finish_upload(upload_id=upload_id(location))
 
     assert again.status == Upload.Status.DONE
     assert draft.records.filter(original_name="twice.pdf").count() == 1
@@ -387,11 +387,11 @@ def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(alice_tus, draf
     Upload.objects.filter(pk=upload.pk).update(
         status=Upload.Status.FINISHING,
         record=None,
-        finishing_since=timezone.now() - services.FINISH_RETRY_AFTER - timedelta(seconds=1),
+        finishing_since=timezone.now() - uploads.FINISH_RETRY_AFTER - timedelta(seconds=1),
     )
-    services.partial_path(upload).mkdir(parents=True)  # the parts, as the crash left them
-    (services.partial_path(upload) / "part-00001").write_bytes(content[:500])
-    (services.partial_path(upload) / "part-00002").write_bytes(content[500:])
+    uploads.partial_path(upload).mkdir(parents=True)  # the parts, as the crash left them
+    (uploads.partial_path(upload) / "part-00001").write_bytes(content[:500])
+    (uploads.partial_path(upload) / "part-00002").write_bytes(content[500:])
     Upload.objects.filter(pk=upload.pk).update(
         parts=[[1, "part-00001", 500], [2, "part-00002", len(content) - 500]]
     )
@@ -404,14 +404,14 @@ def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(alice_tus, draf
 
     assert finished.status_code == 204
     assert draft.records.get(original_name="crashed.pdf").file.read() == content
-    assert services.finish_upload(upload_id=upload.pk).status == Upload.Status.DONE
+    assert uploads.finish_upload(upload_id=upload.pk).status == Upload.Status.DONE
 
 
 def test_a_storage_outage_mid_upload_pauses_it_and_loses_nothing(alice_tus, draft):
     content = distinct_pdf("outage") + b"%" + b"o" * 4000
     location = alice_tus.create("outage.pdf", len(content))["Location"]
     assert alice_tus.patch(location, content[:2000], 0).status_code == 204
-    folder = services.partial_path(Upload.objects.get(pk=upload_id(location)))
+    folder = uploads.partial_path(Upload.objects.get(pk=upload_id(location)))
     kept = folder.with_name(folder.name + ".away")
     folder.rename(kept)
     folder.write_text("the shared folder is not mounted")  # writing a part there fails
@@ -456,17 +456,17 @@ def test_a_finish_nobody_came_back_for_is_done_by_the_hourly_clean_up(alice_tus,
     content = distinct_pdf("abandoned")
     location = alice_tus.create("abandoned.pdf", len(content))["Location"]
     upload = Upload.objects.get(pk=upload_id(location))
-    services.partial_path(upload).mkdir(parents=True, exist_ok=True)
-    (services.partial_path(upload) / "part-00001").write_bytes(content)
+    uploads.partial_path(upload).mkdir(parents=True, exist_ok=True)
+    (uploads.partial_path(upload) / "part-00001").write_bytes(content)
     # As a node leaves it when it dies after storing the last byte: FINISHING, claim long ago.
     Upload.objects.filter(pk=upload.pk).update(
         status=Upload.Status.FINISHING,
         offset=len(content),
         parts=[[1, "part-00001", len(content)]],
-        finishing_since=timezone.now() - services.FINISH_RETRY_AFTER - timedelta(seconds=1),
+        finishing_since=timezone.now() - uploads.FINISH_RETRY_AFTER - timedelta(seconds=1),
     )
 
-    services.remove_expired_uploads()
+    uploads.remove_expired_uploads()
 
     assert draft.records.get(original_name="abandoned.pdf").file.read() == content
     assert Upload.objects.get(pk=upload.pk).status == Upload.Status.DONE
