@@ -85,8 +85,10 @@ def start_moto(port: int, log: Path) -> subprocess.Popen:
         )
 
 
-def wait_for_http(url: str, process: subprocess.Popen, *, what: str, timeout: float = 30) -> None:
-    """Poll `url` until it answers; fail at once if `process` (what serves it) exits."""
+def wait_for_http(url: str, process: subprocess.Popen, *, what: str, timeout: float = 120) -> None:
+    """Poll `url` until it answers; fail at once if `process` (what serves it) exits. The long
+    deadline is for a loaded machine (gunicorn took over 30 s to start in CI with the suite
+    running beside it); a healthy start answers in about a second."""
 
     def answers() -> bool:
         if process.poll() is not None:

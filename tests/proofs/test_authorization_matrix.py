@@ -901,7 +901,7 @@ def test_the_readme_states_the_declared_policy():
     """README's Security section carries the policy as `cases.access.policy_table()` prints it."""
     from pathlib import Path
 
-    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
     table = access.policy_table()
     header = table.splitlines()[0]
     assert header in readme, "README's Security section has no access table"
