@@ -14,8 +14,10 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, JSONField, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from cases.models import STAFF_STATUS_LABEL, Case, CaseEvent, Status
@@ -68,31 +70,74 @@ def cases_by_state() -> list[tuple[str, int]]:
 
 
 def step_durations() -> list[dict]:
-    """Median and 90th percentile, in days, of each step across the cases that completed it."""
-    first_entered: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for case_id, status, at in CaseEvent.objects.order_by("at", "id").values_list(
-        "case_id", "to_status", "at"
-    ):
-        first_entered[case_id][status].append(at)
-    rows = []
-    for label, start, end in STEPS:
-        days = []
-        for entered in first_entered.values():
-            if not entered.get(start):
-                continue
-            began = entered[start][0]
-            finished = next((at for at in entered.get(end, []) if at >= began), None)
-            if finished is not None:
-                days.append((finished - began).total_seconds() / 86400)
-        rows.append(
-            {
-                "step": label,
-                "cases": len(days),
-                "median_days": _round(percentile(days, 0.5)),
-                "p90_days": _round(percentile(days, 0.9)),
-            }
+    """Median and 90th percentile, in days, of each step across the cases that completed it.
+
+    In the database, whatever the number of cases: one pass over the timeline gives each case's
+    first entry into each step's starting state, a second its first entry into the step's end
+    state at or after that, and the percentiles are taken where the rows are (PostgreSQL's
+    percentile_disc is the nearest rank, as `percentile` is). Nothing per case reaches Python
+    but on SQLite, the embedded run, where the durations are few."""
+    starts = sorted({start for _, start, _ in STEPS})
+    ends = sorted({end for _, _, end in STEPS})
+    table = connection.ops.quote_name(CaseEvent._meta.db_table)
+    began = ", ".join(
+        f"MIN(CASE WHEN to_status = %s THEN at END) AS began_{n}" for n in range(len(starts))
+    )
+    finished = ", ".join(
+        f"MIN(CASE WHEN e.to_status = %s AND e.at >= b.began_{starts.index(start)} THEN e.at END)"
+        f" AS finished_{n}"
+        for n, (_, start, end) in enumerate(STEPS)
+    )
+    carried = ", ".join(f"MIN(b.began_{n}) AS began_{n}" for n in range(len(starts)))
+    in_list = lambda values: ", ".join(["%s"] * len(values))  # noqa: E731
+    # Only our own aliases and table name are spliced in; every value is a parameter.
+    steps_sql = (
+        f"WITH began AS (SELECT case_id, {began} FROM {table}"  # noqa: S608
+        f" WHERE to_status IN ({in_list(starts)}) GROUP BY case_id),"
+        f" steps AS (SELECT b.case_id, {carried}, {finished}"
+        f" FROM began b JOIN {table} e ON e.case_id = b.case_id"
+        f" WHERE e.to_status IN ({in_list(ends)}) GROUP BY b.case_id)"
+    )
+    params = [*starts, *starts, *[end for _, _, end in STEPS], *ends]
+    days = [
+        _days_between(f"began_{starts.index(start)}", f"finished_{n}")
+        for n, (_, start, _) in enumerate(STEPS)
+    ]
+    if connection.vendor == "postgresql":
+        figures = ", ".join(
+            f"COUNT({d}), percentile_disc(0.5) WITHIN GROUP (ORDER BY {d}),"
+            f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {d})"
+            for d in days
         )
-    return rows
+        with connection.cursor() as cursor:
+            cursor.execute(f"{steps_sql} SELECT {figures} FROM steps", params)  # noqa: S608
+            row = cursor.fetchone()
+        measured = [row[3 * n : 3 * n + 3] for n in range(len(STEPS))]
+    else:
+        with connection.cursor() as cursor:
+            sql = f"{steps_sql} SELECT {', '.join(days)} FROM steps"  # noqa: S608
+            cursor.execute(sql, params)
+            columns = list(zip(*cursor.fetchall(), strict=False)) or [()] * len(STEPS)
+        measured = []
+        for column in columns:
+            values = [float(value) for value in column if value is not None]
+            measured.append((len(values), percentile(values, 0.5), percentile(values, 0.9)))
+    return [
+        {
+            "step": label,
+            "cases": count,
+            "median_days": _round(None if median is None else float(median)),
+            "p90_days": _round(None if p90 is None else float(p90)),
+        }
+        for (label, _, _), (count, median, p90) in zip(STEPS, measured, strict=True)
+    ]
+
+
+def _days_between(start: str, end: str) -> str:
+    """SQL for the days (with their fraction) from column `start` to column `end`."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+    return f"(julianday({end}) - julianday({start}))"
 
 
 def _round(value: float | None) -> float | None:
@@ -128,47 +173,66 @@ def declined_offers() -> list[tuple[str, int]]:
     return rows
 
 
+REVIEWING = (Status.IN_REVIEW, Status.INFO_REQUESTED)
+
+
 def specialists_load() -> list[dict]:
-    """Each specialist with work: cases under review and offers waiting, against capacity."""
+    """Each specialist with work: cases under review and offers waiting, against capacity.
+
+    Two counts grouped by specialist over the live states only (on the specialist-and-state
+    indexes), then the names of those specialists: never a join of every specialist with every
+    case and offer they ever had."""
+    reviewing = dict(
+        Case.objects.filter(status__in=REVIEWING)
+        .order_by()
+        .values_list("specialist_id")
+        .annotate(n=Count("pk"))
+    )
+    offers_open = dict(
+        Offer.objects.filter(status=Offer.Status.OPEN)
+        .order_by()
+        .values_list("specialist_id")
+        .annotate(n=Count("pk"))
+    )
     specialists = (
-        Specialist.objects.annotate(
-            reviewing=Count(
-                "cases",
-                filter=Q(cases__status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED)),
-                distinct=True,
-            ),
-            offers_open=Count("offers", filter=Q(offers__status=Offer.Status.OPEN), distinct=True),
+        Specialist.objects.filter(
+            Q(pk__in=Case.objects.filter(status__in=REVIEWING).values("specialist_id"))
+            | Q(pk__in=Offer.objects.filter(status=Offer.Status.OPEN).values("specialist_id"))
         )
-        .filter(Q(reviewing__gt=0) | Q(offers_open__gt=0))
-        .select_related("user")
         .order_by("user__full_name", "id")
+        .values_list("pk", "user__full_name", "max_open_cases")
     )
     return [
         {
-            "name": specialist.user.full_name,
-            "reviewing": specialist.reviewing,
-            "offers_open": specialist.offers_open,
-            "capacity": specialist.max_open_cases,
+            "name": name,
+            "reviewing": reviewing.get(pk, 0),
+            "offers_open": offers_open.get(pk, 0),
+            "capacity": capacity,
         }
-        for specialist in specialists
+        for pk, name, capacity in specialists
     ]
 
 
 def outcomes() -> dict:
     """How delivered opinions relate to the original diagnosis, by the specialist's specialty,
-    overall and by quarter of submission."""
+    overall and by quarter of submission: counted by the database, grouped by specialty, quarter
+    and relation (a few hundred rows whatever the number of opinions)."""
     delivered = Opinion.objects.filter(
         case__status__in=(Status.DELIVERED, Status.CLOSED), submitted_at__isnull=False
     )
     by_specialty: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_quarter: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = delivered.values_list("relation", "submitted_at", "author__specialties__name")
-    for relation, submitted_at, specialty in rows:
+    rows = (
+        delivered.annotate(quarter=TruncQuarter("submitted_at"))
+        .order_by()
+        .values_list("relation", "quarter", "author__specialties__name")
+        .annotate(n=Count("pk"))
+    )
+    for relation, quarter_start, specialty, n in rows:
         specialty = specialty or "No specialty"
-        local = timezone.localtime(submitted_at)
-        quarter = f"{local.year} Q{(local.month - 1) // 3 + 1}"
-        by_specialty[specialty][relation] += 1
-        by_quarter[(specialty, quarter)][relation] += 1
+        quarter = f"{quarter_start.year} Q{(quarter_start.month - 1) // 3 + 1}"
+        by_specialty[specialty][relation] += n
+        by_quarter[(specialty, quarter)][relation] += n
 
     def shares(counts: dict[str, int]) -> dict:
         total = sum(counts.values())
@@ -233,10 +297,12 @@ def all_metrics() -> dict:
 
 
 def refresh_snapshot() -> MetricsSnapshot:
-    """Compute every figure now and keep them (older snapshots are dropped)."""
+    """Compute every figure now and keep them (older snapshots are dropped). The page's list of
+    the busiest specialists is kept apart from the whole load, which only the CSV reads."""
     started = time.perf_counter()
     figures = all_metrics()
     computed_at = figures.pop("generated_at")
+    figures["busiest"] = busiest(figures["load"])
     snapshot = MetricsSnapshot.objects.create(
         computed_at=computed_at,
         figures=json.loads(json.dumps(figures, cls=DjangoJSONEncoder)),
@@ -250,19 +316,41 @@ def refresh_snapshot() -> MetricsSnapshot:
 REFRESH_LOCK = "metrics:refresh-enqueued"
 
 
-def current_metrics() -> dict | None:
+def current_metrics(*, for_page: bool = False) -> dict | None:
     """The figures of the newest snapshot, never computed inside a request: when it is older
     than METRICS_MAX_AGE_SECONDS (the beat task refreshes them sooner) it is still shown, marked
     `stale`, and one refresh is enqueued (a lock in the cache keeps many pages from enqueueing
-    many). None before the first snapshot: the page says the figures are being computed."""
+    many). None before the first snapshot: the page says the figures are being computed.
+
+    `for_page` leaves out every specialist's load (one row per busy specialist, which grows
+    with the service; the page shows the busiest, kept apart), so the page reads the same few
+    kilobytes whatever the size."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
-    snapshot = MetricsSnapshot.objects.first()
-    stale = snapshot is None or snapshot.computed_at < cutoff
+    snapshots = MetricsSnapshot.objects.order_by("-computed_at")
+    if for_page:
+        snapshots = snapshots.annotate(
+            page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
+                _WITHOUT_LOAD[connection.vendor], [], output_field=JSONField()
+            )
+        ).values_list("computed_at", "page_figures")
+    else:
+        snapshots = snapshots.values_list("computed_at", "figures")
+    snapshot = snapshots.first()
+    stale = snapshot is None or snapshot[0] < cutoff
     if stale:
         request_refresh()
     if snapshot is None:
         return None
-    return snapshot.figures | {"generated_at": snapshot.computed_at, "stale": stale}
+    computed_at, figures = snapshot
+    return figures | {"generated_at": computed_at, "stale": stale}
+
+
+# The snapshot's figures without "load", read by the database (the key is dropped before the
+# JSON leaves it).
+_WITHOUT_LOAD = {
+    "postgresql": "figures - 'load'",
+    "sqlite": "json_remove(figures, '$.load')",
+}
 
 
 def request_refresh() -> bool:
@@ -276,6 +364,14 @@ def request_refresh() -> bool:
 
 
 BUSIEST_SHOWN = 25
+RECENT_QUARTERS = 4  # the page's outcomes by quarter; the CSV has every quarter
+
+
+def recent_quarters(rows: list[dict], count: int = RECENT_QUARTERS) -> list[dict]:
+    """The outcome rows of the latest `count` quarters ("2026 Q3" sorts as it reads): the page's
+    table stays the same length however many years of history there are."""
+    kept = set(sorted({row["quarter"] for row in rows})[-count:])
+    return [row for row in rows if row["quarter"] in kept]
 
 
 def busiest(load: list[dict], count: int = BUSIEST_SHOWN) -> list[dict]:

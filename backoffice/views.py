@@ -214,13 +214,14 @@ def case_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
-    figures = metrics.current_metrics()
+    figures = metrics.current_metrics(for_page=True)
     if figures is None:  # the first snapshot is on its way
         return render(request, "backoffice/metrics.html", {"metrics": None})
     context = {
         "metrics": figures,
         "charts": metrics.chart_data(figures),
-        "busiest": metrics.busiest(figures["load"]),
+        "busiest": figures.get("busiest", []),  # none in a snapshot older than the key
+        "quarters": metrics.recent_quarters(figures["outcomes"]["by_quarter"]),
     }
     return render(request, "backoffice/metrics.html", context)
 
