@@ -4,11 +4,13 @@ Every queue is a filter over one annotated queryset, so the counts come from a s
 a page of rows from another, however many cases there are.
 """
 
+import json
+import math
+from base64 import urlsafe_b64decode, urlsafe_b64encode
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.paginator import Page, Paginator
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
@@ -211,35 +213,90 @@ def payers() -> list[str]:
     return list(names)
 
 
+@dataclass(frozen=True)
+class _Paginator:
+    count: int
+    num_pages: int
+
+
+@dataclass
+class KeysetPage:
+    """One page of a queue, read by keyset: the rows after (or before) the row a cursor names,
+    in the queue's order, PAGE_SIZE at a time, so that no page sorts and skips the rows before
+    it. Its number is carried in the links (the counts are known), for "page 3 of 40"."""
+
+    object_list: list[Case]
+    number: int
+    paginator: _Paginator
+    next_cursor: str | None  # the last row's position, when more rows follow
+    previous_cursor: str | None  # the first row's, when rows come before
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_previous(self) -> bool:
+        return self.previous_cursor is not None
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_next or self.has_previous
+
+    def next_page_number(self) -> int:
+        return min(self.number + 1, self.paginator.num_pages)
+
+    def previous_page_number(self) -> int:
+        return max(self.number - 1, 1)
+
+
 @dataclass
 class QueuePage:
     queue: Queue
     counts: dict[str, int]
-    page: Page
+    page: KeysetPage
     out_of_range: bool
 
 
 def queue_page(
-    *, key: str, filters: Filters, sort: str = "oldest", page_number: str | int = 1
+    *,
+    key: str,
+    filters: Filters,
+    sort: str = "oldest",
+    page_number: str | int = 1,
+    after: str = "",
+    before: str = "",
 ) -> QueuePage:
     """One page of a queue (filtered and sorted), with every queue's count under the filters.
 
+    The Next and Previous links carry the cursor of the row they continue from (`after`,
+    `before`); the first and last pages are read from either end of the order with no cursor.
     A page number past the end gives the last page, and says so.
     """
     now = timezone.now()
     cases = apply_filters(submitted_cases(), filters)
     counts = queue_counts(cases, now=now)
-    rows = with_row_details(cases.filter(_queue_filters(now)[key])).order_by(*SORTS[sort])
-    paginator = Paginator(rows, PAGE_SIZE, allow_empty_first_page=True)
-    # The count is known already: spare the paginator its own COUNT query.
-    paginator.count = counts[key]
+    order = SORTS[sort]
+    rows = with_row_details(cases.filter(_queue_filters(now)[key])).order_by(*order)
+    paginator = _Paginator(counts[key], max(1, math.ceil(counts[key] / PAGE_SIZE)))
     try:
         number = int(page_number)
     except (TypeError, ValueError):
         number = 1
     out_of_range = number > paginator.num_pages or number < 1
     number = min(max(number, 1), paginator.num_pages)
-    page = _page_from_nearer_end(rows, paginator, number, SORTS[sort])
+    if position := _position(after, order):
+        # Nothing after that row any more: the last page.
+        page = _page_after(rows, order, position, number, paginator) or _page_at(
+            rows, order, paginator.num_pages, paginator
+        )
+    elif position := _position(before, order):
+        # Less than a page before that row: the first page.
+        page = _page_before(rows, order, position, number, paginator) or _page_at(
+            rows, order, 1, paginator
+        )
+    else:
+        page = _page_at(rows, order, number, paginator)
     for case in page.object_list:
         case.queue_reason = _reason(QUEUES_BY_KEY[key], case)
         case.sla_due = case.step_due_on
@@ -247,19 +304,110 @@ def queue_page(
     return QueuePage(QUEUES_BY_KEY[key], counts, page, out_of_range)
 
 
-def _page_from_nearer_end(rows, paginator: Paginator, number: int, order) -> Page:
-    """Page `number`, read from whichever end of the sorted queue is nearer: the last pages in
-    the reversed order with a short OFFSET, so that no page sorts and skips more than half the
-    queue (the last page, where the oldest waiting cases are when sorted newest first, skips
-    none). Every sort ends in a unique key, so both directions give the same rows."""
-    if number <= (paginator.num_pages + 1) // 2:
-        return paginator.page(number)
-    start = (number - 1) * paginator.per_page
-    end = min(start + paginator.per_page, paginator.count)
-    reverse = [key[1:] if key.startswith("-") else f"-{key}" for key in order]
-    from_end = paginator.count - end
-    object_list = list(rows.order_by(*reverse)[from_end : from_end + end - start])[::-1]
-    return Page(object_list, number, paginator)
+def _fields(order) -> list[tuple[str, bool]]:
+    """(field, descending) for each key of an order."""
+    return [(key.lstrip("-"), key.startswith("-")) for key in order]
+
+
+def _cursor(case: Case, order) -> str:
+    values = []
+    for name, _ in _fields(order):
+        value = getattr(case, name)
+        values.append(value.isoformat() if isinstance(value, datetime) else value)
+    return urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+
+# The type each sort key's value has in a cursor (a datetime travels as ISO text).
+_CURSOR_TYPES = {"submitted_at": str, "id": int, "urgency_rank": int, "reference": str}
+
+
+def _position(cursor: str, order) -> list | None:
+    """The sort values a cursor holds, or None for anything else (a hand-edited link starts
+    over at the page its number names)."""
+    if not cursor:
+        return None
+    try:
+        values = json.loads(urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        names = [name for name, _ in _fields(order)]
+        if not isinstance(values, list) or len(values) != len(names):
+            return None
+        if not all(type(v) is _CURSOR_TYPES[n] for n, v in zip(names, values, strict=True)):
+            return None
+        return [
+            datetime.fromisoformat(value) if name == "submitted_at" else value
+            for name, value in zip(names, values, strict=True)
+        ]
+    except ValueError:  # not base64, not JSON, not a date
+        return None
+
+
+def _beyond(order, values, *, backwards: bool = False) -> Q:
+    """The rows after `values` in `order` (before them, `backwards`): a row comparison spelt
+    out, (a > x) or (a = x and b > y) or ..."""
+    fields = _fields(order)
+    beyond = Q()
+    for i, (name, descending) in enumerate(fields):
+        lookup = "lt" if descending != backwards else "gt"
+        equal = {fields[j][0]: values[j] for j in range(i)}
+        beyond |= Q(**equal, **{f"{name}__{lookup}": values[i]})  # Q() | q is q
+    return beyond
+
+
+def _reverse(order) -> list[str]:
+    return [key[1:] if key.startswith("-") else f"-{key}" for key in order]
+
+
+def _page_at(rows, order, number: int, paginator: _Paginator) -> KeysetPage:
+    """The first page, the last (read from the end in reverse order: no OFFSET), or a page
+    number typed by hand (read from the nearer end)."""
+    size = PAGE_SIZE
+    if number == paginator.num_pages and number > 1:
+        last = paginator.count - (number - 1) * size
+        found = list(rows.order_by(*_reverse(order))[:last])[::-1]
+    else:
+        start = (number - 1) * size
+        if number <= (paginator.num_pages + 1) // 2:
+            found = list(rows[start : start + size])
+        else:
+            from_end = paginator.count - min(start + size, paginator.count)
+            found = list(rows.order_by(*_reverse(order))[from_end : from_end + size])[::-1]
+    return _keyset_page(found, order, number, paginator, more_before=number > 1)
+
+
+def _page_after(rows, order, position, number: int, paginator: _Paginator) -> KeysetPage | None:
+    found = list(rows.filter(_beyond(order, position))[: PAGE_SIZE + 1])
+    if not found:
+        return None  # nothing after it any more: the page its number names
+    more = len(found) > PAGE_SIZE
+    number = max(number, 2)
+    page = _keyset_page(found[:PAGE_SIZE], order, number, paginator, more_before=True)
+    page.next_cursor = page.next_cursor if more else None
+    return page
+
+
+def _page_before(rows, order, position, number: int, paginator: _Paginator) -> KeysetPage | None:
+    found = list(
+        rows.filter(_beyond(order, position, backwards=True)).order_by(*_reverse(order))[
+            : PAGE_SIZE + 1
+        ]
+    )
+    if len(found) <= PAGE_SIZE:
+        return None  # the start of the queue: the first page
+    number = max(min(number, paginator.num_pages - 1), 2)
+    return _keyset_page(found[:PAGE_SIZE][::-1], order, number, paginator, more_before=True)
+
+
+def _keyset_page(
+    found: list[Case], order, number: int, paginator: _Paginator, *, more_before: bool
+) -> KeysetPage:
+    last_page = number >= paginator.num_pages
+    return KeysetPage(
+        found,
+        number,
+        paginator,
+        next_cursor=_cursor(found[-1], order) if found and not last_page else None,
+        previous_cursor=_cursor(found[0], order) if found and more_before else None,
+    )
 
 
 def _reason(queue: Queue, case: Case) -> str:

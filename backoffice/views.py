@@ -116,11 +116,16 @@ def home(request: HttpRequest) -> HttpResponse:
         valid = {name: form.cleaned_data.get(name) for name in ("queue", "sort")}
         key, sort = valid["queue"] or key, valid["sort"] or sort
     result = queues.queue_page(
-        key=key, filters=filters, sort=sort, page_number=request.GET.get("page", 1)
+        key=key,
+        filters=filters,
+        sort=sort,
+        page_number=request.GET.get("page", 1),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
     )
     params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("queue", None)
+    for name in ("page", "queue", "after", "before"):
+        params.pop(name, None)
     return render(
         request,
         "backoffice/queue.html",
