@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Case as SqlCase
 from django.db.models import (
     Count,
@@ -201,16 +202,27 @@ def cases_in_queue(key: str) -> QuerySet[Case]:
 
 
 def payers() -> list[str]:
-    """The insurance companies named on submitted cases, for the payer filter."""
-    names = (
-        Case.objects.exclude(status=Status.DRAFT)
-        .filter(coverage=Coverage.INSURANCE)
-        .exclude(insurance_payer="")
-        .values_list("insurance_payer", flat=True)
-        .distinct()
-        .order_by("insurance_payer")
+    """The insurance companies named on submitted cases, for the payer filter.
+
+    A skip scan on the insured cases' (payer, state) index: each step asks the index for the
+    first name after the last one, so the cost follows the number of payers (a handful), not
+    the number of insured cases a DISTINCT would read."""
+    table = connection.ops.quote_name(Case._meta.db_table)
+    first_after = (
+        f"SELECT MIN(c.insurance_payer) FROM {table} c WHERE c.coverage = %s"  # noqa: S608
+        " AND c.status <> %s AND c.insurance_payer > {after}"
     )
-    return list(names)
+    sql = (
+        "WITH RECURSIVE payers(name) AS ("  # noqa: S608
+        f"SELECT ({first_after.format(after='%s')})"
+        f" UNION ALL SELECT ({first_after.format(after='p.name')})"
+        " FROM payers p WHERE p.name IS NOT NULL"
+        ") SELECT name FROM payers WHERE name IS NOT NULL"
+    )
+    params = [Coverage.INSURANCE, Status.DRAFT, "", Coverage.INSURANCE, Status.DRAFT]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [name for (name,) in cursor.fetchall()]
 
 
 @dataclass(frozen=True)
@@ -361,7 +373,9 @@ def _page_at(rows, order, number: int, paginator: _Paginator) -> KeysetPage:
     """The first page, the last (read from the end in reverse order: no OFFSET), or a page
     number typed by hand (read from the nearer end)."""
     size = PAGE_SIZE
-    if number == paginator.num_pages and number > 1:
+    if paginator.count == 0:  # nothing to read (the count is the page's own)
+        found = []
+    elif number == paginator.num_pages and number > 1:
         last = paginator.count - (number - 1) * size
         found = list(rows.order_by(*_reverse(order))[:last])[::-1]
     else:
