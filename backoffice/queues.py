@@ -117,20 +117,39 @@ def submitted_cases() -> QuerySet[Case]:
     return Case.objects.exclude(status=Status.DRAFT)
 
 
-def with_row_details(cases: QuerySet[Case]) -> QuerySet[Case]:
-    """What a queue's rows show: the people, the open offer's deadline, an orderable urgency."""
-    return cases.select_related("owner", "specialist__user", "coordinator").annotate(
-        offer_respond_by=Subquery(
-            Offer.objects.filter(case=OuterRef("pk"), status=Offer.Status.OPEN).values(
-                "respond_by"
-            )[:1]
-        ),
+def ranked(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """`cases` with an orderable urgency (every sort's keys are then columns of the case)."""
+    return cases.annotate(
         urgency_rank=SqlCase(
             When(urgency=Urgency.URGENT, then=Value(0)),
             When(urgency=Urgency.SOON, then=Value(1)),
             default=Value(2),
             output_field=IntegerField(),
         ),
+    )
+
+
+def with_row_details(cases: QuerySet[Case]) -> QuerySet[Case]:
+    """What a queue's rows show: the people, the open offer's deadline, an orderable urgency."""
+    return (
+        ranked(cases)
+        .select_related("owner", "specialist__user", "coordinator")
+        .annotate(
+            offer_respond_by=Subquery(
+                Offer.objects.filter(case=OuterRef("pk"), status=Offer.Status.OPEN).values(
+                    "respond_by"
+                )[:1]
+            ),
+        )
+    )
+
+
+def _read(page_of_cases: QuerySet[Case], order) -> list[Case]:
+    """The rows of one page, in the queue's order, with their details. The page is chosen on the
+    case table alone (its LIMIT in a subquery) and only its rows are joined to the people: the
+    planner never joins the whole queue to the users before cutting it to a page."""
+    return list(
+        with_row_details(Case.objects.filter(pk__in=page_of_cases.values("pk"))).order_by(*order)
     )
 
 
@@ -289,7 +308,7 @@ def queue_page(
     cases = apply_filters(submitted_cases(), filters)
     counts = queue_counts(cases, now=now)
     order = SORTS[sort]
-    rows = with_row_details(cases.filter(_queue_filters(now)[key])).order_by(*order)
+    rows = ranked(cases.filter(_queue_filters(now)[key])).order_by(*order)
     paginator = _Paginator(counts[key], max(1, math.ceil(counts[key] / PAGE_SIZE)))
     try:
         number = int(page_number)
@@ -377,19 +396,19 @@ def _page_at(rows, order, number: int, paginator: _Paginator) -> KeysetPage:
         found = []
     elif number == paginator.num_pages and number > 1:
         last = paginator.count - (number - 1) * size
-        found = list(rows.order_by(*_reverse(order))[:last])[::-1]
+        found = _read(rows.order_by(*_reverse(order))[:last], order)
     else:
         start = (number - 1) * size
         if number <= (paginator.num_pages + 1) // 2:
-            found = list(rows[start : start + size])
+            found = _read(rows[start : start + size], order)
         else:
             from_end = paginator.count - min(start + size, paginator.count)
-            found = list(rows.order_by(*_reverse(order))[from_end : from_end + size])[::-1]
+            found = _read(rows.order_by(*_reverse(order))[from_end : from_end + size], order)
     return _keyset_page(found, order, number, paginator, more_before=number > 1)
 
 
 def _page_after(rows, order, position, number: int, paginator: _Paginator) -> KeysetPage | None:
-    found = list(rows.filter(_beyond(order, position))[: PAGE_SIZE + 1])
+    found = _read(rows.filter(_beyond(order, position))[: PAGE_SIZE + 1], order)
     if not found:
         return None  # nothing after it any more: the page its number names
     more = len(found) > PAGE_SIZE
@@ -400,15 +419,12 @@ def _page_after(rows, order, position, number: int, paginator: _Paginator) -> Ke
 
 
 def _page_before(rows, order, position, number: int, paginator: _Paginator) -> KeysetPage | None:
-    found = list(
-        rows.filter(_beyond(order, position, backwards=True)).order_by(*_reverse(order))[
-            : PAGE_SIZE + 1
-        ]
-    )
+    before = rows.filter(_beyond(order, position, backwards=True)).order_by(*_reverse(order))
+    found = _read(before[: PAGE_SIZE + 1], order)  # the nearest before it, in the queue's order
     if len(found) <= PAGE_SIZE:
         return None  # the start of the queue: the first page
     number = max(min(number, paginator.num_pages - 1), 2)
-    return _keyset_page(found[:PAGE_SIZE][::-1], order, number, paginator, more_before=True)
+    return _keyset_page(found[1:], order, number, paginator, more_before=True)
 
 
 def _keyset_page(
