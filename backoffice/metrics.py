@@ -15,7 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Count, JSONField, Q
+from django.db.models import Count, JSONField, Max, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone
@@ -27,7 +27,7 @@ from referrals.models import Referral
 from review.models import Opinion
 from specialists.models import Offer, Specialist
 
-from .models import MetricsSnapshot
+from .models import CaseFirstEntry, MetricsSnapshot
 from .queues import submitted_cases
 
 # The steps timed, each from the first time a case entered one state to the first time after
@@ -69,43 +69,73 @@ def cases_by_state() -> list[tuple[str, int]]:
     ]
 
 
+# How far back each refresh looks again besides the steps written since the last one: a step
+# whose transaction committed after the last refresh read the newest id may have a lower id.
+# Taking a step in twice changes nothing (the earliest time is kept).
+EVENTS_LOOKED_AT_AGAIN = 10_000
+
+
+def _first_entry_states() -> list[str]:
+    return sorted({state for _, start, end in STEPS for state in (start, end)})
+
+
+def take_in_timeline(*, after_event: int) -> int:
+    """Keep CaseFirstEntry up to date with the timeline steps after `after_event` (less a
+    margin); return the newest step's id. One grouped upsert of only those steps."""
+    states = _first_entry_states()
+    newest = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    if newest <= after_event:
+        return newest
+    events = connection.ops.quote_name(CaseEvent._meta.db_table)
+    entries = connection.ops.quote_name(CaseFirstEntry._meta.db_table)
+    firsts = ", ".join("MIN(CASE WHEN to_status = %s THEN at END)" for _ in states)
+    # The earlier of the two, a missing one giving way (portable: SQLite's MIN(a, b) is NULL
+    # when either is).
+    keep = ", ".join(
+        f"{s} = CASE WHEN {entries}.{s} IS NULL THEN excluded.{s}"
+        f" WHEN excluded.{s} IS NULL OR {entries}.{s} <= excluded.{s} THEN {entries}.{s}"
+        f" ELSE excluded.{s} END"
+        for s in states
+    )
+    marks = ", ".join(["%s"] * len(states))
+    sql = (
+        f"INSERT INTO {entries} (case_id, {', '.join(states)})"  # noqa: S608
+        f" SELECT case_id, {firsts} FROM {events}"
+        f" WHERE id > %s AND id <= %s AND to_status IN ({marks}) GROUP BY case_id"
+        f" ON CONFLICT (case_id) DO UPDATE SET {keep}"
+    )
+    params = [*states, max(after_event - EVENTS_LOOKED_AT_AGAIN, 0), newest, *states]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    return newest
+
+
 def step_durations() -> list[dict]:
     """Median and 90th percentile, in days, of each step across the cases that completed it.
 
-    In the database, whatever the number of cases: one pass over the timeline gives each case's
-    first entry into every state a step starts or ends in. The state machine only enters a
-    step's end state after its start state, so that first end is the step's end; a timeline
-    that says otherwise (an end entered before the start) looks up the first end after the
-    start for that case alone. The percentiles are taken where the rows are (PostgreSQL's
-    percentile_disc is the nearest rank, as `percentile` is). Nothing per case reaches Python
-    but on SQLite, the embedded run, where the durations are few."""
-    states = sorted({state for _, start, end in STEPS for state in (start, end)})
-    table = connection.ops.quote_name(CaseEvent._meta.db_table)
-    first = ", ".join(
-        f"MIN(CASE WHEN to_status = %s THEN at END) AS first_{n}" for n in range(len(states))
-    )
+    From each case's first entry into the states a step starts and ends in (CaseFirstEntry,
+    one row per case, kept by take_in_timeline). The state machine only enters a step's end
+    state after its start state, so that first end is the step's end; a timeline that says
+    otherwise (an end entered before the start) looks up the first end after the start for that
+    case alone. The percentiles are taken where the rows are (PostgreSQL's percentile_disc is
+    the nearest rank, as `percentile` is). Nothing per case reaches Python but on SQLite, the
+    embedded run, where the durations are few."""
+    last = MetricsSnapshot.objects.order_by("-computed_at").values_list("events_through").first()
+    take_in_timeline(after_event=last[0] if last else 0)
+    events = connection.ops.quote_name(CaseEvent._meta.db_table)
+    entries = connection.ops.quote_name(CaseFirstEntry._meta.db_table)
     finished = []
     for n, (_, start, end) in enumerate(STEPS):
-        began, ended = f"first_{states.index(start)}", f"first_{states.index(end)}"
         finished.append(
-            f"CASE WHEN {began} IS NULL OR {ended} IS NULL THEN NULL"  # noqa: S608
-            f" WHEN {ended} >= {began} THEN {ended}"
-            f" ELSE (SELECT MIN(e.at) FROM {table} e WHERE e.case_id = firsts.case_id"
-            f" AND e.to_status = %s AND e.at >= {began}) END AS finished_{n}"
+            f"CASE WHEN {start} IS NULL OR {end} IS NULL THEN NULL"  # noqa: S608
+            f" WHEN {end} >= {start} THEN {end}"
+            f" ELSE (SELECT MIN(e.at) FROM {events} e WHERE e.case_id = f.case_id"
+            f" AND e.to_status = %s AND e.at >= {start}) END AS finished_{n}"
         )
-    marks = ", ".join(["%s"] * len(states))
-    # Only our own aliases and table name are spliced in; every value is a parameter.
-    steps_sql = (
-        f"WITH firsts AS (SELECT case_id, {first} FROM {table}"  # noqa: S608
-        f" WHERE to_status IN ({marks}) GROUP BY case_id),"
-        f" steps AS (SELECT firsts.*, {', '.join(finished)} FROM firsts)"
-    )
-    params = [*states, *states, *[end for _, _, end in STEPS]]
-    starts = states
-    days = [
-        _days_between(f"first_{starts.index(start)}", f"finished_{n}")
-        for n, (_, start, _) in enumerate(STEPS)
-    ]
+    # Only our own column names and table names are spliced in; every value is a parameter.
+    steps_sql = f"WITH steps AS (SELECT f.*, {', '.join(finished)} FROM {entries} f)"  # noqa: S608
+    params = [end for _, _, end in STEPS]
+    days = [_days_between(start, f"finished_{n}") for n, (_, start, _) in enumerate(STEPS)]
     if connection.vendor == "postgresql":
         figures = ", ".join(
             f"COUNT({d}), percentile_disc(0.5) WITHIN GROUP (ORDER BY {d}),"
@@ -314,15 +344,18 @@ def refresh_snapshot() -> MetricsSnapshot:
     """Compute every figure now and keep them (older snapshots are dropped). The page's list of
     the busiest specialists is kept apart from the whole load, which only the CSV reads."""
     started = time.perf_counter()
+    events_through = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
     with transaction.atomic():
         _settings_for_aggregates()
-        figures = all_metrics()
+        figures = all_metrics()  # its step times take in the timeline up to events_through
+
     computed_at = figures.pop("generated_at")
     figures["busiest"] = busiest(figures["load"])
     snapshot = MetricsSnapshot.objects.create(
         computed_at=computed_at,
         figures=json.loads(json.dumps(figures, cls=DjangoJSONEncoder)),
         seconds_taken=time.perf_counter() - started,
+        events_through=events_through,
     )
     MetricsSnapshot.objects.filter(computed_at__lt=computed_at).delete()
     cache.delete(REFRESH_LOCK)
