@@ -23,6 +23,7 @@ from django.utils import timezone
 from cases.models import STAFF_STATUS_LABEL, Case, CaseEvent, Status
 from cases.service_levels import STAGES
 from data_rights.services import ENDED
+from outcomes import metrics as outcome_metrics
 from referrals.models import Referral
 from review.models import Opinion
 from specialists.models import Offer, Specialist
@@ -336,6 +337,8 @@ def all_metrics() -> dict:
         "load": specialists_load(),
         "outcomes": outcomes(),
         "referral_sources": cases_by_referral_source(),
+        # The outcomes section's figures for all specialties and all time (the page's default)
+        "outcome_figures": outcome_metrics.saved(outcome_metrics.outcome_figures()),
         "generated_at": timezone.now(),
     }
 

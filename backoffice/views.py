@@ -227,6 +227,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
         "charts": metrics.chart_data(figures),
         "busiest": figures.get("busiest", []),  # none in a snapshot older than the key
         "quarters": metrics.recent_quarters(figures["outcomes"]["by_quarter"]),
+        "outcome_figures": figures.get("outcome_figures"),
     }
     return render(request, "backoffice/metrics.html", context)
 

@@ -247,5 +247,23 @@ def chart_data(figures: dict) -> dict:
     }
 
 
+def saved(figures: dict) -> dict:
+    """The unfiltered figures as JSON, for the metrics snapshot the back office keeps."""
+    return {"figures": as_dicts(figures), "cases": figures["cases"]}
+
+
+def from_saved(kept: dict) -> dict:
+    """Figures `saved` earlier, as outcome_figures gives them (all specialties, all time)."""
+    names = Figure.__dataclass_fields__
+    return {
+        "figures": [Figure(**{n: f[n] for n in names}) for f in kept["figures"]],
+        "cases": kept["cases"],
+        "min_group": MIN_GROUP,
+        "specialty": None,
+        "period": "",
+        "period_label": PERIODS[""][0],
+    }
+
+
 def as_dicts(figures: dict) -> list[dict]:
     return [asdict(f) | {"suppressed": f.suppressed} for f in figures["figures"]]
