@@ -5,28 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('backoffice', '0002_initial'),
-        ('cases', '0004_search_trigram_indexes'),
+        ("backoffice", "0002_initial"),
+        ("cases", "0004_search_trigram_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CaseFirstEntry',
+            name="CaseFirstEntry",
             fields=[
-                ('case', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='+', serialize=False, to='cases.case')),
-                ('submitted', models.DateTimeField(null=True)),
-                ('matching', models.DateTimeField(null=True)),
-                ('offered', models.DateTimeField(null=True)),
-                ('in_review', models.DateTimeField(null=True)),
-                ('opinion_submitted', models.DateTimeField(null=True)),
-                ('delivered', models.DateTimeField(null=True)),
+                (
+                    "case",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="+",
+                        serialize=False,
+                        to="cases.case",
+                    ),
+                ),
+                ("submitted", models.DateTimeField(null=True)),
+                ("matching", models.DateTimeField(null=True)),
+                ("offered", models.DateTimeField(null=True)),
+                ("in_review", models.DateTimeField(null=True)),
+                ("opinion_submitted", models.DateTimeField(null=True)),
+                ("delivered", models.DateTimeField(null=True)),
             ],
         ),
         migrations.AddField(
-            model_name='metricssnapshot',
-            name='events_through',
+            model_name="metricssnapshot",
+            name="events_through",
             field=models.BigIntegerField(default=0),
         ),
     ]

@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0001_initial'),
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("accounts", "0001_initial"),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='user',
-            index=models.Index(condition=models.Q(('is_active', True), ('role', 'coordinator')), fields=['full_name', 'id'], name='user_active_coordinators'),
+            model_name="user",
+            index=models.Index(
+                condition=models.Q(("is_active", True), ("role", "coordinator")),
+                fields=["full_name", "id"],
+                name="user_active_coordinators",
+            ),
         ),
     ]
