@@ -269,6 +269,8 @@ _KEEP_SCRUBBED = {
     "cases.caseevent": {"note": ""},
     "specialists.offer": {"decline_reason": "", "screening": {}},
     "cases.deletionrequest": {},
+    # When the case entered each step (times only), which the metrics' step times read.
+    "backoffice.casefirstentry": {},
 }
 
 
