@@ -14,18 +14,21 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
-from django.db.models import Count, Q
+from django.db import connection, transaction
+from django.db.models import Count, JSONField, Max, Q
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncQuarter
 from django.utils import timezone
 
 from cases.models import STAFF_STATUS_LABEL, Case, CaseEvent, Status
 from cases.service_levels import STAGES
 from data_rights.services import ENDED
+from outcomes import metrics as outcome_metrics
 from referrals.models import Referral
 from review.models import Opinion
 from specialists.models import Offer, Specialist
 
-from .models import MetricsSnapshot
+from .models import CaseFirstEntry, MetricsSnapshot
 from .queues import submitted_cases
 
 # The steps timed, each from the first time a case entered one state to the first time after
@@ -67,32 +70,119 @@ def cases_by_state() -> list[tuple[str, int]]:
     ]
 
 
+# How far back each refresh looks again besides the steps written since the last one: a step
+# whose transaction committed after the last refresh read the newest id may have a lower id.
+# Taking a step in twice changes nothing (the earliest time is kept).
+EVENTS_LOOKED_AT_AGAIN = 10_000
+
+
+def _first_entry_states() -> list[str]:
+    return sorted({state for _, start, end in STEPS for state in (start, end)})
+
+
+def take_in_timeline(*, after_event: int) -> int:
+    """Keep CaseFirstEntry up to date with the timeline steps after `after_event` (less a
+    margin); return the newest step's id. One grouped upsert of only those steps."""
+    states = _first_entry_states()
+    newest = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    if newest <= after_event:
+        return newest
+    events = connection.ops.quote_name(CaseEvent._meta.db_table)
+    entries = connection.ops.quote_name(CaseFirstEntry._meta.db_table)
+    firsts = ", ".join("MIN(CASE WHEN to_status = %s THEN at END)" for _ in states)
+    # The earlier of the two, a missing one giving way (portable: SQLite's MIN(a, b) is NULL
+    # when either is).
+    keep = ", ".join(
+        f"{s} = CASE WHEN {entries}.{s} IS NULL THEN excluded.{s}"
+        f" WHEN excluded.{s} IS NULL OR {entries}.{s} <= excluded.{s} THEN {entries}.{s}"
+        f" ELSE excluded.{s} END"
+        for s in states
+    )
+    marks = ", ".join(["%s"] * len(states))
+    sql = (
+        f"INSERT INTO {entries} (case_id, {', '.join(states)})"  # noqa: S608
+        f" SELECT case_id, {firsts} FROM {events}"
+        f" WHERE id > %s AND id <= %s AND to_status IN ({marks}) GROUP BY case_id"
+        f" ON CONFLICT (case_id) DO UPDATE SET {keep}"
+    )
+    params = [*states, max(after_event - EVENTS_LOOKED_AT_AGAIN, 0), newest, *states]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+    return newest
+
+
 def step_durations() -> list[dict]:
-    """Median and 90th percentile, in days, of each step across the cases that completed it."""
-    first_entered: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(list))
-    for case_id, status, at in CaseEvent.objects.order_by("at", "id").values_list(
-        "case_id", "to_status", "at"
-    ):
-        first_entered[case_id][status].append(at)
-    rows = []
-    for label, start, end in STEPS:
-        days = []
-        for entered in first_entered.values():
-            if not entered.get(start):
-                continue
-            began = entered[start][0]
-            finished = next((at for at in entered.get(end, []) if at >= began), None)
-            if finished is not None:
-                days.append((finished - began).total_seconds() / 86400)
-        rows.append(
-            {
-                "step": label,
-                "cases": len(days),
-                "median_days": _round(percentile(days, 0.5)),
-                "p90_days": _round(percentile(days, 0.9)),
-            }
+    """Median and 90th percentile, in days, of each step across the cases that completed it.
+
+    From each case's first entry into the states a step starts and ends in (CaseFirstEntry,
+    one row per case, kept by take_in_timeline). The state machine only enters a step's end
+    state after its start state, so that first end is the step's end; a timeline that says
+    otherwise (an end entered before the start) looks up the first end after the start for that
+    case alone. The percentiles are taken where the rows are (PostgreSQL's percentile_disc is
+    the nearest rank, as `percentile` is). Nothing per case reaches Python but on SQLite, the
+    embedded run, where the durations are few."""
+    last = MetricsSnapshot.objects.order_by("-computed_at").values_list("events_through").first()
+    take_in_timeline(after_event=last[0] if last else 0)
+    events = connection.ops.quote_name(CaseEvent._meta.db_table)
+    entries = connection.ops.quote_name(CaseFirstEntry._meta.db_table)
+    finished = []
+    for n, (_, start, end) in enumerate(STEPS):
+        finished.append(
+            f"CASE WHEN {start} IS NULL OR {end} IS NULL THEN NULL"  # noqa: S608
+            f" WHEN {end} >= {start} THEN {end}"
+            f" ELSE (SELECT MIN(e.at) FROM {events} e WHERE e.case_id = f.case_id"
+            f" AND e.to_status = %s AND e.at >= {start}) END AS finished_{n}"
         )
-    return rows
+    # Only our own column names and table names are spliced in; every value is a parameter.
+    steps_sql = f"WITH steps AS (SELECT f.*, {', '.join(finished)} FROM {entries} f)"  # noqa: S608
+    params = [end for _, _, end in STEPS]
+    days = [_days_between(start, f"finished_{n}") for n, (_, start, _) in enumerate(STEPS)]
+    if connection.vendor == "postgresql":
+        figures = ", ".join(
+            f"COUNT({d}), percentile_disc(0.5) WITHIN GROUP (ORDER BY {d}),"
+            f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {d})"
+            for d in days
+        )
+        with transaction.atomic(), connection.cursor() as cursor:
+            _settings_for_aggregates()
+            cursor.execute(f"{steps_sql} SELECT {figures} FROM steps", params)  # noqa: S608
+            row = cursor.fetchone()
+        measured = [row[3 * n : 3 * n + 3] for n in range(len(STEPS))]
+    else:
+        with connection.cursor() as cursor:
+            sql = f"{steps_sql} SELECT {', '.join(days)} FROM steps"  # noqa: S608
+            cursor.execute(sql, params)
+            columns = list(zip(*cursor.fetchall(), strict=False)) or [()] * len(STEPS)
+        measured = []
+        for column in columns:
+            values = [float(value) for value in column if value is not None]
+            measured.append((len(values), percentile(values, 0.5), percentile(values, 0.9)))
+    return [
+        {
+            "step": label,
+            "cases": count,
+            "median_days": _round(None if median is None else float(median)),
+            "p90_days": _round(None if p90 is None else float(p90)),
+        }
+        for (label, _, _), (count, median, p90) in zip(STEPS, measured, strict=True)
+    ]
+
+
+def _settings_for_aggregates() -> None:
+    """For the rest of the transaction, on PostgreSQL: no JIT (compiling the aggregates over the
+    whole history cost more than running them: 3 of 6 s at 100,000 cases) and room for their
+    sorts in memory."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
+
+
+def _days_between(start: str, end: str) -> str:
+    """SQL for the days (with their fraction) from column `start` to column `end`."""
+    if connection.vendor == "postgresql":
+        return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
+    return f"(julianday({end}) - julianday({start}))"
 
 
 def _round(value: float | None) -> float | None:
@@ -128,47 +218,66 @@ def declined_offers() -> list[tuple[str, int]]:
     return rows
 
 
+REVIEWING = (Status.IN_REVIEW, Status.INFO_REQUESTED)
+
+
 def specialists_load() -> list[dict]:
-    """Each specialist with work: cases under review and offers waiting, against capacity."""
+    """Each specialist with work: cases under review and offers waiting, against capacity.
+
+    Two counts grouped by specialist over the live states only (on the specialist-and-state
+    indexes), then the names of those specialists: never a join of every specialist with every
+    case and offer they ever had."""
+    reviewing = dict(
+        Case.objects.filter(status__in=REVIEWING)
+        .order_by()
+        .values_list("specialist_id")
+        .annotate(n=Count("pk"))
+    )
+    offers_open = dict(
+        Offer.objects.filter(status=Offer.Status.OPEN)
+        .order_by()
+        .values_list("specialist_id")
+        .annotate(n=Count("pk"))
+    )
     specialists = (
-        Specialist.objects.annotate(
-            reviewing=Count(
-                "cases",
-                filter=Q(cases__status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED)),
-                distinct=True,
-            ),
-            offers_open=Count("offers", filter=Q(offers__status=Offer.Status.OPEN), distinct=True),
+        Specialist.objects.filter(
+            Q(pk__in=Case.objects.filter(status__in=REVIEWING).values("specialist_id"))
+            | Q(pk__in=Offer.objects.filter(status=Offer.Status.OPEN).values("specialist_id"))
         )
-        .filter(Q(reviewing__gt=0) | Q(offers_open__gt=0))
-        .select_related("user")
         .order_by("user__full_name", "id")
+        .values_list("pk", "user__full_name", "max_open_cases")
     )
     return [
         {
-            "name": specialist.user.full_name,
-            "reviewing": specialist.reviewing,
-            "offers_open": specialist.offers_open,
-            "capacity": specialist.max_open_cases,
+            "name": name,
+            "reviewing": reviewing.get(pk, 0),
+            "offers_open": offers_open.get(pk, 0),
+            "capacity": capacity,
         }
-        for specialist in specialists
+        for pk, name, capacity in specialists
     ]
 
 
 def outcomes() -> dict:
     """How delivered opinions relate to the original diagnosis, by the specialist's specialty,
-    overall and by quarter of submission."""
+    overall and by quarter of submission: counted by the database, grouped by specialty, quarter
+    and relation (a few hundred rows whatever the number of opinions)."""
     delivered = Opinion.objects.filter(
         case__status__in=(Status.DELIVERED, Status.CLOSED), submitted_at__isnull=False
     )
     by_specialty: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     by_quarter: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    rows = delivered.values_list("relation", "submitted_at", "author__specialties__name")
-    for relation, submitted_at, specialty in rows:
+    rows = (
+        delivered.annotate(quarter=TruncQuarter("submitted_at"))
+        .order_by()
+        .values_list("relation", "quarter", "author__specialties__name")
+        .annotate(n=Count("pk"))
+    )
+    for relation, quarter_start, specialty, n in rows:
         specialty = specialty or "No specialty"
-        local = timezone.localtime(submitted_at)
-        quarter = f"{local.year} Q{(local.month - 1) // 3 + 1}"
-        by_specialty[specialty][relation] += 1
-        by_quarter[(specialty, quarter)][relation] += 1
+        quarter = f"{quarter_start.year} Q{(quarter_start.month - 1) // 3 + 1}"
+        by_specialty[specialty][relation] += n
+        by_quarter[(specialty, quarter)][relation] += n
 
     def shares(counts: dict[str, int]) -> dict:
         total = sum(counts.values())
@@ -228,19 +337,28 @@ def all_metrics() -> dict:
         "load": specialists_load(),
         "outcomes": outcomes(),
         "referral_sources": cases_by_referral_source(),
+        # The outcomes section's figures for all specialties and all time (the page's default)
+        "outcome_figures": outcome_metrics.saved(outcome_metrics.outcome_figures()),
         "generated_at": timezone.now(),
     }
 
 
 def refresh_snapshot() -> MetricsSnapshot:
-    """Compute every figure now and keep them (older snapshots are dropped)."""
+    """Compute every figure now and keep them (older snapshots are dropped). The page's list of
+    the busiest specialists is kept apart from the whole load, which only the CSV reads."""
     started = time.perf_counter()
-    figures = all_metrics()
+    events_through = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    with transaction.atomic():
+        _settings_for_aggregates()
+        figures = all_metrics()  # its step times take in the timeline up to events_through
+
     computed_at = figures.pop("generated_at")
+    figures["busiest"] = busiest(figures["load"])
     snapshot = MetricsSnapshot.objects.create(
         computed_at=computed_at,
         figures=json.loads(json.dumps(figures, cls=DjangoJSONEncoder)),
         seconds_taken=time.perf_counter() - started,
+        events_through=events_through,
     )
     MetricsSnapshot.objects.filter(computed_at__lt=computed_at).delete()
     cache.delete(REFRESH_LOCK)
@@ -250,19 +368,41 @@ def refresh_snapshot() -> MetricsSnapshot:
 REFRESH_LOCK = "metrics:refresh-enqueued"
 
 
-def current_metrics() -> dict | None:
+def current_metrics(*, for_page: bool = False) -> dict | None:
     """The figures of the newest snapshot, never computed inside a request: when it is older
     than METRICS_MAX_AGE_SECONDS (the beat task refreshes them sooner) it is still shown, marked
     `stale`, and one refresh is enqueued (a lock in the cache keeps many pages from enqueueing
-    many). None before the first snapshot: the page says the figures are being computed."""
+    many). None before the first snapshot: the page says the figures are being computed.
+
+    `for_page` leaves out every specialist's load (one row per busy specialist, which grows
+    with the service; the page shows the busiest, kept apart), so the page reads the same few
+    kilobytes whatever the size."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
-    snapshot = MetricsSnapshot.objects.first()
-    stale = snapshot is None or snapshot.computed_at < cutoff
+    snapshots = MetricsSnapshot.objects.order_by("-computed_at")
+    if for_page:
+        snapshots = snapshots.annotate(
+            page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
+                _WITHOUT_LOAD[connection.vendor], [], output_field=JSONField()
+            )
+        ).values_list("computed_at", "page_figures")
+    else:
+        snapshots = snapshots.values_list("computed_at", "figures")
+    snapshot = snapshots.first()
+    stale = snapshot is None or snapshot[0] < cutoff
     if stale:
         request_refresh()
     if snapshot is None:
         return None
-    return snapshot.figures | {"generated_at": snapshot.computed_at, "stale": stale}
+    computed_at, figures = snapshot
+    return figures | {"generated_at": computed_at, "stale": stale}
+
+
+# The snapshot's figures without "load", read by the database (the key is dropped before the
+# JSON leaves it).
+_WITHOUT_LOAD = {
+    "postgresql": "figures - 'load'",
+    "sqlite": "json_remove(figures, '$.load')",
+}
 
 
 def request_refresh() -> bool:
@@ -276,6 +416,14 @@ def request_refresh() -> bool:
 
 
 BUSIEST_SHOWN = 25
+RECENT_QUARTERS = 4  # the page's outcomes by quarter; the CSV has every quarter
+
+
+def recent_quarters(rows: list[dict], count: int = RECENT_QUARTERS) -> list[dict]:
+    """The outcome rows of the latest `count` quarters ("2026 Q3" sorts as it reads): the page's
+    table stays the same length however many years of history there are."""
+    kept = set(sorted({row["quarter"] for row in rows})[-count:])
+    return [row for row in rows if row["quarter"] in kept]
 
 
 def busiest(load: list[dict], count: int = BUSIEST_SHOWN) -> list[dict]:

@@ -43,9 +43,28 @@ class MetricsSnapshot(models.Model):
     computed_at = models.DateTimeField(db_index=True)
     figures = models.JSONField()
     seconds_taken = models.FloatField()
+    # The last timeline step the step times had taken in (CaseFirstEntry), for the next refresh.
+    events_through = models.BigIntegerField(default=0)
 
     class Meta:
         ordering = ["-computed_at"]
 
     def __str__(self) -> str:
         return f"Metrics as of {self.computed_at:%Y-%m-%d %H:%M}"
+
+
+class CaseFirstEntry(models.Model):
+    """When a case first entered each state a timed step starts or ends in: what the step
+    percentiles need, kept up to date by each metrics refresh from the timeline steps written
+    since the last (so a refresh reads today's steps, not the whole history)."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    submitted = models.DateTimeField(null=True)
+    matching = models.DateTimeField(null=True)
+    offered = models.DateTimeField(null=True)
+    in_review = models.DateTimeField(null=True)
+    opinion_submitted = models.DateTimeField(null=True)
+    delivered = models.DateTimeField(null=True)
+
+    def __str__(self) -> str:
+        return f"First entries of case {self.case_id}"

@@ -30,7 +30,8 @@ def _matching_ids(query: str):
 
 
 def search_cases(*, query: str, by) -> list[Case]:
-    """Cases the user may see that match `query`, best matches (an exact reference) first.
+    """Cases the user may see that match `query`: the case whose reference it is, else those
+    whose reference, patient or specialist it is part of (on trigram indexes), newest first.
 
     A search that shows any case is audited with the query's length, never its text (it may be
     a patient's name), in one INSERT for all the cases it shows.
@@ -38,12 +39,16 @@ def search_cases(*, query: str, by) -> list[Case]:
     query = query.strip()
     visible = cases_visible_to(by)
     exact = list(visible.filter(reference=query.upper())[:1])
-    others = (
-        visible.filter(pk__in=_matching_ids(query))
-        .exclude(pk__in=[case.pk for case in exact])
-        .order_by("-submitted_at", "-id")[: MAX_RESULTS - len(exact)]
-    )
-    results = exact + list(others)
+    if exact:
+        # A whole reference names one case (on the unique index): no partial match is sought,
+        # as no name or address is spelt like a reference.
+        results = exact
+    else:
+        results = list(
+            visible.filter(pk__in=_matching_ids(query)).order_by("-submitted_at", "-id")[
+                :MAX_RESULTS
+            ]
+        )
     # Each case a search reveals is a read of it: the patient's access history shows it.
     if results:
         record_events(

@@ -116,11 +116,16 @@ def home(request: HttpRequest) -> HttpResponse:
         valid = {name: form.cleaned_data.get(name) for name in ("queue", "sort")}
         key, sort = valid["queue"] or key, valid["sort"] or sort
     result = queues.queue_page(
-        key=key, filters=filters, sort=sort, page_number=request.GET.get("page", 1)
+        key=key,
+        filters=filters,
+        sort=sort,
+        page_number=request.GET.get("page", 1),
+        after=request.GET.get("after", ""),
+        before=request.GET.get("before", ""),
     )
     params = request.GET.copy()
-    params.pop("page", None)
-    params.pop("queue", None)
+    for name in ("page", "queue", "after", "before"):
+        params.pop(name, None)
     return render(
         request,
         "backoffice/queue.html",
@@ -214,13 +219,15 @@ def case_search(request: HttpRequest) -> HttpResponse:
 @require_GET
 def metrics_page(request: HttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
-    figures = metrics.current_metrics()
+    figures = metrics.current_metrics(for_page=True)
     if figures is None:  # the first snapshot is on its way
         return render(request, "backoffice/metrics.html", {"metrics": None})
     context = {
         "metrics": figures,
         "charts": metrics.chart_data(figures),
-        "busiest": metrics.busiest(figures["load"]),
+        "busiest": figures.get("busiest", []),  # none in a snapshot older than the key
+        "quarters": metrics.recent_quarters(figures["outcomes"]["by_quarter"]),
+        "outcome_figures": figures.get("outcome_figures"),
     }
     return render(request, "backoffice/metrics.html", context)
 

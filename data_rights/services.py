@@ -19,7 +19,7 @@ from cases.models import Case, CaseEvent, Status
 from records import selectors as record_selectors
 from review import selectors as review_selectors
 from secondopinion.accounts.models import Role
-from secondopinion.audit.selectors import events_for_case
+from secondopinion.audit.selectors import events_for_case, events_page
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 
@@ -56,23 +56,50 @@ class Access:
     what: str
 
 
-def access_history(case: Case, *, viewer) -> list[Access]:
-    """Every audited read of the case and its files, newest first: staff and specialists by
-    name, the patient's side in role words ("You" for the viewer)."""
-    events = events_for_case(case.pk).filter(action__in=READ_ACTIONS).order_by("-at", "-id")
-    history = []
-    for event in events:
-        actor = event.actor
-        if actor is None:
-            who = "The system"
-        elif actor.pk == viewer.pk:
-            who = "You"
-        elif actor.role in (Role.SPECIALIST, Role.COORDINATOR):
-            who = f"{actor.full_name} ({ROLE_WORDS[actor.role].lower()})"
-        else:
-            who = ROLE_WORDS.get(actor.role, "Someone")
-        history.append(Access(event.at, who, READ_ACTIONS[event.action]))
-    return history
+@dataclass(frozen=True)
+class AccessHistoryPage:
+    """One page of the access history, newest first, and the cursors of the pages either side
+    (None at an end)."""
+
+    accesses: list[Access]
+    older: str | None
+    newer: str | None
+
+
+ACCESS_HISTORY_PAGE_SIZE = 50
+
+
+def access_history(
+    case: Case,
+    *,
+    viewer,
+    before: str = "",
+    after: str = "",
+    size: int = ACCESS_HISTORY_PAGE_SIZE,
+) -> AccessHistoryPage:
+    """A page of the audited reads of the case and its files, newest first: staff and
+    specialists by name, the patient's side in role words ("You" for the viewer).
+
+    Keyset on (time, id) over the audit log's (case, time, id) index: each page reads `size`
+    + 1 events however often the case has been opened, and nothing counts them all."""
+    events = events_for_case(case.pk).filter(action__in=READ_ACTIONS)
+    page = events_page(events, size=size, before=before, after=after)
+    return AccessHistoryPage(
+        [_access(event, viewer) for event in page.events], page.older, page.newer
+    )
+
+
+def _access(event, viewer) -> Access:
+    actor = event.actor
+    if actor is None:
+        who = "The system"
+    elif actor.pk == viewer.pk:
+        who = "You"
+    elif actor.role in (Role.SPECIALIST, Role.COORDINATOR):
+        who = f"{actor.full_name} ({ROLE_WORDS[actor.role].lower()})"
+    else:
+        who = ROLE_WORDS.get(actor.role, "Someone")
+    return Access(event.at, who, READ_ACTIONS[event.action])
 
 
 # --- Downloading everything about a case -------------------------------------------------------
@@ -243,6 +270,8 @@ _KEEP_SCRUBBED = {
     "cases.caseevent": {"note": ""},
     "specialists.offer": {"decline_reason": "", "screening": {}},
     "cases.deletionrequest": {},
+    # When the case entered each step (times only), which the metrics' step times read.
+    "backoffice.casefirstentry": {},
 }
 
 

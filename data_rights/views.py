@@ -21,7 +21,15 @@ def access_history(request: HttpRequest, reference: str) -> HttpResponse:
     return render(
         request,
         "data_rights/access_history.html",
-        {"case": case, "history": data_rights.access_history(case, viewer=request.user)},
+        {
+            "case": case,
+            "history": data_rights.access_history(
+                case,
+                viewer=request.user,
+                before=request.GET.get("before", ""),
+                after=request.GET.get("after", ""),
+            ),
+        },
     )
 
 

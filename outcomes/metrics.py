@@ -8,7 +8,7 @@ fewer than MIN_GROUP cases is suppressed, so no one's answer can be told from a 
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from cases.models import Case
@@ -85,41 +85,53 @@ def delivered_cases(*, specialty: int | None = None, period: str = "", now=None)
 
 
 def outcome_figures(*, specialty: int | None = None, period: str = "", now=None) -> dict:
+    """The figures, each counted by the database: one aggregate row each from the opinions, the
+    decisions and the check-ins of the delivered cases (no row per case reaches Python)."""
     cases = delivered_cases(specialty=specialty, period=period, now=now)
     case_ids = cases.values("pk")
-    opinions = list(
-        review_selectors.delivered_opinions()
-        .filter(case_id__in=case_ids)
-        .values_list("case_id", "relation", "treatment_supported")
+    opinion = review_selectors.delivered_opinions().filter(case_id__in=case_ids).order_by()
+    supported = ~Q(treatment_supported="") & ~Q(treatment_supported=TreatmentSupport.NOT_APPLICABLE)
+    o = opinion.aggregate(
+        total=Count("pk"),
+        **{
+            relation.value: Count("pk", filter=Q(relation=relation))
+            for relation in (
+                Opinion.Relation.AGREE,
+                Opinion.Relation.REFINE,
+                Opinion.Relation.CHANGE,
+            )
+        },
+        supports=Count("pk", filter=supported & Q(treatment_supported__isnull=False)),
+        not_supported=Count(
+            "pk",
+            filter=Q(treatment_supported__in=(TreatmentSupport.NO, TreatmentSupport.PARTLY)),
+        ),
     )
-    relations = [relation for _, relation, _ in opinions]
-    supports = [s for _, _, s in opinions if s and s != TreatmentSupport.NOT_APPLICABLE]
-    decisions = list(
-        Decision.objects.filter(case_id__in=case_ids).values(
-            "moment", "intention", *(name for name, _ in SURE_ITEMS)
-        )
+    settled = Q(**{name: True for name, _ in SURE_ITEMS})
+    d = Decision.objects.filter(case_id__in=case_ids).aggregate(
+        before=Count("pk", filter=Q(moment=Moment.BEFORE)),
+        after=Count("pk", filter=Q(moment=Moment.AFTER)),
+        follow=Count("pk", filter=Q(moment=Moment.AFTER, intention=Intention.FOLLOW)),
+        settled_before=Count("pk", filter=Q(moment=Moment.BEFORE) & settled),
+        settled_after=Count("pk", filter=Q(moment=Moment.AFTER) & settled),
     )
-
-    def by_moment(moment):
-        return [d for d in decisions if d["moment"] == moment]
-
-    def no_conflict(rows):
-        return sum(all(row[name] for name, _ in SURE_ITEMS) for row in rows)
-
-    before, after = by_moment(Moment.BEFORE), by_moment(Moment.AFTER)
-    check_ins = list(
-        CheckIn.objects.filter(case_id__in=case_ids).values_list(
-            "interval_days", "answered_at", "followed_advice"
-        )
+    answered = Q(answered_at__isnull=False)
+    c = CheckIn.objects.filter(case_id__in=case_ids).aggregate(
+        **{f"sent_{days}": Count("pk", filter=Q(interval_days=days)) for days in CheckIn.INTERVALS},
+        **{
+            f"answered_{days}": Count("pk", filter=Q(interval_days=days) & answered)
+            for days in CheckIn.INTERVALS
+        },
+        followed_90=Count(
+            "pk", filter=Q(interval_days=90, followed_advice=Followed.YES) & answered
+        ),
     )
-    sent = {days: [c for c in check_ins if c[0] == days] for days in CheckIn.INTERVALS}
-    answered = {days: [c for c in sent[days] if c[1] is not None] for days in CheckIn.INTERVALS}
-    total = len(opinions)
+    total = o["total"]
     figures = [
         _figure(
             "diagnosis_confirmed",
             "Diagnosis confirmed",
-            relations.count(Opinion.Relation.AGREE),
+            o["agree"],
             total,
             12.0,
             VAN_SUCH,
@@ -127,7 +139,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "diagnosis_refined",
             "Diagnosis refined",
-            relations.count(Opinion.Relation.REFINE),
+            o["refine"],
             total,
             66.0,
             VAN_SUCH,
@@ -135,7 +147,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "diagnosis_changed",
             "Diagnosis changed",
-            relations.count(Opinion.Relation.CHANGE),
+            o["change"],
             total,
             21.0,
             VAN_SUCH,
@@ -143,7 +155,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "diagnosis_changed_meyer",
             "Diagnosis changed (Best Doctors comparison)",
-            relations.count(Opinion.Relation.CHANGE),
+            o["change"],
             total,
             14.8,
             MEYER,
@@ -151,48 +163,48 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "treatment_not_or_partly_supported",
             "Proposed treatment not or only partly supported",
-            sum(s in (TreatmentSupport.NO, TreatmentSupport.PARTLY) for s in supports),
-            len(supports),
+            o["not_supported"],
+            o["supports"],
             37.4,
             MEYER + ": treatment changed",
         ),
         _figure(
             "plan_to_follow",
             "Plan to follow the second opinion",
-            sum(d["intention"] == Intention.FOLLOW for d in after),
-            len(after),
+            d["follow"],
+            d["after"],
             61.2,
             MEYER,
         ),
         _figure(
             "followed_at_90_days",
             "Followed the advice at 90 days",
-            sum(c[2] == Followed.YES for c in answered[90]),
-            len(answered[90]),
+            c["followed_90"],
+            c["answered_90"],
         ),
         _figure(
             "no_conflict_before",
             "No decisional conflict before the opinion (SURE 4 of 4)",
-            no_conflict(before),
-            len(before),
+            d["settled_before"],
+            d["before"],
         ),
         _figure(
             "no_conflict_after",
             "No decisional conflict after the opinion (SURE 4 of 4)",
-            no_conflict(after),
-            len(after),
+            d["settled_after"],
+            d["after"],
         ),
         _figure(
             "decision_response",
             "Response: decision recorded after the opinion",
-            len(after),
+            d["after"],
             total,
         ),
         _figure(
-            "check_in_30_response", "Response: 30-day check-in", len(answered[30]), len(sent[30])
+            "check_in_30_response", "Response: 30-day check-in", c["answered_30"], c["sent_30"]
         ),
         _figure(
-            "check_in_90_response", "Response: 90-day check-in", len(answered[90]), len(sent[90])
+            "check_in_90_response", "Response: 90-day check-in", c["answered_90"], c["sent_90"]
         ),
     ]
     return {
@@ -232,6 +244,24 @@ def chart_data(figures: dict) -> dict:
         "labels": [f.label for f in shown],
         "ours": [f.share for f in shown],
         "published": [f.published for f in shown],
+    }
+
+
+def saved(figures: dict) -> dict:
+    """The unfiltered figures as JSON, for the metrics snapshot the back office keeps."""
+    return {"figures": as_dicts(figures), "cases": figures["cases"]}
+
+
+def from_saved(kept: dict) -> dict:
+    """Figures `saved` earlier, as outcome_figures gives them (all specialties, all time)."""
+    names = Figure.__dataclass_fields__
+    return {
+        "figures": [Figure(**{n: f[n] for n in names}) for f in kept["figures"]],
+        "cases": kept["cases"],
+        "min_group": MIN_GROUP,
+        "specialty": None,
+        "period": "",
+        "period_label": PERIODS[""][0],
     }
 
 

@@ -22,5 +22,6 @@ class RecordsConfig(AppConfig):
             "has_records", lambda user: selectors.has_records(), page=False, dashboard=True
         )
         page.annotate("has_records_requests", lambda user: selectors.has_records_requests())
+        page.annotate("record_count", lambda user: selectors.record_count())
         page.add_section(selectors.case_page_section)
         hooks.records_of.provide(selectors.records_for_case)

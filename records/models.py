@@ -90,6 +90,8 @@ class RecordFile(models.Model):
 
     class Meta:
         ordering = ["uploaded_at", "id"]
+        # A case's records in order (the case page reads its first few, a count of them).
+        indexes = [models.Index(fields=["case", "uploaded_at", "id"], name="record_case_order")]
         constraints = [
             models.UniqueConstraint(fields=["case", "sha256"], name="one_copy_of_a_file_per_case")
         ]

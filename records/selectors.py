@@ -4,7 +4,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases import permissions as case_permissions
@@ -127,18 +127,29 @@ def group_dicom_studies(records: Iterable[RecordFile]) -> list[Study]:
     return sorted(studies.values(), key=lambda s: (s.date, s.uid))
 
 
-def case_records_context(case, user) -> dict:
+# The case page lists at most this many records; a case with more offers the whole list (the
+# same list the uploader refreshes) a click away.
+RECORDS_ON_CASE_PAGE = 25
+
+
+def case_records_context(case, user, *, limit: int | None = None) -> dict:
     """What the case page's "Medical records" section needs: the files (DICOM files that were
-    read are shown by study and series instead), the studies, and the records requests."""
+    read are shown by study and series instead), the studies, and the records requests.
+
+    With `limit`, a case with more records than that shows its first `limit` as plain rows (a
+    study cut short would misstate its series) and says how many there are in all."""
     from .forms import RecordUploadForm
 
-    records = list(records_for_case(case))
-    studies = group_dicom_studies(records)
+    total = getattr(case, "record_count", None)
+    truncated = limit is not None and total is not None and total > limit
+    records = list(records_for_case(case)[:limit] if truncated else records_for_case(case))
+    studies = [] if truncated else group_dicom_studies(records)
     in_studies = {record.pk for study in studies for s in study.series for record in s.files}
     can_add = case_permissions.can_add_records(user, case)
     return {
         "records": [record for record in records if record.pk not in in_studies],
-        "record_count": len(records),
+        "record_count": total if truncated else len(records),
+        "records_truncated": truncated,
         "studies": studies,
         # A case read for its page says whether it has any (selectors.case_page_cases).
         "records_requests": list(records_requests_for_case(case))
@@ -177,8 +188,20 @@ def patient_identity_for(*, case, asker) -> PatientIdentity:
 
 
 def case_page_section(user, case, timeline) -> dict:
-    """The case page's "Medical records" part (cases.page)."""
-    return case_records_context(case, user)
+    """The case page's "Medical records" part (cases.page), its first RECORDS_ON_CASE_PAGE."""
+    return case_records_context(case, user, limit=RECORDS_ON_CASE_PAGE)
+
+
+def record_count() -> Subquery:
+    """Per case (OuterRef "pk"): how many records it has (read with the case on its page)."""
+    return Subquery(
+        RecordFile.objects.filter(case=OuterRef("pk"))
+        .order_by()
+        .values("case")
+        .annotate(n=Count("pk"))
+        .values("n")[:1],
+        output_field=IntegerField(),
+    )
 
 
 def case_has_records(case) -> bool:

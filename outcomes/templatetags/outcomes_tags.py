@@ -11,7 +11,11 @@ register = template.Library()
 def outcome_metrics(context) -> dict:
     request = context["request"]
     filters = metrics.filters_from(request.GET)
-    figures = metrics.outcome_figures(**filters)
+    kept = context.get("outcome_figures")  # the metrics snapshot's, when the page has one
+    if kept and not filters["specialty"] and not filters["period"]:
+        figures = metrics.from_saved(kept)
+    else:  # a coordinator's own choice of specialty or period is counted when asked
+        figures = metrics.outcome_figures(**filters)
     return {
         "outcomes": figures,
         "chart": metrics.chart_data(figures),

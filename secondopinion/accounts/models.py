@@ -50,6 +50,15 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     class Meta:
         ordering = ["email"]
+        indexes = [
+            # The coordinators a case can be assigned to (every queue page lists them): a few
+            # rows read in order, not a scan of every patient's account.
+            models.Index(
+                fields=["full_name", "id"],
+                condition=models.Q(role="coordinator", is_active=True),
+                name="user_active_coordinators",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

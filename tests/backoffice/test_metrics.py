@@ -31,6 +31,32 @@ def test_time_per_step_comes_from_the_timeline(actors):
     assert steps["Review"]["cases"] == 1
 
 
+@pytest.mark.pinned_clock
+def test_each_refresh_takes_in_only_the_steps_written_since_the_last(actors, monkeypatch):
+    from backoffice.models import CaseFirstEntry
+
+    first = actors.case(Status.DELIVERED)
+    snapshot = metrics.refresh_snapshot()
+    monkeypatch.setattr(metrics, "EVENTS_LOOKED_AT_AGAIN", 0)
+    # A step of the first case rewritten in place is not looked at again: proof that the
+    # second refresh reads only the newer steps.
+    CaseEvent.objects.filter(case=first, to_status=Status.DELIVERED).update(
+        at=CaseEvent.objects.get(case=first, to_status=Status.SUBMITTED).at
+    )
+    second = actors.case(Status.DELIVERED)
+
+    again = metrics.refresh_snapshot()
+
+    steps = {row["step"]: row for row in again.figures["steps"]}
+    assert steps["End to end"]["cases"] == 2
+    assert again.events_through > snapshot.events_through
+    assert CaseFirstEntry.objects.get(case=second).delivered is not None
+    assert (
+        CaseFirstEntry.objects.get(case=first).delivered
+        > CaseFirstEntry.objects.get(case=first).submitted
+    )
+
+
 def test_percentiles_use_the_nearest_rank():
     values = list(range(1, 11))
 

@@ -21,6 +21,20 @@ def test_a_coordinator_finds_a_case_by_its_reference(client, actors):
     assert other.reference not in response.text
 
 
+def test_a_whole_reference_is_found_on_its_index_alone(
+    client, actors, django_assert_max_num_queries
+):
+    case = actors.case(Status.SUBMITTED)
+    client.force_login(actors.cora)
+    search(client, "warm-up")  # the session's first page renews it
+
+    with django_assert_max_num_queries(5) as captured:  # session, user, the case, audit
+        response = search(client, case.reference)
+
+    assert case.reference in response.text
+    assert not [q for q in captured.captured_queries if "LIKE" in q["sql"].upper()]
+
+
 def test_a_coordinator_finds_cases_by_patient_name_email_or_specialist(client, actors):
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.cora)

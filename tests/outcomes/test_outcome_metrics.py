@@ -160,3 +160,27 @@ def test_the_figures_take_three_queries_whatever_the_number_of_cases(
         figures = metrics.outcome_figures(specialty=cardiology)
 
     assert figures["cases"] == 10
+
+
+def test_the_page_reads_the_snapshots_figures_and_counts_only_a_chosen_filter(
+    client, ten_delivered, actors
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice import metrics as backoffice_metrics
+    from outcomes.models import Decision
+
+    backoffice_metrics.refresh_snapshot()
+    client.force_login(actors.cora)
+    client.get(reverse("coordinator:metrics"))  # the session's first page renews it
+    decisions = Decision._meta.db_table
+
+    with CaptureQueriesContext(connection) as default:
+        page = client.get(reverse("coordinator:metrics")).text
+    with CaptureQueriesContext(connection) as filtered:
+        chosen = client.get(reverse("coordinator:metrics"), {"period": "365d"}).text
+
+    assert "6 of 10" in page and "6 of 10" in chosen
+    assert not [q for q in default.captured_queries if decisions in q["sql"]]
+    assert [q for q in filtered.captured_queries if decisions in q["sql"]]

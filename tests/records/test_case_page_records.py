@@ -1,0 +1,53 @@
+"""The case page lists a case's first records, not all of them: a case with hundreds of files
+costs its page the same as one with a few, and the whole list is a click away."""
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from cases.models import Status
+from records.models import RecordFile
+from records.selectors import RECORDS_ON_CASE_PAGE
+
+
+def _records(case, by, count: int) -> None:
+    RecordFile.objects.bulk_create(
+        RecordFile(
+            case=case,
+            file=f"bench/{case.pk}/{n}.pdf",
+            original_name=f"letter-{n:03d}.pdf",
+            content_type="application/pdf",
+            size=1000,
+            sha256=f"{case.pk:032d}{n:032d}",
+            uploaded_by=by,
+        )
+        for n in range(count)
+    )
+
+
+def _case_page(client, case):
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(reverse("cases:case-detail", args=[case.reference]))
+    assert response.status_code == 200
+    return response, len(captured)
+
+
+def test_a_case_with_many_records_shows_the_first_and_links_to_all(client, actors):
+    few = actors.case(Status.IN_REVIEW)
+    many = actors.case(Status.IN_REVIEW)
+    _records(few, actors.alice, 3)
+    _records(many, actors.alice, RECORDS_ON_CASE_PAGE + 40)
+    client.force_login(actors.alice)
+    _case_page(client, few)  # the session's first page renews it
+
+    few_page, few_queries = _case_page(client, few)
+    many_page, many_queries = _case_page(client, many)
+    everything = client.get(reverse("records:case-records", args=[many.reference])).text
+
+    assert "letter-002.pdf" in few_page.text and 'id="records-more"' not in few_page.text
+    in_order = list(RecordFile.objects.filter(case=many).order_by("uploaded_at", "id"))
+    assert many_page.context["records"] == in_order[:RECORDS_ON_CASE_PAGE]
+    assert in_order[RECORDS_ON_CASE_PAGE].original_name not in many_page.text
+    assert f"Show all {len(in_order)} records" in many_page.text
+    assert all(record.original_name in everything for record in in_order)
+    assert many_queries == few_queries
