@@ -2,10 +2,10 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
 from .models import (
@@ -172,29 +172,105 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
 # Coordinators' credentials page -----------------------------------------------------------------
 
 
-def licences_to_verify() -> QuerySet[Licence]:
-    """Unverified licences that are still valid, oldest first."""
-    return (
-        Licence.objects.filter(verified_at__isnull=True, expires_on__gte=timezone.localdate())
-        .select_related("specialist__user")
-        .prefetch_related("specialist__specialties", "specialist__certifications")
-        .order_by("created_at", "pk")
+# The page shows this many licences of each list at a time, and counts each list up to
+# COUNT_SHOWN_UP_TO (a number past that would not change what a coordinator does next).
+CREDENTIALS_PAGE_SIZE = 25
+COUNT_SHOWN_UP_TO = 1000
+
+
+@dataclass(frozen=True)
+class LicencePage:
+    """One page of a credentials list, by keyset: the rows after the cursor, in order, read
+    from an index however many licences there are; `next` is the cursor of the page after
+    (None on the last)."""
+
+    licences: list[Licence]
+    count: int  # how many the whole list holds, at most COUNT_SHOWN_UP_TO
+    count_capped: bool  # more than COUNT_SHOWN_UP_TO: shown as "more than"
+    next: str | None
+    first: bool  # the first page (no cursor given, or one no longer valid)
+
+
+_STAMP = "%Y%m%dT%H%M%S.%f"
+
+
+def _cursor(value: date | datetime, pk: int) -> str:
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC).strftime(_STAMP)}_{pk}"
+    return f"{value.isoformat()}_{pk}"
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+
+
+def _position(cursor: str, parse) -> tuple | None:
+    """(value, id) from a cursor; None for anything else (a hand-edited link starts over)."""
+    value, _, pk = cursor.rpartition("_")
+    try:
+        return parse(value), int(pk)
+    except ValueError:
+        return None
+
+
+def _licence_page(licences: QuerySet[Licence], key: str, parse, after: str, size: int):
+    """The `size` licences after the cursor `after` in (`key`, id) order. The range starts at
+    the cursor's value (an index range scan), the rows of that value up to its id dropped."""
+    position = _position(after, parse) if after else None
+    counted = licences.order_by().values("pk")[: COUNT_SHOWN_UP_TO + 1].count()
+    page = licences.order_by(key, "pk")
+    if position is not None:
+        value, pk = position
+        page = page.filter(**{f"{key}__gte": value}).exclude(**{key: value, "pk__lte": pk})
+    rows = list(page[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return LicencePage(
+        licences=rows,
+        count=min(counted, COUNT_SHOWN_UP_TO),
+        count_capped=counted > COUNT_SHOWN_UP_TO,
+        next=_cursor(getattr(rows[-1], key), rows[-1].pk) if more else None,
+        first=position is None,
     )
 
 
-def licences_expiring(*, within_days: int | None = None, today: date | None = None):
-    """Verified licences that expire within `within_days` (LICENCE_EXPIRY_WARNING_DAYS)."""
+def _to_verify(today: date) -> QuerySet[Licence]:
+    # The partial index licence_to_verify holds only unverified licences: the list follows the
+    # licences waiting today, not every licence ever verified.
+    return Licence.objects.filter(verified_at__isnull=True, expires_on__gte=today)
+
+
+def licences_to_verify(
+    *, after: str = "", size: int | None = None, today: date | None = None
+) -> LicencePage:
+    """Unverified licences that are still valid, oldest first, a page at a time, each with its
+    specialist, their name and specialties."""
+    licences = (
+        _to_verify(today or timezone.localdate())
+        .select_related("specialist__user")
+        .prefetch_related("specialist__specialties")
+    )
+    return _licence_page(licences, "created_at", _stamp, after, size or CREDENTIALS_PAGE_SIZE)
+
+
+def licences_expiring(
+    *,
+    within_days: int | None = None,
+    today: date | None = None,
+    after: str = "",
+    size: int | None = None,
+) -> LicencePage:
+    """Verified licences that expire within `within_days` (LICENCE_EXPIRY_WARNING_DAYS), soonest
+    first, a page at a time."""
     today = today or timezone.localdate()
     days = settings.LICENCE_EXPIRY_WARNING_DAYS if within_days is None else within_days
-    return (
-        Licence.objects.filter(
-            verified_at__isnull=False,
-            expires_on__gte=today,
-            expires_on__lte=today + timedelta(days=days),
-        )
-        .select_related("specialist__user")
-        .order_by("expires_on", "pk")
-    )
+    licences = Licence.objects.filter(
+        verified_at__isnull=False,
+        expires_on__gte=today,
+        expires_on__lte=today + timedelta(days=days),
+    ).select_related("specialist__user")
+    page_size = size or CREDENTIALS_PAGE_SIZE
+    return _licence_page(licences, "expires_on", date.fromisoformat, after, page_size)
 
 
 def licence_by_id(pk) -> Licence | None:
@@ -227,17 +303,18 @@ def home_for(specialist: Specialist) -> dict:
     """What the specialist's home shows: their work grouped by what they must do next (offers
     to answer, opinions to write, opinions returned to revise, questions waiting on the patient,
     done), and their capacity."""
-    from cases.models import Case, Status
-    from cases.selectors import expected_steps
+    from cases.models import Case, CaseEvent, Status
 
     today = timezone.localdate()
     offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
-    # The cases being worked on, with their timelines; of the finished ones only the latest
-    # (a specialist's history grows for years, the page must not).
+    # The cases being worked on, each with its stored due date (every transition keeps it) and
+    # the step it came from; of the finished ones only the latest (a specialist's history grows
+    # for years, the page must not).
     mine = Case.objects.filter(specialist=specialist)
+    came_from = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
     working = list(
         mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
-        .prefetch_related("events")
+        .annotate(came_from=Subquery(came_from.values("from_status")[:1]))
         .order_by("updated_at", "id")
     )
     done = list(
@@ -248,12 +325,9 @@ def home_for(specialist: Specialist) -> dict:
     submitted = mine.filter(status=Status.OPINION_SUBMITTED)
     to_write, returned, waiting = [], [], []
     for case in working:
-        events = list(case.events.all())
         if case.status == Status.IN_REVIEW:
-            steps = expected_steps(case, events=events)
-            case.due_on = steps[0].expected_by if steps else None
-            last = events[-1] if events else None
-            came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
+            case.due_on = case.step_due_on
+            came_back = case.came_from == Status.OPINION_SUBMITTED
             (returned if came_back else to_write).append(case)
         else:
             waiting.append(case)

@@ -212,8 +212,8 @@ def credentials(request: HttpRequest) -> HttpResponse:
         request,
         "specialists/credentials.html",
         {
-            "to_verify": selectors.licences_to_verify(),
-            "expiring": selectors.licences_expiring(),
+            "to_verify": selectors.licences_to_verify(after=request.GET.get("verify", "")),
+            "expiring": selectors.licences_expiring(after=request.GET.get("expiring", "")),
             "expiring_days": settings.LICENCE_EXPIRY_WARNING_DAYS,
         },
     )
