@@ -18,8 +18,8 @@ from datetime import date
 from functools import lru_cache
 
 from django.db import models
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import Case, QuestionTopic, Status
@@ -235,46 +235,66 @@ def _passes_filters(case, fit: "_Fit", today: date, language: str = "") -> Q:
     return passes & Q(_has_specialty(fit.specialties)) if fit.specialties else passes
 
 
-def _with_score_facts(specialists, case, fit: _Fit):
-    """Load, fit and language, and the score parts the database computes from them."""
-    as_float = FloatField()
-    language = getattr(case, "report_language", "") or ""
-    specialists = specialists.annotate(
-        load=F("open_load"),
-        subspecialty_fit=_has_specialty(fit.subspecialties),
-        writes_language=Exists(
-            SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
-        ),
+@dataclass(frozen=True)
+class _ScoreFacts:
+    """What the database's score parts read of one eligible specialist."""
+
+    pk: int
+    max_open_cases: int
+    load: int
+    typical_turnaround_days: int
+    subspecialty_fit: bool
+    writes_language: bool
+
+    def parts(self, fit: _Fit) -> dict[str, float]:
+        """The score parts computed from the facts (floats, added in this order, so that equal
+        facts give equal scores)."""
+        if self.subspecialty_fit:
+            specialty = float(SUBSPECIALTY_POINTS)
+        else:
+            specialty = float(SPECIALTY_POINTS if fit.specialties else 0)
+        turnaround = (
+            float(TURNAROUND_POINTS)
+            - (float(self.typical_turnaround_days) - float(FAST_TURNAROUND_DAYS)) / 2.0
+        )
+        return {
+            # Everyone eligible has the specialty when the case needs one (a filter): only the
+            # subspecialty is left to tell apart.
+            "specialty_points": specialty,
+            "language_points": float(LANGUAGE_POINTS if self.writes_language else 0),
+            "load_points": float(LOAD_POINTS)
+            * (float(self.max_open_cases) - float(self.load))
+            / float(self.max_open_cases),
+            "turnaround_points": max(0.0, min(float(TURNAROUND_POINTS), turnaround)),
+        }
+
+
+def _score_facts(case, fit: _Fit, today: date, language: str) -> list[_ScoreFacts]:
+    """The facts the score reads, of every specialist who passes the filters and has room: one
+    narrow row each, each semi-join evaluated once per candidate (computed in SQL inside the
+    ORDER BY, every part was evaluated again for each use, over the whole table)."""
+    report_language = getattr(case, "report_language", "") or ""
+    rows = (
+        Specialist.objects.filter(
+            _passes_filters(case, fit, today, language), open_load__lt=F("max_open_cases")
+        )
+        .annotate(
+            subspecialty_fit=_has_specialty(fit.subspecialties)
+            if fit.subspecialties
+            else Value(False),
+            writes_language=_writes(report_language) if report_language else Value(False),
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "max_open_cases",
+            "open_load",
+            "typical_turnaround_days",
+            "subspecialty_fit",
+            "writes_language",
+        )
     )
-    points = {
-        # Everyone eligible has the specialty when the case needs one (a filter): only the
-        # subspecialty is left to tell apart.
-        "specialty_points": models.Case(
-            models.When(subspecialty_fit=True, then=Value(float(SUBSPECIALTY_POINTS))),
-            default=Value(float(SPECIALTY_POINTS if fit.specialties else 0)),
-            output_field=as_float,
-        ),
-        "language_points": models.Case(
-            models.When(writes_language=True, then=Value(float(LANGUAGE_POINTS))),
-            default=Value(0.0),
-            output_field=as_float,
-        ),
-        "load_points": Value(float(LOAD_POINTS))
-        * (Cast("max_open_cases", as_float) - Cast("load", as_float))
-        / Cast("max_open_cases", as_float),
-        "turnaround_points": Greatest(
-            Value(0.0),
-            Least(
-                Value(float(TURNAROUND_POINTS)),
-                Value(float(TURNAROUND_POINTS))
-                - (Cast("typical_turnaround_days", as_float) - Value(float(FAST_TURNAROUND_DAYS)))
-                / Value(2.0),
-            ),
-        ),
-    }
-    return specialists.annotate(**points).annotate(
-        prescore=sum((F(name) for name in points), start=Value(0.0))
-    )
+    return [_ScoreFacts(*row) for row in rows]
 
 
 def _user(**values) -> User:
@@ -287,17 +307,28 @@ def _shortlist(case, fit: _Fit, today: date, language: str = "") -> list[Special
     """The best SHORTLIST_SIZE eligible specialists by the database's score parts, each with
     those parts, their ties for screening (`ties`) and their specialties (`specialty_list`:
     id, name, whether a subspecialty)."""
-    # Two steps: those who pass the filters (hash joins), then the load counted and the score
-    # parts computed for them alone. In one query, PostgreSQL counted the load of everyone
-    # licensed in the region before joining the specialties.
-    passing = list(
-        Specialist.objects.filter(_passes_filters(case, fit, today, language))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
-    ranked = _with_score_facts(Specialist.objects.all(), case, fit)
-    eligible = ranked.order_by("-prescore", "pk").filter(_under_capacity(), pk__any_of=passing)
-    shortlist = list(eligible[:SHORTLIST_SIZE])
+    # Two steps: the candidates' score facts (one narrow row each: the filters follow the
+    # indexes on licences, specialties and languages), ranked here; then the rows of the best.
+    scored = []
+    for facts in _score_facts(case, fit, today, language):
+        parts = facts.parts(fit)
+        prescore = 0.0
+        for points in parts.values():
+            prescore += points
+        scored.append((-prescore, facts.pk, facts, parts))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    best = scored[:SHORTLIST_SIZE]
+    by_pk = Specialist.objects.in_bulk([pk for _, pk, _, _ in best])
+    shortlist = []
+    for negative, pk, facts, parts in best:
+        specialist = by_pk[pk]
+        specialist.load = facts.load
+        specialist.subspecialty_fit = facts.subspecialty_fit
+        specialist.writes_language = facts.writes_language
+        for name, points in parts.items():
+            setattr(specialist, name, points)
+        specialist.prescore = -negative
+        shortlist.append(specialist)
     ids = [specialist.pk for specialist in shortlist]
     # Their names, ties (for screening) and specialties (for the reasons) in one round trip.
     named = conflicts.as_rows(
