@@ -40,6 +40,9 @@ from .forms import (
 from .models import Offer
 from .regions import region_name
 
+# How many of the ranked specialists the matching page lists (best first).
+RANKED_SHOWN = 20
+
 
 def _specialist_only(request: HttpRequest) -> None:
     if not case_permissions.is_specialist(request.user):
@@ -251,6 +254,9 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "ranking": ranking,
+            # The best RANKED_SHOWN, each with its score explained: the rest of the shortlist
+            # is for automatic mode, and rendering it all cost more than ranking it.
+            "ranked": ranking.ranked[:RANKED_SHOWN] if ranking is not None else [],
             "filter_form": filter_form,
             "chosen": chosen,
             "offer": next((o for o in offers if o.status == Offer.Status.OPEN), None),
