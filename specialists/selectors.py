@@ -294,9 +294,18 @@ class WorkGroup:
     cases: list
     shows_due: bool = False  # the opinion's due date, where they are writing one
     shows_status: bool = False
+    more: int = 0  # how many more wait than are listed (WORK_SHOWN)
 
 
 DONE_SHOWN = 25  # the specialist home lists the latest finished cases, newest first
+# Each list of open work on the home shows at most this many, the oldest or most urgent first:
+# far above any specialist's capacity, so that a page never renders a backlog row by row.
+WORK_SHOWN = 50
+
+
+def _work_group(key: str, heading: str, empty: str, cases: list, **shows) -> WorkGroup:
+    more = max(0, len(cases) - WORK_SHOWN)
+    return WorkGroup(key, heading, empty, cases[:WORK_SHOWN], more=more, **shows)
 
 
 def home_for(specialist: Specialist) -> dict:
@@ -335,21 +344,21 @@ def home_for(specialist: Specialist) -> dict:
     if awaiting_check == DONE_SHOWN:  # more may wait than are shown: count them
         awaiting_check = submitted.count()
     groups = [
-        WorkGroup(
+        _work_group(
             "to-write",
             "Opinions to write",
             "No opinion is waiting to be written.",
             to_write,
             shows_due=True,
         ),
-        WorkGroup(
+        _work_group(
             "returned",
             "Returned to you to revise",
             "No opinion has been returned to you.",
             returned,
             shows_due=True,
         ),
-        WorkGroup(
+        _work_group(
             "waiting",
             "Your questions waiting on the patient",
             "No question of yours is waiting on the patient.",
@@ -359,7 +368,8 @@ def home_for(specialist: Specialist) -> dict:
     ]
     return {
         "today": today,
-        "offers": offers,
+        "offers": offers[:WORK_SHOWN],
+        "offers_more": max(0, len(offers) - WORK_SHOWN),
         "groups": groups,
         "open_count": len(offers) + len(working) + awaiting_check,
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
