@@ -22,6 +22,7 @@ from specialists.models import (
     Specialty,
     UnavailablePeriod,
 )
+from specialists.services import recount_loads
 
 SPECIALISTS = 10_000
 EMAIL = "bench-matching-{n}@example.org"
@@ -190,9 +191,7 @@ def create_specialists(
         ],
         batch_size=1000,
     )
-    from specialists.services import recount_loads  # the workload went around the services
-
-    recount_loads()
+    recount_loads()  # the workload went around the services
     return specialists
 
 
