@@ -213,7 +213,9 @@ def _position(cursor: str, parse) -> tuple | None:
         return None
 
 
-def _licence_page(licences: QuerySet[Licence], key: str, parse, after: str, size: int):
+def _licence_page(
+    licences: QuerySet[Licence], key: str, parse, after: str, size: int
+) -> LicencePage:
     """The `size` licences after the cursor `after` in (`key`, id) order. The range starts at
     the cursor's value (an index range scan), the rows of that value up to its id dropped."""
     position = _position(after, parse) if after else None
