@@ -507,20 +507,31 @@ def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "
     return reasons
 
 
+def _first(rows) -> Subquery:
+    """The id of the first of `rows`, or NULL: a scalar subquery, which PostgreSQL runs for each
+    specialist it reads as one index probe. Written as EXISTS inside an OR, the same test
+    became a hash of the whole table (every language, every specialty link) built before the
+    first row was read."""
+    return Subquery(rows.order_by().values("pk")[:1])
+
+
 def _with_reason_facts(specialists, case, today: date, language: str = ""):
-    """What `_not_eligible_reasons` reads, computed by the database."""
+    """What `_not_eligible_reasons` reads, computed by the database. The yes/no facts are the
+    id of a row that says yes, or None (`_first`: probes for the rows returned, not hashes of
+    whole tables)."""
     here = _licence_here(case)
     previous = _offered_this(case)
+    writes = SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
     return specialists.annotate(
-        writes_required_language=_writes(language) if language else Value(True),
-        has_valid_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=False)),
-        unverified_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=True)),
+        writes_required_language=_first(writes) if language else Value(True),
+        has_valid_licence=_first(here.filter(expires_on__gte=today, verified_at__isnull=False)),
+        unverified_licence=_first(here.filter(expires_on__gte=today, verified_at__isnull=True)),
         expired_on=Subquery(
             here.filter(expires_on__lt=today).order_by("-expires_on").values("expires_on")[:1]
         ),
         away_until=Subquery(_away(today).order_by("-ends_on").values("ends_on")[:1]),
         load=F("open_load"),
-        offered_before=Exists(previous),
+        offered_before=_first(previous),
         previous_status=Subquery(previous.values("status")[:1]),
         previous_decline=Subquery(previous.values("decline_category")[:1]),
     ).select_related("user")
@@ -529,16 +540,39 @@ def _with_reason_facts(specialists, case, today: date, language: str = ""):
 def _not_eligible(case, fit: _Fit, today: date, language: str = "") -> list[Exclusion]:
     """Specialists in the specialty the case needs (and any offered it before) whom the database
     filtered out, each with why, so that a coordinator sees why someone is missing. At most
-    NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name."""
-    relevant = Exists(_offered_this(case))
-    if fit.specialties:
-        relevant = relevant | _has_specialty(fit.specialties)
-    not_eligible = ~_passes_filters(case, fit, today, language) | ~_under_capacity()
-    specialists = (
-        _with_reason_facts(Specialist.objects.filter(relevant), case, today, language)
-        .filter(not_eligible)
-        .order_by("pk")[:NOT_ELIGIBLE_SHOWN]
+    NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name.
+
+    The tests are `_passes_filters` and the capacity check, negated, each as a probe
+    (`_first`): the scan stops after NOT_ELIGIBLE_SHOWN, so its cost follows those read."""
+    probes = {
+        "offered_id": _first(_offered_this(case)),
+        "licensed_id": _first(
+            _licence_here(case).filter(expires_on__gte=today, verified_at__isnull=False)
+        ),
+        "away_id": _first(_away(today)),
+    }
+    relevant = Q(offered_id__isnull=False)
+    not_eligible = (
+        Q(is_verified=False)
+        | Q(user__is_active=False)
+        | Q(licensed_id__isnull=True)
+        | Q(away_id__isnull=False)
+        | Q(offered_id__isnull=False)
+        | Q(open_load__gte=F("max_open_cases"))
     )
+    if fit.specialties:
+        through = Specialist.specialties.through.objects.filter(specialist=OuterRef("pk"))
+        probes["specialty_link_id"] = _first(through.filter(specialty_id__in=fit.specialties))
+        relevant |= Q(specialty_link_id__isnull=False)
+        not_eligible |= Q(specialty_link_id__isnull=True)
+    if language:
+        writes = SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
+        probes["writes_id"] = _first(writes)
+        not_eligible |= Q(writes_id__isnull=True)
+    found = Specialist.objects.alias(**probes).filter(relevant, not_eligible)
+    specialists = _with_reason_facts(found, case, today, language).order_by("pk")[
+        :NOT_ELIGIBLE_SHOWN
+    ]
     region = getattr(case, "patient_region", "") or ""
     return [
         Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region, language)))
