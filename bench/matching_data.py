@@ -23,6 +23,7 @@ from specialists.models import (
     Specialty,
     UnavailablePeriod,
 )
+from specialists.services import recount_loads
 
 SPECIALISTS = 10_000
 EMAIL = "bench-matching-{n}@example.org"
@@ -196,7 +197,6 @@ def create_specialists(
             ],
             batch_size=1000,
         )
-    from specialists.services import recount_loads  # the workload went around the services
 
     recount_loads()
     return specialists

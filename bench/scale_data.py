@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from allauth.account.models import EmailAddress
+from allauth.mfa.totp.internal.auth import TOTP
 from django.contrib.auth.hashers import make_password
 from django.core.management.color import no_style
 from django.db import connection, models, transaction
@@ -24,6 +26,10 @@ from django.utils import timezone
 
 from bench.matching_data import CASES as MATCHING_ANSWERS
 from bench.matching_data import HOSPITALS, create_specialists
+
+# Every model and service this seeder uses is imported here and nowhere else in the module: a
+# model moving between apps changes only these lines.
+from cases import service_levels
 from cases.models import (
     Case,
     CaseEvent,
@@ -40,6 +46,7 @@ from secondopinion.accounts.models import Role, User
 from secondopinion.audit.models import AuditEvent
 from secondopinion.notifications.models import Notification, OutboundEmail
 from specialists.models import ConflictDeclaration, Licence, Offer, Specialist, Specialty
+from specialists.services import recount_loads
 
 ACTOR_EMAIL = "scale-{role}-{batch}@example.org"
 BENCH_CASE_TITLE = "Bench case page"
@@ -562,9 +569,6 @@ def _state_sequence(rng: random.Random, count: int) -> list[str]:
 
 
 def _bench_user(email: str, role: str, name: str) -> User:
-    from allauth.account.models import EmailAddress
-    from allauth.mfa.totp.internal.auth import TOTP
-
     user = User.objects.create_user(email=email, password=None, role=role, full_name=name)
     EmailAddress.objects.create(user=user, email=email, verified=True, primary=True)
     if user.needs_mfa:
@@ -815,8 +819,6 @@ def _complete(batch: int, cases: int, first_case: int, out, say) -> Actors:
 def _store_due_dates(first_case: int) -> None:
     """Each open case keeps its current step's due date (every transition stores it): compute
     it for the batch's cases with the function the transitions use."""
-    from cases import service_levels
-
     timed = set().union(*(stage.states for stage in service_levels.STAGES))
     cases = (
         Case.objects.filter(pk__gte=first_case, status__in=timed)
@@ -837,8 +839,6 @@ def _store_due_dates(first_case: int) -> None:
 def _finish() -> None:
     """Ids were chosen here, so move each table's sequence past them; store each specialist's
     open load (the services keep it; these rows went around them); refresh the statistics."""
-    from specialists.services import recount_loads
-
     recount_loads()
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), _MODELS):

@@ -18,8 +18,8 @@ from datetime import date
 from functools import lru_cache
 
 from django.db import models
-from django.db.models import Exists, F, FloatField, OuterRef, Q, Subquery, Value
-from django.db.models.functions import Cast, Coalesce, Greatest, Least
+from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from cases.models import Case, QuestionTopic, Status
@@ -235,46 +235,66 @@ def _passes_filters(case, fit: "_Fit", today: date, language: str = "") -> Q:
     return passes & Q(_has_specialty(fit.specialties)) if fit.specialties else passes
 
 
-def _with_score_facts(specialists, case, fit: _Fit):
-    """Load, fit and language, and the score parts the database computes from them."""
-    as_float = FloatField()
-    language = getattr(case, "report_language", "") or ""
-    specialists = specialists.annotate(
-        load=F("open_load"),
-        subspecialty_fit=_has_specialty(fit.subspecialties),
-        writes_language=Exists(
-            SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
-        ),
+@dataclass(frozen=True)
+class _ScoreFacts:
+    """What the database's score parts read of one eligible specialist."""
+
+    pk: int
+    max_open_cases: int
+    load: int
+    typical_turnaround_days: int
+    subspecialty_fit: bool
+    writes_language: bool
+
+    def parts(self, fit: _Fit) -> dict[str, float]:
+        """The score parts computed from the facts (floats, added in this order, so that equal
+        facts give equal scores)."""
+        if self.subspecialty_fit:
+            specialty = float(SUBSPECIALTY_POINTS)
+        else:
+            specialty = float(SPECIALTY_POINTS if fit.specialties else 0)
+        turnaround = (
+            float(TURNAROUND_POINTS)
+            - (float(self.typical_turnaround_days) - float(FAST_TURNAROUND_DAYS)) / 2.0
+        )
+        return {
+            # Everyone eligible has the specialty when the case needs one (a filter): only the
+            # subspecialty is left to tell apart.
+            "specialty_points": specialty,
+            "language_points": float(LANGUAGE_POINTS if self.writes_language else 0),
+            "load_points": float(LOAD_POINTS)
+            * (float(self.max_open_cases) - float(self.load))
+            / float(self.max_open_cases),
+            "turnaround_points": max(0.0, min(float(TURNAROUND_POINTS), turnaround)),
+        }
+
+
+def _score_facts(case, fit: _Fit, today: date, language: str) -> list[_ScoreFacts]:
+    """The facts the score reads, of every specialist who passes the filters and has room: one
+    narrow row each, each semi-join evaluated once per candidate (computed in SQL inside the
+    ORDER BY, every part was evaluated again for each use, over the whole table)."""
+    report_language = getattr(case, "report_language", "") or ""
+    rows = (
+        Specialist.objects.filter(
+            _passes_filters(case, fit, today, language), open_load__lt=F("max_open_cases")
+        )
+        .annotate(
+            subspecialty_fit=_has_specialty(fit.subspecialties)
+            if fit.subspecialties
+            else Value(False),
+            writes_language=_writes(report_language) if report_language else Value(False),
+        )
+        .order_by()
+        .values_list(
+            "pk",
+            "max_open_cases",
+            "open_load",
+            "typical_turnaround_days",
+            "subspecialty_fit",
+            "writes_language",
+        )
     )
-    points = {
-        # Everyone eligible has the specialty when the case needs one (a filter): only the
-        # subspecialty is left to tell apart.
-        "specialty_points": models.Case(
-            models.When(subspecialty_fit=True, then=Value(float(SUBSPECIALTY_POINTS))),
-            default=Value(float(SPECIALTY_POINTS if fit.specialties else 0)),
-            output_field=as_float,
-        ),
-        "language_points": models.Case(
-            models.When(writes_language=True, then=Value(float(LANGUAGE_POINTS))),
-            default=Value(0.0),
-            output_field=as_float,
-        ),
-        "load_points": Value(float(LOAD_POINTS))
-        * (Cast("max_open_cases", as_float) - Cast("load", as_float))
-        / Cast("max_open_cases", as_float),
-        "turnaround_points": Greatest(
-            Value(0.0),
-            Least(
-                Value(float(TURNAROUND_POINTS)),
-                Value(float(TURNAROUND_POINTS))
-                - (Cast("typical_turnaround_days", as_float) - Value(float(FAST_TURNAROUND_DAYS)))
-                / Value(2.0),
-            ),
-        ),
-    }
-    return specialists.annotate(**points).annotate(
-        prescore=sum((F(name) for name in points), start=Value(0.0))
-    )
+    return [_ScoreFacts(*row) for row in rows]
 
 
 def _user(**values) -> User:
@@ -287,17 +307,28 @@ def _shortlist(case, fit: _Fit, today: date, language: str = "") -> list[Special
     """The best SHORTLIST_SIZE eligible specialists by the database's score parts, each with
     those parts, their ties for screening (`ties`) and their specialties (`specialty_list`:
     id, name, whether a subspecialty)."""
-    # Two steps: those who pass the filters (hash joins), then the load counted and the score
-    # parts computed for them alone. In one query, PostgreSQL counted the load of everyone
-    # licensed in the region before joining the specialties.
-    passing = list(
-        Specialist.objects.filter(_passes_filters(case, fit, today, language))
-        .order_by()
-        .values_list("pk", flat=True)
-    )
-    ranked = _with_score_facts(Specialist.objects.all(), case, fit)
-    eligible = ranked.order_by("-prescore", "pk").filter(_under_capacity(), pk__any_of=passing)
-    shortlist = list(eligible[:SHORTLIST_SIZE])
+    # Two steps: the candidates' score facts (one narrow row each: the filters follow the
+    # indexes on licences, specialties and languages), ranked here; then the rows of the best.
+    scored = []
+    for facts in _score_facts(case, fit, today, language):
+        parts = facts.parts(fit)
+        prescore = 0.0
+        for points in parts.values():
+            prescore += points
+        scored.append((-prescore, facts.pk, facts, parts))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    best = scored[:SHORTLIST_SIZE]
+    by_pk = Specialist.objects.in_bulk([pk for _, pk, _, _ in best])
+    shortlist = []
+    for negative, pk, facts, parts in best:
+        specialist = by_pk[pk]
+        specialist.load = facts.load
+        specialist.subspecialty_fit = facts.subspecialty_fit
+        specialist.writes_language = facts.writes_language
+        for name, points in parts.items():
+            setattr(specialist, name, points)
+        specialist.prescore = -negative
+        shortlist.append(specialist)
     ids = [specialist.pk for specialist in shortlist]
     # Their names, ties (for screening) and specialties (for the reasons) in one round trip.
     named = conflicts.as_rows(
@@ -445,7 +476,7 @@ def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "
         )
     if not specialist.user.is_active:
         reasons.append(Reason("Account", "Their account is switched off."))
-    if specialist.never_verified:
+    if specialist.ever_verified is None:
         reasons.append(Reason("Not verified", "A coordinator has not verified them yet."))
     if not specialist.has_valid_licence:
         place = region_name(region)
@@ -476,24 +507,36 @@ def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "
     return reasons
 
 
+def _first(rows) -> Subquery:
+    """The id of the first of `rows`, or NULL: a scalar subquery, which PostgreSQL runs for each
+    specialist it reads as one index probe. Written as EXISTS inside an OR, the same test
+    became a hash of the whole table (every language, every specialty link) built before the
+    first row was read."""
+    return Subquery(rows.order_by().values("pk")[:1])
+
+
 def _with_reason_facts(specialists, case, today: date, language: str = ""):
-    """What `_not_eligible_reasons` reads, computed by the database."""
+    """What `_not_eligible_reasons` reads, computed by the database. The yes/no facts are the
+    id of a row that says yes, or None (`_first`: probes for the rows returned, not hashes of
+    whole tables)."""
     here = _licence_here(case)
     previous = _offered_this(case)
+    writes = SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
     return specialists.annotate(
-        writes_required_language=_writes(language) if language else Value(True),
-        # No licence of theirs was ever verified (one that lapsed says so under "Licence").
-        never_verified=~Exists(
+        writes_required_language=_first(writes) if language else Value(True),
+        # A licence of theirs that was ever verified (none: they never were; one that lapsed
+        # says so under "Licence").
+        ever_verified=_first(
             Licence.objects.filter(specialist=OuterRef("pk"), verified_at__isnull=False)
         ),
-        has_valid_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=False)),
-        unverified_licence=Exists(here.filter(expires_on__gte=today, verified_at__isnull=True)),
+        has_valid_licence=_first(here.filter(expires_on__gte=today, verified_at__isnull=False)),
+        unverified_licence=_first(here.filter(expires_on__gte=today, verified_at__isnull=True)),
         expired_on=Subquery(
             here.filter(expires_on__lt=today).order_by("-expires_on").values("expires_on")[:1]
         ),
         away_until=Subquery(_away(today).order_by("-ends_on").values("ends_on")[:1]),
         load=F("open_load"),
-        offered_before=Exists(previous),
+        offered_before=_first(previous),
         previous_status=Subquery(previous.values("status")[:1]),
         previous_decline=Subquery(previous.values("decline_category")[:1]),
     ).select_related("user")
@@ -502,16 +545,39 @@ def _with_reason_facts(specialists, case, today: date, language: str = ""):
 def _not_eligible(case, fit: _Fit, today: date, language: str = "") -> list[Exclusion]:
     """Specialists in the specialty the case needs (and any offered it before) whom the database
     filtered out, each with why, so that a coordinator sees why someone is missing. At most
-    NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name."""
-    relevant = Exists(_offered_this(case))
-    if fit.specialties:
-        relevant = relevant | _has_specialty(fit.specialties)
-    not_eligible = ~_passes_filters(case, fit, today, language) | ~_under_capacity()
-    specialists = (
-        _with_reason_facts(Specialist.objects.filter(relevant), case, today, language)
-        .filter(not_eligible)
-        .order_by("pk")[:NOT_ELIGIBLE_SHOWN]
+    NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name.
+
+    The tests are `_passes_filters` and the capacity check, negated, each as a probe
+    (`_first`): the scan stops after NOT_ELIGIBLE_SHOWN, so its cost follows those read."""
+    probes = {
+        "offered_id": _first(_offered_this(case)),
+        "licensed_id": _first(
+            _licence_here(case).filter(expires_on__gte=today, verified_at__isnull=False)
+        ),
+        "away_id": _first(_away(today)),
+    }
+    relevant = Q(offered_id__isnull=False)
+    # (Not verified is among "no verified licence here": verification is derived from licences.)
+    not_eligible = (
+        Q(user__is_active=False)
+        | Q(licensed_id__isnull=True)
+        | Q(away_id__isnull=False)
+        | Q(offered_id__isnull=False)
+        | Q(open_load__gte=F("max_open_cases"))
     )
+    if fit.specialties:
+        through = Specialist.specialties.through.objects.filter(specialist=OuterRef("pk"))
+        probes["specialty_link_id"] = _first(through.filter(specialty_id__in=fit.specialties))
+        relevant |= Q(specialty_link_id__isnull=False)
+        not_eligible |= Q(specialty_link_id__isnull=True)
+    if language:
+        writes = SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language)
+        probes["writes_id"] = _first(writes)
+        not_eligible |= Q(writes_id__isnull=True)
+    found = Specialist.objects.alias(**probes).filter(relevant, not_eligible)
+    specialists = _with_reason_facts(found, case, today, language).order_by("pk")[
+        :NOT_ELIGIBLE_SHOWN
+    ]
     region = getattr(case, "patient_region", "") or ""
     return [
         Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region, language)))

@@ -226,7 +226,21 @@ class Licence(models.Model):
                 fields=["specialist", "jurisdiction", "number"], name="one_row_per_licence"
             )
         ]
-        indexes = [models.Index(fields=["jurisdiction", "expires_on", "specialist"])]
+        indexes = [
+            models.Index(fields=["jurisdiction", "expires_on", "specialist"]),
+            # The credentials page's two lists, each read a page at a time in its order: only
+            # the licences waiting for a coordinator, and the verified ones by expiry.
+            models.Index(
+                fields=["created_at", "id"],
+                condition=models.Q(verified_at__isnull=True),
+                name="licence_to_verify",
+            ),
+            models.Index(
+                fields=["expires_on", "id"],
+                condition=models.Q(verified_at__isnull=False),
+                name="licence_verified_by_expiry",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.jurisdiction} {self.number}"

@@ -2,14 +2,13 @@
 
 from collections import Counter
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 from django.utils import timezone
 
-from cases.models import Case, Status
-from cases.selectors import expected_steps
+from cases.models import Case, CaseEvent, Status
 
 from .models import (
     LANGUAGE_NAMES,
@@ -175,35 +174,112 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
 # Coordinators' credentials page -----------------------------------------------------------------
 
 
-def licences_to_verify() -> QuerySet[Licence]:
-    """Unverified licences that are still valid, oldest first; `specialist_verified` says
-    whether their specialist is verified already (by another licence)."""
-    today = timezone.localdate()
+# The page shows this many licences of each list at a time, and counts each list up to
+# COUNT_SHOWN_UP_TO (a number past that would not change what a coordinator does next).
+CREDENTIALS_PAGE_SIZE = 25
+COUNT_SHOWN_UP_TO = 1000
+
+
+@dataclass(frozen=True)
+class LicencePage:
+    """One page of a credentials list, by keyset: the rows after the cursor, in order, read
+    from an index however many licences there are; `next` is the cursor of the page after
+    (None on the last)."""
+
+    licences: list[Licence]
+    count: int  # how many the whole list holds, at most COUNT_SHOWN_UP_TO
+    count_capped: bool  # more than COUNT_SHOWN_UP_TO: shown as "more than"
+    next: str | None
+    first: bool  # the first page (no cursor given, or one no longer valid)
+
+
+_STAMP = "%Y%m%dT%H%M%S.%f"
+
+
+def _cursor(value: date | datetime, pk: int) -> str:
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC).strftime(_STAMP)}_{pk}"
+    return f"{value.isoformat()}_{pk}"
+
+
+def _stamp(text: str) -> datetime:
+    return datetime.strptime(text, _STAMP).replace(tzinfo=UTC)
+
+
+def _position(cursor: str, parse) -> tuple | None:
+    """(value, id) from a cursor; None for anything else (a hand-edited link starts over)."""
+    value, _, pk = cursor.rpartition("_")
+    try:
+        return parse(value), int(pk)
+    except ValueError:
+        return None
+
+
+def _licence_page(
+    licences: QuerySet[Licence], key: str, parse, after: str, size: int
+) -> LicencePage:
+    """The `size` licences after the cursor `after` in (`key`, id) order. The range starts at
+    the cursor's value (an index range scan), the rows of that value up to its id dropped."""
+    position = _position(after, parse) if after else None
+    counted = licences.order_by().values("pk")[: COUNT_SHOWN_UP_TO + 1].count()
+    page = licences.order_by(key, "pk")
+    if position is not None:
+        value, pk = position
+        page = page.filter(**{f"{key}__gte": value}).exclude(**{key: value, "pk__lte": pk})
+    rows = list(page[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return LicencePage(
+        licences=rows,
+        count=min(counted, COUNT_SHOWN_UP_TO),
+        count_capped=counted > COUNT_SHOWN_UP_TO,
+        next=_cursor(getattr(rows[-1], key), rows[-1].pk) if more else None,
+        first=position is None,
+    )
+
+
+def _to_verify(today: date) -> QuerySet[Licence]:
+    # The partial index licence_to_verify holds only unverified licences: the list follows the
+    # licences waiting today, not every licence ever verified.
+    return Licence.objects.filter(verified_at__isnull=True, expires_on__gte=today)
+
+
+def licences_to_verify(
+    *, after: str = "", size: int | None = None, today: date | None = None
+) -> LicencePage:
+    """Unverified licences that are still valid, oldest first, a page at a time, each with its
+    specialist, their name and specialties."""
+    today = today or timezone.localdate()
     verified_by_another = Licence.objects.filter(
         specialist=OuterRef("specialist"), verified_at__isnull=False, expires_on__gte=today
     )
-    return (
-        Licence.objects.filter(verified_at__isnull=True, expires_on__gte=today)
+    licences = (
+        _to_verify(today)
         .annotate(specialist_verified=Exists(verified_by_another))
         .select_related("specialist__user")
         .prefetch_related("specialist__specialties", "specialist__certifications")
-        .order_by("created_at", "pk")
     )
+    return _licence_page(licences, "created_at", _stamp, after, size or CREDENTIALS_PAGE_SIZE)
 
 
-def licences_expiring(*, within_days: int | None = None, today: date | None = None):
-    """Verified licences that expire within `within_days` (LICENCE_EXPIRY_WARNING_DAYS)."""
+def licences_expiring(
+    *,
+    within_days: int | None = None,
+    today: date | None = None,
+    after: str = "",
+    size: int | None = None,
+) -> LicencePage:
+    """Verified licences that expire within `within_days` (LICENCE_EXPIRY_WARNING_DAYS), soonest
+    first, a page at a time."""
     today = today or timezone.localdate()
     days = settings.LICENCE_EXPIRY_WARNING_DAYS if within_days is None else within_days
-    return (
-        Licence.objects.filter(
-            verified_at__isnull=False,
-            expires_on__gte=today,
-            expires_on__lte=today + timedelta(days=days),
-        )
-        .select_related("specialist__user")
-        .order_by("expires_on", "pk")
-    )
+    licences = Licence.objects.filter(
+        verified_at__isnull=False,
+        expires_on__gte=today,
+        expires_on__lte=today + timedelta(days=days),
+    ).select_related("specialist__user")
+    page_size = size or CREDENTIALS_PAGE_SIZE
+    return _licence_page(licences, "expires_on", date.fromisoformat, after, page_size)
 
 
 def licence_by_id(pk) -> Licence | None:
@@ -227,9 +303,18 @@ class WorkGroup:
     cases: list
     shows_due: bool = False  # the opinion's due date, where they are writing one
     shows_status: bool = False
+    more: int = 0  # how many more wait than are listed (WORK_SHOWN)
 
 
 DONE_SHOWN = 25  # the specialist home lists the latest finished cases, newest first
+# Each list of open work on the home shows at most this many, the oldest or most urgent first:
+# far above any specialist's capacity, so that a page never renders a backlog row by row.
+WORK_SHOWN = 50
+
+
+def _work_group(key: str, heading: str, empty: str, cases: list, **shows) -> WorkGroup:
+    more = max(0, len(cases) - WORK_SHOWN)
+    return WorkGroup(key, heading, empty, cases[:WORK_SHOWN], more=more, **shows)
 
 
 def home_for(specialist: Specialist) -> dict:
@@ -239,12 +324,14 @@ def home_for(specialist: Specialist) -> dict:
 
     today = timezone.localdate()
     offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
-    # The cases being worked on, with their timelines; of the finished ones only the latest
-    # (a specialist's history grows for years, the page must not).
+    # The cases being worked on, each with its stored due date (every transition keeps it) and
+    # the step it came from; of the finished ones only the latest (a specialist's history grows
+    # for years, the page must not).
     mine = Case.objects.filter(specialist=specialist)
+    came_from = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
     working = list(
         mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
-        .prefetch_related("events")
+        .annotate(came_from=Subquery(came_from.values("from_status")[:1]))
         .order_by("updated_at", "id")
     )
     done = list(
@@ -255,12 +342,9 @@ def home_for(specialist: Specialist) -> dict:
     submitted = mine.filter(status=Status.OPINION_SUBMITTED)
     to_write, returned, waiting = [], [], []
     for case in working:
-        events = list(case.events.all())
         if case.status == Status.IN_REVIEW:
-            steps = expected_steps(case, events=events)
-            case.due_on = steps[0].expected_by if steps else None
-            last = events[-1] if events else None
-            came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
+            case.due_on = case.step_due_on
+            came_back = case.came_from == Status.OPINION_SUBMITTED
             (returned if came_back else to_write).append(case)
         else:
             waiting.append(case)
@@ -268,21 +352,21 @@ def home_for(specialist: Specialist) -> dict:
     if awaiting_check == DONE_SHOWN:  # more may wait than are shown: count them
         awaiting_check = submitted.count()
     groups = [
-        WorkGroup(
+        _work_group(
             "to-write",
             "Opinions to write",
             "No opinion is waiting to be written.",
             to_write,
             shows_due=True,
         ),
-        WorkGroup(
+        _work_group(
             "returned",
             "Returned to you to revise",
             "No opinion has been returned to you.",
             returned,
             shows_due=True,
         ),
-        WorkGroup(
+        _work_group(
             "waiting",
             "Your questions waiting on the patient",
             "No question of yours is waiting on the patient.",
@@ -292,7 +376,8 @@ def home_for(specialist: Specialist) -> dict:
     ]
     return {
         "today": today,
-        "offers": offers,
+        "offers": offers[:WORK_SHOWN],
+        "offers_more": max(0, len(offers) - WORK_SHOWN),
         "groups": groups,
         "open_count": len(offers) + len(working) + awaiting_check,
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),

@@ -45,6 +45,9 @@ from .regions import region_name
 if TYPE_CHECKING:
     from cases.models import Case
 
+# How many of the ranked specialists the matching page lists (best first).
+RANKED_SHOWN = 20
+
 
 def _specialist_only(request: HttpRequest) -> None:
     if not case_permissions.is_specialist(request.user):
@@ -217,8 +220,8 @@ def credentials(request: HttpRequest) -> HttpResponse:
         request,
         "specialists/credentials.html",
         {
-            "to_verify": selectors.licences_to_verify(),
-            "expiring": selectors.licences_expiring(),
+            "to_verify": selectors.licences_to_verify(after=request.GET.get("verify", "")),
+            "expiring": selectors.licences_expiring(after=request.GET.get("expiring", "")),
             "expiring_days": settings.LICENCE_EXPIRY_WARNING_DAYS,
         },
     )
@@ -256,6 +259,9 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
         {
             "case": case,
             "ranking": ranking,
+            # The best RANKED_SHOWN, each with its score explained: the rest of the shortlist
+            # is for automatic mode, and rendering it all cost more than ranking it.
+            "ranked": ranking.ranked[:RANKED_SHOWN] if ranking is not None else [],
             "filter_form": filter_form,
             "chosen": chosen,
             "offer": next((o for o in offers if o.status == Offer.Status.OPEN), None),

@@ -57,7 +57,10 @@ class User(AbstractBaseUser, PermissionsMixin):
                 fields=["full_name", "id"],
                 condition=models.Q(role="coordinator", is_active=True),
                 name="user_active_coordinators",
-            )
+            ),
+            # The few switched-off accounts: matching leaves them out without reading every
+            # user (patients included) on each ranking.
+            models.Index(fields=["id"], condition=models.Q(is_active=False), name="inactive_users"),
         ]
 
     def __str__(self) -> str:

@@ -76,3 +76,24 @@ def test_tables_are_named_by_their_heading_not_a_repeated_caption(client, actors
     assert "<caption" not in page
     for table in re.findall(r"<table [^>]*>", page):
         assert 'aria-labelledby="' in table
+
+
+def test_a_long_list_of_open_work_shows_the_first_few_and_says_how_many_more(
+    client, actors, monkeypatch
+):
+    from specialists import selectors
+
+    monkeypatch.setattr(selectors, "WORK_SHOWN", 1)
+    first = actors.case(Status.IN_REVIEW)
+    second = actors.case(Status.IN_REVIEW)
+    offers = [actors.case(Status.OFFERED, owner=actors.bob) for _ in range(3)]
+    client.force_login(actors.dr_smith.user)
+
+    groups = sections(client.get(reverse("specialists:home")).text)
+
+    to_write = groups["Opinions to write"]
+    assert first.reference in to_write and second.reference not in to_write
+    assert "1 more case waits after these" in to_write
+    listed = [case for case in offers if case.reference in groups["Offers waiting for your answer"]]
+    assert len(listed) == 1
+    assert "2 more offers wait after these" in groups["Offers waiting for your answer"]

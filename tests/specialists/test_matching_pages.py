@@ -40,6 +40,24 @@ def test_the_matching_page_ranks_with_reasons_and_lists_who_was_left_out_and_why
     assert "Offer to the top match automatically" in page
 
 
+def test_the_matching_page_lists_the_best_few_of_a_long_ranking(
+    client, actors, matching_case, specialist, monkeypatch
+):
+    from specialists import views
+
+    monkeypatch.setattr(views, "RANKED_SHOWN", 1)
+    case = matching_case()
+    # Quicker than everyone else (full turnaround points): ranked first.
+    specialist("Dr Fay Fast", typical_turnaround_days=2)
+    client.force_login(actors.cora)
+
+    page = client.get(reverse("specialists:match", args=[case.reference])).text
+
+    ranked = page[page.index('id="ranked-heading"') : page.index('id="excluded-heading"')]
+    assert "The best 1 of the 2 specialists who may be offered this case." in ranked
+    assert "Dr Fay Fast" in ranked and "Dr Sarah Smith" not in ranked
+
+
 def test_offering_from_the_matching_page_offers_the_case(client, actors, matching_case):
     case = matching_case()
     client.force_login(actors.cora)

@@ -1,5 +1,6 @@
 """A specialist keeps their profile; a coordinator verifies licences and sees those expiring."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
-from specialists import services
+from specialists import selectors, services
 from specialists.models import Licence, Specialist, Specialty, UnavailablePeriod
 from tests.factories import SpecialistFactory, UserFactory
 
@@ -146,6 +147,67 @@ def test_the_credentials_page_lists_licences_to_verify_and_those_expiring_within
     assert "Dr Sam Soon" in expiring and "Dr Lou Later" not in expiring
 
 
+def _waiting_licences(count: int, *, at) -> list[Licence]:
+    """`count` unverified licences, all created at the same instant (the keyset's ties)."""
+    made = [
+        SpecialistFactory(user__full_name=f"Dr Wait {n}", licence__verified_at=None).licences.get()
+        for n in range(count)
+    ]
+    Licence.objects.filter(pk__in=[licence.pk for licence in made]).update(created_at=at)
+    return made
+
+
+def test_the_credentials_list_pages_through_every_waiting_licence_once(actors):
+    waiting = _waiting_licences(5, at=timezone.now() - timedelta(days=3))
+    later = _waiting_licences(1, at=timezone.now())
+
+    seen, cursor, pages = [], "", 0
+    while True:
+        page = selectors.licences_to_verify(after=cursor, size=2)
+        seen += [licence.pk for licence in page.licences]
+        pages += 1
+        assert page.count == 6 and not page.count_capped
+        if page.next is None:
+            break
+        cursor = page.next
+
+    assert pages == 3
+    assert seen == [licence.pk for licence in sorted(waiting, key=lambda x: x.pk) + later]
+
+
+def test_a_hand_edited_cursor_starts_the_credentials_list_over(actors):
+    waiting = _waiting_licences(2, at=timezone.now())
+
+    page = selectors.licences_to_verify(after="yesterday_12", size=1)
+
+    assert page.first and [licence.pk for licence in page.licences] == [waiting[0].pk]
+
+
+def test_the_credentials_page_shows_a_page_and_links_to_the_next(client, actors, monkeypatch):
+    monkeypatch.setattr(selectors, "CREDENTIALS_PAGE_SIZE", 2)
+    _waiting_licences(3, at=timezone.now())
+    client.force_login(actors.cora)
+
+    first = client.get(reverse("specialists:credentials"))
+    next_link = re.search(r'href="\?verify=([^"]+)">Next page', first.text)
+    second = client.get(reverse("specialists:credentials"), {"verify": next_link.group(1)})
+
+    assert "3 licences in all, 2 on this page." in first.text
+    assert "Dr Wait 0" in first.text and "Dr Wait 1" in first.text
+    assert "Dr Wait 2" not in first.text
+    assert "Dr Wait 2" in second.text and "Dr Wait 0" not in second.text
+    assert "Next page" not in second.text and "First page" in second.text
+
+
+def test_the_credentials_count_stops_at_its_cap(actors, monkeypatch):
+    monkeypatch.setattr(selectors, "COUNT_SHOWN_UP_TO", 2)
+    _waiting_licences(3, at=timezone.now())
+
+    page = selectors.licences_to_verify()
+
+    assert page.count == 2 and page.count_capped
+
+
 def test_a_coordinator_verifies_a_licence_from_the_credentials_page(client, actors):
     new = SpecialistFactory(user__full_name="Dr Nia New", licence__verified_at=None)
     client.force_login(actors.cora)
@@ -272,5 +334,8 @@ def test_the_specialist_home_shows_offers_reviews_and_capacity(client, actors):
     assert offered.reference in offers
     assert reverse("specialists:offer-accept", args=[offered.reference]) in offers
     assert reviewing.reference in reviews and "Opinion due" in reviews
+    # The date its review is due by, as the transition into review stored it.
+    reviewing.refresh_from_db()
+    assert reviewing.step_due_on is not None and f"{reviewing.step_due_on:%-d %b %Y}" in reviews
     assert "You have <strong>2</strong> of at most <strong>10</strong> cases open" in page
     assert f"{away:%-d %b %Y}" in page
