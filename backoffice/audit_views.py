@@ -5,12 +5,13 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import permissions
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.audit import selectors
 from secondopinion.csv_export import csv_response
 
@@ -76,7 +77,7 @@ def _rows(events):
 
 @login_required
 @require_GET
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
     page = selectors.events_page(
@@ -102,7 +103,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def event_export(request: HttpRequest) -> HttpResponse:
+def event_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
     events = list(form.events())

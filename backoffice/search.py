@@ -29,7 +29,7 @@ def _matching_ids(query: str):
     )
 
 
-def search_cases(*, query: str, by) -> list[Case]:
+def search_cases(*, query: str, by: User) -> list[Case]:
     """Cases the user may see that match `query`, best matches (an exact reference) first.
 
     A search that shows any case is audited with the query's length, never its text (it may be

@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -14,6 +14,7 @@ from cases import permissions, selectors
 from cases.models import Urgency
 from data_rights import fhir
 from data_rights import services as data_rights
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
 from specialists import selectors as specialist_selectors
@@ -100,7 +101,7 @@ class QueueFilterForm(forms.Form):
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = QueueFilterForm(
         request.GET,
@@ -154,7 +155,7 @@ def _cases_word(count: int) -> str:
 
 @login_required
 @require_POST
-def queue_bulk(request: HttpRequest) -> HttpResponse:
+def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Assign the selected cases to a coordinator, or remind whoever each waits on; then back to
     the queue as it was (a plain form POST: no JavaScript needed)."""
     permissions.require_coordinator(request.user)
@@ -201,7 +202,7 @@ class SearchForm(forms.Form):
 
 @login_required
 @require_GET
-def case_search(request: HttpRequest) -> HttpResponse:
+def case_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = SearchForm(request.GET if "q" in request.GET else None)
     results = None
@@ -212,7 +213,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics_page(request: HttpRequest) -> HttpResponse:
+def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     figures = metrics.current_metrics()
     if figures is None:  # the first snapshot is on its way
@@ -227,7 +228,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics_export(request: HttpRequest) -> HttpResponse:
+def metrics_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     figures = metrics.current_metrics()
     rows = metrics.csv_rows(figures) if figures is not None else []
@@ -236,7 +237,7 @@ def metrics_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def deletion_requests(request: HttpRequest) -> HttpResponse:
+def deletion_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     pending = [
         (deletion, data_rights.why_not_deletable(deletion.case))
@@ -247,7 +248,7 @@ def deletion_requests(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
+def deletion_decide(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     permissions.require_coordinator(request.user)
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     try:
@@ -264,7 +265,7 @@ def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_fhir_export(request: HttpRequest, reference: str) -> HttpResponse:
+def case_fhir_export(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The case as the FHIR Bundle the patient's export holds, to send on their behalf."""
     permissions.require_coordinator(request.user)
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)

@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -34,7 +35,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context = {"cases": selectors.cases_visible_to(user)}
     if permissions.is_patient_side(user):
@@ -99,7 +100,7 @@ def _render_step(request: HttpRequest, template: str, case: Case | None, step, *
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The intake's first page, before there is a case: who the second opinion is for."""
     if not permissions.is_patient_side(request.user):
         raise Http404
@@ -129,7 +130,7 @@ def _authority_forms(request: HttpRequest):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def authority_new(request: HttpRequest) -> HttpResponse:
+def authority_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A caregiver records (or picks) their authority, and the draft case is opened with it."""
     if not permissions.is_patient_side(request.user):
         raise Http404
@@ -162,7 +163,7 @@ def authority_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake_authority(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_authority(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The authority page of an existing draft: record a new authority or pick another."""
     case = _draft(request, reference)
     if not permissions.can_change_who_case_is_for(request.user, case):
@@ -185,7 +186,7 @@ def intake_authority(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+def intake_step(request: AuthenticatedHttpRequest, reference: str, step: str) -> HttpResponse:
     """One page of the intake: show the saved answers, save the new ones, go on."""
     case = _draft(request, reference)
     page = intake.STEP_BY_SLUG.get(step)
@@ -216,7 +217,7 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
 
 @login_required
 @require_GET
-def intake_resume(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_resume(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Carry on with a draft where it still needs an answer."""
     case = _draft(request, reference)
     missing = {item.answer for item in services.missing_for_submission(case)}
@@ -225,7 +226,7 @@ def intake_resume(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_check(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Check your answers: every answer with a Change link, what is missing, the price."""
     case = _draft(request, reference)
     missing = [
@@ -255,7 +256,7 @@ def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
+def case_consent(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Read and sign the current consent version for a case."""
     case = visible_case(request, reference)
     if not permissions.can_sign_consent(request.user, case):
@@ -294,7 +295,7 @@ def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def authority_document(request: HttpRequest, authority_id: int) -> FileResponse:
+def authority_document(request: AuthenticatedHttpRequest, authority_id: int) -> FileResponse:
     authority = get_object_or_404(selectors.authorities_visible_to(request.user), pk=authority_id)
     handle = services.open_authority_document(authority=authority, by=request.user)
     return FileResponse(
@@ -309,7 +310,7 @@ def authority_document(request: HttpRequest, authority_id: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def authority_revoke(request: HttpRequest, authority_id: int) -> HttpResponse:
+def authority_revoke(request: AuthenticatedHttpRequest, authority_id: int) -> HttpResponse:
     """The patient stops a caregiver acting for them (after a confirmation page)."""
     authority = get_object_or_404(selectors.authorities_granted_by(request.user), pk=authority_id)
     if request.method == "POST":
@@ -323,7 +324,7 @@ def authority_revoke(request: HttpRequest, authority_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The case page: the case's own parts here, each other app's part from cases.page."""
     try:
         case = services.view_case(reference=reference, by=request.user)
@@ -405,7 +406,7 @@ cancel_case = case_action(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
+def coverage_check(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """A coordinator records the coverage check (the form is also on the case page)."""
     permissions.require_coordinator(request.user)
     case = visible_case(request, reference)

@@ -18,7 +18,7 @@ from cases import permissions
 from cases.models import Case, Consent, Status
 from records import selectors as record_selectors
 from review import selectors as review_selectors
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 
 LOINC = "http://loinc.org"
@@ -343,7 +343,7 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
     )
 
 
-def export_fhir(*, case: Case, by) -> dict:
+def export_fhir(*, case: Case, by: User) -> dict:
     """A coordinator's copy of the case's FHIR export: the same Bundle the patient's ZIP holds
     (the opinion only once delivered), without the ZIP's file paths. Audited as a read."""
 

@@ -18,7 +18,7 @@ from cases import permissions, selectors
 from cases.models import Case, CaseEvent, Status
 from records import selectors as record_selectors
 from review import selectors as review_selectors
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from secondopinion.audit.selectors import events_for_case
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -83,7 +83,7 @@ def _safe_name(name: str) -> str:
     return cleaned[:120] or "file"
 
 
-def export_case(*, case: Case, by):
+def export_case(*, case: Case, by: User):
     """A ZIP (in a temporary file, rewound) of everything about the case the patient's side may
     download: the answers as FHIR JSON, the records (not those waiting for or failing the virus
     scan) and, once delivered, the opinion's PDF reports. Audited."""
@@ -200,7 +200,7 @@ def pending_deletion_requests():
 
 
 @transaction.atomic
-def request_deletion(*, case: Case, by) -> DeletionRequest:
+def request_deletion(*, case: Case, by: User) -> DeletionRequest:
     if not permissions.is_owner(by, case) or case.status == Status.DRAFT:
         raise ApplicationError("Only the patient's side can ask to delete a submitted case.")
     existing = pending_deletion_request(case)
@@ -212,7 +212,7 @@ def request_deletion(*, case: Case, by) -> DeletionRequest:
 
 
 @transaction.atomic
-def decide_deletion(*, case: Case, by) -> DeletionRequest:
+def decide_deletion(*, case: Case, by: User) -> DeletionRequest:
     """A coordinator carries out the pending request, or refuses it saying why (the reason is
     kept on the request and shown to both sides)."""
     if not permissions.is_coordinator(by):

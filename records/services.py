@@ -25,6 +25,7 @@ from django.utils import timezone
 
 from cases import permissions as case_permissions
 from secondopinion import links
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import (
@@ -58,7 +59,9 @@ def _sha256(upload: File) -> str:
     return digest.hexdigest()
 
 
-def _check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
+def _check_case_takes_records(
+    *, case, by: User | None, records_request: RecordsRequest | None
+) -> None:
     if records_request is not None:
         # A provider adds records for the patient: the request must be open and the case too.
         if not records_request.is_open or records_request.case_id != case.pk:
@@ -76,7 +79,7 @@ def _check_case_takes_records(*, case, by, records_request: RecordsRequest | Non
 def add_record(
     *,
     case,
-    by,
+    by: User | None,
     upload: File,
     records_request: RecordsRequest | None = None,
     sha256: str | None = None,
@@ -177,7 +180,7 @@ def files_received(records_request: RecordsRequest) -> list:
     ]
 
 
-def add_records(*, case, by, uploads: Iterable[File], records_request=None):
+def add_records(*, case, by: User | None, uploads: Iterable[File], records_request=None):
     """Add each file on its own: one refused file never stops the others.
 
     Returns the records added and the messages for the files refused.
@@ -205,7 +208,7 @@ def _enqueue_next_step(record: RecordFile) -> None:
 
 
 @transaction.atomic
-def describe_record(*, record: RecordFile, by, label: str, note: str) -> RecordFile:
+def describe_record(*, record: RecordFile, by: User, label: str, note: str) -> RecordFile:
     if not case_permissions.is_owner(by, record.case):
         raise ApplicationError("Only the patient can describe their records.")
     record.label = label
@@ -218,12 +221,12 @@ def describe_record(*, record: RecordFile, by, label: str, note: str) -> RecordF
 # Reading files back ----------------------------------------------------------------------------
 
 
-def view_case_records(*, case, by) -> None:
+def view_case_records(*, case, by: User) -> None:
     """Audit a read of a case's list of records outside the case page (the uploader's refresh)."""
     record_event(actor=by, action="record.list", obj=case, case_id=case.pk)
 
 
-def open_record(*, record: RecordFile, by) -> IO[bytes]:
+def open_record(*, record: RecordFile, by: User) -> IO[bytes]:
     if record.scan_status == RecordFile.ScanStatus.INFECTED:
         raise ApplicationError("This file was quarantined because a virus was found in it.")
     if not record.is_downloadable:
@@ -232,7 +235,7 @@ def open_record(*, record: RecordFile, by) -> IO[bytes]:
     return record.file.open("rb")
 
 
-def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:
+def open_preview(*, record: RecordFile, by: User) -> IO[bytes] | None:
     """The record's preview image, audited; None when it has none to show."""
     if not record.preview or not record.is_downloadable:
         return None
@@ -395,7 +398,7 @@ def _open_uploads():
     return Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__gt=timezone.now())
 
 
-def _check_upload_quota(*, case, by, records_request, name: str, length: int) -> None:
+def _check_upload_quota(*, case, by: User | None, records_request, name: str, length: int) -> None:
     """Refuse a new upload that would pass the open-upload quotas of its uploader (the signed-in
     user, or the records request's link) or of the case."""
     if by is not None:
@@ -435,7 +438,7 @@ def _check_upload_quota(*, case, by, records_request, name: str, length: int) ->
 
 @transaction.atomic
 def create_upload(
-    *, case, by, length: int, name: str, records_request: RecordsRequest | None = None
+    *, case, by: User | None, length: int, name: str, records_request: RecordsRequest | None = None
 ) -> Upload:
     """Start a resumable upload: checked for who, size, name and the open-upload quotas before
     a single byte is sent. Raises UploadPaused when file storage cannot be reached."""
@@ -681,7 +684,7 @@ def finish_upload(*, upload_id: str, sha256: str | None = None, claimed_at=None)
     return upload
 
 
-def terminate_upload(*, upload: Upload, by) -> None:
+def terminate_upload(*, upload: Upload, by: User | None) -> None:
     upload_parts.store().abort(upload)
     record_event(actor=by, action="upload.terminate", obj=upload, case_id=upload.case_id)
     Upload.objects.filter(pk=upload.pk, status=Upload.Status.RECEIVING).delete()
@@ -776,7 +779,7 @@ def _queue_provider_email(records_request: RecordsRequest, kind: str) -> None:
 def create_records_request(
     *,
     case,
-    by,
+    by: User,
     provider_name: str,
     provider_organisation: str,
     provider_email: str,
@@ -807,7 +810,7 @@ def create_records_request(
 
 
 @transaction.atomic
-def resend_records_request(*, records_request: RecordsRequest, by) -> RecordsRequest:
+def resend_records_request(*, records_request: RecordsRequest, by: User) -> RecordsRequest:
     """Send the provider a new link (the old one stops working) with a new expiry date."""
     records_request = RecordsRequest.objects.select_for_update().get(pk=records_request.pk)
     case = records_request.case

@@ -2,6 +2,8 @@
 previews, describing files, and records requests (the patient's side, the provider's link, the
 coordinators' list). Thin: check the request, call one service or selector, render."""
 
+from typing import IO, cast
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
+from secondopinion.accounts.http import AuthenticatedHttpRequest
+from secondopinion.accounts.models import User
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error
 
@@ -45,7 +49,7 @@ def _back_to(request: HttpRequest, case) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_upload(request: HttpRequest, reference: str) -> HttpResponse:
+def record_upload(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     form = RecordUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -65,7 +69,7 @@ def record_upload(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_records(request: HttpRequest, reference: str) -> HttpResponse:
+def case_records(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The records list alone, for the uploader to refresh after uploads finish."""
     case = get_object_or_404(cases_visible_to(request.user), reference=reference)
     services.view_case_records(case=case, by=request.user)
@@ -75,7 +79,7 @@ def case_records(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def record_download(request: HttpRequest, pk: int) -> FileResponse:
+def record_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     handle = services.open_record(record=record, by=request.user)
     # Always an attachment, with a fixed safe type for anything that a browser could run.
@@ -89,7 +93,7 @@ def record_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def record_preview(request: HttpRequest, pk: int) -> FileResponse:
+def record_preview(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     handle = services.open_preview(record=record, by=request.user)
     if handle is None:
@@ -101,7 +105,7 @@ def record_preview(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record_describe(request: HttpRequest, pk: int) -> HttpResponse:
+def record_describe(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     if not case_permissions.is_owner(request.user, record.case):
         raise Http404
@@ -118,12 +122,14 @@ def record_describe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST", "OPTIONS"])
-def upload_create(request: HttpRequest, reference: str) -> HttpResponse:
+def upload_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     return _create_upload(request, case=case, by=request.user)
 
 
-def _create_upload(request: HttpRequest, *, case, by, records_request=None) -> HttpResponse:
+def _create_upload(
+    request: HttpRequest, *, case, by: User | None, records_request=None
+) -> HttpResponse:
     if request.method == "OPTIONS":
         return tus.options()
     if problem := tus.version_problem(request):
@@ -199,7 +205,7 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
         upload = services.append_to_upload(
             upload=upload,
             offset=offset,
-            stream=request,
+            stream=cast(IO[bytes], request),  # the request body reads like a file
             content_length=int(length) if length.isdigit() else None,
         )
     except services.UploadOffsetMismatch as mismatch:
@@ -229,7 +235,7 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_create(request: HttpRequest, reference: str) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     form = RecordsRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -252,7 +258,7 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def request_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     records_request = get_object_or_404(selectors.records_requests_visible_to(request.user), pk=pk)
     if not case_permissions.is_owner(request.user, records_request.case):
         raise Http404
@@ -263,7 +269,7 @@ def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     case_permissions.require_coordinator(request.user)
     return render(
         request,

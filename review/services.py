@@ -16,6 +16,7 @@ from cases.models import Case, Status
 from records import services as record_services
 from records.models import RecordFile
 from secondopinion import links
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -31,7 +32,7 @@ from .models import (
 )
 
 
-def open_report(*, case: Case, version: int, by) -> Report:
+def open_report(*, case: Case, version: int, by: User) -> Report:
     """A report of the case for download (else Report.DoesNotExist, a 404), audited."""
     if not permissions.can_read_opinion(by, case):
         raise Report.DoesNotExist
@@ -41,7 +42,7 @@ def open_report(*, case: Case, version: int, by) -> Report:
 
 
 @transaction.atomic
-def return_opinion(*, case: Case, by, comments: str) -> Case:
+def return_opinion(*, case: Case, by: User, comments: str) -> Case:
     case = state_machine.transition(case, "return_opinion", by=by, note=comments)
     opinion = Opinion.objects.select_for_update().get(case=case)
     opinion.quality_comments = comments
@@ -53,7 +54,7 @@ def return_opinion(*, case: Case, by, comments: str) -> Case:
 
 
 @transaction.atomic
-def deliver_opinion(*, case: Case, by) -> Case:
+def deliver_opinion(*, case: Case, by: User) -> Case:
     case = state_machine.transition(case, "deliver_opinion", by=by)
     if selectors.latest_report_for(case) is None:  # raising here rolls the transition back
         raise ApplicationError(
@@ -66,7 +67,7 @@ def deliver_opinion(*, case: Case, by) -> Case:
 
 
 @transaction.atomic
-def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
+def save_opinion_draft(*, case: Case, by: User, **answers) -> Opinion:
     if not permissions.can_write_opinion(by, case):
         raise ApplicationError("You can only write an opinion on a case you are reviewing.")
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
@@ -90,7 +91,7 @@ def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
 
 
 @transaction.atomic
-def submit_opinion(*, case: Case, by) -> Opinion:
+def submit_opinion(*, case: Case, by: User) -> Opinion:
     opinion = Opinion.objects.select_for_update().filter(case=case).first()
     if opinion is None:
         raise ApplicationError("Write your opinion before you submit it.")
@@ -120,7 +121,7 @@ def submit_opinion(*, case: Case, by) -> Opinion:
 
 @transaction.atomic
 def request_information(
-    *, case: Case, by, question: str, requested_record_kind: str = ""
+    *, case: Case, by: User, question: str, requested_record_kind: str = ""
 ) -> InformationRequest:
     """The specialist (reviewing) or a coordinator (in triage) asks the patient's side a question,
     or for a record. The case waits on the patient (the review's clock pauses) until answered."""
@@ -145,7 +146,7 @@ def request_information(
 
 @transaction.atomic
 def answer_information_request(
-    *, case: Case, by, answer: str = "", files: Iterable[File] = ()
+    *, case: Case, by: User, answer: str = "", files: Iterable[File] = ()
 ) -> InformationRequest:
     """The patient's side answers the open question with text and/or records; the case goes back
     to whoever asked. A file that is refused refuses the whole answer, saying which and why."""
@@ -180,7 +181,7 @@ def answer_information_request(
 
 
 @transaction.atomic
-def ask_follow_up(*, case: Case, by, question: str) -> FollowUpQuestion:
+def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     """The patient's side asks the specialist a follow-up question about a delivered opinion:
     up to FOLLOW_UP_MAX_QUESTIONS, within FOLLOW_UP_DAYS of delivery."""
     case = Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
@@ -216,7 +217,7 @@ def ask_follow_up(*, case: Case, by, question: str) -> FollowUpQuestion:
 
 
 @transaction.atomic
-def answer_follow_up(*, follow_up: FollowUpQuestion, by, answer: str) -> FollowUpQuestion:
+def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> FollowUpQuestion:
     """The specialist answers a follow-up question: an addendum to the delivered opinion (which
     is never edited otherwise), and a new version of the PDF report."""
     follow_up = FollowUpQuestion.objects.select_for_update().get(pk=follow_up.pk)
@@ -289,7 +290,7 @@ REPORT_SHARE_LINK = links.LinkKind(
 
 
 @transaction.atomic
-def share_report(*, case: Case, by, **audit_detail) -> tuple[ReportShare, str]:
+def share_report(*, case: Case, by: User, **audit_detail) -> tuple[ReportShare, str]:
     """A single-use link, valid REPORT_SHARE_DAYS, for the patient's own doctor (or, through
     referrals, the referrer) to download the current report. Returns the share and the token
     (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""

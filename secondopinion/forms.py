@@ -23,6 +23,8 @@ class FormRenderer(TemplatesSetting):
 class StyledFormMixin:
     """Adds the design system's classes to every widget."""
 
+    fields: dict[str, forms.Field]  # the form's, which this mixin precedes
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -34,7 +36,7 @@ class StyledFormMixin:
                 field.widget.attrs.setdefault("class", css)
 
 
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
+def add_application_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Show a service's refusal on the form, next to the field it is about when it names one."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)

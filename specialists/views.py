@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from cases import permissions as case_permissions
 from cases import services as case_services
 from cases.models import Case, Status
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -51,7 +52,7 @@ def _specialist_only(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.specialist_for_user(request.user)
     context = {"specialist": specialist}
@@ -62,7 +63,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.profile_for_user(request.user)
     return render(request, "specialists/profile.html", {"specialist": specialist})
@@ -70,7 +71,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.profile_for_user(request.user)
     initial = {"max_open_cases": 3, "typical_turnaround_days": 7, "languages": ["en"]}
@@ -104,7 +105,7 @@ def add_to_profile(
 
     @login_required
     @require_http_methods(["GET", "POST"])
-    def view(request: HttpRequest) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest) -> HttpResponse:
         _specialist_only(request)
         specialist = selectors.specialist_for_user(request.user)
         if specialist is None:
@@ -165,7 +166,7 @@ conflict_declare = add_to_profile(
 
 @login_required
 @require_POST
-def profile_item_remove(request: HttpRequest) -> HttpResponse:
+def profile_item_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.specialist_for_user(request.user)
     form = RemoveItemForm(request.POST)
@@ -191,7 +192,7 @@ def profile_item_remove(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def credentials(request: HttpRequest) -> HttpResponse:
+def credentials(request: AuthenticatedHttpRequest) -> HttpResponse:
     case_permissions.require_coordinator(request.user)
     if request.method == "POST":
         form = VerifyLicenceForm(request.POST)
@@ -219,7 +220,7 @@ def credentials(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_for_coordinator(request: HttpRequest, reference: str) -> Case:
+def _case_for_coordinator(request: AuthenticatedHttpRequest, reference: str) -> Case:
     case_permissions.require_coordinator(request.user)
     try:
         return case_services.view_case(reference=reference, by=request.user)
@@ -229,7 +230,7 @@ def _case_for_coordinator(request: HttpRequest, reference: str) -> Case:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def match(request: HttpRequest, reference: str) -> HttpResponse:
+def match(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_coordinator(request, reference)
     if request.method == "POST":
         return _offer(request, case)
@@ -268,7 +269,7 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def match_language_waive(request: HttpRequest, reference: str) -> HttpResponse:
+def match_language_waive(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The coordinator lets the case go to specialists who do not write its report language,
     with a recorded reason."""
     case = _case_for_coordinator(request, reference)
@@ -288,7 +289,7 @@ def match_language_waive(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "specialists/match_language_waive.html", {"case": case, "form": form})
 
 
-def _offer(request: HttpRequest, case: Case) -> HttpResponse:
+def _offer(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     form = OfferForm(request.POST)
     back = reverse("specialists:match", args=[case.reference])
     if not form.is_valid():
@@ -322,7 +323,7 @@ def _offer(request: HttpRequest, case: Case) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_conflict_add(request: HttpRequest, reference: str) -> HttpResponse:
+def case_conflict_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_coordinator(request, reference)
     form = CaseConflictForm(posted(request), specialists=selectors.all_specialists())
     if request.method == "POST" and form.is_valid():
@@ -355,7 +356,7 @@ def _own_offer(request: HttpRequest, reference: str) -> Offer:
 def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
     @login_required
     @require_http_methods(["GET", "POST"])
-    def view(request: HttpRequest, reference: str) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
         offer = _own_offer(request, reference)
         form = form_class(posted(request))
         if request.method == "POST" and form.is_valid():

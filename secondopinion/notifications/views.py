@@ -3,10 +3,11 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.forms import StyledFormMixin, posted
 
 from . import selectors, services
@@ -15,14 +16,14 @@ from .models import NotificationPreference
 
 @login_required
 @require_GET
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     notifications = selectors.notifications_to_show(request.user)
     return render(request, "notifications/list.html", {"notifications": notifications})
 
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     services.mark_all_read(user=request.user)
     return redirect("notifications:list")
 
@@ -35,7 +36,7 @@ class PreferenceForm(StyledFormMixin, forms.ModelForm):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: HttpRequest) -> HttpResponse:
+def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The user's choice of emails (in-app notifications are always on)."""
     current = selectors.preference_for(request.user)
     form = PreferenceForm(posted(request), instance=current)
