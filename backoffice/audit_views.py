@@ -14,6 +14,7 @@ from cases import permissions
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.audit import selectors
 from secondopinion.csv_export import csv_response
+from secondopinion.forms import choice_field
 
 from . import search as case_search
 
@@ -34,7 +35,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action")] + [
+        choice_field(self, "action").choices = [("", "Any action")] + [
             (action, action) for action in selectors.actions()
         ]
 

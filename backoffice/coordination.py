@@ -62,7 +62,7 @@ def waiting_on(case: Case) -> Waiting | None:
                 "specialist",
                 f"Reminder: please accept or decline the offer of case {reference}.",
             )
-    if case.status == Status.IN_REVIEW and case.specialist_id:
+    if case.status == Status.IN_REVIEW and case.specialist is not None:
         return Waiting(
             case.specialist.user,
             "specialist",

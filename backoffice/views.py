@@ -17,6 +17,7 @@ from data_rights import services as data_rights
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
+from secondopinion.forms import choice_field
 from specialists import selectors as specialist_selectors
 
 from . import coordination, metrics, queues, search
@@ -79,10 +80,10 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, specialties, payers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["specialty"].label = "Specialty"
-        self.fields["specialty"].choices = [("", "Any specialty")] + [
+        choice_field(self, "specialty").choices = [("", "Any specialty")] + [
             (str(specialty.pk), specialty.name) for specialty in specialties
         ]
-        self.fields["payer"].choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
+        choice_field(self, "payer").choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
             (name, name) for name in payers
         ]
 
@@ -144,7 +145,7 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assign_to"].choices = [
+        choice_field(self, "assign_to").choices = [
             (str(user.pk), str(user)) for user in coordination.coordinators()
         ]
 

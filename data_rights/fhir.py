@@ -35,7 +35,7 @@ def identifier_system(name: str) -> str:
 # The case's status as the FHIR request-status value set has it: the request is in force while
 # anyone works on it, on hold while it waits for the patient's answer (the service-level clock
 # stops then too), completed once the opinion is delivered, revoked when ended early.
-REQUEST_STATUS = {
+REQUEST_STATUS: dict[str, str] = {
     Status.DRAFT: "draft",
     Status.SUBMITTED: "active",
     Status.TRIAGE: "active",
@@ -219,7 +219,7 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
             },
         )
     specialists = {}
-    if case.specialist_id and case.status in WITH_SPECIALIST:
+    if case.specialist_id and case.status in WITH_SPECIALIST and case.specialist is not None:
         specialists[case.specialist_id] = case.specialist
     if opinion is not None:
         specialists.setdefault(opinion.author_id, opinion.author)
@@ -293,7 +293,10 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
             "authoredOn": _instant(case.submitted_at),
             "requester": requester,
             "performer": [
-                entries.ref(f"practitioner-{case.specialist_id}", case.specialist.user.full_name)
+                entries.ref(
+                    f"practitioner-{case.specialist_id}",
+                    specialists[case.specialist_id].user.full_name,
+                )
             ]
             if case.specialist_id in specialists
             else [],

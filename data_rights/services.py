@@ -40,7 +40,7 @@ READ_ACTIONS = {
     "case.export": "Downloaded everything about the case",
     "case.fhir_export": "Downloaded the case as FHIR data",
 }
-ROLE_WORDS = {
+ROLE_WORDS: dict[str, str] = {
     Role.PATIENT: "The patient",
     Role.CAREGIVER: "A caregiver",
     Role.SPECIALIST: "Specialist",

@@ -52,7 +52,7 @@ def post_message(*, case: Case, by: User, body: str, files: Iterable[File] = ())
     text = f"There is a new message on case {case.reference}."
     if not permissions.is_owner(by, case):
         notify(user=case.owner, message=text, link=link)
-    if case.specialist_id and case.specialist.user_id != by.pk:
+    if case.specialist is not None and case.specialist.user_id != by.pk:
         notify(user=case.specialist.user, message=text, link=link)
     return message
 

@@ -124,9 +124,10 @@ def answer_check_in(
 ) -> CheckIn:
     """Store the patient's answer to a check-in: once (a second answer is refused, the first kept)."""
     case = _locked(check_in.case)
-    check_in = CheckIn.objects.select_for_update().filter(pk=check_in.pk).first()
-    if check_in is None:
+    locked = CheckIn.objects.select_for_update().filter(pk=check_in.pk).first()
+    if locked is None:
         raise ApplicationError(GONE)
+    check_in = locked
     if not case_permissions.is_owner(by, case):
         raise ApplicationError("Only the patient's side answers a check-in.")
     refusal = check_in_refusal(case)
@@ -183,7 +184,8 @@ def open_due_check_ins(*, now: datetime | None = None) -> list[CheckIn]:
     for interval_days in CheckIn.INTERVALS:
         due = (
             review_selectors.delivered_cases()
-            .filter(delivered_on__lte=now - timedelta(days=interval_days))
+            # delivered_on: annotated by delivered_cases (django-stubs sees the model's fields).
+            .filter(delivered_on__lte=now - timedelta(days=interval_days))  # type: ignore[misc]
             .exclude(pk__in=CheckIn.objects.filter(interval_days=interval_days).values("case_id"))
             .exclude(pk__in=FollowUpChoice.objects.filter(declined=True).values("case_id"))
             .order_by("pk")

@@ -4,10 +4,12 @@ questions after delivery, and single-use links to share the report. Each moves t
 must, through the case state machine."""
 
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,6 +82,7 @@ def save_opinion_draft(*, case: Case, by: User, **answers) -> Opinion:
             f"one a line (there are {len(questions)}).",
             field="doctor_questions",
         )
+    assert case.specialist is not None, "only the assigned specialist may write the opinion"
     opinion, _ = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )
@@ -96,7 +99,7 @@ def submit_opinion(*, case: Case, by: User) -> Opinion:
     if opinion is None:
         raise ApplicationError("Write your opinion before you submit it.")
     missing = [
-        Opinion._meta.get_field(name).verbose_name
+        str(cast(models.Field, Opinion._meta.get_field(name)).verbose_name)
         for name in Opinion.REQUIRED_FIELDS_FOR_SUBMISSION
         if not getattr(opinion, name).strip()
     ]
@@ -208,6 +211,7 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
         raise ApplicationError("Write your question.", field="question")
     follow_up = FollowUpQuestion.objects.create(case=case, asked_by=by, question=question)
     state_machine.audit(case, by, "follow_up.ask", follow_up)
+    assert case.specialist is not None, "a delivered case has its specialist"
     notify(
         user=case.specialist.user,
         message=f"The patient asked a follow-up question on case {case.reference}.",
@@ -304,7 +308,7 @@ def share_report(*, case: Case, by: User, **audit_detail) -> tuple[ReportShare, 
         created_by=by,
         nonce=nonce,
         token_hash=token_hash,
-        expires_at=timezone.now() + timezone.timedelta(days=settings.REPORT_SHARE_DAYS),
+        expires_at=timezone.now() + timedelta(days=settings.REPORT_SHARE_DAYS),
     )
     state_machine.audit(case, by, "report.share", share, **audit_detail)
     return share, REPORT_SHARE_LINK.token(nonce)
@@ -347,13 +351,13 @@ def open_shared_report(*, token: str) -> Report:
 
 
 # Who asks, in which state, by which transition; and the transition that answers it.
-_ASK_TRANSITION = {
+_ASK_TRANSITION: dict[str, str] = {
     Status.IN_REVIEW: "request_information",
     Status.TRIAGE: "request_patient_information",
 }
 
 
-_ANSWER_TRANSITION = {
+_ANSWER_TRANSITION: dict[str, str] = {
     Status.INFO_REQUESTED: "answer_information_request",
     Status.NEEDS_INFO: "provide_information",
 }

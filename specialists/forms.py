@@ -5,7 +5,7 @@ from django import forms
 from django.utils import timezone
 
 from cases.models import QuestionTopic
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field
 
 from .models import LANGUAGES, ConflictDeclaration, FinancialRelationship, Offer
 from .regions import licence_jurisdiction_choices
@@ -102,7 +102,7 @@ class ProfileForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, specialties, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialties"].queryset = specialties
+        model_choice_field(self, "specialties").queryset = specialties
         self.fields["specialties"].widget.choices = grouped_specialties(specialties)
 
 
@@ -128,7 +128,10 @@ class LicenceForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].choices = [("", "Choose…"), *licence_jurisdiction_choices()]
+        choice_field(self, "jurisdiction").choices = [
+            ("", "Choose…"),
+            *licence_jurisdiction_choices(),
+        ]
 
 
 class CertificationForm(StyledFormMixin, forms.Form):
@@ -250,7 +253,7 @@ class CaseConflictForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, specialists, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialist"].queryset = specialists
+        model_choice_field(self, "specialist").queryset = specialists
 
 
 class LanguageWaiverForm(StyledFormMixin, forms.Form):
@@ -283,7 +286,7 @@ class SpecialtyFilterForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, specialties, **kwargs):
         super().__init__(*args, **kwargs)
         self._by_pk = {s.pk: s for s in specialties}
-        self.fields["specialty"].choices = [
+        choice_field(self, "specialty").choices = [
             ("", "The specialty the case's text suggests"),
             *((s.pk, f"{s.parent.name}: {s.name}" if s.parent_id else s.name) for s in specialties),
         ]

@@ -137,7 +137,7 @@ def needed_specialties(case, catalogue: list[Specialty] | None = None) -> list[S
     (`catalogue`: the controlled list, when already loaded)."""
     text = _case_text(case)
     needs = []
-    catalogue = Specialty.objects.all() if catalogue is None else catalogue
+    catalogue = list(Specialty.objects.all()) if catalogue is None else catalogue
     for specialty in sorted(catalogue, key=lambda s: s.name):
         keyword = next((k for k in specialty.keyword_list if _keyword_in(text, k)), None)
         if keyword:
@@ -499,7 +499,7 @@ def _not_eligible(case, fit: _Fit, today: date, language: str = "") -> list[Excl
     """Specialists in the specialty the case needs (and any offered it before) whom the database
     filtered out, each with why, so that a coordinator sees why someone is missing. At most
     NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name."""
-    relevant = Exists(_offered_this(case))
+    relevant: Exists | Q = Exists(_offered_this(case))
     if fit.specialties:
         relevant = relevant | _has_specialty(fit.specialties)
     not_eligible = ~_passes_filters(case, fit, today, language) | ~_under_capacity()

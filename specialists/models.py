@@ -374,7 +374,7 @@ class Offer(models.Model):
         return DECLINE_SUMMARIES.get(self.decline_category, "")
 
 
-DECLINE_SUMMARIES = {
+DECLINE_SUMMARIES: dict[str, str] = {
     Offer.DeclineReason.CONFLICT: "a conflict of interest",
     Offer.DeclineReason.NO_CAPACITY: "no capacity",
     Offer.DeclineReason.OUTSIDE_EXPERTISE: "outside their expertise",

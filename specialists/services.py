@@ -452,7 +452,7 @@ def offer_to_answer(*, case, by: User, answer: str) -> Offer:
                 Offer.Status.ACCEPTED: "You have already accepted this case.",
                 Offer.Status.DECLINED: "You have already declined this case.",
                 Offer.Status.WITHDRAWN: "This offer was withdrawn: the case was cancelled or taken back by the patient.",
-            }[offer.status]
+            }[Offer.Status(offer.status)]
         )
     if answer == "accept" and offer.respond_by < timezone.now():
         raise ApplicationError(
