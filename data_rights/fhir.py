@@ -81,8 +81,8 @@ def pruned(value):
         kept = {key: pruned(item) for key, item in value.items()}
         return {key: item for key, item in kept.items() if item not in ("", None, [], {})}
     if isinstance(value, list):
-        kept = [pruned(item) for item in value]
-        return [item for item in kept if item not in ("", None, [], {})]
+        items = [pruned(item) for item in value]
+        return [item for item in items if item not in ("", None, [], {})]
     if isinstance(value, str):
         return value.strip()
     return value

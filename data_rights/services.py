@@ -132,7 +132,7 @@ def export_case(*, case: Case, by: User):
 UNDER_REVIEW = (Status.OFFERED, Status.IN_REVIEW, Status.INFO_REQUESTED, Status.OPINION_SUBMITTED)
 ENDED = (Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
 # The case's answers that are health or personal information, and their empty values.
-CASE_PHI = {
+CASE_PHI: dict[str, object] = {
     "patient_name": "",
     "patient_date_of_birth": None,
     "patient_region": "",

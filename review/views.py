@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
@@ -197,7 +198,7 @@ def report_share_create(request: AuthenticatedHttpRequest, reference: str) -> Ht
 
 
 @require_http_methods(["GET", "POST"])
-def report_share(request: HttpRequest, token: str) -> HttpResponse:
+def report_share(request: HttpRequest, token: str) -> HttpResponseBase:
     """The doctor's page for a shared report: it downloads the current PDF once (on POST, so a
     mail scanner that follows the link does not use it up)."""
     try:

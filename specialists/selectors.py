@@ -247,7 +247,9 @@ def home_for(specialist: Specialist) -> dict:
         ).order_by("-updated_at", "-id")[:DONE_SHOWN]
     )
     submitted = mine.filter(status=Status.OPINION_SUBMITTED)
-    to_write, returned, waiting = [], [], []
+    to_write: list[Case] = []
+    returned: list[Case] = []
+    waiting: list[Case] = []
     for case in working:
         events = list(case.events.all())
         if case.status == Status.IN_REVIEW:

@@ -293,7 +293,9 @@ def _offer(request: AuthenticatedHttpRequest, case: Case) -> HttpResponse:
     form = OfferForm(request.POST)
     back = reverse("specialists:match", args=[case.reference])
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose a specialist.")
+        messages.error(
+            request, " ".join(map(str, form.non_field_errors())) or "Choose a specialist."
+        )
         return redirect(back)
     data = form.cleaned_data
     specialist = selectors.specialist_by_id(data["specialist"]) if data["specialist"] else None
