@@ -3,11 +3,10 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.forms import StyledFormMixin, posted
 
 from . import selectors, services
@@ -16,14 +15,14 @@ from .models import NotificationPreference
 
 @login_required
 @require_GET
-def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+def notification_list(request: HttpRequest) -> HttpResponse:
     notifications = selectors.notifications_to_show(request.user)
     return render(request, "notifications/list.html", {"notifications": notifications})
 
 
 @login_required
 @require_POST
-def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
+def mark_all_read(request: HttpRequest) -> HttpResponse:
     services.mark_all_read(user=request.user)
     return redirect("notifications:list")
 
@@ -36,7 +35,7 @@ class PreferenceForm(StyledFormMixin, forms.ModelForm):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def preferences(request: AuthenticatedHttpRequest) -> HttpResponse:
+def preferences(request: HttpRequest) -> HttpResponse:
     """The user's choice of emails (in-app notifications are always on)."""
     current = selectors.preference_for(request.user)
     form = PreferenceForm(posted(request), instance=current)
