@@ -49,13 +49,15 @@ class AuditFilterForm(forms.Form):
         return case_id
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "The end day must be on or after the start day.")
         return data
 
     def events(self):
         data = self.cleaned_data if self.is_valid() else {}
+        until = data.get("until")
 
         def start(day):
             return timezone.make_aware(datetime.combine(day, time.min)) if day else None
@@ -65,7 +67,7 @@ class AuditFilterForm(forms.Form):
             actor_email=data.get("user") or "",
             action=data.get("action") or "",
             since=start(data.get("since")),
-            until=start(data.get("until") + timedelta(days=1)) if data.get("until") else None,
+            until=start(until + timedelta(days=1)) if until else None,
         )
 
 

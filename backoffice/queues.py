@@ -23,6 +23,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from cases import page as case_page
 from cases.models import Case, Coverage, Status, Urgency
 from cases.permissions import COVERAGE_CHECK_STATES
 from cases.service_levels import STAGES
@@ -265,8 +266,9 @@ def _page_from_nearer_end(rows, paginator: Paginator, number: int, order) -> Pag
 def _reason(queue: Queue, case: Case) -> str:
     if queue.key == "new":
         return "Submitted, not yet triaged" if case.status == Status.SUBMITTED else "In triage"
-    if queue.key == "offers_expiring" and case.offer_respond_by:
-        when = timezone.localtime(case.offer_respond_by)
+    respond_by = case_page.annotated(case, "offer_respond_by")
+    if queue.key == "offers_expiring" and respond_by:
+        when = timezone.localtime(respond_by)
         return f"{queue.reason}: by {when:%d %b %Y, %H:%M}"
     if queue.key == "coverage" and case.insurance_payer:
         return f"{queue.reason} ({case.insurance_payer})"

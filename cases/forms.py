@@ -1,5 +1,7 @@
 """Forms for cases: they validate input; the services decide."""
 
+from typing import cast
+
 from django import forms
 from django.utils import formats
 
@@ -45,7 +47,8 @@ class IntakeStepForm(StyledFormMixin, forms.ModelForm):
             if isinstance(field, forms.TypedChoiceField) and isinstance(
                 field.widget, forms.RadioSelect
             ):
-                field.choices = [choice for choice in field.choices if choice[0] != ""]
+                choices = cast(list[tuple[object, str]], field.choices)
+                field.choices = [choice for choice in choices if choice[0] != ""]
 
 
 class WhoForm(IntakeStepForm):
@@ -90,8 +93,13 @@ class AuthorityForm(StyledFormMixin, forms.ModelForm):
         choice_field(self, "basis").choices = ProxyAuthority.Basis.choices
 
 
+class _AuthorityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ProxyAuthority) -> str:
+        return f"{obj.patient_email}: “{obj.get_basis_display()}”"
+
+
 class UseAuthorityForm(StyledFormMixin, forms.Form):
-    authority = forms.ModelChoiceField(
+    authority = _AuthorityChoiceField(
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
@@ -102,9 +110,6 @@ class UseAuthorityForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, authorities, **kwargs):
         super().__init__(*args, **kwargs)
         model_choice_field(self, "authority").queryset = authorities
-        model_choice_field(self, "authority").label_from_instance = lambda authority: (
-            f"{authority.patient_email}: “{authority.get_basis_display()}”"
-        )
 
 
 class PatientForm(IntakeStepForm):

@@ -43,7 +43,7 @@ class Step:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(self.form._meta.fields) if self.form else ()
+        return tuple(self.form._meta.fields or ()) if self.form else ()
 
     @property
     def answers(self) -> tuple[str, ...]:

@@ -109,7 +109,7 @@ class Missing:
 
 def _document_type(document: UploadedFile) -> str:
     name = checks.display_name(document.name or "")
-    checks.check_size(name, document.size, field="document")
+    checks.check_size(name, document.size or 0, field="document")
     content_type = checks.detect_type(document)
     if content_type not in AUTHORITY_DOCUMENT_TYPES:
         raise ApplicationError(
@@ -301,6 +301,10 @@ def set_proxy_authority(
     if not permissions.can_change_who_case_is_for(by, case):
         raise ApplicationError("Only the person who opened this draft can change who it is for.")
     if authority is None:
+        if document is None:
+            raise ApplicationError(
+                "Choose the document that shows your authority.", field="document"
+            )
         authority = record_proxy_authority(
             by=by, patient_email=patient_email, basis=basis, document=document
         )
@@ -391,6 +395,7 @@ def submit_case(*, case: Case, by: User) -> Case:
             + "."
         )
     price = selectors.price_for(case)
+    assert price is not None, "a complete request has a price (missing_answers checks it)"
     case.submitted_at = timezone.now()
     case.price_amount, case.price_currency = price.amount, price.currency
     case.save(update_fields=["submitted_at", "price_amount", "price_currency"])

@@ -1,5 +1,7 @@
 """Case pages. Thin: check the request, call one service or selector, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -21,7 +23,7 @@ from .forms import (
     WhoForm,
 )
 from .models import Case, CaseFor, Status
-from .page import sections_context
+from .page import annotated, sections_context
 
 
 @require_GET
@@ -37,14 +39,14 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    context = {"cases": selectors.cases_visible_to(user)}
+    context: dict[str, object] = {"cases": selectors.cases_visible_to(user)}
     if permissions.is_patient_side(user):
         context = {
             "cases": [
                 (
                     case,
                     selectors.waiting_on_patient(case),
-                    case.unread_messages,
+                    annotated(case, "unread_messages"),  # the messaging app's
                 )
                 for case in selectors.cases_for_dashboard(user)
             ],
@@ -73,7 +75,9 @@ def _returning(request: HttpRequest) -> bool:
     return request.GET.get("return") == intake.RETURN_TO_CHECK
 
 
-def _render_step(request: HttpRequest, template: str, case: Case | None, step, **context):
+def _render_step(
+    request: HttpRequest, template: str | list[str], case: Case | None, step, **context
+):
     returning = _returning(request)
     if case is None:  # the first pages, before the draft exists: who it is for, the authority
         number, total = intake.position(step)
@@ -197,7 +201,7 @@ def intake_step(request: AuthenticatedHttpRequest, reference: str, step: str) ->
     draft_name = f"intake:{page.slug}"
     if drafts.wants_draft_saved(request):
         return drafts.save_draft_response(request, case=case, form=draft_name)
-    extra = {}
+    extra: dict[str, Any] = {}
     if page.slug == "review-type":
         extra = {"prices": selectors.price_list()}
     elif page.slug == "preferences":

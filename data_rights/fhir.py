@@ -10,6 +10,7 @@ category, HL7 code systems for statuses); everything else is text.
 import base64
 import hashlib
 import uuid
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils import timezone
@@ -177,10 +178,13 @@ def _consent(entries: _Entries, consent: Consent) -> dict:
     }
 
 
-def fhir_bundle(case: Case, *, records, opinion) -> dict:
+def fhir_bundle(
+    case: Case, *, records, opinion, zip_paths: Mapping[int, str] | None = None
+) -> dict:
     """The case's answers as a FHIR R4B collection Bundle: Patient, Condition, ServiceRequest,
     the signed consents, a DocumentReference per record, the specialist once they accepted and,
-    when `opinion` is given, the opinion as a DiagnosticReport. No empty elements anywhere."""
+    when `opinion` is given, the opinion as a DiagnosticReport. No empty elements anywhere.
+    `zip_paths`: each record's file path in the patient's ZIP, by record id."""
     entries = _Entries(case)
     reference = {"system": identifier_system("case-reference"), "value": case.reference}
     patient = entries.ref("patient", case.patient_name)
@@ -270,7 +274,7 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
                             "contentType": record.content_type,
                             "title": record.original_name,
                             "size": record.size,
-                            "url": getattr(record, "zip_path", ""),
+                            "url": (zip_paths or {}).get(record.pk, ""),
                             "hash": _sha1_base64(record.file) if record.is_downloadable else None,
                             "creation": _instant(record.uploaded_at),
                         }

@@ -97,17 +97,17 @@ def export_case(*, case: Case, by: User):
     # Closed by the response that streams it.
     archive = tempfile.TemporaryFile()  # noqa: SIM115
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zip_paths: dict[int, str] = {}  # record id -> its file's path in the ZIP
         for record in records:
-            record.zip_path = ""
             if not record.is_downloadable:  # waiting for the scanner, or quarantined
                 continue
-            record.zip_path = f"records/{record.pk}-{_safe_name(record.original_name)}"
-            with record.file.open("rb") as source, zipped.open(record.zip_path, "w") as target:
+            path = zip_paths[record.pk] = f"records/{record.pk}-{_safe_name(record.original_name)}"
+            with record.file.open("rb") as source, zipped.open(path, "w") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
         for report in reports:
             with report.file.open("rb") as source:
                 zipped.writestr(f"reports/report-v{report.version}.pdf", source.read())
-        bundle = fhir_bundle(case, records=records, opinion=opinion)
+        bundle = fhir_bundle(case, records=records, opinion=opinion, zip_paths=zip_paths)
         zipped.writestr("case.fhir.json", json.dumps(bundle, indent=2, ensure_ascii=False))
         zipped.writestr(
             "README.txt",
@@ -122,7 +122,7 @@ def export_case(*, case: Case, by: User):
         obj=case,
         case_id=case.pk,
         on_behalf_of=selectors.acting_for(case, by),
-        detail={"records": sum(1 for r in records if r.zip_path), "reports": len(reports)},
+        detail={"records": len(zip_paths), "reports": len(reports)},
     )
     return archive
 
@@ -238,7 +238,7 @@ def decide_deletion(*, case: Case, by: User) -> DeletionRequest:
 
 
 # Rows kept for the timeline and the metrics, with their free-text columns emptied.
-_KEEP_SCRUBBED = {
+_KEEP_SCRUBBED: dict[str, dict[str, object]] = {
     "cases.caseevent": {"note": ""},
     "specialists.offer": {"decline_reason": "", "screening": {}},
     "cases.deletionrequest": {},

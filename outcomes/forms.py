@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 
 from secondopinion.forms import StyledFormMixin, choice_field
@@ -71,6 +73,7 @@ class CheckInForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("diagnosis_changed", "treatment_changed", "followed_advice"):
             self.fields[name].required = True
-            choice_field(self, name).choices = [
-                c for c in choice_field(self, name).choices if c[0]
+            field = choice_field(self, name)
+            field.choices = [
+                c for c in cast(list[tuple[str, str]], field.choices) if c[0]
             ]  # no empty choice

@@ -388,7 +388,7 @@ def compose_referral_email(email) -> RenderedEmail | None:
     referral = Referral.objects.filter(pk=email.object_id).first()
     if referral is None:
         return None
-    context = {"reference": referral.reference}
+    context: dict[str, object] = {"reference": referral.reference}
     if email.kind == INVITATION_EMAIL:
         context["link"] = settings.SITE_URL + invitation_path(referral)
         context["expires_at"] = referral.expires_at

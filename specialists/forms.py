@@ -7,7 +7,14 @@ from django.utils import timezone
 from cases.models import QuestionTopic
 from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field
 
-from .models import LANGUAGES, ConflictDeclaration, FinancialRelationship, Offer
+from .models import (
+    LANGUAGES,
+    ConflictDeclaration,
+    FinancialRelationship,
+    Offer,
+    Specialist,
+    Specialty,
+)
 from .regions import licence_jurisdiction_choices
 from .services import REMOVABLE
 
@@ -45,7 +52,7 @@ def grouped_specialties(specialties) -> list:
 
 
 class ProfileForm(StyledFormMixin, forms.Form):
-    specialties = forms.ModelMultipleChoiceField(
+    specialties: "forms.ModelMultipleChoiceField[Specialty]" = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=Checkboxes,
         label="Your specialties and subspecialties",
@@ -233,7 +240,7 @@ class DoctorConflictForm(StyledFormMixin, forms.Form):
 
 
 class CaseConflictForm(StyledFormMixin, forms.Form):
-    specialist = forms.ModelChoiceField(
+    specialist: "forms.ModelChoiceField[Specialist]" = forms.ModelChoiceField(
         queryset=None,
         label="Specialist",
         empty_label="Choose a specialist",
@@ -302,7 +309,8 @@ class OfferForm(forms.Form):
     automatic = forms.BooleanField(required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("specialist") and not data.get("automatic"):
             raise forms.ValidationError("Choose a specialist to offer the case to.")
         return data

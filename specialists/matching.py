@@ -19,6 +19,7 @@ from functools import lru_cache
 
 from django.db import models
 from django.db.models import Exists, F, FloatField, OuterRef, Q, Subquery, Value
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Greatest, Least
 from django.utils import timezone
 
@@ -499,7 +500,7 @@ def _not_eligible(case, fit: _Fit, today: date, language: str = "") -> list[Excl
     """Specialists in the specialty the case needs (and any offered it before) whom the database
     filtered out, each with why, so that a coordinator sees why someone is missing. At most
     NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name."""
-    relevant: Exists | Q = Exists(_offered_this(case))
+    relevant: Q | Combinable = Exists(_offered_this(case))
     if fit.specialties:
         relevant = relevant | _has_specialty(fit.specialties)
     not_eligible = ~_passes_filters(case, fit, today, language) | ~_under_capacity()

@@ -127,7 +127,7 @@ def offer_summary(offer: Offer) -> OfferSummary:
     from .matching import needed_specialties
 
     case = offer.case
-    areas = [offer.specialty.name] if offer.specialty_id else []
+    areas = [offer.specialty.name] if offer.specialty is not None else []
     areas += [need.specialty.name for need in needed_specialties(case)]
     record_model = case.records.model
     kinds = Counter(
@@ -254,7 +254,8 @@ def home_for(specialist: Specialist) -> dict:
         events = list(case.events.all())
         if case.status == Status.IN_REVIEW:
             steps = expected_steps(case, events=events)
-            case.due_on = steps[0].expected_by if steps else None
+            # Read by the work list's template.
+            case.due_on = steps[0].expected_by if steps else None  # type: ignore[attr-defined]
             last = events[-1] if events else None
             came_back = last is not None and last.from_status == Status.OPINION_SUBMITTED
             (returned if came_back else to_write).append(case)

@@ -211,10 +211,12 @@ def add_unavailable_period(
 def remove_profile_item(*, specialist: Specialist, by: User, kind: str, item_id: int) -> None:
     _own(specialist, by)
     model = REMOVABLE.get(kind)
-    item = model.objects.filter(specialist=specialist, pk=item_id).first() if model else None
+    item = (
+        model._default_manager.filter(specialist=specialist, pk=item_id).first() if model else None
+    )
     if item is None:
         raise ApplicationError("That item is no longer on your profile.")
-    if kind == "declaration" and item.case_id is not None:
+    if isinstance(item, ConflictDeclaration) and item.case_id is not None:
         raise ApplicationError("A conflict recorded against a case can't be removed.")
     record_event(actor=by, action=f"{kind}.remove", obj=item)
     item.delete()

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import page as case_page
 from cases import permissions as case_permissions
 from cases import services as case_services
 from cases.models import Case, Status
@@ -260,7 +261,7 @@ def match(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
             "region": region_name(case.patient_region) if case.patient_region else "",
             "required_language": matching.required_language(case),
             "language_waiver": selectors.language_waiver_for(case.pk)
-            if case.has_language_waiver
+            if case_page.annotated(case, "has_language_waiver")
             else None,
             "away": away,
         },
