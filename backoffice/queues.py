@@ -266,8 +266,9 @@ def _page_from_nearer_end(rows, paginator: Paginator, number: int, order) -> Pag
 def _reason(queue: Queue, case: Case) -> str:
     if queue.key == "new":
         return "Submitted, not yet triaged" if case.status == Status.SUBMITTED else "In triage"
-    respond_by = case_page.annotated(case, "offer_respond_by")
-    if queue.key == "offers_expiring" and respond_by:
+    if queue.key == "offers_expiring" and (
+        respond_by := case_page.annotated(case, "offer_respond_by")  # this queue's annotation
+    ):
         when = timezone.localtime(respond_by)
         return f"{queue.reason}: by {when:%d %b %Y, %H:%M}"
     if queue.key == "coverage" and case.insurance_payer:
