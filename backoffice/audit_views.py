@@ -5,14 +5,16 @@ from datetime import datetime, time, timedelta
 
 from django import forms
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from cases import permissions
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.audit import selectors
 from secondopinion.csv_export import csv_response
+from secondopinion.forms import choice_field
 
 from . import search as case_search
 
@@ -33,7 +35,7 @@ class AuditFilterForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["action"].choices = [("", "Any action")] + [
+        choice_field(self, "action").choices = [("", "Any action")] + [
             (action, action) for action in selectors.actions()
         ]
 
@@ -47,13 +49,15 @@ class AuditFilterForm(forms.Form):
         return case_id
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
             self.add_error("until", "The end day must be on or after the start day.")
         return data
 
     def events(self):
         data = self.cleaned_data if self.is_valid() else {}
+        until = data.get("until")
 
         def start(day):
             return timezone.make_aware(datetime.combine(day, time.min)) if day else None
@@ -63,7 +67,7 @@ class AuditFilterForm(forms.Form):
             actor_email=data.get("user") or "",
             action=data.get("action") or "",
             since=start(data.get("since")),
-            until=start(data.get("until") + timedelta(days=1)) if data.get("until") else None,
+            until=start(until + timedelta(days=1)) if until else None,
         )
 
 
@@ -76,7 +80,7 @@ def _rows(events):
 
 @login_required
 @require_GET
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
     page = selectors.events_page(
@@ -102,7 +106,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def event_export(request: HttpRequest) -> HttpResponse:
+def event_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
     events = list(form.events())

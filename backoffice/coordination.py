@@ -62,7 +62,7 @@ def waiting_on(case: Case) -> Waiting | None:
                 "specialist",
                 f"Reminder: please accept or decline the offer of case {reference}.",
             )
-    if case.status == Status.IN_REVIEW and case.specialist_id:
+    if case.status == Status.IN_REVIEW and case.specialist is not None:
         return Waiting(
             case.specialist.user,
             "specialist",
@@ -85,7 +85,7 @@ class BulkResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
 
 
-def _selected(*, references: Iterable[str], queue: str, by) -> tuple[list[Case], BulkResult]:
+def _selected(*, references: Iterable[str], queue: str, by: User) -> tuple[list[Case], BulkResult]:
     """The selected cases still in `queue`, locked; the others are reported as skipped."""
     if not permissions.is_coordinator(by):
         raise ApplicationError("Only coordinators can do that.")
@@ -114,7 +114,7 @@ def _selected(*, references: Iterable[str], queue: str, by) -> tuple[list[Case],
 
 
 @transaction.atomic
-def assign_cases(*, references: Iterable[str], queue: str, to: User, by) -> BulkResult:
+def assign_cases(*, references: Iterable[str], queue: str, to: User, by: User) -> BulkResult:
     """Make `to` the coordinator of each selected case still in `queue` (audited per case; the
     case's state does not change). `to` is told when someone else assigned them."""
     cases, result = _selected(references=references, queue=queue, by=by)
@@ -143,7 +143,7 @@ def assign_cases(*, references: Iterable[str], queue: str, to: User, by) -> Bulk
 
 
 @transaction.atomic
-def remind_cases(*, references: Iterable[str], queue: str, by) -> BulkResult:
+def remind_cases(*, references: Iterable[str], queue: str, by: User) -> BulkResult:
     """Remind whoever each selected case still in `queue` waits on (audited per case). A case
     that waits on a coordinator is skipped, saying so."""
     cases, result = _selected(references=references, queue=queue, by=by)

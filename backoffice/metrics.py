@@ -378,16 +378,20 @@ def current_metrics(*, for_page: bool = False) -> dict | None:
     with the service; the page shows the busiest, kept apart), so the page reads the same few
     kilobytes whatever the size."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
-    snapshots = MetricsSnapshot.objects.order_by("-computed_at")
+    newest = MetricsSnapshot.objects.order_by("-computed_at")
+    snapshot: tuple | None
     if for_page:
-        snapshots = snapshots.annotate(
-            page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
-                _WITHOUT_LOAD[connection.vendor], [], output_field=JSONField()
+        snapshot = (
+            newest.annotate(
+                page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
+                    _WITHOUT_LOAD[connection.vendor], [], output_field=JSONField()
+                )
             )
-        ).values_list("computed_at", "page_figures")
+            .values_list("computed_at", "page_figures")
+            .first()
+        )
     else:
-        snapshots = snapshots.values_list("computed_at", "figures")
-    snapshot = snapshots.first()
+        snapshot = newest.values_list("computed_at", "figures").first()
     stale = snapshot is None or snapshot[0] < cutoff
     if stale:
         request_refresh()

@@ -26,6 +26,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from cases import page as case_page
 from cases.models import Case, Coverage, Status, Urgency
 from cases.permissions import COVERAGE_CHECK_STATES
 from cases.service_levels import STAGES
@@ -328,10 +329,11 @@ def queue_page(
         )
     else:
         page = _page_at(rows, order, number, paginator)
-    for case in page.object_list:
-        case.queue_reason = _reason(QUEUES_BY_KEY[key], case)
-        case.sla_due = case.step_due_on
-        case.sla_overdue = case.sla_due is not None and case.sla_due < timezone.localdate()
+    today = timezone.localdate()
+    for case in page.object_list:  # what the queue's rows show, read by its template
+        case.queue_reason = _reason(QUEUES_BY_KEY[key], case)  # type: ignore[attr-defined]
+        case.sla_due = case.step_due_on  # type: ignore[attr-defined]
+        case.sla_overdue = case.step_due_on is not None and case.step_due_on < today  # type: ignore[attr-defined]
     return QueuePage(QUEUES_BY_KEY[key], counts, page, out_of_range)
 
 
@@ -443,8 +445,10 @@ def _keyset_page(
 def _reason(queue: Queue, case: Case) -> str:
     if queue.key == "new":
         return "Submitted, not yet triaged" if case.status == Status.SUBMITTED else "In triage"
-    if queue.key == "offers_expiring" and case.offer_respond_by:
-        when = timezone.localtime(case.offer_respond_by)
+    if queue.key == "offers_expiring" and (
+        respond_by := case_page.annotated(case, "offer_respond_by")  # this queue's annotation
+    ):
+        when = timezone.localtime(respond_by)
         return f"{queue.reason}: by {when:%d %b %Y, %H:%M}"
     if queue.key == "coverage" and case.insurance_payer:
         return f"{queue.reason} ({case.insurance_payer})"

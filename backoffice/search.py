@@ -29,7 +29,7 @@ def _matching_ids(query: str):
     )
 
 
-def search_cases(*, query: str, by) -> list[Case]:
+def search_cases(*, query: str, by: User) -> list[Case]:
     """Cases the user may see that match `query`: the case whose reference it is, else those
     whose reference, patient or specialist it is part of (on trigram indexes), newest first.
 

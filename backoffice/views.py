@@ -5,7 +5,7 @@ import json
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
@@ -14,8 +14,10 @@ from cases import permissions, selectors
 from cases.choices import Urgency
 from data_rights import fhir
 from data_rights import services as data_rights
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
+from secondopinion.forms import choice_field
 from specialists import selectors as specialist_selectors
 
 from . import coordination, metrics, queues, search
@@ -78,10 +80,10 @@ class QueueFilterForm(forms.Form):
     def __init__(self, *args, specialties, payers, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["specialty"].label = "Specialty"
-        self.fields["specialty"].choices = [("", "Any specialty")] + [
+        choice_field(self, "specialty").choices = [("", "Any specialty")] + [
             (str(specialty.pk), specialty.name) for specialty in specialties
         ]
-        self.fields["payer"].choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
+        choice_field(self, "payer").choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
             (name, name) for name in payers
         ]
 
@@ -100,7 +102,7 @@ class QueueFilterForm(forms.Form):
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = QueueFilterForm(
         request.GET,
@@ -148,7 +150,7 @@ class BulkActionForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["assign_to"].choices = [
+        choice_field(self, "assign_to").choices = [
             (str(user.pk), str(user)) for user in coordination.coordinators()
         ]
 
@@ -159,7 +161,7 @@ def _cases_word(count: int) -> str:
 
 @login_required
 @require_POST
-def queue_bulk(request: HttpRequest) -> HttpResponse:
+def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Assign the selected cases to a coordinator, or remind whoever each waits on; then back to
     the queue as it was (a plain form POST: no JavaScript needed)."""
     permissions.require_coordinator(request.user)
@@ -206,7 +208,7 @@ class SearchForm(forms.Form):
 
 @login_required
 @require_GET
-def case_search(request: HttpRequest) -> HttpResponse:
+def case_search(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = SearchForm(request.GET if "q" in request.GET else None)
     results = None
@@ -217,7 +219,7 @@ def case_search(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics_page(request: HttpRequest) -> HttpResponse:
+def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     figures = metrics.current_metrics(for_page=True)
     if figures is None:  # the first snapshot is on its way
@@ -234,7 +236,7 @@ def metrics_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def metrics_export(request: HttpRequest) -> HttpResponse:
+def metrics_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     figures = metrics.current_metrics()
     rows = metrics.csv_rows(figures) if figures is not None else []
@@ -243,7 +245,7 @@ def metrics_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def deletion_requests(request: HttpRequest) -> HttpResponse:
+def deletion_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     pending = [
         (deletion, data_rights.why_not_deletable(deletion.case))
@@ -254,7 +256,7 @@ def deletion_requests(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
+def deletion_decide(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     permissions.require_coordinator(request.user)
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     try:
@@ -271,7 +273,7 @@ def deletion_decide(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_fhir_export(request: HttpRequest, reference: str) -> HttpResponse:
+def case_fhir_export(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The case as the FHIR Bundle the patient's export holds, to send on their behalf."""
     permissions.require_coordinator(request.user)
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)

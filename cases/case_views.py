@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_http_methods
 
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error
 
@@ -22,7 +23,7 @@ def visible_case(request: HttpRequest, reference: str) -> Case:
     return get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
 
 
-def record_shown(request: HttpRequest, case: Case) -> None:
+def record_shown(request: AuthenticatedHttpRequest, case: Case) -> None:
     """A page showing the case to this user is a read of it: audited (once, on the GET)."""
     if request.method == "GET":
         services.record_case_read(case=case, by=request.user)
@@ -51,7 +52,7 @@ def case_action(
 
     @login_required
     @require_http_methods(["GET", "POST"] if text_label else ["POST"])
-    def view(request: HttpRequest, reference: str) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
         case = visible_case(request, reference)
         if not allowed(request.user, case):
             raise Http404
@@ -76,7 +77,7 @@ def case_action(
 
 
 def case_form(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     case: Case,
     form,
     *,

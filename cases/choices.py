@@ -21,7 +21,7 @@ class Status(models.TextChoices):
 
 
 # What happens next, in the patient's words, shown under the status on the case page.
-NEXT_STEP = {
+NEXT_STEP: dict[str, str] = {
     Status.DRAFT: "Your request is a draft. Answer every question, add your records, sign the consent, then submit it.",
     Status.SUBMITTED: "A coordinator will check your case, records and cover next.",
     Status.TRIAGE: "A coordinator is checking your case and records.",
@@ -40,7 +40,7 @@ NEXT_STEP = {
 
 # The same states in the words staff use: the patient's wording ("Needs information from you")
 # would be wrong on a coordinator's or specialist's page and in the metrics.
-STAFF_STATUS_LABEL = {
+STAFF_STATUS_LABEL: dict[str, str] = {
     Status.DRAFT: "Draft (not submitted)",
     Status.SUBMITTED: "Submitted",
     Status.TRIAGE: "In triage",
@@ -58,7 +58,7 @@ STAFF_STATUS_LABEL = {
 
 
 # What happens next, for staff, shown under the status on the case page.
-STAFF_NEXT_STEP = {
+STAFF_NEXT_STEP: dict[str, str] = {
     Status.DRAFT: "The patient has not submitted this request yet.",
     Status.SUBMITTED: "A coordinator triages it next: check the case, records and cover.",
     Status.TRIAGE: "In triage: check the case, the records and the cover.",

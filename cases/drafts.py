@@ -9,6 +9,8 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 
+from secondopinion.accounts.http import AuthenticatedHttpRequest
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 
 from .models import Case, FormDraft
@@ -25,7 +27,7 @@ def wants_draft_saved(request: HttpRequest) -> bool:
     return request.method == "POST" and request.POST.get("_action") == SAVE_DRAFT
 
 
-def save_form_draft(*, case: Case, by, form: str, data: QueryDict) -> FormDraft | None:
+def save_form_draft(*, case: Case, by: User, form: str, data: QueryDict) -> FormDraft | None:
     """Store what `by` typed in `form` on `case` (replacing an earlier draft). Too much is
     refused (None)."""
     typed = {key: data.getlist(key) for key in data if key not in _NOT_TYPED}
@@ -38,13 +40,15 @@ def save_form_draft(*, case: Case, by, form: str, data: QueryDict) -> FormDraft 
     return draft
 
 
-def save_draft_response(request: HttpRequest, *, case: Case, form: str) -> HttpResponse:
+def save_draft_response(
+    request: AuthenticatedHttpRequest, *, case: Case, form: str
+) -> HttpResponse:
     """The answer to the idle script's save-draft POST (it reads no body)."""
     saved = save_form_draft(case=case, by=request.user, form=form, data=request.POST)
     return HttpResponse(status=204 if saved else 413)
 
 
-def restored_draft(request: HttpRequest, *, case: Case, form: str) -> dict | None:
+def restored_draft(request: AuthenticatedHttpRequest, *, case: Case, form: str) -> dict | None:
     """On showing a form: the draft kept for it, as the form's initial values (and a message
     saying so), or None."""
     if request.method != "GET":

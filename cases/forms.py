@@ -1,11 +1,12 @@
 """Forms for cases: they validate input; the services decide."""
 
 from collections.abc import Collection
+from typing import cast
 
 from django import forms
 from django.utils import formats
 
-from secondopinion.forms import StyledFormMixin, too_long
+from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field, too_long
 
 from .models import (
     Case,
@@ -46,7 +47,8 @@ class IntakeStepForm(StyledFormMixin, forms.ModelForm):
             if isinstance(field, forms.TypedChoiceField) and isinstance(
                 field.widget, forms.RadioSelect
             ):
-                field.choices = [choice for choice in field.choices if choice[0] != ""]
+                choices = cast(list[tuple[object, str]], field.choices)
+                field.choices = [choice for choice in choices if choice[0] != ""]
 
 
 class WhoForm(IntakeStepForm):
@@ -86,11 +88,16 @@ class AuthorityForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["basis"].choices = ProxyAuthority.Basis.choices
+        choice_field(self, "basis").choices = ProxyAuthority.Basis.choices
+
+
+class _AuthorityChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: ProxyAuthority) -> str:
+        return f"{obj.patient_email}: “{obj.get_basis_display()}”"
 
 
 class UseAuthorityForm(StyledFormMixin, forms.Form):
-    authority = forms.ModelChoiceField(
+    authority = _AuthorityChoiceField(
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
@@ -100,10 +107,7 @@ class UseAuthorityForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, authorities, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["authority"].queryset = authorities
-        self.fields["authority"].label_from_instance = lambda authority: (
-            f"{authority.patient_email}: “{authority.get_basis_display()}”"
-        )
+        model_choice_field(self, "authority").queryset = authorities
 
 
 class PatientForm(IntakeStepForm):
@@ -132,7 +136,7 @@ class PatientForm(IntakeStepForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["patient_region"].choices = [("", "Choose a place"), *REGIONS]
+        choice_field(self, "patient_region").choices = [("", "Choose a place"), *REGIONS]
 
     def clean_patient_date_of_birth(self):
         born = self.cleaned_data["patient_date_of_birth"]
@@ -276,7 +280,7 @@ class PreferencesForm(IntakeStepForm):
     def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
         """`languages`: the (code, name) choices a report can be written in now."""
         super().__init__(*args, **kwargs)
-        field = self.fields["report_language"]
+        field = choice_field(self, "report_language")
         field.choices = [("", "Choose a language"), *languages]
         names = [name for _, name in languages]
         field.help_text = (
@@ -316,7 +320,7 @@ class ReviewTypeForm(IntakeStepForm):
     def __init__(self, *args, prices, **kwargs):
         super().__init__(*args, **kwargs)
         amounts = {price.review_type: price for price in prices}
-        self.fields["review_type"].choices = [
+        choice_field(self, "review_type").choices = [
             (value, f"{label}: {amounts[value].display}")
             for value, label in ReviewType.choices
             if value in amounts
@@ -386,8 +390,8 @@ class CoverageCheckForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["result"].choices = CoverageCheck.Result.choices
-        self.fields["preauthorization"].choices = CoverageCheck.PreAuthorization.choices
+        choice_field(self, "result").choices = CoverageCheck.Result.choices
+        choice_field(self, "preauthorization").choices = CoverageCheck.PreAuthorization.choices
 
 
 class ReasonForm(StyledFormMixin, forms.Form):

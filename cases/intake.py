@@ -71,7 +71,7 @@ class Step:
 
     @property
     def fields(self) -> tuple[str, ...]:
-        return tuple(self.form._meta.fields) if self.form else ()
+        return tuple(self.form._meta.fields or ()) if self.form else ()
 
     @property
     def answers(self) -> tuple[str, ...]:
@@ -87,7 +87,7 @@ class Step:
         """This page's form, requiring this page's required answers."""
         if self.form is None:
             raise ValueError(f"The {self.slug} page has no form.")
-        return self.form(*args, required=self.required, **kwargs)
+        return self.form(*args, required=self.required, **kwargs)  # type: ignore[call-arg]  # IntakeStepForm takes it
 
     def url(self, case: Case, *, returning: bool = False) -> str:
         if self.slug == "authority":

@@ -12,12 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Expression, QuerySet
+from django.db.models import QuerySet
+from django.db.models.expressions import BaseExpression
 
 from .models import Case, CaseEvent
 
 # An annotation's expression for a given viewer (e.g. messages unread by this user).
-Annotation = Callable[[Any], Expression]
+Annotation = Callable[[Any], BaseExpression]
 # A section's context: (viewer, case, the case's timeline) -> names for the template.
 Section = Callable[[Any, Case, list[CaseEvent]], dict[str, Any]]
 
@@ -31,6 +32,13 @@ class _Contributions:
 
 
 _contributions = _Contributions({}, {}, [], [])
+
+
+def annotated(obj: object, name: str) -> Any:
+    """The value `name` a queryset annotated `obj` with (registered here, or by the selector
+    that read it). AttributeError when it was not, as reading the attribute would: the type
+    checker knows a model's fields only, so annotations are read through this."""
+    return getattr(obj, name)
 
 
 def annotate(

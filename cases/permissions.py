@@ -63,9 +63,7 @@ def is_patient_side(user) -> bool:
 
 def is_assigned_specialist(user, case: Case) -> bool:
     return (
-        is_specialist(user)
-        and case.specialist_id is not None
-        and case.specialist.user_id == user.pk
+        is_specialist(user) and case.specialist is not None and case.specialist.user_id == user.pk
     )
 
 

@@ -95,7 +95,7 @@ def patient_account_of(authority: ProxyAuthority) -> User | None:
 def patient_account_for(case: Case) -> User | None:
     """The patient's own account, when they have one: the owner, or the account of the patient
     a caregiver opened the case for."""
-    if case.proxy_authority_id is None:
+    if case.proxy_authority is None:
         return case.owner
     return patient_account_of(case.proxy_authority)
 
@@ -275,9 +275,11 @@ def waiting_on_patient(case: Case) -> list[tuple[str, str]]:
         waiting.append(("Answer the coordinator's question", to("review:information-answer")))
     elif case.status == Status.INFO_REQUESTED:
         waiting.append(("Answer the specialist's question", to("review:information-answer")))
-    if not case.has_records and case.status in RECORDS_OPEN_STATES:
+    if not page.annotated(case, "has_records") and case.status in RECORDS_OPEN_STATES:
         waiting.append(("Upload a medical record", to("cases:case-detail")))
-    if case.has_any_consent and not case.has_current_consent and case.status in CONSENT_OPEN_STATES:
+    any_consent = page.annotated(case, "has_any_consent")
+    current_consent = page.annotated(case, "has_current_consent")
+    if any_consent and not current_consent and case.status in CONSENT_OPEN_STATES:
         waiting.append(("Read and sign the updated consent", to("cases:case-consent")))
     return waiting
 

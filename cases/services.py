@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from secondopinion.accounts.models import User
 from secondopinion.audit import context as audit_context
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -34,7 +35,7 @@ from .models import (
 # Reading ---------------------------------------------------------------------------------------
 
 
-def view_case(*, reference: str, by) -> Case:
+def view_case(*, reference: str, by: User) -> Case:
     """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read; the case
     carries what its page shows besides (see selectors.case_page_cases)."""
     case = selectors.case_page_cases(by).get(reference=reference)
@@ -42,7 +43,7 @@ def view_case(*, reference: str, by) -> Case:
     return case
 
 
-def record_case_read(*, case: Case, by) -> None:
+def record_case_read(*, case: Case, by: User) -> None:
     """Audit that `by` was shown the case (the caller has checked they may see it)."""
     state_machine.audit(case, by, "case.view")
 
@@ -70,7 +71,7 @@ class Missing:
 
 def _document_type(document: UploadedFile) -> str:
     name = checks.display_name(document.name or "")
-    checks.check_size(name, document.size, field="document")
+    checks.check_size(name, document.size or 0, field="document")
     content_type = checks.detect_type(document)
     if content_type not in AUTHORITY_DOCUMENT_TYPES:
         raise ApplicationError(
@@ -83,7 +84,7 @@ def _document_type(document: UploadedFile) -> str:
 
 @transaction.atomic
 def record_proxy_authority(
-    *, by, patient_email: str, basis: str, document: UploadedFile
+    *, by: User, patient_email: str, basis: str, document: UploadedFile
 ) -> ProxyAuthority:
     """Record a caregiver's authority to act for a patient, with the document that shows it."""
     if not permissions.is_patient_side(by):
@@ -151,7 +152,7 @@ def authority_documents_waiting_for_scan() -> list[int]:
 
 
 @transaction.atomic
-def revoke_proxy_authority(*, authority: ProxyAuthority, by) -> ProxyAuthority:
+def revoke_proxy_authority(*, authority: ProxyAuthority, by: User) -> ProxyAuthority:
     """The patient stops a caregiver acting for them: the caregiver loses every case it opened."""
     authority = ProxyAuthority.objects.select_for_update().get(pk=authority.pk)
     if not permissions.can_revoke_authority(by, authority):
@@ -168,7 +169,7 @@ def revoke_proxy_authority(*, authority: ProxyAuthority, by) -> ProxyAuthority:
     return authority
 
 
-def open_authority_document(*, authority: ProxyAuthority, by):
+def open_authority_document(*, authority: ProxyAuthority, by: User):
     """The document, for download, once the virus scanner has passed it (else ApplicationError)."""
     if not authority.is_downloadable:
         raise ApplicationError(
@@ -185,7 +186,7 @@ def open_authority_document(*, authority: ProxyAuthority, by):
     return authority.document.open("rb")
 
 
-def _check_authority(by, authority: ProxyAuthority | None) -> None:
+def _check_authority(by: User, authority: ProxyAuthority | None) -> None:
     if authority is None or authority.caregiver_id != by.pk or not authority.is_active:
         raise ApplicationError(
             "Record your authority to act for the patient first.", field="proxy_authority"
@@ -193,7 +194,7 @@ def _check_authority(by, authority: ProxyAuthority | None) -> None:
 
 
 @transaction.atomic
-def create_case(*, by, case_for: str, authority: ProxyAuthority | None = None) -> Case:
+def create_case(*, by: User, case_for: str, authority: ProxyAuthority | None = None) -> Case:
     """Open a draft case. A case for someone else needs the caregiver's standing authority."""
     if not permissions.is_patient_side(by):
         raise ApplicationError("Only patients and caregivers can open a case.")
@@ -211,7 +212,9 @@ def create_case(*, by, case_for: str, authority: ProxyAuthority | None = None) -
 
 
 @transaction.atomic
-def open_case_for_patient(*, by, patient_email: str, basis: str, document: UploadedFile) -> Case:
+def open_case_for_patient(
+    *, by: User, patient_email: str, basis: str, document: UploadedFile
+) -> Case:
     """A caregiver records their authority and opens a draft case for the patient."""
     authority = record_proxy_authority(
         by=by, patient_email=patient_email, basis=basis, document=document
@@ -220,7 +223,7 @@ def open_case_for_patient(*, by, patient_email: str, basis: str, document: Uploa
 
 
 @transaction.atomic
-def update_case(*, case: Case, by, **answers) -> Case:
+def update_case(*, case: Case, by: User, **answers) -> Case:
     """Save some of the intake's answers on a draft."""
     if not permissions.can_edit_case(by, case):
         raise ApplicationError(
@@ -250,7 +253,7 @@ def update_case(*, case: Case, by, **answers) -> Case:
 def set_proxy_authority(
     *,
     case: Case,
-    by,
+    by: User,
     authority: ProxyAuthority | None = None,
     patient_email: str = "",
     basis: str = "",
@@ -260,6 +263,10 @@ def set_proxy_authority(
     if not permissions.can_change_who_case_is_for(by, case):
         raise ApplicationError("Only the person who opened this draft can change who it is for.")
     if authority is None:
+        if document is None:
+            raise ApplicationError(
+                "Choose the document that shows your authority.", field="document"
+            )
         authority = record_proxy_authority(
             by=by, patient_email=patient_email, basis=basis, document=document
         )
@@ -294,7 +301,7 @@ def missing_for_submission(case: Case) -> list[Missing]:
 
 
 @transaction.atomic
-def sign_consent(*, case: Case, by, signed_name: str, user_agent: str = "") -> Consent:
+def sign_consent(*, case: Case, by: User, signed_name: str, user_agent: str = "") -> Consent:
     """Sign the current consent version for `case`, with the time, IP and browser."""
     if not permissions.can_sign_consent(by, case):
         raise ApplicationError("This case no longer takes a consent signature.")
@@ -318,7 +325,7 @@ def sign_consent(*, case: Case, by, signed_name: str, user_agent: str = "") -> C
 
 
 @transaction.atomic
-def withdraw_consent(*, case: Case, by, reason: str = "") -> Case:
+def withdraw_consent(*, case: Case, by: User, reason: str = "") -> Case:
     """Withdraw the case's consent. Before the review starts, this also withdraws the case."""
     if not permissions.is_owner(by, case):
         raise ApplicationError("You don't have permission to do that on this case.")
@@ -340,7 +347,7 @@ def withdraw_consent(*, case: Case, by, reason: str = "") -> Case:
 
 
 @transaction.atomic
-def submit_case(*, case: Case, by) -> Case:
+def submit_case(*, case: Case, by: User) -> Case:
     case = state_machine.transition(case, "submit", by=by)
     missing = missing_for_submission(case)
     if missing:  # raising here rolls the transition back
@@ -350,6 +357,7 @@ def submit_case(*, case: Case, by) -> Case:
             + "."
         )
     price = selectors.price_for(case)
+    assert price is not None, "a complete request has a price (missing_answers checks it)"
     case.submitted_at = timezone.now()
     case.price_amount, case.price_currency = price.amount, price.currency
     case.save(update_fields=["submitted_at", "price_amount", "price_currency"])
@@ -360,7 +368,7 @@ def submit_case(*, case: Case, by) -> Case:
 
 
 @transaction.atomic
-def withdraw_case(*, case: Case, by, reason: str) -> Case:
+def withdraw_case(*, case: Case, by: User, reason: str) -> Case:
     case = state_machine.transition(case, "withdraw", by=by, note=reason)
     return case
 
@@ -369,17 +377,17 @@ def withdraw_case(*, case: Case, by, reason: str) -> Case:
 
 
 @transaction.atomic
-def start_triage(*, case: Case, by) -> Case:
+def start_triage(*, case: Case, by: User) -> Case:
     return state_machine.transition(case, "start_triage", by=by)
 
 
 @transaction.atomic
-def send_to_matching(*, case: Case, by) -> Case:
+def send_to_matching(*, case: Case, by: User) -> Case:
     return state_machine.transition(case, "send_to_matching", by=by)
 
 
 @transaction.atomic
-def cancel_case(*, case: Case, by, reason: str) -> Case:
+def cancel_case(*, case: Case, by: User, reason: str) -> Case:
     case = state_machine.transition(case, "cancel", by=by, note=reason)
     state_machine.notify_patient(
         case, f"Your case {case.reference} was cancelled by a coordinator."
@@ -399,7 +407,7 @@ def assign_specialist(*, case: Case, specialist) -> Case:
 def record_coverage_check(
     *,
     case: Case,
-    by,
+    by: User,
     result: str,
     preauthorization: str,
     preauthorization_reference: str = "",

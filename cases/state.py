@@ -73,6 +73,13 @@ def _refuse(how: str) -> None:
     )
 
 
+def _status_default(model) -> object:
+    """The status a new case starts in (the field's default)."""
+    field = model._meta.get_field("status")
+    assert isinstance(field, models.Field)
+    return field.get_default()
+
+
 def refuse_unless_open(how: str) -> None:
     if _writer.get() is None:
         _refuse(how)
@@ -125,7 +132,7 @@ class CaseQuerySet(models.QuerySet):
 
     def bulk_create(self, objs: Iterable, *args, **kwargs):
         objs = list(objs)
-        default = self.model._meta.get_field("status").get_default()
+        default = _status_default(self.model)
         if any(obj.status != default for obj in objs):
             refuse_unless_open("bulk_create of cases not in their first state")
         return super().bulk_create(objs, *args, **kwargs)

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -140,7 +141,7 @@ def available_transitions(user, case: Case) -> frozenset[str]:
     )
 
 
-def check(case: Case, name: str, *, by) -> None:
+def check(case: Case, name: str, *, by: User | None) -> None:
     """Raise the error `transition` would raise for `by` taking `name` on `case` now, changing
     nothing: services validate their own input after this and before the transition."""
     allowed = TRANSITIONS[name]
@@ -158,7 +159,7 @@ def lock(case: Case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
 
 
-def transition(case: Case, name: str, *, by, note: str = "") -> Case:
+def transition(case: Case, name: str, *, by: User | None, note: str = "") -> Case:
     """Move `case` along transition `name` (in the caller's transaction). The only code that
     assigns `Case.status`."""
     case = lock(case)
@@ -194,7 +195,7 @@ def notify_specialist(case: Case, user, message: str, *, page: str = "cases:case
     )
 
 
-def audit(case: Case, by, action: str, obj=None, **detail) -> None:
+def audit(case: Case, by: User | None, action: str, obj=None, **detail) -> None:
     """An audit event on `case`, naming the patient when `by` acts for them."""
     record_event(
         actor=by,

@@ -1,5 +1,7 @@
 """Case pages. Thin: check the request, call one service or selector, render."""
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -7,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -19,7 +22,7 @@ from .forms import (
     UseAuthorityForm,
 )
 from .models import Case, CaseFor, Status
-from .page import sections_context
+from .page import annotated, sections_context
 
 
 @require_GET
@@ -33,16 +36,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    context = {"cases": selectors.cases_visible_to(user)}
+    context: dict[str, object] = {"cases": selectors.cases_visible_to(user)}
     if permissions.is_patient_side(user):
         context = {
             "cases": [
                 (
                     case,
                     selectors.waiting_on_patient(case),
-                    case.unread_messages,
+                    annotated(case, "unread_messages"),  # the messaging app's
                 )
                 for case in selectors.cases_for_dashboard(user)
             ],
@@ -71,7 +74,9 @@ def _returning(request: HttpRequest) -> bool:
     return request.GET.get("return") == intake.RETURN_TO_CHECK
 
 
-def _render_step(request: HttpRequest, template: str, case: Case | None, step, **context):
+def _render_step(
+    request: HttpRequest, template: str | list[str], case: Case | None, step, **context
+):
     returning = _returning(request)
     if case is None:  # the first pages, before the draft exists: who it is for, the authority
         number, total = intake.position(step)
@@ -98,7 +103,7 @@ def _render_step(request: HttpRequest, template: str, case: Case | None, step, *
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_create(request: HttpRequest) -> HttpResponse:
+def case_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The intake's first page, before there is a case: who the second opinion is for."""
     if not permissions.is_patient_side(request.user):
         raise Http404
@@ -128,7 +133,7 @@ def _authority_forms(request: HttpRequest):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def authority_new(request: HttpRequest) -> HttpResponse:
+def authority_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A caregiver records (or picks) their authority, and the draft case is opened with it."""
     if not permissions.is_patient_side(request.user):
         raise Http404
@@ -161,7 +166,7 @@ def authority_new(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake_authority(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_authority(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The authority page of an existing draft: record a new authority or pick another."""
     case = _draft(request, reference)
     if not permissions.can_change_who_case_is_for(request.user, case):
@@ -184,7 +189,7 @@ def intake_authority(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse:
+def intake_step(request: AuthenticatedHttpRequest, reference: str, step: str) -> HttpResponse:
     """One page of the intake: show the saved answers, save the new ones, go on."""
     case = _draft(request, reference)
     page = intake.STEP_BY_SLUG.get(step)
@@ -195,7 +200,7 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
     draft_name = f"intake:{page.slug}"
     if drafts.wants_draft_saved(request):
         return drafts.save_draft_response(request, case=case, form=draft_name)
-    extra = {}
+    extra: dict[str, Any] = {}
     if page.slug == "review-type":
         extra = {"prices": selectors.price_list()}
     elif page.slug == "preferences":
@@ -215,7 +220,7 @@ def intake_step(request: HttpRequest, reference: str, step: str) -> HttpResponse
 
 @login_required
 @require_GET
-def intake_resume(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_resume(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Carry on with a draft where it still needs an answer."""
     case = _draft(request, reference)
     missing = {item.answer for item in services.missing_for_submission(case)}
@@ -224,7 +229,7 @@ def intake_resume(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
+def intake_check(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Check your answers: every answer with a Change link, what is missing, the price."""
     case = _draft(request, reference)
     missing = [
@@ -254,7 +259,7 @@ def intake_check(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
+def case_consent(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Read and sign the current consent version for a case."""
     case = visible_case(request, reference)
     if not permissions.can_sign_consent(request.user, case):
@@ -293,7 +298,7 @@ def case_consent(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def authority_document(request: HttpRequest, authority_id: int) -> FileResponse:
+def authority_document(request: AuthenticatedHttpRequest, authority_id: int) -> FileResponse:
     authority = get_object_or_404(selectors.authorities_visible_to(request.user), pk=authority_id)
     handle = services.open_authority_document(authority=authority, by=request.user)
     return FileResponse(
@@ -308,7 +313,7 @@ def authority_document(request: HttpRequest, authority_id: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def authority_revoke(request: HttpRequest, authority_id: int) -> HttpResponse:
+def authority_revoke(request: AuthenticatedHttpRequest, authority_id: int) -> HttpResponse:
     """The patient stops a caregiver acting for them (after a confirmation page)."""
     authority = get_object_or_404(selectors.authorities_granted_by(request.user), pk=authority_id)
     if request.method == "POST":
@@ -322,7 +327,7 @@ def authority_revoke(request: HttpRequest, authority_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_detail(request: HttpRequest, reference: str) -> HttpResponse:
+def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The case page: the case's own parts here, each other app's part from cases.page."""
     try:
         case = services.view_case(reference=reference, by=request.user)
@@ -404,7 +409,7 @@ cancel_case = case_action(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def coverage_check(request: HttpRequest, reference: str) -> HttpResponse:
+def coverage_check(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """A coordinator records the coverage check (the form is also on the case page)."""
     permissions.require_coordinator(request.user)
     case = visible_case(request, reference)

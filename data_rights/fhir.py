@@ -10,6 +10,7 @@ category, HL7 code systems for statuses); everything else is text.
 import base64
 import hashlib
 import uuid
+from collections.abc import Mapping
 
 from django.conf import settings
 from django.utils import timezone
@@ -18,7 +19,7 @@ from cases import permissions
 from cases.models import Case, Consent, Status
 from records import selectors as record_selectors
 from review import selectors as review_selectors
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 
 LOINC = "http://loinc.org"
@@ -35,7 +36,7 @@ def identifier_system(name: str) -> str:
 # The case's status as the FHIR request-status value set has it: the request is in force while
 # anyone works on it, on hold while it waits for the patient's answer (the service-level clock
 # stops then too), completed once the opinion is delivered, revoked when ended early.
-REQUEST_STATUS = {
+REQUEST_STATUS: dict[str, str] = {
     Status.DRAFT: "draft",
     Status.SUBMITTED: "active",
     Status.TRIAGE: "active",
@@ -81,8 +82,8 @@ def pruned(value):
         kept = {key: pruned(item) for key, item in value.items()}
         return {key: item for key, item in kept.items() if item not in ("", None, [], {})}
     if isinstance(value, list):
-        kept = [pruned(item) for item in value]
-        return [item for item in kept if item not in ("", None, [], {})]
+        items = [pruned(item) for item in value]
+        return [item for item in items if item not in ("", None, [], {})]
     if isinstance(value, str):
         return value.strip()
     return value
@@ -177,10 +178,13 @@ def _consent(entries: _Entries, consent: Consent) -> dict:
     }
 
 
-def fhir_bundle(case: Case, *, records, opinion) -> dict:
+def fhir_bundle(
+    case: Case, *, records, opinion, zip_paths: Mapping[int, str] | None = None
+) -> dict:
     """The case's answers as a FHIR R4B collection Bundle: Patient, Condition, ServiceRequest,
     the signed consents, a DocumentReference per record, the specialist once they accepted and,
-    when `opinion` is given, the opinion as a DiagnosticReport. No empty elements anywhere."""
+    when `opinion` is given, the opinion as a DiagnosticReport. No empty elements anywhere.
+    `zip_paths`: each record's file path in the patient's ZIP, by record id."""
     entries = _Entries(case)
     reference = {"system": identifier_system("case-reference"), "value": case.reference}
     patient = entries.ref("patient", case.patient_name)
@@ -219,7 +223,7 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
             },
         )
     specialists = {}
-    if case.specialist_id and case.status in WITH_SPECIALIST:
+    if case.specialist_id and case.status in WITH_SPECIALIST and case.specialist is not None:
         specialists[case.specialist_id] = case.specialist
     if opinion is not None:
         specialists.setdefault(opinion.author_id, opinion.author)
@@ -270,7 +274,7 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
                             "contentType": record.content_type,
                             "title": record.original_name,
                             "size": record.size,
-                            "url": getattr(record, "zip_path", ""),
+                            "url": (zip_paths or {}).get(record.pk, ""),
                             "hash": _sha1_base64(record.file) if record.is_downloadable else None,
                             "creation": _instant(record.uploaded_at),
                         }
@@ -293,7 +297,10 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
             "authoredOn": _instant(case.submitted_at),
             "requester": requester,
             "performer": [
-                entries.ref(f"practitioner-{case.specialist_id}", case.specialist.user.full_name)
+                entries.ref(
+                    f"practitioner-{case.specialist_id}",
+                    specialists[case.specialist_id].user.full_name,
+                )
             ]
             if case.specialist_id in specialists
             else [],
@@ -343,7 +350,7 @@ def fhir_bundle(case: Case, *, records, opinion) -> dict:
     )
 
 
-def export_fhir(*, case: Case, by) -> dict:
+def export_fhir(*, case: Case, by: User) -> dict:
     """A coordinator's copy of the case's FHIR export: the same Bundle the patient's ZIP holds
     (the opinion only once delivered), without the ZIP's file paths. Audited as a read."""
 

@@ -18,7 +18,7 @@ from cases import permissions, selectors
 from cases.models import Case, CaseEvent, Status
 from records import selectors as record_selectors
 from review import selectors as review_selectors
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from secondopinion.audit.selectors import events_for_case, events_page
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -41,7 +41,7 @@ READ_ACTIONS = {
     "case.export": "Downloaded everything about the case",
     "case.fhir_export": "Downloaded the case as FHIR data",
 }
-ROLE_WORDS = {
+ROLE_WORDS: dict[str, str] = {
     Role.PATIENT: "The patient",
     Role.CAREGIVER: "A caregiver",
     Role.SPECIALIST: "Specialist",
@@ -111,7 +111,7 @@ def _safe_name(name: str) -> str:
     return cleaned[:120] or "file"
 
 
-def export_case(*, case: Case, by):
+def export_case(*, case: Case, by: User):
     """A ZIP (in a temporary file, rewound) of everything about the case the patient's side may
     download: the answers as FHIR JSON, the records (not those waiting for or failing the virus
     scan) and, once delivered, the opinion's PDF reports. Audited."""
@@ -125,17 +125,17 @@ def export_case(*, case: Case, by):
     # Closed by the response that streams it.
     archive = tempfile.TemporaryFile()  # noqa: SIM115
     with zipfile.ZipFile(archive, "w", compression=zipfile.ZIP_DEFLATED) as zipped:
+        zip_paths: dict[int, str] = {}  # record id -> its file's path in the ZIP
         for record in records:
-            record.zip_path = ""
             if not record.is_downloadable:  # waiting for the scanner, or quarantined
                 continue
-            record.zip_path = f"records/{record.pk}-{_safe_name(record.original_name)}"
-            with record.file.open("rb") as source, zipped.open(record.zip_path, "w") as target:
+            path = zip_paths[record.pk] = f"records/{record.pk}-{_safe_name(record.original_name)}"
+            with record.file.open("rb") as source, zipped.open(path, "w") as target:
                 shutil.copyfileobj(source, target, 1024 * 1024)
         for report in reports:
             with report.file.open("rb") as source:
                 zipped.writestr(f"reports/report-v{report.version}.pdf", source.read())
-        bundle = fhir_bundle(case, records=records, opinion=opinion)
+        bundle = fhir_bundle(case, records=records, opinion=opinion, zip_paths=zip_paths)
         zipped.writestr("case.fhir.json", json.dumps(bundle, indent=2, ensure_ascii=False))
         zipped.writestr(
             "README.txt",
@@ -150,7 +150,7 @@ def export_case(*, case: Case, by):
         obj=case,
         case_id=case.pk,
         on_behalf_of=selectors.acting_for(case, by),
-        detail={"records": sum(1 for r in records if r.zip_path), "reports": len(reports)},
+        detail={"records": len(zip_paths), "reports": len(reports)},
     )
     return archive
 
@@ -160,7 +160,7 @@ def export_case(*, case: Case, by):
 UNDER_REVIEW = (Status.OFFERED, Status.IN_REVIEW, Status.INFO_REQUESTED, Status.OPINION_SUBMITTED)
 ENDED = (Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED)
 # The case's answers that are health or personal information, and their empty values.
-CASE_PHI = {
+CASE_PHI: dict[str, object] = {
     "patient_name": "",
     "patient_date_of_birth": None,
     "patient_region": "",
@@ -228,7 +228,7 @@ def pending_deletion_requests():
 
 
 @transaction.atomic
-def request_deletion(*, case: Case, by) -> DeletionRequest:
+def request_deletion(*, case: Case, by: User) -> DeletionRequest:
     if not permissions.is_owner(by, case) or case.status == Status.DRAFT:
         raise ApplicationError("Only the patient's side can ask to delete a submitted case.")
     existing = pending_deletion_request(case)
@@ -240,7 +240,7 @@ def request_deletion(*, case: Case, by) -> DeletionRequest:
 
 
 @transaction.atomic
-def decide_deletion(*, case: Case, by) -> DeletionRequest:
+def decide_deletion(*, case: Case, by: User) -> DeletionRequest:
     """A coordinator carries out the pending request, or refuses it saying why (the reason is
     kept on the request and shown to both sides)."""
     if not permissions.is_coordinator(by):
@@ -266,7 +266,7 @@ def decide_deletion(*, case: Case, by) -> DeletionRequest:
 
 
 # Rows kept for the timeline and the metrics, with their free-text columns emptied.
-_KEEP_SCRUBBED = {
+_KEEP_SCRUBBED: dict[str, dict[str, object]] = {
     "cases.caseevent": {"note": ""},
     "specialists.offer": {"decline_reason": "", "screening": {}},
     "cases.deletionrequest": {},

@@ -3,18 +3,19 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import permissions, selectors
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 
 from . import services as data_rights
 
 
 @login_required
 @require_GET
-def access_history(request: HttpRequest, reference: str) -> HttpResponse:
+def access_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
@@ -35,7 +36,7 @@ def access_history(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_export(request: HttpRequest, reference: str) -> FileResponse:
+def case_export(request: AuthenticatedHttpRequest, reference: str) -> FileResponse:
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     try:
         archive = data_rights.export_case(case=case, by=request.user)
@@ -51,7 +52,7 @@ def case_export(request: HttpRequest, reference: str) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def deletion_request(request: HttpRequest, reference: str) -> HttpResponse:
+def deletion_request(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
     if not permissions.is_owner(request.user, case):
         raise Http404

@@ -11,6 +11,7 @@ from django.utils import timezone
 from cases import permissions, state_machine
 from cases.models import Case
 from records import services as record_services
+from secondopinion.accounts.models import User
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
@@ -19,7 +20,7 @@ from .models import Message, MessageReadMarker
 
 
 @transaction.atomic
-def post_message(*, case: Case, by, body: str, files: Iterable[File] = ()) -> Message:
+def post_message(*, case: Case, by: User, body: str, files: Iterable[File] = ()) -> Message:
     """A message on the case; the other parties are told there is one (never what it says).
 
     Files come through the records pipeline (type, size, duplicate, scan) as records of the case,
@@ -51,13 +52,13 @@ def post_message(*, case: Case, by, body: str, files: Iterable[File] = ()) -> Me
     text = f"There is a new message on case {case.reference}."
     if not permissions.is_owner(by, case):
         notify(user=case.owner, message=text, link=link)
-    if case.specialist_id and case.specialist.user_id != by.pk:
+    if case.specialist is not None and case.specialist.user_id != by.pk:
         notify(user=case.specialist.user, message=text, link=link)
     return message
 
 
 @transaction.atomic
-def read_messages(*, case: Case, by) -> list[Message]:
+def read_messages(*, case: Case, by: User) -> list[Message]:
     """The case's messages for `by`, who has now read them all (audited)."""
     if not permissions.can_message(by, case):
         raise ApplicationError("You can't read messages on this case.")

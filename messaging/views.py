@@ -1,11 +1,12 @@
 """A case's message thread: reading it marks it read; the form sends one."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.views.decorators.http import require_http_methods
 
 from cases import drafts, permissions
 from cases.case_views import case_form, visible_case
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.forms import posted
 
 from . import selectors, services
@@ -14,7 +15,7 @@ from .forms import MessageForm
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_messages(request: HttpRequest, reference: str) -> HttpResponse:
+def case_messages(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The case's messages, read by opening this page, and a form to send one."""
     case = visible_case(request, reference)
     if not permissions.can_message(request.user, case):

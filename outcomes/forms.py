@@ -1,6 +1,8 @@
+from typing import cast
+
 from django import forms
 
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import StyledFormMixin, choice_field
 
 from .models import SURE_ITEMS, CheckIn, Intention, Moment, PatientQuestion
 
@@ -71,6 +73,7 @@ class CheckInForm(StyledFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         for name in ("diagnosis_changed", "treatment_changed", "followed_advice"):
             self.fields[name].required = True
-            self.fields[name].choices = [
-                c for c in self.fields[name].choices if c[0]
+            field = choice_field(self, name)
+            field.choices = [
+                c for c in cast(list[tuple[str, str]], field.choices) if c[0]
             ]  # no empty choice

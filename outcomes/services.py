@@ -11,6 +11,7 @@ from cases import permissions as case_permissions
 from cases import selectors as case_selectors
 from cases.models import Case
 from review import selectors as review_selectors
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -22,7 +23,7 @@ MAX_PATIENT_QUESTIONS = 10
 GONE = "This case's opinion is no longer available, so nothing was saved."
 
 
-def _audit(case: Case, by, action: str, obj, **detail) -> None:
+def _audit(case: Case, by: User, action: str, obj, **detail) -> None:
     record_event(
         actor=by,
         action=action,
@@ -40,7 +41,7 @@ def _locked(case: Case) -> Case:
 
 @transaction.atomic
 def record_decision(
-    *, case: Case, by, moment: str, intention: str = "", **sure: bool
+    *, case: Case, by: User, moment: str, intention: str = "", **sure: bool
 ) -> tuple[Decision, bool]:
     """Store (or change) the patient's decision and SURE answers at `moment`. Returns the decision
     and whether it replaced an earlier answer."""
@@ -66,7 +67,7 @@ def record_decision(
 
 
 @transaction.atomic
-def add_patient_question(*, case: Case, by, text: str) -> PatientQuestion:
+def add_patient_question(*, case: Case, by: User, text: str) -> PatientQuestion:
     case = _locked(case)
     if not permissions.can_add_question(by, case):
         raise ApplicationError(GONE)
@@ -83,7 +84,7 @@ def add_patient_question(*, case: Case, by, text: str) -> PatientQuestion:
 
 
 @transaction.atomic
-def set_follow_up(*, case: Case, by, declined: bool) -> FollowUpChoice:
+def set_follow_up(*, case: Case, by: User, declined: bool) -> FollowUpChoice:
     """The patient declines follow-up on this case (or takes it up again). The opinion is not
     affected."""
     case = _locked(case)
@@ -115,7 +116,7 @@ class AlreadyAnswered(ApplicationError):
 def answer_check_in(
     *,
     check_in: CheckIn,
-    by,
+    by: User,
     diagnosis_changed: str,
     treatment_changed: str,
     followed_advice: str,
@@ -123,9 +124,10 @@ def answer_check_in(
 ) -> CheckIn:
     """Store the patient's answer to a check-in: once (a second answer is refused, the first kept)."""
     case = _locked(check_in.case)
-    check_in = CheckIn.objects.select_for_update().filter(pk=check_in.pk).first()
-    if check_in is None:
+    locked = CheckIn.objects.select_for_update().filter(pk=check_in.pk).first()
+    if locked is None:
         raise ApplicationError(GONE)
+    check_in = locked
     if not case_permissions.is_owner(by, case):
         raise ApplicationError("Only the patient's side answers a check-in.")
     refusal = check_in_refusal(case)
@@ -182,7 +184,8 @@ def open_due_check_ins(*, now: datetime | None = None) -> list[CheckIn]:
     for interval_days in CheckIn.INTERVALS:
         due = (
             review_selectors.delivered_cases()
-            .filter(delivered_on__lte=now - timedelta(days=interval_days))
+            # delivered_on: annotated by delivered_cases (django-stubs sees the model's fields).
+            .filter(delivered_on__lte=now - timedelta(days=interval_days))  # type: ignore[misc]
             .exclude(pk__in=CheckIn.objects.filter(interval_days=interval_days).values("case_id"))
             .exclude(pk__in=FollowUpChoice.objects.filter(declined=True).values("case_id"))
             .order_by("pk")

@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -13,6 +13,7 @@ from cases import permissions as case_permissions
 from cases import services as case_services
 from cases.case_views import visible_case
 from review import selectors as review_selectors
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
@@ -25,7 +26,9 @@ if TYPE_CHECKING:
     from cases.models import Case
 
 
-def _after_page(request: HttpRequest, case: "Case", question_form=None) -> HttpResponse:
+def _after_page(
+    request: AuthenticatedHttpRequest, case: "Case", question_form=None
+) -> HttpResponse:
     case_services.record_case_read(case=case, by=request.user)
     context = {
         "case": case,
@@ -42,7 +45,7 @@ def _after_page(request: HttpRequest, case: "Case", question_form=None) -> HttpR
 
 @login_required
 @require_GET
-def after(request: HttpRequest, reference: str) -> HttpResponse:
+def after(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The two opinions side by side, with questions to take to the patient's own doctor."""
     case = visible_case(request, reference)
     if not permissions.can_see_after_page(request.user, case):
@@ -52,7 +55,7 @@ def after(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def question_add(request: HttpRequest, reference: str) -> HttpResponse:
+def question_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = visible_case(request, reference)
     if not permissions.can_add_question(request.user, case):
         raise Http404
@@ -70,7 +73,7 @@ def question_add(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def follow_up_choice(request: HttpRequest, reference: str) -> HttpResponse:
+def follow_up_choice(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = visible_case(request, reference)
     if not permissions.can_change_follow_up_choice(request.user, case):
         raise Http404
@@ -87,7 +90,7 @@ def follow_up_choice(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def decision(request: HttpRequest, reference: str, moment: str) -> HttpResponse:
+def decision(request: AuthenticatedHttpRequest, reference: str, moment: str) -> HttpResponse:
     """The patient's intention and the four SURE questions, before or after reading the opinion."""
     case = visible_case(request, reference)
     if moment not in Moment.values or not permissions.can_record_decision(
@@ -118,7 +121,7 @@ def decision(request: HttpRequest, reference: str, moment: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def check_in(request: HttpRequest, reference: str, interval: int) -> HttpResponse:
+def check_in(request: AuthenticatedHttpRequest, reference: str, interval: int) -> HttpResponse:
     """The 30- or 90-day check-in, for the patient's side only (404 for anyone else)."""
     case = visible_case(request, reference)
     if not case_permissions.is_owner(request.user, case):
@@ -148,7 +151,7 @@ def check_in(request: HttpRequest, reference: str, interval: int) -> HttpRespons
 
 @login_required
 @require_GET
-def metrics_export(request: HttpRequest) -> HttpResponse:
+def metrics_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The outcome figures as CSV, with the same filters as the metrics page."""
     case_permissions.require_coordinator(request.user)
     figures = metrics.outcome_figures(**metrics.filters_from(request.GET))

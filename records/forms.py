@@ -2,7 +2,7 @@
 
 from django import forms
 
-from secondopinion.forms import MultipleFileField, StyledFormMixin
+from secondopinion.forms import MultipleFileField, StyledFormMixin, choice_field
 
 from .models import RecordFile, RecordsRequest
 
@@ -28,7 +28,7 @@ class RecordDescriptionForm(StyledFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["label"].choices = RecordFile.Label.choices
+        choice_field(self, "label").choices = RecordFile.Label.choices
         self.fields["label"].required = False
 
 

@@ -10,6 +10,7 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PREVIEW_SIZE = (320, 320)
 
@@ -113,7 +114,7 @@ def _dicom_kind(dataset, sop_class: str) -> str:
 def _dicom_metadata(dataset) -> dict:
     from pydicom.uid import UID
 
-    metadata = {}
+    metadata: dict[str, Any] = {}
     for key, keyword in _DICOM_TEXT.items():
         value = dataset.get(keyword)
         metadata[key] = str(value).strip()[:200] if value not in (None, "") else ""

@@ -64,7 +64,7 @@ class ResumableSha256:
         return out.raw.hex()
 
 
-def restore(state: bytes | None, *, offset: int) -> "ResumableSha256 | None":
+def restore(state: bytes | memoryview | None, *, offset: int) -> "ResumableSha256 | None":
     """The running hash to continue at `offset`: new at 0, else from `state`; None when it
     cannot be continued (no state saved, another machine type, no libcrypto)."""
     if not available():

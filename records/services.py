@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from cases import permissions as case_permissions
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event, record_events
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import (
@@ -49,7 +50,9 @@ def _sha256(upload: File) -> str:
     return digest.hexdigest()
 
 
-def check_case_takes_records(*, case, by, records_request: RecordsRequest | None) -> None:
+def check_case_takes_records(
+    *, case, by: User | None, records_request: RecordsRequest | None
+) -> None:
     if records_request is not None:
         # A provider adds records for the patient: the request must be open and the case too.
         if not records_request.is_open or records_request.case_id != case.pk:
@@ -67,7 +70,7 @@ def check_case_takes_records(*, case, by, records_request: RecordsRequest | None
 def add_record(
     *,
     case,
-    by,
+    by: User | None,
     upload: File,
     records_request: RecordsRequest | None = None,
     sha256: str | None = None,
@@ -168,7 +171,7 @@ def files_received(records_request: RecordsRequest) -> list:
     ]
 
 
-def add_records(*, case, by, uploads: Iterable[File], records_request=None):
+def add_records(*, case, by: User | None, uploads: Iterable[File], records_request=None):
     """Add each file on its own: one refused file never stops the others.
 
     Returns the records added and the messages for the files refused.
@@ -196,7 +199,7 @@ def _enqueue_next_step(record: RecordFile) -> None:
 
 
 @transaction.atomic
-def describe_record(*, record: RecordFile, by, label: str, note: str) -> RecordFile:
+def describe_record(*, record: RecordFile, by: User, label: str, note: str) -> RecordFile:
     if not case_permissions.is_owner(by, record.case):
         raise ApplicationError("Only the patient can describe their records.")
     record.label = label
@@ -209,12 +212,12 @@ def describe_record(*, record: RecordFile, by, label: str, note: str) -> RecordF
 # Reading files back ----------------------------------------------------------------------------
 
 
-def view_case_records(*, case, by) -> None:
+def view_case_records(*, case, by: User) -> None:
     """Audit a read of a case's list of records outside the case page (the uploader's refresh)."""
     record_event(actor=by, action="record.list", obj=case, case_id=case.pk)
 
 
-def open_record(*, record: RecordFile, by) -> IO[bytes]:
+def open_record(*, record: RecordFile, by: User) -> IO[bytes]:
     if record.scan_status == RecordFile.ScanStatus.INFECTED:
         raise ApplicationError("This file was quarantined because a virus was found in it.")
     if not record.is_downloadable:
@@ -234,7 +237,7 @@ def check_viewable(record: RecordFile) -> None:
         raise ApplicationError("This file cannot be shown here. Download it to open it.")
 
 
-def record_viewings(*, records: list[RecordFile], by) -> None:
+def record_viewings(*, records: list[RecordFile], by: User) -> None:
     """Audit that `by` viewed these files (one event each, one INSERT)."""
     if records:
         record_events(
@@ -254,7 +257,7 @@ def open_record_for_viewing(*, record: RecordFile) -> viewing.Payload:
         ) from error
 
 
-def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:
+def open_preview(*, record: RecordFile, by: User) -> IO[bytes] | None:
     """The record's preview image, audited; None when it has none to show."""
     if not record.preview or not record.is_downloadable:
         return None

@@ -3,6 +3,7 @@ previews, describing files, and records requests (the patient's side, the provid
 coordinators' list). Thin: check the request, call one service or selector, render."""
 
 import time
+from typing import IO, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -14,6 +15,7 @@ from django.http import (
     HttpResponse,
     StreamingHttpResponse,
 )
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
@@ -21,6 +23,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
+from secondopinion.accounts.http import AuthenticatedHttpRequest
+from secondopinion.accounts.models import User
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error
 
@@ -53,7 +57,7 @@ def _back_to(request: HttpRequest, case) -> HttpResponse:
 
 @login_required
 @require_POST
-def record_upload(request: HttpRequest, reference: str) -> HttpResponse:
+def record_upload(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     form = RecordUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -73,7 +77,7 @@ def record_upload(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def case_records(request: HttpRequest, reference: str) -> HttpResponse:
+def case_records(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The records list alone, for the uploader to refresh after uploads finish."""
     case = get_object_or_404(cases_visible_to(request.user), reference=reference)
     services.view_case_records(case=case, by=request.user)
@@ -83,7 +87,7 @@ def case_records(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def record_download(request: HttpRequest, pk: int) -> FileResponse:
+def record_download(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     handle = services.open_record(record=record, by=request.user)
     # Always an attachment, with a fixed safe type for anything that a browser could run.
@@ -97,7 +101,7 @@ def record_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_GET
-def record_inline(request: HttpRequest, pk: int) -> HttpResponse:
+def record_inline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
     """A record's bytes for the in-browser viewers: inline, streamed, with byte ranges; audited
     once per viewing (records.viewing)."""
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
@@ -109,9 +113,9 @@ def record_inline(request: HttpRequest, pk: int) -> HttpResponse:
         byte_range = _requested_range(request, payload)
     except viewing.RangeNotSatisfiable:
         payload.handle.close()
-        response = HttpResponse(status=416)
-        response["Content-Range"] = f"bytes */{payload.size}"
-        return response
+        refused = HttpResponse(status=416)
+        refused["Content-Range"] = f"bytes */{payload.size}"
+        return refused
     due = viewing.record_ids_to_audit(request.session, [record.pk], time.time())
     services.record_viewings(records=[record] if due else [], by=request.user)
     start, length = (byte_range.start, byte_range.length) if byte_range else (0, payload.size)
@@ -125,7 +129,7 @@ def record_inline(request: HttpRequest, pk: int) -> HttpResponse:
     response["Content-Length"] = str(length)
     response["Accept-Ranges"] = "bytes"
     response["ETag"] = payload.etag
-    response["Content-Disposition"] = content_disposition_header(False, record.original_name)
+    response["Content-Disposition"] = content_disposition_header(False, record.original_name) or ""
     # Opened on its own, the file may not run anything (a PDF's scripts, an SVG's).
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"
@@ -143,7 +147,7 @@ def _requested_range(request: HttpRequest, payload: viewing.Payload) -> viewing.
 
 @login_required
 @require_GET
-def record_view(request: HttpRequest, pk: int) -> HttpResponse:
+def record_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One record in its viewer, or the DICOM series it belongs to (all slices, in order)."""
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     try:
@@ -184,7 +188,7 @@ def viewer_context(record, files: list) -> dict:
 
 @login_required
 @require_GET
-def record_preview(request: HttpRequest, pk: int) -> FileResponse:
+def record_preview(request: AuthenticatedHttpRequest, pk: int) -> FileResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     handle = services.open_preview(record=record, by=request.user)
     if handle is None:
@@ -196,7 +200,7 @@ def record_preview(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def record_describe(request: HttpRequest, pk: int) -> HttpResponse:
+def record_describe(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     if not case_permissions.is_owner(request.user, record.case):
         raise Http404
@@ -213,12 +217,14 @@ def record_describe(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST", "OPTIONS"])
-def upload_create(request: HttpRequest, reference: str) -> HttpResponse:
+def upload_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     return _create_upload(request, case=case, by=request.user)
 
 
-def _create_upload(request: HttpRequest, *, case, by, records_request=None) -> HttpResponse:
+def _create_upload(
+    request: HttpRequest, *, case, by: User | None, records_request=None
+) -> HttpResponse:
     if request.method == "OPTIONS":
         return tus.options()
     if problem := tus.version_problem(request):
@@ -294,7 +300,7 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
         upload = uploads.append_to_upload(
             upload=upload,
             offset=offset,
-            stream=request,
+            stream=cast(IO[bytes], request),  # the request body reads like a file
             content_length=int(length) if length.isdigit() else None,
         )
     except uploads.UploadOffsetMismatch as mismatch:
@@ -324,7 +330,7 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def request_create(request: HttpRequest, reference: str) -> HttpResponse:
+def request_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _own_case(request, reference)
     form = RecordsRequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -349,7 +355,7 @@ def request_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
+def request_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     records_request = get_object_or_404(selectors.records_requests_visible_to(request.user), pk=pk)
     if not case_permissions.is_owner(request.user, records_request.case):
         raise Http404
@@ -360,7 +366,7 @@ def request_resend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def request_list(request: HttpRequest) -> HttpResponse:
+def request_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     case_permissions.require_coordinator(request.user)
     return render(
         request,

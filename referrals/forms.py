@@ -2,7 +2,7 @@
 
 from django import forms
 
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import StyledFormMixin, model_choice_field
 
 from .models import Referral, ReferralSource
 from .services import REFERRAL_FIELDS
@@ -42,8 +42,10 @@ class CoordinatorReferralForm(ReferralForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source"].queryset = ReferralSource.objects.filter(revoked_at__isnull=True)
-        self.fields["source"].empty_label = "None"
+        model_choice_field(self, "source").queryset = ReferralSource.objects.filter(
+            revoked_at__isnull=True
+        )
+        model_choice_field(self, "source").empty_label = "None"
 
 
 class ReferralSourceForm(StyledFormMixin, forms.ModelForm):

@@ -24,6 +24,7 @@ from review import selectors as review_selectors
 from review import services as review_services
 from review.models import ReportShare
 from secondopinion import links
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.emails import RenderedEmail, render_email
@@ -124,7 +125,7 @@ INVITATION_LINK = links.LinkKind(
 )
 
 
-def _require_coordinator(by) -> None:
+def _require_coordinator(by: User) -> None:
     if not permissions.is_coordinator(by):
         raise ApplicationError("Only coordinators can manage referrals.")
 
@@ -145,7 +146,7 @@ def referral_sources() -> QuerySet[ReferralSource]:
 
 
 @transaction.atomic
-def create_referral_source(*, by, name: str, contact_email: str) -> ReferralSource:
+def create_referral_source(*, by: User, name: str, contact_email: str) -> ReferralSource:
     """A coordinator adds a referring organisation or doctor, with its own referral link."""
     _require_coordinator(by)
     name = name.strip()
@@ -164,7 +165,7 @@ def create_referral_source(*, by, name: str, contact_email: str) -> ReferralSour
 
 
 @transaction.atomic
-def revoke_referral_source(*, source: ReferralSource, by) -> ReferralSource:
+def revoke_referral_source(*, source: ReferralSource, by: User) -> ReferralSource:
     """The source's link stops working at once; its past referrals are kept."""
     _require_coordinator(by)
     source = ReferralSource.objects.select_for_update().get(pk=source.pk)
@@ -227,7 +228,7 @@ def submit_referral(*, token: str, **answers) -> Referral:
 
 
 @transaction.atomic
-def enter_referral(*, by, source: ReferralSource | None = None, **answers) -> Referral:
+def enter_referral(*, by: User, source: ReferralSource | None = None, **answers) -> Referral:
     """A coordinator enters a referral received by phone, letter or fax."""
     _require_coordinator(by)
     if source is not None and not source.is_active:
@@ -266,7 +267,7 @@ def claimed_case_for(token: str, user) -> Case | None:
 
 
 @transaction.atomic
-def claim_referral(*, token: str, by) -> Case:
+def claim_referral(*, token: str, by: User) -> Case:
     """The invited patient, signed in, opens a draft case pre-filled from the referral. An
     invitation is claimed once, and only by the account whose verified email it was sent to:
     anyone else is refused and the invitation stays usable."""
@@ -314,7 +315,7 @@ def referral_for_case(case: Case) -> Referral | None:
 
 
 @transaction.atomic
-def set_referrer_updates(*, case: Case, by, consent: bool) -> Referral:
+def set_referrer_updates(*, case: Case, by: User, consent: bool) -> Referral:
     """The patient's side chooses whether the referrer gets an email when the case moves on."""
     if not permissions.is_owner(by, case):
         raise ApplicationError("Only the patient can choose what the referrer is told.")
@@ -352,7 +353,7 @@ def case_status_changed(case: Case, name: str) -> None:
 
 
 @transaction.atomic
-def share_report_with_referrer(*, case: Case, by) -> ReportShare:
+def share_report_with_referrer(*, case: Case, by: User) -> ReportShare:
     """Email the referrer a single-use, expiring link to the current report (the same share
     link a patient can give their own doctor, made by the same service)."""
     if not permissions.can_share_report(by, case):
@@ -387,7 +388,7 @@ def compose_referral_email(email) -> RenderedEmail | None:
     referral = Referral.objects.filter(pk=email.object_id).first()
     if referral is None:
         return None
-    context = {"reference": referral.reference}
+    context: dict[str, object] = {"reference": referral.reference}
     if email.kind == INVITATION_EMAIL:
         context["link"] = settings.SITE_URL + invitation_path(referral)
         context["expires_at"] = referral.expires_at

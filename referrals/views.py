@@ -13,6 +13,8 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import permissions, selectors
+from secondopinion.accounts.http import AuthenticatedHttpRequest
+from secondopinion.accounts.models import User
 from secondopinion.client_ip import client_ip
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
@@ -39,7 +41,7 @@ REFERRALS_PER_HOUR = 30
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def source_list(request: HttpRequest) -> HttpResponse:
+def source_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Referral sources with their links, and a form to add one."""
     permissions.require_coordinator(request.user)
     form = ReferralSourceForm(posted(request))
@@ -60,7 +62,7 @@ def source_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def source_revoke(request: HttpRequest, source_id: int) -> HttpResponse:
+def source_revoke(request: AuthenticatedHttpRequest, source_id: int) -> HttpResponse:
     permissions.require_coordinator(request.user)
     source = get_object_or_404(ReferralSource, pk=source_id)
     source = services.revoke_referral_source(source=source, by=request.user)
@@ -70,7 +72,7 @@ def source_revoke(request: HttpRequest, source_id: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def referral_enter(request: HttpRequest) -> HttpResponse:
+def referral_enter(request: AuthenticatedHttpRequest) -> HttpResponse:
     """A coordinator enters a referral received by phone, letter or fax."""
     permissions.require_coordinator(request.user)
     form = CoordinatorReferralForm(posted(request))
@@ -164,6 +166,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             context["not_yours"] = error.message
             return render(request, "referrals/invitation.html", context, status=403)
     if request.method == "POST":
+        assert isinstance(user, User), "an anonymous POST was sent to sign in above"
         try:
             case = services.claim_referral(token=token, by=user)
         except ApplicationError as error:
@@ -194,7 +197,7 @@ def _referred_case(request: HttpRequest, reference: str) -> tuple["Case", Referr
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_referral(request: HttpRequest, reference: str) -> HttpResponse:
+def case_referral(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The patient's choices about the doctor who referred them: status emails, and sharing the
     report once it is ready."""
     case, referral = _referred_case(request, reference)
@@ -224,7 +227,7 @@ def case_referral(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def report_share(request: HttpRequest, reference: str) -> HttpResponse:
+def report_share(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """Email the referrer a single-use link to the report."""
     case, _referral = _referred_case(request, reference)
     try:

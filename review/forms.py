@@ -4,7 +4,7 @@ follow-up questions and their answers."""
 from django import forms
 
 from records.forms import RECORD_KIND_CHOICES
-from secondopinion.forms import MultipleFileField, StyledFormMixin, too_long
+from secondopinion.forms import MultipleFileField, StyledFormMixin, choice_field, too_long
 
 from . import readability
 from .models import InformationRequest, Opinion, OpinionUrgency, TreatmentSupport
@@ -41,9 +41,9 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
         for field in self.fields.values():
             field.required = False
         self.mark_optional = False
-        self.fields["relation"].choices = Opinion.Relation.choices
-        self.fields["treatment_supported"].choices = TreatmentSupport.choices
-        self.fields["urgency"].choices = OpinionUrgency.choices
+        choice_field(self, "relation").choices = Opinion.Relation.choices
+        choice_field(self, "treatment_supported").choices = TreatmentSupport.choices
+        choice_field(self, "urgency").choices = OpinionUrgency.choices
         summary = self.data.get("plain_summary") if self.is_bound else self.instance.plain_summary
         if summary and summary.strip():
             self.fields["plain_summary"].help_text += " " + readability.hint(summary)
@@ -63,7 +63,7 @@ class InformationRequestForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question"].required = True
-        self.fields["requested_record_kind"].choices = [
+        choice_field(self, "requested_record_kind").choices = [
             ("", "No record needed"),
             *RECORD_KIND_CHOICES,
         ]

@@ -1,9 +1,10 @@
 """Reading the review: the opinion, its reports (and which of them each person sees), the
 questions asked of the patient, follow-up questions, and delivered cases and opinions."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
-from django.utils import timezone
 
 from cases import permissions
 from cases.models import Case, CaseEvent, Status
@@ -74,7 +75,7 @@ def information_requests_for(case: Case, events=None):
 def follow_up_deadline(case: Case, events=None):
     """The time until which the patient may ask follow-up questions, or None before delivery."""
     delivered = delivered_at(case, events)
-    return delivered + timezone.timedelta(days=settings.FOLLOW_UP_DAYS) if delivered else None
+    return delivered + timedelta(days=settings.FOLLOW_UP_DAYS) if delivered else None
 
 
 def delivered_cases_to_close(now) -> QuerySet[Case]:
@@ -88,7 +89,7 @@ def delivered_cases_to_close(now) -> QuerySet[Case]:
     return (
         Case.objects.filter(status=Status.DELIVERED)
         .annotate(delivered=Subquery(last_delivered))
-        .filter(delivered__lte=now - timezone.timedelta(days=settings.FOLLOW_UP_DAYS))
+        .filter(delivered__lte=now - timedelta(days=settings.FOLLOW_UP_DAYS))
         .exclude(Exists(FollowUpQuestion.objects.filter(case=OuterRef("pk"), answered_at=None)))
         .order_by("pk")
     )

@@ -4,10 +4,12 @@ questions after delivery, and single-use links to share the report. Each moves t
 must, through the case state machine."""
 
 from collections.abc import Iterable
+from datetime import timedelta
+from typing import cast
 
 from django.conf import settings
 from django.core.files import File
-from django.db import transaction
+from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -16,6 +18,7 @@ from cases.models import Case, Status
 from records import services as record_services
 from records.models import RecordFile
 from secondopinion import links
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -31,7 +34,7 @@ from .models import (
 )
 
 
-def open_report(*, case: Case, version: int, by) -> Report:
+def open_report(*, case: Case, version: int, by: User) -> Report:
     """A report of the case for download (else Report.DoesNotExist, a 404), audited."""
     if not permissions.can_read_opinion(by, case):
         raise Report.DoesNotExist
@@ -41,7 +44,7 @@ def open_report(*, case: Case, version: int, by) -> Report:
 
 
 @transaction.atomic
-def return_opinion(*, case: Case, by, comments: str) -> Case:
+def return_opinion(*, case: Case, by: User, comments: str) -> Case:
     case = state_machine.transition(case, "return_opinion", by=by, note=comments)
     opinion = Opinion.objects.select_for_update().get(case=case)
     opinion.quality_comments = comments
@@ -53,7 +56,7 @@ def return_opinion(*, case: Case, by, comments: str) -> Case:
 
 
 @transaction.atomic
-def deliver_opinion(*, case: Case, by) -> Case:
+def deliver_opinion(*, case: Case, by: User) -> Case:
     case = state_machine.transition(case, "deliver_opinion", by=by)
     if selectors.latest_report_for(case) is None:  # raising here rolls the transition back
         raise ApplicationError(
@@ -66,7 +69,7 @@ def deliver_opinion(*, case: Case, by) -> Case:
 
 
 @transaction.atomic
-def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
+def save_opinion_draft(*, case: Case, by: User, **answers) -> Opinion:
     if not permissions.can_write_opinion(by, case):
         raise ApplicationError("You can only write an opinion on a case you are reviewing.")
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
@@ -79,6 +82,7 @@ def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
             f"one a line (there are {len(questions)}).",
             field="doctor_questions",
         )
+    assert case.specialist is not None, "only the assigned specialist may write the opinion"
     opinion, _ = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )
@@ -90,12 +94,12 @@ def save_opinion_draft(*, case: Case, by, **answers) -> Opinion:
 
 
 @transaction.atomic
-def submit_opinion(*, case: Case, by) -> Opinion:
+def submit_opinion(*, case: Case, by: User) -> Opinion:
     opinion = Opinion.objects.select_for_update().filter(case=case).first()
     if opinion is None:
         raise ApplicationError("Write your opinion before you submit it.")
     missing = [
-        Opinion._meta.get_field(name).verbose_name
+        str(cast(models.Field, Opinion._meta.get_field(name)).verbose_name)
         for name in Opinion.REQUIRED_FIELDS_FOR_SUBMISSION
         if not getattr(opinion, name).strip()
     ]
@@ -120,7 +124,7 @@ def submit_opinion(*, case: Case, by) -> Opinion:
 
 @transaction.atomic
 def request_information(
-    *, case: Case, by, question: str, requested_record_kind: str = ""
+    *, case: Case, by: User, question: str, requested_record_kind: str = ""
 ) -> InformationRequest:
     """The specialist (reviewing) or a coordinator (in triage) asks the patient's side a question,
     or for a record. The case waits on the patient (the review's clock pauses) until answered."""
@@ -145,7 +149,7 @@ def request_information(
 
 @transaction.atomic
 def answer_information_request(
-    *, case: Case, by, answer: str = "", files: Iterable[File] = ()
+    *, case: Case, by: User, answer: str = "", files: Iterable[File] = ()
 ) -> InformationRequest:
     """The patient's side answers the open question with text and/or records; the case goes back
     to whoever asked. A file that is refused refuses the whole answer, saying which and why."""
@@ -180,7 +184,7 @@ def answer_information_request(
 
 
 @transaction.atomic
-def ask_follow_up(*, case: Case, by, question: str) -> FollowUpQuestion:
+def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     """The patient's side asks the specialist a follow-up question about a delivered opinion:
     up to FOLLOW_UP_MAX_QUESTIONS, within FOLLOW_UP_DAYS of delivery."""
     case = Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
@@ -207,6 +211,7 @@ def ask_follow_up(*, case: Case, by, question: str) -> FollowUpQuestion:
         raise ApplicationError("Write your question.", field="question")
     follow_up = FollowUpQuestion.objects.create(case=case, asked_by=by, question=question)
     state_machine.audit(case, by, "follow_up.ask", follow_up)
+    assert case.specialist is not None, "a delivered case has its specialist"
     notify(
         user=case.specialist.user,
         message=f"The patient asked a follow-up question on case {case.reference}.",
@@ -216,7 +221,7 @@ def ask_follow_up(*, case: Case, by, question: str) -> FollowUpQuestion:
 
 
 @transaction.atomic
-def answer_follow_up(*, follow_up: FollowUpQuestion, by, answer: str) -> FollowUpQuestion:
+def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> FollowUpQuestion:
     """The specialist answers a follow-up question: an addendum to the delivered opinion (which
     is never edited otherwise), and a new version of the PDF report."""
     follow_up = FollowUpQuestion.objects.select_for_update().get(pk=follow_up.pk)
@@ -289,7 +294,7 @@ REPORT_SHARE_LINK = links.LinkKind(
 
 
 @transaction.atomic
-def share_report(*, case: Case, by, **audit_detail) -> tuple[ReportShare, str]:
+def share_report(*, case: Case, by: User, **audit_detail) -> tuple[ReportShare, str]:
     """A single-use link, valid REPORT_SHARE_DAYS, for the patient's own doctor (or, through
     referrals, the referrer) to download the current report. Returns the share and the token
     (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""
@@ -303,7 +308,7 @@ def share_report(*, case: Case, by, **audit_detail) -> tuple[ReportShare, str]:
         created_by=by,
         nonce=nonce,
         token_hash=token_hash,
-        expires_at=timezone.now() + timezone.timedelta(days=settings.REPORT_SHARE_DAYS),
+        expires_at=timezone.now() + timedelta(days=settings.REPORT_SHARE_DAYS),
     )
     state_machine.audit(case, by, "report.share", share, **audit_detail)
     return share, REPORT_SHARE_LINK.token(nonce)
@@ -346,13 +351,13 @@ def open_shared_report(*, token: str) -> Report:
 
 
 # Who asks, in which state, by which transition; and the transition that answers it.
-_ASK_TRANSITION = {
+_ASK_TRANSITION: dict[str, str] = {
     Status.IN_REVIEW: "request_information",
     Status.TRIAGE: "request_patient_information",
 }
 
 
-_ANSWER_TRANSITION = {
+_ANSWER_TRANSITION: dict[str, str] = {
     Status.INFO_REQUESTED: "answer_information_request",
     Status.NEEDS_INFO: "provide_information",
 }

@@ -5,12 +5,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import drafts, permissions
 from cases.case_views import case_action, case_form, record_shown, visible_case
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -44,7 +46,7 @@ deliver_opinion = case_action(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
+def opinion_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = visible_case(request, reference)
     if not permissions.can_write_opinion(request.user, case):
         raise Http404
@@ -75,7 +77,9 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def report_download(request: HttpRequest, reference: str, version: int) -> FileResponse:
+def report_download(
+    request: AuthenticatedHttpRequest, reference: str, version: int
+) -> FileResponse:
     case = visible_case(request, reference)
     try:
         report = services.open_report(case=case, version=version, by=request.user)
@@ -91,7 +95,7 @@ def report_download(request: HttpRequest, reference: str, version: int) -> FileR
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def information_request(request: HttpRequest, reference: str) -> HttpResponse:
+def information_request(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The specialist (reviewing) or a coordinator (in triage) asks the patient a question."""
     case = visible_case(request, reference)
     if not (
@@ -111,7 +115,7 @@ def information_request(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def information_answer(request: HttpRequest, reference: str) -> HttpResponse:
+def information_answer(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The patient's side answers the open question, with text and/or records."""
     case = visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
@@ -132,7 +136,7 @@ def information_answer(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def follow_up_ask(request: HttpRequest, reference: str) -> HttpResponse:
+def follow_up_ask(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The patient's side asks the specialist a follow-up question about the delivered opinion."""
     case = visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
@@ -152,7 +156,9 @@ def follow_up_ask(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def follow_up_answer(request: HttpRequest, reference: str, follow_up_id: int) -> HttpResponse:
+def follow_up_answer(
+    request: AuthenticatedHttpRequest, reference: str, follow_up_id: int
+) -> HttpResponse:
     """The specialist answers a follow-up question: an addendum to the opinion."""
     case = visible_case(request, reference)
     if not permissions.can_answer_follow_up(request.user, case):
@@ -172,7 +178,7 @@ def follow_up_answer(request: HttpRequest, reference: str, follow_up_id: int) ->
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def report_share_create(request: HttpRequest, reference: str) -> HttpResponse:
+def report_share_create(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The patient makes a single-use, expiring link to the report for their own doctor."""
     case = visible_case(request, reference)
     if not permissions.can_share_report(request.user, case):
@@ -192,7 +198,7 @@ def report_share_create(request: HttpRequest, reference: str) -> HttpResponse:
 
 
 @require_http_methods(["GET", "POST"])
-def report_share(request: HttpRequest, token: str) -> HttpResponse:
+def report_share(request: HttpRequest, token: str) -> HttpResponseBase:
     """The doctor's page for a shared report: it downloads the current PDF once (on POST, so a
     mail scanner that follows the link does not use it up)."""
     try:

@@ -23,6 +23,8 @@ class FormRenderer(TemplatesSetting):
 class StyledFormMixin:
     """Adds the design system's classes to every widget."""
 
+    fields: dict[str, forms.Field]  # the form's, which this mixin precedes
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in self.fields.values():
@@ -34,7 +36,7 @@ class StyledFormMixin:
                 field.widget.attrs.setdefault("class", css)
 
 
-def add_application_error(form: forms.Form, error: ApplicationError) -> None:
+def add_application_error(form: forms.BaseForm, error: ApplicationError) -> None:
     """Show a service's refusal on the form, next to the field it is about when it names one."""
     field = error.field if error.field in form.fields else None
     form.add_error(field, error.message)
@@ -69,3 +71,18 @@ class MultipleFileField(forms.FileField):
             raise forms.ValidationError(self.error_messages["required"], code="required")
         # Empty files are let through here: the service refuses each with its own message.
         return [file for file in files if file is not None]
+
+
+def choice_field(form: forms.BaseForm, name: str) -> forms.ChoiceField:
+    """The form's field `name`, which is a choice field (django-stubs types `form.fields` as
+    plain fields, so setting `choices` needs this)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField), name
+    return field
+
+
+def model_choice_field(form: forms.BaseForm, name: str) -> forms.ModelChoiceField:
+    """The form's field `name`, which chooses among model instances (see `choice_field`)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ModelChoiceField), name
+    return field

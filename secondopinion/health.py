@@ -12,10 +12,11 @@
 import logging
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from clamav_client.clamd import ClamdNetworkSocket, ClamdUnixSocket
 from django.conf import settings
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
@@ -54,7 +55,7 @@ def _storage_ready() -> None:
     if bucket is not None:
         bucket.meta.client.head_bucket(Bucket=bucket.name)
         return
-    location = Path(default_storage.location)
+    location = Path(cast(FileSystemStorage, default_storage).location)
     location.mkdir(parents=True, exist_ok=True)
     with tempfile.NamedTemporaryFile(dir=location, prefix=".readyz-"):
         pass
@@ -65,6 +66,7 @@ def _clamd() -> None:
     the load balancer's check)."""
     if not scanning.scanner_configured():
         return
+    client: ClamdUnixSocket | ClamdNetworkSocket
     if settings.CLAMD_SOCKET:
         client = ClamdUnixSocket(path=settings.CLAMD_SOCKET, timeout=READY_TIMEOUT_SECONDS)
     else:

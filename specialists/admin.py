@@ -87,7 +87,7 @@ class SpecialistAdmin(admin.ModelAdmin):
     ]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).with_verification()
+        return super().get_queryset(request).with_verification()  # type: ignore[attr-defined]
 
     @admin.display(boolean=True, description="Verified")
     def verified(self, specialist: Specialist) -> bool:

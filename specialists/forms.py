@@ -5,9 +5,16 @@ from django import forms
 from django.utils import timezone
 
 from cases.choices import QuestionTopic
-from secondopinion.forms import StyledFormMixin
+from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field
 
-from .models import LANGUAGES, ConflictDeclaration, FinancialRelationship, Offer
+from .models import (
+    LANGUAGES,
+    ConflictDeclaration,
+    FinancialRelationship,
+    Offer,
+    Specialist,
+    Specialty,
+)
 from .regions import licence_jurisdiction_choices
 from .services import REMOVABLE
 
@@ -45,7 +52,7 @@ def grouped_specialties(specialties) -> list:
 
 
 class ProfileForm(StyledFormMixin, forms.Form):
-    specialties = forms.ModelMultipleChoiceField(
+    specialties: "forms.ModelMultipleChoiceField[Specialty]" = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=Checkboxes,
         label="Your specialties and subspecialties",
@@ -102,7 +109,7 @@ class ProfileForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, specialties, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialties"].queryset = specialties
+        model_choice_field(self, "specialties").queryset = specialties
         self.fields["specialties"].widget.choices = grouped_specialties(specialties)
 
 
@@ -128,7 +135,10 @@ class LicenceForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["jurisdiction"].choices = [("", "Choose…"), *licence_jurisdiction_choices()]
+        choice_field(self, "jurisdiction").choices = [
+            ("", "Choose…"),
+            *licence_jurisdiction_choices(),
+        ]
 
 
 class CertificationForm(StyledFormMixin, forms.Form):
@@ -230,7 +240,7 @@ class DoctorConflictForm(StyledFormMixin, forms.Form):
 
 
 class CaseConflictForm(StyledFormMixin, forms.Form):
-    specialist = forms.ModelChoiceField(
+    specialist: "forms.ModelChoiceField[Specialist]" = forms.ModelChoiceField(
         queryset=None,
         label="Specialist",
         empty_label="Choose a specialist",
@@ -250,7 +260,7 @@ class CaseConflictForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, specialists, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialist"].queryset = specialists
+        model_choice_field(self, "specialist").queryset = specialists
 
 
 class LanguageWaiverForm(StyledFormMixin, forms.Form):
@@ -283,7 +293,7 @@ class SpecialtyFilterForm(StyledFormMixin, forms.Form):
     def __init__(self, *args, specialties, **kwargs):
         super().__init__(*args, **kwargs)
         self._by_pk = {s.pk: s for s in specialties}
-        self.fields["specialty"].choices = [
+        choice_field(self, "specialty").choices = [
             ("", "The specialty the case's text suggests"),
             *((s.pk, f"{s.parent.name}: {s.name}" if s.parent_id else s.name) for s in specialties),
         ]
@@ -299,7 +309,8 @@ class OfferForm(forms.Form):
     automatic = forms.BooleanField(required=False)
 
     def clean(self):
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         if not data.get("specialist") and not data.get("automatic"):
             raise forms.ValidationError("Choose a specialist to offer the case to.")
         return data

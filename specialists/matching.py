@@ -137,7 +137,7 @@ def needed_specialties(case, catalogue: list[Specialty] | None = None) -> list[S
     (`catalogue`: the controlled list, when already loaded)."""
     text = _case_text(case)
     needs = []
-    catalogue = Specialty.objects.all() if catalogue is None else catalogue
+    catalogue = list(Specialty.objects.all()) if catalogue is None else catalogue
     for specialty in sorted(catalogue, key=lambda s: s.name):
         keyword = next((k for k in specialty.keyword_list if _keyword_in(text, k)), None)
         if keyword:

@@ -463,7 +463,7 @@ OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-DECLINE_SUMMARIES = {
+DECLINE_SUMMARIES: dict[str, str] = {
     Offer.DeclineReason.CONFLICT: "a conflict of interest",
     Offer.DeclineReason.NO_CAPACITY: "no capacity",
     Offer.DeclineReason.OUTSIDE_EXPERTISE: "outside their expertise",

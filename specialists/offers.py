@@ -9,6 +9,7 @@ from django.utils import timezone
 from cases import permissions, state_machine
 from cases import services as case_services
 from cases.models import Case, Status
+from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -21,7 +22,7 @@ from .models import Offer, Specialist
 def offer_case(
     *,
     case: Case,
-    by,
+    by: User,
     specialist: Specialist | None = None,
     automatic: bool = False,
     specialty=None,
@@ -81,7 +82,7 @@ def withdraw_open_offer(case: Case, name: str) -> None:
 
 
 @transaction.atomic
-def accept_offer(*, case: Case, by, attested_no_conflict: bool = False) -> Case:
+def accept_offer(*, case: Case, by: User, attested_no_conflict: bool = False) -> Case:
     """The offered specialist accepts, attesting that they have no conflict of interest.
 
     Refused, saying why, without the attestation, after the deadline, on an offer made to someone
@@ -114,7 +115,7 @@ def accept_offer(*, case: Case, by, attested_no_conflict: bool = False) -> Case:
 
 @transaction.atomic
 def decline_offer(
-    *, case: Case, by, reason: str = "", reason_code: str = Offer.DeclineReason.OTHER
+    *, case: Case, by: User, reason: str = "", reason_code: str = Offer.DeclineReason.OTHER
 ) -> Case:
     """The offered specialist declines: a conflict, no capacity, outside their expertise, or
     another reason (which they must give). The case goes back to matching."""

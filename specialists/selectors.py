@@ -126,7 +126,7 @@ def offer_summary(offer: Offer) -> OfferSummary:
     from .matching import needed_specialties
 
     case = offer.case
-    areas = [offer.specialty.name] if offer.specialty_id else []
+    areas = [offer.specialty.name] if offer.specialty is not None else []
     areas += [need.specialty.name for need in needed_specialties(case)]
     record_model = case.records.model
     kinds = Counter(
@@ -340,10 +340,13 @@ def home_for(specialist: Specialist) -> dict:
         ).order_by("-updated_at", "-id")[:DONE_SHOWN]
     )
     submitted = mine.filter(status=Status.OPINION_SUBMITTED)
-    to_write, returned, waiting = [], [], []
+    to_write: list[Case] = []
+    returned: list[Case] = []
+    waiting: list[Case] = []
     for case in working:
         if case.status == Status.IN_REVIEW:
-            case.due_on = case.step_due_on
+            # Read by the work list's template.
+            case.due_on = case.step_due_on  # type: ignore[attr-defined]
             came_back = case.came_from == Status.OPINION_SUBMITTED
             (returned if came_back else to_write).append(case)
         else:

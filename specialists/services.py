@@ -12,7 +12,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from cases.models import Case
-from secondopinion.accounts.models import Role
+from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
@@ -53,7 +53,7 @@ def _when(moment) -> str:
     return f"{timezone.localtime(moment):%H:%M on %-d %b %Y}"
 
 
-def _own(specialist: Specialist, by) -> None:
+def _own(specialist: Specialist, by: User) -> None:
     if specialist.user_id != by.pk:
         raise ApplicationError("You can only change your own profile.")
 
@@ -64,7 +64,7 @@ def _own(specialist: Specialist, by) -> None:
 @transaction.atomic
 def save_profile(
     *,
-    by,
+    by: User,
     specialties: list[Specialty],
     expertise: str,
     languages: list[str],
@@ -101,7 +101,7 @@ def save_profile(
 
 @transaction.atomic
 def add_licence(
-    *, specialist: Specialist, by, jurisdiction: str, number: str, expires_on: date
+    *, specialist: Specialist, by: User, jurisdiction: str, number: str, expires_on: date
 ) -> Licence:
     """Add a licence; it counts for matching once a coordinator has verified it."""
     _own(specialist, by)
@@ -128,7 +128,7 @@ def add_licence(
 
 @transaction.atomic
 def add_certification(
-    *, specialist: Specialist, by, name: str, board: str, year: int | None
+    *, specialist: Specialist, by: User, name: str, board: str, year: int | None
 ) -> BoardCertification:
     _own(specialist, by)
     if year and year > timezone.localdate().year:
@@ -142,7 +142,7 @@ def add_certification(
 
 @transaction.atomic
 def add_affiliation(
-    *, specialist: Specialist, by, institution: str, start_year: int, end_year: int | None
+    *, specialist: Specialist, by: User, institution: str, start_year: int, end_year: int | None
 ) -> Affiliation:
     _own(specialist, by)
     this_year = timezone.localdate().year
@@ -167,7 +167,7 @@ def add_affiliation(
 
 @transaction.atomic
 def add_financial_relationship(
-    *, specialist: Specialist, by, company: str, kind: str, products: str
+    *, specialist: Specialist, by: User, company: str, kind: str, products: str
 ) -> FinancialRelationship:
     _own(specialist, by)
     relationship = FinancialRelationship.objects.create(
@@ -179,7 +179,7 @@ def add_financial_relationship(
 
 @transaction.atomic
 def add_unavailable_period(
-    *, specialist: Specialist, by, starts_on: date, ends_on: date, note: str = ""
+    *, specialist: Specialist, by: User, starts_on: date, ends_on: date, note: str = ""
 ) -> UnavailablePeriod:
     """Add a period away. Periods may not overlap: change or remove the existing one instead."""
     _own(specialist, by)
@@ -210,13 +210,15 @@ def add_unavailable_period(
 
 
 @transaction.atomic
-def remove_profile_item(*, specialist: Specialist, by, kind: str, item_id: int) -> None:
+def remove_profile_item(*, specialist: Specialist, by: User, kind: str, item_id: int) -> None:
     _own(specialist, by)
     model = REMOVABLE.get(kind)
-    item = model.objects.filter(specialist=specialist, pk=item_id).first() if model else None
+    item = (
+        model._default_manager.filter(specialist=specialist, pk=item_id).first() if model else None
+    )
     if item is None:
         raise ApplicationError("That item is no longer on your profile.")
-    if kind == "declaration" and item.case_id is not None:
+    if isinstance(item, ConflictDeclaration) and item.case_id is not None:
         raise ApplicationError("A conflict recorded against a case can't be removed.")
     record_event(actor=by, action=f"{kind}.remove", obj=item)
     item.delete()
@@ -226,7 +228,7 @@ def remove_profile_item(*, specialist: Specialist, by, kind: str, item_id: int) 
 def declare_conflict(
     *,
     specialist: Specialist,
-    by,
+    by: User,
     kind: str,
     case=None,
     doctor_name: str = "",
@@ -260,7 +262,7 @@ def declare_conflict(
 
 
 @transaction.atomic
-def verify_licence(*, licence: Licence, by) -> Licence:
+def verify_licence(*, licence: Licence, by: User) -> Licence:
     """A coordinator has checked a licence with its register: the specialist can be matched."""
     if by.role != Role.COORDINATOR:
         raise ApplicationError("Only coordinators verify licences.")
@@ -336,7 +338,12 @@ def refresh_load(specialist_id: int | None) -> None:
 
 
 def create_offer(
-    *, case, specialist: Specialist, by, automatic: bool = False, specialty: Specialty | None = None
+    *,
+    case,
+    specialist: Specialist,
+    by: User,
+    automatic: bool = False,
+    specialty: Specialty | None = None,
 ) -> Offer:
     if not specialist.is_verified:
         raise ApplicationError("This specialist's credentials have not been verified yet.")
@@ -440,7 +447,7 @@ def screen_for_acceptance(*, case, offer: Offer) -> list[str]:
     return list(conflicts.SCREENED)
 
 
-def offer_to_answer(*, case, by, answer: str) -> Offer:
+def offer_to_answer(*, case, by: User, answer: str) -> Offer:
     """The open offer of `case` that `by` may answer now (`answer`: "accept" or "decline"), or
     an ApplicationError saying plainly why not. Call with the case row locked."""
     if by is None or getattr(by, "role", None) != Role.SPECIALIST:
@@ -465,7 +472,7 @@ def offer_to_answer(*, case, by, answer: str) -> Offer:
                 Offer.Status.ACCEPTED: "You have already accepted this case.",
                 Offer.Status.DECLINED: "You have already declined this case.",
                 Offer.Status.WITHDRAWN: "This offer was withdrawn: the case was cancelled or taken back by the patient.",
-            }[offer.status]
+            }[Offer.Status(offer.status)]
         )
     if answer == "accept" and offer.respond_by < timezone.now():
         raise ApplicationError(
@@ -476,7 +483,7 @@ def offer_to_answer(*, case, by, answer: str) -> Offer:
 
 
 @transaction.atomic
-def waive_report_language(*, case, by, reason: str) -> LanguageWaiver:
+def waive_report_language(*, case, by: User, reason: str) -> LanguageWaiver:
     """A coordinator lets `case` go to specialists who do not write its report language, with a
     reason that is recorded, audited and shown on the case. Matching requires the language
     otherwise."""
@@ -505,7 +512,7 @@ def waive_report_language(*, case, by, reason: str) -> LanguageWaiver:
     return waiver
 
 
-def record_offer_view(*, offer: Offer, by) -> None:
+def record_offer_view(*, offer: Offer, by: User) -> None:
     """Audit that the offered specialist was shown the case's summary (the caller checked they
     may see it)."""
     record_event(

@@ -15,9 +15,11 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from cases import page as case_page
 from cases import permissions as case_permissions
 from cases import services as case_services
 from cases.choices import Status
+from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -59,7 +61,7 @@ def _specialist_only(request: HttpRequest) -> None:
 
 @login_required
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.specialist_for_user(request.user)
     context = {"specialist": specialist}
@@ -70,7 +72,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.profile_for_user(request.user)
     return render(request, "specialists/profile.html", {"specialist": specialist})
@@ -78,7 +80,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def profile_edit(request: HttpRequest) -> HttpResponse:
+def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.profile_for_user(request.user)
     initial = {"max_open_cases": 3, "typical_turnaround_days": 7, "languages": ["en"]}
@@ -112,7 +114,7 @@ def add_to_profile(
 
     @login_required
     @require_http_methods(["GET", "POST"])
-    def view(request: HttpRequest) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest) -> HttpResponse:
         _specialist_only(request)
         specialist = selectors.specialist_for_user(request.user)
         if specialist is None:
@@ -173,7 +175,7 @@ conflict_declare = add_to_profile(
 
 @login_required
 @require_POST
-def profile_item_remove(request: HttpRequest) -> HttpResponse:
+def profile_item_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     _specialist_only(request)
     specialist = selectors.specialist_for_user(request.user)
     form = RemoveItemForm(request.POST)
@@ -199,7 +201,7 @@ def profile_item_remove(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def credentials(request: HttpRequest) -> HttpResponse:
+def credentials(request: AuthenticatedHttpRequest) -> HttpResponse:
     case_permissions.require_coordinator(request.user)
     if request.method == "POST":
         form = VerifyLicenceForm(request.POST)
@@ -227,7 +229,7 @@ def credentials(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _case_for_coordinator(request: HttpRequest, reference: str) -> "Case":
+def _case_for_coordinator(request: AuthenticatedHttpRequest, reference: str) -> "Case":
     case_permissions.require_coordinator(request.user)
     try:
         return case_services.view_case(reference=reference, by=request.user)
@@ -237,7 +239,7 @@ def _case_for_coordinator(request: HttpRequest, reference: str) -> "Case":
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def match(request: HttpRequest, reference: str) -> HttpResponse:
+def match(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_coordinator(request, reference)
     if request.method == "POST":
         return _offer(request, case)
@@ -270,7 +272,7 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
             "region": region_name(case.patient_region) if case.patient_region else "",
             "required_language": matching.required_language(case),
             "language_waiver": selectors.language_waiver_for(case.pk)
-            if case.has_language_waiver
+            if case_page.annotated(case, "has_language_waiver")
             else None,
             "away": away,
         },
@@ -279,7 +281,7 @@ def match(request: HttpRequest, reference: str) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def match_language_waive(request: HttpRequest, reference: str) -> HttpResponse:
+def match_language_waive(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The coordinator lets the case go to specialists who do not write its report language,
     with a recorded reason."""
     case = _case_for_coordinator(request, reference)
@@ -299,11 +301,13 @@ def match_language_waive(request: HttpRequest, reference: str) -> HttpResponse:
     return render(request, "specialists/match_language_waive.html", {"case": case, "form": form})
 
 
-def _offer(request: HttpRequest, case: "Case") -> HttpResponse:
+def _offer(request: AuthenticatedHttpRequest, case: "Case") -> HttpResponse:
     form = OfferForm(request.POST)
     back = reverse("specialists:match", args=[case.reference])
     if not form.is_valid():
-        messages.error(request, " ".join(form.non_field_errors()) or "Choose a specialist.")
+        messages.error(
+            request, " ".join(map(str, form.non_field_errors())) or "Choose a specialist."
+        )
         return redirect(back)
     data = form.cleaned_data
     specialist = selectors.specialist_by_id(data["specialist"]) if data["specialist"] else None
@@ -333,7 +337,7 @@ def _offer(request: HttpRequest, case: "Case") -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def case_conflict_add(request: HttpRequest, reference: str) -> HttpResponse:
+def case_conflict_add(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     case = _case_for_coordinator(request, reference)
     form = CaseConflictForm(posted(request), specialists=selectors.all_specialists())
     if request.method == "POST" and form.is_valid():
@@ -366,7 +370,7 @@ def _own_offer(request: HttpRequest, reference: str) -> Offer:
 def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
     @login_required
     @require_http_methods(["GET", "POST"])
-    def view(request: HttpRequest, reference: str) -> HttpResponse:
+    def view(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
         offer = _own_offer(request, reference)
         form = form_class(posted(request))
         if request.method == "POST" and form.is_valid():

@@ -5,7 +5,7 @@ from allauth.mfa.utils import is_mfa_enabled
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
@@ -13,6 +13,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.forms import StyledFormMixin, add_application_error, posted
 
 from . import services
+from .http import AuthenticatedHttpRequest
 
 
 class NameForm(StyledFormMixin, forms.Form):
@@ -33,7 +34,7 @@ class NameForm(StyledFormMixin, forms.Form):
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def account(request: HttpRequest) -> HttpResponse:
+def account(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     form = NameForm(posted(request), initial={"full_name": user.full_name}, user=user)
     if request.method == "POST" and form.is_valid():

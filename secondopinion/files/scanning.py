@@ -1,7 +1,7 @@
 """Virus scanning with clamd (through clamav-client), configured by CLAMD_SOCKET or CLAMD_HOST."""
 
 from dataclasses import dataclass
-from typing import IO
+from typing import IO, BinaryIO, cast
 
 from clamav_client.clamd import (
     BufferTooLongError,
@@ -40,7 +40,7 @@ def _client() -> ClamdUnixSocket | ClamdNetworkSocket:
 def scan_stream(stream: IO[bytes]) -> ScanOutcome:
     """Stream `stream` to clamd (INSTREAM) and say whether it found a virus."""
     try:
-        report = _client().instream(stream)
+        report = _client().instream(cast(BinaryIO, stream))
     except BufferTooLongError as error:
         raise TooLargeToScan(str(error)) from error
     except (ClamdError, OSError) as error:

@@ -34,7 +34,8 @@ def email_context() -> dict:
 
 def _render_text(template_name: str, context: dict) -> str:
     # Plain text is never HTML-escaped: "O'Brien & Sons" stays as typed.
-    template = get_template(template_name).template
+    # The Django engine's template wraps the django.template.Template that takes a Context.
+    template = get_template(template_name).template  # type: ignore[attr-defined]
     return template.render(Context(context, autoescape=False))
 
 

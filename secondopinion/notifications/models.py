@@ -17,6 +17,8 @@ class Notification(models.Model):
     link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     read_at = models.DateTimeField(null=True, blank=True)
+    # Not stored: set by selectors.notifications_to_show for the page.
+    link_works: bool
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -62,7 +64,7 @@ class OutboundEmail(models.Model):
 
     @property
     def recipient(self) -> str:
-        return self.user.email if self.user_id else self.to_address
+        return self.user.email if self.user is not None else self.to_address
 
 
 class NotificationPreference(models.Model):

@@ -27,7 +27,7 @@ def notifications_to_show(user, *, limit: int = 100) -> list[Notification]:
     the user can no longer open (a caregiver the patient stopped, an offer that went to someone
     else), so the page never sends them to a "not found"."""
     notifications = list(notifications_for(user)[:limit])
-    references = {_case_reference(n.link) for n in notifications} - {None}
+    references = {ref for n in notifications if (ref := _case_reference(n.link)) is not None}
     check = _openable_case_references
     visible = check(user, references) if references and check else references
     for notification in notifications:

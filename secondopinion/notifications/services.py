@@ -1,6 +1,7 @@
 """The one notification service every app uses: an in-app message plus an email with no PHI."""
 
 import logging
+from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -57,6 +58,7 @@ def notify(
 def compose_update_email(email: OutboundEmail) -> RenderedEmail:
     """A user's "there is an update, sign in" email. The link is the signed-in home page, never
     a case: URLs in email carry nothing."""
+    assert email.user is not None, "update emails are addressed to a user"
     return render_email(
         f"notifications/email/{email.kind}",
         {"link": "/", "for_patient": email.user.is_patient_side},
@@ -149,7 +151,7 @@ def _mark_sent(email: OutboundEmail, kind: outbox.EmailKind) -> None:
 
 def unsent_email_ids(*, older_than_seconds: int = 30) -> list[int]:
     """Emails the beat task should enqueue again: unsent, not dropped, not given up on."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     return list(
         OutboundEmail.objects.filter(
             sent_at__isnull=True, dropped_at__isnull=True, created_at__lt=cutoff, attempts__lt=10

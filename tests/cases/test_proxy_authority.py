@@ -255,3 +255,17 @@ def test_a_stopped_caregiver_is_told_why_and_is_never_linked_to_a_case_they_lost
     assert f"Case {case.reference} was updated. <span" in notifications
     assert "You can no longer open this case." in notifications
     assert "A patient you acted for has withdrawn your authority" in notifications
+
+
+def test_a_new_authority_without_its_document_is_refused_next_to_the_field(actors):
+    case = actors.case(Status.DRAFT, owner=actors.carol)
+
+    with pytest.raises(ApplicationError, match="Choose the document") as refused:
+        services.set_proxy_authority(
+            case=case, by=actors.carol, patient_email="mum@example.org", basis="power_of_attorney"
+        )
+
+    assert refused.value.field == "document"
+    assert not ProxyAuthority.objects.exists()
+    case.refresh_from_db()
+    assert case.proxy_authority_id is None
