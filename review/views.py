@@ -1,20 +1,24 @@
 """Pages of the review: writing the opinion, the quality check's return and delivery, questions
 to the patient and their answers, follow-ups, report downloads and shares."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import drafts, permissions
+from cases import permissions
 from cases.case_views import case_action, case_form, record_shown, visible_case
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
-from . import selectors, services
+from . import opinion_drafts, selectors, services, specialty_fields
+from . import workspace as workspace_selectors
 from .forms import (
     FollowUpAnswerForm,
     FollowUpForm,
@@ -45,31 +49,100 @@ deliver_opinion = case_action(
 @login_required
 @require_http_methods(["GET", "POST"])
 def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
+    """The old address of the opinion form: the workspace is where the opinion is written now
+    (a POST from a page opened before the change still saves)."""
+    if request.method == "POST":
+        return workspace(request, reference)
+    return redirect("review:workspace", reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workspace(request: HttpRequest, reference: str) -> HttpResponse:
+    """The specialist's workspace: the case's records and a viewer beside the opinion form, the
+    patient's question, answers, questions asked and messages a click away. Only the reviewing
+    specialist opens it (coordinators read the case page and the submitted opinion instead)."""
     case = visible_case(request, reference)
     if not permissions.can_write_opinion(request.user, case):
         raise Http404
-    if drafts.wants_draft_saved(request):
-        return drafts.save_draft_response(request, case=case, form="opinion")
     opinion = selectors.opinion_for(case)
-    initial = drafts.restored_draft(request, case=case, form="opinion")
-    form = OpinionForm(request.POST or None, instance=opinion, initial=initial)
+    fields = specialty_fields.fields_for_case(case)
+    draft = opinion_drafts.draft_for(case, request.user) if request.method == "GET" else None
+    restored = bool(draft and draft.data)
+    form = OpinionForm(
+        request.POST or None,
+        instance=opinion,
+        initial=_typed_as_initial(draft.data) if restored else None,
+        specialty_fields=fields,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_opinion_draft(case=case, by=request.user, **form.cleaned_data)
+            services.save_opinion_draft(case=case, by=request.user, **form.opinion_answers())
             if "submit" in request.POST:
                 services.submit_opinion(case=case, by=request.user)
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            drafts.discard_form_draft(case=case, user=request.user, form="opinion")
+            opinion_drafts.settle_opinion_draft(case=case, by=request.user)
             if "submit" in request.POST:
                 messages.success(request, "Your opinion is submitted for a quality check.")
                 return redirect("cases:case-detail", case.reference)
             messages.success(request, "Your draft is saved.")
-            return redirect("review:opinion-edit", case.reference)
+            return redirect("review:workspace", case.reference)
     record_shown(request, case)
-    return render(
-        request, "review/opinion_edit.html", {"case": case, "form": form, "opinion": opinion}
+    context = {
+        "case": case,
+        "form": form,
+        "opinion": opinion,
+        "draft_version": opinion_drafts.draft_version(case, request.user),
+        "restored_draft": draft if restored else None,
+        **workspace_selectors.workspace_context(request.user, case),
+    }
+    return render(request, "review/workspace.html", context)
+
+
+def _typed_as_initial(data: dict) -> dict:
+    """A draft's text as the form's initial values (the attestation box was typed as "on")."""
+    initial = dict(data)
+    if "attested" in initial:
+        initial["attested"] = initial["attested"] == "on"
+    return initial
+
+
+@login_required
+@require_POST
+def opinion_autosave(request: HttpRequest, reference: str) -> JsonResponse:
+    """The workspace's autosave: JSON {"version": n, "fields": {name: text}} in; the new version
+    and the time saved out, or 409 with the current version when another tab saved first."""
+    case = visible_case(request, reference)
+    if not permissions.can_write_opinion(request.user, case):
+        raise Http404
+    try:
+        body = json.loads(request.body)
+        version, typed = int(body["version"]), dict(body["fields"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"message": "The draft could not be read."}, status=400)
+    names = opinion_drafts.draft_field_names(
+        [field.form_name for field in specialty_fields.fields_for_case(case)]
+    )
+    try:
+        draft = opinion_drafts.autosave_opinion_draft(
+            case=case, by=request.user, data=typed, version=version, allowed=names
+        )
+    except opinion_drafts.DraftConflict as conflict:
+        return JsonResponse(
+            {"message": conflict.message, "version": conflict.draft.version, "conflict": True},
+            status=409,
+        )
+    except ApplicationError as error:
+        return JsonResponse({"message": error.message}, status=413)
+    saved = timezone.localtime(draft.saved_at)
+    return JsonResponse(
+        {
+            "version": draft.version,
+            "saved_at": saved.isoformat(),
+            "message": f"Saved at {saved:%H:%M}",
+        }
     )
 
 

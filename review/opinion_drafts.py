@@ -1,0 +1,91 @@
+"""Opinion drafts that cannot be lost: the workspace saves what the specialist types every few
+seconds (as typed: no check may refuse it), with a version counter so that a second tab or
+window on the same draft is told, rather than silently overwriting the first."""
+
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from cases import permissions
+from cases.models import Case
+from secondopinion.audit.services import record_event
+from secondopinion.errors import ApplicationError
+
+from .models import Opinion, OpinionDraft
+
+# A draft is what someone typed: more than this is not a draft (the opinion's own limits add up
+# to about 60,000 characters).
+MAX_DRAFT_CHARS = 200_000
+# A save every few seconds would flood the audit log; one event per stretch of typing says who
+# wrote when (the opinion's own saves and its submission are audited each time).
+AUDIT_GAP = timedelta(minutes=5)
+
+
+class DraftConflict(ApplicationError):
+    """The draft changed since this tab read it (another tab or window saved it)."""
+
+    def __init__(self, draft: OpinionDraft):
+        saved = timezone.localtime(draft.saved_at).strftime("%H:%M")
+        super().__init__(
+            f"This opinion was changed in another tab or window at {saved}. Nothing you typed "
+            "here is lost, but it was not saved: keep this tab's text (it replaces the other), "
+            "or reload the page to see the other version."
+        )
+        self.draft = draft
+
+
+def draft_field_names(specialty_field_names: list[str]) -> set[str]:
+    """The names a draft may hold: the opinion's answers and the specialty's fields."""
+    return set(Opinion.ANSWER_FIELDS) | set(specialty_field_names)
+
+
+def draft_for(case: Case, user) -> OpinionDraft | None:
+    """The draft `user` is writing on `case` (none before they type, nor another's)."""
+    return OpinionDraft.objects.filter(case=case, user=user).first()
+
+
+def draft_version(case: Case, user) -> int:
+    """The version a page shows the form at: its saves must name it."""
+    draft = OpinionDraft.objects.filter(case=case).only("version").first()
+    return draft.version if draft else 0
+
+
+@transaction.atomic
+def autosave_opinion_draft(
+    *, case: Case, by, data: dict[str, str], version: int, allowed: set[str]
+) -> OpinionDraft:
+    """Keep `data` (field name -> text as typed) as the draft, if the draft is still at
+    `version` (else DraftConflict); returns the draft at its new version."""
+    if not permissions.can_write_opinion(by, case):
+        raise ApplicationError("You can only write an opinion on a case you are reviewing.")
+    typed = {
+        name: value for name, value in data.items() if name in allowed and isinstance(value, str)
+    }
+    if sum(len(value) for value in typed.values()) > MAX_DRAFT_CHARS:
+        raise ApplicationError("This draft is too long to save.")
+    # The row exists before it is locked, so two first saves cannot both create it.
+    OpinionDraft.objects.get_or_create(case=case, defaults={"user": by})
+    draft = OpinionDraft.objects.select_for_update().get(case=case)
+    if draft.user_id != by.pk:  # the case was reassigned: the earlier reviewer's draft goes
+        draft.user, draft.data = by, {}
+    if version != draft.version:
+        raise DraftConflict(draft)
+    previous = draft.saved_at
+    draft.data = typed
+    draft.version += 1
+    draft.save()
+    if draft.version == 1 or timezone.now() - previous > AUDIT_GAP:
+        record_event(actor=by, action="opinion.autosave", obj=draft, case_id=case.pk)
+    return draft
+
+
+@transaction.atomic
+def settle_opinion_draft(*, case: Case, by) -> None:
+    """The opinion itself was saved from the form: the typed draft is in it now. The version
+    still moves on, so a tab that read the earlier draft cannot overwrite the saved opinion."""
+    draft = OpinionDraft.objects.select_for_update().filter(case=case).first()
+    if draft is not None:
+        draft.user, draft.data = by, {}
+        draft.version += 1
+        draft.save()
