@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import permissions
+from cases import drafts, permissions
 from cases.case_views import case_action, case_form, record_shown, visible_case
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
@@ -53,6 +53,9 @@ def opinion_edit(request: HttpRequest, reference: str) -> HttpResponse:
     (a POST from a page opened before the change still saves)."""
     if request.method == "POST":
         return workspace(request, reference)
+    # Checked before redirecting, so the old address tells no one else that the case exists.
+    if not permissions.can_write_opinion(request.user, visible_case(request, reference)):
+        raise Http404
     return redirect("review:workspace", reference)
 
 
@@ -67,6 +70,8 @@ def workspace(request: HttpRequest, reference: str) -> HttpResponse:
         raise Http404
     opinion = selectors.opinion_for(case)
     fields = specialty_fields.fields_for_case(case)
+    if drafts.wants_draft_saved(request):
+        return _idle_draft_saved(request, case, fields)
     draft = opinion_drafts.draft_for(case, request.user) if request.method == "GET" else None
     restored = bool(draft and draft.data)
     form = OpinionForm(
@@ -99,6 +104,24 @@ def workspace(request: HttpRequest, reference: str) -> HttpResponse:
         **workspace_selectors.workspace_context(request.user, case),
     }
     return render(request, "review/workspace.html", context)
+
+
+def _idle_draft_saved(request: HttpRequest, case, fields) -> HttpResponse:
+    """The idle script's save of a page that marks the opinion form data-save-draft (one opened
+    before the workspace autosaved): its text becomes the draft, as the last thing typed."""
+    typed = {name: request.POST.get(name, "") for name in request.POST}
+    names = opinion_drafts.draft_field_names([field.form_name for field in fields])
+    try:
+        opinion_drafts.autosave_opinion_draft(
+            case=case,
+            by=request.user,
+            data=typed,
+            version=opinion_drafts.draft_version(case, request.user),
+            allowed=names,
+        )
+    except ApplicationError:
+        return HttpResponse(status=413)
+    return HttpResponse(status=204)
 
 
 def _typed_as_initial(data: dict) -> dict:
