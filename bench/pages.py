@@ -213,6 +213,7 @@ NOT_PAGES = {
         "data_rights:case-export",
         "records:record-download",
         "records:record-preview",
+        "records:record-inline",
         "outcomes:metrics-export",
         "coordinator:case-fhir-export",
     },
@@ -228,6 +229,8 @@ NOT_PAGES = {
         "records:provider-finish",
     },
     "the patient's view of their referrer (one row)": {"referrals:case-referral"},
+    # Its cost is the browser's (drawing a PDF page, decoding slices): bench/viewer_bench.py.
+    "a record viewer page, timed in a browser by bench/viewer_bench.py": {"records:record-view"},
     "the load balancer's readiness check (no session)": {"readyz"},
     # A real page, not yet counted: the benchmark's actors have no delivered case with an opinion
     # whose side-by-side page it could open (issue 16's note says so).

@@ -33,6 +33,7 @@ READ_ACTIONS = {
     "message.read": "Read the messages",
     "record.list": "Listed the records",
     "record.preview": "Previewed a record",
+    "record.view": "Viewed a record",
     "record.download": "Downloaded a record",
     "report.download": "Downloaded the report",
     "report.share_download": "Downloaded the report",

@@ -194,3 +194,20 @@ def has_records() -> Exists:
 def has_records_requests() -> Exists:
     """Per case (OuterRef "pk"): whether a records request was ever sent for it."""
     return Exists(records_requests_for_case(OuterRef("pk")))
+
+
+def series_files_for(record: RecordFile) -> list[RecordFile]:
+    """The slices of the DICOM series `record` belongs to, in order (the viewer scrolls them);
+    just `record` when it is not a DICOM file that was read into a series."""
+    if not record.is_dicom or not record.metadata.get("series_uid"):
+        return [record]
+    same_series = RecordFile.objects.filter(
+        case_id=record.case_id,
+        content_type=record.content_type,
+        metadata__series_uid=record.metadata["series_uid"],
+    )
+    for study in group_dicom_studies(same_series):
+        for series in study.series:
+            if record in series.files:
+                return series.files
+    return [record]

@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from cases import permissions as case_permissions
 from secondopinion import links
-from secondopinion.audit.services import record_event
+from secondopinion.audit.services import record_event, record_events
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import (
     check_name,
@@ -38,7 +38,7 @@ from secondopinion.files.checks import (
 from secondopinion.notifications.emails import RenderedEmail, render_email
 from secondopinion.notifications.services import enqueue_email, notify
 
-from . import reading, resumable_hash, selectors, upload_parts
+from . import reading, resumable_hash, selectors, upload_parts, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -230,6 +230,37 @@ def open_record(*, record: RecordFile, by) -> IO[bytes]:
         raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
     record_event(actor=by, action="record.download", obj=record, case_id=record.case_id)
     return record.file.open("rb")
+
+
+def check_viewable(record: RecordFile) -> None:
+    """A file is shown in a viewer on the same terms as a download: scanned clean, or "not
+    scanned" (and shown as such), never quarantined, and only when a viewer can show it."""
+    if record.scan_status == RecordFile.ScanStatus.INFECTED:
+        raise ApplicationError("This file was quarantined because a virus was found in it.")
+    if not record.is_downloadable:
+        raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
+    if not viewing.viewer_kind(record):
+        raise ApplicationError("This file cannot be shown here. Download it to open it.")
+
+
+def record_viewings(*, records: list[RecordFile], by) -> None:
+    """Audit that `by` viewed these files (one event each, one INSERT)."""
+    if records:
+        record_events(
+            actor=by, action="record.view", objects=[(record, record.case_id) for record in records]
+        )
+
+
+def open_record_for_viewing(*, record: RecordFile) -> viewing.Payload:
+    """The file's bytes as a viewer reads them (records.viewing.payload_for). Not audited here:
+    the caller audits the viewing once it knows it will send bytes (`record_viewings`)."""
+    check_viewable(record)
+    try:
+        return viewing.payload_for(record, record.file.open("rb"))
+    except viewing.NotDecodable as error:
+        raise ApplicationError(
+            f"This image ({error}) could not be decoded for viewing. Download it to open it."
+        ) from error
 
 
 def open_preview(*, record: RecordFile, by) -> IO[bytes] | None:

@@ -2,13 +2,21 @@
 previews, describing files, and records requests (the patient's side, the provider's link, the
 coordinators' list). Thin: check the request, call one service or selector, render."""
 
+import time
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    StreamingHttpResponse,
+)
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions as case_permissions
@@ -16,7 +24,7 @@ from cases.selectors import cases_visible_to
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error
 
-from . import selectors, services, tus
+from . import selectors, services, tus, viewing
 from .forms import ProviderUploadForm, RecordDescriptionForm, RecordsRequestForm, RecordUploadForm
 from .models import ACCEPTED_TYPES, RecordsRequest
 
@@ -85,6 +93,89 @@ def record_download(request: HttpRequest, pk: int) -> FileResponse:
     return FileResponse(
         handle, as_attachment=True, filename=record.original_name, content_type=content_type
     )
+
+
+@login_required
+@require_GET
+def record_inline(request: HttpRequest, pk: int) -> HttpResponse:
+    """A record's bytes for the in-browser viewers: inline, streamed, with byte ranges; audited
+    once per viewing (records.viewing)."""
+    record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
+    try:
+        payload = services.open_record_for_viewing(record=record)
+    except ApplicationError as error:
+        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    try:
+        byte_range = _requested_range(request, payload)
+    except viewing.RangeNotSatisfiable:
+        payload.handle.close()
+        response = HttpResponse(status=416)
+        response["Content-Range"] = f"bytes */{payload.size}"
+        return response
+    due = viewing.record_ids_to_audit(request.session, [record.pk], time.time())
+    services.record_viewings(records=[record] if due else [], by=request.user)
+    start, length = (byte_range.start, byte_range.length) if byte_range else (0, payload.size)
+    response = StreamingHttpResponse(
+        viewing.stream_bytes(payload.handle, start, length),
+        status=206 if byte_range else 200,
+        content_type=record.content_type,
+    )
+    if byte_range:
+        response["Content-Range"] = byte_range.content_range(payload.size)
+    response["Content-Length"] = str(length)
+    response["Accept-Ranges"] = "bytes"
+    response["ETag"] = payload.etag
+    response["Content-Disposition"] = content_disposition_header(False, record.original_name)
+    # Opened on its own, the file may not run anything (a PDF's scripts, an SVG's).
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _requested_range(request: HttpRequest, payload: viewing.Payload) -> viewing.ByteRange | None:
+    header = request.headers.get("Range", "")
+    if_range = request.headers.get("If-Range")
+    # A range of another version of the file is no range of this one: send it whole.
+    if not header or (if_range is not None and if_range.strip() != payload.etag):
+        return None
+    return viewing.parse_range(header, payload.size)
+
+
+@login_required
+@require_GET
+def record_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """One record in its viewer, or the DICOM series it belongs to (all slices, in order)."""
+    record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
+    try:
+        services.check_viewable(record)
+    except ApplicationError as error:
+        return render(
+            request, "records/record_view.html", {"record": record, "problem": error.message}
+        )
+    files = [item for item in selectors.series_files_for(record) if item.is_downloadable]
+    due = set(
+        viewing.record_ids_to_audit(request.session, [item.pk for item in files], time.time())
+    )
+    services.record_viewings(records=[item for item in files if item.pk in due], by=request.user)
+    return render(
+        request,
+        "records/record_view.html",
+        {"record": record, "viewer": viewer_context(record, files)},
+    )
+
+
+def viewer_context(record, files: list) -> dict:
+    """What templates/records/partials/viewer.html needs (the workspace builds the same)."""
+    kind = viewing.viewer_kind(record)
+    return {
+        "kind": kind,
+        "record": record,
+        "url": reverse("records:record-inline", args=[record.pk]),
+        "download_url": reverse("records:record-download", args=[record.pk]),
+        "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in files]
+        if kind == "dicom"
+        else [],
+    }
 
 
 @login_required

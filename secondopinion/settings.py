@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "secondopinion.accounts.context_processors.roles",
+                "django.template.context_processors.csp",
             ],
         },
     },
@@ -196,6 +197,15 @@ STATICFILES_DIRS = [
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/uppy", NODE_MODULES / "uppy/dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js/dist"),
+    # The record viewers (templates/records/partials/viewer.html): pdf.js with its worker, fonts
+    # and image decoders, and dwv for DICOM with its decoder workers (dist/assets/workers,
+    # found next to dwv.min.js) and konva (konva.min.js), the one library it needs on the page.
+    ("vendor/pdfjs/build", NODE_MODULES / "pdfjs-dist/build"),
+    ("vendor/pdfjs/wasm", NODE_MODULES / "pdfjs-dist/wasm"),
+    ("vendor/pdfjs/standard_fonts", NODE_MODULES / "pdfjs-dist/standard_fonts"),
+    ("vendor/pdfjs/cmaps", NODE_MODULES / "pdfjs-dist/cmaps"),
+    ("vendor/dwv", NODE_MODULES / "dwv/dist"),
+    ("vendor/konva", NODE_MODULES / "konva"),
 ]
 WHITENOISE_USE_FINDERS = not PRODUCTION
 
@@ -384,7 +394,9 @@ CACHES = {
 # Security headers everywhere; the production block adds what needs HTTPS.
 SECURE_CSP = {
     "default-src": [CSP.SELF],
-    "script-src": [CSP.SELF],
+    # The nonce is used by one tag only: the viewers' import map (records/partials/viewer.html),
+    # which a browser reads only inline; pages without it send no nonce.
+    "script-src": [CSP.SELF, CSP.NONCE],
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "font-src": [CSP.SELF],

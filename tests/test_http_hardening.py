@@ -185,6 +185,8 @@ PHI_READS = [
     ("data_rights:case-export", "delivered", "owner", "get"),
     ("records:record-download", "in_review", "assigned_specialist", "get"),
     ("records:record-preview", "in_review", "assigned_specialist", "get"),
+    ("records:record-view", "in_review", "assigned_specialist", "get"),
+    ("records:record-inline", "in_review", "assigned_specialist", "get"),
     ("records:case-records", "in_review", "coordinator", "get"),
     ("review:report-share", "delivered", "anonymous", "post"),
 ]

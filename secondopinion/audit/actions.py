@@ -81,6 +81,7 @@ ACTIONS = (
     "record.scan",
     "record.upload",
     "record.upload_duplicate",
+    "record.view",
     "records_request.create",
     "records_request.open",
     "records_request.receive",

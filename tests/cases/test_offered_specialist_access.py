@@ -47,6 +47,8 @@ def case_urls(case) -> dict[str, str]:
         "records list": reverse("records:case-records", args=[case.reference]),
         "record download": reverse("records:record-download", args=[record.pk]),
         "record preview": reverse("records:record-preview", args=[record.pk]),
+        "record viewer": reverse("records:record-view", args=[record.pk]),
+        "record inline": reverse("records:record-inline", args=[record.pk]),
         "messages": reverse("messaging:case-messages", args=[case.reference]),
         "information request": reverse("review:information-request", args=[case.reference]),
         "opinion": reverse("review:opinion-edit", args=[case.reference]),

@@ -41,6 +41,8 @@ READS = {
     "records:case-records": "record.list",
     "records:record-download": "record.download",
     "records:record-preview": "record.preview",
+    "records:record-view": "record.view",
+    "records:record-inline": "record.view",
     "records:provider-link": "records_request.open",
     "specialists:match": "case.view",
     "specialists:case-conflict-add": "case.view",

@@ -160,6 +160,8 @@ MATRIX: dict[str, Row] = {
     "records:record-upload": Row(Status.DRAFT, NO_GET, only("owner")),
     "records:record-download": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     "records:record-preview": Row(Status.IN_REVIEW, only(*CASE_READERS)),
+    "records:record-view": Row(Status.IN_REVIEW, only(*CASE_READERS)),
+    "records:record-inline": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     "records:record-describe": Row(Status.IN_REVIEW, only("owner"), only("owner")),
     "records:case-records": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     # tus endpoints: a bare POST is no tus request (412 for the owner, who may upload); an

@@ -1,0 +1,207 @@
+// DICOM series with dwv (served from our origin, with its decoder workers for JPEG baseline and
+// lossless, JPEG 2000 and RLE): scroll the slices, window/level by drag or with the presets,
+// zoom and pan, measure a length with the ruler, and the series' key tags. No patient name or
+// id is shown: the tags panel lists only what reading the images needs.
+import * as dwv from "dwv";
+
+const PRESETS = [
+  ["Soft tissue", 40, 400],
+  ["Lung", -600, 1500],
+  ["Bone", 300, 2000],
+];
+const TOOLS = [
+  ["Scroll", "Scroll"],
+  ["Window/level", "WindowLevel"],
+  ["Zoom and pan", "ZoomAndPan"],
+  ["Measure length", "Draw"],
+];
+
+let counter = 0;
+
+// dwv starts its decoders as `new Worker(new URL("./assets/workers/…", document.baseURI))`:
+// relative to the page, not to dwv.min.js (a <base> element would fix that, but the CSP says
+// base-uri 'none'). Point those URLs at the workers beside dwv.min.js, and leave any other
+// worker alone.
+function serveDwvWorkersFrom(dwvUrl) {
+  const NativeWorker = window.Worker;
+  if (NativeWorker.soDwvWorkers) return;
+  const marker = "/assets/workers/";
+  class DwvWorker extends NativeWorker {
+    constructor(url, options) {
+      const asked = new URL(url, document.baseURI);
+      const at = asked.pathname.indexOf(marker);
+      if (asked.origin === window.location.origin && at !== -1) {
+        url = new URL(`assets/workers/${asked.pathname.slice(at + marker.length)}`, dwvUrl);
+      }
+      super(url, options);
+    }
+  }
+  DwvWorker.soDwvWorkers = true;
+  window.Worker = DwvWorker;
+}
+
+export async function open(shell) {
+  serveDwvWorkersFrom(shell.beside(shell.data.viewerDwv, "./"));
+  const urls = (shell.data.viewerSeries || shell.data.viewerUrl).split(/\s+/).filter(Boolean);
+  shell.clearStage();
+  shell.element.classList.add("so-viewer--dicom");
+  const layer = document.createElement("div");
+  counter += 1;
+  layer.id = `so-dwv-layer-${counter}`;
+  layer.className = "so-viewer__dicom";
+  shell.stage.append(layer);
+  shell.status(`Loading ${urls.length} image${urls.length === 1 ? "" : "s"}…`);
+
+  const app = new dwv.App();
+  const options = new dwv.AppOptions({ "*": [new dwv.ViewConfig(layer.id)] });
+  options.tools = {
+    Scroll: new dwv.ToolConfig(),
+    WindowLevel: new dwv.ToolConfig(),
+    ZoomAndPan: new dwv.ToolConfig(),
+    Draw: new dwv.ToolConfig(["Ruler"]),
+  };
+  app.init(options);
+  const viewer = new DicomViewer(shell, app, urls.length);
+  viewer.listen();
+  viewer.dataId = app.loadURLs(urls);
+  window.soDicomViewer = viewer; // the benches and browser tests drive it
+}
+
+function tagValue(meta, key) {
+  const element = meta && (meta[key] || meta[`x${key}`]);
+  if (!element || element.value === undefined) return "";
+  const value = element.value;
+  return Array.isArray(value) ? value.join(" \\ ") : String(value);
+}
+
+class DicomViewer {
+  constructor(shell, app, count) {
+    this.shell = shell;
+    this.app = app;
+    this.count = count;
+    this.loaded = false;
+    this.failures = [];
+    this.renders = 0;
+  }
+
+  listen() {
+    const { app, shell } = this;
+    app.addEventListener("renderend", () => {
+      this.renders += 1;
+      shell.mark("dicomFirstSliceDrawn");
+      shell.element.dataset.viewerRenders = String(this.renders);
+      this.announce();
+    });
+    app.addEventListener("positionchange", () => this.announce());
+    app.addEventListener("error", (event) => {
+      const why = event.error && event.error.message ? event.error.message : "unreadable";
+      this.failures.push(why);
+      shell.problem(
+        `${this.failures.length} image(s) of this series could not be shown (${why}). ` +
+          "The others still scroll; the download link has every file.",
+      );
+    });
+    app.addEventListener("load", () => {
+      this.loaded = true;
+      shell.mark("dicomSeriesLoaded");
+      shell.element.dataset.viewerLoaded = "1";
+      this.build();
+      this.showTags();
+      this.announce();
+    });
+  }
+
+  controller() {
+    const layers = this.app.getViewLayersByDataId(this.dataId);
+    return layers.length ? layers[0].getViewController() : null;
+  }
+
+  sliceIndex() {
+    const controller = this.controller();
+    if (!controller) return 0;
+    return controller.getCurrentIndex().get(controller.getScrollDimIndex());
+  }
+
+  sliceCount() {
+    const image = this.app.getImage(this.dataId);
+    if (!image) return 0;
+    const controller = this.controller();
+    const dim = controller ? controller.getScrollDimIndex() : 2;
+    return image.getGeometry().getSize().get(dim);
+  }
+
+  announce() {
+    const controller = this.controller();
+    if (!controller) return;
+    const wl = controller.getWindowLevel();
+    const slices = this.sliceCount();
+    this.shell.element.dataset.viewerSlice = String(this.sliceIndex() + 1);
+    this.shell.status(
+      `Image ${this.sliceIndex() + 1} of ${slices}` +
+        (wl ? `, window ${Math.round(wl.width)} level ${Math.round(wl.center)}` : "") +
+        (this.loaded ? "" : " (still loading)"),
+    );
+  }
+
+  scroll(step) {
+    const controller = this.controller();
+    if (!controller) return false;
+    const helper = controller.getPositionHelper();
+    return step > 0 ? helper.incrementPositionAlongScroll() : helper.decrementPositionAlongScroll();
+  }
+
+  zoom(step) {
+    const element = this.shell.stage.querySelector(".so-viewer__dicom");
+    this.app.zoom(step * 0.25, element.clientWidth / 2, element.clientHeight / 2);
+  }
+
+  windowLevel(center, width) {
+    const controller = this.controller();
+    if (controller) controller.setWindowLevel(new dwv.WindowLevel(center, width));
+  }
+
+  build() {
+    const { shell, app } = this;
+    shell.button("Previous image", () => this.scroll(-1));
+    shell.button("Next image", () => this.scroll(1));
+    shell.button("Zoom out", () => this.zoom(-1));
+    shell.button("Zoom in", () => this.zoom(1));
+    shell.button("Reset view", () => app.resetDisplay());
+    shell.group("Mouse:");
+    const toolButtons = TOOLS.map(([label, tool]) => {
+      const button = shell.button(label, () => {
+        app.setTool(tool);
+        if (tool === "Draw") app.setToolFeatures({ shapeName: "Ruler" });
+        shell.radio(toolButtons, button);
+      });
+      button.dataset.tool = tool;
+      return button;
+    });
+    app.setTool("Scroll");
+    shell.radio(toolButtons, toolButtons[0]);
+    shell.group("Window:");
+    for (const [label, center, width] of PRESETS) {
+      shell.button(label, () => this.windowLevel(center, width), {
+        title: `${label} window: width ${width}, level ${center}`,
+      });
+    }
+    shell.keys({
+      next: () => this.scroll(1),
+      previous: () => this.scroll(-1),
+      zoom: (step) => this.zoom(step),
+    });
+    window.addEventListener("resize", () => app.onResize());
+  }
+
+  showTags() {
+    const meta = this.app.getMetaData(this.dataId);
+    this.shell.tags([
+      ["Modality", tagValue(meta, "00080060")],
+      ["Series", tagValue(meta, "0008103E")],
+      ["Images in the series", this.sliceCount()],
+      ["Slice thickness (mm)", tagValue(meta, "00180050")],
+      ["Pixel spacing (mm)", tagValue(meta, "00280030")],
+      ["Transfer syntax", tagValue(meta, "00020010")],
+    ]);
+  }
+}

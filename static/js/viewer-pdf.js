@@ -1,0 +1,190 @@
+// PDFs with pdf.js (pdfjs-dist, served from our origin): one page at a time on a canvas with
+// its text layer (so text can be selected and copied), page buttons, zoom, and text search.
+// pdf.js fetches the file with byte ranges (records:record-inline answers them), so a long PDF
+// shows its first page before the rest has arrived.
+
+const ZOOMS = [0.5, 0.75, 1, 1.25, 1.5, 2, 3];
+
+export async function open(shell) {
+  const pdfjs = await import(shell.data.viewerPdfjs);
+  pdfjs.GlobalWorkerOptions.workerSrc = shell.data.viewerPdfjsWorker;
+  const task = pdfjs.getDocument({
+    url: shell.data.viewerUrl,
+    isEvalSupported: false, // the CSP forbids eval; pdf.js then draws fonts another way
+    // pdfjs-dist's folders, beside build/ (settings.STATICFILES_DIRS serves them so).
+    wasmUrl: shell.beside(shell.data.viewerPdfjsWorker, "../wasm/"),
+    standardFontDataUrl: shell.beside(shell.data.viewerPdfjsWorker, "../standard_fonts/"),
+    cMapUrl: shell.beside(shell.data.viewerPdfjsWorker, "../cmaps/"),
+    rangeChunkSize: 256 * 1024,
+  });
+  let pdf;
+  try {
+    pdf = await task.promise;
+  } catch (error) {
+    shell.problem(`This PDF could not be opened here (${error.message}). Use the download link.`);
+    return;
+  }
+  const viewer = new PdfViewer(shell, pdfjs, pdf);
+  viewer.build();
+  await viewer.show(1);
+}
+
+class PdfViewer {
+  constructor(shell, pdfjs, pdf) {
+    this.shell = shell;
+    this.pdfjs = pdfjs;
+    this.pdf = pdf;
+    this.pageNumber = 1;
+    this.zoomIndex = ZOOMS.indexOf(1);
+    this.query = "";
+    this.matches = [];
+    this.rendering = null;
+  }
+
+  build() {
+    const shell = this.shell;
+    shell.clearStage();
+    shell.element.classList.add("so-viewer--pdf");
+    shell.button("Previous page", () => this.go(this.pageNumber - 1));
+    shell.button("Next page", () => this.go(this.pageNumber + 1));
+    shell.button("Zoom out", () => this.zoom(-1), { title: "Zoom out" });
+    shell.button("Zoom in", () => this.zoom(1), { title: "Zoom in" });
+    const form = document.createElement("form");
+    form.className = "so-viewer__search";
+    form.setAttribute("role", "search");
+    const label = document.createElement("label");
+    label.className = "usa-label margin-top-0";
+    label.htmlFor = "so-viewer-search";
+    label.textContent = "Find in this PDF";
+    const input = document.createElement("input");
+    input.className = "usa-input";
+    input.id = "so-viewer-search";
+    input.type = "search";
+    const submit = document.createElement("button");
+    submit.type = "submit";
+    submit.className = "usa-button usa-button--small";
+    submit.textContent = "Find";
+    form.append(label, input, submit);
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      this.find(input.value);
+    });
+    shell.toolbar.append(form);
+    this.page = document.createElement("div");
+    this.page.className = "so-viewer__page";
+    this.canvas = document.createElement("canvas");
+    this.canvas.setAttribute("role", "img");
+    this.text = document.createElement("div");
+    this.text.className = "textLayer";
+    this.page.append(this.canvas, this.text);
+    shell.stage.append(this.page);
+    shell.keys({
+      next: () => this.go(this.pageNumber + 1),
+      previous: () => this.go(this.pageNumber - 1),
+      zoom: (step) => this.zoom(step),
+    });
+  }
+
+  go(number) {
+    if (number >= 1 && number <= this.pdf.numPages && number !== this.pageNumber) {
+      return this.show(number);
+    }
+    return null;
+  }
+
+  zoom(step) {
+    const index = Math.min(Math.max(this.zoomIndex + step, 0), ZOOMS.length - 1);
+    if (index !== this.zoomIndex) {
+      this.zoomIndex = index;
+      return this.show(this.pageNumber);
+    }
+    return null;
+  }
+
+  async show(number) {
+    this.pageNumber = number;
+    if (this.rendering) this.rendering.cancel();
+    const page = await this.pdf.getPage(number);
+    if (number !== this.pageNumber) return; // a later call took over
+    const scale = ZOOMS[this.zoomIndex] * (96 / 72);
+    const viewport = page.getViewport({ scale });
+    const ratio = window.devicePixelRatio || 1;
+    this.canvas.width = Math.floor(viewport.width * ratio);
+    this.canvas.height = Math.floor(viewport.height * ratio);
+    this.canvas.style.width = `${Math.floor(viewport.width)}px`;
+    this.canvas.style.height = `${Math.floor(viewport.height)}px`;
+    this.canvas.setAttribute("aria-label", `Page ${number} of ${this.pdf.numPages}`);
+    this.page.style.width = `${Math.floor(viewport.width)}px`;
+    this.page.style.height = `${Math.floor(viewport.height)}px`;
+    this.page.style.setProperty("--scale-factor", String(scale));
+    this.page.style.setProperty("--total-scale-factor", String(scale));
+    this.rendering = page.render({
+      canvas: this.canvas,
+      viewport,
+      transform: ratio !== 1 ? [ratio, 0, 0, ratio, 0, 0] : undefined,
+    });
+    try {
+      await this.rendering.promise;
+    } catch (error) {
+      if (error && error.name === "RenderingCancelledException") return;
+      throw error;
+    }
+    this.shell.mark("pdfFirstPageDrawn");
+    this.shell.element.dataset.viewerPage = String(number);
+    this.text.replaceChildren();
+    const textLayer = new this.pdfjs.TextLayer({
+      textContentSource: page.streamTextContent(),
+      container: this.text,
+      viewport,
+    });
+    await textLayer.render();
+    this.highlight();
+    this.shell.status(
+      `Page ${number} of ${this.pdf.numPages}, zoom ${Math.round(ZOOMS[this.zoomIndex] * 100)}%` +
+        (this.matches.length ? `; “${this.query}” found on ${this.matches.length} page(s)` : ""),
+    );
+  }
+
+  async pageText(number) {
+    const page = await this.pdf.getPage(number);
+    const content = await page.getTextContent();
+    return content.items.map((item) => item.str).join(" ");
+  }
+
+  async find(query) {
+    this.query = query.trim();
+    this.matches = [];
+    if (!this.query) {
+      this.highlight();
+      this.shell.status("Type the words to find.");
+      return;
+    }
+    const needle = this.query.toLocaleLowerCase();
+    for (let number = 1; number <= this.pdf.numPages; number += 1) {
+      if ((await this.pageText(number)).toLocaleLowerCase().includes(needle)) {
+        this.matches.push(number);
+      }
+    }
+    if (!this.matches.length) {
+      this.highlight();
+      this.shell.status(`“${this.query}” is not in this PDF.`);
+      return;
+    }
+    // The next page with a match after this one, else the first.
+    const next = this.matches.find((n) => n > this.pageNumber) || this.matches[0];
+    if (next === this.pageNumber) {
+      this.highlight();
+      this.shell.status(`“${this.query}” found on pages ${this.matches.join(", ")}.`);
+    } else {
+      await this.show(next);
+    }
+  }
+
+  highlight() {
+    const needle = this.query.toLocaleLowerCase();
+    for (const span of this.text.querySelectorAll("span")) {
+      const hit = needle && span.textContent.toLocaleLowerCase().includes(needle);
+      span.classList.toggle("so-viewer__match", Boolean(hit));
+    }
+  }
+}
