@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
 
+from . import viewing
 from .models import RecordFile, RecordsRequest, Upload
 
 
@@ -211,3 +213,18 @@ def series_files_for(record: RecordFile) -> list[RecordFile]:
             if record in series.files:
                 return series.files
     return [record]
+
+
+def viewer_context(record: RecordFile, files: list[RecordFile]) -> dict:
+    """What templates/records/partials/viewer.html needs: the viewer's kind, the record's inline
+    URL (and for DICOM every slice's, in order) and its download, kept whatever the viewer shows."""
+    kind = viewing.viewer_kind(record)
+    return {
+        "kind": kind,
+        "record": record,
+        "url": reverse("records:record-inline", args=[record.pk]),
+        "download_url": reverse("records:record-download", args=[record.pk]),
+        "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in files]
+        if kind == "dicom"
+        else [],
+    }

@@ -14,6 +14,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import drafts, permissions
 from cases.case_views import case_action, case_form, record_shown, visible_case
+from records import selectors as record_selectors
+from records import services as record_services
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
@@ -102,8 +104,27 @@ def workspace(request: HttpRequest, reference: str) -> HttpResponse:
         "draft_version": opinion_drafts.draft_version(case, request.user),
         "restored_draft": draft if restored else None,
         **workspace_selectors.workspace_context(request.user, case),
+        **_viewer(request, case),
     }
     return render(request, "review/workspace.html", context)
+
+
+def _viewer(request: HttpRequest, case) -> dict:
+    """The record chosen with ?record=<id> (one of this case's), opened in the viewer pane (an
+    audited viewing), or why it cannot be shown there."""
+    record_id = request.GET.get("record", "")
+    if request.method != "GET" or not record_id.isdigit():
+        return {}
+    record = workspace_selectors.record_of(case, request.user, int(record_id))
+    if record is None:
+        return {}
+    try:
+        files = record_services.open_in_viewer(
+            record=record, by=request.user, session=request.session
+        )
+    except ApplicationError as error:
+        return {"viewer_problem": error.message, "viewer_record": record}
+    return {"viewer": record_selectors.viewer_context(record, files), "viewer_record": record}
 
 
 def _idle_draft_saved(request: HttpRequest, case, fields) -> HttpResponse:

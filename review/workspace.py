@@ -33,3 +33,8 @@ def record_groups(records: list) -> list[tuple[str, list]]:
     other = [record for record in records if record not in pdfs and record not in images]
     groups = [("PDF documents", pdfs), ("Images", images), ("Other files", other)]
     return [(title, items) for title, items in groups if items]
+
+
+def record_of(case: Case, user, record_id: int):
+    """One of the case's records, if `user` may read it (else None: the pane stays empty)."""
+    return record_selectors.records_visible_to(user).filter(case=case, pk=record_id).first()

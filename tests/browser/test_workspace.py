@@ -8,12 +8,18 @@ import re
 import time
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
 from playwright.sync_api import Page, expect
 
+from bench.viewer_data import ct_series, long_pdf
 from cases.models import Status
-from review.models import OpinionDraft
+from records import services as record_services
+from records.models import RecordFile
+from review.models import Opinion, OpinionDraft
+from secondopinion.audit.models import AuditEvent
 
-from .conftest import assert_accessible, sign_in
+from .conftest import assert_accessible, sign_in, tick
 
 pytestmark = pytest.mark.browser
 
@@ -99,3 +105,106 @@ def test_the_workspace_saves_as_you_type_restores_and_tells_a_second_tab(
     expect(conflict).to_be_hidden()
     assert_accessible(second)
     again.context.close()
+
+
+SLICES = 40
+PARTIAL_REASONING = "Slide 4 and the CT agree: no invasion"
+
+
+def _add_record(case, by, name: str, content: bytes) -> RecordFile:
+    record = record_services.add_record(
+        case=case, by=by, upload=SimpleUploadedFile(name, content, "application/octet-stream")
+    )
+    return record_services.read_record(record_id=record.pk)
+
+
+def test_the_specialist_reads_the_records_writes_survives_a_closed_browser_and_submits(
+    new_page, browser, live_server, actors
+):
+    """The issue's journey: accept, open the workspace, page 2 of the PDF, scroll the series and
+    change window/level, type, close the browser unsaved, restore, submit; every file fetched
+    was audited; another specialist gets 404 on the workspace and on every file."""
+    case = actors.case(Status.OFFERED)
+    report = _add_record(case, actors.alice, "pathology.pdf", long_pdf(4))
+    # 256² slices keep the test quick; bench/viewer_bench.py times the 512² series.
+    slices = [
+        _add_record(case, actors.alice, f"CT{n:03}.dcm", content)
+        for n, content in enumerate(ct_series(SLICES, size=256), start=1)
+    ]
+    smith = new_page()
+    smith.set_viewport_size({"width": 1300, "height": 1000})
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+    smith.goto(reverse("specialists:offer-accept", args=[case.reference]))
+    assert_accessible(smith)
+    tick(smith, "I have no conflict of interest with this case")
+    smith.get_by_role("button", name="Accept this case").click()
+    expect(smith.locator(".so-status")).to_have_text("Specialist reviewing")
+    assert_accessible(smith)
+    smith.get_by_role("link", name="Write your opinion").click()
+    assert_accessible(smith)
+
+    # Page 2 of the PDF, beside the form.
+    smith.get_by_role("link", name="pathology.pdf").click()
+    expect(smith.locator("[data-viewer-page='1']")).to_have_count(1, timeout=20_000)
+    stage = smith.locator("[data-viewer-stage]")
+    stage.focus()
+    smith.keyboard.press("PageDown")
+    expect(smith.locator("[data-viewer-status]")).to_contain_text("Page 2 of 4")
+    expect(smith.locator(".textLayer")).to_contain_text("ductal carcinoma in situ")
+    assert_accessible(smith)
+    smith.get_by_label("Reasoning").press_sequentially(PARTIAL_REASONING, delay=10)
+    _saved_within(case, "reasoning", PARTIAL_REASONING, KEYSTROKE_SAFE_SECONDS)
+
+    # The series: every slice by keyboard, then the lung window. The typing is still there.
+    smith.get_by_role("link", name=re.compile(r"^Series \d+")).click()
+    expect(smith.locator("[data-viewer-loaded]")).to_have_count(1, timeout=30_000)
+    assert smith.locator("[data-viewer-problem]").is_hidden()
+    expect(smith.get_by_label("Reasoning")).to_have_value(PARTIAL_REASONING)
+    stage.focus()
+    for _ in range(SLICES):
+        smith.keyboard.press("PageUp")
+    expect(smith.locator("[data-viewer-status]")).to_contain_text(f"Image 1 of {SLICES}")
+    for _ in range(SLICES - 1):
+        smith.keyboard.press("ArrowDown")
+    expect(smith.locator("[data-viewer-status]")).to_contain_text(f"Image {SLICES} of {SLICES}")
+    smith.get_by_role("button", name="Lung window: width 1500, level -600").click()
+    expect(smith.locator("[data-viewer-status]")).to_contain_text("window 1500 level -600")
+    assert_accessible(smith)
+    smith.get_by_label("Your diagnosis").press_sequentially("Ductal carcinoma in situ", delay=10)
+    _saved_within(case, "diagnosis", "Ductal carcinoma in situ", KEYSTROKE_SAFE_SECONDS)
+
+    # The browser goes without saving; a new one has the draft back, and the opinion goes in.
+    session = smith.context.storage_state()
+    smith.context.close()
+    again = browser.new_context(base_url=live_server.url, storage_state=session).new_page()
+    again.goto(reverse("review:workspace", args=[case.reference]))
+    expect(again.get_by_label("Reasoning")).to_have_value(PARTIAL_REASONING)
+    expect(again.get_by_label("Your diagnosis")).to_have_value("Ductal carcinoma in situ")
+    assert_accessible(again)
+    tick(again, "Changes the original diagnosis")
+    again.get_by_label("Recommended treatment and alternatives").fill("Surgery alone.")
+    again.get_by_label("Summary in plain language").fill("The cancer has not spread.")
+    tick(again, "Partly: some of it is supported")
+    tick(again, "Soon: within the next few weeks")
+    tick(again, "I have no conflict of interest and this opinion")
+    again.get_by_role("button", name="Submit opinion").click()
+    expect(again.locator(".so-status")).to_have_text("Opinion in quality check")
+    assert_accessible(again)
+    opinion = Opinion.objects.get(case=case)
+    assert opinion.reasoning == PARTIAL_REASONING and opinion.revision == 1
+    again.context.close()
+
+    viewed = set(
+        AuditEvent.objects.filter(
+            action="record.view", actor=actors.dr_smith.user, case_id=case.pk
+        ).values_list("object_id", flat=True)
+    )
+    assert viewed == {str(record.pk) for record in [report, *slices]}
+
+    jones = new_page()
+    sign_in(jones, actors.dr_jones.user.email, totp=True)
+    assert jones.goto(reverse("review:workspace", args=[case.reference])).status == 404
+    assert_accessible(jones)
+    for record in [report, *slices]:
+        assert jones.request.get(reverse("records:record-inline", args=[record.pk])).status == 404
+        assert jones.request.get(reverse("records:record-view", args=[record.pk])).status == 404
