@@ -40,15 +40,15 @@ def draft_field_names(specialty_field_names: list[str]) -> set[str]:
     return set(Opinion.ANSWER_FIELDS) | set(specialty_field_names)
 
 
-def draft_for(case: Case, user) -> OpinionDraft | None:
-    """The draft `user` is writing on `case` (none before they type, nor another's)."""
-    return OpinionDraft.objects.filter(case=case, user=user).first()
+def draft_of(case: Case) -> OpinionDraft | None:
+    """The case's draft (none before anyone typed); its `version` is the one a page shows the
+    form at, and its text is the reader's only when they typed it (`typed_by`)."""
+    return OpinionDraft.objects.filter(case=case).first()
 
 
-def draft_version(case: Case, user) -> int:
-    """The version a page shows the form at: its saves must name it."""
-    draft = OpinionDraft.objects.filter(case=case).only("version").first()
-    return draft.version if draft else 0
+def typed_by(draft: OpinionDraft | None, user) -> dict:
+    """What `user` typed in the draft and has not saved as the opinion yet (else empty)."""
+    return draft.data if draft is not None and draft.user_id == user.pk else {}
 
 
 @transaction.atomic

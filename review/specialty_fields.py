@@ -22,12 +22,9 @@ from .models import Opinion, SpecialtyField
 def specialties_of(case: Case) -> list[Specialty]:
     """The specialties the case is reviewed in: the one the coordinator matched for (and, for a
     subspecialty, its specialty); when they chose none, the reviewing specialist's own."""
-    offer = specialist_selectors.accepted_offer_for_case(case.pk)
-    if offer is not None and offer.specialty_id is not None:
-        chosen = offer.specialty
+    chosen = specialist_selectors.accepted_offer_specialty(case.pk)
+    if chosen is not None:
         return [chosen, chosen.parent] if chosen.parent_id else [chosen]
-    if offer is not None:
-        return list(offer.specialist.specialties.all())
     if case.specialist_id is not None:
         return list(case.specialist.specialties.all())
     return []

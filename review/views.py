@@ -74,12 +74,13 @@ def workspace(request: HttpRequest, reference: str) -> HttpResponse:
     fields = specialty_fields.fields_for_case(case)
     if drafts.wants_draft_saved(request):
         return _idle_draft_saved(request, case, fields)
-    draft = opinion_drafts.draft_for(case, request.user) if request.method == "GET" else None
-    restored = bool(draft and draft.data)
+    draft = opinion_drafts.draft_of(case)
+    # Shown again on a GET only: a POST shows what was just posted.
+    typed = opinion_drafts.typed_by(draft, request.user) if request.method == "GET" else {}
     form = OpinionForm(
         request.POST or None,
         instance=opinion,
-        initial=_typed_as_initial(draft.data) if restored else None,
+        initial=_typed_as_initial(typed) if typed else None,
         specialty_fields=fields,
     )
     if request.method == "POST" and form.is_valid():
@@ -101,8 +102,8 @@ def workspace(request: HttpRequest, reference: str) -> HttpResponse:
         "case": case,
         "form": form,
         "opinion": opinion,
-        "draft_version": opinion_drafts.draft_version(case, request.user),
-        "restored_draft": draft if restored else None,
+        "draft_version": draft.version if draft else 0,
+        "restored_draft": draft if typed else None,
         **workspace_selectors.workspace_context(request.user, case),
         **_viewer(request, case),
     }
@@ -137,7 +138,7 @@ def _idle_draft_saved(request: HttpRequest, case, fields) -> HttpResponse:
             case=case,
             by=request.user,
             data=typed,
-            version=opinion_drafts.draft_version(case, request.user),
+            version=getattr(opinion_drafts.draft_of(case), "version", 0),
             allowed=names,
         )
     except ApplicationError:

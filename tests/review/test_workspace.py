@@ -225,3 +225,14 @@ def test_a_stretch_of_autosaves_leaves_one_audit_event(actors, reviewing):
         _autosave(client, reviewing, version, reasoning=REASONING[: 10 + version])
 
     assert AuditEvent.objects.filter(action="opinion.autosave", case_id=reviewing.pk).count() == 1
+
+
+def test_the_workspace_runs_at_most_12_queries(actors, reviewing, django_assert_max_num_queries):
+    # The pages' goal (bench/pages.py MAX_QUERIES); with a record in the viewer the viewing's
+    # audit and the series read add five.
+    client = _client(actors.dr_smith.user)
+    url = reverse("review:workspace", args=[reviewing.reference])
+    _autosave(client, reviewing, 0, reasoning=REASONING)
+
+    with django_assert_max_num_queries(12):
+        assert client.get(url).status_code == 200
