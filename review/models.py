@@ -286,13 +286,18 @@ class SpecialtyField(models.Model):
 class OpinionDraft(models.Model):
     """What the reviewing specialist has typed in the opinion form, as typed (valid or not),
     saved every few seconds while they type. `version` goes up by one on every save: a save
-    made from an older version (another tab, another window) is refused, not merged."""
+    made from an older version (another tab, another window) is refused, not merged, and its
+    text kept aside in `refused`."""
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     data = models.JSONField(default=dict)
     version = models.PositiveIntegerField(default=0)
     saved_at = models.DateTimeField(auto_now=True)
+    # The latest save refused as stale (another tab's text), kept so that even that is not lost:
+    # the workspace shows it until the opinion is saved.
+    refused = models.JSONField(default=dict, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Opinion draft on case {self.case_id} (version {self.version})"

@@ -46,17 +46,32 @@ def draft_of(case: Case) -> OpinionDraft | None:
     return OpinionDraft.objects.filter(case=case).first()
 
 
+def refused_for(draft: OpinionDraft | None, user) -> dict:
+    """The text of `user`'s save that was refused as stale, if any is kept."""
+    return draft.refused if draft is not None and draft.user_id == user.pk else {}
+
+
 def typed_by(draft: OpinionDraft | None, user) -> dict:
     """What `user` typed in the draft and has not saved as the opinion yet (else empty)."""
     return draft.data if draft is not None and draft.user_id == user.pk else {}
 
 
-@transaction.atomic
 def autosave_opinion_draft(
     *, case: Case, by, data: dict[str, str], version: int, allowed: set[str]
 ) -> OpinionDraft:
     """Keep `data` (field name -> text as typed) as the draft, if the draft is still at
-    `version` (else DraftConflict); returns the draft at its new version."""
+    `version`; returns the draft at its new version. A stale save raises DraftConflict, its text
+    kept aside in the draft's `refused` (so a tab closed while in conflict loses nothing)."""
+    draft, saved = _autosave(case=case, by=by, data=data, version=version, allowed=allowed)
+    if not saved:
+        raise DraftConflict(draft)
+    return draft
+
+
+@transaction.atomic
+def _autosave(
+    *, case: Case, by, data: dict[str, str], version: int, allowed: set[str]
+) -> tuple[OpinionDraft, bool]:
     if not permissions.can_write_opinion(by, case):
         raise ApplicationError("You can only write an opinion on a case you are reviewing.")
     typed = {
@@ -68,16 +83,18 @@ def autosave_opinion_draft(
     OpinionDraft.objects.get_or_create(case=case, defaults={"user": by})
     draft = OpinionDraft.objects.select_for_update().get(case=case)
     if draft.user_id != by.pk:  # the case was reassigned: the earlier reviewer's draft goes
-        draft.user, draft.data = by, {}
+        draft.user, draft.data, draft.refused = by, {}, {}
     if version != draft.version:
-        raise DraftConflict(draft)
+        draft.refused, draft.refused_at = typed, timezone.now()
+        draft.save(update_fields=["user", "data", "refused", "refused_at"])
+        return draft, False
     previous = draft.saved_at
     draft.data = typed
     draft.version += 1
     draft.save()
     if draft.version == 1 or timezone.now() - previous > AUDIT_GAP:
         record_event(actor=by, action="opinion.autosave", obj=draft, case_id=case.pk)
-    return draft
+    return draft, True
 
 
 @transaction.atomic
@@ -86,6 +103,6 @@ def settle_opinion_draft(*, case: Case, by) -> None:
     still moves on, so a tab that read the earlier draft cannot overwrite the saved opinion."""
     draft = OpinionDraft.objects.select_for_update().filter(case=case).first()
     if draft is not None:
-        draft.user, draft.data = by, {}
+        draft.user, draft.data, draft.refused, draft.refused_at = by, {}, {}, None
         draft.version += 1
         draft.save()

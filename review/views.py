@@ -104,6 +104,8 @@ def workspace(request: HttpRequest, reference: str) -> HttpResponse:
         "opinion": opinion,
         "draft_version": draft.version if draft else 0,
         "restored_draft": draft if typed else None,
+        "refused_text": _labelled(form, opinion_drafts.refused_for(draft, request.user)),
+        "refused_at": draft.refused_at if draft else None,
         **workspace_selectors.workspace_context(request.user, case),
         **_viewer(request, case),
     }
@@ -144,6 +146,15 @@ def _idle_draft_saved(request: HttpRequest, case, fields) -> HttpResponse:
     except ApplicationError:
         return HttpResponse(status=413)
     return HttpResponse(status=204)
+
+
+def _labelled(form: OpinionForm, typed: dict) -> list[tuple[str, str]]:
+    """Typed text by its field's label, in the form's order (empty answers left out)."""
+    return [
+        (str(form.fields[name].label), typed[name])
+        for name in form.fields
+        if typed.get(name, "").strip()
+    ]
 
 
 def _typed_as_initial(data: dict) -> dict:

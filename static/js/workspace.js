@@ -2,8 +2,8 @@
 // Two seconds after the last keystroke (and at most four after the first unsaved one), on
 // leaving a field, before the page goes away and before the idle sign-out, the form is posted as
 // JSON to its autosave URL with the version it was read at. The server refuses a save from an
-// older version (another tab or window saved since): this tab keeps its text and says so, and
-// the specialist chooses which text to keep.
+// older version (another tab or window saved since): this tab keeps its text and says so (the
+// server keeps the refused text aside too), and the specialist chooses which text to keep.
 (function () {
   "use strict";
   var form = document.querySelector("form[data-autosave-url]");
@@ -40,38 +40,47 @@
   function dirty() { return edits !== savedEdits; }
 
   function showConflict(message, current) {
+    conflictBox.dataset.serverVersion = String(current);
+    if (conflict) { return; }  // said once: the alert is not repeated at every refused save
     conflict = true;
     conflictBox.querySelector("[data-conflict-message]").textContent = message;
     conflictBox.hidden = false;
-    conflictBox.dataset.serverVersion = String(current);
     say("Not saved: this opinion was changed in another tab or window.");
   }
 
   function save(keepalive) {
     clearTimeout(timer);
     timer = null;
-    if (conflict || submitting || !dirty()) { return inFlight || Promise.resolve(); }
+    // In conflict the saves go on: the server refuses them but keeps the latest text aside, so
+    // even closing this tab loses nothing.
+    if (submitting || !dirty()) { return inFlight || Promise.resolve(); }
     if (inFlight) {  // one save at a time: the next goes when this one is answered
       return inFlight.then(function () { return save(keepalive); });
     }
-    var sending = edits;
+    var sending = edits, sentVersion = version;
     inFlight = fetch(url, {
       method: "POST",
       credentials: "same-origin",
       keepalive: !!keepalive,
       // Saving is not the person's activity (their typing is): the idle sign-out stays where it was.
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "X-Not-Activity": "1" },
-      body: JSON.stringify({ version: version, fields: typed() })
+      body: JSON.stringify({ version: sentVersion, fields: typed() })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
           version = data.version;
+          conflict = false;
+          conflictBox.hidden = true;
           savedEdits = sending;
           firstUnsaved = dirty() ? Date.now() : 0;
           say(data.message);
           if (dirty()) { schedule(); }
         } else if (response.status === 409) {
-          showConflict(data.message, data.version);
+          savedEdits = sending;  // kept aside by the server, not as the draft
+          firstUnsaved = dirty() ? Date.now() : 0;
+          // A refusal of a save sent before "Keep this tab's text" moved the version on is old news.
+          if (sentVersion === version) { showConflict(data.message, data.version); }
+          if (dirty()) { schedule(); }
         } else {
           say((data.message || "Not saved yet") + " We will try again.");
           timer = setTimeout(save, RETRY_MS);
@@ -85,7 +94,6 @@
   }
 
   function schedule() {
-    if (conflict) { return; }
     var now = Date.now();
     if (!firstUnsaved) { firstUnsaved = now; }
     clearTimeout(timer);

@@ -236,3 +236,21 @@ def test_the_workspace_runs_at_most_12_queries(actors, reviewing, django_assert_
 
     with django_assert_max_num_queries(12):
         assert client.get(url).status_code == 200
+
+
+def test_a_refused_save_is_kept_aside_and_shown_until_the_opinion_is_saved(actors, reviewing):
+    first_tab = _client(actors.dr_smith.user)
+    _autosave(first_tab, reviewing, 0, reasoning=REASONING)
+    url = reverse("review:workspace", args=[reviewing.reference])
+
+    refused = _autosave(_client(actors.dr_smith.user), reviewing, 0, diagnosis="Other tab's")
+
+    assert refused.status_code == 409
+    draft = OpinionDraft.objects.get(case=reviewing)
+    assert draft.data == {"reasoning": REASONING} and draft.version == 1
+    assert draft.refused == {"diagnosis": "Other tab's"}
+    page = first_tab.get(url).text
+    assert "Text from another tab or window that was not saved" in page
+    assert "Other tab&#x27;s" in page
+    first_tab.post(url, {"save": "", "reasoning": REASONING})
+    assert "Text from another tab" not in first_tab.get(url).text
