@@ -64,6 +64,12 @@ def test_the_workspace_saves_as_you_type_restores_and_tells_a_second_tab(
     expect(smith).to_have_url(re.compile(rf"/cases/{case.reference}/workspace/$"))
     assert_accessible(smith)
     assert _side_by_side(smith)
+    # By keyboard: from below the viewer back to the opinion, and on into its first question.
+    smith.get_by_role("link", name="Back to your opinion").focus()
+    smith.keyboard.press("Enter")
+    expect(smith.locator("#opinion-form-heading")).to_be_focused()
+    smith.keyboard.press("Tab")
+    expect(smith.locator("input[name=relation]").first).to_be_focused()
 
     # Typing is saved within seconds, and the status says when (politely, for screen readers).
     smith.get_by_label("Reasoning").press_sequentially(FIRST, delay=20)
