@@ -15,6 +15,12 @@ urlpatterns = [
         views.deletion_decide,
         name="deletion-decide",
     ),
+    path("specialty-fields/", views.specialty_fields, name="specialty-fields"),
+    path(
+        "specialty-fields/<int:pk>/remove/",
+        views.specialty_field_remove,
+        name="specialty-field-remove",
+    ),
     path("metrics.csv", views.metrics_export, name="metrics-export"),
     path(
         "cases/<str:reference>/case.fhir.json",

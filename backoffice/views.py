@@ -8,16 +8,18 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions, selectors
 from cases.choices import Urgency
 from data_rights import fhir
 from data_rights import services as data_rights
+from review import specialty_fields as specialty_templates
+from review.forms import SpecialtyFieldForm
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
-from secondopinion.forms import choice_field
+from secondopinion.forms import add_application_error, choice_field
 from specialists import selectors as specialist_selectors
 
 from . import coordination, metrics, queues, search
@@ -284,3 +286,34 @@ def case_fhir_export(request: AuthenticatedHttpRequest, reference: str) -> HttpR
     )
     response["Content-Disposition"] = f'attachment; filename="{case.reference}.fhir.json"'
     return response
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def specialty_fields(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The opinion's extra fields per specialty (its template), and a form to add one."""
+    permissions.require_coordinator(request.user)
+    form = SpecialtyFieldForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            field = specialty_templates.add_specialty_field(by=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            add_application_error(form, error)
+        else:
+            messages.success(request, f"“{field.label}” is added to {field.specialty}.")
+            return redirect("coordinator:specialty-fields")
+    return render(
+        request,
+        "backoffice/specialty_fields.html",
+        {"fields": specialty_templates.all_fields(), "form": form},
+    )
+
+
+@login_required
+@require_POST
+def specialty_field_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    permissions.require_coordinator(request.user)
+    field = get_object_or_404(specialty_templates.all_fields(), pk=pk)
+    specialty_templates.remove_specialty_field(by=request.user, field=field)
+    messages.success(request, f"“{field.label}” is removed from {field.specialty}.")
+    return redirect("coordinator:specialty-fields")

@@ -5,11 +5,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
 
+from . import viewing
 from .models import RecordFile, RecordsRequest, Upload
 
 
@@ -234,3 +236,21 @@ def series_files_for(record: RecordFile) -> list[RecordFile]:
             if record in series.files:
                 return series.files
     return [record]
+
+
+def viewer_context(record: RecordFile, files: list[RecordFile]) -> dict:
+    """What templates/records/partials/viewer.html needs (the workspace builds the same). A
+    slice the server could not decode when it read the file (metadata["no_preview"] says why)
+    is left out of the series, so the others still scroll, and listed with the reason."""
+    kind = viewing.viewer_kind(record)
+    slices = [item for item in files if not item.metadata.get("no_preview")] or files
+    return {
+        "kind": kind,
+        "record": record,
+        "url": reverse("records:record-inline", args=[record.pk]),
+        "download_url": reverse("records:record-download", args=[record.pk]),
+        "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in slices]
+        if kind == "dicom"
+        else [],
+        "left_out": [item for item in files if item not in slices] if kind == "dicom" else [],
+    }

@@ -6,6 +6,7 @@ import contextlib
 import hashlib
 import logging
 import tempfile
+import time
 from collections.abc import Iterable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -30,7 +31,7 @@ from secondopinion.files.checks import (
 )
 from secondopinion.notifications.services import notify
 
-from . import reading, viewing
+from . import reading, selectors, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 
 logger = logging.getLogger(__name__)
@@ -243,6 +244,17 @@ def record_viewings(*, records: list[RecordFile], by: User) -> None:
         record_events(
             actor=by, action="record.view", objects=[(record, record.case_id) for record in records]
         )
+
+
+def open_in_viewer(*, record: RecordFile, by, session) -> list[RecordFile]:
+    """The files a viewer shows for `record`: the DICOM series it belongs to (every slice, in
+    order), or the record alone; each file's viewing audited once per VIEW_AUDIT_SECONDS in this
+    browser `session`. ApplicationError (saying why) when it cannot be shown."""
+    check_viewable(record)
+    files = [item for item in selectors.series_files_for(record) if item.is_downloadable]
+    due = set(viewing.record_ids_to_audit(session, [item.pk for item in files], time.time()))
+    record_viewings(records=[item for item in files if item.pk in due], by=by)
+    return files
 
 
 def open_record_for_viewing(*, record: RecordFile) -> viewing.Payload:

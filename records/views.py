@@ -151,39 +151,16 @@ def record_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One record in its viewer, or the DICOM series it belongs to (all slices, in order)."""
     record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
     try:
-        services.check_viewable(record)
+        files = services.open_in_viewer(record=record, by=request.user, session=request.session)
     except ApplicationError as error:
         return render(
             request, "records/record_view.html", {"record": record, "problem": error.message}
         )
-    files = [item for item in selectors.series_files_for(record) if item.is_downloadable]
-    due = set(
-        viewing.record_ids_to_audit(request.session, [item.pk for item in files], time.time())
-    )
-    services.record_viewings(records=[item for item in files if item.pk in due], by=request.user)
     return render(
         request,
         "records/record_view.html",
-        {"record": record, "viewer": viewer_context(record, files)},
+        {"record": record, "viewer": selectors.viewer_context(record, files)},
     )
-
-
-def viewer_context(record, files: list) -> dict:
-    """What templates/records/partials/viewer.html needs (the workspace builds the same). A
-    slice the server could not decode when it read the file (metadata["no_preview"] says why)
-    is left out of the series, so the others still scroll, and listed with the reason."""
-    kind = viewing.viewer_kind(record)
-    slices = [item for item in files if not item.metadata.get("no_preview")] or files
-    return {
-        "kind": kind,
-        "record": record,
-        "url": reverse("records:record-inline", args=[record.pk]),
-        "download_url": reverse("records:record-download", args=[record.pk]),
-        "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in slices]
-        if kind == "dicom"
-        else [],
-        "left_out": [item for item in files if item not in slices] if kind == "dicom" else [],
-    }
 
 
 @login_required

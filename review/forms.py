@@ -1,13 +1,16 @@
 """Forms of the review: the structured opinion, questions to the patient and their answers,
 follow-up questions and their answers."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from django import forms
 
 from records.forms import RECORD_KIND_CHOICES
 from secondopinion.forms import MultipleFileField, StyledFormMixin, choice_field, too_long
 
 from . import readability
-from .models import InformationRequest, Opinion, OpinionUrgency, TreatmentSupport
+from .models import InformationRequest, Opinion, OpinionUrgency, SpecialtyField, TreatmentSupport
 
 
 class OpinionForm(StyledFormMixin, forms.ModelForm):
@@ -34,8 +37,15 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
             "urgency": forms.RadioSelect,
         }
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, specialty_fields: Iterable[SpecialtyField] = (), **kwargs):
         super().__init__(*args, **kwargs)
+        self.specialty_fields = list(specialty_fields)
+        stored = {item["field"]: item["value"] for item in self.instance.specialty_answers or []}
+        for question in self.specialty_fields:
+            self.fields[question.form_name] = specialty_form_field(question)
+            self.initial.setdefault(question.form_name, stored.get(question.pk, ""))
+        # The specialty's questions come after the opinion's own, before the attestation.
+        self.order_fields([*Opinion.ANSWER_FIELDS[:-1], *self._specialty_names(), "attested"])
         # Drafts may be partial; submit_opinion decides what is required, so the fields are not
         # marked "(optional)" either.
         for field in self.fields.values():
@@ -47,6 +57,52 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
         summary = self.data.get("plain_summary") if self.is_bound else self.instance.plain_summary
         if summary and summary.strip():
             self.fields["plain_summary"].help_text += " " + readability.hint(summary)
+
+    def _specialty_names(self) -> list[str]:
+        return [field.form_name for field in self.specialty_fields]
+
+    def opinion_answers(self) -> dict:
+        """The cleaned answers as save_opinion_draft takes them."""
+        answers = {name: self.cleaned_data[name] for name in Opinion.ANSWER_FIELDS}
+        answers["specialty_answers"] = {
+            field.pk: self.cleaned_data.get(field.form_name) for field in self.specialty_fields
+        }
+        return answers
+
+
+def specialty_form_field(field: SpecialtyField) -> forms.Field:
+    """The form field for one of a specialty's extra questions (all optional in a draft)."""
+    # Styled here: StyledFormMixin styles the fields a form has before these are added.
+    common: dict[str, Any] = {"label": field.label, "help_text": field.help_text, "required": False}
+    if field.kind == SpecialtyField.Kind.NUMBER:
+        return forms.DecimalField(
+            **common,
+            widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "usa-input"}),
+            error_messages={"invalid": f"{field.label}: write a number."},
+        )
+    if field.kind == SpecialtyField.Kind.CHOICE:
+        return forms.ChoiceField(
+            **common,
+            choices=[("", "Not answered yet"), *((c, c) for c in field.choice_list)],
+            widget=forms.Select(attrs={"class": "usa-select"}),
+            error_messages={"invalid_choice": f"{field.label}: choose one of the options given."},
+        )
+    return forms.CharField(
+        **common,
+        max_length=SpecialtyField.MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "usa-textarea"}),
+        error_messages=too_long(field.label),
+    )
+
+
+class SpecialtyFieldForm(StyledFormMixin, forms.ModelForm):
+    """A coordinator adds a field to a specialty's template."""
+
+    class Meta:
+        model = SpecialtyField
+        fields = ["specialty", "label", "kind", "choices", "required", "help_text", "order"]
+        widgets = {"choices": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"order": "Fields are shown in this order (smallest first)."}
 
 
 class InformationRequestForm(StyledFormMixin, forms.ModelForm):

@@ -8,6 +8,7 @@ from django.db import models
 
 from cases.models import Case
 from records.models import RecordFile
+from specialists.models import Specialty
 
 
 class TreatmentSupport(models.TextChoices):
@@ -70,6 +71,10 @@ class Opinion(models.Model):
         "I have no conflict of interest and this opinion is my own independent judgement",
         default=False,
     )
+    # The answers to the specialty's extra fields (SpecialtyField), in their order, each with the
+    # label it had when answered so a later change to the template does not rewrite an opinion:
+    # [{"field": id, "label": "TNM stage", "value": "T2 N0 M0"}, ...].
+    specialty_answers = models.JSONField(default=list, blank=True)
     # Incremented on each submission; a report is rendered once per revision.
     revision = models.PositiveIntegerField(default=0)
     submitted_at = models.DateTimeField(null=True, blank=True)
@@ -232,3 +237,67 @@ class ReportShare(models.Model):
 
     def __str__(self) -> str:
         return f"Report share {self.pk} on case {self.case_id}"
+
+
+class SpecialtyField(models.Model):
+    """An extra structured question of the opinion for cases of one specialty (a coordinator's
+    template, kept as data: oncology asks the TNM stage, cardiology the ejection fraction)."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        CHOICE = "choice", "Choice from a list"
+
+    specialty = models.ForeignKey(
+        Specialty, on_delete=models.CASCADE, related_name="opinion_fields"
+    )
+    label = models.CharField(max_length=120)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
+    choices = models.TextField(
+        blank=True, max_length=4000, help_text="For a choice: the options, one a line."
+    )
+    required = models.BooleanField(
+        default=False, help_text="Needed to submit the opinion (a draft may leave it empty)."
+    )
+    help_text = models.CharField(max_length=300, blank=True)
+    order = models.PositiveIntegerField(default=0)
+
+    MAX_TEXT = 2000
+
+    class Meta:
+        ordering = ["specialty", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["specialty", "label"], name="one_label_per_specialty")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.specialty}: {self.label}"
+
+    @property
+    def choice_list(self) -> list[str]:
+        return [line.strip() for line in self.choices.splitlines() if line.strip()]
+
+    @property
+    def form_name(self) -> str:
+        """The field's name in the opinion form and the draft."""
+        return f"specialty_{self.pk}"
+
+
+class OpinionDraft(models.Model):
+    """What the reviewing specialist has typed in the opinion form, as typed (valid or not),
+    saved every few seconds while they type. `version` goes up by one on every save: a save
+    made from an older version (another tab, another window) is refused, not merged, and its
+    text kept aside in `refused`."""
+
+    case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    data = models.JSONField(default=dict)
+    version = models.PositiveIntegerField(default=0)
+    saved_at = models.DateTimeField(auto_now=True)
+    # The latest save refused as stale (another tab's text), kept so that even that is not lost:
+    # the workspace shows it until the opinion is saved.
+    refused = models.JSONField(default=dict, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"Opinion draft on case {self.case_id} (version {self.version})"

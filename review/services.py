@@ -23,7 +23,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
-from . import selectors
+from . import selectors, specialty_fields
 from .models import (
     FollowUpQuestion,
     InformationRequest,
@@ -69,7 +69,11 @@ def deliver_opinion(*, case: Case, by: User) -> Case:
 
 
 @transaction.atomic
-def save_opinion_draft(*, case: Case, by: User, **answers) -> Opinion:
+def save_opinion_draft(
+    *, case: Case, by: User, specialty_answers: dict[int, object] | None = None, **answers
+) -> Opinion:
+    """Save the opinion's answers (and, with `specialty_answers`, field id -> answer, those of
+    the case's specialty template) as they stand; submission checks that it is complete."""
     if not permissions.can_write_opinion(by, case):
         raise ApplicationError("You can only write an opinion on a case you are reviewing.")
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
@@ -83,11 +87,17 @@ def save_opinion_draft(*, case: Case, by: User, **answers) -> Opinion:
             field="doctor_questions",
         )
     assert case.specialist is not None, "only the assigned specialist may write the opinion"
+    stored_specialty_answers = None
+    if specialty_answers is not None:
+        fields = specialty_fields.fields_for_case(case)
+        stored_specialty_answers = specialty_fields.checked_answers(fields, specialty_answers)
     opinion, _ = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )
     for field, value in answers.items():
         setattr(opinion, field, value)
+    if stored_specialty_answers is not None:
+        opinion.specialty_answers = stored_specialty_answers
     opinion.save()
     record_event(actor=by, action="opinion.save_draft", obj=opinion, case_id=case.pk)
     return opinion
@@ -103,6 +113,7 @@ def submit_opinion(*, case: Case, by: User) -> Opinion:
         for name in Opinion.REQUIRED_FIELDS_FOR_SUBMISSION
         if not getattr(opinion, name).strip()
     ]
+    missing += specialty_fields.missing_required(opinion, specialty_fields.fields_for_case(case))
     if missing:
         raise ApplicationError(
             "Complete these parts before you submit: " + "; ".join(missing) + "."

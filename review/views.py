@@ -1,22 +1,28 @@
 """Pages of the review: writing the opinion, the quality check's return and delivery, questions
 to the patient and their answers, follow-ups, report downloads and shares."""
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import drafts, permissions
 from cases.case_views import case_action, case_form, record_shown, visible_case
+from records import selectors as record_selectors
+from records import services as record_services
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
-from . import selectors, services
+from . import opinion_drafts, selectors, services, specialty_fields
+from . import workspace as workspace_selectors
 from .forms import (
     FollowUpAnswerForm,
     FollowUpForm,
@@ -47,31 +53,154 @@ deliver_opinion = case_action(
 @login_required
 @require_http_methods(["GET", "POST"])
 def opinion_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """The old address of the opinion form: the workspace is where the opinion is written now
+    (a POST from a page opened before the change still saves)."""
+    if request.method == "POST":
+        return workspace(request, reference)
+    # Checked before redirecting, so the old address tells no one else that the case exists.
+    if not permissions.can_write_opinion(request.user, visible_case(request, reference)):
+        raise Http404
+    return redirect("review:workspace", reference)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
+    """The specialist's workspace: the case's records and a viewer beside the opinion form, the
+    patient's question, answers, questions asked and messages a click away. Only the reviewing
+    specialist opens it (coordinators read the case page and the submitted opinion instead)."""
     case = visible_case(request, reference)
     if not permissions.can_write_opinion(request.user, case):
         raise Http404
-    if drafts.wants_draft_saved(request):
-        return drafts.save_draft_response(request, case=case, form="opinion")
     opinion = selectors.opinion_for(case)
-    initial = drafts.restored_draft(request, case=case, form="opinion")
-    form = OpinionForm(request.POST or None, instance=opinion, initial=initial)
+    fields = specialty_fields.fields_for_case(case)
+    if drafts.wants_draft_saved(request):
+        return _idle_draft_saved(request, case, fields)
+    draft = opinion_drafts.draft_of(case)
+    # Shown again on a GET only: a POST shows what was just posted.
+    typed = opinion_drafts.typed_by(draft, request.user) if request.method == "GET" else {}
+    form = OpinionForm(
+        request.POST or None,
+        instance=opinion,
+        initial=_typed_as_initial(typed) if typed else None,
+        specialty_fields=fields,
+    )
     if request.method == "POST" and form.is_valid():
         try:
-            services.save_opinion_draft(case=case, by=request.user, **form.cleaned_data)
+            services.save_opinion_draft(case=case, by=request.user, **form.opinion_answers())
             if "submit" in request.POST:
                 services.submit_opinion(case=case, by=request.user)
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            drafts.discard_form_draft(case=case, user=request.user, form="opinion")
+            opinion_drafts.settle_opinion_draft(case=case, by=request.user)
             if "submit" in request.POST:
                 messages.success(request, "Your opinion is submitted for a quality check.")
                 return redirect("cases:case-detail", case.reference)
             messages.success(request, "Your draft is saved.")
-            return redirect("review:opinion-edit", case.reference)
+            return redirect("review:workspace", case.reference)
     record_shown(request, case)
-    return render(
-        request, "review/opinion_edit.html", {"case": case, "form": form, "opinion": opinion}
+    context = {
+        "case": case,
+        "form": form,
+        "opinion": opinion,
+        "draft_version": draft.version if draft else 0,
+        "restored_draft": draft if typed else None,
+        "refused_text": _labelled(form, opinion_drafts.refused_for(draft, request.user)),
+        "refused_at": draft.refused_at if draft else None,
+        **workspace_selectors.workspace_context(request.user, case),
+        **_viewer(request, case),
+    }
+    return render(request, "review/workspace.html", context)
+
+
+def _viewer(request: HttpRequest, case) -> dict:
+    """The record chosen with ?record=<id> (one of this case's), opened in the viewer pane (an
+    audited viewing), or why it cannot be shown there."""
+    record_id = request.GET.get("record", "")
+    if request.method != "GET" or not record_id.isdigit():
+        return {}
+    record = workspace_selectors.record_of(case, request.user, int(record_id))
+    if record is None:
+        return {}
+    try:
+        files = record_services.open_in_viewer(
+            record=record, by=request.user, session=request.session
+        )
+    except ApplicationError as error:
+        return {"viewer_problem": error.message, "viewer_record": record}
+    return {"viewer": record_selectors.viewer_context(record, files), "viewer_record": record}
+
+
+def _idle_draft_saved(request: HttpRequest, case, fields) -> HttpResponse:
+    """The idle script's save of a page that marks the opinion form data-save-draft (one opened
+    before the workspace autosaved): its text becomes the draft, as the last thing typed."""
+    typed = {name: request.POST.get(name, "") for name in request.POST}
+    names = opinion_drafts.draft_field_names([field.form_name for field in fields])
+    try:
+        opinion_drafts.autosave_opinion_draft(
+            case=case,
+            by=request.user,
+            data=typed,
+            version=getattr(opinion_drafts.draft_of(case), "version", 0),
+            allowed=names,
+        )
+    except ApplicationError:
+        return HttpResponse(status=413)
+    return HttpResponse(status=204)
+
+
+def _labelled(form: OpinionForm, typed: dict) -> list[tuple[str, str]]:
+    """Typed text by its field's label, in the form's order (empty answers left out)."""
+    return [
+        (str(form.fields[name].label), typed[name])
+        for name in form.fields
+        if typed.get(name, "").strip()
+    ]
+
+
+def _typed_as_initial(data: dict) -> dict:
+    """A draft's text as the form's initial values (the attestation box was typed as "on")."""
+    initial = dict(data)
+    if "attested" in initial:
+        initial["attested"] = initial["attested"] == "on"
+    return initial
+
+
+@login_required
+@require_POST
+def opinion_autosave(request: HttpRequest, reference: str) -> JsonResponse:
+    """The workspace's autosave: JSON {"version": n, "fields": {name: text}} in; the new version
+    and the time saved out, or 409 with the current version when another tab saved first."""
+    case = visible_case(request, reference)
+    if not permissions.can_write_opinion(request.user, case):
+        raise Http404
+    try:
+        body = json.loads(request.body)
+        version, typed = int(body["version"]), dict(body["fields"])
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"message": "The draft could not be read."}, status=400)
+    names = opinion_drafts.draft_field_names(
+        [field.form_name for field in specialty_fields.fields_for_case(case)]
+    )
+    try:
+        draft = opinion_drafts.autosave_opinion_draft(
+            case=case, by=request.user, data=typed, version=version, allowed=names
+        )
+    except opinion_drafts.DraftConflict as conflict:
+        return JsonResponse(
+            {"message": conflict.message, "version": conflict.draft.version, "conflict": True},
+            status=409,
+        )
+    except ApplicationError as error:
+        return JsonResponse({"message": error.message}, status=413)
+    saved = timezone.localtime(draft.saved_at)
+    return JsonResponse(
+        {
+            "version": draft.version,
+            "saved_at": saved.isoformat(),
+            "message": f"Saved at {saved:%H:%M}",
+        }
     )
 
 

@@ -171,6 +171,18 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
     )
 
 
+def accepted_offer_specialty(case_id: int) -> Specialty | None:
+    """The specialty the accepted offer on the case was matched for (with its parent read),
+    or None when the coordinator chose none."""
+    offer = (
+        Offer.objects.filter(case_id=case_id, status=Offer.Status.ACCEPTED)
+        .select_related("specialty__parent")
+        .only("specialty")
+        .first()
+    )
+    return offer.specialty if offer else None
+
+
 # Coordinators' credentials page -----------------------------------------------------------------
 
 

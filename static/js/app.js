@@ -34,7 +34,7 @@
   // Idle sign-out. Clicking "Stay signed in" or typing counts as activity and renews the session
   // (typing at most once per `throttle`); two minutes before the session runs out a warning
   // shows. Then, and again just before it runs out, every form marked data-save-draft that was
-  // typed in is saved as a draft on the server (the views keep it as typed and show it again;
+  // typed in (and every page's own autosave, window.soDraftSavers) is saved as a draft on the server (the views keep it as typed and show it again;
   // these requests do not count as activity), then the page signs out and goes to the sign-in
   // page, which comes back here.
   var idle = parseInt(document.body.dataset.sessionIdleSeconds || "0", 10);
@@ -63,6 +63,7 @@
         warning.hidden = false;
         // Saved now as well: a background tab's timers may fire late, after the session is gone.
         typedIn.forEach(saveDraft);
+        pageSavers().forEach(function (save) { save(); });
       }, Math.max(left - 120000, 0));
       endTimer = setTimeout(endOfSession, Math.max(left - lead, 0));
     };
@@ -85,6 +86,9 @@
         body: body
       }).catch(function () { /* sign out anyway: staying signed in is the greater risk */ });
     };
+    // Pages that save their own drafts as they go (the workspace's autosave) register a function
+    // returning a promise in window.soDraftSavers: the sign-out waits for them too.
+    var pageSavers = function () { return window.soDraftSavers || []; };
     var endOfSession = function () {
       var other = sharedRenewal();
       if (other > lastRenewal + 1000) {  // another tab kept the session alive
@@ -93,7 +97,10 @@
         return;
       }
       signingOut = true;
-      Promise.all(typedIn.map(saveDraft)).then(function () {
+      var saving = typedIn.map(saveDraft).concat(pageSavers().map(function (save) {
+        return Promise.resolve(save()).catch(function () { return null; });
+      }));
+      Promise.all(saving).then(function () {
         var body = new URLSearchParams();
         body.set("csrfmiddlewaretoken", csrfToken());
         return fetch(document.body.dataset.signOutUrl, {

@@ -12,7 +12,8 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from cases.models import FormDraft, Status
+from cases.models import Status
+from review.models import OpinionDraft
 from tests.support import wait_for
 
 from .conftest import assert_accessible, sign_in
@@ -37,7 +38,7 @@ def test_typing_keeps_the_session_and_going_idle_saves_the_opinion_draft(
 ):
     settings.STAFF_SESSION_IDLE_SECONDS = IDLE_SECONDS
     case = actors.case(Status.IN_REVIEW)
-    opinion_path = f"/cases/{case.reference}/opinion/"
+    opinion_path = f"/cases/{case.reference}/workspace/"
 
     smith = new_page()
     sign_in(smith, actors.dr_smith.user.email, totp=True)
@@ -56,8 +57,8 @@ def test_typing_keeps_the_session_and_going_idle_saves_the_opinion_draft(
     expect(smith).to_have_url(re.compile(r"/accounts/login/\?next="), timeout=IDLE_SECONDS * 2000)
     expect(smith.get_by_label("Email")).to_be_visible()
     assert_accessible(smith)
-    draft = FormDraft.objects.get(case=case, user=actors.dr_smith.user, form="opinion")
-    assert draft.data["reasoning"] == [REASONING]
+    draft = OpinionDraft.objects.get(case=case, user=actors.dr_smith.user)
+    assert draft.data["reasoning"] == REASONING
     # Really signed out: the opinion page now asks to sign in.
     smith.goto(opinion_path)
     expect(smith).to_have_url(re.compile(r"/accounts/login/"))
@@ -72,7 +73,5 @@ def test_typing_keeps_the_session_and_going_idle_saves_the_opinion_draft(
     sign_in(smith, actors.dr_smith.user.email, totp=True)
     smith.goto(opinion_path)
     expect(smith.get_by_label("Reasoning")).to_have_value(REASONING)
-    expect(
-        smith.get_by_text("We kept what you had typed before you were signed out")
-    ).to_be_visible()
+    expect(smith.get_by_text("is back in the form, as you typed it")).to_be_visible()
     assert_accessible(smith)

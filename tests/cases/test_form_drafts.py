@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from cases.models import FormDraft, Status
 from messaging.models import Message
+from review.models import Opinion, OpinionDraft
 from secondopinion.celery import app as celery_app
 
 REASONING = "The biopsy margins are clear, so a second excision adds risk without benefit."
@@ -29,30 +30,32 @@ def reviewing(actors):
 
 
 def test_the_opinion_being_written_is_kept_as_typed_and_shown_again(actors, reviewing):
+    # A page opened before the workspace autosaved: its idle save becomes the opinion's draft.
     url = reverse("review:opinion-edit", args=[reviewing.reference])
     specialist = _client(actors.dr_smith.user)
 
     saved = _save_draft(specialist, url, reasoning=REASONING, urgency="not-a-choice")
 
     assert saved.status_code == 204
-    draft = FormDraft.objects.get(case=reviewing, user=actors.dr_smith.user, form="opinion")
-    assert draft.data["reasoning"] == [REASONING]
+    draft = OpinionDraft.objects.get(case=reviewing, user=actors.dr_smith.user)
+    assert draft.data == {"reasoning": REASONING, "urgency": "not-a-choice"}
     # Nothing was validated or submitted: the opinion itself is as it was.
+    assert not Opinion.objects.filter(case=reviewing).exists()
     assert reviewing.status == Status.IN_REVIEW
-    page = specialist.get(url)
+    page = specialist.get(reverse("review:workspace", args=[reviewing.reference]))
     assert REASONING in page.text
-    assert "We kept what you had typed before you were signed out" in page.text
+    assert "is back in the form, as you typed it" in page.text
 
 
 def test_saving_the_opinion_for_real_drops_its_draft(actors, reviewing):
-    url = reverse("review:opinion-edit", args=[reviewing.reference])
+    url = reverse("review:workspace", args=[reviewing.reference])
     specialist = _client(actors.dr_smith.user)
     _save_draft(specialist, url, reasoning=REASONING)
 
     specialist.post(url, {"save": "", "reasoning": "Rewritten"})
 
-    assert not FormDraft.objects.exists()
-    assert "We kept what you had typed" not in specialist.get(url).text
+    assert OpinionDraft.objects.get(case=reviewing).data == {}
+    assert "is back in the form" not in specialist.get(url).text
 
 
 def test_someone_who_may_not_write_the_opinion_saves_no_draft(actors, reviewing):
@@ -61,7 +64,7 @@ def test_someone_who_may_not_write_the_opinion_saves_no_draft(actors, reviewing)
     response = _save_draft(_client(actors.dr_jones.user), url, reasoning=REASONING)
 
     assert response.status_code == 404
-    assert not FormDraft.objects.exists()
+    assert not OpinionDraft.objects.exists()
 
 
 def test_a_draft_is_shown_only_to_the_person_who_typed_it(actors):
@@ -117,8 +120,9 @@ def test_a_draft_that_is_far_too_long_is_refused(actors):
 
 def test_the_forms_the_idle_script_saves_are_marked(actors, reviewing):
     draft = actors.case(Status.DRAFT)
+    # The opinion saves itself as it is typed (the workspace's autosave, which the idle script
+    # waits for): tests/review/test_workspace.py.
     pages = [
-        (actors.dr_smith.user, reverse("review:opinion-edit", args=[reviewing.reference])),
         (actors.alice, reverse("messaging:case-messages", args=[reviewing.reference])),
         (actors.alice, reverse("cases:intake-step", args=[draft.reference, "question"])),
     ]

@@ -52,6 +52,7 @@ def case_urls(case) -> dict[str, str]:
         "messages": reverse("messaging:case-messages", args=[case.reference]),
         "information request": reverse("review:information-request", args=[case.reference]),
         "opinion": reverse("review:opinion-edit", args=[case.reference]),
+        "workspace": reverse("review:workspace", args=[case.reference]),
         "access history": reverse("data_rights:access-history", args=[case.reference]),
     }
 

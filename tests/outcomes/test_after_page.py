@@ -108,7 +108,7 @@ def test_the_opinion_form_offers_the_questions_box(client, actors):
     case = actors.case(Status.IN_REVIEW)
     client.force_login(actors.dr_smith.user)
 
-    page = client.get(reverse("review:opinion-edit", args=[case.reference])).text
+    page = client.get(reverse("review:workspace", args=[case.reference])).text
 
     assert "Questions for the patient to take to their own doctor" in page
     assert 'name="doctor_questions"' in page

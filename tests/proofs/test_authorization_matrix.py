@@ -103,6 +103,8 @@ MATRIX: dict[str, Row] = {
     "coordinator:case-fhir-export": Row(Status.DELIVERED, only("coordinator")),
     "data_rights:deletion-request": Row(Status.DELIVERED, only("owner"), only("owner")),
     "coordinator:deletion-requests": Row(None, only("coordinator")),
+    "coordinator:specialty-fields": Row(None, only("coordinator"), only("coordinator")),
+    "coordinator:specialty-field-remove": Row(None, NO_GET, only("coordinator")),
     "coordinator:deletion-decide": Row(Status.DELIVERED, NO_GET, only("coordinator")),
     "cases:case-create": Row(None, only(*PATIENT_SIDE), only(*PATIENT_SIDE)),
     "cases:case-detail": Row(Status.IN_REVIEW, only(*CASE_READERS)),
@@ -133,6 +135,13 @@ MATRIX: dict[str, Row] = {
     "review:information-answer": Row(Status.INFO_REQUESTED, only("owner"), only("owner")),
     "review:opinion-edit": Row(
         Status.IN_REVIEW, only("assigned_specialist"), only("assigned_specialist")
+    ),
+    "review:workspace": Row(
+        Status.IN_REVIEW, only("assigned_specialist"), only("assigned_specialist")
+    ),
+    # The reviewer's autosave reads JSON: the matrix's empty POST is a bad request (400).
+    "review:opinion-autosave": Row(
+        Status.IN_REVIEW, NO_GET, only("assigned_specialist") | {"assigned_specialist": 400}
     ),
     "review:opinion-return": Row(
         Status.OPINION_SUBMITTED, only("coordinator"), only("coordinator")
@@ -277,10 +286,20 @@ def _pk_for(name: str, case: Case) -> int:
 
     if name.startswith("records:request-"):
         return records_request(case).pk
+    if name == "coordinator:specialty-field-remove":
+        return _specialty_field_id()
     record = case.records.first()
     if name == "records:record-preview":
         record_services.read_record(record_id=record.pk)
     return record.pk
+
+
+def _specialty_field_id() -> int:
+    from review.models import SpecialtyField
+    from specialists.models import Specialty
+
+    specialty, _ = Specialty.objects.get_or_create(name="Medical oncology")
+    return SpecialtyField.objects.create(specialty=specialty, label="TNM stage").pk
 
 
 def _upload_id_for(case: Case) -> str:

@@ -45,7 +45,7 @@ def test_the_opinion_page_shows_the_reading_ease_of_the_summary(client, actors):
     )
     client.force_login(actors.dr_smith.user)
 
-    page = client.get(reverse("review:opinion-edit", args=[case.reference])).text
+    page = client.get(reverse("review:workspace", args=[case.reference])).text
 
     assert "Reading ease of this summary" in page
 
