@@ -37,10 +37,10 @@ def test_seed_scale_does_nothing_the_second_time_and_refuses_another_size(db):
 
 
 def test_an_interrupted_seed_is_resumed_from_its_last_written_chunk(db, monkeypatch):
-    from bench import scale_data
+    from bench import scale_data, scale_rows
 
     monkeypatch.setattr(scale_data, "CHUNK", 40)
-    flush = scale_data._Writer.flush
+    flush = scale_rows.Writer.flush
     calls = []
 
     def interrupted(self):
@@ -49,14 +49,14 @@ def test_an_interrupted_seed_is_resumed_from_its_last_written_chunk(db, monkeypa
             raise KeyboardInterrupt
         flush(self)
 
-    monkeypatch.setattr(scale_data._Writer, "flush", interrupted)
+    monkeypatch.setattr(scale_rows.Writer, "flush", interrupted)
     with pytest.raises(KeyboardInterrupt):
         call_command("seed_scale", cases=300)
     written = Case.objects.count()
     assert 0 < written < 300
     assert "seeding" in scale_data.seeded_batches()[0][1]
 
-    monkeypatch.setattr(scale_data._Writer, "flush", flush)
+    monkeypatch.setattr(scale_rows.Writer, "flush", flush)
     call_command("seed_scale", cases=300)
 
     assert Case.objects.count() == 300
