@@ -388,7 +388,8 @@ def bench_matching() -> dict:
     goal's case) and a typical one. Also timed: the matching page's ranking of the crowded case,
     which adds who the database left out and why."""
     from bench.matching_data import SPECIALISTS, matching_case, seed_specialists
-    from specialists.matching import SHORTLIST_SIZE, rank_specialists_for
+    from specialists.candidates import SHORTLIST_SIZE
+    from specialists.matching import rank_specialists_for
 
     seed_specialists()
     crowded, typical = matching_case("crowded"), matching_case("typical")

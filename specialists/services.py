@@ -299,7 +299,7 @@ def recount_loads() -> None:
     benchmark's bulk seed). Two grouped counts and one UPDATE per specialist with work."""
     from django.db.models import Count
 
-    from .matching import REVIEW_STATES
+    from .candidates import REVIEW_STATES
 
     loads: dict[int, int] = {}
     reviewing = Case.objects.filter(status__in=REVIEW_STATES, specialist__isnull=False)
@@ -329,7 +329,7 @@ def refresh_load(specialist_id: int | None) -> None:
     if specialist_id is None:
         return
 
-    from .matching import REVIEW_STATES
+    from .candidates import REVIEW_STATES
 
     Specialist.objects.select_for_update().filter(pk=specialist_id).values_list("pk").first()
     reviewing = Case.objects.filter(specialist_id=specialist_id, status__in=REVIEW_STATES)

@@ -9,7 +9,7 @@ from cases import services
 from cases.models import Case, Status
 from review import services as review_services
 from specialists import offers
-from specialists.matching import _load
+from specialists.candidates import load as _load
 from specialists.models import Offer, Specialist
 from tests.factories import _write_and_submit_opinion
 
