@@ -328,7 +328,7 @@ def django_db_setup(django_db_setup, request, django_db_blocker):
     test_database.unlink(missing_ok=True)
 
 
-_MATRIX_MODULE = "tests.proofs.test_authorization_matrix"
+_MATRIX_MODULE = "tests.proofs.matrix"
 
 
 def _matrix_checks_here() -> int:

@@ -196,7 +196,7 @@ PHI_READS = [
 def test_health_information_is_never_stored_by_a_browser_or_a_proxy(
     actors, proxy, name, state, role, method
 ):
-    from tests.proofs.test_authorization_matrix import clients, url_kwargs
+    from tests.proofs.matrix import clients, url_kwargs
 
     case = actors.case(state)
     url = reverse(name, kwargs=url_kwargs(name, case))

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from cases.models import Status
 from secondopinion.audit.models import AuditEvent
-from tests.proofs.test_authorization_matrix import (
+from tests.proofs.matrix import (
     FORMER,
     MATRIX,
     OK,

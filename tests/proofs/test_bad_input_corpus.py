@@ -30,7 +30,7 @@ from cases.models import Coverage, ProxyAuthority, Status
 from records import services as record_services
 from records.models import RecordFile, Upload
 from tests.factories import provider_token, records_request
-from tests.proofs.test_authorization_matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs
+from tests.proofs.matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs
 from tests.records.conftest import CLAMD, TusClient
 
 from .corpus import (
