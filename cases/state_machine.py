@@ -144,12 +144,12 @@ def available_transitions(user, case: Case) -> frozenset[str]:
 def check(case: Case, name: str, *, by: User | None) -> None:
     """Raise the error `transition` would raise for `by` taking `name` on `case` now, changing
     nothing: services validate their own input after this and before the transition."""
-    allowed = TRANSITIONS[name]
-    if not allowed.allowed(by, case):
+    step = TRANSITIONS[name]
+    if not step.allowed(by, case):
         raise ApplicationError("You don't have permission to do that on this case.")
-    if case.status not in allowed.sources:
+    if case.status not in step.sources:
         raise ApplicationError(
-            f"You can't {allowed.verb} a case that is “{case.get_status_display().lower()}”."
+            f"You can't {step.verb} a case that is “{case.get_status_display().lower()}”."
         )
 
 

@@ -9,6 +9,7 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from cases.models import Case
@@ -18,6 +19,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
 from . import conflicts, matching
+from .candidates import REVIEW_STATES
 from .models import (
     OFFER_TRANSITIONS,
     Affiliation,
@@ -297,10 +299,6 @@ def verify_licence(*, licence: Licence, by: User) -> Licence:
 def recount_loads() -> None:
     """Store every specialist's open load, counted: for data written around the services (the
     benchmark's bulk seed). Two grouped counts and one UPDATE per specialist with work."""
-    from django.db.models import Count
-
-    from .candidates import REVIEW_STATES
-
     loads: dict[int, int] = {}
     reviewing = Case.objects.filter(status__in=REVIEW_STATES, specialist__isnull=False)
     open_offers = Offer.objects.filter(status=Offer.Status.OPEN)
@@ -328,9 +326,6 @@ def refresh_load(specialist_id: int | None) -> None:
     for the same specialist waits and then counts what the other committed."""
     if specialist_id is None:
         return
-
-    from .candidates import REVIEW_STATES
-
     Specialist.objects.select_for_update().filter(pk=specialist_id).values_list("pk").first()
     reviewing = Case.objects.filter(specialist_id=specialist_id, status__in=REVIEW_STATES)
     offers = Offer.objects.filter(specialist_id=specialist_id, status=Offer.Status.OPEN)
