@@ -60,8 +60,9 @@ def autosave_opinion_draft(
     *, case: Case, by, data: dict[str, str], version: int, allowed: set[str]
 ) -> OpinionDraft:
     """Keep `data` (field name -> text as typed) as the draft, if the draft is still at
-    `version`; returns the draft at its new version. A stale save raises DraftConflict, its text
-    kept aside in the draft's `refused` (so a tab closed while in conflict loses nothing)."""
+    `version`; returns the draft at its new version. A save of what the draft already holds
+    changes nothing, whatever its version. A stale save raises DraftConflict, its text kept
+    aside in the draft's `refused` (so a tab closed while in conflict loses nothing)."""
     draft, saved = _autosave(case=case, by=by, data=data, version=version, allowed=allowed)
     if not saved:
         raise DraftConflict(draft)
@@ -84,6 +85,8 @@ def _autosave(
     draft = OpinionDraft.objects.select_for_update().get(case=case)
     if draft.user_id != by.pk:  # the case was reassigned: the earlier reviewer's draft goes
         draft.user, draft.data, draft.refused = by, {}, {}
+    elif typed == draft.data:  # nothing new: no version moves, so no other page goes stale
+        return draft, True
     if version != draft.version:
         draft.refused, draft.refused_at = typed, timezone.now()
         draft.save(update_fields=["user", "data", "refused", "refused_at"])

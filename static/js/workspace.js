@@ -13,7 +13,6 @@
   var status = document.getElementById("autosave-status");
   var conflictBox = document.getElementById("autosave-conflict");
   var QUIET_MS = 2000, MAX_WAIT_MS = 4000, RETRY_MS = 5000;
-  var edits = 0, savedEdits = 0;  // typing counted, and how much of it the server has
   var timer = null, firstUnsaved = 0, inFlight = null, conflict = false, submitting = false;
 
   function csrfToken() {
@@ -37,7 +36,11 @@
     return fields;
   }
   function say(text) { if (status) { status.textContent = text; } }
-  function dirty() { return edits !== savedEdits; }
+  // What the server has, as sent: the page opens with the draft it rendered. Dirty means the
+  // fields differ from it, not that an event fired (leaving a textarea fires "change" with
+  // nothing new, and a save then would move the version under the page being opened next).
+  var saved = JSON.stringify(typed());
+  function dirty() { return JSON.stringify(typed()) !== saved; }
 
   function showConflict(message, current) {
     conflictBox.dataset.serverVersion = String(current);
@@ -57,26 +60,26 @@
     if (inFlight) {  // one save at a time: the next goes when this one is answered
       return inFlight.then(function () { return save(keepalive); });
     }
-    var sending = edits, sentVersion = version;
+    var fields = typed(), sending = JSON.stringify(fields), sentVersion = version;
     inFlight = fetch(url, {
       method: "POST",
       credentials: "same-origin",
       keepalive: !!keepalive,
       // Saving is not the person's activity (their typing is): the idle sign-out stays where it was.
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrfToken(), "X-Not-Activity": "1" },
-      body: JSON.stringify({ version: sentVersion, fields: typed() })
+      body: JSON.stringify({ version: sentVersion, fields: fields })
     }).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
         if (response.ok) {
           version = data.version;
           conflict = false;
           conflictBox.hidden = true;
-          savedEdits = sending;
+          saved = sending;
           firstUnsaved = dirty() ? Date.now() : 0;
           say(data.message);
           if (dirty()) { schedule(); }
         } else if (response.status === 409) {
-          savedEdits = sending;  // kept aside by the server, not as the draft
+          saved = sending;  // kept aside by the server, not as the draft
           firstUnsaved = dirty() ? Date.now() : 0;
           // A refusal of a save sent before "Keep this tab's text" moved the version on is old news.
           if (sentVersion === version) { showConflict(data.message, data.version); }
@@ -101,8 +104,8 @@
     timer = setTimeout(save, wait);
   }
 
-  form.addEventListener("input", function () { edits += 1; schedule(); });
-  form.addEventListener("change", function () { edits += 1; schedule(); });
+  form.addEventListener("input", function () { if (dirty()) { schedule(); } });
+  form.addEventListener("change", function () { if (dirty()) { schedule(); } });
   form.addEventListener("focusout", function () { if (dirty()) { save(); } });
   form.addEventListener("submit", function () { submitting = true; clearTimeout(timer); });
   conflictBox.querySelector("[data-conflict-keep]").addEventListener("click", function () {
@@ -110,7 +113,7 @@
     version = parseInt(conflictBox.dataset.serverVersion || "0", 10);
     conflict = false;
     conflictBox.hidden = true;
-    edits += 1;
+    saved = null;  // the same text, sent again over the server's version
     save().then(function () { form.querySelector("textarea, input:not([type=hidden])").focus(); });
   });
   // Leaving the page (a record link, a closed tab): what is not saved yet goes with keepalive.

@@ -166,6 +166,24 @@ def test_a_save_from_a_second_tab_with_an_older_version_is_refused_and_changes_n
     assert kept.status_code == 200 and kept.json()["version"] == 2
 
 
+def test_a_save_of_what_the_draft_holds_moves_no_version_so_the_next_page_stays_current(
+    actors, reviewing
+):
+    # Leaving a field for a record link sends the same text once more, racing the record's page
+    # as it reads the version: that page's own saves must not be refused afterwards.
+    leaving = _client(actors.dr_smith.user)
+    assert _autosave(leaving, reviewing, 0, reasoning=REASONING).json()["version"] == 1
+    opened_next = _client(actors.dr_smith.user)
+
+    for late_version in (1, 0):
+        late = _autosave(leaving, reviewing, late_version, reasoning=REASONING)
+        assert late.status_code == 200 and late.json()["version"] == 1
+
+    typed_there = _autosave(opened_next, reviewing, 1, reasoning=REASONING, diagnosis="DCIS")
+    assert typed_there.status_code == 200 and typed_there.json()["version"] == 2
+    assert OpinionDraft.objects.get(case=reviewing).refused == {}
+
+
 def test_saving_the_form_settles_the_draft_and_an_older_tab_cannot_overwrite_it(actors, reviewing):
     client = _client(actors.dr_smith.user)
     _autosave(client, reviewing, 0, reasoning=REASONING)
