@@ -426,18 +426,23 @@ def declined_by_former(case: Case, coordinator) -> None:
     )
 
 
-def cases_for(actors, proxy, name: str, row: Row) -> tuple[Case | None, Case | None]:
-    """The owner's case and the proxy's case for the owner, in the row's state. A URL about an
-    authority is tried by everyone on the proxy's case."""
-    if not row.state:
+def cases_for(actors, proxy, state: str | None) -> tuple[Case | None, Case | None]:
+    """The owner's case (which the former specialist declined) and the proxy's case for the
+    owner, in `state` (none without a state). A URL about an authority is tried by everyone on
+    the proxy's case."""
+    if not state:
         return None, None
     authority = proxy_authority(proxy, actors.alice.email)
-    proxy_case = actors.case(row.state, owner=proxy, authority=authority)
-    if "authority_id" in URLS[name]:
-        return proxy_case, proxy_case
-    case = actors.case(row.state)
+    proxy_case = actors.case(state, owner=proxy, authority=authority)
+    case = actors.case(state)
     declined_by_former(case, actors.cora)
     return case, proxy_case
+
+
+def case_for(actors, proxy, name: str) -> Case | None:
+    """The case `name`'s URL is tried on (see cases_for)."""
+    case, proxy_case = cases_for(actors, proxy, MATRIX[name].state)
+    return proxy_case if "authority_id" in URLS[name] else case
 
 
 def clients(actors, proxy) -> dict[str, Client]:

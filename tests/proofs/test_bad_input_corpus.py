@@ -30,7 +30,7 @@ from cases.models import Coverage, ProxyAuthority, Status
 from records import services as record_services
 from records.models import RecordFile, Upload
 from tests.factories import provider_token, records_request
-from tests.proofs.matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs
+from tests.proofs.matrix import MATRIX, OK, URLS, case_for, clients, url_kwargs
 from tests.records.conftest import CLAMD, TusClient
 
 from .corpus import (
@@ -130,7 +130,7 @@ def _encode(values: dict[str, list[str]], bad_field: str, bad_raw: bytes) -> byt
 def test_a_form_refuses_bad_text_clearly_and_keeps_what_else_was_typed(actors, proxy, name, step):
     row = MATRIX[name]
     role = next(role for role in ACTOR_ORDER if row.post.get(role) == OK)
-    case, _ = cases_for(actors, proxy, name, row)
+    case = case_for(actors, proxy, name)
     kwargs = url_kwargs(name, case)
     if step:
         kwargs["step"] = step
