@@ -1,4 +1,5 @@
-"""Record files made for tests: DICOM slices (with pydicom), PDFs, PNGs, a Windows program."""
+"""Record files made for tests: DICOM slices (with pydicom), PDFs, PNGs and JPEGs, a Windows
+program."""
 
 import io
 
@@ -69,6 +70,23 @@ def png_image(width: int = 64, height: int = 48) -> bytes:
 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def picture(
+    width: int, height: int, image_format: str = "JPEG", *, orientation: int | None = None
+) -> bytes:
+    """A grey picture (one byte a pixel keeps a huge one light to make) with a dark band down
+    its left edge, so which way up it is shows; `orientation` sets its EXIF orientation."""
+    from PIL import Image
+
+    image = Image.new("L", (width, height), 200)
+    image.paste(20, (0, 0, max(1, width // 10), height))
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    image.save(buffer, format=image_format, exif=exif)
     return buffer.getvalue()
 
 
