@@ -257,5 +257,16 @@ def viewer_context(record: RecordFile, files: list[RecordFile]) -> dict:
         "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in slices]
         if kind == "dicom"
         else [],
+        # Each slice's name and download, in the order of series_urls: a slice the browser
+        # cannot decode is named with its link.
+        "slices": [
+            {
+                "name": item.original_name,
+                "download": reverse("records:record-download", args=[item.pk]),
+            }
+            for item in slices
+        ]
+        if kind == "dicom"
+        else [],
         "left_out": [item for item in files if item not in slices] if kind == "dicom" else [],
     }

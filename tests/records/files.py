@@ -65,6 +65,23 @@ def dicom_study(slices: int = 3, **kwargs) -> list[bytes]:
     ]
 
 
+def with_the_wrong_encoding_named(dicom: bytes) -> bytes:
+    """The same DICOM file with its data set written in implicit VR while its header still names
+    explicit VR little endian: a fault found in the wild, which pydicom reads through (with a
+    warning) and a browser's DICOM parser does not."""
+    import pydicom
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_dataset, write_file_meta_info
+
+    dataset = pydicom.dcmread(io.BytesIO(dicom))
+    out = DicomBytesIO()
+    out.write(b"\x00" * 128 + b"DICM")
+    write_file_meta_info(out, dataset.file_meta, enforce_standard=True)
+    out.is_little_endian, out.is_implicit_VR = True, True
+    write_dataset(out, dataset)
+    return out.getvalue()
+
+
 def png_image(width: int = 64, height: int = 48) -> bytes:
     from PIL import Image
 
