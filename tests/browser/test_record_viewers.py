@@ -4,7 +4,10 @@ page checked with axe; every file fetched left an audit event; a specialist not 
 404 on the viewer and on each file. An image zoomed and panned by keyboard. Each encoding the
 server reads (JPEG 2000, JPEG-LS, RLE, JPEG baseline, 12-bit JPEG, Deflate) is decoded and drawn
 by the DICOM viewer. Bad files: a slice the server could not decode, and one only the browser
-cannot read, are each named with why while the rest of the series scrolls."""
+cannot read, are each named with why while the rest of the series scrolls; a PDF that pdf.js
+cannot open (damaged, or locked by a password) is said to be so, its download link kept."""
+
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -235,3 +238,54 @@ def test_a_slice_only_the_browser_cannot_read_is_named_and_the_rest_still_scroll
 
 def wait_for_loaded(page: Page) -> None:
     expect(page.locator("[data-viewer-loaded]")).to_have_count(1, timeout=20_000)
+
+
+def locked_pdf() -> bytes:
+    """A PDF that opens only with its password (AES-256)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(long_pdf(1))))
+    writer.encrypt(user_password="a password", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# A PDF header and then nothing a PDF reader can use: it passes the upload's type check.
+DAMAGED_PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            DAMAGED_PDF,
+            "This PDF is damaged or incomplete, so it cannot be shown here. "
+            "Download it to try another program.",
+        ),
+        (
+            locked_pdf(),
+            "This PDF is protected by a password, so it cannot be shown here. "
+            "Download it and open it with its password.",
+        ),
+    ],
+    ids=["damaged", "locked"],
+)
+def test_a_pdf_pdfjs_cannot_open_says_why_and_keeps_its_download(
+    new_page, actors, content, message
+):
+    case = actors.case(Status.IN_REVIEW)
+    record = add(case, actors.alice, "referral-letter.pdf", content)
+    assert record.content_type == "application/pdf"
+    smith = new_page()
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+
+    smith.goto(view_url(record))
+
+    expect(smith.locator("[data-viewer-problem]")).to_have_text(message, timeout=20_000)
+    download = smith.get_by_role("link", name="Download “referral-letter.pdf”")
+    expect(download).to_be_visible()
+    fetched = smith.request.get(download.get_attribute("href"))
+    assert (fetched.status, fetched.body()) == (200, content)
+    assert_accessible(smith)
