@@ -197,6 +197,8 @@ def test_a_corrupt_slice_says_why_and_the_rest_of_the_series_still_scrolls(new_p
     assert_accessible(smith)
 
 
+# pydicom says what it read through each time the server reads the slice's header to serve it.
+@pytest.mark.filterwarnings("ignore:Expected explicit VR, but found implicit VR")
 def test_a_slice_only_the_browser_cannot_read_is_named_and_the_rest_still_scroll(new_page, actors):
     """The server reads the third slice (pydicom sees through its header naming the wrong
     encoding), so it is sent to the viewer; dwv cannot parse it. The viewer names it, says why,
