@@ -214,6 +214,7 @@ NOT_PAGES = {
         "records:record-download",
         "records:record-preview",
         "records:record-inline",
+        "records:record-reduced",
         "outcomes:metrics-export",
         "coordinator:case-fhir-export",
     },

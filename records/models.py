@@ -34,6 +34,12 @@ def preview_upload_to(record: "RecordFile", filename: str) -> str:
     return f"previews/{record.case_id}/{secrets.token_hex(16)}.png"
 
 
+def reduced_upload_to(record: "RecordFile", filename: str) -> str:
+    # records.services names it "reduced.jpg" or "reduced.png", after its format.
+    suffix = ".jpg" if filename.endswith(".jpg") else ".png"
+    return f"previews/{record.case_id}/{secrets.token_hex(16)}{suffix}"
+
+
 class RecordFile(models.Model):
     ScanStatus = ScanStatus
 
@@ -87,6 +93,9 @@ class RecordFile(models.Model):
     page_count = models.PositiveIntegerField(null=True, blank=True)
     metadata = models.JSONField(default=dict, blank=True)
     preview = models.FileField(upload_to=preview_upload_to, max_length=200, blank=True)
+    # For a JPEG or PNG too large to send a browser, the copy within the viewer's limits that
+    # the viewer shows instead (records.images; metadata holds both sizes).
+    reduced = models.FileField(upload_to=reduced_upload_to, max_length=200, blank=True)
 
     class Meta:
         ordering = ["uploaded_at", "id"]
@@ -107,6 +116,10 @@ class RecordFile(models.Model):
     def is_downloadable(self) -> bool:
         """Files are opened only once scanned clean, or when no scanner is configured."""
         return self.scan_status in (self.ScanStatus.CLEAN, self.ScanStatus.NOT_SCANNED)
+
+    @property
+    def reduced_content_type(self) -> str:
+        return "image/jpeg" if (self.reduced.name or "").endswith(".jpg") else "image/png"
 
     @property
     def is_dicom(self) -> bool:

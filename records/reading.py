@@ -1,4 +1,5 @@
-"""Reading what is inside a record file: PDF page count, DICOM study and series, a PNG preview.
+"""Reading what is inside a record file: PDF page count, DICOM study and series, a PNG preview,
+and for a huge JPEG or PNG the reduced copy the viewer shows (records.images).
 
 Pure functions on a local file path. Any problem the file's content causes is raised as
 Unreadable (its message, our own words without anything from the file, says why), so that the
@@ -10,13 +11,21 @@ import io
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .images import ReducedCopy
 
 PREVIEW_SIZE = (320, 320)
 
 
 class Unreadable(Exception):
-    pass
+    """Why a file could not be read; `metadata` is kept with the reason (an image too large to
+    read says so, and its size when known)."""
+
+    def __init__(self, message: str, metadata: dict | None = None):
+        super().__init__(message)
+        self.metadata = metadata or {}
 
 
 @dataclass
@@ -24,17 +33,23 @@ class Reading:
     page_count: int | None = None
     metadata: dict = field(default_factory=dict)
     preview_png: bytes | None = None
+    reduced: "ReducedCopy | None" = None
 
 
-def _png(image) -> bytes:
+def _png(image, orientation: int = 1) -> bytes:
+    """A thumbnail within PREVIEW_SIZE (the picture itself is left as it is), upright."""
     from PIL import Image
 
-    image = image.copy()
-    image.thumbnail(PREVIEW_SIZE, Image.Resampling.LANCZOS)
-    if image.mode not in ("L", "RGB"):
-        image = image.convert("RGB")
+    from .images import upright
+
+    scale = min(PREVIEW_SIZE[0] / image.width, PREVIEW_SIZE[1] / image.height, 1)
+    size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+    thumbnail = image.resize(size, Image.Resampling.LANCZOS, reducing_gap=2.0)
+    thumbnail = upright(thumbnail, orientation)
+    if thumbnail.mode not in ("L", "RGB"):
+        thumbnail = thumbnail.convert("RGB")
     buffer = io.BytesIO()
-    image.save(buffer, format="PNG", optimize=True)
+    thumbnail.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()
 
 
@@ -57,13 +72,46 @@ def read_pdf(path: Path) -> Reading:
 def read_image(path: Path) -> Reading:
     from PIL import Image, UnidentifiedImageError
 
+    from .images import TooLarge
+
     try:
-        with Image.open(path) as image:
-            image.load()
-            pages = getattr(image, "n_frames", 1)
-            return Reading(page_count=pages if pages > 1 else None, preview_png=_png(image))
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as error:
-        raise Unreadable(f"The image is damaged or too large ({type(error).__name__}).") from error
+        with warnings.catch_warnings():
+            # Pillow warns past its limit and refuses past twice it, on the stored size;
+            # images.decode holds the pixels actually decoded to the limit itself.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                return _read_picture(image)
+    except Image.DecompressionBombError as error:
+        raise Unreadable(str(TooLarge()), {"too_large": True}) from error
+    except TooLarge as error:
+        size = {"width": error.width, "height": error.height}
+        raise Unreadable(str(error), {"too_large": True, **size}) from error
+    except (UnidentifiedImageError, OSError, ValueError) as error:
+        raise Unreadable(f"The image is damaged or cut short ({type(error).__name__}).") from error
+
+
+def _read_picture(image) -> Reading:
+    """An opened image's size, pages and thumbnail, and its reduced copy when it is huge."""
+    from . import images
+
+    pages = getattr(image, "n_frames", 1)
+    width, height = images.upright_size(image)
+    orientation = images.orientation(image)
+    viewer_size = (
+        images.size_for_viewer(*image.size) if image.format in images.VIEWER_FORMATS else None
+    )
+    decoded = images.decode(image, viewer_size or PREVIEW_SIZE)
+    metadata: dict[str, Any] = {"width": width, "height": height}
+    reduced = None
+    if viewer_size:
+        reduced = images.reduced_copy(decoded, viewer_size, orientation)
+        metadata |= {"reduced_width": reduced.width, "reduced_height": reduced.height}
+    return Reading(
+        page_count=pages if pages > 1 else None,
+        metadata=metadata,
+        preview_png=_png(decoded, orientation),
+        reduced=reduced,
+    )
 
 
 # DICOM attributes kept for grouping and display. Patient identifiers are deliberately not read.

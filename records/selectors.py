@@ -241,15 +241,31 @@ def series_files_for(record: RecordFile) -> list[RecordFile]:
 def viewer_context(record: RecordFile, files: list[RecordFile]) -> dict:
     """What templates/records/partials/viewer.html needs (the workspace builds the same). A
     slice the server could not decode when it read the file (metadata["no_preview"] says why)
-    is left out of the series, so the others still scroll, and listed with the reason."""
+    is left out of the series, so the others still scroll, and listed with the reason. A huge
+    image is shown from its reduced copy, the original a link away."""
     kind = viewing.viewer_kind(record)
     slices = [item for item in files if not item.metadata.get("no_preview")] or files
+    inline = reverse("records:record-inline", args=[record.pk])
+    reduced = kind == "image" and bool(record.reduced)
     return {
         "kind": kind,
         "record": record,
-        "url": reverse("records:record-inline", args=[record.pk]),
+        "url": reverse("records:record-reduced", args=[record.pk]) if reduced else inline,
+        "original_url": inline if reduced else "",
+        "original_size": (record.metadata.get("width"), record.metadata.get("height")),
         "download_url": reverse("records:record-download", args=[record.pk]),
         "series_urls": [reverse("records:record-inline", args=[item.pk]) for item in slices]
+        if kind == "dicom"
+        else [],
+        # Each slice's name and download, in the order of series_urls: a slice the browser
+        # cannot decode is named with its link.
+        "slices": [
+            {
+                "name": item.original_name,
+                "download": reverse("records:record-download", args=[item.pk]),
+            }
+            for item in slices
+        ]
         if kind == "dicom"
         else [],
         "left_out": [item for item in files if item not in slices] if kind == "dicom" else [],

@@ -234,6 +234,8 @@ def check_viewable(record: RecordFile) -> None:
         raise ApplicationError("This file was quarantined because a virus was found in it.")
     if not record.is_downloadable:
         raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
+    if record.metadata.get("too_large"):  # a picture too large to decode safely, here too
+        raise ApplicationError(record.metadata["unreadable"])
     if not viewing.viewer_kind(record):
         raise ApplicationError("This file cannot be shown here. Download it to open it.")
 
@@ -267,6 +269,16 @@ def open_record_for_viewing(*, record: RecordFile) -> viewing.Payload:
         raise ApplicationError(
             f"This image ({error}) could not be decoded for viewing. Download it to open it."
         ) from error
+
+
+def open_reduced_for_viewing(*, record: RecordFile) -> viewing.Payload | None:
+    """The reduced copy the viewer shows of a huge image (records.images), on the same terms as
+    the file itself; None when the record has none. Not audited here (`record_viewings`)."""
+    check_viewable(record)
+    if not record.reduced:
+        return None
+    size = record.reduced.size
+    return viewing.Payload(record.reduced.open("rb"), size, f'"{record.sha256}-reduced"')
 
 
 def open_preview(*, record: RecordFile, by: User) -> IO[bytes] | None:
@@ -356,22 +368,30 @@ def read_record(*, record_id: int) -> RecordFile | None:
             result = reading.read_file(path, record.content_type)
     except reading.Unreadable as error:
         logger.info("Record %s could not be read: %s", record_id, type(error).__name__)
-        result, why = None, str(error)
+        result, why = None, {"unreadable": str(error), **error.metadata}
     with transaction.atomic():
         record = RecordFile.objects.select_for_update().get(pk=record_id)
         if record.read_status != RecordFile.ReadStatus.PENDING:
             return record
         if result is None:
             record.read_status = RecordFile.ReadStatus.UNREADABLE
-            record.metadata = {"unreadable": why}
+            record.metadata = why
         else:
-            record.read_status = RecordFile.ReadStatus.READ
-            record.page_count = result.page_count
-            record.metadata = result.metadata
-            if result.preview_png:
-                record.preview.save("preview.png", ContentFile(result.preview_png), save=False)
-        record.save(update_fields=["read_status", "page_count", "metadata", "preview"])
+            _keep_reading(record, result)
+        record.save(update_fields=["read_status", "page_count", "metadata", "preview", "reduced"])
     return record
+
+
+def _keep_reading(record: RecordFile, result: reading.Reading) -> None:
+    """Put what reading found on the record, its preview and reduced copy in storage."""
+    record.read_status = RecordFile.ReadStatus.READ
+    record.page_count = result.page_count
+    record.metadata = result.metadata
+    if result.preview_png:
+        record.preview.save("preview.png", ContentFile(result.preview_png), save=False)
+    if result.reduced:
+        name = f"reduced.{result.reduced.extension}"
+        record.reduced.save(name, ContentFile(result.reduced.content), save=False)
 
 
 def records_needing_work(*, older_than_seconds: int = 300) -> tuple[list[int], list[int]]:

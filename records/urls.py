@@ -10,9 +10,11 @@ urlpatterns = [
     path("case/<str:reference>/upload/", views.record_upload, name="record-upload"),
     path("<int:pk>/download/", views.record_download, name="record-download"),
     path("<int:pk>/preview/", views.record_preview, name="record-preview"),
-    # The viewers: a record (or its DICOM series) on a page, and its bytes with byte ranges.
+    # The viewers: a record (or its DICOM series) on a page, and its bytes with byte ranges (or
+    # for a huge image, those of its reduced copy).
     path("<int:pk>/view/", views.record_view, name="record-view"),
     path("<int:pk>/inline/", views.record_inline, name="record-inline"),
+    path("<int:pk>/reduced/", views.record_reduced, name="record-reduced"),
     path("<int:pk>/describe/", views.record_describe, name="record-describe"),
     # Resumable uploads (tus): created for a case or a provider's request, then continued by id.
     path("case/<str:reference>/uploads/", views.upload_create, name="tus-create"),

@@ -15,7 +15,12 @@ from dataclasses import dataclass
 from typing import IO
 
 import pydicom
-from pydicom.uid import JPEGLSLossless, JPEGLSNearLossless
+from pydicom.uid import (
+    DeflatedExplicitVRLittleEndian,
+    ExplicitVRLittleEndian,
+    JPEGLSLossless,
+    JPEGLSNearLossless,
+)
 
 # One viewing: a specialist reading a series for half an hour is one read, the next morning
 # another one.
@@ -42,9 +47,11 @@ def viewer_kind(record) -> str:
 
 
 # Encodings the DICOM viewer (dwv 0.36) has no decoder for. The server reads them (pylibjpeg's
-# libjpeg plugin), so it serves such a file to the viewer decoded to explicit VR little endian;
-# a download is still the file as it was uploaded.
-DECODED_ON_THE_SERVER = frozenset({JPEGLSLossless, JPEGLSNearLossless})
+# libjpeg plugin; zlib for Deflate), so it serves such a file to the viewer decoded to explicit
+# VR little endian; a download is still the file as it was uploaded.
+DECODED_ON_THE_SERVER = frozenset(
+    {JPEGLSLossless, JPEGLSNearLossless, DeflatedExplicitVRLittleEndian}
+)
 
 
 class NotDecodable(Exception):
@@ -73,17 +80,26 @@ def payload_for(record, handle: IO[bytes]) -> Payload:
         handle.seek(0)
         if syntax in DECODED_ON_THE_SERVER:
             try:
-                dataset = pydicom.dcmread(handle)
-                dataset.decompress()
-                buffer = io.BytesIO()
-                dataset.save_as(buffer, enforce_file_format=True)
+                buffer = _decoded(handle)
             except Exception as error:  # any decoder failure
                 raise NotDecodable(str(syntax.name)) from error
             finally:
                 handle.close()
-            buffer.seek(0)
             return Payload(buffer, buffer.getbuffer().nbytes, f'"{record.sha256}-decoded"')
     return Payload(handle, record.size, f'"{record.sha256}"')
+
+
+def _decoded(handle: IO[bytes]) -> io.BytesIO:
+    """The DICOM file in `handle` written again in explicit VR little endian."""
+    dataset = pydicom.dcmread(handle)
+    if dataset.file_meta.TransferSyntaxUID.is_compressed:
+        dataset.decompress()
+    else:  # deflated: pydicom inflated the data set as it read it
+        dataset.file_meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    buffer = io.BytesIO()
+    dataset.save_as(buffer, enforce_file_format=True)
+    buffer.seek(0)
+    return buffer
 
 
 @dataclass(frozen=True)

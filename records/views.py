@@ -109,6 +109,28 @@ def record_inline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
         payload = services.open_record_for_viewing(record=record)
     except ApplicationError as error:
         return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    return _to_viewer(request, record, payload, record.content_type)
+
+
+@login_required
+@require_GET
+def record_reduced(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBase:
+    """The reduced copy of a huge image, which the image viewer shows instead of the original:
+    served, ranged and audited as the record's own bytes are (record_inline)."""
+    record = get_object_or_404(selectors.records_visible_to(request.user), pk=pk)
+    try:
+        payload = services.open_reduced_for_viewing(record=record)
+    except ApplicationError as error:
+        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+    if payload is None:
+        raise Http404
+    return _to_viewer(request, record, payload, record.reduced_content_type)
+
+
+def _to_viewer(
+    request: AuthenticatedHttpRequest, record, payload: viewing.Payload, content_type: str
+) -> HttpResponseBase:
+    """`payload` streamed inline (the range asked for, if any), once the viewing is audited."""
     try:
         byte_range = _requested_range(request, payload)
     except viewing.RangeNotSatisfiable:
@@ -122,7 +144,7 @@ def record_inline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
     response = StreamingHttpResponse(
         viewing.stream_bytes(payload.handle, start, length),
         status=206 if byte_range else 200,
-        content_type=record.content_type,
+        content_type=content_type,
     )
     if byte_range:
         response["Content-Range"] = byte_range.content_range(payload.size)

@@ -187,6 +187,7 @@ PHI_READS = [
     ("records:record-preview", "in_review", "assigned_specialist", "get"),
     ("records:record-view", "in_review", "assigned_specialist", "get"),
     ("records:record-inline", "in_review", "assigned_specialist", "get"),
+    ("records:record-reduced", "in_review", "assigned_specialist", "get"),
     ("records:case-records", "in_review", "coordinator", "get"),
     ("review:report-share", "delivered", "anonymous", "post"),
 ]

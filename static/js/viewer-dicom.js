@@ -61,7 +61,7 @@ export async function open(shell) {
     Draw: new dwv.ToolConfig(["Ruler"]),
   };
   app.init(options);
-  const viewer = new DicomViewer(shell, app, urls.length);
+  const viewer = new DicomViewer(shell, app, urls);
   viewer.listen();
   viewer.dataId = app.loadURLs(urls);
   window.soDicomViewer = viewer; // the benches and browser tests drive it
@@ -74,11 +74,18 @@ function tagValue(meta, key) {
   return Array.isArray(value) ? value.join(" \\ ") : String(value);
 }
 
+// Each slice's name and download link, in the order of its URL (viewer.html's JSON).
+function sliceFiles(shell) {
+  const data = shell.element.querySelector("#so-viewer-slices");
+  return data ? JSON.parse(data.textContent) : [];
+}
+
 class DicomViewer {
-  constructor(shell, app, count) {
+  constructor(shell, app, urls) {
     this.shell = shell;
     this.app = app;
-    this.count = count;
+    this.urls = urls;
+    this.files = sliceFiles(shell);
     this.loaded = false;
     this.failures = [];
     this.renders = 0;
@@ -93,20 +100,45 @@ class DicomViewer {
       this.announce();
     });
     app.addEventListener("positionchange", () => this.announce());
-    app.addEventListener("error", (event) => {
-      const why = event.error && event.error.message ? event.error.message : "unreadable";
-      this.failures.push(why);
-      shell.problem(
-        `${this.failures.length} image(s) of this series could not be shown (${why}). ` +
-          "The others still scroll; the download link has every file.",
-      );
-    });
+    app.addEventListener("error", (event) => this.failed(event));
     app.addEventListener("load", () => this.ready());
-    // A series with a slice that failed ends with "loadend" but no "load": the slices that
-    // did load are still shown and scrolled.
-    app.addEventListener("loadend", () => {
-      if (!this.loaded && this.app.getImage(this.dataId)) this.ready();
+    // A series with a slice the browser could not read ends with "loadend" but no "load", and
+    // dwv then never completes the image: its slice spacing stays unset, so positions name the
+    // wrong slices and scrolling stops. Completed here, the slices that loaded scroll. (A
+    // "loadend" naming one URL is that file's, not the series'.)
+    app.addEventListener("loadend", (event) => {
+      const image = this.app.getImage(this.dataId);
+      if (this.loaded || !image || typeof event.source === "string") return;
+      image.setComplete(true);
+      this.app.render(this.dataId);
+      this.ready();
     });
+  }
+
+  // A slice the browser could not read: named, with why and its download, in the list below
+  // the viewer; the problem line (an alert) counts them.
+  failed(event) {
+    const index = this.urls.indexOf(typeof event.source === "string" ? event.source : "");
+    const file = this.files[index] || { name: "One image" };
+    const why = event.error && event.error.message ? event.error.message : String(event.error);
+    this.failures.push(file.name);
+    const count = this.failures.length;
+    this.shell.problem(
+      `${count} image${count === 1 ? "" : "s"} of this series could not be shown; the others still scroll:`,
+    );
+    const item = document.createElement("li");
+    const position = index >= 0 ? ` (image ${index + 1} of ${this.urls.length})` : "";
+    item.textContent = `${file.name}${position}: the viewer could not read it (${why}). `;
+    if (file.download) {
+      const link = document.createElement("a");
+      link.className = "usa-link";
+      link.href = file.download;
+      link.textContent = "Download it";
+      item.append(link);
+    }
+    const list = this.shell.element.querySelector("[data-viewer-failed]");
+    list.append(item);
+    list.hidden = false;
   }
 
   ready() {

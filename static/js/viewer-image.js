@@ -1,5 +1,6 @@
 // JPEG and PNG records: the image fitted to the stage, zoom (buttons, + and -, the wheel with
-// Ctrl) and pan (drag, or the arrow keys when zoomed in).
+// Ctrl) and pan (drag, or the arrow keys when zoomed in). A huge image comes as its reduced copy
+// (data-viewer-url); "Open the original" swaps in the original at the same zoom and pan.
 
 const STEP = 1.25;
 const PAN_PIXELS = 60;
@@ -20,6 +21,7 @@ export async function open(shell) {
   }
   shell.stage.append(image);
   shell.mark("imageDrawn");
+  offerOriginal(shell, image);
   const view = { scale: 1, x: 0, y: 0 };
   const apply = () => {
     image.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
@@ -65,4 +67,28 @@ export async function open(shell) {
     drag = null;
   });
   apply();
+}
+
+// The link below a reduced copy opens the original (streamed and audited like any file); if the
+// browser cannot decode it, the copy stays and the problem line says so.
+function offerOriginal(shell, image) {
+  const line = shell.element.querySelector("[data-viewer-reduced]");
+  const link = line && line.querySelector("[data-viewer-original]");
+  if (!link) return;
+  link.addEventListener("click", async (event) => {
+    event.preventDefault();
+    const reduced = image.src;
+    shell.status("Loading the original…");
+    image.src = link.href;
+    try {
+      await image.decode();
+    } catch {
+      image.src = reduced;
+      shell.problem("The original could not be shown here. Use the download link.");
+      return;
+    }
+    line.textContent = `Showing the original, ${image.naturalWidth} × ${image.naturalHeight} pixels.`;
+    shell.status("Showing the original");
+    shell.stage.focus(); // the link is gone: the keys now pan the original
+  });
 }

@@ -21,12 +21,28 @@ export async function open(shell) {
   try {
     pdf = await task.promise;
   } catch (error) {
-    shell.problem(`This PDF could not be opened here (${error.message}). Use the download link.`);
+    shell.problem(whyNotOpened(error));
     return;
   }
   const viewer = new PdfViewer(shell, pdfjs, pdf);
   viewer.build();
   await viewer.show(1);
+}
+
+// Why pdf.js could not open the file, in words (no onPassword handler: a PDF that needs a
+// password is refused with a PasswordException). The download link stays below the viewer.
+function whyNotOpened(error) {
+  const name = error && error.name;
+  if (name === "PasswordException") {
+    return "This PDF is protected by a password, so it cannot be shown here. Download it and open it with its password.";
+  }
+  if (name === "InvalidPDFException") {
+    return "This PDF is damaged or incomplete, so it cannot be shown here. Download it to try another program.";
+  }
+  if (name === "ResponseException") {
+    return `The PDF could not be fetched (the server answered ${error.status}). Reload the page, or use the download link.`;
+  }
+  return `This PDF could not be opened here (${(error && error.message) || error}). Use the download link.`;
 }
 
 class PdfViewer {

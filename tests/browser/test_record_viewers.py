@@ -1,8 +1,13 @@
 """The record viewers in Debian's Chromium: a CT series (scrolled by keyboard, window/level
 presets, the key tags without the patient's name), a PDF (pages, search, a text layer), each
 page checked with axe; every file fetched left an audit event; a specialist not assigned gets
-404 on the viewer and on each file. An image zoomed and panned by keyboard. And each encoding the server reads (JPEG 2000, JPEG-LS,
-RLE, JPEG baseline, 12-bit JPEG) is decoded and drawn by the DICOM viewer."""
+404 on the viewer and on each file. An image zoomed and panned by keyboard. Each encoding the
+server reads (JPEG 2000, JPEG-LS, RLE, JPEG baseline, 12-bit JPEG, Deflate) is decoded and drawn
+by the DICOM viewer. Bad files: a slice the server could not decode, and one only the browser
+cannot read, are each named with why while the rest of the series scrolls; a PDF that pdf.js
+cannot open (damaged, or locked by a password) is said to be so, its download link kept."""
+
+import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,7 +20,7 @@ from cases.models import Status
 from records import services
 from records.models import RecordFile
 from secondopinion.audit.models import AuditEvent
-from tests.records.files import png_image
+from tests.records.files import png_image, with_the_wrong_encoding_named
 
 from .conftest import assert_accessible, sign_in
 
@@ -29,6 +34,7 @@ ENCODINGS = {
     "RLE": "MR_small_RLE.dcm",
     "JPEG baseline": "SC_rgb_jpeg_dcmtk.dcm",
     "JPEG 12-bit": "JPEG-lossy.dcm",
+    "Deflate": "image_dfl.dcm",
 }
 # Whether the canvas shows an image: enough distinct grey levels among its pixels.
 CANVAS_HAS_IMAGE = """(selector) => {
@@ -188,4 +194,100 @@ def test_a_corrupt_slice_says_why_and_the_rest_of_the_series_still_scrolls(new_p
     smith.keyboard.press("PageDown")
     expect(status(smith)).to_contain_text("Image 3 of 3")
     assert smith.evaluate(CANVAS_HAS_IMAGE, ".so-viewer__dicom canvas") > 3
+    assert_accessible(smith)
+
+
+# pydicom says what it read through each time the server reads the slice's header to serve it.
+@pytest.mark.filterwarnings("ignore:Expected explicit VR, but found implicit VR")
+def test_a_slice_only_the_browser_cannot_read_is_named_and_the_rest_still_scroll(new_page, actors):
+    """The server reads the third slice (pydicom sees through its header naming the wrong
+    encoding), so it is sent to the viewer; dwv cannot parse it. The viewer names it, says why,
+    links its download, and the three others scroll (dwv is left to finish the series)."""
+    case = actors.case(Status.IN_REVIEW)
+    contents = ct_series(4, size=128)
+    contents[2] = with_the_wrong_encoding_named(contents[2])
+    slices = [
+        add(case, actors.alice, f"CT{n}.dcm", content) for n, content in enumerate(contents, 1)
+    ]
+    assert "no_preview" not in slices[2].metadata  # the server found nothing wrong with it
+    smith = new_page()
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+
+    smith.goto(view_url(slices[0]))
+
+    wait_for_loaded(smith)
+    expect(smith.locator("[data-viewer-problem]")).to_have_text(
+        "1 image of this series could not be shown; the others still scroll:"
+    )
+    failed = smith.locator("[data-viewer-failed] li")
+    expect(failed).to_have_count(1)
+    expect(failed).to_contain_text("CT3.dcm (image 3 of 4): the viewer could not read it (")
+    download = failed.get_by_role("link", name="Download it")
+    expect(download).to_have_attribute(
+        "href", reverse("records:record-download", args=[slices[2].pk])
+    )
+    assert smith.evaluate("() => soDicomViewer.app.getImage(soDicomViewer.dataId).getComplete()")
+    smith.locator("[data-viewer-stage]").focus()
+    for _ in range(3):
+        smith.keyboard.press("PageUp")
+    expect(status(smith)).to_contain_text("Image 1 of 3")
+    for _ in range(3):
+        smith.keyboard.press("PageDown")
+    expect(status(smith)).to_contain_text("Image 3 of 3")
+    assert smith.evaluate(CANVAS_HAS_IMAGE, ".so-viewer__dicom canvas") > 3
+    assert_accessible(smith)
+
+
+def wait_for_loaded(page: Page) -> None:
+    expect(page.locator("[data-viewer-loaded]")).to_have_count(1, timeout=20_000)
+
+
+def locked_pdf() -> bytes:
+    """A PDF that opens only with its password (AES-256)."""
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    writer.append(PdfReader(io.BytesIO(long_pdf(1))))
+    writer.encrypt(user_password="a password", algorithm="AES-256")
+    buffer = io.BytesIO()
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+# A PDF header and then nothing a PDF reader can use: it passes the upload's type check.
+DAMAGED_PDF = b"%PDF-1.7\n" + bytes(range(256)) * 40
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (
+            DAMAGED_PDF,
+            "This PDF is damaged or incomplete, so it cannot be shown here. "
+            "Download it to try another program.",
+        ),
+        (
+            locked_pdf(),
+            "This PDF is protected by a password, so it cannot be shown here. "
+            "Download it and open it with its password.",
+        ),
+    ],
+    ids=["damaged", "locked"],
+)
+def test_a_pdf_pdfjs_cannot_open_says_why_and_keeps_its_download(
+    new_page, actors, content, message
+):
+    case = actors.case(Status.IN_REVIEW)
+    record = add(case, actors.alice, "referral-letter.pdf", content)
+    assert record.content_type == "application/pdf"
+    smith = new_page()
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+
+    smith.goto(view_url(record))
+
+    expect(smith.locator("[data-viewer-problem]")).to_have_text(message, timeout=20_000)
+    download = smith.get_by_role("link", name="Download “referral-letter.pdf”")
+    expect(download).to_be_visible()
+    fetched = smith.request.get(download.get_attribute("href"))
+    assert (fetched.status, fetched.body()) == (200, content)
     assert_accessible(smith)

@@ -1,7 +1,8 @@
 """The specialist's workspace in a real browser: the records beside the opinion form at 1280 px
 and above (stacked below), the opinion saved as it is typed with a polite "Saved at" status, put
 back after the browser is closed without saving, and a second tab on the same draft told that
-its save was refused (nothing lost) and able to keep its own text. axe-core checks each state.
+its save was refused (nothing lost) and able to keep its own text. A huge image opens as its
+reduced copy, the original a click away. axe-core checks each state.
 """
 
 import re
@@ -18,6 +19,7 @@ from records import services as record_services
 from records.models import RecordFile
 from review.models import Opinion, OpinionDraft
 from secondopinion.audit.models import AuditEvent
+from tests.records.files import picture
 
 from .conftest import assert_accessible, sign_in, tick
 
@@ -214,3 +216,50 @@ def test_the_specialist_reads_the_records_writes_survives_a_closed_browser_and_s
     for record in [report, *slices]:
         assert jones.request.get(reverse("records:record-inline", args=[record.pk])).status == 404
         assert jones.request.get(reverse("records:record-view", args=[record.pk])).status == 404
+
+
+def _natural_size(image) -> list[int]:
+    return image.evaluate("img => [img.naturalWidth, img.naturalHeight]")
+
+
+def test_a_huge_image_opens_as_its_reduced_copy_and_the_original_on_demand(new_page, actors):
+    case = actors.case(Status.IN_REVIEW)
+    photo = _add_record(case, actors.alice, "wound-photo.jpg", picture(6000, 1500))
+    reduced = reverse("records:record-reduced", args=[photo.pk])
+    original = reverse("records:record-inline", args=[photo.pk])
+    smith = new_page()
+    smith.set_viewport_size({"width": 1300, "height": 1000})
+    sign_in(smith, actors.dr_smith.user.email, totp=True)
+    smith.goto(reverse("review:workspace", args=[case.reference]))
+
+    with smith.expect_response(lambda response: response.url.endswith(reduced)) as copy:
+        smith.get_by_role("link", name="wound-photo.jpg").click()
+    assert copy.value.status == 200
+    image = smith.get_by_role("img", name="wound-photo.jpg")
+    expect(image).to_be_visible()
+    assert _natural_size(image) == [4096, 1024]
+    line = smith.locator("[data-viewer-reduced]")
+    expect(line).to_have_text("Preview reduced from 6000 × 1500 pixels. Open the original")
+    assert_accessible(smith)
+
+    with smith.expect_response(lambda response: response.url.endswith(original)) as whole:
+        line.get_by_role("link", name="Open the original").click()
+    assert whole.value.status == 200
+    expect(line).to_have_text("Showing the original, 6000 × 1500 pixels.")
+    assert _natural_size(image) == [6000, 1500]
+    expect(smith.locator("[data-viewer-stage]")).to_be_focused()
+    assert_accessible(smith)
+    # One viewing of the file in this browser, whichever of its two forms was fetched.
+    viewings = AuditEvent.objects.filter(
+        action="record.view", actor=actors.dr_smith.user, object_id=str(photo.pk)
+    )
+    assert viewings.count() == 1
+
+    jones = new_page()
+    sign_in(jones, actors.dr_jones.user.email, totp=True)
+    workspace = reverse("review:workspace", args=[case.reference])
+    assert jones.goto(f"{workspace}?record={photo.pk}").status == 404
+    assert_accessible(jones)
+    for url in (reduced, original, reverse("records:record-view", args=[photo.pk])):
+        assert jones.request.get(url).status == 404
+    assert not AuditEvent.objects.filter(action="record.view", actor=actors.dr_jones.user)

@@ -4,6 +4,7 @@ non-PHI audit trail stays."""
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
@@ -14,6 +15,7 @@ from data_rights import services as data_rights
 from data_rights.models import DeletionRequest
 from records import provider_requests
 from secondopinion.audit.models import AuditEvent
+from tests.records.files import picture
 
 
 def related_rows(case: Case) -> list[models.Model]:
@@ -48,7 +50,11 @@ def test_an_approved_deletion_leaves_no_phi_and_no_file(
     ]
     phi += [record.original_name for record in case.records.all()]
     phi += [case.opinion.diagnosis, case.opinion.reasoning]
+    # A huge image's reduced copy (records.images) is the record's too.
+    record = case.records.first()
+    record.reduced.save("reduced.png", ContentFile(picture(40, 30, "PNG")))
     files = [(r.file.storage, r.file.name) for r in case.records.all()]
+    files += [(record.reduced.storage, record.reduced.name)]
     files += [(r.file.storage, r.file.name) for r in case.reports.all()]
     assert files and all(storage.exists(name) for storage, name in files)
 

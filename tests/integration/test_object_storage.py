@@ -2,8 +2,9 @@
 standalone server (tests/integration/conftest.py), with a Celery worker that keeps its files there
 too. Records, their previews, a caregiver's authority document and the opinion's PDF report are
 written to the bucket and read back from it (the worker scans and reads the objects; downloads
-stream from the bucket through the app, audited); a deleted case leaves no object behind. With
-S3_BUCKET unset, files stay in the local folder (the rest of the suite)."""
+stream from the bucket through the app, audited); a huge image's reduced copy is made by the
+worker into the bucket and streamed from it to the viewer; a deleted case leaves no object
+behind. With S3_BUCKET unset, files stay in the local folder (the rest of the suite)."""
 
 from pathlib import Path
 
@@ -21,7 +22,7 @@ from secondopinion.audit.models import AuditEvent
 from tests.conftest import wait_for
 from tests.factories import OPINION, UserFactory, pdf_upload
 from tests.records.conftest import EICAR, TusClient
-from tests.records.files import distinct_pdf, png_image
+from tests.records.files import distinct_pdf, picture, png_image
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -77,6 +78,37 @@ def test_a_record_its_scan_preview_and_download_go_through_the_bucket(
     assert body(preview).startswith(b"\x89PNG")
     audited = AuditEvent.objects.filter(object_id=str(record.pk), actor=actors.alice)
     assert {"record.download", "record.preview"} <= set(audited.values_list("action", flat=True))
+
+
+def test_a_huge_images_reduced_copy_is_made_into_the_bucket_and_viewed_from_it(
+    client, actors, settings, object_storage, s3_queue, scanned
+):
+    case = actors.case(Status.IN_REVIEW)
+    client.force_login(actors.alice)
+    before = local_files(settings)
+    original = picture(6000, 1500)
+    client.post(
+        reverse("records:record-upload", args=[case.reference]),
+        {"file": SimpleUploadedFile("wound.jpg", original, content_type="image/jpeg")},
+    )
+    record = case.records.get(original_name="wound.jpg")
+
+    record = wait_for(
+        lambda: RecordFile.objects.filter(pk=record.pk, read_status="read").first(),
+        what="the S3 worker to read the huge image",
+    )
+
+    assert record.reduced.name.startswith(f"previews/{case.pk}/")
+    copy = object_storage.read(record.reduced.name)
+    assert copy.startswith(b"\xff\xd8")  # a JPEG, like the original
+    assert object_storage.read(record.file.name) == original
+    assert local_files(settings) == before
+    client.force_login(actors.dr_smith.user)
+    viewed = client.get(reverse("records:record-reduced", args=[record.pk]))
+    assert (viewed.status_code, body(viewed)) == (200, copy)
+    assert AuditEvent.objects.filter(
+        action="record.view", actor=actors.dr_smith.user, object_id=str(record.pk)
+    ).exists()
 
 
 def test_a_virus_in_the_bucket_is_quarantined_by_the_worker(

@@ -141,6 +141,7 @@ MATRIX: dict[str, Row] = {
     "records:record-preview": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     "records:record-view": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     "records:record-inline": Row(Status.IN_REVIEW, only(*CASE_READERS)),
+    "records:record-reduced": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     "records:record-describe": Row(Status.IN_REVIEW, only("owner"), only("owner")),
     "records:case-records": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     # tus endpoints: a bare POST is no tus request (412 for the owner, who may upload); an
@@ -259,17 +260,33 @@ URLS = our_urls()
 
 def _pk_for(name: str, case: Case) -> int:
     """The id a URL's `pk` names: a records request, or the case's first record (read, so that
-    it has a preview)."""
+    it has a preview), or for a reduced copy a huge image of the case's."""
     from records import services as record_services
 
     if name.startswith("records:request-"):
         return records_request(case).pk
     if name == "coordinator:specialty-field-remove":
         return _specialty_field_id()
+    if name == "records:record-reduced":
+        return _huge_image_id(case)
     record = case.records.first()
     if name == "records:record-preview":
         record_services.read_record(record_id=record.pk)
     return record.pk
+
+
+def _huge_image_id(case: Case) -> int:
+    """A picture longer than the viewer takes on the case, read (so it has a reduced copy)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from records import services as record_services
+    from tests.records.files import picture
+
+    if existing := case.records.exclude(reduced="").first():
+        return existing.pk
+    upload = SimpleUploadedFile("long.png", picture(5000, 20, "PNG"), "image/png")
+    record = record_services.add_record(case=case, by=case.owner, upload=upload)
+    return record_services.read_record(record_id=record.pk).pk
 
 
 def _specialty_field_id() -> int:

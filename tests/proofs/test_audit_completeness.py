@@ -47,6 +47,7 @@ READS = {
     "records:record-preview": "record.preview",
     "records:record-view": "record.view",
     "records:record-inline": "record.view",
+    "records:record-reduced": "record.view",
     "records:provider-link": "records_request.open",
     "specialists:match": "case.view",
     "specialists:case-conflict-add": "case.view",

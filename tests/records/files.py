@@ -1,4 +1,5 @@
-"""Record files made for tests: DICOM slices (with pydicom), PDFs, PNGs, a Windows program."""
+"""Record files made for tests: DICOM slices (with pydicom), PDFs, PNGs and JPEGs, a Windows
+program."""
 
 import io
 
@@ -64,11 +65,45 @@ def dicom_study(slices: int = 3, **kwargs) -> list[bytes]:
     ]
 
 
+def with_the_wrong_encoding_named(dicom: bytes) -> bytes:
+    """The same DICOM file with its data set written in implicit VR while its header still names
+    explicit VR little endian: a fault found in the wild, which pydicom reads through (with a
+    warning) and a browser's DICOM parser does not."""
+    import pydicom
+    from pydicom.filebase import DicomBytesIO
+    from pydicom.filewriter import write_dataset, write_file_meta_info
+
+    dataset = pydicom.dcmread(io.BytesIO(dicom))
+    out = DicomBytesIO()
+    out.write(b"\x00" * 128 + b"DICM")
+    write_file_meta_info(out, dataset.file_meta, enforce_standard=True)
+    out.is_little_endian, out.is_implicit_VR = True, True
+    write_dataset(out, dataset)
+    return out.getvalue()
+
+
 def png_image(width: int = 64, height: int = 48) -> bytes:
     from PIL import Image
 
     buffer = io.BytesIO()
     Image.new("RGB", (width, height), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def picture(
+    width: int, height: int, image_format: str = "JPEG", *, orientation: int | None = None
+) -> bytes:
+    """A grey picture (one byte a pixel keeps a huge one light to make) with a dark band down
+    its left edge, so which way up it is shows; `orientation` sets its EXIF orientation."""
+    from PIL import Image
+
+    image = Image.new("L", (width, height), 200)
+    image.paste(20, (0, 0, max(1, width // 10), height))
+    buffer = io.BytesIO()
+    exif = Image.Exif()
+    if orientation is not None:
+        exif[0x0112] = orientation
+    image.save(buffer, format=image_format, exif=exif)
     return buffer.getvalue()
 
 

@@ -270,28 +270,31 @@ def test_the_view_page_holds_a_dicom_series_in_order_and_audits_each_slice_once(
     assert [views_of(record) for record in slices] == [1, 1, 1, 1]
 
 
-def test_a_jpeg_ls_image_is_sent_to_the_viewer_decoded_and_downloaded_as_it_was(in_review, actors):
-    """dwv has no JPEG-LS decoder: the server decodes the slice for the viewer (a download is
-    still the uploaded file)."""
+@pytest.mark.parametrize("name", ["MR_small_jpeg_ls_lossless.dcm", "image_dfl.dcm"])
+def test_an_encoding_dwv_cannot_read_is_sent_to_the_viewer_decoded_and_downloaded_as_it_was(
+    in_review, actors, name
+):
+    """dwv has no JPEG-LS decoder and does not inflate Deflate: the server decodes the slice for
+    the viewer (a download is still the uploaded file)."""
     record, client = in_review
-    original = Path(get_testdata_file("MR_small_jpeg_ls_lossless.dcm")).read_bytes()
-    jpeg_ls = services.read_record(
+    original = Path(get_testdata_file(name)).read_bytes()
+    slice_ = services.read_record(
         record_id=services.add_record(
             case=record.case,
             by=actors.alice,
-            upload=SimpleUploadedFile("ls.dcm", original, "application/octet-stream"),
+            upload=SimpleUploadedFile(name, original, "application/octet-stream"),
         ).pk
     )
 
-    viewed = client.get(inline_url(jpeg_ls))
-    part = client.get(inline_url(jpeg_ls), headers={"Range": "bytes=0-131"})
-    downloaded = client.get(reverse("records:record-download", args=[jpeg_ls.pk]))
+    viewed = client.get(inline_url(slice_))
+    part = client.get(inline_url(slice_), headers={"Range": "bytes=0-131"})
+    downloaded = client.get(reverse("records:record-download", args=[slice_.pk]))
 
     served = body(viewed)
     decoded = pydicom.dcmread(io.BytesIO(served))
     assert decoded.file_meta.TransferSyntaxUID == ExplicitVRLittleEndian
     reference = pydicom.dcmread(io.BytesIO(original))
     assert (decoded.pixel_array == reference.pixel_array).all()
-    assert viewed["ETag"] != f'"{jpeg_ls.sha256}"'
+    assert viewed["ETag"] != f'"{slice_.sha256}"'
     assert (part.status_code, body(part)) == (206, served[:132])
     assert b"".join(downloaded.streaming_content) == original
