@@ -14,7 +14,7 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test test-cluster lint chromium clamav nginx bench bench-tus lock clean
+.PHONY: help install run test test-cluster lint chromium clamav nginx gettext messages bench bench-tus lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
@@ -43,6 +43,8 @@ node_modules/.installed: package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 run: install
+	@$(MAKE) --no-print-directory messages || \
+	  echo "Without the compiled catalogs every page is in English (make messages says what is missing)."
 	$(PY) manage.py migrate --no-input
 	$(PY) manage.py seed_demo
 	@echo "Starting web (http://127.0.0.1:8000), Celery worker and beat. Ctrl-C stops all three."
@@ -74,6 +76,18 @@ nginx:
 	  else echo "The deploy tests need nginx (sudo apt-get install nginx); they are skipped without it."; fi; \
 	fi
 
+# The translations (README, Languages): the catalogs under locale/ are compiled into .mo files
+# (built here, never committed) with GNU gettext's msgfmt, Debian's package `gettext`.
+gettext:
+	@if ! command -v msgfmt >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext) >/dev/null; \
+	  else echo "The translations need GNU gettext (msgfmt, msgcmp): sudo apt-get install gettext"; exit 1; fi; \
+	fi
+
+messages: install gettext
+	$(PY) manage.py compilemessages --ignore=.venv --ignore=node_modules --ignore=var --ignore=staticfiles
+
 # Types (mypy with django-stubs, settings in pyproject.toml; its cache under var/) and templates
 # (djLint's checks and the 200-character line rule in .djlint_rules.yaml; it never reformats).
 lint: install
@@ -94,7 +108,7 @@ lint: install
 TEST_WORKERS ?= auto
 COVERAGE_FLOOR ?= 92
 TEST_DATABASE := $(if $(CI),--create-db,--reuse-db)
-test: install chromium clamav nginx lint
+test: install chromium clamav nginx lint messages
 	@started=$$(date +%s); status=0; \
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(TEST_DATABASE) --durations=10 \
 	  --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) || status=$$?; \

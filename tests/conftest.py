@@ -34,6 +34,7 @@ from secondopinion.accounts.models import Role, User
 from specialists.models import Specialist
 
 from .factories import SpecialistFactory, UserFactory, case_in_state
+from .i18n.catalogs import compile_catalogs_if_stale
 from .support import NEEDS_SERVICE, in_ci, require_service, wait_for
 from .workers import ROOT, WorkerHandle, running_worker
 
@@ -108,6 +109,8 @@ def pytest_configure(config):
         "markers",
         f"{NEEDS_SERVICE}(name, available, how): skipped locally without the service, fails in CI",
     )
+    # Before any page is rendered: a catalog compiled later would not be read by this process.
+    compile_catalogs_if_stale()
 
 
 def pytest_runtest_setup(item):

@@ -1,4 +1,5 @@
-"""Account policies applied to every request: MFA for staff roles, and idle sign-out."""
+"""Account policies applied to every request: the account's language, MFA for staff roles, and
+idle sign-out."""
 
 import time
 from datetime import UTC, datetime
@@ -7,10 +8,36 @@ from allauth.mfa.utils import is_mfa_enabled
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
+from django.utils import translation
+
+from secondopinion.languages import set_language_cookie, supported_language
 
 # Paths a staff user without MFA may still reach: account pages (to set MFA up; the Account
 # page shows no health information), static, health.
 _OPEN_PREFIXES = ("/accounts/", "/account/", "/static/", "/healthz")
+
+
+class AccountLanguageMiddleware:
+    """A signed-in person reads the service in the language kept on their account, whatever the
+    cookie or the browser asks for (LocaleMiddleware, before this one, chose from those). The
+    cookie is brought in line with the account, so that the language stays after signing out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if not user.is_authenticated:
+            return self.get_response(request)
+        if language := supported_language(user.language):
+            translation.activate(language)
+            request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        # Read after the view: the language switch may have just changed it.
+        language = supported_language(user.language)
+        if language and request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME) != language:
+            set_language_cookie(response, language)
+        return response
 
 
 _MFA_CHECKED = "mfa.checked_at"

@@ -2,6 +2,7 @@
 
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
@@ -39,6 +40,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField(max_length=200, blank=True)
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.PATIENT)
+    # The language the person reads the service and its emails in; blank until they choose one
+    # (the switch on every page, or sign-up, which keeps the language they signed up in). Blank
+    # follows the browser on the pages and is English in email (languages.language_of).
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES, blank=True)
     is_active = models.BooleanField(default=True)
     # Django admin access; superusers only (coordinators work in the app's own pages).
     is_staff = models.BooleanField(default=False)

@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("", views.account, name="account"),
+    path("language", views.choose_language, name="language"),
 ]

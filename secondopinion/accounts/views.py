@@ -1,16 +1,22 @@
 """The Account page: the person's name, and the way to their password, two-factor authentication,
-email addresses and email settings (those screens are allauth's and the notifications app's)."""
+email addresses and email settings (those screens are allauth's and the notifications app's); and
+the language switch every page carries."""
 
 from allauth.mfa.utils import is_mfa_enabled
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
 
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import StyledFormMixin, add_application_error, posted
+from secondopinion.languages import set_language_cookie
 
 from . import services
 from .http import AuthenticatedHttpRequest
@@ -50,3 +56,34 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
         "account/account.html",
         {"form": form, "mfa_enabled": is_mfa_enabled(user)},
     )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(choices=settings.LANGUAGES)
+
+
+@require_POST
+def choose_language(request: HttpRequest) -> HttpResponse:
+    """The language switch: keep the choice in the cookie, and on the account of a signed-in
+    person, then go back to the page it was made on (`next`, when it is one of ours)."""
+    back = _page_to_return_to(request)
+    form = LanguageForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a language from the list."))
+        return redirect(back)
+    language = form.cleaned_data["language"]
+    if request.user.is_authenticated:
+        services.change_language(user=request.user, language=language)
+    translation.activate(language)
+    response = redirect(back)
+    set_language_cookie(response, language)
+    return response
+
+
+def _page_to_return_to(request: HttpRequest) -> str:
+    page = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(
+        page, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return page
+    return "/"

@@ -4,9 +4,10 @@ import logging
 from datetime import timedelta
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from secondopinion.audit.services import record_event
+from secondopinion.languages import language_of
 
 from . import outbox, selectors
 from .emails import RenderedEmail, render_email, send_email
@@ -119,7 +120,9 @@ def send_outbound_email(*, email_id: int) -> bool:
         if email is None:
             return False
         kind = outbox.email_kind(email.kind)
-        content = kind.compose(email)
+        # In the recipient's language: their account's, or English for a bare address.
+        with translation.override(language_of(email.user)):
+            content = kind.compose(email)
         if content is None:
             email.dropped_at = timezone.now()
             email.to_address = ""  # no longer needed

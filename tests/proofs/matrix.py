@@ -200,6 +200,12 @@ MATRIX: dict[str, Row] = {
     "notifications:preferences": Row(None, EVERYONE, EVERYONE),
     # Staff without two-factor sign-in may open their Account page: it leads to setting it up.
     "accounts:account": Row(None, EVERYONE | {NO_MFA: OK}, EVERYONE | {NO_MFA: OK}),
+    # The language switch on every page: anyone may choose, signed in or not (a POST only).
+    "accounts:language": Row(
+        None,
+        {role: NOT_ALLOWED for role in ROLES} | {NO_MFA: NOT_ALLOWED},
+        {role: OK for role in ROLES} | {NO_MFA: OK},
+    ),
     "referrals:source-list": Row(None, only("coordinator"), only("coordinator")),
     "referrals:source-revoke": Row(None, NO_GET, only("coordinator")),
     "referrals:referral-enter": Row(None, only("coordinator"), only("coordinator")),

@@ -112,6 +112,7 @@ NO_PHI = {
     "notifications:mark-all-read": NO_CASE,
     "notifications:preferences": NO_CASE,
     "accounts:account": "the person's own name and sign-in settings, no case",
+    "accounts:language": "the person's own language (a change is audited), no case",
     "records:record-describe": OWN,
     "records:record-upload": OWN,
     "records:tus-create": OWN,
