@@ -150,6 +150,7 @@ PAGE_URL_NAMES = {
 }
 NOT_PAGES = {
     "a form or an action (a POST, or the GET of a form)": {
+        "accounts:language",
         "cases:authority-new",
         "coordinator:queue-bulk",
         "cases:authority-revoke",
