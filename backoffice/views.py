@@ -130,6 +130,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     params = request.GET.copy()
     for name in ("page", "queue", "after", "before"):
         params.pop(name, None)
+    queue_params = params.copy()
+    queue_params["queue"] = result.queue.key
     return render(
         request,
         "backoffice/queue.html",
@@ -138,6 +140,8 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
             "result": result,
             "queues": [(queue, result.counts[queue.key]) for queue in queues.QUEUES],
             "filter_query": params.urlencode(),
+            # The filters and this queue, which every link to another page of it keeps.
+            "queue_query": queue_params.urlencode(),
             "return_query": request.GET.urlencode(),
             "coordinators": coordination.coordinators().exclude(pk=request.user.pk),
         },

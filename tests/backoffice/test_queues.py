@@ -1,5 +1,7 @@
 """The coordinator's case queue: queues by state with counts, filters, sorting, pages."""
 
+import html
+import re
 from datetime import timedelta
 
 import pytest
@@ -219,6 +221,22 @@ def test_next_and_previous_follow_the_order_by_keyset_with_no_offset(client, act
     assert [case.pk for page in back[::-1] for case in page.object_list] == expected
     assert [case.pk for case in last.object_list] == expected[50:]
     assert back[-1].number == 1 and not last.has_next
+
+
+def test_the_links_to_other_pages_keep_the_filters_and_the_queue(client, actors):
+    _clone_submitted_cases(actors.case(Status.SUBMITTED), 29)  # 30 cases: pages of 25 and 5
+    client.force_login(actors.cora)
+
+    first = queue_page(client, queue="new", sort="newest").text
+    next_query = re.search(r'href="\?([^"]*)">Next page', first).group(1)
+    second = client.get(reverse("coordinator:queue") + "?" + html.unescape(next_query))
+    back = {name: query for query, name in re.findall(r'href="\?([^"]*)">(\w+) page', second.text)}
+
+    assert next_query.startswith("sort=newest&amp;queue=new&amp;page=2&amp;after=")
+    assert 'href="?sort=newest&amp;queue=new&amp;page=2">Last page' in first
+    assert second.context["result"].page.number == 2
+    assert back["First"] == "sort=newest&amp;queue=new"
+    assert back["Previous"].startswith("sort=newest&amp;queue=new&amp;page=1&amp;before=")
 
 
 def test_the_queue_page_runs_the_same_number_of_queries_for_10_or_200_cases(client, actors):
