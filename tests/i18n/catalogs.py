@@ -1,6 +1,7 @@
 """The message catalogs under locale/, read with GNU gettext's own tools (msgfmt, msgattrib):
 which messages are not translated yet, and whether a catalog still matches the code."""
 
+import fcntl
 import os
 import re
 import shutil
@@ -64,13 +65,18 @@ def fresh_catalog(language: str, work: Path, *, planted: dict[str, str] | None =
         assert not (tree / Path(relative).parts[0]).is_symlink(), "plant in a folder of its own"
         (tree / relative).parent.mkdir(parents=True, exist_ok=True)
         (tree / relative).write_text(text)
-    made = subprocess.run(
-        [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", language, "--symlinks"],
-        cwd=tree,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    # makemessages writes a temporary .py beside each template it reads, through the links into
+    # this checkout: two runs at once (two xdist workers) would take each other's files.
+    (ROOT / "var").mkdir(exist_ok=True)
+    with open(ROOT / "var" / "makemessages.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        made = subprocess.run(
+            [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", language, "--symlinks"],
+            cwd=tree,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     assert made.returncode == 0, made.stderr
     return tree / "locale" / language / "LC_MESSAGES" / "django.po"
 
