@@ -5,6 +5,7 @@ parsing and its planning cost more than the work. On PostgreSQL this is `= ANY(%
 array parameter; elsewhere it is an ordinary `IN (…)`.
 """
 
+from django.db import connection
 from django.db.models import Lookup
 
 
@@ -25,3 +26,13 @@ class AnyOf(Lookup):
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         return f"{lhs} = ANY(%s)", [*lhs_params, list(self.rhs)]
+
+
+def any_of_sql(column: str, values) -> tuple[str, list]:
+    """The same test written into SQL by hand: `column` is one of `values` (SQL, parameters)."""
+    values = [value if isinstance(value, str) else int(value) for value in values]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s)", [values]
+    if not values:
+        return "1 = 0", []
+    return f"{column} IN ({', '.join(['%s'] * len(values))})", values

@@ -392,7 +392,7 @@ def rank_specialists_for(
     case_words = frozenset(_significant_words(_case_text(case)))
     fit = Fit.of(needs, catalogue)
     language = required_language(case)
-    for specialist in shortlist(case, fit, today, language):
+    for specialist in shortlist(case, fit, today, language, catalogue=catalogue):
         found = conflicts.screen(specialist.ties, facts)
         if found:
             ranking.excluded.append(Exclusion(specialist, tuple(found)))
