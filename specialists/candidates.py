@@ -18,7 +18,7 @@ from cases.models import Case, Status
 from secondopinion.accounts.models import User
 
 from . import conflicts
-from .lookups import any_of_sql
+from .lookups import among_ids_sql, any_of_sql
 from .models import (
     LanguageWaiver,
     Licence,
@@ -126,6 +126,7 @@ USER = User._meta.db_table
 
 
 def has_specialty_sql(ids) -> tuple[str, list]:
+    """Whether the specialist `s` has one of the specialties `ids` (a probe per row)."""
     one_of, params = any_of_sql("link.specialty_id", ids)
     return (
         f"EXISTS (SELECT 1 FROM {SPECIALTY_LINK} link "
@@ -135,6 +136,7 @@ def has_specialty_sql(ids) -> tuple[str, list]:
 
 
 def writes_sql(language: str) -> tuple[str, list]:
+    """Whether the specialist `s` writes reports in `language` (a probe per row)."""
     return (
         f"EXISTS (SELECT 1 FROM {LANGUAGE} written "
         "WHERE written.specialist_id = s.id AND written.language = %s)",
@@ -142,21 +144,38 @@ def writes_sql(language: str) -> tuple[str, list]:
     )
 
 
-def filters_sql(case, fit: Fit, today: date, language: str = "") -> list[tuple[str, list]]:
-    """Under capacity, verified and licensed where the patient lives, not away, not offered
-    this case before, not switched off, writing the required report language, in the
-    specialty (semi-joins on indexes). (A verified, unexpired licence here is what makes a
-    specialist verified, Specialist.is_verified: one semi-join checks both.)"""
-    day = connection.ops.adapt_datefield_value(today)
+def candidate_ids_sql(case, fit: Fit, today: date, language: str = "") -> tuple[str, list]:
+    """The ids of the specialists with a verified licence valid today where the patient lives,
+    writing the required report language, in the specialty: each set read from its index, then
+    intersected. (A verified, unexpired licence here is what makes a specialist verified,
+    Specialist.is_verified: one set checks both.)"""
     region = getattr(case, "patient_region", "") or ""
-    here, here_params = any_of_sql("licence.jurisdiction", jurisdictions_covering(region))
-    filters = [
+    here, params = any_of_sql("licence.jurisdiction", jurisdictions_covering(region))
+    sets = [
+        f"SELECT licence.specialist_id FROM {LICENCE} licence WHERE {here} "
+        "AND licence.expires_on >= %s AND licence.verified_at IS NOT NULL"
+    ]
+    params.append(connection.ops.adapt_datefield_value(today))
+    if language:
+        sets.append(
+            f"SELECT written.specialist_id FROM {LANGUAGE} written WHERE written.language = %s"
+        )
+        params.append(language)
+    if fit.specialties:
+        one_of, ids = any_of_sql("link.specialty_id", fit.specialties)
+        sets.append(f"SELECT link.specialist_id FROM {SPECIALTY_LINK} link WHERE {one_of}")
+        params += ids
+    return " INTERSECT ".join(sets), params
+
+
+def filters_sql(case, fit: Fit, today: date, language: str = "") -> list[tuple[str, list]]:
+    """Among `candidate_ids_sql`'s, under capacity, not away, not offered this case before, not
+    switched off (each a probe of the few rows those ids fetch)."""
+    day = connection.ops.adapt_datefield_value(today)
+    ids, ids_params = candidate_ids_sql(case, fit, today, language)
+    return [
+        (among_ids_sql("s.id", ids), ids_params),
         ("s.open_load < s.max_open_cases", []),
-        (
-            f"EXISTS (SELECT 1 FROM {LICENCE} licence WHERE licence.specialist_id = s.id "
-            f"AND {here} AND licence.expires_on >= %s AND licence.verified_at IS NOT NULL)",
-            [*here_params, day],
-        ),
         (
             f"NOT EXISTS (SELECT 1 FROM {AWAY} away WHERE away.specialist_id = s.id "
             "AND away.starts_on <= %s AND away.ends_on >= %s)",
@@ -170,11 +189,6 @@ def filters_sql(case, fit: Fit, today: date, language: str = "") -> list[tuple[s
         # A short list, from a partial index of the switched-off accounts.
         (f"s.user_id NOT IN (SELECT off.id FROM {USER} off WHERE NOT off.is_active)", []),
     ]
-    if language:
-        filters.append(writes_sql(language))
-    if fit.specialties:
-        filters.append(has_specialty_sql(fit.specialties))
-    return filters
 
 
 def rows_of(sql: str, params: list) -> list[tuple]:

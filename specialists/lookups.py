@@ -36,3 +36,12 @@ def any_of_sql(column: str, values) -> tuple[str, list]:
     if not values:
         return "1 = 0", []
     return f"{column} IN ({', '.join(['%s'] * len(values))})", values
+
+
+def among_ids_sql(column: str, ids_query: str) -> str:
+    """`column` is one of the ids `ids_query` (SQL) returns. On PostgreSQL the ids are read
+    first, once, then their rows fetched by `column`'s index (`= ANY(ARRAY(…))`); written
+    `IN (…)`, the planner could not tell how few they are and read the whole table."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({ids_query}))"
+    return f"{column} IN ({ids_query})"
