@@ -35,6 +35,17 @@ def _offered_case(a: Actors) -> str:
     return offer.case.reference
 
 
+def _workspace_with_a_record(a: Actors) -> str:
+    """The reviewing specialist's workspace with one of the case's files in the viewer: the
+    first the viewer shows (a PDF or an image), else the first file (the pane says why not)."""
+    from records.models import RecordFile
+
+    files = RecordFile.objects.filter(case=a.case).order_by("pk")
+    shown = files.filter(content_type__in=["application/pdf", "image/jpeg", "image/png"])
+    record = shown.first() or files.first()
+    return reverse("review:workspace", args=[a.case.reference]) + f"?record={record.pk}"
+
+
 def _specialty(a: Actors) -> str:
     return str(a.specialist.specialties.values_list("pk", flat=True).first())
 
@@ -62,6 +73,7 @@ PAGES = [
         lambda a: reverse("messaging:case-messages", args=[a.case.reference]),
     ),
     Page("specialist home", "specialist", lambda a: reverse("specialists:home")),
+    Page("workspace (a record in the viewer)", "specialist", _workspace_with_a_record),
     Page("specialist profile", "specialist", lambda a: reverse("specialists:profile")),
     Page(
         "offer to answer",
@@ -144,6 +156,7 @@ PAGE_URL_NAMES = {
     "specialists:credentials",
     "specialists:match",
     "specialists:offer-accept",
+    "review:workspace",
     "notifications:list",
     "notifications:preferences",
     "accounts:account",
@@ -169,7 +182,6 @@ NOT_PAGES = {
         "review:information-request",
         "review:information-answer",
         "review:opinion-edit",
-        "review:workspace",
         "review:opinion-autosave",
         "coordinator:specialty-fields",
         "coordinator:specialty-field-remove",

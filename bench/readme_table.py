@@ -2,9 +2,12 @@
 
     python bench/readme_table.py               # print the block
     python bench/readme_table.py --write README.md   # replace the block between the markers
+    python bench/readme_table.py --write README.md --only "rank a case"   # only its rows
 
 The block sits between START and END in the file; each goal of each benchmark is a row with
-its measured value and "met" or "not met".
+its measured value and "met" or "not met". With --only (a run of one benchmark,
+`bench/run.py matching`), only the rows of the results whose name holds that text (any case)
+are replaced, each where it was; the others, and the line saying which run they come from, stay.
 """
 
 import argparse
@@ -21,6 +24,23 @@ def _cell(text) -> str:
     return str(text).replace("|", "\\|").replace("\n", " ")
 
 
+def rows(results: list[dict]) -> list[str]:
+    """Each goal of each result, a table row (the result's name and figure on its first)."""
+    lines = []
+    for result in results:
+        goals = result.get("goals") or [
+            {"goal": result.get("goal", ""), "measured": "", "met": result.get("met")}
+        ]
+        for n, goal in enumerate(goals):
+            verdict = "**met**" if goal["met"] else "**not met**"
+            if goal["measured"]:
+                verdict += f" ({goal['measured']})"
+            name = result["name"] if n == 0 else ""
+            figure = result.get("figure", "") if n == 0 else ""
+            lines.append(f"| {_cell(name)} | {_cell(figure)} | {_cell(goal['goal'])} | {verdict} |")
+    return lines
+
+
 def table(data: dict) -> str:
     run = data.get("run", {})
     results = data["results"] if isinstance(data, dict) else data
@@ -34,39 +54,64 @@ def table(data: dict) -> str:
         "",
         "| benchmark | figure | goal | verdict |",
         "| --- | --- | --- | --- |",
+        *rows(results),
+        END,
     ]
-    for result in results:
-        goals = result.get("goals") or [
-            {"goal": result.get("goal", ""), "measured": "", "met": result.get("met")}
-        ]
-        for n, goal in enumerate(goals):
-            verdict = "**met**" if goal["met"] else "**not met**"
-            if goal["measured"]:
-                verdict += f" ({goal['measured']})"
-            name = result["name"] if n == 0 else ""
-            figure = result.get("figure", "") if n == 0 else ""
-            lines.append(f"| {_cell(name)} | {_cell(figure)} | {_cell(goal['goal'])} | {verdict} |")
-    lines.append(END)
     return "\n".join(lines)
 
 
-def rewrite(path: Path, block: str) -> None:
-    text = path.read_text()
+def replace_rows(block: str, results: list[dict]) -> str:
+    """`block` with the rows of each of `results` (found by its name) in place of its old ones:
+    the named row and the unnamed goal rows under it."""
+    lines = block.split("\n")
+    for result in results:
+        first = f"| {_cell(result['name'])} |"
+        start = next((n for n, line in enumerate(lines) if line.startswith(first)), None)
+        if start is None:
+            sys.exit(f"The table has no row for {result['name']!r}: write the whole block instead.")
+        end = start + 1
+        while end < len(lines) and lines[end].startswith("|  |"):
+            end += 1
+        lines[start:end] = rows([result])
+    return "\n".join(lines)
+
+
+def _split(text: str, path: Path) -> tuple[str, str, str]:
+    """The text before the block, the block (markers included) and the text after it."""
     if START.split(" (")[0] not in text or END not in text:
         sys.exit(f"{path} has no benchmark block: add the two marker lines where it goes.")
-    before = text[: text.index(START.split(" (")[0])]
-    after = text[text.index(END) + len(END) :]
+    start, end = text.index(START.split(" (")[0]), text.index(END) + len(END)
+    return text[:start], text[start:end], text[end:]
+
+
+def rewrite(path: Path, block: str) -> None:
+    before, _, after = _split(path.read_text(), path)
     path.write_text(before + block + after)
+
+
+def rewrite_rows(path: Path, results: list[dict]) -> None:
+    before, block, after = _split(path.read_text(), path)
+    path.write_text(before + replace_rows(block, results) + after)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--results", type=Path, default=ROOT / "bench" / "results.json")
     parser.add_argument("--write", type=Path, help="a file with the markers (README.md)")
+    parser.add_argument("--only", help="replace only the rows of results whose name holds this")
     args = parser.parse_args()
     data = json.loads(args.results.read_text())
     if isinstance(data, list):  # results.json before runs were recorded
         data = {"results": data}
+    if args.only:
+        chosen = [r for r in data["results"] if args.only.lower() in r["name"].lower()]
+        if not chosen:
+            sys.exit(f"No result in {args.results} is named with {args.only!r}.")
+        if args.write:
+            rewrite_rows(args.write, chosen)
+        else:
+            print("\n".join(rows(chosen)))
+        return
     block = table(data)
     if args.write:
         rewrite(args.write, block)

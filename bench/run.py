@@ -444,8 +444,11 @@ def bench_matching() -> dict:
             | {"met": ms("ranked") <= 50 and runs >= 200}
         ],
         "met": ms("ranked") <= 50 and runs >= 200,
-        "figure": f"p95 {ms('ranked')} ms (typical case {ms('typical')} ms; page "
-        f"{ms('page')} ms; {ms('ranked') / ms('bare'):.1f}x bare fetch; {connection.vendor})",
+        # The run's load with it: a run of this benchmark alone replaces only its own row in
+        # README's table (bench/readme_table.py --only), under another run's line.
+        "figure": f"p50 {ms('ranked', 'median')} ms, p95 {ms('ranked')} ms (typical case "
+        f"{ms('typical')} ms; page {ms('page')} ms; {ms('ranked') / ms('bare'):.1f}x bare fetch; "
+        f"{connection.vendor}; load average {os.getloadavg()[0]:.1f})",
     }
 
 

@@ -221,17 +221,20 @@ def has_records_requests() -> Exists:
     return Exists(records_requests_for_case(OuterRef("pk")))
 
 
-def series_files_for(record: RecordFile) -> list[RecordFile]:
+def series_files_for(record: RecordFile, studies: list[Study] | None = None) -> list[RecordFile]:
     """The slices of the DICOM series `record` belongs to, in order (the viewer scrolls them);
-    just `record` when it is not a DICOM file that was read into a series."""
+    just `record` when it is not a DICOM file that was read into a series. `studies`: the case's
+    files grouped already (`group_dicom_studies`), when the caller has read them all."""
     if not record.is_dicom or not record.metadata.get("series_uid"):
         return [record]
-    same_series = RecordFile.objects.filter(
-        case_id=record.case_id,
-        content_type=record.content_type,
-        metadata__series_uid=record.metadata["series_uid"],
-    )
-    for study in group_dicom_studies(same_series):
+    if studies is None:
+        same_series = RecordFile.objects.filter(
+            case_id=record.case_id,
+            content_type=record.content_type,
+            metadata__series_uid=record.metadata["series_uid"],
+        )
+        studies = group_dicom_studies(same_series)
+    for study in studies:
         for series in study.series:
             if record in series.files:
                 return series.files

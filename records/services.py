@@ -248,12 +248,16 @@ def record_viewings(*, records: list[RecordFile], by: User) -> None:
         )
 
 
-def open_in_viewer(*, record: RecordFile, by, session) -> list[RecordFile]:
+def open_in_viewer(
+    *, record: RecordFile, by, session, studies: list[selectors.Study] | None = None
+) -> list[RecordFile]:
     """The files a viewer shows for `record`: the DICOM series it belongs to (every slice, in
     order), or the record alone; each file's viewing audited once per VIEW_AUDIT_SECONDS in this
-    browser `session`. ApplicationError (saying why) when it cannot be shown."""
+    browser `session`. ApplicationError (saying why) when it cannot be shown. `studies`: the
+    case's files grouped already, when the caller has them (no query for the series)."""
     check_viewable(record)
-    files = [item for item in selectors.series_files_for(record) if item.is_downloadable]
+    series = selectors.series_files_for(record, studies)
+    files = [item for item in series if item.is_downloadable]
     due = set(viewing.record_ids_to_audit(session, [item.pk for item in files], time.time()))
     record_viewings(records=[item for item in files if item.pk in due], by=by)
     return files

@@ -19,22 +19,11 @@ from .models import Opinion, SpecialtyField
 # Selectors ---------------------------------------------------------------------------------------
 
 
-def specialties_of(case: Case) -> list[Specialty]:
-    """The specialties the case is reviewed in: the one the coordinator matched for (and, for a
-    subspecialty, its specialty); when they chose none, the reviewing specialist's own."""
-    chosen = specialist_selectors.accepted_offer_specialty(case.pk)
-    if chosen is not None:
-        return [specialty for specialty in (chosen, chosen.parent) if specialty is not None]
-    if case.specialist is not None:
-        return list(case.specialist.specialties.all())
-    return []
-
-
 def fields_for_case(case: Case) -> list[SpecialtyField]:
-    """The extra fields the opinion on `case` asks, a specialty's in its order."""
-    specialties = specialties_of(case)
-    if not specialties:
-        return []
+    """The extra fields the opinion on `case` asks, a specialty's in its order (one query: the
+    specialties are the one the coordinator matched for, and its parent, else the reviewing
+    specialist's own; specialists.selectors.review_specialties)."""
+    specialties = specialist_selectors.review_specialties(case)
     return list(
         SpecialtyField.objects.filter(specialty__in=specialties).select_related("specialty")
     )

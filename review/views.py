@@ -69,7 +69,9 @@ def workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
     """The specialist's workspace: the case's records and a viewer beside the opinion form, the
     patient's question, answers, questions asked and messages a click away. Only the reviewing
     specialist opens it (coordinators read the case page and the submitted opinion instead)."""
-    case = visible_case(request, reference)
+    case = get_object_or_404(
+        selectors.cases_with_opinions_visible_to(request.user), reference=reference
+    )
     if not permissions.can_write_opinion(request.user, case):
         raise Http404
     opinion = selectors.opinion_for(case)
@@ -100,6 +102,7 @@ def workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
             messages.success(request, "Your draft is saved.")
             return redirect("review:workspace", case.reference)
     record_shown(request, case)
+    shown = workspace_selectors.workspace_context(request.user, case)
     context = {
         "case": case,
         "form": form,
@@ -108,24 +111,24 @@ def workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
         "restored_draft": draft if typed else None,
         "refused_text": _labelled(form, opinion_drafts.refused_for(draft, request.user)),
         "refused_at": draft.refused_at if draft else None,
-        **workspace_selectors.workspace_context(request.user, case),
-        **_viewer(request, case),
+        **shown,
+        **_viewer(request, shown["case_files"], shown["studies"]),
     }
     return render(request, "review/workspace.html", context)
 
 
-def _viewer(request: HttpRequest, case) -> dict:
-    """The record chosen with ?record=<id> (one of this case's), opened in the viewer pane (an
-    audited viewing), or why it cannot be shown there."""
+def _viewer(request: HttpRequest, case_files: list, studies: list) -> dict:
+    """The record chosen with ?record=<id> (one of `case_files`, grouped in `studies`), opened
+    in the viewer pane (an audited viewing), or why it cannot be shown there."""
     record_id = request.GET.get("record", "")
     if request.method != "GET" or not record_id.isdigit():
         return {}
-    record = workspace_selectors.record_of(case, request.user, int(record_id))
+    record = workspace_selectors.record_of(case_files, int(record_id))
     if record is None:
         return {}
     try:
         files = record_services.open_in_viewer(
-            record=record, by=request.user, session=request.session
+            record=record, by=request.user, session=request.session, studies=studies
         )
     except ApplicationError as error:
         return {"viewer_problem": error.message, "viewer_record": record}

@@ -5,17 +5,22 @@ patient and the way to the messages (reads only; the form's writes are the revie
 from cases import intake, permissions
 from cases.models import Case
 from records import selectors as record_selectors
+from records.models import RecordFile
 
 from . import selectors
 
 
 def workspace_context(user, case: Case) -> dict:
-    records = record_selectors.case_records_context(case, user)
-    # The workspace lists records to read: adding them is the patient's page's job.
-    records |= {"upload_form": None, "can_request_records": False, "is_record_owner": False}
+    """The page's reads. The case's files are read once: listed, and the one the viewer opens
+    (with its series) is found among them. No records requests: adding records is the patient's
+    page's job."""
+    files = list(record_selectors.records_for_case(case))
+    studies = record_selectors.group_dicom_studies(files)
+    in_studies = {record.pk for study in studies for s in study.series for record in s.files}
     return {
-        **records,
-        "record_groups": record_groups(records["records"]),
+        "case_files": files,
+        "studies": studies,
+        "record_groups": record_groups([record for record in files if record.pk not in in_studies]),
         "information_requests": list(selectors.information_requests_for(case)),
         "answers": [
             (step, intake.answers_on(case, step), None)
@@ -35,6 +40,7 @@ def record_groups(records: list) -> list[tuple[str, list]]:
     return [(title, items) for title, items in groups if items]
 
 
-def record_of(case: Case, user, record_id: int):
-    """One of the case's records, if `user` may read it (else None: the pane stays empty)."""
-    return record_selectors.records_visible_to(user).filter(case=case, pk=record_id).first()
+def record_of(files: list[RecordFile], record_id: int) -> RecordFile | None:
+    """One of the case's files (`workspace_context`'s, read for the reviewer, who may read
+    every one), or None: the pane stays empty."""
+    return next((record for record in files if record.pk == record_id), None)

@@ -3,17 +3,22 @@ licence here, not away, under capacity, the report's language, the specialty), a
 each candidate's score read in one narrow query, ranked, the best SHORTLIST_SIZE loaded. Python's
 part (expertise, preferences, conflicts) and the service are in specialists.matching."""
 
+# ruff: noqa: S608  (the SQL below is built from model table names and fixed text; every value
+# is a parameter)
+
+import json
 from dataclasses import dataclass
 from datetime import date
 
-from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Subquery, Value
+from django.db import connection, models
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
 from cases.models import Case, Status
 from secondopinion.accounts.models import User
 
 from . import conflicts
+from .lookups import among_ids_sql, any_of_sql
 from .models import (
     LanguageWaiver,
     Licence,
@@ -87,21 +92,12 @@ def offered_this(case):
     return Offer.objects.filter(case_id=case.pk, specialist=OuterRef("pk"))
 
 
-def has_specialty(ids) -> Exists:
-    through = Specialist.specialties.through.objects.filter(specialist=OuterRef("pk"))
-    return Exists(through.filter(specialty_id__in=ids))
-
-
 def load():
     """Cases under review plus offers waiting for an answer, counted (what
     Specialist.open_load stores; the tests compare the two)."""
     return count(Case.objects.filter(specialist=OuterRef("pk"), status__in=REVIEW_STATES)) + count(
         Offer.objects.filter(specialist=OuterRef("pk"), status=Offer.Status.OPEN)
     )
-
-
-def under_capacity() -> Q:
-    return Q(load__lt=F("max_open_cases"))
 
 
 def required_language(case) -> str:
@@ -116,23 +112,89 @@ def required_language(case) -> str:
     return "" if waived else language
 
 
-def writes(language: str) -> Exists:
-    return Exists(SpecialistLanguage.objects.filter(specialist=OuterRef("pk"), language=language))
+# The queries of every ranking (who passes, with the facts of their score; the rows, specialties
+# and ties of the best) are SQL written here: composed through the ORM they cost about 10 ms of
+# Python a ranking at 10,000 specialists, more than PostgreSQL spent running them. `s` is the
+# specialist's row in each.
+SPECIALIST = Specialist._meta.db_table
+SPECIALTY_LINK = Specialist.specialties.through._meta.db_table
+LICENCE = Licence._meta.db_table
+AWAY = UnavailablePeriod._meta.db_table
+OFFER = Offer._meta.db_table
+LANGUAGE = SpecialistLanguage._meta.db_table
+USER = User._meta.db_table
 
 
-def passes_filters(case, fit: "Fit", today: date, language: str = "") -> Q:
-    """Verified, licensed where the patient lives, not away, not offered this case before, in
-    the specialty, writing the required report language (semi-joins on indexes). Capacity is
-    checked on top, with the load. (A verified, unexpired licence here is what makes a
-    specialist verified, Specialist.is_verified: one semi-join checks both.)"""
-    passes = Q(
-        Exists(licence_here(case).filter(expires_on__gte=today, verified_at__isnull=False)),
-        ~Exists(away(today)),
-        ~Exists(offered_this(case)),
-    ) & ~Q(user_id__in=User.objects.filter(is_active=False).values("pk"))  # a short list
+def has_specialty_sql(ids) -> tuple[str, list]:
+    """Whether the specialist `s` has one of the specialties `ids` (a probe per row)."""
+    one_of, params = any_of_sql("link.specialty_id", ids)
+    return (
+        f"EXISTS (SELECT 1 FROM {SPECIALTY_LINK} link "
+        f"WHERE link.specialist_id = s.id AND {one_of})",
+        params,
+    )
+
+
+def writes_sql(language: str) -> tuple[str, list]:
+    """Whether the specialist `s` writes reports in `language` (a probe per row)."""
+    return (
+        f"EXISTS (SELECT 1 FROM {LANGUAGE} written "
+        "WHERE written.specialist_id = s.id AND written.language = %s)",
+        [language],
+    )
+
+
+def candidate_ids_sql(case, fit: Fit, today: date, language: str = "") -> tuple[str, list]:
+    """The ids of the specialists with a verified licence valid today where the patient lives,
+    writing the required report language, in the specialty: each set read from its index, then
+    intersected. (A verified, unexpired licence here is what makes a specialist verified,
+    Specialist.is_verified: one set checks both.)"""
+    region = getattr(case, "patient_region", "") or ""
+    here, params = any_of_sql("licence.jurisdiction", jurisdictions_covering(region))
+    sets = [
+        f"SELECT licence.specialist_id FROM {LICENCE} licence WHERE {here} "
+        "AND licence.expires_on >= %s AND licence.verified_at IS NOT NULL"
+    ]
+    params.append(connection.ops.adapt_datefield_value(today))
     if language:
-        passes &= Q(writes(language))
-    return passes & Q(has_specialty(fit.specialties)) if fit.specialties else passes
+        sets.append(
+            f"SELECT written.specialist_id FROM {LANGUAGE} written WHERE written.language = %s"
+        )
+        params.append(language)
+    if fit.specialties:
+        one_of, ids = any_of_sql("link.specialty_id", fit.specialties)
+        sets.append(f"SELECT link.specialist_id FROM {SPECIALTY_LINK} link WHERE {one_of}")
+        params += ids
+    return " INTERSECT ".join(sets), params
+
+
+def filters_sql(case, fit: Fit, today: date, language: str = "") -> list[tuple[str, list]]:
+    """Among `candidate_ids_sql`'s, under capacity, not away, not offered this case before, not
+    switched off (each a probe of the few rows those ids fetch)."""
+    day = connection.ops.adapt_datefield_value(today)
+    ids, ids_params = candidate_ids_sql(case, fit, today, language)
+    return [
+        (among_ids_sql("s.id", ids), ids_params),
+        ("s.open_load < s.max_open_cases", []),
+        (
+            f"NOT EXISTS (SELECT 1 FROM {AWAY} away WHERE away.specialist_id = s.id "
+            "AND away.starts_on <= %s AND away.ends_on >= %s)",
+            [day, day],
+        ),
+        (
+            f"NOT EXISTS (SELECT 1 FROM {OFFER} offer WHERE offer.specialist_id = s.id "
+            "AND offer.case_id = %s)",
+            [case.pk],
+        ),
+        # A short list, from a partial index of the switched-off accounts.
+        (f"s.user_id NOT IN (SELECT off.id FROM {USER} off WHERE NOT off.is_active)", []),
+    ]
+
+
+def rows_of(sql: str, params: list) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 @dataclass(frozen=True)
@@ -170,31 +232,54 @@ class ScoreFacts:
 
 
 def score_facts(case, fit: Fit, today: date, language: str) -> list[ScoreFacts]:
-    """The facts the score reads, of every specialist who passes the filters and has room: one
-    narrow row each, each semi-join evaluated once per candidate (computed in SQL inside the
-    ORDER BY, every part was evaluated again for each use, over the whole table)."""
+    """The facts the score reads, of every specialist who passes the filters: one narrow row
+    each, each semi-join evaluated once per candidate (computed in SQL inside the ORDER BY,
+    every part was evaluated again for each use, over the whole table)."""
     report_language = getattr(case, "report_language", "") or ""
-    rows = (
-        Specialist.objects.filter(
-            passes_filters(case, fit, today, language), open_load__lt=F("max_open_cases")
-        )
-        .annotate(
-            subspecialty_fit=has_specialty(fit.subspecialties)
-            if fit.subspecialties
-            else Value(False),
-            writes_language=writes(report_language) if report_language else Value(False),
-        )
-        .order_by()
-        .values_list(
-            "pk",
-            "max_open_cases",
-            "open_load",
-            "typical_turnaround_days",
-            "subspecialty_fit",
-            "writes_language",
-        )
+    subspecialty, sub_params = (
+        has_specialty_sql(fit.subspecialties) if fit.subspecialties else ("FALSE", [])
     )
-    return [ScoreFacts(*row) for row in rows]
+    writes, writes_params = writes_sql(report_language) if report_language else ("FALSE", [])
+    filters = filters_sql(case, fit, today, language)
+    sql = (
+        "SELECT s.id, s.max_open_cases, s.open_load, s.typical_turnaround_days, "
+        f"{subspecialty}, {writes} FROM {SPECIALIST} s WHERE "
+        + " AND ".join(condition for condition, _ in filters)
+    )
+    params = [*sub_params, *writes_params, *(p for _, params in filters for p in params)]
+    return [
+        ScoreFacts(pk, most, load, days, bool(sub), bool(writes))
+        for pk, most, load, days, sub, writes in rows_of(sql, params)
+    ]
+
+
+# A shortlisted specialist's columns, read with their user's name and email.
+SHORTLIST_COLUMNS = [
+    field.attname
+    for field in Specialist._meta.concrete_fields
+    if field.attname not in ("id", "user_id")
+]
+
+
+def specialists_with_users(ids: list[int]) -> dict[int, Specialist]:
+    """The specialists of `ids` by id, each with its user's name and email loaded."""
+    one_of, params = any_of_sql("s.id", ids)
+    columns = ", ".join(f"s.{name}" for name in SHORTLIST_COLUMNS)
+    sql = (
+        f"SELECT s.id, s.user_id, {columns}, person.full_name, person.email "
+        f"FROM {SPECIALIST} s JOIN {USER} person ON person.id = s.user_id WHERE {one_of}"
+    )
+    found = {}
+    for pk, user_id, *values, full_name, email in rows_of(sql, params):
+        loaded = dict(zip(SHORTLIST_COLUMNS, values, strict=True))
+        topics = loaded["preferred_topics"]  # JSON text, as the ORM would have read it
+        loaded["preferred_topics"] = json.loads(topics) if isinstance(topics, str) else topics
+        specialist = Specialist.from_db(
+            connection.alias, ["id", "user_id", *loaded], [pk, user_id, *loaded.values()]
+        )
+        specialist.user = user(id=user_id, full_name=full_name, email=email)
+        found[pk] = specialist
+    return found
 
 
 def user(**values) -> User:
@@ -203,10 +288,12 @@ def user(**values) -> User:
     return User.from_db(None, fields, [values[name] for name in fields])
 
 
-def shortlist(case, fit: Fit, today: date, language: str = "") -> list[Specialist]:
+def shortlist(
+    case, fit: Fit, today: date, language: str, *, catalogue: list[Specialty]
+) -> list[Specialist]:
     """The best SHORTLIST_SIZE eligible specialists by the database's score parts, each with
     those parts, their ties for screening (`ties`) and their specialties (`specialty_list`:
-    id, name, whether a subspecialty)."""
+    id, name, whether a subspecialty; names from `catalogue`, every specialty)."""
     # Two steps: the candidates' score facts (one narrow row each: the filters follow the
     # indexes on licences, specialties and languages), ranked here; then the rows of the best.
     scored = []
@@ -218,7 +305,9 @@ def shortlist(case, fit: Fit, today: date, language: str = "") -> list[Specialis
         scored.append((-prescore, facts.pk, facts, parts))
     scored.sort(key=lambda item: (item[0], item[1]))
     best = scored[:SHORTLIST_SIZE]
-    by_pk = Specialist.objects.in_bulk([pk for _, pk, _, _ in best])
+    if not best:
+        return []
+    by_pk = specialists_with_users([pk for _, pk, _, _ in best])
     shortlist = []
     for negative, pk, facts, parts in best:
         specialist = by_pk[pk]
@@ -230,32 +319,20 @@ def shortlist(case, fit: Fit, today: date, language: str = "") -> list[Specialis
         specialist.prescore = -negative
         shortlist.append(specialist)
     ids = [specialist.pk for specialist in shortlist]
-    # Their names, ties (for screening) and specialties (for the reasons) in one round trip.
-    named = conflicts.as_rows(
-        Specialist.objects.filter(pk__any_of=ids),
-        "user",
-        owner="pk",
-        a="user_id",
-        b="user__full_name",
-        c="user__email",
+    # Their specialties (for the reasons) and ties (for screening) in one round trip.
+    one_of, params = any_of_sql("link.specialist_id", ids)
+    specialty_links = (
+        "SELECT link.specialist_id, 'specialty', CAST(link.specialty_id AS text), '', '', '' "
+        f"FROM {SPECIALTY_LINK} link WHERE {one_of}",
+        params,
     )
-    specialties_of = conflicts.as_rows(
-        Specialist.specialties.through.objects.filter(specialist__any_of=ids),
-        "specialty",
-        a="specialty_id",
-        b="specialty__name",
-        c="specialty__parent_id",
-    )
-    rows = conflicts.union([named, specialties_of, *conflicts.tie_queries(ids, case.pk)])
-    users: dict[int, User] = {}
+    rows = conflicts.union([specialty_links, *conflicts.tie_selects(ids, case.pk)])
+    named = {specialty.pk: specialty for specialty in catalogue}
     specialties: dict[int, list[tuple[int, str, bool]]] = {pk: [] for pk in ids}
-    for pk, tag, a, b, c, _ in rows:
-        if tag == "user":
-            users[pk] = user(id=int(a), full_name=b, email=c)
-        elif tag == "specialty":
-            specialties[pk].append((int(a), b, bool(c)))
-    for specialist in shortlist:
-        specialist.user = users[specialist.pk]
+    for pk, tag, a, _, _, _ in rows:
+        if tag == "specialty":
+            specialty = named[int(a)]
+            specialties[pk].append((specialty.pk, specialty.name, bool(specialty.parent_id)))
     ties = conflicts.ties_from(shortlist, rows)
     for specialist in shortlist:
         specialist.ties = ties[specialist.pk]

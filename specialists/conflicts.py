@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from django.conf import settings
-from django.db.models import CharField, F, Q, QuerySet, Value
-from django.db.models.functions import Cast
+from django.db import connection
 from django.utils import timezone
 
+from .lookups import any_of_sql
 from .models import Affiliation, ConflictDeclaration, FinancialRelationship, Specialist
 
 # Matching a name or a place is pure string work, repeated for every specialist of a ranking:
@@ -224,54 +224,37 @@ class Ties:
     declarations: list[Declared] = field(default_factory=list)
 
 
-def as_rows(queryset, tag: str, *, owner: str = "specialist_id", **columns):
-    """`queryset` as rows (specialist id, tag, a, b, c, d) of text, to be joined in one UNION.
-    `owner` names the specialist's id in `queryset`."""
-    text = CharField()
-    values = {
-        name: Cast(columns[name], text) if name in columns else Value("", output_field=text)
-        for name in ("a", "b", "c", "d")
-    }
-    return (
-        queryset.order_by()
-        .annotate(owner=F(owner), tag=Value(tag, output_field=text), **values)
-        .values_list("owner", "tag", "a", "b", "c", "d")
-    )
-
-
-def tie_queries(specialist_ids: list[int], case_id: int | None) -> list[QuerySet]:
-    """The queries for the ties of `specialist_ids`, each row (specialist id, tag, a, b, c, d),
-    for `ties_from` once run as one UNION (one round trip to the database, not three).
-    Declarations count when they are about this case or about a named doctor."""
+def tie_selects(specialist_ids: list[int], case_id: int | None) -> list[tuple[str, list]]:
+    """SELECTs (SQL, parameters) of the ties of `specialist_ids`, each row (specialist id, tag,
+    a, b, c, d) of text, for `ties_from` once run as one UNION (one round trip to the database,
+    not three). Declarations count when they are about this case or about a named doctor.
+    (SQL by hand: composed through the ORM, they cost more Python than the database's work.)"""
+    one_of, ids = any_of_sql("tie.specialist_id", specialist_ids)
+    tables = (Affiliation, FinancialRelationship, ConflictDeclaration)
+    affiliations, relationships, declarations = (model._meta.db_table for model in tables)
+    # (S608: the names put into the SQL are the models' tables; every value is a parameter.)
     return [
-        as_rows(
-            Affiliation.objects.filter(specialist__any_of=specialist_ids),
-            "affiliation",
-            a="institution",
-            b="end_year",
+        (
+            "SELECT tie.specialist_id, 'affiliation', tie.institution, "  # noqa: S608
+            f"CAST(tie.end_year AS text), '', '' FROM {affiliations} tie WHERE {one_of}",
+            ids,
         ),
-        as_rows(
-            FinancialRelationship.objects.filter(specialist__any_of=specialist_ids),
-            "relationship",
-            a="company",
-            b="kind",
-            c="products",
+        (
+            "SELECT tie.specialist_id, 'relationship', tie.company, tie.kind, tie.products, '' "  # noqa: S608
+            f"FROM {relationships} tie WHERE {one_of}",
+            ids,
         ),
-        as_rows(
-            ConflictDeclaration.objects.filter(specialist__any_of=specialist_ids).filter(
-                Q(case_id=case_id) | ~Q(doctor_name="")
-            ),
-            "declaration",
-            a="kind",
-            b="case_id",
-            c="doctor_name",
-            d="details",
+        (
+            "SELECT tie.specialist_id, 'declaration', tie.kind, CAST(tie.case_id AS text), "  # noqa: S608
+            f"tie.doctor_name, tie.details FROM {declarations} tie "
+            f"WHERE {one_of} AND (tie.case_id = %s OR tie.doctor_name <> '')",
+            [*ids, case_id],
         ),
     ]
 
 
 def ties_from(specialists: list[Specialist], rows) -> dict[int, Ties]:
-    """Each specialist's ties, from their user and institution and the rows of `tie_queries`."""
+    """Each specialist's ties, from their user and institution and the rows of `tie_selects`."""
     ties = {
         specialist.pk: Ties(
             full_name=specialist.user.full_name,
@@ -292,16 +275,20 @@ def ties_from(specialists: list[Specialist], rows) -> dict[int, Ties]:
     return ties
 
 
-def union(queries: list[QuerySet]) -> list[tuple]:
-    """The rows of `queries` (from `as_rows`) in one round trip."""
-    # No ordering: the first model's default ordering names columns the rows do not have.
-    return list(queries[0].union(*queries[1:], all=True).order_by())
+def union(selects: list[tuple[str, list]]) -> list[tuple]:
+    """The rows of `selects` (SQL, parameters; from `tie_selects`) in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            " UNION ALL ".join(sql for sql, _ in selects),
+            [param for _, params in selects for param in params],
+        )
+        return cursor.fetchall()
 
 
 def ties_for(specialists: list[Specialist], case_id: int | None) -> dict[int, Ties]:
     """The ties of each of `specialists` (with their users loaded), in one query."""
     ids = [specialist.pk for specialist in specialists]
-    return ties_from(specialists, union(tie_queries(ids, case_id)))
+    return ties_from(specialists, union(tie_selects(ids, case_id)))
 
 
 # The rules --------------------------------------------------------------------------------------

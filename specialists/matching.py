@@ -317,7 +317,7 @@ def _not_eligible(case, fit: Fit, today: date, language: str = "") -> list[Exclu
     filtered out, each with why, so that a coordinator sees why someone is missing. At most
     NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name.
 
-    The tests are `passes_filters` and the capacity check, negated, each as a probe
+    The tests are candidates.filters_sql's (capacity included), negated, each as a probe
     (`_first`): the scan stops after NOT_ELIGIBLE_SHOWN, so its cost follows those read."""
     probes = {
         "offered_id": _first(offered_this(case)),
@@ -392,7 +392,7 @@ def rank_specialists_for(
     case_words = frozenset(_significant_words(_case_text(case)))
     fit = Fit.of(needs, catalogue)
     language = required_language(case)
-    for specialist in shortlist(case, fit, today, language):
+    for specialist in shortlist(case, fit, today, language, catalogue=catalogue):
         found = conflicts.screen(specialist.ties, facts)
         if found:
             ranking.excluded.append(Exclusion(specialist, tuple(found)))

@@ -227,7 +227,13 @@ class Licence(models.Model):
             )
         ]
         indexes = [
-            models.Index(fields=["jurisdiction", "expires_on", "specialist"]),
+            # Matching's first set: who holds a verified licence valid where the patient lives,
+            # read from the index alone.
+            models.Index(
+                fields=["jurisdiction", "expires_on", "specialist"],
+                condition=models.Q(verified_at__isnull=False),
+                name="licence_verified_here",
+            ),
             # The credentials page's two lists, each read a page at a time in its order: only
             # the licences waiting for a coordinator, and the verified ones by expiry.
             models.Index(

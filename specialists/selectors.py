@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from cases.models import Case, CaseEvent, Status
@@ -171,16 +171,20 @@ def accepted_offer_for_case(case_id: int) -> Offer | None:
     )
 
 
-def accepted_offer_specialty(case_id: int) -> Specialty | None:
-    """The specialty the accepted offer on the case was matched for (with its parent read),
-    or None when the coordinator chose none."""
-    offer = (
-        Offer.objects.filter(case_id=case_id, status=Offer.Status.ACCEPTED)
-        .select_related("specialty__parent")
-        .only("specialty")
-        .first()
+def review_specialties(case: Case) -> QuerySet[Specialty]:
+    """The specialties `case` is reviewed in, one query when read: the one the accepted offer
+    was matched for (and, for a subspecialty, its specialty); when the coordinator chose none,
+    the reviewing specialist's own."""
+    chosen = Offer.objects.filter(
+        case_id=case.pk, status=Offer.Status.ACCEPTED, specialty__isnull=False
     )
-    return offer.specialty if offer else None
+    links = Specialist.specialties.through.objects
+    theirs = links.filter(specialist_id=case.specialist_id) if case.specialist_id else links.none()
+    return Specialty.objects.filter(
+        Q(pk__in=chosen.values("specialty_id"))
+        | Q(pk__in=chosen.values("specialty__parent_id"))
+        | (~Exists(chosen) & Q(pk__in=theirs.values("specialty_id")))
+    )
 
 
 # Coordinators' credentials page -----------------------------------------------------------------

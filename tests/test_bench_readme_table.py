@@ -54,3 +54,30 @@ def test_a_file_without_the_markers_is_refused(tmp_path):
 
     with pytest.raises(SystemExit):
         readme_table.rewrite(readme, readme_table.table(RESULTS))
+
+
+def test_a_run_of_one_benchmark_replaces_its_rows_only(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"intro\n{readme_table.table(RESULTS)}\noutro\n")
+    again = {
+        "name": "server time: case page",
+        "figure": "p50 7 ms, p95 10 ms",
+        "goals": [{"goal": "p95 <= 5x baseline p95", "measured": "1.6x", "met": True}],
+    }
+
+    readme_table.rewrite_rows(readme, [again])
+
+    text = readme.read_text()
+    assert "| server time: case page | p50 7 ms, p95 10 ms | p95 <= 5x baseline p95 |" in text
+    assert "p50 9 ms" not in text and "(1.7x)" not in text  # its old goal rows are gone
+    assert "| old style | 3 s | measured | **met** |" in text
+    assert "Run finished 2026-12-06T17:00:00+00:00" in text
+    assert text.startswith("intro\n") and text.endswith("\noutro\n")
+
+
+def test_a_result_the_table_has_no_row_for_is_refused(tmp_path):
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{readme_table.table(RESULTS)}\n")
+
+    with pytest.raises(SystemExit):
+        readme_table.rewrite_rows(readme, [{"name": "new one", "figure": "1 s", "goals": []}])

@@ -16,7 +16,7 @@ from review.models import Opinion, Report, SpecialtyField
 from review.tasks import render_report
 from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
-from specialists.models import Specialty
+from specialists.models import Offer, Specialty
 from tests.factories import OPINION
 
 
@@ -124,6 +124,26 @@ def test_the_workspace_asks_the_fields_of_the_cases_specialty_only(
     assert f'name="{receptors.form_name}"' in page.text
     assert "Triple negative" in page.text
     assert ejection_fraction.form_name not in page.text
+
+
+def test_a_case_matched_for_a_subspecialty_asks_its_fields_and_its_specialtys_not_the_reviewers(
+    actors, tnm, ejection_fraction
+):
+    heart_failure = Specialty.objects.get(name="Heart failure")
+    device = specialty_fields.add_specialty_field(
+        by=actors.cora,
+        specialty=heart_failure,
+        label="Device fitted",
+        kind=SpecialtyField.Kind.TEXT,
+    )
+    case = actors.case(Status.IN_REVIEW)
+    Offer.objects.filter(case=case, status=Offer.Status.ACCEPTED).update(specialty=heart_failure)
+
+    page = _client(actors.dr_smith.user).get(reverse("review:workspace", args=[case.reference]))
+
+    assert f'name="{device.form_name}"' in page.text
+    assert f'name="{ejection_fraction.form_name}"' in page.text
+    assert tnm.form_name not in page.text  # dr_smith's own specialty: not what was matched
 
 
 def test_answers_are_stored_with_their_label_and_submission_needs_the_required_ones(
