@@ -34,3 +34,22 @@ def test_the_intakes_frame_in_english_is_unchanged(client, actors):
     assert "Step 2 of" in page
     assert "Save and continue" in page
     assert "Check your answers so far</a>. Your answers are saved on every page" in page
+
+
+@pytest.mark.django_db
+def test_the_patient_page_asks_and_refuses_in_spanish(client, actors):
+    actors.alice.language = "es"
+    actors.alice.save()
+    case = actors.case(Status.DRAFT)
+    client.force_login(actors.alice)
+    url = reverse("cases:intake-step", args=[case.reference, "patient"])
+
+    page = client.get(url).text
+    assert "Nombre completo del paciente" in page
+    assert "¿Dónde vive el paciente?" in page
+    assert "Elija un lugar" in page
+
+    refused = client.post(url, {"patient_name": "x" * 201, "patient_date_of_birth": ""}).text
+    assert "El nombre debe tener como máximo 200 caracteres (tiene 201)." in refused
+    assert "Escriba la fecha de nacimiento del paciente." in refused
+    assert "Indique dónde vive el paciente." in refused
