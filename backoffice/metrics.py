@@ -64,7 +64,7 @@ def cases_by_state() -> list[tuple[str, int]]:
     )
     # Staff read these (on the metrics page and in the CSV): the staff's words for each state.
     return [
-        (STAFF_STATUS_LABEL[value], counts.get(value, 0))
+        (str(STAFF_STATUS_LABEL[value]), counts.get(value, 0))
         for value in Status.values
         if value != Status.DRAFT
     ]

@@ -5,6 +5,8 @@ from typing import cast
 
 from django import forms
 from django.utils import formats
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field, too_long
 
@@ -56,8 +58,8 @@ class WhoForm(IntakeStepForm):
         model = Case
         fields = ["case_for"]
         widgets = {"case_for": forms.RadioSelect}
-        labels = {"case_for": "Who is the second opinion for?"}
-        error_messages = {"case_for": {"required": "Choose who the second opinion is for."}}
+        labels = {"case_for": _("Who is the second opinion for?")}
+        error_messages = {"case_for": {"required": _("Choose who the second opinion is for.")}}
 
 
 class AuthorityForm(StyledFormMixin, forms.ModelForm):
@@ -116,35 +118,41 @@ class PatientForm(IntakeStepForm):
         fields = ["patient_name", "patient_date_of_birth", "patient_region"]
         widgets = {"patient_date_of_birth": DateInput}
         labels = {
-            "patient_name": "The patient's full name",
-            "patient_date_of_birth": "The patient's date of birth",
-            "patient_region": "Where does the patient live?",
+            "patient_name": _("The patient's full name"),
+            "patient_date_of_birth": _("The patient's date of birth"),
+            "patient_region": _("Where does the patient live?"),
         }
         help_texts = {
-            "patient_name": "As it appears on their medical records.",
-            "patient_region": "We match the patient with specialists licensed to advise there.",
+            "patient_name": _("As it appears on their medical records."),
+            "patient_region": _("We match the patient with specialists licensed to advise there."),
         }
         error_messages = {
-            "patient_name": {"required": "Enter the patient's full name.", **too_long("The name")},
-            "patient_date_of_birth": {
-                "required": "Enter the patient's date of birth.",
-                "invalid": "Enter the date of birth as a real date.",
-                "future": "The date of birth must be today or in the past.",
+            "patient_name": {
+                "required": _("Enter the patient's full name."),
+                **too_long(_("The name")),
             },
-            "patient_region": {"required": "Choose where the patient lives."},
+            "patient_date_of_birth": {
+                "required": _("Enter the patient's date of birth."),
+                "invalid": _("Enter the date of birth as a real date."),
+                "future": _("The date of birth must be today or in the past."),
+            },
+            "patient_region": {"required": _("Choose where the patient lives.")},
         }
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choice_field(self, "patient_region").choices = [("", "Choose a place"), *REGIONS]
+        choice_field(self, "patient_region").choices = [("", gettext("Choose a place")), *REGIONS]
 
     def clean_patient_date_of_birth(self):
         born = self.cleaned_data["patient_date_of_birth"]
         diagnosed = self.instance.diagnosis_date
         if born and diagnosed and born > diagnosed:
             raise forms.ValidationError(
-                "The date of birth must be before the date of the diagnosis "
-                f"({_long_date(diagnosed)}). Check both dates.",
+                gettext(
+                    "The date of birth must be before the date of the diagnosis (%(date)s). "
+                    "Check both dates."
+                )
+                % {"date": _long_date(diagnosed)},
                 code="after_diagnosis",
             )
         return born

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from django import forms as django_forms
 from django.urls import reverse
 from django.utils import formats
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from . import forms
 from .models import Case, CaseFor, Coverage
@@ -60,7 +62,7 @@ def _insured(case: Case) -> bool:
 @dataclass(frozen=True)
 class Step:
     slug: str
-    title: str  # the page's heading, and the section's name on the check page
+    title: Promise  # the page's heading, and the section's name on the check page
     form: type[django_forms.ModelForm] | None = None
     # Answers asked on this page that are not fields of its form.
     other_answers: tuple[str, ...] = ()
@@ -100,27 +102,29 @@ class Step:
 
 
 STEPS = (
-    Step("who", "Who the second opinion is for", forms.WhoForm),
+    Step("who", _("Who the second opinion is for"), forms.WhoForm),
     Step(
         "authority",
-        "Your authority to act for the patient",
+        _("Your authority to act for the patient"),
         other_answers=("proxy_authority",),
         applies=_for_someone_else,
         part_of="who",
     ),
-    Step("patient", "About the patient", forms.PatientForm),
-    Step("diagnosis", "The current diagnosis", forms.DiagnosisForm),
-    Step("treatment", "The treatment", forms.TreatmentForm),
-    Step("question", "Your question for the specialist", forms.QuestionForm),
-    Step("history", "Medical history", forms.HistoryForm),
-    Step("medications", "Medicines and allergies", forms.MedicationsForm),
-    Step("preferences", "Urgency and report language", forms.PreferencesForm),
-    Step("exclusions", "Doctors to exclude", forms.ExclusionsForm),
-    Step("records", "Medical records", forms.RecordsForm, other_answers=("records",)),
-    Step("review-type", "Kind of review and price", forms.ReviewTypeForm),
-    Step("coverage", "Paying for the review", forms.CoverageForm),
-    Step("insurance", "Your insurance", forms.InsuranceForm, applies=_insured, part_of="coverage"),
-    Step("consent", "Consent", other_answers=("consent",)),
+    Step("patient", _("About the patient"), forms.PatientForm),
+    Step("diagnosis", _("The current diagnosis"), forms.DiagnosisForm),
+    Step("treatment", _("The treatment"), forms.TreatmentForm),
+    Step("question", _("Your question for the specialist"), forms.QuestionForm),
+    Step("history", _("Medical history"), forms.HistoryForm),
+    Step("medications", _("Medicines and allergies"), forms.MedicationsForm),
+    Step("preferences", _("Urgency and report language"), forms.PreferencesForm),
+    Step("exclusions", _("Doctors to exclude"), forms.ExclusionsForm),
+    Step("records", _("Medical records"), forms.RecordsForm, other_answers=("records",)),
+    Step("review-type", _("Kind of review and price"), forms.ReviewTypeForm),
+    Step("coverage", _("Paying for the review"), forms.CoverageForm),
+    Step(
+        "insurance", _("Your insurance"), forms.InsuranceForm, applies=_insured, part_of="coverage"
+    ),
+    Step("consent", _("Consent"), other_answers=("consent",)),
 )
 STEP_BY_SLUG = {step.slug: step for step in STEPS}
 # Pages about paying, shown to the patient's side and coordinators only.

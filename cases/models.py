@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.files.checks import ScanStatus
 
@@ -55,9 +56,9 @@ class ProxyAuthority(models.Model):
     """
 
     class Basis(models.TextChoices):
-        PARENT = "parent", "I am the parent or guardian of a child under 18"
-        POWER_OF_ATTORNEY = "power_of_attorney", "I hold a healthcare power of attorney"
-        WRITTEN_PERMISSION = "written_permission", "The patient has given me written permission"
+        PARENT = "parent", _("I am the parent or guardian of a child under 18")
+        POWER_OF_ATTORNEY = "power_of_attorney", _("I hold a healthcare power of attorney")
+        WRITTEN_PERMISSION = "written_permission", _("The patient has given me written permission")
 
     caregiver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_authorities"
@@ -273,7 +274,7 @@ class Case(models.Model):
 
     @property
     def next_step(self) -> str:
-        return NEXT_STEP[self.status]
+        return str(NEXT_STEP[self.status])
 
     # What templates ask of the state, so that no status string is spelt out in a template.
     @property
@@ -290,11 +291,11 @@ class Case(models.Model):
 
     @property
     def staff_next_step(self) -> str:
-        return STAFF_NEXT_STEP[self.status]
+        return str(STAFF_NEXT_STEP[self.status])
 
     @property
     def staff_status_label(self) -> str:
-        return STAFF_STATUS_LABEL[self.status]
+        return str(STAFF_STATUS_LABEL[self.status])
 
     @property
     def urgency_label(self) -> str:
@@ -303,7 +304,7 @@ class Case(models.Model):
 
     def get_question_topics_display(self) -> list[str]:
         labels = dict(QuestionTopic.choices)
-        return [labels.get(topic, topic) for topic in self.question_topics]
+        return [str(labels.get(topic, topic)) for topic in self.question_topics]
 
 
 class ConsentText(models.Model):
@@ -446,7 +447,7 @@ class CaseEvent(models.Model):
 
     @property
     def staff_status_label(self) -> str:
-        return STAFF_STATUS_LABEL[self.to_status]
+        return str(STAFF_STATUS_LABEL[self.to_status])
 
 
 # Referrals -------------------------------------------------------------------------------------

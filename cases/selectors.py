@@ -4,6 +4,7 @@ from allauth.account.models import EmailAddress
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from secondopinion.accounts.models import Role, User
 
@@ -252,8 +253,8 @@ def report_languages() -> list[tuple[str, str]]:
     verified specialists write reports in (English while no specialist is registered yet)."""
     labels = dict(ReportLanguage.choices)
     written = {code for code, _ in hooks.report_languages()}
-    offered = [(code, label) for code, label in ReportLanguage.choices if code in written]
-    return offered or [(ReportLanguage.ENGLISH, labels[ReportLanguage.ENGLISH])]
+    offered = [(code, str(label)) for code, label in ReportLanguage.choices if code in written]
+    return offered or [(ReportLanguage.ENGLISH, str(labels[ReportLanguage.ENGLISH]))]
 
 
 def report_language_offered(case: Case) -> bool:
@@ -270,17 +271,21 @@ def waiting_on_patient(case: Case) -> list[tuple[str, str]]:
 
     waiting = []
     if case.status == Status.DRAFT:
-        waiting.append(("Finish your request and submit it", to("cases:intake-resume")))
+        waiting.append((gettext("Finish your request and submit it"), to("cases:intake-resume")))
     elif case.status == Status.NEEDS_INFO:
-        waiting.append(("Answer the coordinator's question", to("review:information-answer")))
+        waiting.append(
+            (gettext("Answer the coordinator's question"), to("review:information-answer"))
+        )
     elif case.status == Status.INFO_REQUESTED:
-        waiting.append(("Answer the specialist's question", to("review:information-answer")))
+        waiting.append(
+            (gettext("Answer the specialist's question"), to("review:information-answer"))
+        )
     if not page.annotated(case, "has_records") and case.status in RECORDS_OPEN_STATES:
-        waiting.append(("Upload a medical record", to("cases:case-detail")))
+        waiting.append((gettext("Upload a medical record"), to("cases:case-detail")))
     any_consent = page.annotated(case, "has_any_consent")
     current_consent = page.annotated(case, "has_current_consent")
     if any_consent and not current_consent and case.status in CONSENT_OPEN_STATES:
-        waiting.append(("Read and sign the updated consent", to("cases:case-consent")))
+        waiting.append((gettext("Read and sign the updated consent"), to("cases:case-consent")))
     return waiting
 
 

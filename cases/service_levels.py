@@ -9,6 +9,8 @@ from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
 
 from .models import CaseEvent, Status
 
@@ -18,7 +20,7 @@ class Stage:
     key: str  # the SERVICE_LEVELS entry
     begins: Status  # the state that starts the clock
     states: frozenset[Status]  # the states the case is in during this stage
-    label: str  # what is done by the end of it, in the patient's words
+    label: Promise  # what is done by the end of it, in the patient's words
 
 
 STAGES = (
@@ -26,31 +28,31 @@ STAGES = (
         "triage",
         Status.SUBMITTED,
         frozenset({Status.SUBMITTED, Status.TRIAGE, Status.NEEDS_INFO}),
-        "A coordinator has checked your case, records and cover",
+        _("A coordinator has checked your case, records and cover"),
     ),
     Stage(
         "matching",
         Status.MATCHING,
         frozenset({Status.MATCHING}),
-        "We have found an independent specialist",
+        _("We have found an independent specialist"),
     ),
     Stage(
         "offer",
         Status.OFFERED,
         frozenset({Status.OFFERED}),
-        "The specialist has accepted your case",
+        _("The specialist has accepted your case"),
     ),
     Stage(
         "review",
         Status.IN_REVIEW,
         frozenset({Status.IN_REVIEW, Status.INFO_REQUESTED}),
-        "The specialist has written their opinion",
+        _("The specialist has written their opinion"),
     ),
     Stage(
         "quality_check",
         Status.OPINION_SUBMITTED,
         frozenset({Status.OPINION_SUBMITTED}),
-        "The opinion is checked and delivered to you",
+        _("The opinion is checked and delivered to you"),
     ),
 )
 
@@ -160,8 +162,8 @@ def expected_steps(case, events: Iterable[CaseEvent]) -> list[ExpectedStep]:
     clock = stage_clock(case, events)
     if clock is None:
         return []
-    due, steps = clock.due, [ExpectedStep(clock.stage.label, clock.due, current=True)]
+    due, steps = clock.due, [ExpectedStep(str(clock.stage.label), clock.due, current=True)]
     for later in STAGES[STAGES.index(clock.stage) + 1 :]:
         due = add_working_days(due, settings.SERVICE_LEVELS[later.key])
-        steps.append(ExpectedStep(later.label, due, current=False))
+        steps.append(ExpectedStep(str(later.label), due, current=False))
     return steps

@@ -1,9 +1,16 @@
 """Form rendering shared by every app: USWDS markup, an error summary, errors by each field."""
 
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy
 
 from .errors import ApplicationError
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 _WIDGET_CLASSES = {
     forms.Textarea: "usa-textarea",
@@ -47,11 +54,12 @@ def posted(request):
     return request.POST if request.method == "POST" else None
 
 
-def too_long(what: str) -> dict[str, str]:
-    """A field's "too long" message naming what the field holds."""
-    return {
-        "max_length": f"{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)."
-    }
+def too_long(what: "str | _StrPromise") -> dict[str, "_StrPromise"]:
+    """A field's "too long" message naming what the field holds (`what` translated or not)."""
+    message = gettext_lazy(
+        "{what} must be %(limit_value)d characters or fewer (it has %(show_value)d)."
+    )
+    return {"max_length": format_lazy(message, what=what)}
 
 
 class MultipleFileInput(forms.ClearableFileInput):
