@@ -4,6 +4,7 @@ list to the code: each literal action in a record_event/_audit call, each state 
 (`case.<name>`) and each removable profile item (`<kind>.remove`) must be here."""
 
 ACTIONS = (
+    "account.language_change",
     "account.name_change",
     "affiliation.add",
     "affiliation.remove",
