@@ -1,11 +1,15 @@
-"""Resumable uploads over tus 1.0 (core, creation, termination, expiration): each chunk stored
-as parts in the configured storage (here the local folder) with the offset on the upload's row,
-resumable at the server's offset from any node, authorised per case, and finished through the
-same checks as any other record."""
+"""Resumable uploads over tus 1.0 (core, creation, termination, expiration): each chunk stored in
+the configured storage (here written in place in the shared folder) with the offset on the
+upload's row, resumable at the server's offset from any node, authorised per case, and finished
+through the same checks as any other record."""
 
+import io
+import os
+import threading
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -278,85 +282,141 @@ def test_more_bytes_for_a_finished_upload_say_it_is_complete(alice_tus):
     assert "expired" not in again.text
 
 
-# No node-local state: each chunk is a part in the shared storage, the offset is on the row, and
-# the row moves only by compare-and-set, so replays and races store nothing twice.
+# No node-local state: each chunk is written in place in the shared folder while its writer holds
+# the upload's lock, the offset is on the row, and the row moves only by compare-and-set, so
+# replays and races store nothing twice and overwrite nothing stored.
 
 
 def upload_id(location: str) -> str:
     return location.rstrip("/").rsplit("/", 1)[-1]
 
 
-def test_each_chunk_is_a_part_in_the_shared_folder_and_the_offset_is_on_the_row(
+def test_each_chunk_is_written_in_place_in_the_shared_folder_and_the_offset_is_on_the_row(
     alice_tus, settings
 ):
-    content = distinct_pdf("parts") + b"%" + b"p" * 4000
-    location = alice_tus.create("parts.pdf", len(content))["Location"]
+    content = distinct_pdf("in place") + b"%" + b"p" * 4000
+    location = alice_tus.create("in-place.pdf", len(content))["Location"]
 
     alice_tus.patch(location, content[:1500], 0)
     alice_tus.patch(location, content[1500:3000], 1500)
 
     upload = Upload.objects.get(pk=upload_id(location))
     assert upload.offset == 3000
-    assert [size for _number, _name, size in upload.parts] == [1500, 1500]
     folder = uploads.partial_path(upload)
     assert folder.parent == settings.RECORD_UPLOAD_DIR
-    # Each part, once recorded, is in its place in the data file.
+    # One data file, the bytes at their offsets: no part files, no second copy.
+    assert [path.name for path in folder.iterdir()] == ["data"]
     assert (folder / "data").read_bytes() == content[:3000]
-    assert not list(folder.glob("part-*"))
+    assert upload.parts == []
 
 
-def test_a_replayed_chunk_is_answered_with_the_offset_and_stored_once(alice_tus, draft):
+def test_a_replayed_chunk_is_answered_with_the_offset_and_overwrites_nothing(alice_tus, draft):
     content = distinct_pdf("replayed") + b"%" + b"r" * 3000
     location = alice_tus.create("replayed.pdf", len(content))["Location"]
     assert alice_tus.patch(location, content[:2000], 0).status_code == 204
+    data = uploads.partial_path(Upload.objects.get(pk=upload_id(location))) / "data"
 
-    replay = alice_tus.patch(location, content[:2000], 0)  # the answer was lost; sent again
+    replay = alice_tus.patch(location, b"Z" * 2000, 0)  # sent again (here with other bytes)
 
     assert replay.status_code == 409
     assert replay["Upload-Offset"] == "2000"
-    assert len(Upload.objects.get(pk=upload_id(location)).parts) == 1
+    assert data.read_bytes() == content[:2000]
     assert alice_tus.patch(location, content[2000:], 2000).status_code == 204
     assert draft.records.get(original_name="replayed.pdf").file.read() == content
 
 
-class _RacingBody:
-    """A request body that, while it is being read, lets another request store the same offset
-    first (as a second node would)."""
+class _BodyThatWaits(io.RawIOBase):
+    """A request body that, when first read, lets something else happen first (a request to
+    another node, while this one holds the upload)."""
 
-    def __init__(self, data: bytes, other_request):
-        self.data, self.other_request, self.raced = data, other_request, False
+    def __init__(self, data: bytes, meanwhile):
+        self.data, self.meanwhile = data, meanwhile
 
-    def read(self, size: int = -1) -> bytes:
-        if not self.raced:
-            self.raced = True
-            self.other_request()
-        piece, self.data = self.data[:size], self.data[size:]
-        return piece
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.meanwhile:
+            self.meanwhile()
+            self.meanwhile = None
+        count = min(len(buffer), len(self.data))
+        buffer[:count], self.data = self.data[:count], self.data[count:]
+        return count
 
 
-def test_two_requests_at_the_same_offset_store_it_once(alice_tus, draft):
+@pytest.mark.django_db(transaction=True)
+def test_a_request_at_an_offset_another_is_writing_gets_409_and_writes_nothing(
+    actors, draft, client
+):
+    """Two nodes sent the same offset at once: the second finds the upload's lock held (its own
+    database connection, as on another node) and answers 409 at once; the first stores its
+    bytes."""
+    client.force_login(actors.alice)
+    alice_tus = tus_for(client, draft)
     content = distinct_pdf("raced") + b"%" + b"q" * 3000
     location = alice_tus.create("raced.pdf", len(content))["Location"]
-    stale = Upload.objects.get(pk=upload_id(location))
+    upload = Upload.objects.get(pk=upload_id(location))
+    other = Client()
+    other.force_login(actors.alice)
     answers = []
+
+    def other_node():
+        try:
+            answers.append(tus_for(other, draft).patch(location, b"Z" * 1000, 0))
+        finally:
+            connection.close()
+
+    def meanwhile():
+        thread = threading.Thread(target=other_node)
+        thread.start()
+        thread.join()
+
+    stored = uploads.append_to_upload(
+        upload=upload, offset=0, stream=_BodyThatWaits(content[:1000], meanwhile),
+        content_length=1000,
+    )  # fmt: skip
+
+    assert answers[0].status_code == 409
+    assert answers[0]["Upload-Offset"] == "0"
+    assert stored.offset == 1000
+    assert (uploads.partial_path(upload) / "data").read_bytes() == content[:1000]
+    assert alice_tus.patch(location, content[1000:], 1000).status_code == 204
+    assert draft.records.get(original_name="raced.pdf").file.read() == content
+
+
+def test_a_request_that_read_the_row_before_another_stored_the_chunk_writes_nothing(
+    alice_tus, draft
+):
+    """The row a request found before taking the lock may be old: it reads the row again once
+    it holds the lock, and answers with the offset stored by the request that came first."""
+    content = distinct_pdf("stale") + b"%" + b"s" * 3000
+    location = alice_tus.create("stale.pdf", len(content))["Location"]
+    stale = Upload.objects.get(pk=upload_id(location))
+    assert alice_tus.patch(location, content[:1000], 0).status_code == 204
 
     with pytest.raises(uploads.UploadOffsetMismatch) as lost:
         uploads.append_to_upload(
-            upload=stale,
-            offset=0,
-            stream=_RacingBody(
-                b"Z" * 1000,  # different bytes: only the winner's may be kept
-                lambda: answers.append(alice_tus.patch(location, content[:1000], 0)),
-            ),
-            content_length=1000,
+            upload=stale, offset=0, stream=io.BytesIO(b"Z" * 1000), content_length=1000
         )
 
-    assert answers[0].status_code == 204
     assert lost.value.offset == 1000
-    upload = Upload.objects.get(pk=stale.pk)
-    assert upload.offset == 1000 and len(upload.parts) == 1
-    assert alice_tus.patch(location, content[1000:], 1000).status_code == 204
-    assert draft.records.get(original_name="raced.pdf").file.read() == content
+    assert (uploads.partial_path(stale) / "data").read_bytes() == content[:1000]
+    assert Upload.objects.get(pk=stale.pk).offset == 1000
+
+
+def test_a_chunk_of_several_mebibytes_is_stored_and_hashed_whole(alice_tus, draft):
+    import hashlib
+
+    content = distinct_pdf("large") + b"%" + os.urandom(5 * 1024 * 1024 + 12345)
+    location = alice_tus.create("large.pdf", len(content))["Location"]
+    half = len(content) // 2
+
+    assert alice_tus.patch(location, content[:half], 0).status_code == 204
+    assert alice_tus.patch(location, content[half:], half).status_code == 204
+
+    record = draft.records.get(original_name="large.pdf")
+    assert record.file.read() == content
+    assert record.sha256 == hashlib.sha256(content).hexdigest()
 
 
 def test_an_upload_finished_twice_is_one_record(alice_tus, draft):
@@ -374,37 +434,62 @@ def test_an_upload_finished_twice_is_one_record(alice_tus, draft):
     assert alice_tus.head(location)["Upload-Offset"] == str(len(content))
 
 
-def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(alice_tus, draft):
-    content = distinct_pdf("crashed") + b"%" + b"c" * 1000
-    location = alice_tus.create("crashed.pdf", len(content))["Location"]
-    alice_tus.patch(location, content[:500], 0)
-    upload = Upload.objects.get(pk=upload_id(location))
-    # As if the node storing the last chunk died before it made the record: parts stored, the
-    # row FINISHING, its claim long ago.
-    alice_tus.patch(location, content[500:], 500)
-    record = draft.records.get(original_name="crashed.pdf")
-    record.delete()
+def _as_a_dead_node_left_it(upload: Upload) -> None:
+    """The upload's row as a node leaves it when it dies after storing the last byte: FINISHING,
+    its claim long ago, no record."""
     Upload.objects.filter(pk=upload.pk).update(
         status=Upload.Status.FINISHING,
         record=None,
         finishing_since=timezone.now() - uploads.FINISH_RETRY_AFTER - timedelta(seconds=1),
     )
-    uploads.partial_path(upload).mkdir(parents=True)  # the parts, as the crash left them
-    (uploads.partial_path(upload) / "part-00001").write_bytes(content[:500])
-    (uploads.partial_path(upload) / "part-00002").write_bytes(content[500:])
-    Upload.objects.filter(pk=upload.pk).update(
-        parts=[[1, "part-00001", 500], [2, "part-00002", len(content) - 500]]
-    )
 
+
+def _send_the_last_chunk_again(alice_tus, location: str, data: bytes, offset: int):
     # The client, never told, sends its last chunk again (tus clients send a body type always).
-    finished = alice_tus.client.generic(
-        "PATCH", location, content[500:], CONTENT_TYPE="application/offset+octet-stream",
-        HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_OFFSET="500",
+    return alice_tus.client.generic(
+        "PATCH", location, data, CONTENT_TYPE="application/offset+octet-stream",
+        HTTP_TUS_RESUMABLE="1.0.0", HTTP_UPLOAD_OFFSET=str(offset),
     )  # fmt: skip
+
+
+def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(alice_tus, draft):
+    content = distinct_pdf("crashed") + b"%" + b"c" * 1000
+    location = alice_tus.create("crashed.pdf", len(content))["Location"]
+    alice_tus.patch(location, content[:500], 0)
+    upload = Upload.objects.get(pk=upload_id(location))
+    data = uploads.partial_path(upload) / "data"
+    alice_tus.patch(location, content[500:], 500)
+    draft.records.get(original_name="crashed.pdf").delete()
+    _as_a_dead_node_left_it(upload)
+    data.parent.mkdir(parents=True)  # every byte stored, the file not yet moved
+    data.write_bytes(content)
+
+    finished = _send_the_last_chunk_again(alice_tus, location, content[500:], 500)
 
     assert finished.status_code == 204
     assert draft.records.get(original_name="crashed.pdf").file.read() == content
     assert uploads.finish_upload(upload_id=upload.pk).status == Upload.Status.DONE
+
+
+def test_a_finish_cut_off_after_moving_the_file_finds_it_under_its_name(alice_tus, draft):
+    import hashlib
+
+    content = distinct_pdf("moved") + b"%" + b"m" * 1000
+    location = alice_tus.create("moved.pdf", len(content))["Location"]
+    upload = Upload.objects.get(pk=upload_id(location))
+    assert upload.key  # the record's name, chosen when the upload started
+    assert alice_tus.patch(location, content, 0).status_code == 204
+    draft.records.get(original_name="moved.pdf").delete()  # its file stays under the name
+    _as_a_dead_node_left_it(upload)
+
+    finished = _send_the_last_chunk_again(alice_tus, location, content, 0)
+
+    assert finished.status_code == 204
+    record = draft.records.get(original_name="moved.pdf")
+    assert record.file.name == upload.key
+    assert record.file.read() == content
+    # The hash comes from the row: the file is not read again.
+    assert record.sha256 == hashlib.sha256(content).hexdigest()
 
 
 def test_a_storage_outage_mid_upload_pauses_it_and_loses_nothing(alice_tus, draft):
@@ -456,13 +541,11 @@ def test_a_finish_nobody_came_back_for_is_done_by_the_hourly_clean_up(alice_tus,
     content = distinct_pdf("abandoned")
     location = alice_tus.create("abandoned.pdf", len(content))["Location"]
     upload = Upload.objects.get(pk=upload_id(location))
-    uploads.partial_path(upload).mkdir(parents=True, exist_ok=True)
-    (uploads.partial_path(upload) / "part-00001").write_bytes(content)
+    (uploads.partial_path(upload) / "data").write_bytes(content)
     # As a node leaves it when it dies after storing the last byte: FINISHING, claim long ago.
     Upload.objects.filter(pk=upload.pk).update(
         status=Upload.Status.FINISHING,
         offset=len(content),
-        parts=[[1, "part-00001", len(content)]],
         finishing_since=timezone.now() - uploads.FINISH_RETRY_AFTER - timedelta(seconds=1),
     )
 
@@ -470,3 +553,33 @@ def test_a_finish_nobody_came_back_for_is_done_by_the_hourly_clean_up(alice_tus,
 
     assert draft.records.get(original_name="abandoned.pdf").file.read() == content
     assert Upload.objects.get(pk=upload.pk).status == Upload.Status.DONE
+
+
+def test_a_finish_that_fails_before_the_upload_is_marked_done_leaves_no_record(
+    alice_tus, draft, monkeypatch
+):
+    """The record and the upload's DONE are one transaction: a finish cut off between them
+    leaves nothing for the next finish to find twice (and refuse as a duplicate)."""
+    content = distinct_pdf("cut off") + b"%" + b"k" * 1000
+    location = alice_tus.create("cut.pdf", len(content))["Location"]
+    upload = Upload.objects.get(pk=upload_id(location))
+    save = Upload.save
+
+    def dies_marking_it_done(self, *args, **kwargs):
+        if "record" in (kwargs.get("update_fields") or ()):
+            raise RuntimeError("the node died here")
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Upload, "save", dies_marking_it_done)
+    with pytest.raises(RuntimeError):
+        uploads.append_to_upload(
+            upload=upload, offset=0, stream=io.BytesIO(content), content_length=len(content)
+        )
+    monkeypatch.setattr(Upload, "save", save)
+    assert not draft.records.filter(original_name="cut.pdf").exists()
+    _as_a_dead_node_left_it(upload)
+
+    finished = uploads.finish_upload(upload_id=upload.pk)
+
+    assert finished.status == Upload.Status.DONE
+    assert draft.records.get(original_name="cut.pdf").file.read() == content
