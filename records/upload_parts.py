@@ -76,7 +76,14 @@ class SharedFolder:
         except OSError as error:
             raise StorageUnavailable from error
 
-    def write_at(self, fd: int, data: bytes, offset: int) -> None:
+    def holds(self, fd: int, offset: int) -> bool:
+        """Whether the data file holds at least the first `offset` bytes (it was not lost)."""
+        try:
+            return os.fstat(fd).st_size >= offset
+        except OSError as error:
+            raise StorageUnavailable from error
+
+    def write_at(self, fd: int, data: bytes | memoryview, offset: int) -> None:
         view = memoryview(data)
         try:
             while view:

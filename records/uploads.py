@@ -218,6 +218,11 @@ def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
             ):
                 # Another request is writing these bytes, or stored them first.
                 raise UploadOffsetMismatch(upload_offset(current))
+            if not folder.holds(data, offset):
+                # The bytes before this chunk are gone (the shared folder was lost or replaced):
+                # writing after them would make a file with a hole. Paused, never corrupted.
+                logger.error("An upload's data file is shorter than its recorded offset")
+                raise upload_parts.StorageUnavailable
             digest = resumable_hash.restore(current.hash_state, offset=offset)
             written = 0
             for piece in _read_body(stream, upload.length - offset):

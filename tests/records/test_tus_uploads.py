@@ -514,6 +514,20 @@ def test_a_storage_outage_mid_upload_pauses_it_and_loses_nothing(alice_tus, draf
     assert draft.records.get(original_name="outage.pdf").file.read() == content
 
 
+def test_a_data_file_that_lost_its_bytes_pauses_the_upload_instead_of_leaving_a_hole(alice_tus):
+    content = distinct_pdf("lost") + b"%" + b"l" * 4000
+    location = alice_tus.create("lost.pdf", len(content))["Location"]
+    assert alice_tus.patch(location, content[:2000], 0).status_code == 204
+    data = uploads.partial_path(Upload.objects.get(pk=upload_id(location))) / "data"
+    data.write_bytes(b"")  # the shared folder was replaced by an empty one
+
+    paused = alice_tus.patch(location, content[2000:], 2000)
+
+    assert paused.status_code == 503
+    assert paused["Upload-Offset"] == "2000"
+    assert data.read_bytes() == b""  # nothing written after a hole
+
+
 def test_the_running_hash_is_on_the_row_and_the_last_chunk_never_rereads_the_file(
     alice_tus, draft, monkeypatch
 ):
