@@ -310,6 +310,17 @@ def test_each_chunk_is_written_in_place_in_the_shared_folder_and_the_offset_is_o
     assert upload.parts == []
 
 
+def test_a_chunk_costs_the_same_few_queries_whatever_its_size(alice_tus, django_assert_num_queries):
+    """Every PATCH pays these: the session, the user, the upload (with what it is checked
+    against, joined), and the lock's read and the offset's move. Nothing more, nothing per MiB."""
+    content = distinct_pdf("queries") + b"%" + os.urandom(3 * 1024 * 1024)
+    location = alice_tus.create("queries.pdf", len(content))["Location"]
+    assert alice_tus.patch(location, content[:1000], 0).status_code == 204
+
+    with django_assert_num_queries(5):
+        assert alice_tus.patch(location, content[1000:-10], 1000).status_code == 204
+
+
 def test_a_replayed_chunk_is_answered_with_the_offset_and_overwrites_nothing(alice_tus, draft):
     content = distinct_pdf("replayed") + b"%" + b"r" * 3000
     location = alice_tus.create("replayed.pdf", len(content))["Location"]
