@@ -9,14 +9,13 @@ request's own from taking the lock to recording the bytes. It holds across web n
 database drops it when a node dies (its connection closes), and the commit that moves the offset
 is what lets it go, so no request can take it and still read the row from before. Taking it and
 reading the row is one round trip; moving the offset and committing is another. That commit does
-not wait for the disk (synchronous_commit off for that transaction alone) unless it records the
-last byte: were the database to crash just after, the row would be back at an earlier offset
-with its matching hash, the bytes past it still in the data file, and the client would send them
-again (tus resumes from the offset the server reports). The commit that makes an upload
-FINISHING waits, since the data file is moved once it returns; every commit after it, the
-record's included, puts the ones before it on disk too. Under load each round trip and each
-wait for the disk cost milliseconds, much of what an 8 MiB PATCH took beyond its bytes
-(bench/tus_bench.py).
+not wait for the disk (synchronous_commit off for that transaction alone): were the database to
+crash just after, the row would be back at an earlier offset with its matching hash, the bytes
+past it still in the data file (a finish leaves that file in place until the record is kept),
+and the client would send them again (tus resumes from the offset the server reports). The
+record is made by a commit that waits, and puts every commit before it on disk too. Under load
+each round trip and each wait for the disk cost milliseconds, much of what an 8 MiB PATCH took
+beyond its bytes (bench/tus_bench.py: a wait for the disk took up to 60 ms).
 
 Other databases (SQLite, the embedded run, one host by nature): an exclusive `flock` on the open
 data file, released by the kernel when the process dies, and the ORM.
@@ -126,10 +125,7 @@ class _PostgresLock(_Lock):
         params += [self.upload_id, Upload.Status.RECEIVING, from_offset]
         statements = [update]
         if self.own_transaction:
-            statements = [update, "COMMIT"]
-            if changes.get("status") == Upload.Status.RECEIVING:
-                # Not the last byte: this commit need not wait for the disk (see above).
-                statements.insert(0, "SET LOCAL synchronous_commit TO OFF")
+            statements = ["SET LOCAL synchronous_commit TO OFF", update, "COMMIT"]
         results = self._run(statements, params)
         self.open = self.held = False
         return results[statements.index(update)][0] == 1

@@ -10,7 +10,8 @@ Local storage: one data file in RECORD_UPLOAD_DIR/<upload id>/ (a folder shared 
 MEDIA_ROOT must be). A PATCH writes its bytes straight to their offset in it while it holds the
 upload's lock (records/upload_lock.py), and the row's offset moves once they are written; bytes
 past the row's offset (a request cut off) are written over by the next PATCH. Finishing moves
-the data file into MEDIA_ROOT (a rename) under the name chosen when the upload started.
+the data file a second name in MEDIA_ROOT (a hard link) under the name chosen when the upload
+started; the upload's folder goes once the record is kept.
 
 Every name here is random or the upload's random id: no PHI in a key or a path. Whatever goes
 wrong talking to the storage raises StorageUnavailable: the upload is paused, not lost.
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 
 S3_MIN_PART = 5 * 1024 * 1024
@@ -38,17 +38,6 @@ class StorageUnavailable(Exception):
 def record_key(case_id: int) -> str:
     """A new record file's name (as records.models.record_upload_to makes them)."""
     return f"records/{case_id}/{secrets.token_hex(16)}"
-
-
-class _Joined(File):
-    """A file handed to FileSystemStorage by path: it is moved into place, not copied."""
-
-    def __init__(self, path: Path, name: str):
-        super().__init__(path.open("rb"), name=name)
-        self._path = path
-
-    def temporary_file_path(self) -> str:
-        return str(self._path)
 
 
 class SharedFolder:
@@ -93,26 +82,37 @@ class SharedFolder:
             raise StorageUnavailable from error
 
     def complete(self, upload) -> str:
-        """Move the data file into the media folder under the record's name (a rename on the
-        same file system), then remove the upload's folder; its stored name."""
+        """Give the data file the record's name in the media folder: a hard link, the same bytes
+        under a second name (no copy). The upload's folder stays until the record is kept
+        (`forget`), so a finish cut off anywhere, or an offset whose commit the database lost,
+        finds the data file where it was. The stored name."""
         key = upload.key or record_key(upload.case_id)
         data = self.folder(upload) / "data"
+        target = Path(default_storage.path(key))
         try:
-            if not data.exists() and default_storage.exists(key):
-                stored_name = key  # moved by a finish that was cut off after the move
-            else:
-                stored = _Joined(data, upload.name)
-                try:
-                    stored_name = default_storage.save(key, stored)
-                finally:
-                    stored.close()
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(data, target)
+            except FileExistsError:
+                if not os.path.samefile(data, target):  # never another file's name
+                    raise
+            mode = getattr(default_storage, "file_permissions_mode", None)
+            if mode is not None:
+                os.chmod(target, mode)
         except OSError as error:
             raise StorageUnavailable from error
-        self.abort(upload)
-        return stored_name
+        return key
+
+    def forget(self, upload) -> None:
+        """The upload's folder, once its record is kept (or it was refused)."""
+        shutil.rmtree(self.folder(upload), ignore_errors=True)
 
     def abort(self, upload) -> None:
-        shutil.rmtree(self.folder(upload), ignore_errors=True)
+        """An upload that will never be a record: its folder, and the name a finish cut off
+        may have given its file."""
+        self.forget(upload)
+        if upload.key:
+            default_storage.delete(upload.key)
 
 
 class S3Parts:
@@ -184,6 +184,9 @@ class S3Parts:
         except Exception as error:
             raise StorageUnavailable from error
         return upload.key
+
+    def forget(self, upload) -> None:
+        """Nothing of a completed multipart upload is left to remove."""
 
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError

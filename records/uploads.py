@@ -387,9 +387,10 @@ def finish_upload(*, upload_id: str) -> Upload:
 
 def _make_record(upload: Upload, sha256: str | None = None) -> Upload:
     """The finish itself, by the request holding the claim: the storage joins the parts (S3
-    CompleteMultipartUpload) or the data file is moved (a rename), and the file is checked by
-    add_record and stays where it is. The record and the upload's DONE are one transaction, so
-    a finish cut off after it is never done twice."""
+    CompleteMultipartUpload) or gives the data file the record's name (a hard link), and the
+    file is checked by add_record and stays where it is. The record and the upload's DONE are
+    one transaction, so a finish cut off after it is never done twice; the upload's own copy
+    goes only then."""
     parts_store = upload_parts.store()
     try:
         key = parts_store.complete(upload)
@@ -418,11 +419,13 @@ def _make_record(upload: Upload, sha256: str | None = None) -> Upload:
             upload.save(update_fields=["status", "record"])
     except ApplicationError as error:
         default_storage.delete(key)
+        parts_store.forget(upload)
         upload.status, upload.message = Upload.Status.REFUSED, error.message[:400]
         upload.save(update_fields=["status", "message"])
         raise
     if record.file.name != key:  # a provider's copy of a file the case has: one copy kept
         default_storage.delete(key)
+    parts_store.forget(upload)
     return upload
 
 

@@ -7,8 +7,10 @@ import io
 import os
 import threading
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from django.core.files.storage import default_storage
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
@@ -463,44 +465,88 @@ def _send_the_last_chunk_again(alice_tus, location: str, data: bytes, offset: in
     )  # fmt: skip
 
 
-def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(alice_tus, draft):
+@pytest.mark.parametrize("linked", [False, True], ids=["before linking", "after linking"])
+def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(
+    alice_tus, draft, monkeypatch, linked
+):
+    from records import upload_parts
+
     content = distinct_pdf("crashed") + b"%" + b"c" * 1000
     location = alice_tus.create("crashed.pdf", len(content))["Location"]
     alice_tus.patch(location, content[:500], 0)
-    upload = Upload.objects.get(pk=upload_id(location))
-    data = uploads.partial_path(upload) / "data"
     alice_tus.patch(location, content[500:], 500)
-    draft.records.get(original_name="crashed.pdf").delete()
+    upload = Upload.objects.get(pk=upload_id(location))
+    record = draft.records.get(original_name="crashed.pdf")
+    named = Path(record.file.path)  # the record's name for the data file
+    record.delete()
     _as_a_dead_node_left_it(upload)
-    data.parent.mkdir(parents=True)  # every byte stored, the file not yet moved
-    data.write_bytes(content)
+    # Every byte stored; the node died before the record was kept: the data file still in the
+    # upload's folder, and, cut off after linking, under the record's name too.
+    data = uploads.partial_path(upload) / "data"
+    data.parent.mkdir(parents=True)
+    if linked:
+        os.link(named, data)
+    else:
+        data.write_bytes(content)
+        named.unlink()
 
+    def reread(key):
+        raise AssertionError("the stored file was read again to hash it")
+
+    monkeypatch.setattr(upload_parts, "sha256", reread)  # the row's running hash is whole
     finished = _send_the_last_chunk_again(alice_tus, location, content[500:], 500)
 
     assert finished.status_code == 204
-    assert draft.records.get(original_name="crashed.pdf").file.read() == content
-    assert uploads.finish_upload(upload_id=upload.pk).status == Upload.Status.DONE
-
-
-def test_a_finish_cut_off_after_moving_the_file_finds_it_under_its_name(alice_tus, draft):
-    import hashlib
-
-    content = distinct_pdf("moved") + b"%" + b"m" * 1000
-    location = alice_tus.create("moved.pdf", len(content))["Location"]
-    upload = Upload.objects.get(pk=upload_id(location))
-    assert upload.key  # the record's name, chosen when the upload started
-    assert alice_tus.patch(location, content, 0).status_code == 204
-    draft.records.get(original_name="moved.pdf").delete()  # its file stays under the name
-    _as_a_dead_node_left_it(upload)
-
-    finished = _send_the_last_chunk_again(alice_tus, location, content, 0)
-
-    assert finished.status_code == 204
-    record = draft.records.get(original_name="moved.pdf")
-    assert record.file.name == upload.key
+    record = draft.records.get(original_name="crashed.pdf")
     assert record.file.read() == content
-    # The hash comes from the row: the file is not read again.
-    assert record.sha256 == hashlib.sha256(content).hexdigest()
+    assert record.file.name == upload.key
+    assert not data.parent.exists()  # the upload's own copy goes once the record is kept
+    assert uploads.finish_upload(upload_id=upload.pk).status == Upload.Status.DONE
+    assert draft.records.filter(original_name="crashed.pdf").count() == 1
+
+
+def test_the_last_offset_lost_by_a_database_crash_mid_finish_is_sent_again_and_kept(
+    alice_tus, draft
+):
+    """The offset's commit does not wait for the disk: a database crash can take the row back
+    to the chunk before, after the finish had begun. The data file is still in the upload's
+    folder then (it goes only once the record is kept), so the chunk sent again completes it."""
+    content = distinct_pdf("rolled back") + b"%" + b"b" * 1000
+    location = alice_tus.create("back.pdf", len(content))["Location"]
+    alice_tus.patch(location, content[:500], 0)
+    before = Upload.objects.get(pk=upload_id(location))
+    alice_tus.patch(location, content[500:], 500)
+    record = draft.records.get(original_name="back.pdf")
+    named = Path(record.file.path)
+    record.delete()
+    # The crash: no record, the row as the first chunk left it, the finish's link in place.
+    Upload.objects.filter(pk=before.pk).update(
+        status=Upload.Status.RECEIVING, offset=500, hash_state=before.hash_state, record=None
+    )
+    data = uploads.partial_path(before) / "data"
+    data.parent.mkdir(parents=True)
+    os.link(named, data)
+
+    assert alice_tus.head(location)["Upload-Offset"] == "500"
+    assert alice_tus.patch(location, content[500:], 500).status_code == 204
+
+    assert draft.records.get(original_name="back.pdf").file.read() == content
+
+
+def test_an_upload_that_expires_after_a_cut_off_finish_leaves_no_file_behind(alice_tus):
+    content = distinct_pdf("left") + b"%" + b"x" * 1000
+    location = alice_tus.create("left.pdf", len(content))["Location"]
+    alice_tus.patch(location, content[:500], 0)
+    upload = Upload.objects.get(pk=upload_id(location))
+    named = Path(default_storage.path(upload.key))  # as a finish cut off after linking left it
+    named.parent.mkdir(parents=True, exist_ok=True)
+    os.link(uploads.partial_path(upload) / "data", named)
+    Upload.objects.filter(pk=upload.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
+
+    assert uploads.remove_expired_uploads() == 1
+
+    assert not named.exists()
+    assert not uploads.partial_path(upload).exists()
 
 
 def test_a_storage_outage_mid_upload_pauses_it_and_loses_nothing(alice_tus, draft):
