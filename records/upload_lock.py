@@ -60,7 +60,7 @@ class _Lock:
     def acquire(self) -> Upload | None:
         raise NotImplementedError
 
-    def move_offset(self, *, from_offset: int, changes: dict) -> bool:
+    def move_offset(self, *, from_offset: int, changes: dict, keep: bool = False) -> bool:
         raise NotImplementedError
 
     def release(self) -> None:
@@ -110,9 +110,10 @@ class _PostgresLock(_Lock):
         self.held = bool(locked and locked[0])
         return Upload.from_db(connection.alias, _FIELDS, row) if row else None
 
-    def move_offset(self, *, from_offset: int, changes: dict) -> bool:
-        """Compare and set the row from `from_offset`; commit (releasing the lock), one round
-        trip."""
+    def move_offset(self, *, from_offset: int, changes: dict, keep: bool = False) -> bool:
+        """Compare and set the row from `from_offset` and commit, in one round trip; the commit
+        lets the lock go, and with `keep` it is taken again in the same round trip (`held` says
+        whether it was: another request may have taken it in between)."""
         table = connection.ops.quote_name(Upload._meta.db_table)
         fields = [_field(name) for name in changes]
         assignments = ", ".join(f"{column} = %s" for column in _columns(changes))
@@ -123,11 +124,15 @@ class _PostgresLock(_Lock):
         )
         params = [field.get_db_prep_save(changes[field.name], connection) for field in fields]
         params += [self.upload_id, Upload.Status.RECEIVING, from_offset]
-        statements = [update]
-        if self.own_transaction:
-            statements = ["SET LOCAL synchronous_commit TO OFF", update, "COMMIT"]
+        if not self.own_transaction:  # the caller's transaction holds the lock till it ends
+            return self._run([update], params)[0][0] == 1
+        statements = ["SET LOCAL synchronous_commit TO OFF", update, "COMMIT"]
+        if keep:
+            statements += ["BEGIN", "SELECT pg_try_advisory_xact_lock(%s)"]
+            params.append(self.key)
         results = self._run(statements, params)
-        self.open = self.held = False
+        locked = results[-1][1] if keep else None
+        self.open, self.held = keep, bool(locked and locked[0])
         return results[statements.index(update)][0] == 1
 
     def release(self) -> None:
@@ -149,7 +154,7 @@ class _FileLock(_Lock):
             pass
         return Upload.objects.filter(pk=self.upload_id).only(*_FIELDS).first()
 
-    def move_offset(self, *, from_offset: int, changes: dict) -> bool:
+    def move_offset(self, *, from_offset: int, changes: dict, keep: bool = False) -> bool:
         return bool(
             Upload.objects.filter(
                 pk=self.upload_id, status=Upload.Status.RECEIVING, offset=from_offset
@@ -166,7 +171,8 @@ class _FileLock(_Lock):
 def hold(upload_id: str, data_fd: int) -> Iterator[_Lock]:
     """Try upload `upload_id`'s write lock for the block (`data_fd`: its data file, open for
     writing). Yields the lock with `held` and `row` (the row as read once the lock was tried:
-    None when the upload is gone); `move_offset` records the bytes written and lets go."""
+    None when the upload is gone); `move_offset` records the bytes written and lets go, or, with
+    `keep`, holds on for more."""
     lock: _Lock
     if connection.vendor == "postgresql":
         lock = _PostgresLock(upload_id)

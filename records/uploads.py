@@ -224,20 +224,38 @@ def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
                 logger.error("An upload's data file is shorter than its recorded offset")
                 raise upload_parts.StorageUnavailable
             digest = resumable_hash.restore(current.hash_state, offset=offset)
-            written = 0
+            stored = written = offset
             for piece in _read_body(stream, upload.length - offset):
-                folder.write_at(data, piece, offset + written)
+                folder.write_at(data, piece, written)
                 if digest is not None:
                     digest.update(piece)
                 written += len(piece)
-            if not written:
-                return upload, digest
-            changes = _moved_offset(upload, offset + written, digest)
-            if not lock.move_offset(from_offset=offset, changes=changes):
-                _raise_offset_moved(upload)
+                if written - stored >= CHECKPOINT_BYTES and written < upload.length:
+                    # Recorded as it goes: a long chunk cut off keeps what arrived.
+                    upload = _checkpoint(upload, lock, stored, written, digest)
+                    stored = written
+                    if not lock.held:  # taken meanwhile: the client continues from here
+                        return upload, digest
+            if written > stored:
+                changes = _moved_offset(upload, written, digest)
+                if not lock.move_offset(from_offset=stored, changes=changes):
+                    _raise_offset_moved(upload)
+                upload = _with_changes(upload, changes)
     finally:
         os.close(data)
-    return _with_changes(upload, changes), digest
+    return upload, digest
+
+
+# A long PATCH (a browser's 50 MiB chunk on a slow line) moves the row's offset every so many
+# bytes, so the client sees its progress and loses no more than this if the node dies.
+CHECKPOINT_BYTES = 8 * services.CHUNK
+
+
+def _checkpoint(upload: Upload, lock, stored: int, written: int, digest) -> Upload:
+    changes = _moved_offset(upload, written, digest)
+    if not lock.move_offset(from_offset=stored, changes=changes, keep=True):
+        _raise_offset_moved(upload)
+    return _with_changes(upload, changes)
 
 
 def _moved_offset(upload: Upload, new_offset: int, digest):

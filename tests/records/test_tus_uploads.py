@@ -654,3 +654,42 @@ def test_a_finish_that_fails_before_the_upload_is_marked_done_leaves_no_record(
 
     assert finished.status == Upload.Status.DONE
     assert draft.records.get(original_name="cut.pdf").file.read() == content
+
+
+class _BodyCutOff(io.RawIOBase):
+    """A request body whose connection drops after `size` bytes; it notes the row's offset
+    each time it is read."""
+
+    def __init__(self, data: bytes, size: int, upload_pk: str):
+        self.data, self.left, self.upload_pk, self.offsets = data, size, upload_pk, []
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        self.offsets.append(Upload.objects.get(pk=self.upload_pk).offset)
+        if not self.left:
+            raise ConnectionResetError("the browser went away")
+        count = min(len(buffer), self.left)
+        buffer[:count], self.data = self.data[:count], self.data[count:]
+        self.left -= count
+        return count
+
+
+@pytest.mark.django_db(transaction=True)  # on PostgreSQL: the lock's own transactions
+def test_a_long_chunk_moves_the_offset_as_it_goes_and_a_cut_keeps_what_arrived(alice_tus):
+    mib = 1024 * 1024
+    content = distinct_pdf("long chunk") + b"%" + os.urandom(30 * mib)
+    location = alice_tus.create("long.pdf", len(content))["Location"]
+    upload = Upload.objects.get(pk=upload_id(location))
+    body = _BodyCutOff(content, 20 * mib + 123, upload.pk)
+
+    stored = uploads.append_to_upload(
+        upload=upload, offset=0, stream=body, content_length=len(content)
+    )
+
+    assert {8 * mib, 16 * mib} <= set(body.offsets)  # seen while the request went on
+    assert stored.offset == 20 * mib + 123 == Upload.objects.get(pk=upload.pk).offset
+    assert alice_tus.head(location)["Upload-Offset"] == str(20 * mib + 123)
+    assert alice_tus.patch(location, content[stored.offset :], stored.offset).status_code == 204
+    assert Upload.objects.get(pk=upload.pk).record.file.read() == content
