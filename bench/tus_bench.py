@@ -11,8 +11,10 @@ ratio to the reference, each PATCH's time (p50, p95, and the last PATCH against 
 each web node's RSS growth (sum of its processes' VmRSS, sampled every 0.1 s during the upload).
 
 Figures go to bench/results.json under "tus" (the other keys are kept). PostgreSQL: a database of
-its own, secondopinion_bench_tus on DATABASE_URL's server (else 127.0.0.1:5432), migrated on
-first use; BENCH_TUS_DATABASE_URL names another. Redis: REDIS_URL (else 127.0.0.1:6379), a queue
+the run's own, secondopinion_bench_tus_<random> on DATABASE_URL's server (else 127.0.0.1:5432),
+created and migrated at the start and dropped at the end, so two runs at once (two checkouts on
+one machine) never share one; BENCH_TUS_DATABASE_URL names an existing database to use instead
+(migrated, kept). Redis: REDIS_URL (else 127.0.0.1:6379), a queue
 of the run's own, purged at the end (no worker runs: the tasks a finished upload enqueues, scan
 and reading, are not part of the upload). BENCH_TUS_BYTES (2 GiB) and BENCH_TUS_ROUNDS (3) change
 the size and the rounds per chunk size; BENCH_TUS_TMP the folder for the file and the uploads.
@@ -49,7 +51,10 @@ def _server() -> str:
     return "postgres://postgres@127.0.0.1:5432"
 
 
-DATABASE_URL = os.environ.get("BENCH_TUS_DATABASE_URL", f"{_server()}/secondopinion_bench_tus")
+OWN_DATABASE = not os.environ.get("BENCH_TUS_DATABASE_URL")
+DATABASE_URL = os.environ.get("BENCH_TUS_DATABASE_URL") or (
+    f"{_server()}/secondopinion_bench_tus_{uuid.uuid4().hex[:12]}"
+)
 WORK = Path(tempfile.mkdtemp(prefix="tus-bench-", dir=os.environ.get("BENCH_TUS_TMP")))
 SHARED = {
     # What every node of ours shares (as production shares PostgreSQL, Redis and the storage).
@@ -84,6 +89,19 @@ def _create_database() -> None:
     subprocess.run(
         [sys.executable, "manage.py", "migrate", "--no-input", "-v0"], cwd=ROOT, check=True
     )
+
+
+def _drop_own_database() -> None:
+    """The run's own database goes at the end (nothing else may be connected to it by then)."""
+    if not OWN_DATABASE:
+        return
+    import psycopg
+    from django.db import connections
+
+    connections.close_all()
+    server, name = DATABASE_URL.split("?")[0].rsplit("/", 1)
+    with psycopg.connect(f"{server}/postgres", autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _make_file(path: Path) -> Path:
@@ -475,12 +493,20 @@ def _purge_queue() -> None:
 
 
 def main() -> None:
-    _create_database()
+    try:
+        _create_database()
+        _run_and_save()
+    finally:
+        _drop_own_database()
+
+
+def _run_and_save() -> None:
     import django
 
     django.setup()
     from django.utils import timezone
 
+    load_at_start = os.getloadavg()[0]
     path = _make_file(WORK / "scan.pdf")
     servers: list = []
     started = time.perf_counter()
@@ -502,6 +528,7 @@ def main() -> None:
         "finished_at": timezone.now().isoformat(timespec="seconds"),
         "seconds": round(time.perf_counter() - started),
         "load_average": round(os.getloadavg()[0], 2),
+        "load_average_at_start": round(load_at_start, 2),
         "cpus": os.cpu_count(),
     }
     for size, row in result["chunks"].items():

@@ -165,9 +165,9 @@ def new_upload_id() -> str:
 
 
 class Upload(models.Model):
-    """A resumable (tus) upload in progress. Its bytes are kept as parts in the configured storage
-    (S3 multipart upload parts, or part files in a shared folder), and everything needed to
-    continue it is on this row, so any web node can take the next chunk. Complete, the file
+    """A resumable (tus) upload in progress. Its bytes are kept in the configured storage (S3
+    multipart upload parts, or one data file in a shared folder, written in place), and everything
+    needed to continue it is on this row, so any web node can take the next chunk. Complete, the file
     becomes a RecordFile (or is refused) and the row records that."""
 
     class Status(models.TextChoices):
@@ -193,9 +193,10 @@ class Upload(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
-    # Where the bytes are (records/upload_parts.py): the stored file's name once complete, the
-    # object store's multipart upload id, the parts stored ([number, etag, size], in order) and
-    # the bytes received but not yet a part (object storage takes parts of 5 MiB or more).
+    # Where the bytes are (records/upload_parts.py): the stored file's name (chosen at the start),
+    # the object store's multipart upload id, the parts stored ([number, etag, size], in order)
+    # and the bytes received but not yet a part (object storage takes parts of 5 MiB or more;
+    # local storage, one data file, has neither).
     offset = models.PositiveBigIntegerField(default=0)
     key = models.CharField(max_length=200, blank=True)
     multipart_id = models.CharField(max_length=1024, blank=True)

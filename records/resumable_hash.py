@@ -26,7 +26,7 @@ def _libcrypto():
     try:
         lib = ctypes.CDLL(name)
         lib.SHA256_Init.argtypes = [ctypes.c_void_p]
-        lib.SHA256_Update.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_size_t]
+        lib.SHA256_Update.argtypes = [ctypes.c_void_p, ctypes.c_void_p, ctypes.c_size_t]
         lib.SHA256_Final.argtypes = [ctypes.c_char_p, ctypes.c_void_p]
     except (OSError, AttributeError):
         return None
@@ -51,8 +51,16 @@ class ResumableSha256:
                 raise ValueError("a hash state saved on another kind of machine")
             self._ctx = ctypes.create_string_buffer(raw, STATE_BYTES)
 
-    def update(self, data: bytes) -> None:
-        self._lib.SHA256_Update(self._ctx, data, len(data))
+    def update(self, data: bytes | bytearray | memoryview) -> None:
+        """Add bytes; a writable buffer (a piece of a bytearray) is read where it is."""
+        if not isinstance(data, bytes) and memoryview(data).readonly:
+            data = bytes(data)
+        if isinstance(data, bytes):
+            self._lib.SHA256_Update(self._ctx, data, len(data))
+            return
+        view = memoryview(data).cast("B")
+        piece = (ctypes.c_char * view.nbytes).from_buffer(view)
+        self._lib.SHA256_Update(self._ctx, piece, view.nbytes)
 
     def state(self) -> bytes:
         return _ARCH_TAG + self._ctx.raw

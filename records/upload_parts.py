@@ -6,16 +6,17 @@ chunk is one part; finishing is CompleteMultipartUpload, done by the object stor
 through the app). S3 takes parts of 5 MiB or more (but the last), so bytes that do not make a
 part yet wait in a small "carry" object (under 5 MiB) and go out with the next chunk.
 
-Local storage: in RECORD_UPLOAD_DIR/<upload id>/ (a folder shared by every node, as MEDIA_ROOT
-must be). Each piece is written to a part file of its own; once the row records it, it is copied
-(in the kernel) to its place in the upload's data file and the part file removed. Finishing
-copies any part left by a crash, then moves the data file into MEDIA_ROOT (a rename).
+Local storage: one data file in RECORD_UPLOAD_DIR/<upload id>/ (a folder shared by every node, as
+MEDIA_ROOT must be). A PATCH writes its bytes straight to their offset in it while it holds the
+upload's lock (records/upload_lock.py), and the row's offset moves once they are written; bytes
+past the row's offset (a request cut off) are written over by the next PATCH. Finishing moves
+the data file a second name in MEDIA_ROOT (a hard link) under the name chosen when the upload
+started; the upload's folder goes once the record is kept.
 
 Every name here is random or the upload's random id: no PHI in a key or a path. Whatever goes
 wrong talking to the storage raises StorageUnavailable: the upload is paused, not lost.
 """
 
-import contextlib
 import hashlib
 import os
 import secrets
@@ -24,7 +25,6 @@ from pathlib import Path
 from typing import IO
 
 from django.conf import settings
-from django.core.files import File
 from django.core.files.storage import default_storage
 
 S3_MIN_PART = 5 * 1024 * 1024
@@ -40,120 +40,86 @@ def record_key(case_id: int) -> str:
     return f"records/{case_id}/{secrets.token_hex(16)}"
 
 
-class _Joined(File):
-    """A file handed to FileSystemStorage by path: it is moved into place, not copied."""
+class SharedFolder:
+    """An upload's data file in a folder shared by every web node, written in place."""
 
-    def __init__(self, path: Path, name: str):
-        super().__init__(path.open("rb"), name=name)
-        self._path = path
-
-    def temporary_file_path(self) -> str:
-        return str(self._path)
-
-
-class FolderParts:
-    """Part files in a folder shared by every web node."""
-
-    min_part = 1
-    # Parts get random names, so two requests at one offset never write the same file: no
-    # numbers to hand out (one database round trip less per stored piece).
-    numbered_parts = False
+    # Each PATCH writes its bytes straight to their offset in the data file, holding the
+    # upload's lock (records/upload_lock.py): no part files, no second copy.
+    writes_in_place = True
 
     def folder(self, upload) -> Path:
         return Path(settings.RECORD_UPLOAD_DIR) / upload.pk
 
     def start(self, upload) -> None:
+        # The record's name is chosen now, so a finish cut off after moving the file finds it.
+        upload.key = record_key(upload.case_id)
         try:
             self.folder(upload).mkdir(parents=True, exist_ok=True, mode=0o700)
         except OSError as error:
             raise StorageUnavailable from error
 
-    def put(self, upload, name: str, source: IO[bytes]) -> str:
-        path = self.folder(upload) / name
+    def open_data(self, upload) -> int:
+        """The data file, open for writing (a file descriptor the caller closes)."""
         try:
-            with path.open("wb") as target:
-                shutil.copyfileobj(source, target, _CHUNK)
-        except OSError as error:
-            with contextlib.suppress(OSError):
-                path.unlink(missing_ok=True)
-            raise StorageUnavailable from error
-        return name
-
-    def put_part(self, upload, number: int, source: IO[bytes], size: int) -> str:
-        return self.put(upload, f"part-{secrets.token_hex(8)}", source)
-
-    def put_carry(self, upload, number: int, source: IO[bytes], size: int) -> str:
-        return self.put(upload, f"carry-{secrets.token_hex(8)}", source)
-
-    def open_carry(self, upload, name: str) -> IO[bytes]:
-        try:
-            return (self.folder(upload) / name).open("rb")
+            return os.open(self.folder(upload) / "data", os.O_WRONLY | os.O_CREAT, 0o600)
         except OSError as error:
             raise StorageUnavailable from error
 
-    def discard(self, upload, name: str) -> None:
-        with contextlib.suppress(OSError):
-            (self.folder(upload) / name).unlink(missing_ok=True)
-
-    def settle(self, upload, name: str, offset: int) -> None:
-        """Copy a recorded part to its place in the data file, then drop the part file."""
-        folder = self.folder(upload)
-        part = folder / name
+    def holds(self, fd: int, offset: int) -> bool:
+        """Whether the data file holds at least the first `offset` bytes (it was not lost)."""
         try:
-            with part.open("rb") as source:
-                target = os.open(folder / "data", os.O_WRONLY | os.O_CREAT, 0o600)
-                try:
-                    _copy_at(source, target, offset)
-                finally:
-                    os.close(target)
-            part.unlink()
-        except FileNotFoundError:
-            pass  # settled already
+            return os.fstat(fd).st_size >= offset
+        except OSError as error:
+            raise StorageUnavailable from error
+
+    def write_at(self, fd: int, data: bytes | memoryview, offset: int) -> None:
+        view = memoryview(data)
+        try:
+            while view:
+                written = os.pwrite(fd, view, offset)
+                view, offset = view[written:], offset + written
         except OSError as error:
             raise StorageUnavailable from error
 
     def complete(self, upload) -> str:
-        """Settle any part a crash left unsettled, then move the data file into the media
-        folder (a rename on the same file system); its stored name."""
-        offset = 0
-        for _number, name, size in upload.parts:
-            self.settle(upload, name, offset)
-            offset += size
+        """Give the data file the record's name in the media folder: a hard link, the same bytes
+        under a second name (no copy). The upload's folder stays until the record is kept
+        (`forget`), so a finish cut off anywhere, or an offset whose commit the database lost,
+        finds the data file where it was. The stored name."""
+        key = upload.key or record_key(upload.case_id)
         data = self.folder(upload) / "data"
+        target = Path(default_storage.path(key))
         try:
-            stored = _Joined(data, upload.name)
+            target.parent.mkdir(parents=True, exist_ok=True)
             try:
-                return default_storage.save(record_key(upload.case_id), stored)
-            finally:
-                stored.close()
+                os.link(data, target)
+            except FileExistsError:
+                if not os.path.samefile(data, target):  # never another file's name
+                    raise
+            mode = getattr(default_storage, "file_permissions_mode", None)
+            if mode is not None:
+                os.chmod(target, mode)
         except OSError as error:
             raise StorageUnavailable from error
-        finally:
-            self.abort(upload)
+        return key
 
-    def abort(self, upload) -> None:
+    def forget(self, upload) -> None:
+        """The upload's folder, once its record is kept (or it was refused)."""
         shutil.rmtree(self.folder(upload), ignore_errors=True)
 
-
-def _copy_at(source: IO[bytes], target: int, offset: int) -> None:
-    """Copy the whole of `source` into file descriptor `target` at `offset`, in the kernel."""
-    size = os.fstat(source.fileno()).st_size
-    copied = 0
-    while copied < size:
-        sent = os.copy_file_range(
-            source.fileno(), target, size - copied, offset_src=copied, offset_dst=offset + copied
-        )
-        if sent == 0:
-            raise OSError("short copy")
-        copied += sent
+    def abort(self, upload) -> None:
+        """An upload that will never be a record: its folder, and the name a finish cut off
+        may have given its file."""
+        self.forget(upload)
+        if upload.key:
+            default_storage.delete(upload.key)
 
 
 class S3Parts:
     """An S3 multipart upload on the record's final key."""
 
+    writes_in_place = False
     min_part = S3_MIN_PART
-    # S3 names a part by its number: each stored piece takes a number no other request has.
-    numbered_parts = True
 
     def __init__(self, storage):
         self.client = storage.bucket.meta.client
@@ -219,6 +185,9 @@ class S3Parts:
             raise StorageUnavailable from error
         return upload.key
 
+    def forget(self, upload) -> None:
+        """Nothing of a completed multipart upload is left to remove."""
+
     def exists(self, key: str) -> bool:
         from botocore.exceptions import ClientError
 
@@ -246,7 +215,7 @@ def store():
     """The parts store for the configured default storage."""
     if getattr(default_storage, "bucket", None) is not None:
         return S3Parts(default_storage)
-    return FolderParts()
+    return SharedFolder()
 
 
 def head(key: str, size: int = 8192) -> bytes:

@@ -7,8 +7,10 @@ does the work."""
 import contextlib
 import io
 import logging
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -25,7 +27,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import check_name, check_size
 
-from . import resumable_hash, services, upload_parts
+from . import resumable_hash, services, upload_lock, upload_parts
 from .models import RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -51,8 +53,8 @@ class UploadPaused(Exception):
 
 
 def partial_path(upload: Upload) -> Path:
-    """The folder of an upload's part files (local storage; with object storage, unused)."""
-    return upload_parts.FolderParts().folder(upload)
+    """The folder of an upload's data file (local storage; with object storage, unused)."""
+    return upload_parts.SharedFolder().folder(upload)
 
 
 def upload_offset(upload: Upload) -> int:
@@ -140,23 +142,182 @@ def create_upload(
     return upload
 
 
-def _receive(stream: IO[bytes], spool: IO[bytes], remaining: int, digest) -> int:
-    """Read up to `remaining` bytes of a request body into `spool`, 1 MiB at a time, in this
-    thread. A dropped connection keeps what arrived. Returns the number of bytes read."""
-    received = 0
+def _read_body(stream: io.RawIOBase, remaining: int) -> Iterator[memoryview]:
+    """Up to `remaining` bytes of a request body, in pieces of up to 1 MiB read into one buffer
+    in this thread: each piece is valid until the next is asked for. A dropped connection ends
+    it early: what arrived is kept."""
+    buffer = memoryview(bytearray(min(services.CHUNK, remaining)))
     try:
-        while received < remaining:
-            piece = stream.read(min(services.CHUNK, remaining - received))
-            if not piece:
-                break
-            spool.write(piece)
-            if digest is not None:
-                digest.update(piece)
-            received += len(piece)
+        while remaining > 0:
+            count = stream.readinto(buffer[: min(len(buffer), remaining)])
+            if not count:
+                return
+            remaining -= count
+            yield buffer[:count]
     except OSError:
         logger.info("An upload was interrupted; it resumes from the bytes stored")
-    spool.seek(0)
-    return received
+
+
+def _check_can_append(upload: Upload) -> None:
+    if upload.status in (Upload.Status.DONE, Upload.Status.FINISHING):
+        raise ApplicationError("This upload is already complete.")
+    if upload.status != Upload.Status.RECEIVING or upload.is_expired:
+        raise ApplicationError(upload.message or "This upload has expired. Start it again.")
+    services.check_case_takes_records(
+        case=upload.case, by=upload.created_by, records_request=upload.records_request
+    )
+
+
+def append_to_upload(
+    *, upload: Upload, offset: int, stream: io.RawIOBase, content_length: int | None
+) -> Upload:
+    """Store a PATCH body at `offset` in the configured storage and move the row's offset past
+    it, only if no other request moved it meanwhile. When the last byte is stored, the file is
+    finished (`finish_upload`) and goes through `add_record`.
+
+    Work per request is bounded by the chunk (plus, on object storage, a carry under 5 MiB).
+    Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing stored is
+    lost), or ApplicationError for a refused upload.
+    """
+    if upload.status == Upload.Status.FINISHING:
+        return finish_upload(upload_id=upload.pk)
+    _check_can_append(upload)
+    if offset != upload.offset:
+        raise UploadOffsetMismatch(upload.offset)
+    if content_length is not None and content_length > upload.length - offset:
+        raise ApplicationError("The upload sent more bytes than it announced.")
+    storage = upload_parts.store()
+    try:
+        if storage.writes_in_place:
+            upload, digest = _write_in_place(upload, storage, offset, stream)
+        else:
+            upload, digest = _store_in_parts(upload, storage, offset, stream)
+    except upload_parts.StorageUnavailable as error:
+        logger.warning("File storage did not take an upload chunk; the upload is paused")
+        raise UploadPaused from error
+    if upload.status != Upload.Status.FINISHING:
+        return upload
+    # This request stored the last byte, and claimed the finish in the same change of the row.
+    return _make_record(upload, sha256=digest.hexdigest() if digest is not None else None)
+
+
+def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
+    """Local storage: write the body straight to its offset in the upload's data file while
+    holding the upload's lock, hashing as it goes, then move the row's offset past what was
+    written (a dropped connection keeps what arrived). Returns the upload and the running hash."""
+    data = folder.open_data(upload)
+    try:
+        with upload_lock.hold(upload.pk, data) as lock:
+            current = lock.row
+            if current is None:
+                raise ApplicationError("This upload was cancelled. Start it again.")
+            if (
+                not lock.held
+                or current.status != Upload.Status.RECEIVING
+                or current.offset != offset
+            ):
+                # Another request is writing these bytes, or stored them first.
+                raise UploadOffsetMismatch(upload_offset(current))
+            if not folder.holds(data, offset):
+                # The bytes before this chunk are gone (the shared folder was lost or replaced):
+                # writing after them would make a file with a hole. Paused, never corrupted.
+                logger.error("An upload's data file is shorter than its recorded offset")
+                raise upload_parts.StorageUnavailable
+            digest = resumable_hash.restore(current.hash_state, offset=offset)
+            stored = written = offset
+            for piece in _read_body(stream, upload.length - offset):
+                folder.write_at(data, piece, written)
+                if digest is not None:
+                    digest.update(piece)
+                written += len(piece)
+                if written - stored >= CHECKPOINT_BYTES and written < upload.length:
+                    # Recorded as it goes: a long chunk cut off keeps what arrived.
+                    upload = _checkpoint(upload, lock, stored, written, digest)
+                    stored = written
+                    if not lock.held:  # taken meanwhile: the client continues from here
+                        return upload, digest
+            if written > stored:
+                changes = _moved_offset(upload, written, digest)
+                if not lock.move_offset(from_offset=stored, changes=changes):
+                    _raise_offset_moved(upload)
+                upload = _with_changes(upload, changes)
+    finally:
+        os.close(data)
+    return upload, digest
+
+
+# A long PATCH (a browser's 50 MiB chunk on a slow line) moves the row's offset every so many
+# bytes, so the client sees its progress and loses no more than this if the node dies.
+CHECKPOINT_BYTES = 8 * services.CHUNK
+
+
+def _checkpoint(upload: Upload, lock, stored: int, written: int, digest) -> Upload:
+    changes = _moved_offset(upload, written, digest)
+    if not lock.move_offset(from_offset=stored, changes=changes, keep=True):
+        _raise_offset_moved(upload)
+    return _with_changes(upload, changes)
+
+
+def _moved_offset(upload: Upload, new_offset: int, digest):
+    """The row's changes for bytes stored up to `new_offset`, with the running hash; when they
+    complete the file, FINISHING, claimed by this request."""
+    now = timezone.now()
+    final = new_offset == upload.length
+    changes = {
+        "offset": new_offset,
+        "expires_at": now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
+        "status": Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
+        "finishing_since": now if final else None,
+        "hash_state": digest.state() if digest is not None else None,
+    }
+    return changes
+
+
+def _raise_offset_moved(upload: Upload):
+    """Another request stored these bytes first (a replayed chunk, two nodes at one offset): the
+    client is told where the upload is."""
+    current = Upload.objects.filter(pk=upload.pk).first()
+    if current is None:
+        raise ApplicationError("This upload was cancelled. Start it again.")
+    raise UploadOffsetMismatch(upload_offset(current))
+
+
+def _with_changes(upload: Upload, changes: dict) -> Upload:
+    """The row is what this request just wrote (the compare and set held): no reload."""
+    for name, value in changes.items():
+        setattr(upload, name, value)
+    return upload
+
+
+# Object storage: a PATCH body is stored in pieces of this size as it arrives (each a part of the
+# multipart upload, or added to the carry), and the offset moves after each: a request cut off,
+# or a node killed, loses at most the piece in flight, and memory per request stays at one piece.
+UPLOAD_PIECE_BYTES = 8 * services.CHUNK
+
+
+def _store_in_parts(upload: Upload, parts_store, offset: int, stream: io.RawIOBase):
+    """Object storage: store the body as multipart parts, piece by piece, moving the row's
+    offset after each. Returns the upload and the running hash (continued from the row,
+    whichever node stored the chunks before)."""
+    digest = resumable_hash.restore(upload.hash_state, offset=offset)
+    while True:
+        wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
+        with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + services.CHUNK) as spool:
+            if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
+                with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
+                    shutil.copyfileobj(carry, spool, services.CHUNK)
+            received = 0
+            for piece in _read_body(stream, wanted):
+                spool.write(piece)
+                if digest is not None:
+                    digest.update(piece)
+                received += len(piece)
+            spool.seek(0)
+            if received == 0:
+                return upload, digest
+            upload = _store_piece(upload, parts_store, spool, received, digest)
+        if upload.status == Upload.Status.FINISHING or received < wanted:  # complete, or cut
+            return upload, digest
 
 
 def _new_part_number(upload: Upload) -> int:
@@ -173,127 +334,35 @@ def _new_part_number(upload: Upload) -> int:
         return cursor.fetchone()[0]
 
 
-def _check_can_append(upload: Upload) -> None:
-    if upload.status in (Upload.Status.DONE, Upload.Status.FINISHING):
-        raise ApplicationError("This upload is already complete.")
-    if upload.status != Upload.Status.RECEIVING or upload.is_expired:
-        raise ApplicationError(upload.message or "This upload has expired. Start it again.")
-    services.check_case_takes_records(
-        case=upload.case, by=upload.created_by, records_request=upload.records_request
-    )
-
-
-# A PATCH body is stored in pieces of this size as it arrives (each a part, or added to the
-# carry), and the offset moves after each: a request cut off, or a node killed, loses at most
-# the piece in flight, and memory per request stays at one piece.
-UPLOAD_PIECE_BYTES = 8 * services.CHUNK
-
-
-def append_to_upload(
-    *, upload: Upload, offset: int, stream: IO[bytes], content_length: int | None
-) -> Upload:
-    """Store a PATCH body at `offset` in the configured storage, piece by piece, recording each
-    new offset on the row only if no other request moved it meanwhile (compare and set). When
-    the last byte is stored, the file is finished (`finish_upload`) and goes through
-    `add_record`.
-
-    Work per request is bounded by the chunk (plus, on object storage, a carry under 5 MiB).
-    Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing stored is
-    lost), or ApplicationError for a refused upload.
-    """
-    if upload.status == Upload.Status.FINISHING:
-        return finish_upload(upload_id=upload.pk)
-    _check_can_append(upload)
-    if offset != upload.offset:
-        raise UploadOffsetMismatch(upload.offset)
-    if content_length is not None and content_length > upload.length - offset:
-        raise ApplicationError("The upload sent more bytes than it announced.")
-    parts_store = upload_parts.store()
-    # The running hash continues from the row, whichever node stored the chunks before.
-    digest = resumable_hash.restore(upload.hash_state, offset=offset)
-    while True:
-        wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
-        with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + services.CHUNK) as spool:
-            try:
-                if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
-                    with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
-                        shutil.copyfileobj(carry, spool, services.CHUNK)
-            except upload_parts.StorageUnavailable as error:
-                logger.warning("File storage did not answer for an upload; the upload is paused")
-                raise UploadPaused from error
-            received = _receive(stream, spool, wanted, digest)
-            if received == 0:
-                return upload
-            upload, claimed_at = _store_piece(upload, parts_store, spool, received, digest)
-        if claimed_at is not None:
-            return finish_upload(
-                upload_id=upload.pk,
-                sha256=digest.hexdigest() if digest else None,
-                claimed_at=claimed_at,
-            )
-        if received < wanted:  # the body ended (or the connection dropped)
-            return upload
-
-
 def _store_piece(upload: Upload, parts_store, spool: IO[bytes], received: int, digest):
     """Store `received` new bytes (after the carry, in `spool`) as a part or as the new carry,
-    then move the row's offset by compare and set. Returns the updated upload and, when this
-    piece completed the file, the moment this request claimed its finish."""
+    then move the row's offset. Returns the updated upload."""
     offset = upload.offset
-    new_offset = offset + received
-    final = new_offset == upload.length
+    final = offset + received == upload.length
     size = upload.carry_size + received
-    number = _new_part_number(upload) if parts_store.numbered_parts else 0
-    try:
-        if final or size >= parts_store.min_part:
-            etag = parts_store.put_part(upload, number, spool, size)
-            parts, new_carry, new_carry_size = [*upload.parts, [number, etag, size]], "", 0
-        else:
-            new_carry = parts_store.put_carry(upload, number, spool, size)
-            parts, new_carry_size = upload.parts, size
-    except upload_parts.StorageUnavailable as error:
-        logger.warning("File storage did not take an upload chunk; the upload is paused")
-        raise UploadPaused from error
-    now = timezone.now()
-    changes = {
-        "offset": new_offset,
-        "parts": parts,
-        "carry": new_carry,
-        "carry_size": new_carry_size,
-        "expires_at": now + timedelta(hours=settings.RECORD_UPLOAD_EXPIRY_HOURS),
-        "status": Upload.Status.FINISHING if final else Upload.Status.RECEIVING,
-        "finishing_since": now if final else None,
-        "hash_state": digest.state() if digest is not None else None,
-    }
-    stored = Upload.objects.filter(
+    number = _new_part_number(upload)
+    if final or size >= parts_store.min_part:
+        etag = parts_store.put_part(upload, number, spool, size)
+        parts, new_carry, new_carry_size = [*upload.parts, [number, etag, size]], "", 0
+    else:
+        new_carry = parts_store.put_carry(upload, number, spool, size)
+        parts, new_carry_size = upload.parts, size
+    old_carry = upload.carry
+    changes = _moved_offset(upload, offset + received, digest)
+    changes.update(parts=parts, carry=new_carry, carry_size=new_carry_size)
+    moved = Upload.objects.filter(
         pk=upload.pk, status=Upload.Status.RECEIVING, offset=offset
     ).update(**changes)
-    if not stored:
-        # Another request stored these bytes first (a replayed chunk, two nodes at one offset):
-        # this copy is dropped, the client is told where the upload is.
-        _discard(parts_store, upload, new_carry, parts if parts is not upload.parts else None)
-        upload.refresh_from_db()
-        raise UploadOffsetMismatch(upload_offset(upload))
-    if upload.carry and upload.carry != new_carry:
+    if not moved:
+        # This copy is dropped (a part that lost is left out of CompleteMultipartUpload).
+        if new_carry:
+            with contextlib.suppress(upload_parts.StorageUnavailable):
+                parts_store.discard(upload, new_carry)
+        _raise_offset_moved(upload)
+    if old_carry and old_carry != new_carry:
         with contextlib.suppress(upload_parts.StorageUnavailable):
-            parts_store.discard(upload, upload.carry)
-    if isinstance(parts_store, upload_parts.FolderParts) and parts is not upload.parts:
-        # Into the data file now (finishing redoes it if this node dies before it is done).
-        with contextlib.suppress(upload_parts.StorageUnavailable):
-            parts_store.settle(upload, parts[-1][1], offset)
-    # The row is what this request just wrote (the compare and set held): no reload.
-    for name, value in changes.items():
-        setattr(upload, name, value)
-    return upload, (now if final else None)
-
-
-def _discard(parts_store, upload: Upload, carry: str, parts) -> None:
-    with contextlib.suppress(upload_parts.StorageUnavailable):
-        if carry:
-            parts_store.discard(upload, carry)
-        elif parts and isinstance(parts_store, upload_parts.FolderParts):
-            parts_store.discard(upload, parts[-1][1])
-        # An S3 part that lost is left out of CompleteMultipartUpload, which drops it.
+            parts_store.discard(upload, old_carry)
+    return _with_changes(upload, changes)
 
 
 class _StoredUpload(File):
@@ -308,13 +377,12 @@ class _StoredUpload(File):
 FINISH_RETRY_AFTER = timedelta(minutes=5)
 
 
-def finish_upload(*, upload_id: str, sha256: str | None = None, claimed_at=None) -> Upload:
-    """Make a completely stored upload a record: the storage joins the parts itself (S3
-    CompleteMultipartUpload), the file is checked by add_record and stays where it is.
+def finish_upload(*, upload_id: str) -> Upload:
+    """Make a completely stored upload a record, when the request that stored its last byte did
+    not (it died, or storage did not answer): the last chunk sent again, or the hourly clean-up.
 
-    Done once: the request that stored the last byte holds the claim (`claimed_at`); any other
-    call (the last chunk sent again, another node) finds it done, or being done (UploadBusy). A
-    finish cut off by a crash or a storage outage is taken over by the next call.
+    Done once: a finish claimed in the last FINISH_RETRY_AFTER is left to its request
+    (UploadBusy); an older claim is taken over. A finished upload is returned as it is.
     """
     upload = Upload.objects.select_related("case", "records_request", "created_by").get(
         pk=upload_id
@@ -323,21 +391,29 @@ def finish_upload(*, upload_id: str, sha256: str | None = None, claimed_at=None)
         return upload
     if upload.status != Upload.Status.FINISHING:
         raise ApplicationError(upload.message or "This upload is not complete.")
-    if claimed_at is None or upload.finishing_since != claimed_at:
-        now = timezone.now()
-        if upload.finishing_since and upload.finishing_since > now - FINISH_RETRY_AFTER:
-            raise UploadBusy
-        took = Upload.objects.filter(
-            pk=upload.pk, status=Upload.Status.FINISHING, finishing_since=upload.finishing_since
-        ).update(finishing_since=now)
-        if not took:
-            raise UploadBusy
-        upload.finishing_since = now
+    now = timezone.now()
+    if upload.finishing_since and upload.finishing_since > now - FINISH_RETRY_AFTER:
+        raise UploadBusy
+    took = Upload.objects.filter(
+        pk=upload.pk, status=Upload.Status.FINISHING, finishing_since=upload.finishing_since
+    ).update(finishing_since=now)
+    if not took:
+        raise UploadBusy
+    upload.finishing_since = now
+    return _make_record(upload)
+
+
+def _make_record(upload: Upload, sha256: str | None = None) -> Upload:
+    """The finish itself, by the request holding the claim: the storage joins the parts (S3
+    CompleteMultipartUpload) or gives the data file the record's name (a hard link), and the
+    file is checked by add_record and stays where it is. The record and the upload's DONE are
+    one transaction, so a finish cut off after it is never done twice; the upload's own copy
+    goes only then."""
     parts_store = upload_parts.store()
     try:
         key = parts_store.complete(upload)
         if sha256 is None:
-            sha256 = upload_parts.sha256(key)
+            sha256 = _finished_hash(upload) or upload_parts.sha256(key)
         head = upload_parts.head(key)
     except upload_parts.StorageUnavailable as error:
         # Left FINISHING with its claim released: the client's next PATCH finishes it.
@@ -345,26 +421,37 @@ def finish_upload(*, upload_id: str, sha256: str | None = None, claimed_at=None)
             finishing_since=timezone.now() - FINISH_RETRY_AFTER
         )
         raise UploadPaused from error
-    Upload.objects.filter(pk=upload.pk).update(key=key)
+    if key != upload.key:
+        Upload.objects.filter(pk=upload.pk).update(key=key)
     try:
-        record = services.add_record(
-            case=upload.case,
-            by=upload.created_by,
-            upload=_StoredUpload(head, upload.name, upload.length),
-            records_request=upload.records_request,
-            sha256=sha256,
-            stored_name=key,
-        )
+        with transaction.atomic():
+            record = services.add_record(
+                case=upload.case,
+                by=upload.created_by,
+                upload=_StoredUpload(head, upload.name, upload.length),
+                records_request=upload.records_request,
+                sha256=sha256,
+                stored_name=key,
+            )
+            upload.status, upload.record = Upload.Status.DONE, record
+            upload.save(update_fields=["status", "record"])
     except ApplicationError as error:
         default_storage.delete(key)
+        parts_store.forget(upload)
         upload.status, upload.message = Upload.Status.REFUSED, error.message[:400]
         upload.save(update_fields=["status", "message"])
         raise
     if record.file.name != key:  # a provider's copy of a file the case has: one copy kept
         default_storage.delete(key)
-    upload.status, upload.record = Upload.Status.DONE, record
-    upload.save(update_fields=["status", "record"])
+    parts_store.forget(upload)
     return upload
+
+
+def _finished_hash(upload: Upload) -> str | None:
+    """The SHA-256 of a completely stored upload from the running hash on its row (a finish
+    taken over after a crash reads nothing again), or None when the row has none."""
+    digest = resumable_hash.restore(upload.hash_state, offset=upload.offset)
+    return digest.hexdigest() if digest is not None and upload.offset else None
 
 
 def terminate_upload(*, upload: Upload, by) -> None:

@@ -3,7 +3,6 @@ previews, describing files, and records requests (the patient's side, the provid
 coordinators' list). Thin: check the request, call one service or selector, render."""
 
 import time
-from typing import IO, cast
 
 from django.conf import settings
 from django.contrib import messages
@@ -23,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
+from secondopinion import request_body
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.accounts.models import User
 from secondopinion.errors import ApplicationError
@@ -299,7 +299,7 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
         upload = uploads.append_to_upload(
             upload=upload,
             offset=offset,
-            stream=cast(IO[bytes], request),  # the request body reads like a file
+            stream=request_body.open_body(request),
             content_length=int(length) if length.isdigit() else None,
         )
     except uploads.UploadOffsetMismatch as mismatch:

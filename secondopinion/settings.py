@@ -276,10 +276,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 RECORD_MAX_UPLOAD_BYTES = env.int("RECORD_MAX_UPLOAD_BYTES", default=2 * 1024**3)
 # Resumable (tus) uploads: the browser sends each file in requests of RECORD_UPLOAD_CHUNK_BYTES;
-# each is stored at once as a part in the configured storage (S3 multipart upload parts; with
-# local storage, part files in RECORD_UPLOAD_DIR, a folder every web node must share, as
-# MEDIA_ROOT), and the offset is kept in the database, so any node takes the next chunk
-# (records/upload_parts.py). Unfinished uploads expire.
+# each is stored at once in the configured storage (S3 multipart upload parts; with local
+# storage, written in place in the upload's data file in RECORD_UPLOAD_DIR, a folder every web
+# node must share, as MEDIA_ROOT), and the offset is kept in the database, so any node takes the
+# next chunk (records/upload_parts.py). Unfinished uploads expire.
 RECORD_UPLOAD_DIR = Path(env.str("RECORD_UPLOAD_DIR", default=str(VAR_DIR / "uploads")))
 RECORD_UPLOAD_CHUNK_BYTES = env.int("RECORD_UPLOAD_CHUNK_BYTES", default=50 * 1024 * 1024)
 RECORD_UPLOAD_EXPIRY_HOURS = env.int("RECORD_UPLOAD_EXPIRY_HOURS", default=24)
