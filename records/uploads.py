@@ -226,16 +226,17 @@ def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
             digest = resumable_hash.restore(current.hash_state, offset=offset)
             stored = written = offset
             for piece in _read_body(stream, upload.length - offset):
-                folder.write_at(data, piece, written)
-                if digest is not None:
-                    digest.update(piece)
-                written += len(piece)
-                if written - stored >= CHECKPOINT_BYTES and written < upload.length:
-                    # Recorded as it goes: a long chunk cut off keeps what arrived.
+                if written - stored >= CHECKPOINT_BYTES:
+                    # More is coming: what came so far is recorded first, so a long chunk cut
+                    # off keeps it.
                     upload = _checkpoint(upload, lock, stored, written, digest)
                     stored = written
                     if not lock.held:  # taken meanwhile: the client continues from here
                         return upload, digest
+                folder.write_at(data, piece, written)
+                if digest is not None:
+                    digest.update(piece)
+                written += len(piece)
             if written > stored:
                 changes = _moved_offset(upload, written, digest)
                 if not lock.move_offset(from_offset=stored, changes=changes):

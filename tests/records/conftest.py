@@ -15,6 +15,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from django.urls import reverse
 
 from tests.support import require_service, wait_for
 from tests.workers import stop_process
@@ -133,3 +134,19 @@ class TusClient:
             if response.status_code != 204:
                 return response
         return response
+
+
+def tus_for(client, case) -> TusClient:
+    return TusClient(client, reverse("records:tus-create", args=[case.reference]))
+
+
+@pytest.fixture
+def draft(actors):
+    return actors.case("draft")
+
+
+@pytest.fixture
+def alice_tus(client, actors, draft) -> TusClient:
+    """Alice's tus client for her draft case, signed in."""
+    client.force_login(actors.alice)
+    return tus_for(client, draft)
