@@ -5,9 +5,6 @@ titles, labels and alternatives a screen reader reads) must be gone from the Spa
 those in NOT_YET_TRANSLATED: the parts of these pages that belong to apps not translated yet. That
 list only shrinks: a sentence that is translated must leave it (the second test says so)."""
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -16,51 +13,11 @@ from django.utils import translation
 
 from cases.models import Status
 from tests.factories import proxy_authority
+from tests.i18n.pages import sentences
 
-# The same in both languages: the service's name and each language's own name.
-SAME_IN_BOTH = {"Second Opinion", "English", "Español", "·"}
-# The people's own words on these pages (names, addresses, a case's title and reference): the same
-# in both languages, so taken out of each sentence before it is compared.
-USER_TEXT = re.compile(
-    r"Alice Patient|Carol Caregiver|[a-z.]+@example\.org|Biopsy result|SO-[0-9A-Z]{4}-[0-9A-Z]{4}"
-)
 # Sentences of these pages still in English in Spanish, by page. Remove a line once it is
 # translated; the list only shrinks.
 NOT_YET_TRANSLATED: dict[str, set[str]] = {}
-READ_ATTRIBUTES = ("title", "alt", "aria-label", "placeholder")
-
-
-class _Sentences(HTMLParser):
-    def __init__(self):
-        super().__init__(convert_charrefs=True)
-        self.found: set[str] = set()
-        self._skip = 0
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "style"):
-            self._skip += 1
-        for name, value in attrs:
-            if name in READ_ATTRIBUTES and value:
-                self._add(value)
-
-    def handle_endtag(self, tag):
-        if tag in ("script", "style"):
-            self._skip -= 1
-
-    def handle_data(self, data):
-        if not self._skip:
-            self._add(data)
-
-    def _add(self, text: str):
-        text = " ".join(USER_TEXT.sub("", text).split())
-        if text and any(c.isalpha() for c in text) and text not in SAME_IN_BOTH:
-            self.found.add(text)
-
-
-def sentences(html: str) -> set[str]:
-    parser = _Sentences()
-    parser.feed(html)
-    return parser.found
 
 
 def _pages(client, alice, carol) -> dict[str, dict[str, str]]:
