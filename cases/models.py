@@ -322,6 +322,31 @@ class ConsentText(models.Model):
     def __str__(self) -> str:
         return f"Consent version {self.version}"
 
+    def wording(self, language: str) -> tuple[str, str]:
+        """(the language, the body) a reader of `language` is shown: this version's wording in
+        that language when it has one, else the version as written (English)."""
+        for translation in self.translations.all():
+            if translation.language == language:
+                return translation.language, translation.body
+        return settings.LANGUAGE_CODE, self.body
+
+
+class ConsentTranslation(models.Model):
+    """A consent version's wording in another language: the same terms, so signing it signs the
+    version. Like the version, never edited once published: a change is a new version."""
+
+    text = models.ForeignKey(ConsentText, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    body = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["text", "language"], name="one_wording_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent version {self.text.version} in {self.language}"
+
 
 class Consent(models.Model):
     """A signature of one consent version for one case, by the patient or their proxy."""
@@ -335,6 +360,8 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_name = models.CharField(max_length=200)
+    # The wording the signer read (ConsentText.wording): the version's own, or its translation.
+    language = models.CharField(max_length=10, blank=True)
     signed_at = models.DateTimeField(auto_now_add=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
