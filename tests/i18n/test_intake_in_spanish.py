@@ -310,6 +310,18 @@ def test_the_consent_page_refuses_in_spanish(client, actors):
     assert "El nombre debe tener como máximo 200 caracteres (tiene 201)." in page
 
 
+@pytest.mark.django_db
+def test_what_was_typed_before_the_idle_sign_out_comes_back_with_a_spanish_note(client, actors):
+    _in_spanish(actors.alice)
+    case = _insured_draft(actors)
+    client.force_login(actors.alice)
+    client.post(_step(case, "treatment"), {"_action": "save-draft", "treatment": "Rest"})
+
+    page = client.get(_step(case, "treatment")).text
+
+    assert "Guardamos lo que había escrito antes de que se cerrara su sesión." in page
+
+
 # Submission --------------------------------------------------------------------------------
 
 
