@@ -18,7 +18,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from cases import permissions as case_permissions
 from secondopinion.accounts.models import User
@@ -38,7 +38,9 @@ from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_TYPES_TEXT = _lazy("PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument")
+SUPPORTED_TYPES_TEXT = gettext_lazy(
+    "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
+)
 CHUNK = 1024 * 1024
 
 

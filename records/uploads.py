@@ -23,7 +23,7 @@ from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -48,7 +48,7 @@ class UploadBusy(Exception):
 class UploadPaused(Exception):
     """File storage did not answer: nothing of this chunk was kept, the client sends it again."""
 
-    message = _lazy(
+    message = gettext_lazy(
         "The upload is paused: file storage cannot be reached right now. Nothing you sent is "
         "lost; it will resume on its own."
     )
