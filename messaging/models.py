@@ -3,6 +3,7 @@ coordinators, and how far each person has read it."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from records.models import RecordFile
@@ -16,7 +17,7 @@ class Message(models.Model):
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="messages")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    body = models.TextField("Your message", max_length=MAX_LENGTH)
+    body = models.TextField(_("Your message"), max_length=MAX_LENGTH)
     # Files sent with the message: case records, checked, scanned and previewed like any other.
     attachments = models.ManyToManyField(RecordFile, blank=True, related_name="messages")
     created_at = models.DateTimeField(auto_now_add=True)

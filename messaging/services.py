@@ -7,6 +7,7 @@ from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import permissions, state_machine
 from cases.models import Case
@@ -27,18 +28,19 @@ def post_message(*, case: Case, by: User, body: str, files: Iterable[File] = ())
     linked from the message; a file that is refused refuses the message, saying which and why.
     """
     if not permissions.can_message(by, case):
-        raise ApplicationError("You can't send messages on this case.")
+        raise ApplicationError(_("You can't send messages on this case."))
     files = list(files)
     if files and not permissions.can_add_records(by, case):
         raise ApplicationError(
-            "Only the patient's side can attach records, while the case is open.", field="file"
+            _("Only the patient's side can attach records, while the case is open."), field="file"
         )
     body = body.strip()
     if not body:
-        raise ApplicationError("Write your message.", field="body")
+        raise ApplicationError(_("Write your message."), field="body")
     if len(body) > Message.MAX_LENGTH:
         raise ApplicationError(
-            f"Your message must be {Message.MAX_LENGTH} characters or fewer (it has {len(body)}).",
+            _("Your message must be %(limit_value)d characters or fewer (it has %(show_value)d).")
+            % {"limit_value": Message.MAX_LENGTH, "show_value": len(body)},
             field="body",
         )
     message = Message.objects.create(case=case, author=by, body=body)
@@ -61,7 +63,7 @@ def post_message(*, case: Case, by: User, body: str, files: Iterable[File] = ())
 def read_messages(*, case: Case, by: User) -> list[Message]:
     """The case's messages for `by`, who has now read them all (audited)."""
     if not permissions.can_message(by, case):
-        raise ApplicationError("You can't read messages on this case.")
+        raise ApplicationError(_("You can't read messages on this case."))
     messages = list(selectors.messages_for(case))
     MessageReadMarker.objects.update_or_create(
         case=case, user=by, defaults={"read_up_to": timezone.now()}

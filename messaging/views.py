@@ -2,6 +2,7 @@
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods
 
 from cases import drafts, permissions
@@ -39,11 +40,11 @@ def case_messages(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
             initial=drafts.restored_draft(request, case=case, form="message"),
         ),
         save=send,
-        success="Your message is sent.",
+        success=_("Your message is sent."),
         template="messaging/case_messages.html",
         redirect_to="messaging:case-messages",
         audit_read=False,  # listing the messages audits each one read
-        audience="the patient, the specialist reviewing the case and our coordinators",
+        audience=_("the patient, the specialist reviewing the case and our coordinators"),
         shown=lambda: {
             # Taken before listing the messages marks them read, so the new ones stand out.
             "unread_ids": selectors.unread_message_ids(case, request.user),

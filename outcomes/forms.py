@@ -1,21 +1,22 @@
 from typing import cast
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.forms import StyledFormMixin, choice_field
 
 from .models import SURE_ITEMS, CheckIn, Intention, Moment, PatientQuestion
 
-YES_NO = [("yes", "Yes"), ("no", "No")]
+YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 
 
 class DecisionForm(StyledFormMixin, forms.Form):
     mark_optional = False
     intention = forms.ChoiceField(
-        label="What do you intend to do?",
+        label=_("What do you intend to do?"),
         choices=Intention.choices,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose what you intend to do."},
+        error_messages={"required": _("Choose what you intend to do.")},
     )
 
     def __init__(self, *args, moment: str, **kwargs):
@@ -28,7 +29,7 @@ class DecisionForm(StyledFormMixin, forms.Form):
                 choices=YES_NO,
                 coerce=lambda value: value == "yes",
                 widget=forms.RadioSelect,
-                error_messages={"required": "Answer yes or no."},
+                error_messages={"required": _("Answer yes or no.")},
             )
 
     @staticmethod
@@ -43,12 +44,12 @@ class PatientQuestionForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = PatientQuestion
         fields = ["text"]
-        labels = {"text": "Add a question of your own"}
-        help_texts = {"text": "It is listed with the specialist's questions, ready to print."}
+        labels = {"text": _("Add a question of your own")}
+        help_texts = {"text": _("It is listed with the specialist's questions, ready to print.")}
         error_messages = {
             "text": {
-                "required": "Write your question.",
-                "max_length": "Keep your question under 500 characters.",
+                "required": _("Write your question."),
+                "max_length": _("Keep your question under 500 characters."),
             }
         }
 
@@ -64,9 +65,9 @@ class CheckInForm(StyledFormMixin, forms.ModelForm):
             "how_it_went": forms.Textarea(attrs={"rows": 4}),
         }
         error_messages = {
-            "diagnosis_changed": {"required": "Answer whether your diagnosis changed."},
-            "treatment_changed": {"required": "Answer whether your treatment changed."},
-            "followed_advice": {"required": "Answer whether you followed the advice."},
+            "diagnosis_changed": {"required": _("Answer whether your diagnosis changed.")},
+            "treatment_changed": {"required": _("Answer whether your treatment changed.")},
+            "followed_advice": {"required": _("Answer whether you followed the advice.")},
         }
 
     def __init__(self, *args, **kwargs):

@@ -10,6 +10,7 @@ from datetime import timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from cases.models import Case
 from review import selectors as review_selectors
@@ -21,7 +22,11 @@ from .models import SURE_ITEMS, CheckIn, Decision, Followed, Intention, Moment
 MIN_GROUP = 10
 MEYER = "Meyer et al., Am J Med 2015 (6,791 Best Doctors opinions)"
 VAN_SUCH = "Van Such et al., J Eval Clin Pract 2017 (286 Mayo Clinic referrals)"
-PERIODS = {"": ("All time", None), "90d": ("Last 90 days", 90), "365d": ("Last 12 months", 365)}
+PERIODS = {
+    "": (gettext_noop("All time"), None),
+    "90d": (gettext_noop("Last 90 days"), 90),
+    "365d": (gettext_noop("Last 12 months"), 365),
+}
 CSV_HEADER = [
     "figure",
     "cases counted",
@@ -132,7 +137,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
     figures = [
         _figure(
             "diagnosis_confirmed",
-            "Diagnosis confirmed",
+            gettext_noop("Diagnosis confirmed"),
             o["agree"],
             total,
             12.0,
@@ -140,7 +145,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         ),
         _figure(
             "diagnosis_refined",
-            "Diagnosis refined",
+            gettext_noop("Diagnosis refined"),
             o["refine"],
             total,
             66.0,
@@ -148,7 +153,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         ),
         _figure(
             "diagnosis_changed",
-            "Diagnosis changed",
+            gettext_noop("Diagnosis changed"),
             o["change"],
             total,
             21.0,
@@ -156,7 +161,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         ),
         _figure(
             "diagnosis_changed_meyer",
-            "Diagnosis changed (Best Doctors comparison)",
+            gettext_noop("Diagnosis changed (Best Doctors comparison)"),
             o["change"],
             total,
             14.8,
@@ -164,7 +169,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         ),
         _figure(
             "treatment_not_or_partly_supported",
-            "Proposed treatment not or only partly supported",
+            gettext_noop("Proposed treatment not or only partly supported"),
             o["not_supported"],
             o["supports"],
             37.4,
@@ -172,7 +177,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         ),
         _figure(
             "plan_to_follow",
-            "Plan to follow the second opinion",
+            gettext_noop("Plan to follow the second opinion"),
             d["follow"],
             d["after"],
             61.2,
@@ -180,33 +185,39 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         ),
         _figure(
             "followed_at_90_days",
-            "Followed the advice at 90 days",
+            gettext_noop("Followed the advice at 90 days"),
             c["followed_90"],
             c["answered_90"],
         ),
         _figure(
             "no_conflict_before",
-            "No decisional conflict before the opinion (SURE 4 of 4)",
+            gettext_noop("No decisional conflict before the opinion (SURE 4 of 4)"),
             d["settled_before"],
             d["before"],
         ),
         _figure(
             "no_conflict_after",
-            "No decisional conflict after the opinion (SURE 4 of 4)",
+            gettext_noop("No decisional conflict after the opinion (SURE 4 of 4)"),
             d["settled_after"],
             d["after"],
         ),
         _figure(
             "decision_response",
-            "Response: decision recorded after the opinion",
+            gettext_noop("Response: decision recorded after the opinion"),
             d["after"],
             total,
         ),
         _figure(
-            "check_in_30_response", "Response: 30-day check-in", c["answered_30"], c["sent_30"]
+            "check_in_30_response",
+            gettext_noop("Response: 30-day check-in"),
+            c["answered_30"],
+            c["sent_30"],
         ),
         _figure(
-            "check_in_90_response", "Response: 90-day check-in", c["answered_90"], c["sent_90"]
+            "check_in_90_response",
+            gettext_noop("Response: 90-day check-in"),
+            c["answered_90"],
+            c["sent_90"],
         ),
     ]
     return {
@@ -220,7 +231,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
 
 
 def specialty_choices() -> list[tuple[str, str]]:
-    return [("", "All specialties")] + [
+    return [("", gettext("All specialties"))] + [
         (str(s.pk), s.name) for s in specialist_selectors.specialties()
     ]
 

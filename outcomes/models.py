@@ -3,29 +3,30 @@ screen, and the follow-up check-ins at 30 and 90 days. Private to the patient an
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
 
 class Intention(models.TextChoices):
-    FOLLOW = "follow", "Follow the second opinion"
-    DISCUSS = "discuss", "Discuss it with my own doctor first"
-    KEEP = "keep", "Keep the original plan"
-    UNDECIDED = "undecided", "I have not decided yet"
+    FOLLOW = "follow", _("Follow the second opinion")
+    DISCUSS = "discuss", _("Discuss it with my own doctor first")
+    KEEP = "keep", _("Keep the original plan")
+    UNDECIDED = "undecided", _("I have not decided yet")
 
 
 class Moment(models.TextChoices):
-    BEFORE = "before", "Before reading the opinion"
-    AFTER = "after", "After reading the opinion"
+    BEFORE = "before", _("Before reading the opinion")
+    AFTER = "after", _("After reading the opinion")
 
 
 # The four items of the SURE test for decisional conflict (Légaré et al. 2010), in its order:
 # Sure of myself, Understand information, Risk-benefit ratio, Encouragement. Yes scores 1.
 SURE_ITEMS = (
-    ("sure_of_myself", "Do you feel sure about the best choice for you?"),
-    ("understand_information", "Do you know the benefits and risks of each option?"),
-    ("risk_benefit_ratio", "Are you clear about which benefits and risks matter most to you?"),
-    ("encouragement", "Do you have enough support and advice to make a choice?"),
+    ("sure_of_myself", _("Do you feel sure about the best choice for you?")),
+    ("understand_information", _("Do you know the benefits and risks of each option?")),
+    ("risk_benefit_ratio", _("Are you clear about which benefits and risks matter most to you?")),
+    ("encouragement", _("Do you have enough support and advice to make a choice?")),
 )
 
 
@@ -63,7 +64,7 @@ class PatientQuestion(models.Model):
     """A question the patient wants to take to their own doctor, beside the specialist's."""
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+")
-    text = models.CharField("Your question", max_length=500)
+    text = models.CharField(_("Your question"), max_length=500)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -77,15 +78,15 @@ class PatientQuestion(models.Model):
 
 
 class Answer(models.TextChoices):
-    YES = "yes", "Yes"
-    NO = "no", "No"
-    NOT_SURE = "not_sure", "Not sure"
+    YES = "yes", _("Yes")
+    NO = "no", _("No")
+    NOT_SURE = "not_sure", _("Not sure")
 
 
 class Followed(models.TextChoices):
-    YES = "yes", "Yes"
-    PARTLY = "partly", "Partly"
-    NO = "no", "No"
+    YES = "yes", _("Yes")
+    PARTLY = "partly", _("Partly")
+    NO = "no", _("No")
 
 
 class CheckIn(models.Model):
@@ -98,24 +99,24 @@ class CheckIn(models.Model):
     interval_days = models.PositiveSmallIntegerField()
     sent_at = models.DateTimeField(auto_now_add=True)
     diagnosis_changed = models.CharField(
-        "Has your diagnosis changed since the second opinion?",
+        _("Has your diagnosis changed since the second opinion?"),
         max_length=8,
         choices=Answer.choices,
         blank=True,
     )
     treatment_changed = models.CharField(
-        "Has your treatment changed since the second opinion?",
+        _("Has your treatment changed since the second opinion?"),
         max_length=8,
         choices=Answer.choices,
         blank=True,
     )
     followed_advice = models.CharField(
-        "Did you follow the second opinion's advice?",
+        _("Did you follow the second opinion's advice?"),
         max_length=8,
         choices=Followed.choices,
         blank=True,
     )
-    how_it_went = models.TextField("How did it go? (optional)", max_length=2000, blank=True)
+    how_it_went = models.TextField(_("How did it go? (optional)"), max_length=2000, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"

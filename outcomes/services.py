@@ -6,6 +6,9 @@ from datetime import datetime, timedelta
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions as case_permissions
 from cases import selectors as case_selectors
@@ -20,7 +23,7 @@ from . import permissions, selectors
 from .models import SURE_ITEMS, CheckIn, Decision, FollowUpChoice, Moment, PatientQuestion
 
 MAX_PATIENT_QUESTIONS = 10
-GONE = "This case's opinion is no longer available, so nothing was saved."
+GONE = gettext_lazy("This case's opinion is no longer available, so nothing was saved.")
 
 
 def _audit(case: Case, by: User, action: str, obj, **detail) -> None:
@@ -49,13 +52,13 @@ def record_decision(
     if not permissions.can_record_decision(by, case, moment):
         if moment == Moment.BEFORE:
             raise ApplicationError(
-                "The opinion is already delivered: record your decision after reading it."
+                _("The opinion is already delivered: record your decision after reading it.")
             )
-        raise ApplicationError(GONE)
+        raise ApplicationError(str(GONE))
     if set(sure) != {name for name, _ in SURE_ITEMS}:
-        raise ApplicationError("Answer all four questions, yes or no.")
+        raise ApplicationError(_("Answer all four questions, yes or no."))
     if moment == Moment.AFTER and not intention:
-        raise ApplicationError("Choose what you intend to do.", field="intention")
+        raise ApplicationError(_("Choose what you intend to do."), field="intention")
     decision, created = Decision.objects.update_or_create(
         case=case,
         moment=moment,
@@ -70,13 +73,13 @@ def record_decision(
 def add_patient_question(*, case: Case, by: User, text: str) -> PatientQuestion:
     case = _locked(case)
     if not permissions.can_add_question(by, case):
-        raise ApplicationError(GONE)
+        raise ApplicationError(str(GONE))
     text = text.strip()
     if not text:
-        raise ApplicationError("Write your question.", field="text")
+        raise ApplicationError(_("Write your question."), field="text")
     if selectors.patient_questions_for(case).count() >= MAX_PATIENT_QUESTIONS:
         raise ApplicationError(
-            f"You can add up to {MAX_PATIENT_QUESTIONS} questions.", field="text"
+            _("You can add up to %(max)d questions.") % {"max": MAX_PATIENT_QUESTIONS}, field="text"
         )
     question = PatientQuestion.objects.create(case=case, text=text, added_by=by)
     _audit(case, by, "outcomes.question_add", question)
@@ -89,7 +92,7 @@ def set_follow_up(*, case: Case, by: User, declined: bool) -> FollowUpChoice:
     affected."""
     case = _locked(case)
     if not permissions.can_change_follow_up_choice(by, case):
-        raise ApplicationError(GONE)
+        raise ApplicationError(str(GONE))
     choice, _ = FollowUpChoice.objects.update_or_create(
         case=case, defaults={"declined": declined, "changed_by": by}
     )
@@ -100,11 +103,11 @@ def set_follow_up(*, case: Case, by: User, declined: bool) -> FollowUpChoice:
 def check_in_refusal(case: Case) -> str | None:
     """Why the patient cannot answer a check-in on `case` now, or None."""
     if not permissions.opinion_delivered(case):
-        return GONE
+        return str(GONE)
     if case_selectors.consent_for(case) is None:
-        return "You withdrew your consent on this case, so we no longer take check-in answers."
+        return _("You withdrew your consent on this case, so we no longer take check-in answers.")
     if selectors.follow_up_declined(case):
-        return "You declined follow-up on this case, so we no longer take check-in answers."
+        return _("You declined follow-up on this case, so we no longer take check-in answers.")
     return None
 
 
@@ -126,17 +129,20 @@ def answer_check_in(
     case = _locked(check_in.case)
     locked = CheckIn.objects.select_for_update().filter(pk=check_in.pk).first()
     if locked is None:
-        raise ApplicationError(GONE)
+        raise ApplicationError(str(GONE))
     check_in = locked
     if not case_permissions.is_owner(by, case):
-        raise ApplicationError("Only the patient's side answers a check-in.")
+        raise ApplicationError(_("Only the patient's side answers a check-in."))
     refusal = check_in_refusal(case)
     if refusal:
         raise ApplicationError(refusal)
     if check_in.answered_at is not None:
         raise AlreadyAnswered(
-            f"You already answered this check-in on {timezone.localtime(check_in.answered_at):%d %B %Y}. "
-            "We kept that first answer; this one was not saved."
+            _(
+                "You already answered this check-in on %(date)s. "
+                "We kept that first answer; this one was not saved."
+            )
+            % {"date": date_format(timezone.localtime(check_in.answered_at), _("d F Y"))}
         )
     check_in.diagnosis_changed = diagnosis_changed
     check_in.treatment_changed = treatment_changed

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions as case_permissions
@@ -66,7 +67,7 @@ def question_add(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, "Your question is added to the list.")
+            messages.success(request, gettext("Your question is added to the list."))
             return redirect("outcomes:after", case.reference)
     return _after_page(request, case, question_form=form)
 
@@ -81,9 +82,11 @@ def follow_up_choice(request: AuthenticatedHttpRequest, reference: str) -> HttpR
     services.set_follow_up(case=case, by=request.user, declined=declined)
     messages.success(
         request,
-        "We will not send you follow-up check-ins on this case. Your opinion is not affected."
+        gettext(
+            "We will not send you follow-up check-ins on this case. Your opinion is not affected."
+        )
         if declined
-        else "We will send you the follow-up check-ins on this case.",
+        else gettext("We will send you the follow-up check-ins on this case."),
     )
     return redirect("outcomes:after", case.reference)
 
@@ -108,7 +111,10 @@ def decision(request: AuthenticatedHttpRequest, reference: str, moment: str) -> 
             add_application_error(form, error)
         else:
             messages.success(
-                request, "Your answers are changed." if changed else "Your answers are saved."
+                request,
+                gettext("Your answers are changed.")
+                if changed
+                else gettext("Your answers are saved."),
             )
             target = "outcomes:after" if moment == Moment.AFTER else "cases:case-detail"
             return redirect(target, case.reference)
@@ -140,7 +146,7 @@ def check_in(request: AuthenticatedHttpRequest, reference: str, interval: int) -
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, "Thank you: your answers are saved.")
+            messages.success(request, gettext("Thank you: your answers are saved."))
             return redirect("cases:case-detail", case.reference)
     return render(
         request,

@@ -1,6 +1,7 @@
 """Forms for records: they validate input; the services decide."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.forms import MultipleFileField, StyledFormMixin, choice_field
 
@@ -12,9 +13,11 @@ RECORD_KIND_CHOICES = RecordFile.Label.choices
 
 class RecordUploadForm(StyledFormMixin, forms.Form):
     file = MultipleFileField(
-        label="Add medical records",
-        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
-        "document.",
+        label=_("Add medical records"),
+        help_text=_(
+            "Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+            "document."
+        ),
     )
 
 
@@ -22,8 +25,11 @@ class RecordDescriptionForm(StyledFormMixin, forms.ModelForm):
     class Meta:
         model = RecordFile
         fields = ["label", "note"]
-        labels = {"label": "What kind of record is this?", "note": "A note for the specialist"}
-        help_texts = {"note": "For example the date of the scan or what the letter is about."}
+        labels = {
+            "label": _("What kind of record is this?"),
+            "note": _("A note for the specialist"),
+        }
+        help_texts = {"note": _("For example the date of the scan or what the letter is about.")}
         widgets = {"label": forms.RadioSelect, "note": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -37,17 +43,21 @@ class RecordsRequestForm(StyledFormMixin, forms.ModelForm):
         model = RecordsRequest
         fields = ["provider_name", "provider_organisation", "provider_email", "records_wanted"]
         help_texts = {
-            "provider_name": "The doctor or the records office, for example “Dr Ada Brown”.",
-            "provider_email": "We send them a link to upload the records. It works once and "
-            "expires; they don't need an account.",
-            "records_wanted": "For example “MRI of the left knee, June 2026, with the report”.",
+            "provider_name": _("The doctor or the records office, for example “Dr Ada Brown”."),
+            "provider_email": _(
+                "We send them a link to upload the records. It works once and "
+                "expires; they don't need an account."
+            ),
+            "records_wanted": _("For example “MRI of the left knee, June 2026, with the report”."),
         }
         widgets = {"records_wanted": forms.Textarea(attrs={"rows": 3})}
 
 
 class ProviderUploadForm(StyledFormMixin, forms.Form):
     file = MultipleFileField(
-        label="Records to send",
-        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
-        "document.",
+        label=_("Records to send"),
+        help_text=_(
+            "Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+            "document."
+        ),
     )

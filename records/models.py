@@ -6,22 +6,23 @@ import secrets
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.files.checks import ScanStatus
 
 # Types we accept, detected from a file's bytes (never from its name), with the words users see.
 ACCEPTED_TYPES = {
     "application/pdf": "PDF",
-    "image/jpeg": "JPEG image",
-    "image/png": "PNG image",
-    "image/tiff": "TIFF image",
-    "application/dicom": "DICOM image",
-    "text/plain": "Text",
-    "application/msword": "Word document",
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": "Word document",
-    "application/vnd.ms-excel": "Excel spreadsheet",
-    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "Excel spreadsheet",
-    "application/vnd.oasis.opendocument.text": "OpenDocument text",
+    "image/jpeg": _("JPEG image"),
+    "image/png": _("PNG image"),
+    "image/tiff": _("TIFF image"),
+    "application/dicom": _("DICOM image"),
+    "text/plain": _("Text"),
+    "application/msword": _("Word document"),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": _("Word document"),
+    "application/vnd.ms-excel": _("Excel spreadsheet"),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": _("Excel spreadsheet"),
+    "application/vnd.oasis.opendocument.text": _("OpenDocument text"),
 }
 
 
@@ -40,21 +41,30 @@ def reduced_upload_to(record: "RecordFile", filename: str) -> str:
     return f"previews/{record.case_id}/{secrets.token_hex(16)}{suffix}"
 
 
+# The scan's outcome in words (ScanStatus's own labels, here so they are translated).
+SCAN_STATUS_LABELS = {
+    ScanStatus.PENDING: _("Waiting for virus scan"),
+    ScanStatus.CLEAN: _("Scanned: clean"),
+    ScanStatus.INFECTED: _("Quarantined: a virus was found"),
+    ScanStatus.NOT_SCANNED: _("Not scanned (no virus scanner configured)"),
+}
+
+
 class RecordFile(models.Model):
     ScanStatus = ScanStatus
 
     class ReadStatus(models.TextChoices):
-        PENDING = "pending", "Being read"
-        READ = "read", "Read"
-        UNREADABLE = "unreadable", "Could not read this file"
-        SKIPPED = "skipped", "Nothing to read"
+        PENDING = "pending", _("Being read")
+        READ = "read", _("Read")
+        UNREADABLE = "unreadable", _("Could not read this file")
+        SKIPPED = "skipped", _("Nothing to read")
 
     class Label(models.TextChoices):
-        IMAGING = "imaging", "Imaging"
-        PATHOLOGY = "pathology", "Pathology"
-        LAB = "lab", "Lab results"
-        LETTER = "letter", "Letter"
-        OTHER = "other", "Other"
+        IMAGING = "imaging", _("Imaging")
+        PATHOLOGY = "pathology", _("Pathology")
+        LAB = "lab", _("Lab results")
+        LETTER = "letter", _("Letter")
+        OTHER = "other", _("Other")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="records")
     file = models.FileField(upload_to=record_upload_to, max_length=200)
@@ -135,16 +145,21 @@ class RecordFile(models.Model):
         return self.read_status == self.ReadStatus.UNREADABLE
 
     @property
+    def scan_status_label(self) -> str:
+        """get_scan_status_display, in the reader's language."""
+        return str(SCAN_STATUS_LABELS.get(self.scan_status, self.get_scan_status_display()))
+
+    @property
     def is_being_read(self) -> bool:
         return self.read_status == self.ReadStatus.PENDING
 
     # What a DICOM file holds (records.reading puts it in metadata["kind"]), in words.
     DICOM_KINDS = {
-        "image": "Image",
-        "structured_report": "Structured report (text, not an image)",
-        "waveform": "Waveform (a signal such as an ECG, not an image)",
-        "document": "Document kept in DICOM (not an image)",
-        "other": "DICOM object that is not an image",
+        "image": _("Image"),
+        "structured_report": _("Structured report (text, not an image)"),
+        "waveform": _("Waveform (a signal such as an ECG, not an image)"),
+        "document": _("Document kept in DICOM (not an image)"),
+        "other": _("DICOM object that is not an image"),
     }
 
     @property
@@ -171,10 +186,10 @@ class Upload(models.Model):
     becomes a RecordFile (or is refused) and the row records that."""
 
     class Status(models.TextChoices):
-        RECEIVING = "receiving", "Receiving"
-        FINISHING = "finishing", "Being added to the case"
-        DONE = "done", "Added to the case"
-        REFUSED = "refused", "Refused"
+        RECEIVING = "receiving", _("Receiving")
+        FINISHING = "finishing", _("Being added to the case")
+        DONE = "done", _("Added to the case")
+        REFUSED = "refused", _("Refused")
 
     id = models.CharField(primary_key=True, max_length=40, default=new_upload_id, editable=False)
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
@@ -227,19 +242,19 @@ class RecordsRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        SENT = "sent", "Sent"
-        OPENED = "opened", "Opened by the provider"
-        RECEIVED = "received", "Records received"
-        EXPIRED = "expired", "Link expired"
+        SENT = "sent", _("Sent")
+        OPENED = "opened", _("Opened by the provider")
+        RECEIVED = "received", _("Records received")
+        EXPIRED = "expired", _("Link expired")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="+")
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    provider_name = models.CharField("Provider's name", max_length=200)
-    provider_organisation = models.CharField("Hospital, clinic or practice", max_length=200)
-    provider_email = models.EmailField("Provider's email address")
-    records_wanted = models.TextField("Which records do you need?", max_length=2000)
+    provider_name = models.CharField(_("Provider's name"), max_length=200)
+    provider_organisation = models.CharField(_("Hospital, clinic or practice"), max_length=200)
+    provider_email = models.EmailField(_("Provider's email address"))
+    records_wanted = models.TextField(_("Which records do you need?"), max_length=2000)
     nonce = models.CharField(max_length=64, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import permissions as case_permissions
 from secondopinion import links
@@ -23,22 +24,24 @@ from .models import RecordsRequest
 class LinkNotValid(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This link is not valid. Check that you copied the whole link from the email."
+            _("This link is not valid. Check that you copied the whole link from the email.")
         )
 
 
 class LinkExpired(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This link has expired. Ask the patient to send you a new one from Second Opinion."
+            _("This link has expired. Ask the patient to send you a new one from Second Opinion.")
         )
 
 
 class LinkUsed(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This link has already been used to send records, so it no longer works. "
-            "If you have more to send, ask the patient for a new link."
+            _(
+                "This link has already been used to send records, so it no longer works. "
+                "If you have more to send, ask the patient for a new link."
+            )
         )
 
 
@@ -91,13 +94,15 @@ def create_records_request(
     records_wanted: str,
 ) -> RecordsRequest:
     if not case_permissions.can_add_records(by, case):
-        raise ApplicationError("This case is not accepting new records.")
+        raise ApplicationError(_("This case is not accepting new records."))
     patient = selectors.patient_identity_for(case=case, asker=by)
     if not (patient.name and patient.date_of_birth):
         # The provider finds the records by the patient's name and date of birth.
         raise ApplicationError(
-            "First give the patient's full name and date of birth in the request: the provider "
-            "needs both to find the right records."
+            _(
+                "First give the patient's full name and date of birth in the request: the provider "
+                "needs both to find the right records."
+            )
         )
     records_request = RecordsRequest(
         case=case,
@@ -120,9 +125,9 @@ def resend_records_request(*, records_request: RecordsRequest, by) -> RecordsReq
     records_request = RecordsRequest.objects.select_for_update().get(pk=records_request.pk)
     case = records_request.case
     if not case_permissions.can_add_records(by, case):
-        raise ApplicationError("This case is not accepting new records.")
+        raise ApplicationError(_("This case is not accepting new records."))
     if records_request.received_at:
-        raise ApplicationError("The provider has already sent these records.")
+        raise ApplicationError(_("The provider has already sent these records."))
     _new_link(records_request)
     records_request.opened_at = None
     records_request.reminders_sent = 0
@@ -144,7 +149,7 @@ def check_records_request_open(records_request: RecordsRequest) -> RecordsReques
     PROVIDER_LINK.check(records_request)
     if not case_permissions.can_take_provider_records(records_request.case):
         raise ApplicationError(
-            "This patient's case is no longer accepting records, so this link no longer works."
+            _("This patient's case is no longer accepting records, so this link no longer works.")
         )
     return records_request
 
@@ -176,7 +181,7 @@ def finish_records_request(*, records_request: RecordsRequest) -> RecordsRequest
     check_records_request_open(records_request)
     received = records_request.records.count() + len(records_request.duplicates_received)
     if received == 0:
-        raise ApplicationError("Add at least one file before you finish.")
+        raise ApplicationError(_("Add at least one file before you finish."))
     records_request.received_at = timezone.now()
     records_request.save(update_fields=["received_at"])
     case = records_request.case

@@ -76,7 +76,7 @@ class Series:
 
     @property
     def scan_statuses(self) -> list[str]:
-        return sorted({record.get_scan_status_display() for record in self.files})
+        return sorted({record.scan_status_label for record in self.files})
 
 
 @dataclass

@@ -17,6 +17,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions as case_permissions
 from secondopinion.accounts.models import User
@@ -36,7 +38,9 @@ from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_TYPES_TEXT = "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
+SUPPORTED_TYPES_TEXT = gettext_lazy(
+    "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
+)
 CHUNK = 1024 * 1024
 
 
@@ -57,12 +61,12 @@ def check_case_takes_records(
     if records_request is not None:
         # A provider adds records for the patient: the request must be open and the case too.
         if not records_request.is_open or records_request.case_id != case.pk:
-            raise ApplicationError("This link to send records is no longer open.")
+            raise ApplicationError(_("This link to send records is no longer open."))
         allowed = case_permissions.can_add_records(case.owner, case)
     else:
         allowed = by is not None and case_permissions.can_add_records(by, case)
     if not allowed:
-        raise ApplicationError("This case is not accepting new records.")
+        raise ApplicationError(_("This case is not accepting new records."))
 
 
 # Adding files ----------------------------------------------------------------------------------
@@ -89,13 +93,14 @@ def add_record(
     content_type = detect_type(upload)
     if content_type not in ACCEPTED_TYPES:
         raise ApplicationError(
-            f"“{name}” is not a file type we accept. Upload {SUPPORTED_TYPES_TEXT} files."
+            _("“%(name)s” is not a file type we accept. Upload %(types)s files.")
+            % {"name": name, "types": SUPPORTED_TYPES_TEXT}
         )
     sha256 = sha256 or _sha256(upload)
     if existing := case.records.filter(sha256=sha256).first():
         if records_request is not None:
             return _accept_provider_duplicate(records_request, existing, name, upload.size)
-        raise ApplicationError(f"“{name}” is already attached to this case.")
+        raise ApplicationError(_("“%(name)s” is already attached to this case.") % {"name": name})
     on_behalf_of = case.owner if by is None or by.pk != case.owner_id else None
     record = RecordFile(
         case=case,
@@ -133,7 +138,9 @@ def add_record(
         existing = case.records.filter(sha256=sha256).first()
         if records_request is not None and existing is not None:
             return _accept_provider_duplicate(records_request, existing, name, upload.size)
-        raise ApplicationError(f"“{name}” is already attached to this case.") from exc
+        raise ApplicationError(
+            _("“%(name)s” is already attached to this case.") % {"name": name}
+        ) from exc
     return record
 
 
@@ -202,7 +209,7 @@ def _enqueue_next_step(record: RecordFile) -> None:
 @transaction.atomic
 def describe_record(*, record: RecordFile, by: User, label: str, note: str) -> RecordFile:
     if not case_permissions.is_owner(by, record.case):
-        raise ApplicationError("Only the patient can describe their records.")
+        raise ApplicationError(_("Only the patient can describe their records."))
     record.label = label
     record.note = note
     record.save(update_fields=["label", "note"])
@@ -220,9 +227,9 @@ def view_case_records(*, case, by: User) -> None:
 
 def open_record(*, record: RecordFile, by: User) -> IO[bytes]:
     if record.scan_status == RecordFile.ScanStatus.INFECTED:
-        raise ApplicationError("This file was quarantined because a virus was found in it.")
+        raise ApplicationError(_("This file was quarantined because a virus was found in it."))
     if not record.is_downloadable:
-        raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
+        raise ApplicationError(_("This file is waiting for its virus scan. Try again in a minute."))
     record_event(actor=by, action="record.download", obj=record, case_id=record.case_id)
     return record.file.open("rb")
 
@@ -231,13 +238,13 @@ def check_viewable(record: RecordFile) -> None:
     """A file is shown in a viewer on the same terms as a download: scanned clean, or "not
     scanned" (and shown as such), never quarantined, and only when a viewer can show it."""
     if record.scan_status == RecordFile.ScanStatus.INFECTED:
-        raise ApplicationError("This file was quarantined because a virus was found in it.")
+        raise ApplicationError(_("This file was quarantined because a virus was found in it."))
     if not record.is_downloadable:
-        raise ApplicationError("This file is waiting for its virus scan. Try again in a minute.")
+        raise ApplicationError(_("This file is waiting for its virus scan. Try again in a minute."))
     if record.metadata.get("too_large"):  # a picture too large to decode safely, here too
         raise ApplicationError(record.metadata["unreadable"])
     if not viewing.viewer_kind(record):
-        raise ApplicationError("This file cannot be shown here. Download it to open it.")
+        raise ApplicationError(_("This file cannot be shown here. Download it to open it."))
 
 
 def record_viewings(*, records: list[RecordFile], by: User) -> None:
@@ -271,7 +278,8 @@ def open_record_for_viewing(*, record: RecordFile) -> viewing.Payload:
         return viewing.payload_for(record, record.file.open("rb"))
     except viewing.NotDecodable as error:
         raise ApplicationError(
-            f"This image ({error}) could not be decoded for viewing. Download it to open it."
+            _("This image (%(error)s) could not be decoded for viewing. Download it to open it.")
+            % {"error": error}
         ) from error
 
 

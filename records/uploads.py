@@ -22,6 +22,8 @@ from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
@@ -46,7 +48,7 @@ class UploadBusy(Exception):
 class UploadPaused(Exception):
     """File storage did not answer: nothing of this chunk was kept, the client sends it again."""
 
-    message = (
+    message = gettext_lazy(
         "The upload is paused: file storage cannot be reached right now. Nothing you sent is "
         "lost; it will resume on its own."
     )
@@ -86,28 +88,43 @@ def _check_upload_quota(*, case, by, records_request, name: str, length: int) ->
             mine,
             settings.RECORD_OPEN_UPLOADS_PER_UPLOADER,
             settings.RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER,
-            "You have",
+            "mine",
         ),
         (
             on_case,
             settings.RECORD_OPEN_UPLOADS_PER_CASE,
             settings.RECORD_OPEN_UPLOAD_BYTES_PER_CASE,
-            "This case has",
+            "case",
         ),
     ):
         totals = uploads.aggregate(count=Count("pk"), declared=Sum("length"))
         if totals["count"] >= count_limit:
-            raise UploadQuotaExceeded(
-                f"“{name}” did not start: {whose} {totals['count']} uploads that have not "
-                "finished yet. Let them finish (or cancel some), then add this file again."
+            message = (
+                _(
+                    "“%(name)s” did not start: You have %(count)d uploads that have not "
+                    "finished yet. Let them finish (or cancel some), then add this file again."
+                )
+                if whose == "mine"
+                else _(
+                    "“%(name)s” did not start: This case has %(count)d uploads that have not "
+                    "finished yet. Let them finish (or cancel some), then add this file again."
+                )
             )
+            raise UploadQuotaExceeded(message % {"name": name, "count": totals["count"]})
         declared = totals["declared"] or 0
         if declared + length > bytes_limit:
             raise UploadQuotaExceeded(
-                f"“{name}” did not start: with the files still uploading "
-                f"({filesizeformat(declared)}) it would pass the limit of "
-                f"{filesizeformat(bytes_limit)} uploading at once. Let those finish, then add "
-                "this file again."
+                _(
+                    "“%(name)s” did not start: with the files still uploading "
+                    "(%(declared)s) it would pass the limit of "
+                    "%(limit)s uploading at once. Let those finish, then add "
+                    "this file again."
+                )
+                % {
+                    "name": name,
+                    "declared": filesizeformat(declared),
+                    "limit": filesizeformat(bytes_limit),
+                }
             )
 
 
@@ -160,9 +177,9 @@ def _read_body(stream: io.RawIOBase, remaining: int) -> Iterator[memoryview]:
 
 def _check_can_append(upload: Upload) -> None:
     if upload.status in (Upload.Status.DONE, Upload.Status.FINISHING):
-        raise ApplicationError("This upload is already complete.")
+        raise ApplicationError(_("This upload is already complete."))
     if upload.status != Upload.Status.RECEIVING or upload.is_expired:
-        raise ApplicationError(upload.message or "This upload has expired. Start it again.")
+        raise ApplicationError(upload.message or _("This upload has expired. Start it again."))
     services.check_case_takes_records(
         case=upload.case, by=upload.created_by, records_request=upload.records_request
     )
@@ -185,7 +202,7 @@ def append_to_upload(
     if offset != upload.offset:
         raise UploadOffsetMismatch(upload.offset)
     if content_length is not None and content_length > upload.length - offset:
-        raise ApplicationError("The upload sent more bytes than it announced.")
+        raise ApplicationError(_("The upload sent more bytes than it announced."))
     storage = upload_parts.store()
     try:
         if storage.writes_in_place:
@@ -210,7 +227,7 @@ def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
         with upload_lock.hold(upload.pk, data) as lock:
             current = lock.row
             if current is None:
-                raise ApplicationError("This upload was cancelled. Start it again.")
+                raise ApplicationError(_("This upload was cancelled. Start it again."))
             if (
                 not lock.held
                 or current.status != Upload.Status.RECEIVING
@@ -279,7 +296,7 @@ def _raise_offset_moved(upload: Upload):
     client is told where the upload is."""
     current = Upload.objects.filter(pk=upload.pk).first()
     if current is None:
-        raise ApplicationError("This upload was cancelled. Start it again.")
+        raise ApplicationError(_("This upload was cancelled. Start it again."))
     raise UploadOffsetMismatch(upload_offset(current))
 
 
@@ -391,7 +408,7 @@ def finish_upload(*, upload_id: str) -> Upload:
     if upload.status == Upload.Status.DONE:
         return upload
     if upload.status != Upload.Status.FINISHING:
-        raise ApplicationError(upload.message or "This upload is not complete.")
+        raise ApplicationError(upload.message or _("This upload is not complete."))
     now = timezone.now()
     if upload.finishing_since and upload.finishing_since > now - FINISH_RETRY_AFTER:
         raise UploadBusy

@@ -18,6 +18,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import content_disposition_header, url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions as case_permissions
@@ -61,7 +63,7 @@ def record_upload(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     case = _own_case(request, reference)
     form = RecordUploadForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, "Choose a file to upload.")
+        messages.error(request, _("Choose a file to upload."))
         return _back_to(request, case)
     added, refused = services.add_records(
         case=case, by=request.user, uploads=form.cleaned_data["file"]
@@ -69,9 +71,13 @@ def record_upload(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
     for message in refused:
         messages.error(request, message)
     if len(added) == 1:
-        messages.success(request, f"“{added[0].original_name}” is added to your case.")
+        messages.success(
+            request, _("“%(name)s” is added to your case.") % {"name": added[0].original_name}
+        )
     elif added:
-        messages.success(request, f"{len(added)} files are added to your case.")
+        messages.success(
+            request, _("%(count)d files are added to your case.") % {"count": len(added)}
+        )
     return _back_to(request, case)
 
 
@@ -206,7 +212,10 @@ def record_describe(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     form = RecordDescriptionForm(request.POST or None, instance=record)
     if request.method == "POST" and form.is_valid():
         services.describe_record(record=record, by=request.user, **form.cleaned_data)
-        messages.success(request, f"Your description of “{record.original_name}” is saved.")
+        messages.success(
+            request,
+            _("Your description of “%(name)s” is saved.") % {"name": record.original_name},
+        )
         return redirect("cases:case-detail", record.case.reference)
     return render(request, "records/record_describe.html", {"record": record, "form": form})
 
@@ -244,7 +253,7 @@ def _create_upload(
             case=case, by=by, length=length, name=name, records_request=records_request
         )
     except uploads.UploadPaused as paused:
-        return tus.response(503, paused.message, Retry_After="5")
+        return tus.response(503, str(paused.message), Retry_After="5")
     except ApplicationError as error:
         too_large = length > settings.RECORD_MAX_UPLOAD_BYTES
         status = getattr(error, "http_status", None) or (413 if too_large else 400)
@@ -276,7 +285,7 @@ def upload_detail(request: HttpRequest, upload_id: str) -> HttpResponse:
     if upload.status == upload.Status.REFUSED:
         return tus.response(410, upload.message)
     if upload.status == upload.Status.RECEIVING and upload.is_expired:
-        return tus.response(410, "This upload has expired. Start it again.")
+        return tus.response(410, _("This upload has expired. Start it again."))
     if request.method == "HEAD":
         return tus.response(
             200,
@@ -305,13 +314,13 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
     except uploads.UploadOffsetMismatch as mismatch:
         return tus.response(409, str(mismatch), Upload_Offset=str(mismatch.offset))
     except uploads.UploadBusy:
-        return tus.response(423, "This upload is being added to the case in another request.")
+        return tus.response(423, _("This upload is being added to the case in another request."))
     except uploads.UploadPaused as paused:
         # Nothing of this chunk was kept: the client sends it again from the same offset.
         upload.refresh_from_db()
         return tus.response(
             503,
-            paused.message,
+            str(paused.message),
             Retry_After="5",
             Upload_Offset=str(uploads.upload_offset(upload)),
         )
@@ -342,7 +351,8 @@ def request_create(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
         else:
             messages.success(
                 request,
-                f"We emailed {form.cleaned_data['provider_name']} a link to send your records.",
+                _("We emailed %(provider)s a link to send your records.")
+                % {"provider": form.cleaned_data["provider_name"]},
             )
             return redirect("cases:case-detail", case.reference)
     return render(
@@ -359,7 +369,10 @@ def request_resend(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if not case_permissions.is_owner(request.user, records_request.case):
         raise Http404
     provider_requests.resend_records_request(records_request=records_request, by=request.user)
-    messages.success(request, f"We emailed {records_request.provider_name} a new link.")
+    messages.success(
+        request,
+        _("We emailed %(provider)s a new link.") % {"provider": records_request.provider_name},
+    )
     return redirect("cases:case-detail", records_request.case.reference)
 
 
@@ -430,7 +443,15 @@ def provider_upload(request: HttpRequest) -> HttpResponse:
             provider_requests.finish_records_request(records_request=records_request)
             return render(request, "records/provider_done.html", {"count": len(added)})
         if added:
-            messages.success(request, f"{len(added)} of your files are received.")
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d of your files are received.",
+                    "%(count)d of your files are received.",
+                    len(added),
+                )
+                % {"count": len(added)},
+            )
     return render(
         request,
         "records/provider_upload.html",

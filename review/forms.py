@@ -5,6 +5,8 @@ from collections.abc import Iterable
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from records.forms import RECORD_KIND_CHOICES
 from secondopinion.forms import MultipleFileField, StyledFormMixin, choice_field, too_long
@@ -18,11 +20,19 @@ class OpinionForm(StyledFormMixin, forms.ModelForm):
         model = Opinion
         fields = Opinion.ANSWER_FIELDS
         help_texts = {
-            "plain_summary": "Written for the patient: short sentences, everyday words, no abbreviations.",
-            "helpful_tests": "Tests, scans or records that would make the picture clearer, if any.",
-            "clinical_trials": "Trials the patient could ask about (name or registry number), if any.",
-            "doctor_questions": "Up to five, one a line, in everyday words. The patient sees them "
-            "beside your opinion and in the report, and can add their own.",
+            "plain_summary": gettext_lazy(
+                "Written for the patient: short sentences, everyday words, no abbreviations."
+            ),
+            "helpful_tests": gettext_lazy(
+                "Tests, scans or records that would make the picture clearer, if any."
+            ),
+            "clinical_trials": gettext_lazy(
+                "Trials the patient could ask about (name or registry number), if any."
+            ),
+            "doctor_questions": gettext_lazy(
+                "Up to five, one a line, in everyday words. The patient sees them "
+                "beside your opinion and in the report, and can add their own."
+            ),
         }
         widgets = {
             "relation": forms.RadioSelect,
@@ -78,14 +88,17 @@ def specialty_form_field(field: SpecialtyField) -> forms.Field:
         return forms.DecimalField(
             **common,
             widget=forms.TextInput(attrs={"inputmode": "decimal", "class": "usa-input"}),
-            error_messages={"invalid": f"{field.label}: write a number."},
+            error_messages={"invalid": _("%(label)s: write a number.") % {"label": field.label}},
         )
     if field.kind == SpecialtyField.Kind.CHOICE:
         return forms.ChoiceField(
             **common,
-            choices=[("", "Not answered yet"), *((c, c) for c in field.choice_list)],
+            choices=[("", _("Not answered yet")), *((c, c) for c in field.choice_list)],
             widget=forms.Select(attrs={"class": "usa-select"}),
-            error_messages={"invalid_choice": f"{field.label}: choose one of the options given."},
+            error_messages={
+                "invalid_choice": _("%(label)s: choose one of the options given.")
+                % {"label": field.label}
+            },
         )
     return forms.CharField(
         **common,
@@ -102,7 +115,7 @@ class SpecialtyFieldForm(StyledFormMixin, forms.ModelForm):
         model = SpecialtyField
         fields = ["specialty", "label", "kind", "choices", "required", "help_text", "order"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 4})}
-        help_texts = {"order": "Fields are shown in this order (smallest first)."}
+        help_texts = {"order": gettext_lazy("Fields are shown in this order (smallest first).")}
 
 
 class InformationRequestForm(StyledFormMixin, forms.ModelForm):
@@ -110,52 +123,60 @@ class InformationRequestForm(StyledFormMixin, forms.ModelForm):
         model = InformationRequest
         fields = ["question", "requested_record_kind"]
         help_texts = {
-            "question": "The patient sees this on their case page. Use everyday words.",
-            "requested_record_kind": "Leave empty if you only need an answer.",
+            "question": gettext_lazy(
+                "The patient sees this on their case page. Use everyday words."
+            ),
+            "requested_record_kind": gettext_lazy("Leave empty if you only need an answer."),
         }
         widgets = {"question": forms.Textarea(attrs={"rows": 5})}
-        error_messages = {"question": too_long("Your question")}
+        error_messages = {"question": too_long(gettext_lazy("Your question"))}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question"].required = True
         choice_field(self, "requested_record_kind").choices = [
-            ("", "No record needed"),
+            ("", _("No record needed")),
             *RECORD_KIND_CHOICES,
         ]
 
 
 class InformationAnswerForm(StyledFormMixin, forms.Form):
     answer = forms.CharField(
-        label="Your answer",
+        label=gettext_lazy("Your answer"),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=4000,
         required=False,
-        error_messages=too_long("Your answer"),
+        error_messages=too_long(gettext_lazy("Your answer")),
     )
     file = MultipleFileField(
-        label="Add records",
+        label=gettext_lazy("Add records"),
         required=False,
-        help_text="Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
-        "document.",
+        help_text=gettext_lazy(
+            "Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office "
+            "document."
+        ),
     )
 
 
 class FollowUpForm(StyledFormMixin, forms.Form):
     question = forms.CharField(
-        label="Your follow-up question",
-        help_text="The specialist answers in writing; the answer is added to your report.",
+        label=gettext_lazy("Your follow-up question"),
+        help_text=gettext_lazy(
+            "The specialist answers in writing; the answer is added to your report."
+        ),
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=4000,
-        error_messages=too_long("Your question"),
+        error_messages=too_long(gettext_lazy("Your question")),
     )
 
 
 class FollowUpAnswerForm(StyledFormMixin, forms.Form):
     answer = forms.CharField(
-        label="Your answer (an addendum to your opinion)",
-        help_text="It is added to the opinion and to a new version of the PDF report.",
+        label=gettext_lazy("Your answer (an addendum to your opinion)"),
+        help_text=gettext_lazy(
+            "It is added to the opinion and to a new version of the PDF report."
+        ),
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=20000,
-        error_messages=too_long("Your answer"),
+        error_messages=too_long(gettext_lazy("Your answer")),
     )

@@ -5,6 +5,7 @@ import secrets
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from records.models import RecordFile
@@ -12,63 +13,65 @@ from specialists.models import Specialty
 
 
 class TreatmentSupport(models.TextChoices):
-    YES = "yes", "Yes, the proposed treatment is supported"
-    PARTLY = "partly", "Partly: some of it is supported"
-    NO = "no", "No, the proposed treatment is not supported"
-    NOT_APPLICABLE = "not_applicable", "Not applicable"
+    YES = "yes", _("Yes, the proposed treatment is supported")
+    PARTLY = "partly", _("Partly: some of it is supported")
+    NO = "no", _("No, the proposed treatment is not supported")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
 
 
 class OpinionUrgency(models.TextChoices):
-    ROUTINE = "routine", "Routine: at the next planned appointment"
-    SOON = "soon", "Soon: within the next few weeks"
-    URGENT = "urgent", "Urgent: within days"
+    ROUTINE = "routine", _("Routine: at the next planned appointment")
+    SOON = "soon", _("Soon: within the next few weeks")
+    URGENT = "urgent", _("Urgent: within days")
 
 
 class Opinion(models.Model):
     class Relation(models.TextChoices):
-        AGREE = "agree", "Agrees with the original diagnosis"
-        REFINE = "refine", "Refines the original diagnosis"
-        CHANGE = "change", "Changes the original diagnosis"
-        CANNOT_DETERMINE = "cannot_determine", "Cannot determine from the records"
+        AGREE = "agree", _("Agrees with the original diagnosis")
+        REFINE = "refine", _("Refines the original diagnosis")
+        CHANGE = "change", _("Changes the original diagnosis")
+        CANNOT_DETERMINE = "cannot_determine", _("Cannot determine from the records")
 
     case = models.OneToOneField(Case, on_delete=models.CASCADE, related_name="opinion")
     author = models.ForeignKey(
         "specialists.Specialist", on_delete=models.PROTECT, related_name="opinions"
     )
     relation = models.CharField(
-        "How does your opinion relate to the original diagnosis?",
+        _("How does your opinion relate to the original diagnosis?"),
         max_length=20,
         choices=Relation.choices,
         blank=True,
     )
-    diagnosis = models.TextField("Your diagnosis", max_length=4000, blank=True)
-    reasoning = models.TextField("Reasoning", max_length=20000, blank=True)
+    diagnosis = models.TextField(_("Your diagnosis"), max_length=4000, blank=True)
+    reasoning = models.TextField(_("Reasoning"), max_length=20000, blank=True)
     recommendations = models.TextField(
-        "Recommended treatment and alternatives", max_length=20000, blank=True
+        _("Recommended treatment and alternatives"), max_length=20000, blank=True
     )
-    plain_summary = models.TextField("Summary in plain language", max_length=4000, blank=True)
+    plain_summary = models.TextField(_("Summary in plain language"), max_length=4000, blank=True)
     treatment_supported = models.CharField(
-        "Is the proposed treatment supported?",
+        _("Is the proposed treatment supported?"),
         max_length=16,
         choices=TreatmentSupport.choices,
         blank=True,
     )
     helpful_tests = models.TextField(
-        "Tests or records that would help", max_length=4000, blank=True
+        _("Tests or records that would help"), max_length=4000, blank=True
     )
-    clinical_trials = models.TextField("Clinical trials, if relevant", max_length=4000, blank=True)
+    clinical_trials = models.TextField(
+        _("Clinical trials, if relevant"), max_length=4000, blank=True
+    )
     # Up to MAX_DOCTOR_QUESTIONS, one a line: shown beside the opinion and printed in the report.
     doctor_questions = models.TextField(
-        "Questions for the patient to take to their own doctor", max_length=2000, blank=True
+        _("Questions for the patient to take to their own doctor"), max_length=2000, blank=True
     )
     urgency = models.CharField(
-        "How soon should the patient act on this opinion?",
+        _("How soon should the patient act on this opinion?"),
         max_length=16,
         choices=OpinionUrgency.choices,
         blank=True,
     )
     attested = models.BooleanField(
-        "I have no conflict of interest and this opinion is my own independent judgement",
+        _("I have no conflict of interest and this opinion is my own independent judgement"),
         default=False,
     )
     # The answers to the specialty's extra fields (SpecialtyField), in their order, each with the
@@ -160,15 +163,15 @@ class InformationRequest(models.Model):
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    question = models.TextField("Your question for the patient", max_length=4000)
+    question = models.TextField(_("Your question for the patient"), max_length=4000)
     requested_record_kind = models.CharField(
-        "A record you would like them to upload",
+        _("A record you would like them to upload"),
         max_length=16,
         choices=RecordFile.Label.choices,
         blank=True,
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    answer = models.TextField("Your answer", max_length=4000, blank=True)
+    answer = models.TextField(_("Your answer"), max_length=4000, blank=True)
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -193,10 +196,10 @@ class FollowUpQuestion(models.Model):
     asked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
-    question = models.TextField("Your follow-up question", max_length=4000)
+    question = models.TextField(_("Your follow-up question"), max_length=4000)
     created_at = models.DateTimeField(auto_now_add=True)
     answer = models.TextField(
-        "Your answer (an addendum to your opinion)", max_length=20000, blank=True
+        _("Your answer (an addendum to your opinion)"), max_length=20000, blank=True
     )
     answered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -244,9 +247,9 @@ class SpecialtyField(models.Model):
     template, kept as data: oncology asks the TNM stage, cardiology the ejection fraction)."""
 
     class Kind(models.TextChoices):
-        TEXT = "text", "Text"
-        NUMBER = "number", "Number"
-        CHOICE = "choice", "Choice from a list"
+        TEXT = "text", _("Text")
+        NUMBER = "number", _("Number")
+        CHOICE = "choice", _("Choice from a list")
 
     specialty = models.ForeignKey(
         Specialty, on_delete=models.CASCADE, related_name="opinion_fields"
@@ -254,10 +257,10 @@ class SpecialtyField(models.Model):
     label = models.CharField(max_length=120)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEXT)
     choices = models.TextField(
-        blank=True, max_length=4000, help_text="For a choice: the options, one a line."
+        blank=True, max_length=4000, help_text=_("For a choice: the options, one a line.")
     )
     required = models.BooleanField(
-        default=False, help_text="Needed to submit the opinion (a draft may leave it empty)."
+        default=False, help_text=_("Needed to submit the opinion (a draft may leave it empty).")
     )
     help_text = models.CharField(max_length=300, blank=True)
     order = models.PositiveIntegerField(default=0)

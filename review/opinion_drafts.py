@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cases import permissions
 from cases.models import Case
@@ -28,9 +29,12 @@ class DraftConflict(ApplicationError):
     def __init__(self, draft: OpinionDraft):
         saved = timezone.localtime(draft.saved_at).strftime("%H:%M")
         super().__init__(
-            f"This opinion was changed in another tab or window at {saved}. Nothing you typed "
-            "here is lost, but it was not saved: keep this tab's text (it replaces the other), "
-            "or reload the page to see the other version."
+            _(
+                "This opinion was changed in another tab or window at %(time)s. Nothing you typed "
+                "here is lost, but it was not saved: keep this tab's text (it replaces the other), "
+                "or reload the page to see the other version."
+            )
+            % {"time": saved}
         )
         self.draft = draft
 
@@ -74,12 +78,12 @@ def _autosave(
     *, case: Case, by, data: dict[str, str], version: int, allowed: set[str]
 ) -> tuple[OpinionDraft, bool]:
     if not permissions.can_write_opinion(by, case):
-        raise ApplicationError("You can only write an opinion on a case you are reviewing.")
+        raise ApplicationError(_("You can only write an opinion on a case you are reviewing."))
     typed = {
         name: value for name, value in data.items() if name in allowed and isinstance(value, str)
     }
     if sum(len(value) for value in typed.values()) > MAX_DRAFT_CHARS:
-        raise ApplicationError("This draft is too long to save.")
+        raise ApplicationError(_("This draft is too long to save."))
     # The row exists before it is locked, so two first saves cannot both create it.
     OpinionDraft.objects.get_or_create(case=case, defaults={"user": by})
     draft = OpinionDraft.objects.select_for_update().get(case=case)

@@ -4,6 +4,8 @@ dependency, and a one-line hint for the specialist writing it."""
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
+
 _WORD = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 _SENTENCE_END = re.compile(r"[.!?]+(?:\s|$)")
 _VOWEL_GROUP = re.compile(r"[aeiouy]+")
@@ -54,14 +56,14 @@ def hint(text: str) -> str:
     result = measure(text)
     score = round(result.reading_ease)
     if score >= 70:
-        verdict = "easy to read"
+        verdict = _("easy to read")
     elif score >= 60:
-        verdict = "plain English"
+        verdict = _("plain English")
     elif score >= 50:
-        verdict = "fairly hard: try shorter sentences and everyday words"
+        verdict = _("fairly hard: try shorter sentences and everyday words")
     else:
-        verdict = "hard to read: use shorter sentences and shorter, everyday words"
-    return (
-        f"Reading ease of this summary: {score} ({verdict}; aim for 60 or more). "
-        f"{result.words_per_sentence:.0f} words per sentence on average."
-    )
+        verdict = _("hard to read: use shorter sentences and shorter, everyday words")
+    return _(
+        "Reading ease of this summary: %(score)s (%(verdict)s; aim for 60 or more). "
+        "%(words)s words per sentence on average."
+    ) % {"score": score, "verdict": verdict, "words": f"{result.words_per_sentence:.0f}"}

@@ -12,6 +12,8 @@ from django.core.files import File
 from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 
 from cases import permissions, state_machine
 from cases.models import Case, Status
@@ -60,7 +62,9 @@ def deliver_opinion(*, case: Case, by: User) -> Case:
     case = state_machine.transition(case, "deliver_opinion", by=by)
     if selectors.latest_report_for(case) is None:  # raising here rolls the transition back
         raise ApplicationError(
-            "The PDF report for this opinion is still being prepared. Try again in a moment."
+            gettext(
+                "The PDF report for this opinion is still being prepared. Try again in a moment."
+            )
         )
     state_machine.notify_patient(
         case, f"The specialist's opinion on your case {case.reference} is ready."
@@ -75,15 +79,20 @@ def save_opinion_draft(
     """Save the opinion's answers (and, with `specialty_answers`, field id -> answer, those of
     the case's specialty template) as they stand; submission checks that it is complete."""
     if not permissions.can_write_opinion(by, case):
-        raise ApplicationError("You can only write an opinion on a case you are reviewing.")
+        raise ApplicationError(
+            gettext("You can only write an opinion on a case you are reviewing.")
+        )
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not opinion fields: {sorted(unknown)}")
     questions = doctor_question_lines(answers.get("doctor_questions", ""))
     if len(questions) > Opinion.MAX_DOCTOR_QUESTIONS:
         raise ApplicationError(
-            f"Write at most {Opinion.MAX_DOCTOR_QUESTIONS} questions for the patient's doctor, "
-            f"one a line (there are {len(questions)}).",
+            gettext(
+                "Write at most %(max)d questions for the patient's doctor, "
+                "one a line (there are %(count)d)."
+            )
+            % {"max": Opinion.MAX_DOCTOR_QUESTIONS, "count": len(questions)},
             field="doctor_questions",
         )
     assert case.specialist is not None, "only the assigned specialist may write the opinion"
@@ -107,7 +116,7 @@ def save_opinion_draft(
 def submit_opinion(*, case: Case, by: User) -> Opinion:
     opinion = Opinion.objects.select_for_update().filter(case=case).first()
     if opinion is None:
-        raise ApplicationError("Write your opinion before you submit it.")
+        raise ApplicationError(gettext("Write your opinion before you submit it."))
     missing = [
         str(cast(models.Field, Opinion._meta.get_field(name)).verbose_name)
         for name in Opinion.REQUIRED_FIELDS_FOR_SUBMISSION
@@ -116,11 +125,12 @@ def submit_opinion(*, case: Case, by: User) -> Opinion:
     missing += specialty_fields.missing_required(opinion, specialty_fields.fields_for_case(case))
     if missing:
         raise ApplicationError(
-            "Complete these parts before you submit: " + "; ".join(missing) + "."
+            gettext("Complete these parts before you submit: %(parts)s.")
+            % {"parts": "; ".join(missing)}
         )
     if not opinion.attested:
         raise ApplicationError(
-            "Confirm the attestation before you submit your opinion.", field="attested"
+            gettext("Confirm the attestation before you submit your opinion."), field="attested"
         )
     case = state_machine.transition(case, "submit_opinion", by=by)
     opinion.revision += 1
@@ -141,10 +151,10 @@ def request_information(
     or for a record. The case waits on the patient (the review's clock pauses) until answered."""
     question = question.strip()
     if not question:
-        raise ApplicationError("Write your question for the patient.", field="question")
+        raise ApplicationError(gettext("Write your question for the patient."), field="question")
     if requested_record_kind and requested_record_kind not in RecordFile.Label.values:
         raise ApplicationError(
-            "Choose the kind of record from the list.", field="requested_record_kind"
+            gettext("Choose the kind of record from the list."), field="requested_record_kind"
         )
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     name = _ASK_TRANSITION.get(locked.status, "request_information")
@@ -170,9 +180,9 @@ def answer_information_request(
     case = state_machine.transition(locked, name, by=by)  # raising below rolls the transition back
     information_request = selectors.open_information_request(case)
     if information_request is None:
-        raise ApplicationError("There is no open question on this case.")
+        raise ApplicationError(gettext("There is no open question on this case."))
     if not answer and not files:
-        raise ApplicationError("Write an answer or add a file.", field="answer")
+        raise ApplicationError(gettext("Write an answer or add a file."), field="answer")
     for upload in files:
         record = record_services.add_record(case=case, by=by, upload=upload)
         if information_request.requested_record_kind:
@@ -200,26 +210,31 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     up to FOLLOW_UP_MAX_QUESTIONS, within FOLLOW_UP_DAYS of delivery."""
     case = Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
     if not permissions.is_owner(by, case):
-        raise ApplicationError("You don't have permission to do that on this case.")
+        raise ApplicationError(gettext("You don't have permission to do that on this case."))
     if case.status != Status.DELIVERED:
         raise ApplicationError(
-            "Follow-up questions can be asked only once the opinion is delivered, until the case "
-            "closes."
+            gettext(
+                "Follow-up questions can be asked only once the opinion is delivered, until the case "
+                "closes."
+            )
         )
     deadline = selectors.follow_up_deadline(case)
     if deadline is not None and timezone.now() > deadline:
         raise ApplicationError(
-            "Follow-up questions could be asked until "
-            f"{timezone.localtime(deadline):%-d %B %Y}; that time has passed."
+            gettext("Follow-up questions could be asked until %(date)s; that time has passed.")
+            % {"date": date_format(timezone.localtime(deadline), gettext("j F Y"))}
         )
     if selectors.follow_ups_left(case) == 0:
         raise ApplicationError(
-            f"You have asked the {settings.FOLLOW_UP_MAX_QUESTIONS} follow-up questions your "
-            "opinion includes. Write to the coordinator if you need more help."
+            gettext(
+                "You have asked the %(max)d follow-up questions your "
+                "opinion includes. Write to the coordinator if you need more help."
+            )
+            % {"max": settings.FOLLOW_UP_MAX_QUESTIONS}
         )
     question = question.strip()
     if not question:
-        raise ApplicationError("Write your question.", field="question")
+        raise ApplicationError(gettext("Write your question."), field="question")
     follow_up = FollowUpQuestion.objects.create(case=case, asked_by=by, question=question)
     state_machine.audit(case, by, "follow_up.ask", follow_up)
     assert case.specialist is not None, "a delivered case has its specialist"
@@ -238,12 +253,12 @@ def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> F
     follow_up = FollowUpQuestion.objects.select_for_update().get(pk=follow_up.pk)
     case = Case.objects.select_related("specialist").get(pk=follow_up.case_id)
     if not permissions.is_assigned_specialist(by, case):
-        raise ApplicationError("Only the specialist who wrote the opinion can answer.")
+        raise ApplicationError(gettext("Only the specialist who wrote the opinion can answer."))
     if not follow_up.is_open:
-        raise ApplicationError("This question is already answered.")
+        raise ApplicationError(gettext("This question is already answered."))
     answer = answer.strip()
     if not answer:
-        raise ApplicationError("Write your answer.", field="answer")
+        raise ApplicationError(gettext("Write your answer."), field="answer")
     follow_up.answer = answer
     follow_up.answered_by = by
     follow_up.answered_at = timezone.now()
@@ -278,19 +293,21 @@ class ShareLinkNotFound(ApplicationError):
     """No share has this token (as against one used up or expired)."""
 
     def __init__(self):
-        super().__init__("This link is not valid. Ask the patient for a new one.")
+        super().__init__(gettext("This link is not valid. Ask the patient for a new one."))
 
 
 class ShareLinkUsed(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This link has been used already: it works once. Ask the patient for a new one."
+            gettext(
+                "This link has been used already: it works once. Ask the patient for a new one."
+            )
         )
 
 
 class ShareLinkExpired(ApplicationError):
     def __init__(self):
-        super().__init__("This link has expired. Ask the patient for a new one.")
+        super().__init__(gettext("This link has expired. Ask the patient for a new one."))
 
 
 # The salt referrers' report links were first made with; a patient's shares made before it have
@@ -310,9 +327,13 @@ def share_report(*, case: Case, by: User, **audit_detail) -> tuple[ReportShare, 
     referrals, the referrer) to download the current report. Returns the share and the token
     (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""
     if not permissions.can_share_report(by, case):
-        raise ApplicationError("You can share the report once the opinion is delivered to you.")
+        raise ApplicationError(
+            gettext("You can share the report once the opinion is delivered to you.")
+        )
     if not selectors.delivered_reports_for(case).exists():
-        raise ApplicationError("The PDF report is still being prepared. Try again in a moment.")
+        raise ApplicationError(
+            gettext("The PDF report is still being prepared. Try again in a moment.")
+        )
     nonce, token_hash = REPORT_SHARE_LINK.new()
     share = ReportShare.objects.create(
         case=case,
@@ -334,7 +355,9 @@ def shared_report(*, token: str) -> ReportShare:
     """The share a link names, if it can still be used (else ApplicationError saying why)."""
     share = REPORT_SHARE_LINK.find(ReportShare.objects.all(), token)
     if not permissions.can_open_shared_report(share.case):
-        raise ApplicationError("This report is no longer shared. Ask the patient about it.")
+        raise ApplicationError(
+            gettext("This report is no longer shared. Ask the patient about it.")
+        )
     return share
 
 
@@ -344,10 +367,12 @@ def open_shared_report(*, token: str) -> Report:
     share = shared_report(token=token)
     share = ReportShare.objects.select_for_update().get(pk=share.pk)
     if share.used_at is not None:  # two clicks at once: the second loses
-        raise ApplicationError("This link has been used already: it works once.")
+        raise ApplicationError(gettext("This link has been used already: it works once."))
     report = selectors.delivered_reports_for(share.case).first()  # the current delivered one
     if report is None:
-        raise ApplicationError("The report is not available. Ask the patient for a new link.")
+        raise ApplicationError(
+            gettext("The report is not available. Ask the patient for a new link.")
+        )
     share.used_at = timezone.now()
     share.report = report
     share.save(update_fields=["used_at", "report"])

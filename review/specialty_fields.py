@@ -6,6 +6,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from cases import permissions
 from cases.models import Case
@@ -70,15 +71,19 @@ def _checked_value(field: SpecialtyField, value: str) -> str:
         except InvalidOperation:
             number = None
         if number is None or not number.is_finite():
-            raise ApplicationError(f"{field.label}: write a number.", field=field.form_name)
+            raise ApplicationError(
+                _("%(label)s: write a number.") % {"label": field.label}, field=field.form_name
+            )
         return str(number)
     if field.kind == SpecialtyField.Kind.CHOICE and value not in field.choice_list:
         raise ApplicationError(
-            f"{field.label}: choose one of the options given.", field=field.form_name
+            _("%(label)s: choose one of the options given.") % {"label": field.label},
+            field=field.form_name,
         )
     if len(value) > SpecialtyField.MAX_TEXT:
         raise ApplicationError(
-            f"{field.label} must be {SpecialtyField.MAX_TEXT} characters or fewer.",
+            _("%(label)s must be %(max)d characters or fewer.")
+            % {"label": field.label, "max": SpecialtyField.MAX_TEXT},
             field=field.form_name,
         )
     return value
@@ -108,14 +113,20 @@ def add_specialty_field(
     permissions.require_coordinator(by)
     label = label.strip()
     if not label:
-        raise ApplicationError("Give the field a label.", field="label")
+        raise ApplicationError(_("Give the field a label."), field="label")
     if kind not in SpecialtyField.Kind.values:
-        raise ApplicationError("Choose what kind of answer the field takes.", field="kind")
+        raise ApplicationError(_("Choose what kind of answer the field takes."), field="kind")
     options = [line.strip() for line in choices.splitlines() if line.strip()]
     if kind == SpecialtyField.Kind.CHOICE and len(options) < 2:
-        raise ApplicationError("A choice needs at least two options, one a line.", field="choices")
+        raise ApplicationError(
+            _("A choice needs at least two options, one a line."), field="choices"
+        )
     if SpecialtyField.objects.filter(specialty=specialty, label__iexact=label).exists():
-        raise ApplicationError(f"{specialty} already has a field “{label}”.", field="label")
+        raise ApplicationError(
+            _("%(specialty)s already has a field “%(label)s”.")
+            % {"specialty": specialty, "label": label},
+            field="label",
+        )
     field = SpecialtyField.objects.create(
         specialty=specialty,
         label=label,

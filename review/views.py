@@ -11,6 +11,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import drafts, permissions
@@ -34,18 +35,18 @@ from .models import Report
 
 return_opinion = case_action(
     services.return_opinion,
-    title="Return the opinion to the specialist",
-    text_label="What needs to change?",
+    title=_("Return the opinion to the specialist"),
+    text_label=_("What needs to change?"),
     text_kwarg="comments",
-    success="The opinion is returned to the specialist with your comments.",
+    success=_("The opinion is returned to the specialist with your comments."),
     allowed=permissions.is_coordinator_of,
 )
 
 
 deliver_opinion = case_action(
     services.deliver_opinion,
-    title="Deliver the opinion",
-    success="The opinion is delivered to the patient.",
+    title=_("Deliver the opinion"),
+    success=_("The opinion is delivered to the patient."),
     allowed=permissions.is_coordinator_of,
 )
 
@@ -97,9 +98,9 @@ def workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
         else:
             opinion_drafts.settle_opinion_draft(case=case, by=request.user)
             if "submit" in request.POST:
-                messages.success(request, "Your opinion is submitted for a quality check.")
+                messages.success(request, _("Your opinion is submitted for a quality check."))
                 return redirect("cases:case-detail", case.reference)
-            messages.success(request, "Your draft is saved.")
+            messages.success(request, _("Your draft is saved."))
             return redirect("review:workspace", case.reference)
     record_shown(request, case)
     shown = workspace_selectors.workspace_context(request.user, case)
@@ -182,7 +183,7 @@ def opinion_autosave(request: HttpRequest, reference: str) -> JsonResponse:
         body = json.loads(request.body)
         version, typed = int(body["version"]), dict(body["fields"])
     except (ValueError, KeyError, TypeError):
-        return JsonResponse({"message": "The draft could not be read."}, status=400)
+        return JsonResponse({"message": str(_("The draft could not be read."))}, status=400)
     names = opinion_drafts.draft_field_names(
         [field.form_name for field in specialty_fields.fields_for_case(case)]
     )
@@ -202,7 +203,7 @@ def opinion_autosave(request: HttpRequest, reference: str) -> JsonResponse:
         {
             "version": draft.version,
             "saved_at": saved.isoformat(),
-            "message": f"Saved at {saved:%H:%M}",
+            "message": _("Saved at %(time)s") % {"time": f"{saved:%H:%M}"},
         }
     )
 
@@ -240,8 +241,8 @@ def information_request(request: AuthenticatedHttpRequest, reference: str) -> Ht
         case,
         InformationRequestForm(posted(request)),
         save=lambda data: services.request_information(case=case, by=request.user, **data),
-        success="Your question is sent. The patient has been told.",
-        title="Ask the patient for information",
+        success=_("Your question is sent. The patient has been told."),
+        title=_("Ask the patient for information"),
     )
 
 
@@ -259,8 +260,8 @@ def information_answer(request: AuthenticatedHttpRequest, reference: str) -> Htt
         save=lambda data: services.answer_information_request(
             case=case, by=request.user, answer=data["answer"], files=data["file"]
         ),
-        success="Thank you: your answer is sent.",
-        title="Answer the question",
+        success=_("Thank you: your answer is sent."),
+        title=_("Answer the question"),
         information_request=selectors.open_information_request(case),
         multipart=True,
     )
@@ -278,9 +279,9 @@ def follow_up_ask(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         case,
         FollowUpForm(posted(request)),
         save=lambda data: services.ask_follow_up(case=case, by=request.user, **data),
-        success="Your question is sent to the specialist.",
-        title="Ask a follow-up question",
-        button="Send your question",
+        success=_("Your question is sent to the specialist."),
+        title=_("Ask a follow-up question"),
+        button=_("Send your question"),
         follow_ups_left=selectors.follow_ups_left(case),
         follow_up_deadline=selectors.follow_up_deadline(case),
     )
@@ -301,9 +302,9 @@ def follow_up_answer(
         case,
         FollowUpAnswerForm(posted(request)),
         save=lambda data: services.answer_follow_up(follow_up=follow_up, by=request.user, **data),
-        success="Your addendum is added. A new version of the report follows.",
-        title="Answer the follow-up question",
-        button="Add the addendum",
+        success=_("Your addendum is added. A new version of the report follows."),
+        title=_("Answer the follow-up question"),
+        button=_("Add the addendum"),
         quoted=follow_up.question,
     )
 

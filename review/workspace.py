@@ -2,6 +2,8 @@
 the case page groups them, the patient's question and answers, the questions asked of the
 patient and the way to the messages (reads only; the form's writes are the review's services)."""
 
+from django.utils.translation import gettext as _
+
 from cases import intake, permissions
 from cases.models import Case
 from records import selectors as record_selectors
@@ -36,7 +38,7 @@ def record_groups(records: list) -> list[tuple[str, list]]:
     pdfs = [record for record in records if record.content_type == "application/pdf"]
     images = [record for record in records if record.content_type.startswith("image/")]
     other = [record for record in records if record not in pdfs and record not in images]
-    groups = [("PDF documents", pdfs), ("Images", images), ("Other files", other)]
+    groups = [(_("PDF documents"), pdfs), (_("Images"), images), (_("Other files"), other)]
     return [(title, items) for title, items in groups if items]
 
 

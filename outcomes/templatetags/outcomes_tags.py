@@ -1,6 +1,9 @@
 """The outcome figures' section of the coordinators' metrics page (one include, its own filters)."""
 
+from dataclasses import replace
+
 from django import template
+from django.utils.translation import gettext
 
 from .. import metrics
 
@@ -16,11 +19,16 @@ def outcome_metrics(context) -> dict:
         figures = metrics.from_saved(kept)
     else:  # a coordinator's own choice of specialty or period is counted when asked
         figures = metrics.outcome_figures(**filters)
+    # The figures' names are kept in English (the snapshot, the CSV); shown in the reader's.
+    figures = figures | {
+        "figures": [replace(f, label=gettext(f.label)) for f in figures["figures"]],
+        "period_label": gettext(figures["period_label"]),
+    }
     return {
         "outcomes": figures,
         "chart": metrics.chart_data(figures),
         "specialties": metrics.specialty_choices(),
-        "periods": [(key, label) for key, (label, _) in metrics.PERIODS.items()],
+        "periods": [(key, gettext(label)) for key, (label, _) in metrics.PERIODS.items()],
         "selected_specialty": str(filters["specialty"] or ""),
         "selected_period": filters["period"],
         "query": request.GET.urlencode(),
