@@ -31,15 +31,37 @@
   var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
   var TOUCH_STRINGS = { dropPasteFiles: "%{browseFiles}", browseFiles: gettext("Choose files") };
 
+  // Uppy's texts that its Spanish (es_ES) words with "tú", in the "usted" of the rest of the
+  // service (our catalog); in English these are Uppy's own words.
+  function recovered(count) {
+    return ngettext(
+      "We could not fully recover 1 file. Please re-select it and resume the upload.",
+      "We could not fully recover %{smart_count} files. Please re-select them and resume the upload.",
+      count
+    );
+  }
+  var OUR_UPPY_STRINGS = {
+    dropHint: gettext("Drop your files here"),
+    dropPasteFiles: gettext("Drop files here or %{browseFiles}"),
+    dropPasteFolders: gettext("Drop files here or %{browseFolders}"),
+    dropPasteBoth: gettext("Drop files here, %{browseFiles} or %{browseFolders}"),
+    recoveredXFiles: { 0: recovered(1), 1: recovered(2) },
+    recoveredAllFiles: gettext("We restored all files. You can now resume the upload.")
+  };
+
   function setUp(container, index) {
     var problems = container.querySelector(".so-uploader__problems");
     var problemList = container.querySelector(".so-uploader__problem-list");
     var refreshUrl = container.getAttribute("data-refresh-url");
     var endpoint = container.getAttribute("data-tus-endpoint");
     var maxBytes = Number(container.getAttribute("data-max-bytes")) || null;
-    // Uppy's own texts in the page's language (@uppy/locales, loaded by uploader.html); English
-    // is Uppy's default.
-    var locale = window.Uppy.locales && window.Uppy.locales[container.getAttribute("data-uppy-locale")];
+    // Uppy's own texts in the page's language (@uppy/locales, loaded by uploader.html; English
+    // is Uppy's default), with ours over them.
+    var uppyLocale = (window.Uppy.locales && window.Uppy.locales[container.getAttribute("data-uppy-locale")]) || {};
+    var locale = {
+      strings: Object.assign({}, uppyLocale.strings, OUR_UPPY_STRINGS),
+      pluralize: uppyLocale.pluralize
+    };
     // The id names the files kept for a restart: one store per upload address (per case, or per
     // provider link), so files chosen for one case never come back on another case's page.
     var uppy = new window.Uppy.Uppy({

@@ -1,6 +1,6 @@
 """Our scripts speak the reader's language: a Spanish-speaking patient sees the uploader in
 Spanish (Uppy's own texts from @uppy/locales, and ours from the djangojs catalog, such as a
-refused file's message), the record viewer's controls and the idle sign-out warning in Spanish;
+refused file's message, and the few of Uppy's we word with "usted"), the record viewer's controls and the idle sign-out warning in Spanish;
 an English-speaking patient sees the same pages in English, as before."""
 
 import pytest
@@ -58,7 +58,8 @@ def test_a_spanish_speaking_patient_reads_the_uploader_viewer_and_idle_warning_i
     alice.goto(f"/cases/{case.reference}/")
     dashboard = alice.locator(".so-uploader__dashboard")
     # Uppy's Spanish (es_ES) and our note under it.
-    expect(dashboard).to_contain_text("Suelta archivos aquí")
+    # Uppy's es_ES says "tú" ("Suelta archivos aquí"): ours say "usted" over it.
+    expect(dashboard).to_contain_text("Suelte archivos aquí")
     expect(dashboard).to_contain_text("Navegar por archivos")
     expect(dashboard).to_contain_text(
         "PDF, JPEG, PNG, TIFF, DICOM, documentos de texto o de oficina"
