@@ -211,6 +211,8 @@ STATICFILES_DIRS = [
     ("vendor/uswds/img", NODE_MODULES / "@uswds/uswds/dist/img"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/uppy", NODE_MODULES / "uppy/dist"),
+    # Uppy's own texts in other languages (records/partials/uploader.html loads the page's).
+    ("vendor/uppy-locales", NODE_MODULES / "@uppy/locales/dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js/dist"),
     # The record viewers (templates/records/partials/viewer.html): pdf.js with its worker, fonts
     # and image decoders, and dwv for DICOM with its decoder workers (dist/assets/workers,
