@@ -144,6 +144,6 @@ def translation_edit(request: AuthenticatedHttpRequest, reference: str) -> HttpR
             "form": form,
             "translation": in_force,
             "outdated": in_force is None and previous is not None,
-            "language": case.get_report_language_display(),
+            "language": translations.language_name(case.report_language),
         },
     )

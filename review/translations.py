@@ -74,7 +74,7 @@ def case_page_step(user, case: Case, opinion: Opinion | None) -> dict | None:
     return {
         "translation": translation,
         "show_text": translation is not None,
-        "language": case.get_report_language_display(),
+        "language": language_name(case.report_language),
         "can_enter": permissions.is_coordinator(user) and case.status == Status.OPINION_SUBMITTED,
     }
 
@@ -125,7 +125,7 @@ def check_delivery(case: Case) -> None:
     opinion = Opinion.objects.filter(case=case).first()
     translation = translation_in_force(opinion)
     if translation is None:
-        language = case.get_report_language_display()
+        language = language_name(case.report_language)
         if opinion is not None and latest_translation(opinion) is not None:
             raise ApplicationError(
                 gettext(
