@@ -187,6 +187,7 @@ NOT_PAGES = {
         "coordinator:specialty-field-remove",
         "review:opinion-return",
         "review:opinion-deliver",
+        "review:opinion-translation",
         "review:follow-up-ask",
         "review:follow-up-answer",
         "review:report-share-create",

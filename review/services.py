@@ -25,7 +25,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 
-from . import selectors, specialty_fields
+from . import selectors, specialty_fields, translations
 from .models import (
     FollowUpQuestion,
     InformationRequest,
@@ -66,6 +66,7 @@ def deliver_opinion(*, case: Case, by: User) -> Case:
                 "The PDF report for this opinion is still being prepared. Try again in a moment."
             )
         )
+    translations.check_delivery(case)  # a waived report language needs an attested translation
     state_machine.notify_patient(
         case, f"The specialist's opinion on your case {case.reference} is ready."
     )

@@ -481,3 +481,15 @@ def dashboard_for(user) -> dict:
     """The specialist's work list, for the dashboard (the same as their home page)."""
     specialist = specialist_for_user(user)
     return home_for(specialist) if specialist else {}
+
+
+def writes_language(specialist, code: str) -> bool:
+    """Whether `specialist` writes reports in the language `code`."""
+    return SpecialistLanguage.objects.filter(specialist=specialist, language=code).exists()
+
+
+def languages_written_by(specialist) -> list[str]:
+    """The codes of the languages `specialist` writes reports in."""
+    return list(
+        SpecialistLanguage.objects.filter(specialist=specialist).values_list("language", flat=True)
+    )
