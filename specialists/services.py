@@ -11,12 +11,13 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import conflicts, matching
 from .candidates import REVIEW_STATES
@@ -287,8 +288,14 @@ def verify_licence(*, licence: Licence, by: User) -> Licence:
     record_event(actor=by, action="licence.verify", obj=licence)
     notify(
         user=specialist.user,
-        message=f"Your licence {licence.number} for {region_name(licence.jurisdiction)} "
-        "was verified. You can now be offered cases there.",
+        message=lazy_text(
+            _(
+                "Your licence %(number)s for %(region)s was verified. You can now be offered "
+                "cases there."
+            ),
+            number=licence.number,
+            region=region_name(licence.jurisdiction),
+        ),
     )
     return licence
 
