@@ -41,10 +41,15 @@ def offer_case(
     current = selectors.open_offer_for_case(locked.pk)
     if permissions.is_coordinator(by) and current is not None:
         raise ApplicationError(
-            f"You can't offer a case that is “offered to a specialist”: {current.offered_by} "
-            f"offered it to {current.specialist} at "
-            f"{timezone.localtime(current.created_at):%H:%M on %-d %b %Y}. A case goes to one "
-            "specialist at a time."
+            _(
+                "You can't offer a case that is “offered to a specialist”: %(by)s offered it to "
+                "%(specialist)s at %(when)s. A case goes to one specialist at a time."
+            )
+            % {
+                "by": current.offered_by,
+                "specialist": current.specialist,
+                "when": services._when(current.created_at),
+            }
         )
     state_machine.check(locked, "offer", by=by)
     if specialist is None:
@@ -97,7 +102,7 @@ def accept_offer(*, case: Case, by: User, attested_no_conflict: bool = False) ->
     offer = services.offer_to_answer(case=locked, by=by, answer="accept")
     if not attested_no_conflict:
         raise ApplicationError(
-            "Confirm that you have no conflict of interest with this case before you accept it.",
+            _("Confirm that you have no conflict of interest with this case before you accept it."),
             field="attested_no_conflict",
         )
     screened = services.screen_for_acceptance(case=locked, offer=offer)
@@ -129,10 +134,10 @@ def decline_offer(
     """The offered specialist declines: a conflict, no capacity, outside their expertise, or
     another reason (which they must give). The case goes back to matching."""
     if reason_code not in Offer.DeclineReason.values:
-        raise ApplicationError("Choose why you are declining.", field="reason_code")
+        raise ApplicationError(_("Choose why you are declining."), field="reason_code")
     reason = reason.strip()
     if reason_code == Offer.DeclineReason.OTHER and not reason:
-        raise ApplicationError("Tell us why you are declining.", field="reason")
+        raise ApplicationError(_("Tell us why you are declining."), field="reason")
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     offer = services.offer_to_answer(case=locked, by=by, answer="decline")
     label = Offer.DeclineReason(reason_code).label
