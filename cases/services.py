@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.accounts.models import User
 from secondopinion.audit import context as audit_context
@@ -19,7 +20,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.files import checks
 from secondopinion.files.checks import ScanStatus
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import hooks, intake, permissions, selectors, state_machine
 from .models import (
@@ -144,9 +145,11 @@ def scan_authority_document(*, authority_id: int) -> ProxyAuthority | None:
         if status == ScanStatus.INFECTED:
             notify(
                 user=authority.caregiver,
-                message="The document you gave for your authority to act for a patient was "
-                "quarantined: our virus scanner found a virus in it, so no one can open it. "
-                "Record your authority again with a clean copy.",
+                message=_(
+                    "The document you gave for your authority to act for a patient was "
+                    "quarantined: our virus scanner found a virus in it, so no one can open it. "
+                    "Record your authority again with a clean copy."
+                ),
             )
     return authority
 
@@ -169,8 +172,10 @@ def revoke_proxy_authority(*, authority: ProxyAuthority, by: User) -> ProxyAutho
     record_event(actor=by, action="authority.revoke", obj=authority)
     notify(
         user=authority.caregiver,
-        message="A patient you acted for has withdrawn your authority. You can no longer see "
-        "the requests you opened for them.",
+        message=_(
+            "A patient you acted for has withdrawn your authority. You can no longer see "
+            "the requests you opened for them."
+        ),
     )
     return authority
 
@@ -376,7 +381,11 @@ def submit_case(*, case: Case, by: User) -> Case:
     case.price_amount, case.price_currency = price.amount, price.currency
     case.save(update_fields=["submitted_at", "price_amount", "price_currency"])
     state_machine.notify_patient(
-        case, f"Your case {case.reference} was submitted. A coordinator will check it next."
+        case,
+        lazy_text(
+            _("Your case %(reference)s was submitted. A coordinator will check it next."),
+            reference=case.reference,
+        ),
     )
     return case
 
@@ -404,7 +413,10 @@ def send_to_matching(*, case: Case, by: User) -> Case:
 def cancel_case(*, case: Case, by: User, reason: str) -> Case:
     case = state_machine.transition(case, "cancel", by=by, note=reason)
     state_machine.notify_patient(
-        case, f"Your case {case.reference} was cancelled by a coordinator."
+        case,
+        lazy_text(
+            _("Your case %(reference)s was cancelled by a coordinator."), reference=case.reference
+        ),
     )
     return case
 
@@ -450,7 +462,10 @@ def record_coverage_check(
     case.coverage_checked = True
     state_machine.audit(case, by, "coverage.check", check)
     state_machine.notify_patient(
-        case, f"The cover for your case {case.reference} has been checked."
+        case,
+        lazy_text(
+            _("The cover for your case %(reference)s has been checked."), reference=case.reference
+        ),
     )
     return check
 

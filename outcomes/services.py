@@ -17,7 +17,7 @@ from review import selectors as review_selectors
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import permissions, selectors
 from .models import SURE_ITEMS, CheckIn, Decision, FollowUpChoice, Moment, PatientQuestion
@@ -165,8 +165,14 @@ def _open_check_in(case: Case, interval_days: int) -> CheckIn | None:
             check_in = CheckIn.objects.create(case=case, interval_days=interval_days)
             notify(
                 user=case.owner,
-                message=f"A short {interval_days}-day check-in about your second opinion "
-                f"({case.reference}) is waiting for you.",
+                message=lazy_text(
+                    gettext_lazy(
+                        "A short %(days)s-day check-in about your second opinion "
+                        "(%(reference)s) is waiting for you."
+                    ),
+                    days=interval_days,
+                    reference=case.reference,
+                ),
                 link=reverse("outcomes:check-in", args=[case.reference, interval_days]),
                 email_template="check_in",
             )

@@ -31,7 +31,7 @@ from secondopinion.files.checks import (
     initial_scan_status,
     scan_stored_file,
 )
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import reading, selectors, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
@@ -341,9 +341,13 @@ def _quarantine(record: RecordFile) -> None:
     case = record.case
     notify(
         user=record.uploaded_by or case.owner,
-        message=(
-            f"“{record.original_name}” on case {case.reference} was quarantined: our virus "
-            "scanner found a virus in it, so no one can open it. Send a clean copy if you can."
+        message=lazy_text(
+            gettext_lazy(
+                "“%(name)s” on case %(reference)s was quarantined: our virus scanner found a "
+                "virus in it, so no one can open it. Send a clean copy if you can."
+            ),
+            name=record.original_name,
+            reference=case.reference,
         ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )

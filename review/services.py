@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, state_machine
 from cases.models import Case, Status
@@ -23,7 +24,7 @@ from secondopinion import links
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import selectors, specialty_fields, translations
 from .models import (
@@ -52,7 +53,9 @@ def return_opinion(*, case: Case, by: User, comments: str) -> Case:
     opinion.quality_comments = comments
     opinion.save(update_fields=["quality_comments", "updated_at"])
     state_machine.notify_specialist(
-        case, opinion.author.user, f"Your opinion on case {case.reference} was returned."
+        case,
+        opinion.author.user,
+        lazy_text(_("Your opinion on case %(reference)s was returned."), reference=case.reference),
     )
     return case
 
@@ -68,7 +71,11 @@ def deliver_opinion(*, case: Case, by: User) -> Case:
         )
     translations.check_delivery(case)  # a waived report language needs an attested translation
     state_machine.notify_patient(
-        case, f"The specialist's opinion on your case {case.reference} is ready."
+        case,
+        lazy_text(
+            _("The specialist's opinion on your case %(reference)s is ready."),
+            reference=case.reference,
+        ),
     )
     return case
 
@@ -164,8 +171,11 @@ def request_information(
         case=case, asked_by=by, question=question, requested_record_kind=requested_record_kind
     )
     state_machine.audit(case, by, "information_request.create", information_request)
-    who = "The specialist" if name == "request_information" else "A coordinator"
-    state_machine.notify_patient(case, f"{who} has a question about your case {case.reference}.")
+    if name == "request_information":
+        text = _("The specialist has a question about your case %(reference)s.")
+    else:
+        text = _("A coordinator has a question about your case %(reference)s.")
+    state_machine.notify_patient(case, lazy_text(text, reference=case.reference))
     return information_request
 
 
@@ -199,7 +209,10 @@ def answer_information_request(
     )
     notify(
         user=information_request.asked_by,
-        message=f"The patient answered your question on case {case.reference}.",
+        message=lazy_text(
+            _("The patient answered your question on case %(reference)s."),
+            reference=case.reference,
+        ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )
     return information_request
@@ -241,7 +254,10 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     assert case.specialist is not None, "a delivered case has its specialist"
     notify(
         user=case.specialist.user,
-        message=f"The patient asked a follow-up question on case {case.reference}.",
+        message=lazy_text(
+            _("The patient asked a follow-up question on case %(reference)s."),
+            reference=case.reference,
+        ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )
     return follow_up
@@ -266,7 +282,11 @@ def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> F
     follow_up.save(update_fields=["answer", "answered_by", "answered_at"])
     state_machine.audit(case, by, "follow_up.answer", follow_up)
     state_machine.notify_patient(
-        case, f"The specialist answered your follow-up question on {case.reference}."
+        case,
+        lazy_text(
+            _("The specialist answered your follow-up question on %(reference)s."),
+            reference=case.reference,
+        ),
     )
     opinion = Opinion.objects.get(case=case)
     addenda = FollowUpQuestion.objects.filter(case=case, answered_at__isnull=False).count()
@@ -286,7 +306,10 @@ def close_cases_after_follow_up_window() -> list[Case]:
             closed.append(
                 state_machine.transition(case, "close", by=None, note="The follow-up window ended")
             )
-            state_machine.notify_patient(case, f"Your case {case.reference} is now closed.")
+            state_machine.notify_patient(
+                case,
+                lazy_text(_("Your case %(reference)s is now closed."), reference=case.reference),
+            )
     return closed
 
 
