@@ -11,13 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
-from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
+from secondopinion.text import Text
 
 from . import access, permissions, selectors, service_levels
 from .models import Case, CaseEvent, Status
@@ -48,7 +48,7 @@ class Transition:
     sources: frozenset[Status]
     target: Status
     allowed: Callable[..., bool]
-    verb: Promise  # completes "You can't … a case that is <status>."
+    verb: Text  # completes "You can't … a case that is <status>."
 
 
 def _assigned_specialist(user, case: Case) -> bool:
@@ -212,14 +212,14 @@ def transition(case: Case, name: str, *, by: User | None, note: str = "") -> Cas
     return case
 
 
-def notify_patient(case: Case, message: str) -> None:
+def notify_patient(case: Case, message: Text) -> None:
     """Tell the patient's side, linking to the case page (the message names no PHI)."""
     notify(
         user=case.owner, message=message, link=reverse("cases:case-detail", args=[case.reference])
     )
 
 
-def notify_specialist(case: Case, user, message: str, *, page: str = "cases:case-detail") -> None:
+def notify_specialist(case: Case, user, message: Text, *, page: str = "cases:case-detail") -> None:
     """Tell a specialist's account about `case`, linking to `page` (the case page by default)."""
     notify(
         user=user,

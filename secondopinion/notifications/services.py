@@ -2,6 +2,7 @@
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from django.db import transaction
 from django.utils import dateformat, timezone, translation
@@ -9,6 +10,7 @@ from django.utils.functional import Promise, lazy
 
 from secondopinion.audit.services import record_event
 from secondopinion.languages import language_of
+from secondopinion.text import Text
 
 from . import outbox, selectors
 from .emails import RenderedEmail, render_email, send_email
@@ -29,11 +31,11 @@ def _formatted(message, params: dict) -> str:
 _lazy_formatted = lazy(_formatted, str)
 
 
-def lazy_text(message, **params) -> Promise:
+def lazy_text(message, **params) -> Text:
     """`message % params`, translated only when it is read: give notify() a message marked with
     gettext_lazy (or ngettext_lazy) this way and it is written in the recipient's language, not the
     language of the page that caused it."""
-    return _lazy_formatted(message, params)
+    return cast("Text", _lazy_formatted(message, params))
 
 
 # A date in a lazy message, e.g. lazy_date(when, "j M Y"): its month named in the reader's language.
