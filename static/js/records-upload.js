@@ -24,7 +24,8 @@
       return interpolate(gettext("“%(name)s” stopped: the connection dropped. Press retry to continue where it stopped."),
         { name: file.name }, true);
     }
-    return interpolate(gettext("“%(name)s” could not be uploaded. Press retry, or choose it again."), { name: file.name }, true);
+    return interpolate(gettext("“%(name)s” could not be uploaded. Press retry, or choose it again."),
+      { name: file.name }, true);
   }
 
   // On a touch screen nothing is dropped: the uploader offers to choose files, in those words.
