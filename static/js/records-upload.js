@@ -24,7 +24,8 @@
       return interpolate(gettext("“%(name)s” stopped: the connection dropped. Press retry to continue where it stopped."),
         { name: file.name }, true);
     }
-    return interpolate(gettext("“%(name)s” could not be uploaded. Press retry, or choose it again."), { name: file.name }, true);
+    return interpolate(gettext("“%(name)s” could not be uploaded. Press retry, or choose it again."),
+      { name: file.name }, true);
   }
 
   // On a touch screen nothing is dropped: the uploader offers to choose files, in those words.
@@ -32,7 +33,7 @@
   var TOUCH_STRINGS = { dropPasteFiles: "%{browseFiles}", browseFiles: gettext("Choose files") };
 
   // Uppy's texts that its Spanish (es_ES) words with "tú", in the "usted" of the rest of the
-  // service (our catalog); in English these are Uppy's own words.
+  // service, and those it lacks (our catalog); in English these are Uppy's own words.
   function recovered(count) {
     return ngettext(
       "We could not fully recover 1 file. Please re-select it and resume the upload.",
@@ -46,7 +47,11 @@
     dropPasteFolders: gettext("Drop files here or %{browseFolders}"),
     dropPasteBoth: gettext("Drop files here, %{browseFiles} or %{browseFolders}"),
     recoveredXFiles: { 0: recovered(1), 1: recovered(2) },
-    recoveredAllFiles: gettext("We restored all files. You can now resume the upload.")
+    recoveredAllFiles: gettext("We restored all files. You can now resume the upload."),
+    dataUploadedOfUnknown: gettext("%{complete} of unknown"),
+    failedToAddFiles: gettext("Failed to add files"),
+    pleaseWait: gettext("Please wait"),
+    unnamed: gettext("Unnamed")
   };
 
   function setUp(container, index) {

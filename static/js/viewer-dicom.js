@@ -52,7 +52,11 @@ export async function open(shell) {
   layer.className = "so-viewer__dicom";
   shell.stage.append(layer);
   shell.status(
-    interpolate(ngettext("Loading %(count)s image…", "Loading %(count)s images…", urls.length), { count: urls.length }, true),
+    interpolate(
+      ngettext("Loading %(count)s image…", "Loading %(count)s images…", urls.length),
+      { count: urls.length },
+      true,
+    ),
   );
 
   const app = new dwv.App();
@@ -241,7 +245,11 @@ class DicomViewer {
     shell.group(gettext("Window:"));
     for (const [label, center, width] of PRESETS) {
       shell.button(label, () => this.windowLevel(center, width), {
-        title: interpolate(gettext("%(preset)s window: width %(width)s, level %(level)s"), { preset: label, width, level: center }, true),
+        title: interpolate(
+          gettext("%(preset)s window: width %(width)s, level %(level)s"),
+          { preset: label, width, level: center },
+          true,
+        ),
       });
     }
     shell.keys({

@@ -216,7 +216,11 @@ class PdfViewer {
     if (next === this.pageNumber) {
       this.highlight();
       this.shell.status(
-        interpolate(gettext("“%(query)s” found on pages %(pages)s."), { query: this.query, pages: this.matches.join(", ") }, true),
+        interpolate(
+          gettext("“%(query)s” found on pages %(pages)s."),
+          { query: this.query, pages: this.matches.join(", ") },
+          true,
+        ),
       );
     } else {
       await this.show(next);

@@ -85,7 +85,8 @@
           if (sentVersion === version) { showConflict(data.message, data.version); }
           if (dirty()) { schedule(); }
         } else {
-          say(interpolate(gettext("%(why)s We will try again."), { why: data.message || gettext("Not saved yet") }, true));
+          var why = data.message || gettext("Not saved yet");
+          say(interpolate(gettext("%(why)s We will try again."), { why: why }, true));
           timer = setTimeout(save, RETRY_MS);
         }
       });
