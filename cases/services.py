@@ -8,6 +8,7 @@ effects (notifications, the PDF report) with `transaction.on_commit`.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -319,8 +320,11 @@ def missing_for_submission(case: Case) -> list[Missing]:
 
 
 @transaction.atomic
-def sign_consent(*, case: Case, by: User, signed_name: str, user_agent: str = "") -> Consent:
-    """Sign the current consent version for `case`, with the time, IP and browser."""
+def sign_consent(
+    *, case: Case, by: User, signed_name: str, user_agent: str = "", language: str = ""
+) -> Consent:
+    """Sign the current consent version for `case`, with the time, IP and browser, and the
+    language of the wording the signer was shown for `language` (ConsentText.wording)."""
     if not permissions.can_sign_consent(by, case):
         raise ApplicationError(gettext("This case no longer takes a consent signature."))
     text = selectors.current_consent_text()
@@ -335,6 +339,7 @@ def sign_consent(*, case: Case, by: User, signed_name: str, user_agent: str = ""
         signed_by=by,
         on_behalf_of=selectors.acting_for(case, by),
         signed_name=signed_name,
+        language=text.wording(language or settings.LANGUAGE_CODE)[0],
         ip=audit_context.current.get().ip,
         user_agent=user_agent[:400],
     )

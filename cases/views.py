@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -274,6 +274,7 @@ def case_consent(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
                 by=request.user,
                 signed_name=form.cleaned_data["signed_name"],
                 user_agent=request.headers.get("User-Agent", ""),
+                language=get_language(),
             )
         except ApplicationError as error:
             add_application_error(form, error)
@@ -283,13 +284,18 @@ def case_consent(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
                 return redirect("cases:intake-check", case.reference)
             return redirect("cases:case-detail", case.reference)
     step = intake.STEP_BY_SLUG["consent"]
+    text = selectors.current_consent_text()
+    # The version's wording in the reader's language when it has one, else as written.
+    wording_language, wording = text.wording(get_language()) if text else ("", "")
     return _render_step(
         request,
         "cases/intake_consent.html",
         case,
         step,
         form=form,
-        text=selectors.current_consent_text(),
+        text=text,
+        wording=wording,
+        wording_language=wording_language,
         signed=selectors.consent_for(case),
         in_intake=case.status == Status.DRAFT,
     )

@@ -4,9 +4,10 @@ pages in English unchanged."""
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from cases import intake, services
-from cases.models import Case, CaseFor, Status
+from cases.models import Case, CaseFor, ConsentText, Status
 from tests.factories import INTAKE_ANSWERS, pdf_upload, proxy_authority
 from tests.i18n.pages import english_left
 
@@ -19,6 +20,7 @@ PEOPLES_WORDS = {
     "Penicillin",
     "pathology-report.pdf",
     "birth-certificate.pdf",
+    "pathology-report.pdf (193 bytes)",  # a file's name, and its size in bytes
 }
 # The same word in both languages: the answer "No", and the US states whose Spanish name is the
 # English one (proper names).
@@ -60,19 +62,7 @@ SAME_IN_SPANISH = {"No"} | {
     ],
     "Rhode Island",
 }
-# Shown on the intake's pages by other apps, translated by their own helpers (the records
-# app's upload form). The lead removes this set once their work is merged.
-FROM_OTHER_APPS = {
-    "Add medical records",
-    "Choose one or more files: PDF, image (JPEG, PNG, TIFF), DICOM, text or office document.",
-    "Upload",
-    "Upload files or a whole folder",
-    "pathology-report.pdf (193 bytes)",  # the file's name, and the size's "bytes"
-}
-# The consent's own text is data (cases.seed, ConsentText), signed as a numbered version: a
-# Spanish version of it is the lead's decision (see the report), so it is English on both pages.
-CONSENT_TEXT_IN_ENGLISH_ONLY = "By signing, you (or the person you act for"
-SAME = PEOPLES_WORDS | SAME_IN_SPANISH | FROM_OTHER_APPS
+SAME = PEOPLES_WORDS | SAME_IN_SPANISH
 
 
 def _in_spanish(user):
@@ -97,10 +87,6 @@ def _insured_draft(actors) -> Case:
     )
 
 
-def _without_consent_text(sentences: list[str]) -> list[str]:
-    return [s for s in sentences if not s.startswith(CONSENT_TEXT_IN_ENGLISH_ONLY)]
-
-
 # Every page --------------------------------------------------------------------------------
 
 
@@ -112,7 +98,7 @@ def test_every_page_of_the_intake_is_in_spanish(client, actors, slug):
 
     left = english_left(client, actors.alice, url, same=SAME | {"Acme Health", "AC-123"})
 
-    assert _without_consent_text(left) == []
+    assert left == []
 
 
 @pytest.mark.django_db
@@ -176,7 +162,44 @@ def test_the_consent_page_for_a_newer_version_is_in_spanish(client, actors):
         client, actors.alice, reverse("cases:case-consent", args=[case.reference]), same=SAME
     )
 
-    assert _without_consent_text(left) == []
+    assert left == []
+
+
+@pytest.mark.django_db
+def test_the_consent_is_shown_and_signed_in_the_readers_wording(client, actors):
+    drafts = [services.create_case(by=actors.alice, case_for=CaseFor.SELF) for _ in range(2)]
+    client.force_login(actors.alice)
+    signed = {}
+    for language, case in zip(("en-gb", "es"), drafts, strict=True):
+        actors.alice.language = language
+        actors.alice.save(update_fields=["language"])
+        url = reverse("cases:case-consent", args=[case.reference])
+        page = client.get(url).text
+        client.post(url, {"agree": "on", "signed_name": "Alice Patient"})
+        signed[language] = (page, case.consents.get().language)
+
+    assert "By signing, you (or the person you act for" in signed["en-gb"][0]
+    assert 'id="consent-text">By signing' in signed["en-gb"][0]
+    assert "Al firmar, usted (o la persona a la que representa" in signed["es"][0]
+    assert "By signing" not in signed["es"][0]
+    assert signed == {
+        "en-gb": (signed["en-gb"][0], "en-gb"),
+        "es": (signed["es"][0], "es"),
+    }
+
+
+@pytest.mark.django_db
+def test_a_consent_version_with_no_spanish_wording_is_shown_as_written_marked_english(
+    client, actors
+):
+    _in_spanish(actors.alice)
+    case = services.create_case(by=actors.alice, case_for=CaseFor.SELF)
+    ConsentText.objects.create(version=99, body="Version 99 terms.", published_at=timezone.now())
+    client.force_login(actors.alice)
+
+    page = client.get(reverse("cases:case-consent", args=[case.reference])).text
+
+    assert 'id="consent-text" lang="en-gb">Version 99 terms.</div>' in page
 
 
 # Bad input ---------------------------------------------------------------------------------
