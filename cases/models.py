@@ -382,7 +382,7 @@ _CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€"}
 
 def money(amount, currency: str) -> str:
     """An amount as patients read it: $1,100.00, or 1,100.00 CHF for other currencies, with the
-    active language's separators ($1 100,00 in Spanish)."""
+    active language's separators (secondopinion/formats: Spanish readers here write $1,100.00 too)."""
     separators: dict[str, str | int | None] = {
         ",": str(formats.get_format("THOUSAND_SEPARATOR")),
         ".": str(formats.get_format("DECIMAL_SEPARATOR")),

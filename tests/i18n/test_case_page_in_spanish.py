@@ -1,6 +1,6 @@
 """The case page in the reader's language, for the patient, a caregiver, a coordinator and the
 assigned specialist, in every state whose page says something different; its dates in the order
-and month names of that language, its amounts with its separators."""
+and month names of that language, its amounts as its readers write them."""
 
 from datetime import UTC, datetime
 
@@ -150,14 +150,14 @@ def test_the_case_pages_dates_are_in_each_languages_order_and_words(client, acto
 
 
 @pytest.mark.django_db
-def test_the_case_pages_price_has_each_languages_separators(client, actors):
+def test_the_case_pages_price_reads_in_spanish_as_us_spanish_readers_write_amounts(client, actors):
     case = actors.case(Status.SUBMITTED)  # its price is frozen on submission: $750.00
     english = _page(client, actors.alice, case)
     _spanish(actors.alice)
     spanish = _page(client, actors.alice, case)
 
     assert "Standard review of your records: <strong>$750.00</strong>" in english
-    assert "<strong>$750,00</strong>" in spanish
+    assert "<strong>$750.00</strong>" in spanish
     assert "Usted paga el precio por su cuenta." in spanish
 
 

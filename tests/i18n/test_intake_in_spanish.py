@@ -146,8 +146,8 @@ def test_check_your_answers_says_what_is_missing_and_the_price_in_spanish(client
     assert "El diagnóstico actual" in page
     assert "Al menos un documento médico, o indicar que llegarán más adelante" in page
     assert "Su consentimiento firmado" in page
-    # The price with Spanish separators: $1 100,00 (a non-breaking space between thousands).
-    assert "<strong>$1\xa0100,00</strong>" in page
+    # The price as US Spanish readers write it (not Spain's 1.100,00).
+    assert "<strong>$1,100.00</strong>" in page
     assert "Este precio queda fijado cuando envía la solicitud." in page
 
 
