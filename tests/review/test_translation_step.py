@@ -228,6 +228,9 @@ def test_the_patient_sees_the_translation_only_once_delivered(client, actors):
 
     before = client.get(detail).text
     assert TRANSLATED["reasoning"] not in before
+    client.force_login(actors.dr_smith.user)  # the specialist does not see it on the page either
+    assert 'id="translation-step"' not in client.get(detail).text
+    client.force_login(actors.alice)
     assert client.get(download).status_code == 404
 
     review_services.deliver_opinion(case=case, by=actors.cora)
