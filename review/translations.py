@@ -87,7 +87,7 @@ def language_name(code: str) -> str:
     """A language's name as written inside a sentence in the active language ("from English",
     "del inglés"), for the attestation and the PDF's labels."""
     name = _NAMES_IN_A_SENTENCE.get(code)
-    return str(name) if name is not None else LANGUAGE_NAMES.get(code, code)
+    return str(name if name is not None else LANGUAGE_NAMES.get(code, code))
 
 
 # The report languages (specialists.models.LANGUAGES, in its order), each as named inside a
