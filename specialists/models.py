@@ -159,17 +159,18 @@ class Specialist(models.Model):
     def specialty(self) -> str:
         """The specialties as printed on pages and reports, subspecialties after their specialty."""
         chosen = sorted(self.specialties.all(), key=lambda s: (s.parent_id is not None, s.name))
-        return ", ".join(s.name for s in chosen) or "Specialty not given"
+        return ", ".join(s.name for s in chosen) or gettext("Specialty not given")
 
     @property
     def credentials(self) -> str:
         """Board certifications and licences, as printed on pages and reports."""
         parts = [str(certification) for certification in self.certifications.all()]
         parts += [
-            f"licensed in {licence.jurisdiction_name} ({licence.number})"
+            gettext("licensed in %(region)s (%(number)s)")
+            % {"region": licence.jurisdiction_name, "number": licence.number}
             for licence in self.licences.all()
         ]
-        return "; ".join(parts) or "No credentials given"
+        return "; ".join(parts) or gettext("No credentials given")
 
     @property
     def expertise_list(self) -> list[str]:
