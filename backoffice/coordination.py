@@ -24,6 +24,7 @@ from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import lazy_date, lazy_text, notify
+from secondopinion.text import Text
 from specialists import selectors as specialist_selectors
 
 from . import queues
@@ -97,7 +98,7 @@ def _send(waiting: Waiting, case: Case) -> None:
 @dataclass
 class BulkResult:
     done: list[Case] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+    skipped: list[tuple[str, Text]] = field(default_factory=list)  # (reference, why)
 
 
 def _selected(*, references: Iterable[str], queue: str, by: User) -> tuple[list[Case], BulkResult]:

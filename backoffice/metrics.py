@@ -27,6 +27,7 @@ from data_rights.services import ENDED
 from outcomes import metrics as outcome_metrics
 from referrals.models import Referral
 from review.models import Opinion
+from secondopinion.text import Text
 from specialists.models import Offer, Specialist
 
 from .models import CaseFirstEntry, MetricsSnapshot
@@ -215,7 +216,7 @@ def sla_breaches() -> list[tuple[str, int]]:
     return [(stage.key.replace("_", " ").capitalize(), counts[stage.key]) for stage in STAGES]
 
 
-def declined_offers() -> list[tuple[str, int]]:
+def declined_offers() -> list[tuple[Text, int]]:
     """Offers declined, by the reason given, and offers that expired unanswered."""
     counts = dict(
         Offer.objects.filter(status=Offer.Status.DECLINED)
@@ -223,7 +224,9 @@ def declined_offers() -> list[tuple[str, int]]:
         .annotate(n=Count("pk"))
         .values_list("decline_category", "n")
     )
-    rows = [(label, counts.get(value, 0)) for value, label in Offer.DeclineReason.choices]
+    rows: list[tuple[Text, int]] = [
+        (label, counts.get(value, 0)) for value, label in Offer.DeclineReason.choices
+    ]
     rows.append(
         (gettext_noop("Expired without an answer"), Offer.objects.filter(status="expired").count())
     )

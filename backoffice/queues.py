@@ -472,4 +472,4 @@ def _reason(queue: Queue, case: Case) -> str:
             "reason": queue.reason,
             "payer": case.insurance_payer,
         }
-    return queue.reason
+    return str(queue.reason)

@@ -102,11 +102,11 @@ def _access(event, viewer) -> Access:
     elif actor.role in (Role.SPECIALIST, Role.COORDINATOR):
         who = gettext("%(name)s (%(role)s)") % {
             "name": actor.full_name,
-            "role": ROLE_WORDS[actor.role].lower(),
+            "role": str(ROLE_WORDS[actor.role]).lower(),
         }
     else:
         who = str(ROLE_WORDS.get(actor.role, _("Someone")))
-    return Access(event.at, who, READ_ACTIONS[event.action])
+    return Access(event.at, who, str(READ_ACTIONS[event.action]))
 
 
 # --- Downloading everything about a case -------------------------------------------------------

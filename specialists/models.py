@@ -10,6 +10,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from secondopinion.text import Text
+
 # Languages a specialist can write a report in (ISO 639-1). The case's `report_language` uses the
 # same codes.
 LANGUAGES = [
@@ -459,7 +461,7 @@ class Offer(models.Model):
     @property
     def decline_summary(self) -> str:
         """Why it was declined, in a coordinator's words."""
-        return DECLINE_SUMMARIES.get(self.decline_category, "")
+        return str(DECLINE_SUMMARIES.get(self.decline_category, ""))
 
 
 # Which status an open offer may move to: the specialist answers it (accepted, declined), its
@@ -482,7 +484,7 @@ OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-DECLINE_SUMMARIES: dict[str, str] = {
+DECLINE_SUMMARIES: dict[str, Text] = {
     Offer.DeclineReason.CONFLICT: _("a conflict of interest"),
     Offer.DeclineReason.NO_CAPACITY: _("no capacity"),
     Offer.DeclineReason.OUTSIDE_EXPERTISE: _("outside their expertise"),

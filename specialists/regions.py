@@ -29,7 +29,7 @@ def region_name(code: str) -> str:
     names = dict(COUNTRY_WIDE)
     for __, options in REGIONS:
         names.update(options)
-    return names.get(code, code)
+    return str(names.get(code, code))
 
 
 def jurisdictions_covering(region: str) -> list[str]:
