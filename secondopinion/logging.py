@@ -148,6 +148,19 @@ class RedactSecrets(logging.Filter):
         return True
 
 
+class WithoutDocumentText(logging.Filter):
+    """A logger filter for WeasyPrint, whose warnings quote the document they render (a glyph no
+    font has, from the patient's name): the warning is kept, what it quotes is not."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if record.args:  # each placeholder (text, or a code point that spells it) becomes "…"
+            record.msg, record.args = _PLACEHOLDER.sub("…", str(record.msg)), None
+        return True
+
+
+_PLACEHOLDER = re.compile(r"%(?:\([^)]*\))?[-#0 +]*(?:\*|\d+)?(?:\.(?:\*|\d+))?[a-zA-Z%]")
+
+
 class GunicornLogger(_GunicornLogger):
     """gunicorn's logger with the same redaction on the access log's every field (request line,
     path, query string, referrer, headers and environ) and on the error log."""

@@ -109,6 +109,8 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
+            # A person's name isolated for direction inside our sentences (|isolated).
+            "builtins": ["secondopinion.templatetags.people"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
@@ -460,6 +462,7 @@ LOGGING = {
     "filters": {
         "request_id": {"()": "secondopinion.audit.middleware.RequestIdLogFilter"},
         "redact_secrets": {"()": "secondopinion.logging.RedactSecrets"},
+        "without_document_text": {"()": "secondopinion.logging.WithoutDocumentText"},
     },
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"}
@@ -476,7 +479,8 @@ LOGGING = {
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.server": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
-        "weasyprint": {"level": "WARNING"},
+        # WeasyPrint's warnings quote the report's text (a name's glyph no font has): not kept.
+        "weasyprint": {"level": "WARNING", "filters": ["without_document_text"]},
         "fontTools": {"level": "WARNING"},
     },
 }

@@ -230,3 +230,18 @@ def test_the_journey_logs_nothing_that_identifies_the_patient_or_their_health(
         "Eve Referred",
     ):
         assert phi not in logged, phi
+
+
+def test_a_report_whose_name_no_font_has_logs_the_missing_glyph_but_not_the_name(
+    actors, log_output
+):
+    from cases.models import Case
+    from tests.review.test_report_in_spanish import rendered
+
+    case = actors.case(Status.OPINION_SUBMITTED)
+    Case.objects.filter(pk=case.pk).update(patient_name="Wang 王小明")
+
+    rendered(Case.objects.get(pk=case.pk))
+
+    assert ".notdef glyph rendered" in log_output.getvalue()
+    assert "王" not in log_output.getvalue()
