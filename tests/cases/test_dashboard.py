@@ -20,7 +20,7 @@ def test_the_dashboard_lists_own_cases_and_those_acted_for_newest_first(client, 
     page = client.get(reverse("cases:dashboard")).text
 
     assert page.index(newer.reference) < page.index(older.reference)
-    assert "for Mum Caregiver" in page
+    assert "for <bdi>Mum Caregiver</bdi>" in page
     assert "People you act for" in page
     assert "mum@example.org" in page
     assert "A coordinator will check your case, records and cover next." in page

@@ -141,9 +141,11 @@ def test_the_case_pages_dates_are_in_each_languages_order_and_words(client, acto
 
     # The timeline, the consent's signature, the expected dates ahead.
     assert "10 Mar 2027, 09:30" in english
-    assert "Version 2 signed by Alice Patient on 10 Mar 2027, 09:30." in english
+    assert "Version 2 signed by <bdi>Alice Patient</bdi> on 10 Mar 2027, 09:30." in english
     assert "10 de marzo de 2027, 09:30" in spanish
-    assert "Versión 2 firmada por Alice Patient el 10 de marzo de 2027, 09:30." in spanish
+    assert (
+        "Versión 2 firmada por <bdi>Alice Patient</bdi> el 10 de marzo de 2027, 09:30." in spanish
+    )
     assert "Expected by " in english and " Mar 2027" in english
     assert "Previsto para el " in spanish and " de marzo de 2027" in spanish
     assert "10 Mar 2027, 09:30" not in spanish
