@@ -28,6 +28,7 @@ import time_machine
 from django.conf import settings
 from django.db import connection, connections
 from django.test import override_settings
+from django.utils import translation
 
 from cases.models import Case, ProxyAuthority
 from secondopinion.accounts.models import Role, User
@@ -162,6 +163,16 @@ def _any_day_clock(request):
         time_machine.travel(instant.aware(), tick=True),
     ):
         yield instant
+
+
+@pytest.fixture(autouse=True)
+def _english_until_asked():
+    """Each test starts in the default language, as each request of a real server does: the test
+    client leaves the last request's language active in the thread, so a test after a Spanish
+    page would otherwise meet Spanish in the services it calls directly."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @dataclass

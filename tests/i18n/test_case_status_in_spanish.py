@@ -125,7 +125,7 @@ def test_the_coverage_check_refuses_and_confirms_in_spanish(client, actors):
     assert "Escriba la referencia de la aseguradora para la aprobación." in refused
     assert "La verificación de cobertura está guardada. El paciente puede verla." in saved
     assert "El seguro cubre la revisión" in saved
-    assert "<strong>$1\xa0250,00</strong>" in saved
+    assert "<strong>$1,250.00</strong>" in saved
 
 
 @pytest.mark.django_db
