@@ -4,11 +4,10 @@ writes on a case (cases' services do that)."""
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
+from django.template.defaultfilters import date as format_date
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions as case_permissions
 from cases import selectors as case_selectors
@@ -23,7 +22,7 @@ from . import permissions, selectors
 from .models import SURE_ITEMS, CheckIn, Decision, FollowUpChoice, Moment, PatientQuestion
 
 MAX_PATIENT_QUESTIONS = 10
-GONE = gettext_lazy("This case's opinion is no longer available, so nothing was saved.")
+GONE = _("This case's opinion is no longer available, so nothing was saved.")
 
 
 def _audit(case: Case, by: User, action: str, obj, **detail) -> None:
@@ -142,7 +141,7 @@ def answer_check_in(
                 "You already answered this check-in on %(date)s. "
                 "We kept that first answer; this one was not saved."
             )
-            % {"date": date_format(timezone.localtime(check_in.answered_at), _("d F Y"))}
+            % {"date": format_date(timezone.localtime(check_in.answered_at), str(_("d F Y")))}
         )
     check_in.diagnosis_changed = diagnosis_changed
     check_in.treatment_changed = treatment_changed

@@ -17,8 +17,7 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions as case_permissions
 from secondopinion.accounts.models import User
@@ -38,9 +37,7 @@ from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_TYPES_TEXT = gettext_lazy(
-    "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
-)
+SUPPORTED_TYPES_TEXT = _("PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument")
 CHUNK = 1024 * 1024
 
 

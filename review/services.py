@@ -10,10 +10,10 @@ from typing import cast
 from django.conf import settings
 from django.core.files import File
 from django.db import models, transaction
+from django.template.defaultfilters import date as format_date
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, state_machine
 from cases.models import Case, Status
@@ -62,9 +62,7 @@ def deliver_opinion(*, case: Case, by: User) -> Case:
     case = state_machine.transition(case, "deliver_opinion", by=by)
     if selectors.latest_report_for(case) is None:  # raising here rolls the transition back
         raise ApplicationError(
-            gettext(
-                "The PDF report for this opinion is still being prepared. Try again in a moment."
-            )
+            _("The PDF report for this opinion is still being prepared. Try again in a moment.")
         )
     state_machine.notify_patient(
         case, f"The specialist's opinion on your case {case.reference} is ready."
@@ -79,16 +77,14 @@ def save_opinion_draft(
     """Save the opinion's answers (and, with `specialty_answers`, field id -> answer, those of
     the case's specialty template) as they stand; submission checks that it is complete."""
     if not permissions.can_write_opinion(by, case):
-        raise ApplicationError(
-            gettext("You can only write an opinion on a case you are reviewing.")
-        )
+        raise ApplicationError(_("You can only write an opinion on a case you are reviewing."))
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not opinion fields: {sorted(unknown)}")
     questions = doctor_question_lines(answers.get("doctor_questions", ""))
     if len(questions) > Opinion.MAX_DOCTOR_QUESTIONS:
         raise ApplicationError(
-            gettext(
+            _(
                 "Write at most %(max)d questions for the patient's doctor, "
                 "one a line (there are %(count)d)."
             )
@@ -100,7 +96,7 @@ def save_opinion_draft(
     if specialty_answers is not None:
         fields = specialty_fields.fields_for_case(case)
         stored_specialty_answers = specialty_fields.checked_answers(fields, specialty_answers)
-    opinion, _ = Opinion.objects.select_for_update().get_or_create(
+    opinion, _created = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )
     for field, value in answers.items():
@@ -116,7 +112,7 @@ def save_opinion_draft(
 def submit_opinion(*, case: Case, by: User) -> Opinion:
     opinion = Opinion.objects.select_for_update().filter(case=case).first()
     if opinion is None:
-        raise ApplicationError(gettext("Write your opinion before you submit it."))
+        raise ApplicationError(_("Write your opinion before you submit it."))
     missing = [
         str(cast(models.Field, Opinion._meta.get_field(name)).verbose_name)
         for name in Opinion.REQUIRED_FIELDS_FOR_SUBMISSION
@@ -125,12 +121,11 @@ def submit_opinion(*, case: Case, by: User) -> Opinion:
     missing += specialty_fields.missing_required(opinion, specialty_fields.fields_for_case(case))
     if missing:
         raise ApplicationError(
-            gettext("Complete these parts before you submit: %(parts)s.")
-            % {"parts": "; ".join(missing)}
+            _("Complete these parts before you submit: %(parts)s.") % {"parts": "; ".join(missing)}
         )
     if not opinion.attested:
         raise ApplicationError(
-            gettext("Confirm the attestation before you submit your opinion."), field="attested"
+            _("Confirm the attestation before you submit your opinion."), field="attested"
         )
     case = state_machine.transition(case, "submit_opinion", by=by)
     opinion.revision += 1
@@ -151,10 +146,10 @@ def request_information(
     or for a record. The case waits on the patient (the review's clock pauses) until answered."""
     question = question.strip()
     if not question:
-        raise ApplicationError(gettext("Write your question for the patient."), field="question")
+        raise ApplicationError(_("Write your question for the patient."), field="question")
     if requested_record_kind and requested_record_kind not in RecordFile.Label.values:
         raise ApplicationError(
-            gettext("Choose the kind of record from the list."), field="requested_record_kind"
+            _("Choose the kind of record from the list."), field="requested_record_kind"
         )
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     name = _ASK_TRANSITION.get(locked.status, "request_information")
@@ -180,9 +175,9 @@ def answer_information_request(
     case = state_machine.transition(locked, name, by=by)  # raising below rolls the transition back
     information_request = selectors.open_information_request(case)
     if information_request is None:
-        raise ApplicationError(gettext("There is no open question on this case."))
+        raise ApplicationError(_("There is no open question on this case."))
     if not answer and not files:
-        raise ApplicationError(gettext("Write an answer or add a file."), field="answer")
+        raise ApplicationError(_("Write an answer or add a file."), field="answer")
     for upload in files:
         record = record_services.add_record(case=case, by=by, upload=upload)
         if information_request.requested_record_kind:
@@ -210,10 +205,10 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     up to FOLLOW_UP_MAX_QUESTIONS, within FOLLOW_UP_DAYS of delivery."""
     case = Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
     if not permissions.is_owner(by, case):
-        raise ApplicationError(gettext("You don't have permission to do that on this case."))
+        raise ApplicationError(_("You don't have permission to do that on this case."))
     if case.status != Status.DELIVERED:
         raise ApplicationError(
-            gettext(
+            _(
                 "Follow-up questions can be asked only once the opinion is delivered, until the case "
                 "closes."
             )
@@ -221,12 +216,12 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     deadline = selectors.follow_up_deadline(case)
     if deadline is not None and timezone.now() > deadline:
         raise ApplicationError(
-            gettext("Follow-up questions could be asked until %(date)s; that time has passed.")
-            % {"date": date_format(timezone.localtime(deadline), gettext("j F Y"))}
+            _("Follow-up questions could be asked until %(date)s; that time has passed.")
+            % {"date": format_date(timezone.localtime(deadline), str(_("j F Y")))}
         )
     if selectors.follow_ups_left(case) == 0:
         raise ApplicationError(
-            gettext(
+            _(
                 "You have asked the %(max)d follow-up questions your "
                 "opinion includes. Write to the coordinator if you need more help."
             )
@@ -234,7 +229,7 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
         )
     question = question.strip()
     if not question:
-        raise ApplicationError(gettext("Write your question."), field="question")
+        raise ApplicationError(_("Write your question."), field="question")
     follow_up = FollowUpQuestion.objects.create(case=case, asked_by=by, question=question)
     state_machine.audit(case, by, "follow_up.ask", follow_up)
     assert case.specialist is not None, "a delivered case has its specialist"
@@ -253,12 +248,12 @@ def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> F
     follow_up = FollowUpQuestion.objects.select_for_update().get(pk=follow_up.pk)
     case = Case.objects.select_related("specialist").get(pk=follow_up.case_id)
     if not permissions.is_assigned_specialist(by, case):
-        raise ApplicationError(gettext("Only the specialist who wrote the opinion can answer."))
+        raise ApplicationError(_("Only the specialist who wrote the opinion can answer."))
     if not follow_up.is_open:
-        raise ApplicationError(gettext("This question is already answered."))
+        raise ApplicationError(_("This question is already answered."))
     answer = answer.strip()
     if not answer:
-        raise ApplicationError(gettext("Write your answer."), field="answer")
+        raise ApplicationError(_("Write your answer."), field="answer")
     follow_up.answer = answer
     follow_up.answered_by = by
     follow_up.answered_at = timezone.now()
@@ -293,21 +288,19 @@ class ShareLinkNotFound(ApplicationError):
     """No share has this token (as against one used up or expired)."""
 
     def __init__(self):
-        super().__init__(gettext("This link is not valid. Ask the patient for a new one."))
+        super().__init__(_("This link is not valid. Ask the patient for a new one."))
 
 
 class ShareLinkUsed(ApplicationError):
     def __init__(self):
         super().__init__(
-            gettext(
-                "This link has been used already: it works once. Ask the patient for a new one."
-            )
+            _("This link has been used already: it works once. Ask the patient for a new one.")
         )
 
 
 class ShareLinkExpired(ApplicationError):
     def __init__(self):
-        super().__init__(gettext("This link has expired. Ask the patient for a new one."))
+        super().__init__(_("This link has expired. Ask the patient for a new one."))
 
 
 # The salt referrers' report links were first made with; a patient's shares made before it have
@@ -327,13 +320,9 @@ def share_report(*, case: Case, by: User, **audit_detail) -> tuple[ReportShare, 
     referrals, the referrer) to download the current report. Returns the share and the token
     (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""
     if not permissions.can_share_report(by, case):
-        raise ApplicationError(
-            gettext("You can share the report once the opinion is delivered to you.")
-        )
+        raise ApplicationError(_("You can share the report once the opinion is delivered to you."))
     if not selectors.delivered_reports_for(case).exists():
-        raise ApplicationError(
-            gettext("The PDF report is still being prepared. Try again in a moment.")
-        )
+        raise ApplicationError(_("The PDF report is still being prepared. Try again in a moment."))
     nonce, token_hash = REPORT_SHARE_LINK.new()
     share = ReportShare.objects.create(
         case=case,
@@ -355,9 +344,7 @@ def shared_report(*, token: str) -> ReportShare:
     """The share a link names, if it can still be used (else ApplicationError saying why)."""
     share = REPORT_SHARE_LINK.find(ReportShare.objects.all(), token)
     if not permissions.can_open_shared_report(share.case):
-        raise ApplicationError(
-            gettext("This report is no longer shared. Ask the patient about it.")
-        )
+        raise ApplicationError(_("This report is no longer shared. Ask the patient about it."))
     return share
 
 
@@ -367,12 +354,10 @@ def open_shared_report(*, token: str) -> Report:
     share = shared_report(token=token)
     share = ReportShare.objects.select_for_update().get(pk=share.pk)
     if share.used_at is not None:  # two clicks at once: the second loses
-        raise ApplicationError(gettext("This link has been used already: it works once."))
+        raise ApplicationError(_("This link has been used already: it works once."))
     report = selectors.delivered_reports_for(share.case).first()  # the current delivered one
     if report is None:
-        raise ApplicationError(
-            gettext("The report is not available. Ask the patient for a new link.")
-        )
+        raise ApplicationError(_("The report is not available. Ask the patient for a new link."))
     share.used_at = timezone.now()
     share.report = report
     share.save(update_fields=["used_at", "report"])

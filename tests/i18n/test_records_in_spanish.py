@@ -13,6 +13,7 @@ from cases.models import Status
 from records import services
 from records.models import RecordFile, RecordsRequest
 from tests.factories import provider_token, records_request
+from tests.records.conftest import tus_for
 from tests.records.files import WINDOWS_PROGRAM, dicom_study, distinct_pdf, pdf_with_pages
 
 from .pages import english_left
@@ -259,3 +260,17 @@ def test_a_link_that_does_not_work_is_explained_in_spanish(actors):
 
     assert "Este enlace no es válido." in pages["es"]
     assert left_between(pages["en-gb"], pages["es"]) == []
+
+
+@pytest.mark.django_db
+def test_the_resumable_uploaders_refusals_reach_the_uploader_in_spanish(client, actors):
+    _speaks_spanish(client, actors.alice)
+    tus = tus_for(client, actors.case(Status.DRAFT))
+    location = tus.create("scan.pdf", len(WINDOWS_PROGRAM))["Location"]
+
+    refused = tus.patch(location, WINDOWS_PROGRAM, 0)
+    again = tus.patch(location, WINDOWS_PROGRAM, 0)
+
+    assert refused.status_code == 422
+    assert refused.text.startswith("«scan.pdf» no es un tipo de archivo que aceptemos.")
+    assert (again.status_code, again.text) == (410, refused.text)

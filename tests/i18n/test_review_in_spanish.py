@@ -41,11 +41,12 @@ WORDS = {
     "193 bytes",  # as is a size in bytes
     "· PDF · 193 bytes",
 }
-# The specialist's credentials as the specialists app writes them (that app's part of #19).
-CREDENTIALS = (
-    "Dr Sarah Smith, Medical oncology (Board certified in Medical oncology (Example Board, 2010); "
-    "licensed in England (GMC7000012))"
-)
+
+
+def _credentials(specialist) -> str:
+    """The opinion's author as the case page names them: their credentials are written by the
+    specialists app (that app's part of #19)."""
+    return f"{specialist.user}, {specialist.specialty} ({specialist.credentials})"
 
 
 def _speaks_spanish(client, user):
@@ -186,7 +187,7 @@ def test_the_opinion_on_the_case_page_is_in_spanish_for_each_reader(client, acto
     review_services.ask_follow_up(case=case, by=actors.alice, question=FOLLOW_UP + " Again.")
     review_services.answer_follow_up(follow_up=follow_up, by=actors.dr_smith.user, answer=ADDENDUM)
     url = reverse("cases:case-detail", args=[case.reference])
-    same = WORDS | {FOLLOW_UP + " Again.", CREDENTIALS}
+    same = WORDS | {FOLLOW_UP + " Again.", _credentials(actors.dr_smith)}
 
     for reader in (actors.alice, actors.dr_smith.user, actors.cora):
         left = english_left_in(client, reader, url, "review/partials/case_review.html", same=same)
