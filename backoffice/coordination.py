@@ -13,6 +13,9 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy, pgettext_lazy
 
 from cases import permissions
 from cases.models import Case, Status
@@ -20,7 +23,7 @@ from cases.service_levels import PAUSED, STAGES, add_working_days, stage_clock, 
 from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_date, lazy_text, notify
 from specialists import selectors as specialist_selectors
 
 from . import queues
@@ -41,7 +44,7 @@ def coordinators() -> QuerySet[User]:
 class Waiting:
     user: User
     who: str  # "patient" or "specialist", for the audit event and messages
-    message: str  # the in-app reminder (the email says only that there is an update)
+    message: str | Promise  # the in-app reminder (the email says only that there is an update)
 
 
 def waiting_on(case: Case) -> Waiting | None:
@@ -52,7 +55,10 @@ def waiting_on(case: Case) -> Waiting | None:
         return Waiting(
             case.owner,
             "patient",
-            f"Reminder: a question on your case {reference} is waiting for your answer.",
+            lazy_text(
+                _("Reminder: a question on your case %(reference)s is waiting for your answer."),
+                reference=reference,
+            ),
         )
     if case.status == Status.OFFERED:
         offer = specialist_selectors.open_offer_for_case(case.pk)
@@ -60,13 +66,22 @@ def waiting_on(case: Case) -> Waiting | None:
             return Waiting(
                 offer.specialist.user,
                 "specialist",
-                f"Reminder: please accept or decline the offer of case {reference}.",
+                lazy_text(
+                    _("Reminder: please accept or decline the offer of case %(reference)s."),
+                    reference=reference,
+                ),
             )
     if case.status == Status.IN_REVIEW and case.specialist is not None:
         return Waiting(
             case.specialist.user,
             "specialist",
-            f"Reminder: your opinion on case {reference} is due; its date is on the case page.",
+            lazy_text(
+                _(
+                    "Reminder: your opinion on case %(reference)s is due; its date is on the "
+                    "case page."
+                ),
+                reference=reference,
+            ),
         )
     return None
 
@@ -136,7 +151,15 @@ def assign_cases(*, references: Iterable[str], queue: str, to: User, by: User) -
         count = len(result.done)
         notify(
             user=to,
-            message=f"{by} assigned {count} case{'s' if count > 1 else ''} to you.",
+            message=lazy_text(
+                ngettext_lazy(
+                    "%(by)s assigned %(count)s case to you.",
+                    "%(by)s assigned %(count)s cases to you.",
+                    count,
+                ),
+                by=by,
+                count=count,
+            ),
             link=reverse("coordinator:queue") + "?assigned=me",
         )
     return result
@@ -203,6 +226,16 @@ def _remind(case: Case, *, stage: str, entered_at) -> SLAAlert | None:
     return alert
 
 
+# The service-level steps as a coordinator's reminder names them ("its quality check step").
+STEP_NAMES = {
+    "triage": pgettext_lazy("service level step", "triage"),
+    "matching": pgettext_lazy("service level step", "matching"),
+    "offer": pgettext_lazy("service level step", "offer"),
+    "review": pgettext_lazy("service level step", "review"),
+    "quality_check": pgettext_lazy("service level step", "quality check"),
+}
+
+
 def _escalate(case: Case, clock) -> SLAAlert | None:
     alert = _alert_once(
         case, stage=clock.stage.key, kind=SLAAlert.Kind.ESCALATION, entered_at=clock.started_at
@@ -211,10 +244,12 @@ def _escalate(case: Case, clock) -> SLAAlert | None:
         return None
     assigned = case.coordinator if case.coordinator and case.coordinator.is_active else None
     recipients = [assigned] if assigned else list(coordinators())
-    step = clock.stage.key.replace("_", " ")
-    message = (
-        f"Case {case.reference} is past its service level: its {step} step was due by "
-        f"{clock.due:%-d %b %Y}."
+    step = STEP_NAMES.get(clock.stage.key, clock.stage.key.replace("_", " "))
+    message = lazy_text(
+        _("Case %(reference)s is past its service level: its %(step)s step was due by %(due)s."),
+        reference=case.reference,
+        step=step,
+        due=lazy_date(clock.due, "j M Y"),
     )
     link = reverse("cases:case-detail", args=[case.reference])
     for coordinator in recipients:

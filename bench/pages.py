@@ -187,6 +187,7 @@ NOT_PAGES = {
         "coordinator:specialty-field-remove",
         "review:opinion-return",
         "review:opinion-deliver",
+        "review:opinion-translation",
         "review:follow-up-ask",
         "review:follow-up-answer",
         "review:report-share-create",
@@ -246,6 +247,10 @@ NOT_PAGES = {
     # Its cost is the browser's (drawing a PDF page, decoding slices): bench/viewer_bench.py.
     "a record viewer page, timed in a browser by bench/viewer_bench.py": {"records:record-view"},
     "the load balancer's readiness check (no session)": {"readyz"},
+    # Django's JavaScriptCatalog: the session and the account's language, then a rendered script.
+    "our scripts' texts, a script every page loads (no query of its own)": {
+        "accounts:javascript-catalog"
+    },
     # A real page, not yet counted: the benchmark's actors have no delivered case with an opinion
     # whose side-by-side page it could open (issue 16's note says so).
     "not yet counted: needs a delivered case among the actors": {"outcomes:after"},

@@ -7,6 +7,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import partial
 
 from django.contrib.auth.hashers import make_password
 from django.db import connection, models, transaction
@@ -386,16 +387,14 @@ class Generator:
         if declined is None:
             declined = 1 if Status.OFFERED in entered and rng.random() < 0.3 else 0
         offered_at = entered.get(Status.OFFERED, entered.get(Status.MATCHING, created))
+        offer = partial(out.add, Offer, case_id=case_id, offered_by_id=coordinator)
         for _ in range(declined):
             other = rng.choice(specialists)
             if other.pk in offered_to:
                 continue
             offered_to.add(other.pk)
-            out.add(
-                Offer,
-                case_id=case_id,
+            offer(
                 specialist_id=other.pk,
-                offered_by_id=coordinator,
                 status=Offer.Status.DECLINED,
                 created_at=offered_at - timedelta(days=2),
                 respond_by=offered_at,
@@ -403,22 +402,16 @@ class Generator:
                 decline_category=rng.choice(list(Offer.DeclineReason.values)),
             )
         if open_offer_to is not None:
-            out.add(
-                Offer,
-                case_id=case_id,
+            offer(
                 specialist_id=open_offer_to.pk,
-                offered_by_id=coordinator,
                 status=Offer.Status.OPEN,
                 created_at=entered[Status.OFFERED],
                 respond_by=self.now + timedelta(hours=rng.uniform(-6, 48)),
             )
         if assigned is not None:
             accepted = entered[Status.IN_REVIEW]
-            out.add(
-                Offer,
-                case_id=case_id,
+            offer(
                 specialist_id=assigned.pk,
-                offered_by_id=coordinator,
                 status=Offer.Status.ACCEPTED,
                 created_at=entered[Status.OFFERED],
                 respond_by=entered[Status.OFFERED] + timedelta(days=2),

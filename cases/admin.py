@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Case, ConsentText, Price
+from .models import Case, ConsentText, ConsentTranslation, Price
 
 
 @admin.register(Case)
@@ -21,6 +21,18 @@ class CaseAdmin(admin.ModelAdmin):
         return False
 
 
+class ConsentTranslationInline(admin.StackedInline):
+    """The version's wording in another language; fixed, like the version, once someone signed."""
+
+    model = ConsentTranslation
+    extra = 0
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None or not obj.consents.exists()
+
+    has_add_permission = has_delete_permission = has_change_permission
+
+
 @admin.register(ConsentText)
 class ConsentTextAdmin(admin.ModelAdmin):
     """Superusers publish consent versions. A version someone has signed is never changed:
@@ -28,6 +40,7 @@ class ConsentTextAdmin(admin.ModelAdmin):
 
     list_display = ["version", "published_at", "created_at"]
     ordering = ["-version"]
+    inlines = [ConsentTranslationInline]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.consents.exists():

@@ -2,6 +2,7 @@
 action and the form that calls one service and keeps what was typed on refusal."""
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -16,6 +17,9 @@ from secondopinion.forms import add_application_error
 from . import permissions, selectors, services
 from .forms import ReasonForm
 from .models import Case
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 def visible_case(request: HttpRequest, reference: str) -> Case:
@@ -38,9 +42,9 @@ def after_action(request: HttpRequest, case: Case) -> HttpResponse:
 def case_action(
     service: Callable[..., object],
     *,
-    success: str,
-    title: str,
-    text_label: str = "",
+    success: "str | _StrPromise",
+    title: "str | _StrPromise",
+    text_label: "str | _StrPromise" = "",
     allowed: Callable[..., bool],
     text_kwarg: str = "reason",
 ):
@@ -82,7 +86,7 @@ def case_form(
     form,
     *,
     save: Callable[[dict], object],
-    success: str,
+    success: "str | _StrPromise",
     template: str = "review/information_form.html",
     redirect_to: str = "cases:case-detail",
     shown: Callable[[], dict] | None = None,

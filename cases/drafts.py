@@ -8,6 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.accounts.models import User
@@ -20,7 +21,7 @@ SAVE_DRAFT = "save-draft"
 _NOT_TYPED = {"csrfmiddlewaretoken", "_action", "save", "submit"}
 # A draft is text someone typed: more than this is not a draft.
 MAX_DRAFT_CHARS = 200_000
-RESTORED = "We kept what you had typed before you were signed out. Check it, then save it."
+RESTORED = _("We kept what you had typed before you were signed out. Check it, then save it.")
 
 
 def wants_draft_saved(request: HttpRequest) -> bool:

@@ -1,11 +1,11 @@
 """Forms for cases: they validate input; the services decide."""
 
 from collections.abc import Collection
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django import forms
 from django.utils import formats
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field, too_long
@@ -18,6 +18,9 @@ from .models import (
     ReviewType,
 )
 from .regions import REGIONS
+
+if TYPE_CHECKING:
+    from django.utils.functional import _StrPromise
 
 
 class Checkboxes(forms.CheckboxSelectMultiple):
@@ -33,8 +36,9 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _long_date(value) -> str:
-    return formats.date_format(value, "j F Y")
+def long_date(value) -> str:
+    """A date in full ("7 December 2026"), in the order of the active language."""
+    return formats.date_format(value, pgettext("a date format: day, month in full, year", "j F Y"))
 
 
 class IntakeStepForm(StyledFormMixin, forms.ModelForm):
@@ -66,10 +70,12 @@ class AuthorityForm(StyledFormMixin, forms.ModelForm):
     """A caregiver's authority to act for the patient, with the document that shows it."""
 
     document = forms.FileField(
-        label="Upload a document that shows your authority",
-        help_text="A PDF, or a photo or scan (JPEG, PNG, TIFF or HEIC): for example a birth "
-        "certificate, the power of attorney, or the patient's signed permission.",
-        error_messages={"required": "Choose the document that shows your authority."},
+        label=_("Upload a document that shows your authority"),
+        help_text=_(
+            "A PDF, or a photo or scan (JPEG, PNG, TIFF or HEIC): for example a birth "
+            "certificate, the power of attorney, or the patient's signed permission."
+        ),
+        error_messages={"required": _("Choose the document that shows your authority.")},
     )
 
     class Meta:
@@ -77,15 +83,17 @@ class AuthorityForm(StyledFormMixin, forms.ModelForm):
         fields = ["patient_email", "basis", "document"]
         widgets = {"basis": forms.RadioSelect}
         help_texts = {
-            "patient_email": "When the patient signs in with this address, they see that you act "
-            "for them and can stop it at any time.",
+            "patient_email": _(
+                "When the patient signs in with this address, they see that you act "
+                "for them and can stop it at any time."
+            ),
         }
         error_messages = {
             "patient_email": {
-                "required": "Enter the patient's email address.",
-                "invalid": "Enter an email address like name@example.org.",
+                "required": _("Enter the patient's email address."),
+                "invalid": _("Enter an email address like name@example.org."),
             },
-            "basis": {"required": "Choose what gives you the authority to act for them."},
+            "basis": {"required": _("Choose what gives you the authority to act for them.")},
         }
 
     def __init__(self, *args, **kwargs):
@@ -103,8 +111,8 @@ class UseAuthorityForm(StyledFormMixin, forms.Form):
         queryset=None,
         widget=forms.RadioSelect,
         empty_label=None,
-        label="Act for someone you have already recorded your authority for",
-        error_messages={"required": "Choose the person you act for."},
+        label=_("Act for someone you have already recorded your authority for"),
+        error_messages={"required": _("Choose the person you act for.")},
     )
 
     def __init__(self, *args, authorities, **kwargs):
@@ -152,7 +160,7 @@ class PatientForm(IntakeStepForm):
                     "The date of birth must be before the date of the diagnosis (%(date)s). "
                     "Check both dates."
                 )
-                % {"date": _long_date(diagnosed)},
+                % {"date": long_date(diagnosed)},
                 code="after_diagnosis",
             )
         return born
@@ -164,22 +172,25 @@ class DiagnosisForm(IntakeStepForm):
         fields = ["diagnosis", "diagnosis_date", "treating_doctor", "treating_institution"]
         widgets = {"diagnosis": forms.Textarea(attrs={"rows": 4}), "diagnosis_date": DateInput}
         help_texts = {
-            "diagnosis": "What the doctor told you, in your own words.",
-            "diagnosis_date": "An approximate date is fine.",
-            "treating_doctor": "Their name, for example Dr Ada Brown.",
+            "diagnosis": _("What the doctor told you, in your own words."),
+            "diagnosis_date": _("An approximate date is fine."),
+            "treating_doctor": _("Their name, for example Dr Ada Brown."),
         }
         error_messages = {
-            "diagnosis": {"required": "Enter the current diagnosis.", **too_long("The diagnosis")},
+            "diagnosis": {
+                "required": _("Enter the current diagnosis."),
+                **too_long(_("The diagnosis")),
+            },
             "diagnosis_date": {
-                "required": "Enter when the diagnosis was made.",
-                "invalid": "Enter the date of the diagnosis as a real date.",
-                "future": "The date of the diagnosis must be today or in the past.",
+                "required": _("Enter when the diagnosis was made."),
+                "invalid": _("Enter the date of the diagnosis as a real date."),
+                "future": _("The date of the diagnosis must be today or in the past."),
             },
             "treating_doctor": {
-                "required": "Enter the name of the doctor who made the diagnosis.",
-                **too_long("The doctor's name"),
+                "required": _("Enter the name of the doctor who made the diagnosis."),
+                **too_long(_("The doctor's name")),
             },
-            "treating_institution": too_long("The hospital or clinic"),
+            "treating_institution": too_long(_("The hospital or clinic")),
         }
 
     def clean_diagnosis_date(self):
@@ -187,8 +198,11 @@ class DiagnosisForm(IntakeStepForm):
         born = self.instance.patient_date_of_birth
         if diagnosed and born and diagnosed < born:
             raise forms.ValidationError(
-                "The date of the diagnosis must be on or after the patient's date of birth "
-                f"({_long_date(born)}).",
+                gettext(
+                    "The date of the diagnosis must be on or after the patient's date of birth "
+                    "(%(date)s)."
+                )
+                % {"date": long_date(born)},
                 code="before_birth",
             )
         return diagnosed
@@ -200,24 +214,26 @@ class TreatmentForm(IntakeStepForm):
         fields = ["treatment"]
         widgets = {"treatment": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
-            "treatment": "For example an operation, medicines or radiotherapy, and when it is "
-            "planned. Write “None yet” if no treatment has been proposed.",
+            "treatment": _(
+                "For example an operation, medicines or radiotherapy, and when it is "
+                "planned. Write “None yet” if no treatment has been proposed."
+            ),
         }
         error_messages = {
             "treatment": {
-                "required": "Enter the treatment proposed, or “None yet”.",
-                **too_long("The treatment"),
+                "required": _("Enter the treatment proposed, or “None yet”."),
+                **too_long(_("The treatment")),
             }
         }
 
 
 class QuestionForm(IntakeStepForm):
     question_topics = forms.MultipleChoiceField(
-        label="What would you like to know?",
+        label=_("What would you like to know?"),
         choices=QuestionTopic.choices,
         widget=Checkboxes,
         required=False,
-        help_text="Choose all that apply.",
+        help_text=_("Choose all that apply."),
     )
 
     class Meta:
@@ -225,12 +241,14 @@ class QuestionForm(IntakeStepForm):
         fields = ["question_topics", "question", "title"]
         widgets = {"question": forms.Textarea(attrs={"rows": 5})}
         help_texts = {
-            "question": "In your own words: what should the specialist answer?",
-            "title": "To recognise this request in your list, for example “Knee MRI, June 2026”.",
+            "question": _("In your own words: what should the specialist answer?"),
+            "title": _(
+                "To recognise this request in your list, for example “Knee MRI, June 2026”."
+            ),
         }
         error_messages = {
-            "question": {"required": "Enter your question.", **too_long("The question")},
-            "title": {"required": "Enter a short title.", **too_long("The title")},
+            "question": {"required": _("Enter your question."), **too_long(_("The question"))},
+            "title": {"required": _("Enter a short title."), **too_long(_("The title"))},
         }
 
 
@@ -240,14 +258,17 @@ class HistoryForm(IntakeStepForm):
         fields = ["medical_history"]
         widgets = {"medical_history": forms.Textarea(attrs={"rows": 6})}
         labels = {
-            "medical_history": "Is there anything else in the patient's medical history "
-            "the specialist should know?"
+            "medical_history": _(
+                "Is there anything else in the patient's medical history "
+                "the specialist should know?"
+            )
         }
         help_texts = {
-            "medical_history": "For example other illnesses, operations, or illnesses that run "
-            "in the family.",
+            "medical_history": _(
+                "For example other illnesses, operations, or illnesses that run in the family."
+            ),
         }
-        error_messages = {"medical_history": too_long("The history")}
+        error_messages = {"medical_history": too_long(_("The history"))}
 
 
 class MedicationsForm(IntakeStepForm):
@@ -259,19 +280,22 @@ class MedicationsForm(IntakeStepForm):
             "allergies": forms.Textarea(attrs={"rows": 2}),
         }
         labels = {
-            "medications": "Which medicines does the patient take now?",
-            "allergies": "Does the patient have any allergies?",
+            "medications": _("Which medicines does the patient take now?"),
+            "allergies": _("Does the patient have any allergies?"),
         }
         help_texts = {
-            "medications": "With the dose if you know it. Write “None” if they take none.",
-            "allergies": "Write “None” if they have none.",
+            "medications": _("With the dose if you know it. Write “None” if they take none."),
+            "allergies": _("Write “None” if they have none."),
         }
         error_messages = {
             "medications": {
-                "required": "Enter the medicines, or “None”.",
-                **too_long("The medicines"),
+                "required": _("Enter the medicines, or “None”."),
+                **too_long(_("The medicines")),
             },
-            "allergies": {"required": "Enter the allergies, or “None”.", **too_long("Allergies")},
+            "allergies": {
+                "required": _("Enter the allergies, or “None”."),
+                **too_long(_("Allergies")),
+            },
         }
 
 
@@ -281,21 +305,25 @@ class PreferencesForm(IntakeStepForm):
         fields = ["urgency", "report_language"]
         widgets = {"urgency": forms.RadioSelect}
         error_messages = {
-            "urgency": {"required": "Choose how soon you need the opinion."},
-            "report_language": {"required": "Choose the language of the report."},
+            "urgency": {"required": _("Choose how soon you need the opinion.")},
+            "report_language": {"required": _("Choose the language of the report.")},
         }
 
     def __init__(self, *args, languages: list[tuple[str, str]], **kwargs):
         """`languages`: the (code, name) choices a report can be written in now."""
         super().__init__(*args, **kwargs)
         field = choice_field(self, "report_language")
-        field.choices = [("", "Choose a language"), *languages]
-        names = [name for _, name in languages]
-        field.help_text = (
-            "Our specialists can write the report in "
-            + (", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0])
-            + ". The rest of this service is in English for now."
+        field.choices = [("", gettext("Choose a language")), *languages]
+        names = [name for _code, name in languages]
+        listed = (
+            gettext("%(names)s or %(last)s") % {"names": ", ".join(names[:-1]), "last": names[-1]}
+            if len(names) > 1
+            else names[0]
         )
+        field.help_text = gettext(
+            "Our specialists can write the report in %(languages)s. "
+            "The rest of this service is in English for now."
+        ) % {"languages": listed}
 
 
 class ExclusionsForm(IntakeStepForm):
@@ -303,13 +331,15 @@ class ExclusionsForm(IntakeStepForm):
         model = Case
         fields = ["excluded_doctors"]
         widgets = {"excluded_doctors": forms.Textarea(attrs={"rows": 4})}
-        labels = {"excluded_doctors": "Are there doctors who should not review this case?"}
+        labels = {"excluded_doctors": _("Are there doctors who should not review this case?")}
         help_texts = {
-            "excluded_doctors": "One per line, with their hospital if you know it: for example "
-            "the doctors already treating the patient, or anyone you would not want to see "
-            "their records. We never offer the case to them.",
+            "excluded_doctors": _(
+                "One per line, with their hospital if you know it: for example "
+                "the doctors already treating the patient, or anyone you would not want to see "
+                "their records. We never offer the case to them."
+            ),
         }
-        error_messages = {"excluded_doctors": too_long("The list")}
+        error_messages = {"excluded_doctors": too_long(_("The list"))}
 
 
 class RecordsForm(IntakeStepForm):
@@ -323,7 +353,7 @@ class ReviewTypeForm(IntakeStepForm):
         model = Case
         fields = ["review_type"]
         widgets = {"review_type": forms.RadioSelect}
-        error_messages = {"review_type": {"required": "Choose the kind of review."}}
+        error_messages = {"review_type": {"required": _("Choose the kind of review.")}}
 
     def __init__(self, *args, prices, **kwargs):
         super().__init__(*args, **kwargs)
@@ -340,7 +370,7 @@ class CoverageForm(IntakeStepForm):
         model = Case
         fields = ["coverage"]
         widgets = {"coverage": forms.RadioSelect}
-        error_messages = {"coverage": {"required": "Choose how you will pay."}}
+        error_messages = {"coverage": {"required": _("Choose how you will pay.")}}
 
 
 class InsuranceForm(IntakeStepForm):
@@ -354,35 +384,35 @@ class InsuranceForm(IntakeStepForm):
         ]
         widgets = {"insurance_needs_preauthorization": forms.RadioSelect}
         help_texts = {
-            "insurance_member_id": "It is on the insurance card.",
-            "insurance_needs_preauthorization": "If you are not sure, we ask your insurer.",
+            "insurance_member_id": _("It is on the insurance card."),
+            "insurance_needs_preauthorization": _("If you are not sure, we ask your insurer."),
         }
         error_messages = {
             "insurance_payer": {
-                "required": "Enter the name of your insurance company.",
-                **too_long("The name"),
+                "required": _("Enter the name of your insurance company."),
+                **too_long(_("The name")),
             },
-            "insurance_plan": too_long("The plan name"),
+            "insurance_plan": too_long(_("The plan name")),
             "insurance_member_id": {
-                "required": "Enter your member ID.",
-                **too_long("The member ID"),
+                "required": _("Enter your member ID."),
+                **too_long(_("The member ID")),
             },
             "insurance_needs_preauthorization": {
-                "required": "Say whether your plan needs pre-authorization."
+                "required": _("Say whether your plan needs pre-authorization.")
             },
         }
 
 
 class ConsentForm(StyledFormMixin, forms.Form):
     agree = forms.BooleanField(
-        label="I have read this consent and I agree to it",
-        error_messages={"required": "Tick the box to say you agree."},
+        label=_("I have read this consent and I agree to it"),
+        error_messages={"required": _("Tick the box to say you agree.")},
     )
     signed_name = forms.CharField(
-        label="Type your full name to sign",
+        label=_("Type your full name to sign"),
         max_length=200,
-        help_text="If you act for the patient, type your own name.",
-        error_messages={"required": "Type your full name to sign.", **too_long("The name")},
+        help_text=_("If you act for the patient, type your own name."),
+        error_messages={"required": _("Type your full name to sign."), **too_long(_("The name"))},
     )
 
 
@@ -392,8 +422,8 @@ class CoverageCheckForm(StyledFormMixin, forms.ModelForm):
         fields = ["result", "preauthorization", "preauthorization_reference", "patient_share"]
         widgets = {"result": forms.RadioSelect, "preauthorization": forms.RadioSelect}
         help_texts = {
-            "preauthorization_reference": "Needed when pre-authorization is approved.",
-            "patient_share": "What the patient pays after insurance, if known.",
+            "preauthorization_reference": _("Needed when pre-authorization is approved."),
+            "patient_share": _("What the patient pays after insurance, if known."),
         }
 
     def __init__(self, *args, **kwargs):
@@ -405,6 +435,6 @@ class CoverageCheckForm(StyledFormMixin, forms.ModelForm):
 class ReasonForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=2000)
 
-    def __init__(self, *args, label: str, **kwargs):
+    def __init__(self, *args, label: "str | _StrPromise", **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["reason"].label = label

@@ -10,8 +10,8 @@ from dataclasses import dataclass, field
 
 from django import forms as django_forms
 from django.urls import reverse
-from django.utils import formats
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import forms
@@ -22,28 +22,28 @@ RETURN_TO_CHECK = "check"
 # Answers a case needs before it is submitted, with what the check page says is missing: the one
 # list the step pages and services.missing_for_submission both read.
 REQUIRED_ANSWERS = {
-    "case_for": "Who the second opinion is for",
-    "patient_name": "The patient's name",
-    "patient_date_of_birth": "The patient's date of birth",
-    "patient_region": "Where the patient lives",
-    "diagnosis": "The current diagnosis",
-    "diagnosis_date": "When the diagnosis was made",
-    "treating_doctor": "The doctor who made the diagnosis",
-    "treatment": "The treatment proposed or under way",
-    "question": "Your question for the specialist",
-    "title": "A short title for the request",
-    "medications": "Current medicines",
-    "allergies": "Allergies",
-    "report_language": "The language of the report",
-    "urgency": "How soon you need the opinion",
-    "review_type": "The kind of review",
-    "coverage": "How you will pay",
+    "case_for": _("Who the second opinion is for"),
+    "patient_name": _("The patient's name"),
+    "patient_date_of_birth": _("The patient's date of birth"),
+    "patient_region": _("Where the patient lives"),
+    "diagnosis": _("The current diagnosis"),
+    "diagnosis_date": _("When the diagnosis was made"),
+    "treating_doctor": _("The doctor who made the diagnosis"),
+    "treatment": _("The treatment proposed or under way"),
+    "question": _("Your question for the specialist"),
+    "title": _("A short title for the request"),
+    "medications": _("Current medicines"),
+    "allergies": _("Allergies"),
+    "report_language": _("The language of the report"),
+    "urgency": _("How soon you need the opinion"),
+    "review_type": _("The kind of review"),
+    "coverage": _("How you will pay"),
 }
 # And, when the patient pays with insurance, these.
 REQUIRED_INSURANCE_ANSWERS = {
-    "insurance_payer": "Your insurance company",
-    "insurance_member_id": "Your insurance member ID",
-    "insurance_needs_preauthorization": "Whether your plan needs pre-authorization",
+    "insurance_payer": _("Your insurance company"),
+    "insurance_member_id": _("Your insurance member ID"),
+    "insurance_needs_preauthorization": _("Whether your plan needs pre-authorization"),
 }
 
 
@@ -202,9 +202,9 @@ def _display(case: Case, name: str) -> str:
     if hasattr(case, f"get_{name}_display"):
         return getattr(case, f"get_{name}_display")()
     if isinstance(value, bool):
-        return "Yes" if value else "No"
+        return gettext("Yes") if value else gettext("No")
     if hasattr(value, "isoformat"):
-        return formats.date_format(value, "j F Y")
+        return forms.long_date(value)
     return str(value)
 
 

@@ -9,7 +9,7 @@ import secrets
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondopinion.files.checks import ScanStatus
@@ -40,7 +40,7 @@ def new_reference() -> str:
 
 def not_in_future(value) -> None:
     if value > timezone.localdate():
-        raise ValidationError("The date must be today or in the past.", code="future")
+        raise ValidationError(_("The date must be today or in the past."), code="future")
 
 
 def authority_upload_to(authority: "ProxyAuthority", filename: str) -> str:
@@ -63,9 +63,9 @@ class ProxyAuthority(models.Model):
     caregiver = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="proxy_authorities"
     )
-    patient_email = models.EmailField("The patient's email address")
+    patient_email = models.EmailField(_("The patient's email address"))
     basis = models.CharField(
-        "What gives you the authority to act for them?", max_length=24, choices=Basis.choices
+        _("What gives you the authority to act for them?"), max_length=24, choices=Basis.choices
     )
     document = models.FileField(upload_to=authority_upload_to, max_length=200)
     document_name = models.CharField(max_length=255)
@@ -113,7 +113,7 @@ class Case(models.Model):
     )
     # The intake's answers. Blank while the case is a draft; submit_case checks the required ones.
     case_for = models.CharField(
-        "Who is the second opinion for?", max_length=16, choices=CaseFor.choices, blank=True
+        _("Who is the second opinion for?"), max_length=16, choices=CaseFor.choices, blank=True
     )
     proxy_authority = models.ForeignKey(
         ProxyAuthority,
@@ -123,58 +123,58 @@ class Case(models.Model):
         related_name="cases",
         editable=False,
     )
-    patient_name = models.CharField("Full name", max_length=200, blank=True)
+    patient_name = models.CharField(_("Full name"), max_length=200, blank=True)
     patient_date_of_birth = models.DateField(
-        "Date of birth", null=True, blank=True, validators=[not_in_future]
+        _("Date of birth"), null=True, blank=True, validators=[not_in_future]
     )
     patient_region = models.CharField(
-        "Where do they live?", max_length=8, choices=REGIONS, blank=True
+        _("Where do they live?"), max_length=8, choices=REGIONS, blank=True
     )
-    title = models.CharField("A short title for this request", max_length=120, blank=True)
-    diagnosis = models.TextField("What is the current diagnosis?", max_length=4000, blank=True)
+    title = models.CharField(_("A short title for this request"), max_length=120, blank=True)
+    diagnosis = models.TextField(_("What is the current diagnosis?"), max_length=4000, blank=True)
     diagnosis_date = models.DateField(
-        "When was it made?", null=True, blank=True, validators=[not_in_future]
+        _("When was it made?"), null=True, blank=True, validators=[not_in_future]
     )
-    treating_doctor = models.CharField("Which doctor made it?", max_length=200, blank=True)
+    treating_doctor = models.CharField(_("Which doctor made it?"), max_length=200, blank=True)
     treating_institution = models.CharField(
-        "At which hospital or clinic?", max_length=200, blank=True
+        _("At which hospital or clinic?"), max_length=200, blank=True
     )
     treatment = models.TextField(
-        "What treatment has been proposed or started?", max_length=4000, blank=True
+        _("What treatment has been proposed or started?"), max_length=4000, blank=True
     )
-    question = models.TextField("Your question for the specialist", max_length=4000, blank=True)
+    question = models.TextField(_("Your question for the specialist"), max_length=4000, blank=True)
     question_topics = models.JSONField(
-        "What would you like to know?", default=list, blank=True
+        _("What would you like to know?"), default=list, blank=True
     )  # QuestionTopic values
-    medical_history = models.TextField("Relevant medical history", max_length=4000, blank=True)
-    medications = models.TextField("Current medicines", max_length=2000, blank=True)
-    allergies = models.TextField("Allergies", max_length=1000, blank=True)
+    medical_history = models.TextField(_("Relevant medical history"), max_length=4000, blank=True)
+    medications = models.TextField(_("Current medicines"), max_length=2000, blank=True)
+    allergies = models.TextField(_("Allergies"), max_length=1000, blank=True)
     report_language = models.CharField(
-        "Which language should the report be in?",
+        _("Which language should the report be in?"),
         max_length=8,
         choices=ReportLanguage.choices,
         blank=True,
     )
     urgency = models.CharField(
-        "How soon do you need the opinion?", max_length=16, choices=Urgency.choices, blank=True
+        _("How soon do you need the opinion?"), max_length=16, choices=Urgency.choices, blank=True
     )
     excluded_doctors = models.TextField(
-        "Doctors who should not review this case", max_length=2000, blank=True
+        _("Doctors who should not review this case"), max_length=2000, blank=True
     )  # one per line, read by conflict-of-interest screening
     records_to_follow = models.BooleanField(
-        "My records will follow: I have asked my doctors to send them", default=False
+        _("My records will follow: I have asked my doctors to send them"), default=False
     )
     review_type = models.CharField(
-        "What kind of review do you need?", max_length=16, choices=ReviewType.choices, blank=True
+        _("What kind of review do you need?"), max_length=16, choices=ReviewType.choices, blank=True
     )
     coverage = models.CharField(
-        "How will you pay for the review?", max_length=16, choices=Coverage.choices, blank=True
+        _("How will you pay for the review?"), max_length=16, choices=Coverage.choices, blank=True
     )
-    insurance_payer = models.CharField("Insurance company", max_length=200, blank=True)
-    insurance_plan = models.CharField("Plan name", max_length=200, blank=True)
-    insurance_member_id = models.CharField("Member ID", max_length=64, blank=True)
+    insurance_payer = models.CharField(_("Insurance company"), max_length=200, blank=True)
+    insurance_plan = models.CharField(_("Plan name"), max_length=200, blank=True)
+    insurance_member_id = models.CharField(_("Member ID"), max_length=64, blank=True)
     insurance_needs_preauthorization = models.CharField(
-        "Does your plan need pre-authorization for a second opinion?",
+        _("Does your plan need pre-authorization for a second opinion?"),
         max_length=16,
         choices=YesNoNotSure.choices,
         blank=True,
@@ -322,6 +322,31 @@ class ConsentText(models.Model):
     def __str__(self) -> str:
         return f"Consent version {self.version}"
 
+    def wording(self, language: str) -> tuple[str, str]:
+        """(the language, the body) a reader of `language` is shown: this version's wording in
+        that language when it has one, else the version as written (English)."""
+        for translation in self.translations.all():
+            if translation.language == language:
+                return translation.language, translation.body
+        return settings.LANGUAGE_CODE, self.body
+
+
+class ConsentTranslation(models.Model):
+    """A consent version's wording in another language: the same terms, so signing it signs the
+    version. Like the version, never edited once published: a change is a new version."""
+
+    text = models.ForeignKey(ConsentText, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10, choices=settings.LANGUAGES)
+    body = models.TextField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["text", "language"], name="one_wording_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"Consent version {self.text.version} in {self.language}"
+
 
 class Consent(models.Model):
     """A signature of one consent version for one case, by the patient or their proxy."""
@@ -335,6 +360,8 @@ class Consent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     signed_name = models.CharField(max_length=200)
+    # The wording the signer read (ConsentText.wording): the version's own, or its translation.
+    language = models.CharField(max_length=10, blank=True)
     signed_at = models.DateTimeField(auto_now_add=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
@@ -354,9 +381,15 @@ _CURRENCY_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€"}
 
 
 def money(amount, currency: str) -> str:
-    """An amount as patients read it: $1,100.00, or 1,100.00 CHF for other currencies."""
+    """An amount as patients read it: $1,100.00, or 1,100.00 CHF for other currencies, with the
+    active language's separators (secondopinion/formats: Spanish readers here write $1,100.00 too)."""
+    separators: dict[str, str | int | None] = {
+        ",": str(formats.get_format("THOUSAND_SEPARATOR")),
+        ".": str(formats.get_format("DECIMAL_SEPARATOR")),
+    }
+    number = f"{amount:,.2f}".translate(str.maketrans(separators))
     symbol = _CURRENCY_SYMBOLS.get(currency)
-    return f"{symbol}{amount:,.2f}" if symbol else f"{amount:,.2f} {currency}"
+    return f"{symbol}{number}" if symbol else f"{number} {currency}"
 
 
 class Price(models.Model):
@@ -382,26 +415,26 @@ class CoverageCheck(models.Model):
     """A coordinator's check of how the case is paid for; the newest one is current."""
 
     class Result(models.TextChoices):
-        COVERED = "covered", "Insurance covers the review"
-        NOT_COVERED = "not_covered", "Insurance does not cover the review"
-        SELF_PAY = "self_pay", "Self-pay confirmed"
+        COVERED = "covered", _("Insurance covers the review")
+        NOT_COVERED = "not_covered", _("Insurance does not cover the review")
+        SELF_PAY = "self_pay", _("Self-pay confirmed")
 
     class PreAuthorization(models.TextChoices):
-        NOT_NEEDED = "not_needed", "Not needed"
-        REQUESTED = "requested", "Requested from the insurer"
-        APPROVED = "approved", "Approved"
-        DENIED = "denied", "Denied"
+        NOT_NEEDED = "not_needed", _("Not needed")
+        REQUESTED = "requested", _("Requested from the insurer")
+        APPROVED = "approved", _("Approved")
+        DENIED = "denied", _("Denied")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="coverage_checks")
-    result = models.CharField("Coverage", max_length=16, choices=Result.choices)
+    result = models.CharField(_("Coverage"), max_length=16, choices=Result.choices)
     preauthorization = models.CharField(
-        "Pre-authorization", max_length=16, choices=PreAuthorization.choices
+        _("Pre-authorization"), max_length=16, choices=PreAuthorization.choices
     )
     preauthorization_reference = models.CharField(
-        "Pre-authorization reference", max_length=100, blank=True
+        _("Pre-authorization reference"), max_length=100, blank=True
     )
     patient_share = models.DecimalField(
-        "The patient's share of the price",
+        _("The patient's share of the price"),
         max_digits=10,
         decimal_places=2,
         null=True,

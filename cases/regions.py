@@ -1,75 +1,78 @@
 """Where a patient may live (the intake asks; licences are matched against it): the US states
 and territories, then other countries by name."""
 
-_US_STATES = """
-AL Alabama
-AK Alaska
-AZ Arizona
-AR Arkansas
-CA California
-CO Colorado
-CT Connecticut
-DE Delaware
-DC District of Columbia
-FL Florida
-GA Georgia
-HI Hawaii
-ID Idaho
-IL Illinois
-IN Indiana
-IA Iowa
-KS Kansas
-KY Kentucky
-LA Louisiana
-ME Maine
-MD Maryland
-MA Massachusetts
-MI Michigan
-MN Minnesota
-MS Mississippi
-MO Missouri
-MT Montana
-NE Nebraska
-NV Nevada
-NH New Hampshire
-NJ New Jersey
-NM New Mexico
-NY New York
-NC North Carolina
-ND North Dakota
-OH Ohio
-OK Oklahoma
-OR Oregon
-PA Pennsylvania
-RI Rhode Island
-SC South Carolina
-SD South Dakota
-TN Tennessee
-TX Texas
-UT Utah
-VT Vermont
-VA Virginia
-WA Washington
-WV West Virginia
-WI Wisconsin
-WY Wyoming
-"""
+from django.utils.translation import gettext_lazy as _
+
+_US_STATES = [
+    ("AL", _("Alabama")),
+    ("AK", _("Alaska")),
+    ("AZ", _("Arizona")),
+    ("AR", _("Arkansas")),
+    ("CA", _("California")),
+    ("CO", _("Colorado")),
+    ("CT", _("Connecticut")),
+    ("DE", _("Delaware")),
+    ("DC", _("District of Columbia")),
+    ("FL", _("Florida")),
+    ("GA", _("Georgia")),
+    ("HI", _("Hawaii")),
+    ("ID", _("Idaho")),
+    ("IL", _("Illinois")),
+    ("IN", _("Indiana")),
+    ("IA", _("Iowa")),
+    ("KS", _("Kansas")),
+    ("KY", _("Kentucky")),
+    ("LA", _("Louisiana")),
+    ("ME", _("Maine")),
+    ("MD", _("Maryland")),
+    ("MA", _("Massachusetts")),
+    ("MI", _("Michigan")),
+    ("MN", _("Minnesota")),
+    ("MS", _("Mississippi")),
+    ("MO", _("Missouri")),
+    ("MT", _("Montana")),
+    ("NE", _("Nebraska")),
+    ("NV", _("Nevada")),
+    ("NH", _("New Hampshire")),
+    ("NJ", _("New Jersey")),
+    ("NM", _("New Mexico")),
+    ("NY", _("New York")),
+    ("NC", _("North Carolina")),
+    ("ND", _("North Dakota")),
+    ("OH", _("Ohio")),
+    ("OK", _("Oklahoma")),
+    ("OR", _("Oregon")),
+    ("PA", _("Pennsylvania")),
+    ("RI", _("Rhode Island")),
+    ("SC", _("South Carolina")),
+    ("SD", _("South Dakota")),
+    ("TN", _("Tennessee")),
+    ("TX", _("Texas")),
+    ("UT", _("Utah")),
+    ("VT", _("Vermont")),
+    ("VA", _("Virginia")),
+    ("WA", _("Washington")),
+    ("WV", _("West Virginia")),
+    ("WI", _("Wisconsin")),
+    ("WY", _("Wyoming")),
+]
 
 
 # Where the patient lives (ISO 3166-2 codes), used to match specialists licensed there.
 REGIONS = [
     (
-        "United Kingdom",
+        _("United Kingdom"),
         [
-            ("GB-ENG", "England"),
-            ("GB-NIR", "Northern Ireland"),
-            ("GB-SCT", "Scotland"),
-            ("GB-WLS", "Wales"),
+            ("GB-ENG", _("England")),
+            ("GB-NIR", _("Northern Ireland")),
+            ("GB-SCT", _("Scotland")),
+            ("GB-WLS", _("Wales")),
         ],
     ),
     (
-        "United States",
-        [(f"US-{line[:2]}", line[3:]) for line in _US_STATES.strip().splitlines()],
+        _("United States"),
+        [(f"US-{code}", name) for code, name in _US_STATES],
     ),
-    ("Elsewhere", [("OTHER", "Somewhere else")]),
+    # The group's name stays English for now: specialists.regions tells it apart by this name.
+    ("Elsewhere", [("OTHER", _("Somewhere else"))]),
 ]

@@ -8,9 +8,12 @@ effects (notifications, the PDF report) with `transaction.on_commit`.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from secondopinion.accounts.models import User
 from secondopinion.audit import context as audit_context
@@ -18,7 +21,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.files import checks
 from secondopinion.files.checks import ScanStatus
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import hooks, intake, permissions, selectors, state_machine
 from .models import (
@@ -75,8 +78,11 @@ def _document_type(document: UploadedFile) -> str:
     content_type = checks.detect_type(document)
     if content_type not in AUTHORITY_DOCUMENT_TYPES:
         raise ApplicationError(
-            f"“{name}” is not a PDF or an image. Upload the document as a PDF, or a photo or "
-            "scan of it (JPEG, PNG, TIFF or HEIC).",
+            gettext(
+                "“%(name)s” is not a PDF or an image. Upload the document as a PDF, or a photo "
+                "or scan of it (JPEG, PNG, TIFF or HEIC)."
+            )
+            % {"name": name},
             field="document",
         )
     return content_type
@@ -88,15 +94,17 @@ def record_proxy_authority(
 ) -> ProxyAuthority:
     """Record a caregiver's authority to act for a patient, with the document that shows it."""
     if not permissions.is_patient_side(by):
-        raise ApplicationError("Only patients and caregivers can act for a patient.")
+        raise ApplicationError(gettext("Only patients and caregivers can act for a patient."))
     if basis not in ProxyAuthority.Basis.values:
         raise ApplicationError(
-            "Choose what gives you the authority to act for them.", field="basis"
+            gettext("Choose what gives you the authority to act for them."), field="basis"
         )
     patient_email = patient_email.strip().lower()
     if patient_email == by.email.lower():
         raise ApplicationError(
-            "This is your own email address. Give the email address of the person you act for.",
+            gettext(
+                "This is your own email address. Give the email address of the person you act for."
+            ),
             field="patient_email",
         )
     authority = ProxyAuthority(
@@ -138,9 +146,11 @@ def scan_authority_document(*, authority_id: int) -> ProxyAuthority | None:
         if status == ScanStatus.INFECTED:
             notify(
                 user=authority.caregiver,
-                message="The document you gave for your authority to act for a patient was "
-                "quarantined: our virus scanner found a virus in it, so no one can open it. "
-                "Record your authority again with a clean copy.",
+                message=_(
+                    "The document you gave for your authority to act for a patient was "
+                    "quarantined: our virus scanner found a virus in it, so no one can open it. "
+                    "Record your authority again with a clean copy."
+                ),
             )
     return authority
 
@@ -156,15 +166,17 @@ def revoke_proxy_authority(*, authority: ProxyAuthority, by: User) -> ProxyAutho
     """The patient stops a caregiver acting for them: the caregiver loses every case it opened."""
     authority = ProxyAuthority.objects.select_for_update().get(pk=authority.pk)
     if not permissions.can_revoke_authority(by, authority):
-        raise ApplicationError("Only the patient can stop someone acting for them.")
+        raise ApplicationError(gettext("Only the patient can stop someone acting for them."))
     authority.revoked_at = timezone.now()
     authority.revoked_by = by
     authority.save(update_fields=["revoked_at", "revoked_by"])
     record_event(actor=by, action="authority.revoke", obj=authority)
     notify(
         user=authority.caregiver,
-        message="A patient you acted for has withdrawn your authority. You can no longer see "
-        "the requests you opened for them.",
+        message=_(
+            "A patient you acted for has withdrawn your authority. You can no longer see "
+            "the requests you opened for them."
+        ),
     )
     return authority
 
@@ -173,7 +185,8 @@ def open_authority_document(*, authority: ProxyAuthority, by: User):
     """The document, for download, once the virus scanner has passed it (else ApplicationError)."""
     if not authority.is_downloadable:
         raise ApplicationError(
-            f"The authority document can't be opened: {authority.get_scan_status_display()}."
+            gettext("The authority document can't be opened: %(status)s.")
+            % {"status": authority.get_scan_status_display()}
         )
     record_event(
         actor=by,
@@ -189,7 +202,7 @@ def open_authority_document(*, authority: ProxyAuthority, by: User):
 def _check_authority(by: User, authority: ProxyAuthority | None) -> None:
     if authority is None or authority.caregiver_id != by.pk or not authority.is_active:
         raise ApplicationError(
-            "Record your authority to act for the patient first.", field="proxy_authority"
+            gettext("Record your authority to act for the patient first."), field="proxy_authority"
         )
 
 
@@ -197,7 +210,7 @@ def _check_authority(by: User, authority: ProxyAuthority | None) -> None:
 def create_case(*, by: User, case_for: str, authority: ProxyAuthority | None = None) -> Case:
     """Open a draft case. A case for someone else needs the caregiver's standing authority."""
     if not permissions.is_patient_side(by):
-        raise ApplicationError("Only patients and caregivers can open a case.")
+        raise ApplicationError(gettext("Only patients and caregivers can open a case."))
     if case_for == CaseFor.SOMEONE_ELSE:
         _check_authority(by, authority)
     else:
@@ -227,13 +240,15 @@ def update_case(*, case: Case, by: User, **answers) -> Case:
     """Save some of the intake's answers on a draft."""
     if not permissions.can_edit_case(by, case):
         raise ApplicationError(
-            "This case has been submitted, so its answers can no longer be changed."
+            gettext("This case has been submitted, so its answers can no longer be changed.")
         )
     unknown = set(answers) - intake.INTAKE_ANSWERS
     if unknown:
         raise ValueError(f"Not editable: {sorted(unknown)}")
     if "case_for" in answers and not permissions.can_change_who_case_is_for(by, case):
-        raise ApplicationError("Only the person who opened this draft can change who it is for.")
+        raise ApplicationError(
+            gettext("Only the person who opened this draft can change who it is for.")
+        )
     for field, value in answers.items():
         setattr(case, field, value)
     fields = set(answers)
@@ -261,11 +276,13 @@ def set_proxy_authority(
 ) -> Case:
     """Put a draft under one of the caregiver's authorities, or a newly recorded one."""
     if not permissions.can_change_who_case_is_for(by, case):
-        raise ApplicationError("Only the person who opened this draft can change who it is for.")
+        raise ApplicationError(
+            gettext("Only the person who opened this draft can change who it is for.")
+        )
     if authority is None:
         if document is None:
             raise ApplicationError(
-                "Choose the document that shows your authority.", field="document"
+                gettext("Choose the document that shows your authority."), field="document"
             )
         authority = record_proxy_authority(
             by=by, patient_email=patient_email, basis=basis, document=document
@@ -284,39 +301,45 @@ def missing_for_submission(case: Case) -> list[Missing]:
     if case.case_for == CaseFor.SOMEONE_ELSE and not (
         case.proxy_authority and case.proxy_authority.is_active
     ):
-        missing.append(Missing("proxy_authority", "Your authority to act for the patient"))
+        missing.append(Missing("proxy_authority", gettext("Your authority to act for the patient")))
     required = dict(intake.REQUIRED_ANSWERS)
     if case.coverage == Coverage.INSURANCE:
         required |= intake.REQUIRED_INSURANCE_ANSWERS
     for answer, text in required.items():
         if getattr(case, answer) in ("", None):
-            missing.append(Missing(answer, text))
+            missing.append(Missing(answer, str(text)))
     if not case.records_to_follow and not hooks.has_records(case):
-        missing.append(Missing("records", "At least one medical record, or say they will follow"))
+        missing.append(
+            Missing("records", gettext("At least one medical record, or say they will follow"))
+        )
     if case.review_type and selectors.price_for(case) is None:
-        missing.append(Missing("review_type", "A price for this kind of review (ask us)"))
+        missing.append(Missing("review_type", gettext("A price for this kind of review (ask us)")))
     if not selectors.has_current_consent(case):
-        missing.append(Missing("consent", "Your signed consent"))
+        missing.append(Missing("consent", gettext("Your signed consent")))
     return missing
 
 
 @transaction.atomic
-def sign_consent(*, case: Case, by: User, signed_name: str, user_agent: str = "") -> Consent:
-    """Sign the current consent version for `case`, with the time, IP and browser."""
+def sign_consent(
+    *, case: Case, by: User, signed_name: str, user_agent: str = "", language: str = ""
+) -> Consent:
+    """Sign the current consent version for `case`, with the time, IP and browser, and the
+    language of the wording the signer was shown for `language` (ConsentText.wording)."""
     if not permissions.can_sign_consent(by, case):
-        raise ApplicationError("This case no longer takes a consent signature.")
+        raise ApplicationError(gettext("This case no longer takes a consent signature."))
     text = selectors.current_consent_text()
     if text is None:
-        raise ApplicationError("We can't take consent right now. Try again later.")
+        raise ApplicationError(gettext("We can't take consent right now. Try again later."))
     signed_name = signed_name.strip()
     if not signed_name:
-        raise ApplicationError("Type your full name to sign.", field="signed_name")
+        raise ApplicationError(gettext("Type your full name to sign."), field="signed_name")
     consent = Consent.objects.create(
         case=case,
         text=text,
         signed_by=by,
         on_behalf_of=selectors.acting_for(case, by),
         signed_name=signed_name,
+        language=text.wording(language or settings.LANGUAGE_CODE)[0],
         ip=audit_context.current.get().ip,
         user_agent=user_agent[:400],
     )
@@ -328,17 +351,19 @@ def sign_consent(*, case: Case, by: User, signed_name: str, user_agent: str = ""
 def withdraw_consent(*, case: Case, by: User, reason: str = "") -> Case:
     """Withdraw the case's consent. Before the review starts, this also withdraws the case."""
     if not permissions.is_owner(by, case):
-        raise ApplicationError("You don't have permission to do that on this case.")
+        raise ApplicationError(gettext("You don't have permission to do that on this case."))
     if case.status not in state_machine.WITHDRAWABLE:
         raise ApplicationError(
-            "A specialist has already started reviewing your records, so consent can no "
-            "longer be withdrawn here. Write to the coordinator on your case page."
+            gettext(
+                "A specialist has already started reviewing your records, so consent can no "
+                "longer be withdrawn here. Write to the coordinator on your case page."
+            )
         )
     withdrawn = Consent.objects.filter(case=case, withdrawn_at__isnull=True).update(
         withdrawn_at=timezone.now(), withdrawn_by=by
     )
     if not withdrawn:
-        raise ApplicationError("There is no signed consent on this case to withdraw.")
+        raise ApplicationError(gettext("There is no signed consent on this case to withdraw."))
     state_machine.audit(case, by, "consent.withdraw", consent_count=withdrawn)
     if case.status != Status.DRAFT:
         note = "Consent withdrawn" + (f": {reason}" if reason else "")
@@ -352,9 +377,8 @@ def submit_case(*, case: Case, by: User) -> Case:
     missing = missing_for_submission(case)
     if missing:  # raising here rolls the transition back
         raise ApplicationError(
-            "Your request is not complete. Still needed: "
-            + "; ".join(item.text for item in missing)
-            + "."
+            gettext("Your request is not complete. Still needed: %(missing)s.")
+            % {"missing": "; ".join(item.text for item in missing)}
         )
     price = selectors.price_for(case)
     assert price is not None, "a complete request has a price (missing_answers checks it)"
@@ -362,7 +386,11 @@ def submit_case(*, case: Case, by: User) -> Case:
     case.price_amount, case.price_currency = price.amount, price.currency
     case.save(update_fields=["submitted_at", "price_amount", "price_currency"])
     state_machine.notify_patient(
-        case, f"Your case {case.reference} was submitted. A coordinator will check it next."
+        case,
+        lazy_text(
+            _("Your case %(reference)s was submitted. A coordinator will check it next."),
+            reference=case.reference,
+        ),
     )
     return case
 
@@ -390,7 +418,10 @@ def send_to_matching(*, case: Case, by: User) -> Case:
 def cancel_case(*, case: Case, by: User, reason: str) -> Case:
     case = state_machine.transition(case, "cancel", by=by, note=reason)
     state_machine.notify_patient(
-        case, f"Your case {case.reference} was cancelled by a coordinator."
+        case,
+        lazy_text(
+            _("Your case %(reference)s was cancelled by a coordinator."), reference=case.reference
+        ),
     )
     return case
 
@@ -415,13 +446,14 @@ def record_coverage_check(
 ) -> CoverageCheck:
     """A coordinator records how the case is paid for; the patient sees it on the case page."""
     if not permissions.can_check_coverage(by, case):
-        raise ApplicationError("Coverage can only be checked on a submitted, open case.")
+        raise ApplicationError(gettext("Coverage can only be checked on a submitted, open case."))
     if (
         preauthorization == CoverageCheck.PreAuthorization.APPROVED
         and not preauthorization_reference.strip()
     ):
         raise ApplicationError(
-            "Enter the insurer's reference for the approval.", field="preauthorization_reference"
+            gettext("Enter the insurer's reference for the approval."),
+            field="preauthorization_reference",
         )
     check = CoverageCheck.objects.create(
         case=case,
@@ -435,7 +467,10 @@ def record_coverage_check(
     case.coverage_checked = True
     state_machine.audit(case, by, "coverage.check", check)
     state_machine.notify_patient(
-        case, f"The cover for your case {case.reference} has been checked."
+        case,
+        lazy_text(
+            _("The cover for your case %(reference)s has been checked."), reference=case.reference
+        ),
     )
     return check
 

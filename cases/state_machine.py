@@ -11,11 +11,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext, pgettext_lazy
 
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
+from secondopinion.text import Text
 
 from . import access, permissions, selectors, service_levels
 from .models import Case, CaseEvent, Status
@@ -46,7 +48,7 @@ class Transition:
     sources: frozenset[Status]
     target: Status
     allowed: Callable[..., bool]
-    verb: str  # completes "You can't … a case that is <status>."
+    verb: Text  # completes "You can't … a case that is <status>."
 
 
 def _assigned_specialist(user, case: Case) -> bool:
@@ -59,75 +61,106 @@ def _system(user, case: Case) -> bool:
 
 TRANSITIONS: dict[str, Transition] = {
     "submit": Transition(
-        frozenset({Status.DRAFT}), Status.SUBMITTED, permissions.is_owner, "submit"
+        frozenset({Status.DRAFT}),
+        Status.SUBMITTED,
+        permissions.is_owner,
+        pgettext_lazy("You can't … a case", "submit"),
     ),
     "start_triage": Transition(
         frozenset({Status.SUBMITTED}),
         Status.TRIAGE,
         permissions.is_coordinator_of,
-        "start triage on",
+        pgettext_lazy("You can't … a case", "start triage on"),
     ),
     "request_patient_information": Transition(
         frozenset({Status.TRIAGE}),
         Status.NEEDS_INFO,
         permissions.is_coordinator_of,
-        "ask for information on",
+        pgettext_lazy("You can't … a case", "ask for information on"),
     ),
     "provide_information": Transition(
-        frozenset({Status.NEEDS_INFO}), Status.TRIAGE, permissions.is_owner, "answer on"
+        frozenset({Status.NEEDS_INFO}),
+        Status.TRIAGE,
+        permissions.is_owner,
+        pgettext_lazy("You can't … a case", "answer on"),
     ),
     "send_to_matching": Transition(
         frozenset({Status.TRIAGE}),
         Status.MATCHING,
         permissions.is_coordinator_of,
-        "send to matching",
+        pgettext_lazy("You can't … a case", "send to matching"),
     ),
     "offer": Transition(
-        frozenset({Status.MATCHING}), Status.OFFERED, permissions.is_coordinator_of, "offer"
+        frozenset({Status.MATCHING}),
+        Status.OFFERED,
+        permissions.is_coordinator_of,
+        pgettext_lazy("You can't … a case", "offer"),
     ),
     "accept_offer": Transition(
-        frozenset({Status.OFFERED}), Status.IN_REVIEW, permissions.has_open_offer, "accept"
+        frozenset({Status.OFFERED}),
+        Status.IN_REVIEW,
+        permissions.has_open_offer,
+        pgettext_lazy("You can't … a case", "accept"),
     ),
     "decline_offer": Transition(
-        frozenset({Status.OFFERED}), Status.MATCHING, permissions.has_open_offer, "decline"
+        frozenset({Status.OFFERED}),
+        Status.MATCHING,
+        permissions.has_open_offer,
+        pgettext_lazy("You can't … a case", "decline"),
     ),
-    "expire_offer": Transition(frozenset({Status.OFFERED}), Status.MATCHING, _system, "expire"),
+    "expire_offer": Transition(
+        frozenset({Status.OFFERED}),
+        Status.MATCHING,
+        _system,
+        pgettext_lazy("You can't … a case", "expire"),
+    ),
     "request_information": Transition(
-        frozenset({Status.IN_REVIEW}), Status.INFO_REQUESTED, _assigned_specialist, "ask about"
+        frozenset({Status.IN_REVIEW}),
+        Status.INFO_REQUESTED,
+        _assigned_specialist,
+        pgettext_lazy("You can't … a case", "ask about"),
     ),
     "answer_information_request": Transition(
-        frozenset({Status.INFO_REQUESTED}), Status.IN_REVIEW, permissions.is_owner, "answer on"
+        frozenset({Status.INFO_REQUESTED}),
+        Status.IN_REVIEW,
+        permissions.is_owner,
+        pgettext_lazy("You can't … a case", "answer on"),
     ),
     "submit_opinion": Transition(
         frozenset({Status.IN_REVIEW}),
         Status.OPINION_SUBMITTED,
         _assigned_specialist,
-        "submit an opinion on",
+        pgettext_lazy("You can't … a case", "submit an opinion on"),
     ),
     "return_opinion": Transition(
         frozenset({Status.OPINION_SUBMITTED}),
         Status.IN_REVIEW,
         permissions.is_coordinator_of,
-        "return the opinion of",
+        pgettext_lazy("You can't … a case", "return the opinion of"),
     ),
     "deliver_opinion": Transition(
         frozenset({Status.OPINION_SUBMITTED}),
         Status.DELIVERED,
         permissions.is_coordinator_of,
-        "deliver",
+        pgettext_lazy("You can't … a case", "deliver"),
     ),
     "close": Transition(
         frozenset({Status.DELIVERED}),
         Status.CLOSED,
         lambda u, c: u is None or permissions.is_coordinator_of(u, c),
-        "close",
+        pgettext_lazy("You can't … a case", "close"),
     ),
-    "withdraw": Transition(WITHDRAWABLE, Status.WITHDRAWN, permissions.is_owner, "withdraw"),
+    "withdraw": Transition(
+        WITHDRAWABLE,
+        Status.WITHDRAWN,
+        permissions.is_owner,
+        pgettext_lazy("You can't … a case", "withdraw"),
+    ),
     "cancel": Transition(
         frozenset(set(Status) - TERMINAL - {Status.DRAFT}),
         Status.CANCELLED,
         permissions.is_coordinator_of,
-        "cancel",
+        pgettext_lazy("You can't … a case", "cancel"),
     ),
 }
 
@@ -146,10 +179,11 @@ def check(case: Case, name: str, *, by: User | None) -> None:
     nothing: services validate their own input after this and before the transition."""
     step = TRANSITIONS[name]
     if not step.allowed(by, case):
-        raise ApplicationError("You don't have permission to do that on this case.")
+        raise ApplicationError(gettext("You don't have permission to do that on this case."))
     if case.status not in step.sources:
         raise ApplicationError(
-            f"You can't {step.verb} a case that is “{case.get_status_display().lower()}”."
+            gettext("You can't %(action)s a case that is “%(status)s”.")
+            % {"action": step.verb, "status": case.get_status_display().lower()}
         )
 
 
@@ -178,14 +212,14 @@ def transition(case: Case, name: str, *, by: User | None, note: str = "") -> Cas
     return case
 
 
-def notify_patient(case: Case, message: str) -> None:
+def notify_patient(case: Case, message: Text) -> None:
     """Tell the patient's side, linking to the case page (the message names no PHI)."""
     notify(
         user=case.owner, message=message, link=reverse("cases:case-detail", args=[case.reference])
     )
 
 
-def notify_specialist(case: Case, user, message: str, *, page: str = "cases:case-detail") -> None:
+def notify_specialist(case: Case, user, message: Text, *, page: str = "cases:case-detail") -> None:
     """Tell a specialist's account about `case`, linking to `page` (the case page by default)."""
     notify(
         user=user,

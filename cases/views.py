@@ -7,6 +7,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import get_language, gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from secondopinion.accounts.http import AuthenticatedHttpRequest
@@ -272,22 +274,28 @@ def case_consent(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
                 by=request.user,
                 signed_name=form.cleaned_data["signed_name"],
                 user_agent=request.headers.get("User-Agent", ""),
+                language=get_language(),
             )
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, "Thank you: your consent is signed.")
+            messages.success(request, gettext("Thank you: your consent is signed."))
             if case.status == Status.DRAFT:
                 return redirect("cases:intake-check", case.reference)
             return redirect("cases:case-detail", case.reference)
     step = intake.STEP_BY_SLUG["consent"]
+    text = selectors.current_consent_text()
+    # The version's wording in the reader's language when it has one, else as written.
+    wording_language, wording = text.wording(get_language()) if text else ("", "")
     return _render_step(
         request,
         "cases/intake_consent.html",
         case,
         step,
         form=form,
-        text=selectors.current_consent_text(),
+        text=text,
+        wording=wording,
+        wording_language=wording_language,
         signed=selectors.consent_for(case),
         in_intake=case.status == Status.DRAFT,
     )
@@ -319,7 +327,9 @@ def authority_revoke(request: AuthenticatedHttpRequest, authority_id: int) -> Ht
     if request.method == "POST":
         services.revoke_proxy_authority(authority=authority, by=request.user)
         messages.success(
-            request, f"{authority.caregiver} can no longer act for you or see your requests."
+            request,
+            gettext("%(caregiver)s can no longer act for you or see your requests.")
+            % {"caregiver": authority.caregiver},
         )
         return redirect("cases:dashboard")
     return render(request, "cases/authority_revoke.html", {"authority": authority})
@@ -369,40 +379,40 @@ def case_detail(request: AuthenticatedHttpRequest, reference: str) -> HttpRespon
 submit_case = case_action(
     services.submit_case,
     allowed=permissions.is_owner,
-    title="Submit your case",
-    success="Your case is submitted. We will tell you as soon as a coordinator has checked it.",
+    title=_("Submit your case"),
+    success=_("Your case is submitted. We will tell you as soon as a coordinator has checked it."),
 )
 withdraw_consent = case_action(
     services.withdraw_consent,
     allowed=permissions.is_owner,
-    title="Withdraw your consent",
-    text_label="Why are you withdrawing your consent?",
-    success="Your consent is withdrawn.",
+    title=_("Withdraw your consent"),
+    text_label=_("Why are you withdrawing your consent?"),
+    success=_("Your consent is withdrawn."),
 )
 withdraw_case = case_action(
     services.withdraw_case,
     allowed=permissions.is_owner,
-    title="Withdraw your case",
-    text_label="Why are you withdrawing your case?",
-    success="Your case is withdrawn.",
+    title=_("Withdraw your case"),
+    text_label=_("Why are you withdrawing your case?"),
+    success=_("Your case is withdrawn."),
 )
 start_triage = case_action(
     services.start_triage,
-    title="Start triage",
-    success="Triage started.",
+    title=_("Start triage"),
+    success=_("Triage started."),
     allowed=permissions.is_coordinator_of,
 )
 send_to_matching = case_action(
     services.send_to_matching,
-    title="Send to matching",
-    success="The case is complete and ready to be matched with a specialist.",
+    title=_("Send to matching"),
+    success=_("The case is complete and ready to be matched with a specialist."),
     allowed=permissions.is_coordinator_of,
 )
 cancel_case = case_action(
     services.cancel_case,
-    title="Cancel this case",
-    text_label="Why is this case being cancelled?",
-    success="The case is cancelled.",
+    title=_("Cancel this case"),
+    text_label=_("Why is this case being cancelled?"),
+    success=_("The case is cancelled."),
     allowed=permissions.is_coordinator_of,
 )
 
@@ -418,6 +428,6 @@ def coverage_check(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
         case,
         CoverageCheckForm(posted(request)),
         save=lambda data: services.record_coverage_check(case=case, by=request.user, **data),
-        success="The coverage check is saved. The patient can see it.",
+        success=_("The coverage check is saved. The patient can see it."),
         template="cases/coverage_check.html",
     )

@@ -7,14 +7,15 @@ from django.core.files import File
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions, state_machine
 from cases.models import Case
 from records import services as record_services
 from secondopinion.accounts.models import User
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import selectors
 from .models import Message, MessageReadMarker
@@ -51,7 +52,9 @@ def post_message(*, case: Case, by: User, body: str, files: Iterable[File] = ())
             raise ApplicationError(error.message, field="file") from error
     state_machine.audit(case, by, "message.post", message, files=len(files))
     link = reverse("messaging:case-messages", args=[case.reference])
-    text = f"There is a new message on case {case.reference}."
+    text = lazy_text(
+        gettext_lazy("There is a new message on case %(reference)s."), reference=case.reference
+    )
     if not permissions.is_owner(by, case):
         notify(user=case.owner, message=text, link=link)
     if case.specialist is not None and case.specialist.user_id != by.pk:

@@ -4,10 +4,11 @@ writes on a case (cases' services do that)."""
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
-from django.template.defaultfilters import date as format_date
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions as case_permissions
 from cases import selectors as case_selectors
@@ -16,13 +17,13 @@ from review import selectors as review_selectors
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import permissions, selectors
 from .models import SURE_ITEMS, CheckIn, Decision, FollowUpChoice, Moment, PatientQuestion
 
 MAX_PATIENT_QUESTIONS = 10
-GONE = _("This case's opinion is no longer available, so nothing was saved.")
+GONE = gettext_lazy("This case's opinion is no longer available, so nothing was saved.")
 
 
 def _audit(case: Case, by: User, action: str, obj, **detail) -> None:
@@ -141,7 +142,7 @@ def answer_check_in(
                 "You already answered this check-in on %(date)s. "
                 "We kept that first answer; this one was not saved."
             )
-            % {"date": format_date(timezone.localtime(check_in.answered_at), str(_("d F Y")))}
+            % {"date": date_format(timezone.localtime(check_in.answered_at), _("d F Y"))}
         )
     check_in.diagnosis_changed = diagnosis_changed
     check_in.treatment_changed = treatment_changed
@@ -164,8 +165,14 @@ def _open_check_in(case: Case, interval_days: int) -> CheckIn | None:
             check_in = CheckIn.objects.create(case=case, interval_days=interval_days)
             notify(
                 user=case.owner,
-                message=f"A short {interval_days}-day check-in about your second opinion "
-                f"({case.reference}) is waiting for you.",
+                message=lazy_text(
+                    gettext_lazy(
+                        "A short %(days)s-day check-in about your second opinion "
+                        "(%(reference)s) is waiting for you."
+                    ),
+                    days=interval_days,
+                    reference=case.reference,
+                ),
                 link=reverse("outcomes:check-in", args=[case.reference, interval_days]),
                 email_template="check_in",
             )

@@ -9,13 +9,14 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext_lazy
 
 from cases import permissions as case_permissions
 from secondopinion import links
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.emails import RenderedEmail, render_email
-from secondopinion.notifications.services import enqueue_email, notify
+from secondopinion.notifications.services import enqueue_email, lazy_text, notify
 
 from . import selectors
 from .models import RecordsRequest
@@ -194,9 +195,15 @@ def finish_records_request(*, records_request: RecordsRequest) -> RecordsRequest
     )
     notify(
         user=case.owner,
-        message=(
-            f"{records_request.provider_name} sent {received} "
-            f"file{'s' if received != 1 else ''} to your case {case.reference}."
+        message=lazy_text(
+            ngettext_lazy(
+                "%(provider)s sent %(count)s file to your case %(reference)s.",
+                "%(provider)s sent %(count)s files to your case %(reference)s.",
+                received,
+            ),
+            provider=records_request.provider_name,
+            count=received,
+            reference=case.reference,
         ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )

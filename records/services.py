@@ -17,7 +17,8 @@ from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cases import permissions as case_permissions
 from secondopinion.accounts.models import User
@@ -30,14 +31,16 @@ from secondopinion.files.checks import (
     initial_scan_status,
     scan_stored_file,
 )
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import reading, selectors, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_TYPES_TEXT = _("PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument")
+SUPPORTED_TYPES_TEXT = gettext_lazy(
+    "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
+)
 CHUNK = 1024 * 1024
 
 
@@ -338,9 +341,13 @@ def _quarantine(record: RecordFile) -> None:
     case = record.case
     notify(
         user=record.uploaded_by or case.owner,
-        message=(
-            f"“{record.original_name}” on case {case.reference} was quarantined: our virus "
-            "scanner found a virus in it, so no one can open it. Send a clean copy if you can."
+        message=lazy_text(
+            gettext_lazy(
+                "“%(name)s” on case %(reference)s was quarantined: our virus scanner found a "
+                "virus in it, so no one can open it. Send a clean copy if you can."
+            ),
+            name=record.original_name,
+            reference=case.reference,
         ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )

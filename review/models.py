@@ -140,13 +140,23 @@ class Report(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField()
     created_at = models.DateTimeField(auto_now_add=True)
+    # The attested translation printed beside the opinion (a case whose language was waived).
+    translation = models.ForeignKey(
+        "OpinionTranslation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
 
     class Meta:
         ordering = ["-version"]
         constraints = [
             models.UniqueConstraint(
                 fields=["opinion", "opinion_revision", "addenda"],
+                condition=models.Q(translation__isnull=True),
                 name="one_report_per_revision_and_addenda",
+            ),
+            models.UniqueConstraint(
+                fields=["opinion", "opinion_revision", "addenda", "translation"],
+                condition=models.Q(translation__isnull=False),
+                name="one_report_per_revision_addenda_and_translation",
             ),
             models.UniqueConstraint(fields=["case", "version"], name="unique_report_version"),
         ]
@@ -304,3 +314,50 @@ class OpinionDraft(models.Model):
 
     def __str__(self) -> str:
         return f"Opinion draft on case {self.case_id} (version {self.version})"
+
+
+class OpinionTranslation(models.Model):
+    """The opinion translated into the case's report language by a coordinator, when a language
+    waiver let a specialist who does not write that language review the case. Each attestation is
+    a row of its own, never edited: the translation in force is the newest one made for the
+    opinion's current revision, so revising the opinion leaves it needing a new attestation."""
+
+    opinion = models.ForeignKey(Opinion, on_delete=models.CASCADE, related_name="translations")
+    opinion_revision = models.PositiveIntegerField()
+    source_language = models.CharField(max_length=8)  # what the specialist wrote in
+    language = models.CharField(max_length=8)  # the report language it is translated into
+    diagnosis = models.TextField(max_length=4000)
+    reasoning = models.TextField(max_length=20000)
+    recommendations = models.TextField(max_length=20000)
+    plain_summary = models.TextField(max_length=4000)
+    helpful_tests = models.TextField(max_length=4000, blank=True)
+    clinical_trials = models.TextField(max_length=4000, blank=True)
+    doctor_questions = models.TextField(max_length=2000, blank=True)
+    translator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # How the translator is qualified, printed beside their name (e.g. "CCHI certified").
+    qualification = models.CharField(max_length=200, blank=True)
+    # The words the translator attested, as shown to them then, and when.
+    attestation = models.TextField(max_length=1000)
+    attested_at = models.DateTimeField()
+
+    TEXT_FIELDS = (
+        "diagnosis",
+        "reasoning",
+        "recommendations",
+        "plain_summary",
+        "helpful_tests",
+        "clinical_trials",
+        "doctor_questions",
+    )
+
+    class Meta:
+        ordering = ["-attested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Translation {self.pk} of the opinion on case {self.opinion_id}"
+
+    @property
+    def doctor_question_list(self) -> list[str]:
+        return doctor_question_lines(self.doctor_questions)

@@ -10,6 +10,7 @@ from cases import permissions
 from cases.models import Case, CaseEvent, Status
 from cases.selectors import cases_visible_to, delivered_at, reached
 
+from . import translations
 from .models import FollowUpQuestion, InformationRequest, Opinion, Report, ReportShare
 
 
@@ -51,7 +52,12 @@ def delivered_reports_for(case: Case) -> QuerySet[Report]:
     opinion = opinion_for(case)
     if opinion is None:
         return Report.objects.none()
-    return Report.objects.filter(case=case, opinion=opinion, opinion_revision=opinion.revision)
+    return Report.objects.filter(
+        translations.in_force_filter(opinion),  # a translated opinion: its attested translation
+        case=case,
+        opinion=opinion,
+        opinion_revision=opinion.revision,
+    )
 
 
 def reports_visible_to(user, case: Case) -> QuerySet[Report]:
@@ -164,6 +170,7 @@ def case_page_section(user, case: Case, timeline) -> dict:
             "can_ask_follow_up": permissions.can_ask_follow_up(user, case),
             "can_answer_follow_up": permissions.can_answer_follow_up(user, case),
             "can_share_report": permissions.can_share_report(user, case),
+            "translation_step": translations.case_page_step(user, case, opinion),
         }
     return context
 

@@ -10,9 +10,10 @@ from typing import cast
 from django.conf import settings
 from django.core.files import File
 from django.db import models, transaction
-from django.template.defaultfilters import date as format_date
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, state_machine
@@ -23,9 +24,9 @@ from secondopinion import links
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
-from . import selectors, specialty_fields
+from . import selectors, specialty_fields, translations
 from .models import (
     FollowUpQuestion,
     InformationRequest,
@@ -52,7 +53,9 @@ def return_opinion(*, case: Case, by: User, comments: str) -> Case:
     opinion.quality_comments = comments
     opinion.save(update_fields=["quality_comments", "updated_at"])
     state_machine.notify_specialist(
-        case, opinion.author.user, f"Your opinion on case {case.reference} was returned."
+        case,
+        opinion.author.user,
+        lazy_text(_("Your opinion on case %(reference)s was returned."), reference=case.reference),
     )
     return case
 
@@ -62,10 +65,17 @@ def deliver_opinion(*, case: Case, by: User) -> Case:
     case = state_machine.transition(case, "deliver_opinion", by=by)
     if selectors.latest_report_for(case) is None:  # raising here rolls the transition back
         raise ApplicationError(
-            _("The PDF report for this opinion is still being prepared. Try again in a moment.")
+            gettext(
+                "The PDF report for this opinion is still being prepared. Try again in a moment."
+            )
         )
+    translations.check_delivery(case)  # a waived report language needs an attested translation
     state_machine.notify_patient(
-        case, f"The specialist's opinion on your case {case.reference} is ready."
+        case,
+        lazy_text(
+            _("The specialist's opinion on your case %(reference)s is ready."),
+            reference=case.reference,
+        ),
     )
     return case
 
@@ -77,14 +87,16 @@ def save_opinion_draft(
     """Save the opinion's answers (and, with `specialty_answers`, field id -> answer, those of
     the case's specialty template) as they stand; submission checks that it is complete."""
     if not permissions.can_write_opinion(by, case):
-        raise ApplicationError(_("You can only write an opinion on a case you are reviewing."))
+        raise ApplicationError(
+            gettext("You can only write an opinion on a case you are reviewing.")
+        )
     unknown = set(answers) - set(Opinion.ANSWER_FIELDS)
     if unknown:
         raise ValueError(f"Not opinion fields: {sorted(unknown)}")
     questions = doctor_question_lines(answers.get("doctor_questions", ""))
     if len(questions) > Opinion.MAX_DOCTOR_QUESTIONS:
         raise ApplicationError(
-            _(
+            gettext(
                 "Write at most %(max)d questions for the patient's doctor, "
                 "one a line (there are %(count)d)."
             )
@@ -96,7 +108,7 @@ def save_opinion_draft(
     if specialty_answers is not None:
         fields = specialty_fields.fields_for_case(case)
         stored_specialty_answers = specialty_fields.checked_answers(fields, specialty_answers)
-    opinion, _created = Opinion.objects.select_for_update().get_or_create(
+    opinion, _ = Opinion.objects.select_for_update().get_or_create(
         case=case, defaults={"author": case.specialist}
     )
     for field, value in answers.items():
@@ -112,7 +124,7 @@ def save_opinion_draft(
 def submit_opinion(*, case: Case, by: User) -> Opinion:
     opinion = Opinion.objects.select_for_update().filter(case=case).first()
     if opinion is None:
-        raise ApplicationError(_("Write your opinion before you submit it."))
+        raise ApplicationError(gettext("Write your opinion before you submit it."))
     missing = [
         str(cast(models.Field, Opinion._meta.get_field(name)).verbose_name)
         for name in Opinion.REQUIRED_FIELDS_FOR_SUBMISSION
@@ -121,11 +133,12 @@ def submit_opinion(*, case: Case, by: User) -> Opinion:
     missing += specialty_fields.missing_required(opinion, specialty_fields.fields_for_case(case))
     if missing:
         raise ApplicationError(
-            _("Complete these parts before you submit: %(parts)s.") % {"parts": "; ".join(missing)}
+            gettext("Complete these parts before you submit: %(parts)s.")
+            % {"parts": "; ".join(missing)}
         )
     if not opinion.attested:
         raise ApplicationError(
-            _("Confirm the attestation before you submit your opinion."), field="attested"
+            gettext("Confirm the attestation before you submit your opinion."), field="attested"
         )
     case = state_machine.transition(case, "submit_opinion", by=by)
     opinion.revision += 1
@@ -146,10 +159,10 @@ def request_information(
     or for a record. The case waits on the patient (the review's clock pauses) until answered."""
     question = question.strip()
     if not question:
-        raise ApplicationError(_("Write your question for the patient."), field="question")
+        raise ApplicationError(gettext("Write your question for the patient."), field="question")
     if requested_record_kind and requested_record_kind not in RecordFile.Label.values:
         raise ApplicationError(
-            _("Choose the kind of record from the list."), field="requested_record_kind"
+            gettext("Choose the kind of record from the list."), field="requested_record_kind"
         )
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     name = _ASK_TRANSITION.get(locked.status, "request_information")
@@ -158,8 +171,11 @@ def request_information(
         case=case, asked_by=by, question=question, requested_record_kind=requested_record_kind
     )
     state_machine.audit(case, by, "information_request.create", information_request)
-    who = "The specialist" if name == "request_information" else "A coordinator"
-    state_machine.notify_patient(case, f"{who} has a question about your case {case.reference}.")
+    if name == "request_information":
+        text = _("The specialist has a question about your case %(reference)s.")
+    else:
+        text = _("A coordinator has a question about your case %(reference)s.")
+    state_machine.notify_patient(case, lazy_text(text, reference=case.reference))
     return information_request
 
 
@@ -175,9 +191,9 @@ def answer_information_request(
     case = state_machine.transition(locked, name, by=by)  # raising below rolls the transition back
     information_request = selectors.open_information_request(case)
     if information_request is None:
-        raise ApplicationError(_("There is no open question on this case."))
+        raise ApplicationError(gettext("There is no open question on this case."))
     if not answer and not files:
-        raise ApplicationError(_("Write an answer or add a file."), field="answer")
+        raise ApplicationError(gettext("Write an answer or add a file."), field="answer")
     for upload in files:
         record = record_services.add_record(case=case, by=by, upload=upload)
         if information_request.requested_record_kind:
@@ -193,7 +209,10 @@ def answer_information_request(
     )
     notify(
         user=information_request.asked_by,
-        message=f"The patient answered your question on case {case.reference}.",
+        message=lazy_text(
+            _("The patient answered your question on case %(reference)s."),
+            reference=case.reference,
+        ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )
     return information_request
@@ -205,10 +224,10 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     up to FOLLOW_UP_MAX_QUESTIONS, within FOLLOW_UP_DAYS of delivery."""
     case = Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
     if not permissions.is_owner(by, case):
-        raise ApplicationError(_("You don't have permission to do that on this case."))
+        raise ApplicationError(gettext("You don't have permission to do that on this case."))
     if case.status != Status.DELIVERED:
         raise ApplicationError(
-            _(
+            gettext(
                 "Follow-up questions can be asked only once the opinion is delivered, until the case "
                 "closes."
             )
@@ -216,12 +235,12 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
     deadline = selectors.follow_up_deadline(case)
     if deadline is not None and timezone.now() > deadline:
         raise ApplicationError(
-            _("Follow-up questions could be asked until %(date)s; that time has passed.")
-            % {"date": format_date(timezone.localtime(deadline), str(_("j F Y")))}
+            gettext("Follow-up questions could be asked until %(date)s; that time has passed.")
+            % {"date": date_format(timezone.localtime(deadline), gettext("j F Y"))}
         )
     if selectors.follow_ups_left(case) == 0:
         raise ApplicationError(
-            _(
+            gettext(
                 "You have asked the %(max)d follow-up questions your "
                 "opinion includes. Write to the coordinator if you need more help."
             )
@@ -229,13 +248,16 @@ def ask_follow_up(*, case: Case, by: User, question: str) -> FollowUpQuestion:
         )
     question = question.strip()
     if not question:
-        raise ApplicationError(_("Write your question."), field="question")
+        raise ApplicationError(gettext("Write your question."), field="question")
     follow_up = FollowUpQuestion.objects.create(case=case, asked_by=by, question=question)
     state_machine.audit(case, by, "follow_up.ask", follow_up)
     assert case.specialist is not None, "a delivered case has its specialist"
     notify(
         user=case.specialist.user,
-        message=f"The patient asked a follow-up question on case {case.reference}.",
+        message=lazy_text(
+            _("The patient asked a follow-up question on case %(reference)s."),
+            reference=case.reference,
+        ),
         link=reverse("cases:case-detail", args=[case.reference]),
     )
     return follow_up
@@ -248,19 +270,23 @@ def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> F
     follow_up = FollowUpQuestion.objects.select_for_update().get(pk=follow_up.pk)
     case = Case.objects.select_related("specialist").get(pk=follow_up.case_id)
     if not permissions.is_assigned_specialist(by, case):
-        raise ApplicationError(_("Only the specialist who wrote the opinion can answer."))
+        raise ApplicationError(gettext("Only the specialist who wrote the opinion can answer."))
     if not follow_up.is_open:
-        raise ApplicationError(_("This question is already answered."))
+        raise ApplicationError(gettext("This question is already answered."))
     answer = answer.strip()
     if not answer:
-        raise ApplicationError(_("Write your answer."), field="answer")
+        raise ApplicationError(gettext("Write your answer."), field="answer")
     follow_up.answer = answer
     follow_up.answered_by = by
     follow_up.answered_at = timezone.now()
     follow_up.save(update_fields=["answer", "answered_by", "answered_at"])
     state_machine.audit(case, by, "follow_up.answer", follow_up)
     state_machine.notify_patient(
-        case, f"The specialist answered your follow-up question on {case.reference}."
+        case,
+        lazy_text(
+            _("The specialist answered your follow-up question on %(reference)s."),
+            reference=case.reference,
+        ),
     )
     opinion = Opinion.objects.get(case=case)
     addenda = FollowUpQuestion.objects.filter(case=case, answered_at__isnull=False).count()
@@ -280,7 +306,10 @@ def close_cases_after_follow_up_window() -> list[Case]:
             closed.append(
                 state_machine.transition(case, "close", by=None, note="The follow-up window ended")
             )
-            state_machine.notify_patient(case, f"Your case {case.reference} is now closed.")
+            state_machine.notify_patient(
+                case,
+                lazy_text(_("Your case %(reference)s is now closed."), reference=case.reference),
+            )
     return closed
 
 
@@ -288,19 +317,21 @@ class ShareLinkNotFound(ApplicationError):
     """No share has this token (as against one used up or expired)."""
 
     def __init__(self):
-        super().__init__(_("This link is not valid. Ask the patient for a new one."))
+        super().__init__(gettext("This link is not valid. Ask the patient for a new one."))
 
 
 class ShareLinkUsed(ApplicationError):
     def __init__(self):
         super().__init__(
-            _("This link has been used already: it works once. Ask the patient for a new one.")
+            gettext(
+                "This link has been used already: it works once. Ask the patient for a new one."
+            )
         )
 
 
 class ShareLinkExpired(ApplicationError):
     def __init__(self):
-        super().__init__(_("This link has expired. Ask the patient for a new one."))
+        super().__init__(gettext("This link has expired. Ask the patient for a new one."))
 
 
 # The salt referrers' report links were first made with; a patient's shares made before it have
@@ -320,9 +351,13 @@ def share_report(*, case: Case, by: User, **audit_detail) -> tuple[ReportShare, 
     referrals, the referrer) to download the current report. Returns the share and the token
     (only its hash and nonce are stored; the patient sees the link once, an email rebuilds it)."""
     if not permissions.can_share_report(by, case):
-        raise ApplicationError(_("You can share the report once the opinion is delivered to you."))
+        raise ApplicationError(
+            gettext("You can share the report once the opinion is delivered to you.")
+        )
     if not selectors.delivered_reports_for(case).exists():
-        raise ApplicationError(_("The PDF report is still being prepared. Try again in a moment."))
+        raise ApplicationError(
+            gettext("The PDF report is still being prepared. Try again in a moment.")
+        )
     nonce, token_hash = REPORT_SHARE_LINK.new()
     share = ReportShare.objects.create(
         case=case,
@@ -344,7 +379,9 @@ def shared_report(*, token: str) -> ReportShare:
     """The share a link names, if it can still be used (else ApplicationError saying why)."""
     share = REPORT_SHARE_LINK.find(ReportShare.objects.all(), token)
     if not permissions.can_open_shared_report(share.case):
-        raise ApplicationError(_("This report is no longer shared. Ask the patient about it."))
+        raise ApplicationError(
+            gettext("This report is no longer shared. Ask the patient about it.")
+        )
     return share
 
 
@@ -354,10 +391,12 @@ def open_shared_report(*, token: str) -> Report:
     share = shared_report(token=token)
     share = ReportShare.objects.select_for_update().get(pk=share.pk)
     if share.used_at is not None:  # two clicks at once: the second loses
-        raise ApplicationError(_("This link has been used already: it works once."))
+        raise ApplicationError(gettext("This link has been used already: it works once."))
     report = selectors.delivered_reports_for(share.case).first()  # the current delivered one
     if report is None:
-        raise ApplicationError(_("The report is not available. Ask the patient for a new link."))
+        raise ApplicationError(
+            gettext("The report is not available. Ask the patient for a new link.")
+        )
     share.used_at = timezone.now()
     share.report = report
     share.save(update_fields=["used_at", "report"])

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views
+from . import translation_views, views
 
 app_name = "review"
 
@@ -15,6 +15,11 @@ urlpatterns = [
     path("<str:reference>/opinion/autosave/", views.opinion_autosave, name="opinion-autosave"),
     path("<str:reference>/opinion/return/", views.return_opinion, name="opinion-return"),
     path("<str:reference>/opinion/deliver/", views.deliver_opinion, name="opinion-deliver"),
+    path(
+        "<str:reference>/opinion/translation/",
+        translation_views.translation_edit,
+        name="opinion-translation",
+    ),
     path("<str:reference>/follow-ups/ask/", views.follow_up_ask, name="follow-up-ask"),
     path(
         "<str:reference>/follow-ups/<int:follow_up_id>/answer/",

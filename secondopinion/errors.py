@@ -19,6 +19,8 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils.http import url_has_allowed_host_and_scheme
 
+from secondopinion.text import Text
+
 logger = logging.getLogger(__name__)
 
 # What the database driver raises when the server went away or refused us for a moment.
@@ -29,7 +31,7 @@ RETRY_AFTER_SECONDS = 30
 class ApplicationError(Exception):
     """A rule of the product said no. `message` is written for the person who tried."""
 
-    def __init__(self, message: str, *, field: str | None = None):
+    def __init__(self, message: Text, *, field: str | None = None):
         super().__init__(message)
         self.message = message
         self.field = field

@@ -188,6 +188,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 LANGUAGE_CODE = "en-gb"
 LANGUAGES = [("en-gb", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Number separators as US Spanish readers write them (secondopinion/formats/es).
+FORMAT_MODULE_PATH = ["secondopinion.formats"]
 LANGUAGE_COOKIE_AGE = 365 * 24 * 60 * 60
 LANGUAGE_COOKIE_SECURE = PRODUCTION
 LANGUAGE_COOKIE_HTTPONLY = True
@@ -211,6 +213,8 @@ STATICFILES_DIRS = [
     ("vendor/uswds/img", NODE_MODULES / "@uswds/uswds/dist/img"),
     ("vendor/htmx", NODE_MODULES / "htmx.org/dist"),
     ("vendor/uppy", NODE_MODULES / "uppy/dist"),
+    # Uppy's own texts in other languages (records/partials/uploader.html loads the page's).
+    ("vendor/uppy-locales", NODE_MODULES / "@uppy/locales/dist"),
     ("vendor/chartjs", NODE_MODULES / "chart.js/dist"),
     # The record viewers (templates/records/partials/viewer.html): pdf.js with its worker, fonts
     # and image decoders, and dwv for DICOM with its decoder workers (dist/assets/workers,

@@ -16,6 +16,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.db import connection
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from .lookups import any_of_sql
 from .models import Affiliation, ConflictDeclaration, FinancialRelationship, Specialist
@@ -314,14 +315,17 @@ def treating_institution_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
                 where = facts.treating_doctor
         if where is None:
             continue
-        when = (
-            "Works at"
-            if place.until is None
-            else f"Worked until {place.until} (within {years} years) at"
-        )
+        if place.until is None:
+            text = _("Works at %(place)s, where the patient is treated.")
+        else:
+            text = _(
+                "Worked until %(until)s (within %(years)s years) at %(place)s, where the patient "
+                "is treated."
+            )
         reasons.append(
             Reason(
-                "Treating hospital", f"{when} {place.institution}, where the patient is treated."
+                _("Treating hospital"),
+                text % {"until": place.until, "years": years, "place": place.institution},
             )
         )
     return reasons
@@ -333,16 +337,18 @@ def named_doctor_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
     if facts.treating_doctor and same_person(ties.full_name, facts.treating_doctor):
         reasons.append(
             Reason(
-                "Treating doctor",
-                f"May be the patient's treating doctor ({facts.treating_doctor}).",
+                _("Treating doctor"),
+                _("May be the patient's treating doctor (%(doctor)s).")
+                % {"doctor": facts.treating_doctor},
             )
         )
     for excluded in facts.excluded_doctors:
         if same_person(ties.full_name, excluded):
             reasons.append(
                 Reason(
-                    "Excluded by the patient",
-                    f"The patient asked that {excluded} not review this case.",
+                    _("Excluded by the patient"),
+                    _("The patient asked that %(doctor)s not review this case.")
+                    % {"doctor": excluded},
                 )
             )
     return reasons
@@ -361,9 +367,16 @@ def financial_relationship_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
         if named:
             reasons.append(
                 Reason(
-                    "Financial relationship",
-                    f"Declared {relationship.kind.lower()} from {relationship.company}, and the "
-                    f"treatment in question names {', '.join(named)}.",
+                    _("Financial relationship"),
+                    _(
+                        "Declared %(kind)s from %(company)s, and the treatment in question "
+                        "names %(named)s."
+                    )
+                    % {
+                        "kind": relationship.kind.lower(),
+                        "company": relationship.company,
+                        "named": ", ".join(named),
+                    },
                 )
             )
     return reasons
@@ -377,7 +390,11 @@ def declared_relationship_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
         details = f": {declaration.details}" if declaration.details else ""
         if declaration.case_id is not None and declaration.case_id == facts.case_id:
             reasons.append(
-                Reason("Declared relationship", f"A {kind} with this case was declared{details}.")
+                Reason(
+                    _("Declared relationship"),
+                    _("A %(kind)s with this case was declared%(details)s.")
+                    % {"kind": kind, "details": details},
+                )
             )
         elif (
             declaration.doctor_name
@@ -386,9 +403,9 @@ def declared_relationship_rule(ties: Ties, facts: CaseFacts) -> list[Reason]:
         ):
             reasons.append(
                 Reason(
-                    "Declared relationship",
-                    f"Declared a {kind} with {declaration.doctor_name}, the treating "
-                    f"doctor{details}.",
+                    _("Declared relationship"),
+                    _("Declared a %(kind)s with %(doctor)s, the treating doctor%(details)s.")
+                    % {"kind": kind, "doctor": declaration.doctor_name, "details": details},
                 )
             )
     return reasons

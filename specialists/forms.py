@@ -3,6 +3,7 @@ services decide."""
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.choices import QuestionTopic
 from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field
@@ -55,56 +56,60 @@ class ProfileForm(StyledFormMixin, forms.Form):
     specialties: "forms.ModelMultipleChoiceField[Specialty]" = forms.ModelMultipleChoiceField(
         queryset=None,
         widget=Checkboxes,
-        label="Your specialties and subspecialties",
-        help_text="Choose every one you are board certified or fellowship trained in.",
-        error_messages=_required("Choose at least one specialty."),
+        label=_("Your specialties and subspecialties"),
+        help_text=_("Choose every one you are board certified or fellowship trained in."),
+        error_messages=_required(_("Choose at least one specialty.")),
     )
     expertise = forms.CharField(
-        label="Areas of expertise",
+        label=_("Areas of expertise"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=2000,
-        help_text="One a line, for example “HER2-positive breast cancer”. Matching compares "
-        "them with the patient's diagnosis and question.",
+        help_text=_(
+            "One a line, for example “HER2-positive breast cancer”. Matching compares "
+            "them with the patient's diagnosis and question."
+        ),
     )
     languages = forms.MultipleChoiceField(
         choices=LANGUAGES,
         widget=Checkboxes,
-        label="Languages you write reports in",
-        error_messages=_required("Choose at least one language you write reports in."),
+        label=_("Languages you write reports in"),
+        error_messages=_required(_("Choose at least one language you write reports in.")),
     )
     institution = forms.CharField(
-        label="Current hospital or institution",
+        label=_("Current hospital or institution"),
         max_length=200,
         required=False,
-        help_text="Conflict-of-interest screening keeps you away from its patients.",
+        help_text=_("Conflict-of-interest screening keeps you away from its patients."),
     )
     bio = forms.CharField(
-        label="Short public bio",
+        label=_("Short public bio"),
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=1000,
-        help_text="Patients read this once you accept their case. 1,000 characters at most.",
+        help_text=_("Patients read this once you accept their case. 1,000 characters at most."),
     )
     max_open_cases = forms.IntegerField(
-        label="Most cases open at once",
+        label=_("Most cases open at once"),
         min_value=1,
         max_value=50,
-        help_text="Cases you are reviewing plus offers waiting for your answer. At this number "
-        "you are not offered more.",
-        error_messages=_required("Enter how many cases you can have open at once."),
+        help_text=_(
+            "Cases you are reviewing plus offers waiting for your answer. At this number "
+            "you are not offered more."
+        ),
+        error_messages=_required(_("Enter how many cases you can have open at once.")),
     )
     typical_turnaround_days = forms.IntegerField(
-        label="Typical days to write an opinion",
+        label=_("Typical days to write an opinion"),
         min_value=1,
         max_value=90,
-        error_messages=_required("Enter how many days you usually take."),
+        error_messages=_required(_("Enter how many days you usually take.")),
     )
     preferred_topics = forms.MultipleChoiceField(
         choices=QuestionTopic.choices,
         widget=Checkboxes,
         required=False,
-        label="Questions you most like to answer",
+        label=_("Questions you most like to answer"),
     )
 
     def __init__(self, *args, specialties, **kwargs):
@@ -115,107 +120,111 @@ class ProfileForm(StyledFormMixin, forms.Form):
 
 class LicenceForm(StyledFormMixin, forms.Form):
     jurisdiction = forms.ChoiceField(
-        label="Where is it valid?",
-        help_text="A UK licence (GMC) covers all four nations; a US licence is for one state.",
-        error_messages=_required("Choose where the licence is valid."),
+        label=_("Where is it valid?"),
+        help_text=_("A UK licence (GMC) covers all four nations; a US licence is for one state."),
+        error_messages=_required(_("Choose where the licence is valid.")),
     )
     number = forms.CharField(
-        label="Licence number",
+        label=_("Licence number"),
         max_length=60,
-        error_messages=_required("Enter the licence number."),
+        error_messages=_required(_("Enter the licence number.")),
     )
     expires_on = forms.DateField(
-        label="Expiry date",
+        label=_("Expiry date"),
         widget=DateInput,
         error_messages={
-            **_required("Enter the date the licence expires."),
-            "invalid": "Enter the expiry date as a real date, for example 31/12/2027.",
+            **_required(_("Enter the date the licence expires.")),
+            "invalid": _("Enter the expiry date as a real date, for example 31/12/2027."),
         },
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         choice_field(self, "jurisdiction").choices = [
-            ("", "Choose…"),
+            ("", _("Choose…")),
             *licence_jurisdiction_choices(),
         ]
 
 
 class CertificationForm(StyledFormMixin, forms.Form):
     name = forms.CharField(
-        label="Certified in",
+        label=_("Certified in"),
         max_length=200,
-        help_text="For example “Medical oncology”.",
-        error_messages=_required("Enter what you are certified in."),
+        help_text=_("For example “Medical oncology”."),
+        error_messages=_required(_("Enter what you are certified in.")),
     )
     board = forms.CharField(
-        label="Certifying board",
+        label=_("Certifying board"),
         max_length=200,
         required=False,
-        help_text="For example “American Board of Internal Medicine”.",
+        help_text=_("For example “American Board of Internal Medicine”."),
     )
-    year = forms.IntegerField(label="Year certified", min_value=1950, required=False)
+    year = forms.IntegerField(label=_("Year certified"), min_value=1950, required=False)
 
 
 class AffiliationForm(StyledFormMixin, forms.Form):
     institution = forms.CharField(
-        label="Hospital or institution",
+        label=_("Hospital or institution"),
         max_length=200,
-        error_messages=_required("Enter the hospital or institution."),
+        error_messages=_required(_("Enter the hospital or institution.")),
     )
     start_year = forms.IntegerField(
-        label="From (year)",
+        label=_("From (year)"),
         min_value=1950,
-        error_messages=_required("Enter the year you started there."),
+        error_messages=_required(_("Enter the year you started there.")),
     )
     end_year = forms.IntegerField(
-        label="Until (year)",
+        label=_("Until (year)"),
         min_value=1950,
         required=False,
-        help_text="Leave empty if you still work there.",
+        help_text=_("Leave empty if you still work there."),
     )
 
 
 class FinancialRelationshipForm(StyledFormMixin, forms.Form):
     company = forms.CharField(
+        label=_("Company"),
         max_length=200,
-        help_text="For example “Roche” or “Medtronic”.",
-        error_messages=_required("Enter the company's name."),
+        help_text=_("For example “Roche” or “Medtronic”."),
+        error_messages=_required(_("Enter the company's name.")),
     )
     kind = forms.ChoiceField(
-        label="Type of relationship",
+        label=_("Type of relationship"),
         choices=FinancialRelationship.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages=_required("Choose the type of relationship."),
+        error_messages=_required(_("Choose the type of relationship.")),
     )
     products = forms.CharField(
-        label="Products it concerns",
+        label=_("Products it concerns"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,
-        help_text="The company's medicines or devices, one a line, for example “Herceptin”.",
+        help_text=_("The company's medicines or devices, one a line, for example “Herceptin”."),
     )
 
 
 class UnavailablePeriodForm(StyledFormMixin, forms.Form):
     starts_on = forms.DateField(
-        label="First day away",
+        label=_("First day away"),
         widget=DateInput,
         error_messages={
-            **_required("Enter the first day you are away."),
-            "invalid": "Enter the first day as a real date.",
+            **_required(_("Enter the first day you are away.")),
+            "invalid": _("Enter the first day as a real date."),
         },
     )
     ends_on = forms.DateField(
-        label="Last day away",
+        label=_("Last day away"),
         widget=DateInput,
         error_messages={
-            **_required("Enter the last day you are away."),
-            "invalid": "Enter the last day as a real date.",
+            **_required(_("Enter the last day you are away.")),
+            "invalid": _("Enter the last day as a real date."),
         },
     )
     note = forms.CharField(
-        max_length=200, required=False, help_text="For example “Conference”. Only you see it."
+        label=_("Note"),
+        max_length=200,
+        required=False,
+        help_text=_("For example “Conference”. Only you see it."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -225,37 +234,38 @@ class UnavailablePeriodForm(StyledFormMixin, forms.Form):
 
 class DoctorConflictForm(StyledFormMixin, forms.Form):
     doctor_name = forms.CharField(
-        label="Doctor's name",
+        label=_("Doctor's name"),
         max_length=200,
-        help_text="You are never matched with cases this doctor treats.",
-        error_messages=_required("Enter the doctor's name."),
+        help_text=_("You are never matched with cases this doctor treats."),
+        error_messages=_required(_("Enter the doctor's name.")),
     )
     kind = forms.ChoiceField(
-        label="Relationship",
+        label=_("Relationship"),
         choices=ConflictDeclaration.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages=_required("Choose the relationship."),
+        error_messages=_required(_("Choose the relationship.")),
     )
-    details = forms.CharField(max_length=500, required=False)
+    details = forms.CharField(label=_("Details"), max_length=500, required=False)
 
 
 class CaseConflictForm(StyledFormMixin, forms.Form):
     specialist: "forms.ModelChoiceField[Specialist]" = forms.ModelChoiceField(
         queryset=None,
-        label="Specialist",
-        empty_label="Choose a specialist",
-        error_messages=_required("Choose the specialist."),
+        label=_("Specialist"),
+        empty_label=_("Choose a specialist"),
+        error_messages=_required(_("Choose the specialist.")),
     )
     kind = forms.ChoiceField(
-        label="Relationship",
+        label=_("Relationship"),
         choices=ConflictDeclaration.Kind.choices,
         widget=forms.RadioSelect,
-        error_messages=_required("Choose the relationship."),
+        error_messages=_required(_("Choose the relationship.")),
     )
     details = forms.CharField(
+        label=_("Details"),
         max_length=500,
         required=False,
-        help_text="How you learned of it, for example “the patient's sister-in-law”.",
+        help_text=_("How you learned of it, for example “the patient's sister-in-law”."),
     )
 
     def __init__(self, *args, specialists, **kwargs):
@@ -265,12 +275,14 @@ class CaseConflictForm(StyledFormMixin, forms.Form):
 
 class LanguageWaiverForm(StyledFormMixin, forms.Form):
     reason = forms.CharField(
-        label="Why may the report be written in another language?",
+        label=_("Why may the report be written in another language?"),
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=1000,
-        help_text="For example “the patient agreed by phone on 3 May to an English report with "
-        "a translation”. It is recorded, audited and shown on the case, to the patient too.",
-        error_messages=_required("Say why the report may be written in another language."),
+        help_text=_(
+            "For example “the patient agreed by phone on 3 May to an English report with "
+            "a translation”. It is recorded, audited and shown on the case, to the patient too."
+        ),
+        error_messages=_required(_("Say why the report may be written in another language.")),
     )
 
 
@@ -287,14 +299,14 @@ class SpecialtyFilterForm(StyledFormMixin, forms.Form):
     """`specialties`: the list (read once, shared with the ranking); the choice cleans to one."""
 
     specialty = forms.TypedChoiceField(
-        required=False, coerce=int, empty_value=None, label="Rank for this specialty"
+        required=False, coerce=int, empty_value=None, label=_("Rank for this specialty")
     )
 
     def __init__(self, *args, specialties, **kwargs):
         super().__init__(*args, **kwargs)
         self._by_pk = {s.pk: s for s in specialties}
         choice_field(self, "specialty").choices = [
-            ("", "The specialty the case's text suggests"),
+            ("", _("The specialty the case's text suggests")),
             *((s.pk, f"{s.parent.name}: {s.name}" if s.parent_id else s.name) for s in specialties),
         ]
 
@@ -312,32 +324,34 @@ class OfferForm(forms.Form):
         super().clean()
         data = self.cleaned_data
         if not data.get("specialist") and not data.get("automatic"):
-            raise forms.ValidationError("Choose a specialist to offer the case to.")
+            raise forms.ValidationError(_("Choose a specialist to offer the case to."))
         return data
 
 
 class AcceptOfferForm(StyledFormMixin, forms.Form):
     attested_no_conflict = forms.BooleanField(
-        label="I have no conflict of interest with this case",
-        help_text="No tie to the patient, their treating doctors or hospital, or the makers of "
-        "the treatment in question, and no other reason my opinion might not be independent.",
+        label=_("I have no conflict of interest with this case"),
+        help_text=_(
+            "No tie to the patient, their treating doctors or hospital, or the makers of "
+            "the treatment in question, and no other reason my opinion might not be independent."
+        ),
         error_messages=_required(
-            "Confirm that you have no conflict of interest with this case before you accept it."
+            _("Confirm that you have no conflict of interest with this case before you accept it.")
         ),
     )
 
 
 class DeclineOfferForm(StyledFormMixin, forms.Form):
     reason_code = forms.ChoiceField(
-        label="Why are you declining?",
+        label=_("Why are you declining?"),
         choices=Offer.DeclineReason.choices,
         widget=forms.RadioSelect,
-        error_messages=_required("Choose why you are declining."),
+        error_messages=_required(_("Choose why you are declining.")),
     )
     reason = forms.CharField(
-        label="Tell us more",
+        label=_("Tell us more"),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=500,
-        help_text="Needed if you chose “Another reason”.",
+        help_text=_("Needed if you chose “Another reason”."),
     )

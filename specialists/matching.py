@@ -18,7 +18,9 @@ from datetime import date
 from functools import lru_cache
 
 from django.db.models import F, OuterRef, Q, Subquery, Value
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cases.models import QuestionTopic
 
@@ -131,7 +133,11 @@ def needed_specialties(case, catalogue: list[Specialty] | None = None) -> list[S
     for specialty in sorted(catalogue, key=lambda s: s.name):
         keyword = next((k for k in specialty.keyword_list if _keyword_in(text, k)), None)
         if keyword:
-            needs.append(SpecialtyNeed(specialty, f"the case mentions “{keyword}”"))
+            needs.append(
+                SpecialtyNeed(
+                    specialty, _("the case mentions “%(keyword)s”") % {"keyword": keyword}
+                )
+            )
     return needs
 
 
@@ -155,67 +161,83 @@ def _expertise_part(specialist: Specialist, case_words: frozenset[str]) -> Score
             matched.append(area)
     points = min(EXPERTISE_POINTS, EXPERTISE_POINTS_EACH * len(matched))
     if matched:
-        reason = "Expertise in " + "; ".join(f"“{area}”" for area in matched)
-        reason += " matches" if len(matched) == 1 else " match"
-        reason += " the diagnosis or question."
+        reason = ngettext(
+            "Expertise in %(areas)s matches the diagnosis or question.",
+            "Expertise in %(areas)s match the diagnosis or question.",
+            len(matched),
+        ) % {"areas": "; ".join(f"“{area}”" for area in matched)}
     else:
-        reason = "No listed area of expertise matches the diagnosis or question."
-    return ScorePart("Expertise", points, EXPERTISE_POINTS, reason)
+        reason = _("No listed area of expertise matches the diagnosis or question.")
+    return ScorePart(_("Expertise"), points, EXPERTISE_POINTS, reason)
 
 
 def _specialty_part(specialist: Specialist, needs: list[SpecialtyNeed], fit: Fit) -> ScorePart:
     if not needs:
         return ScorePart(
-            "Specialty",
+            _("Specialty"),
             0,
             SUBSPECIALTY_POINTS,
-            "We could not tell this case's specialty from its text: choose one to rank by it.",
+            _("We could not tell this case's specialty from its text: choose one to rank by it."),
         )
     theirs = [
         (pk, name, sub) for pk, name, sub in specialist.specialty_list if pk in fit.specialties
     ]
-    subs = [name for pk, name, _ in theirs if pk in fit.subspecialties]
+    subs = [name for pk, name, __ in theirs if pk in fit.subspecialties]
     if subs:
-        reason = f"Subspecialty in {', '.join(subs)}, which this case needs."
+        reason = _("Subspecialty in %(names)s, which this case needs.") % {"names": ", ".join(subs)}
     else:
-        reason = f"Specialty: {', '.join(name for _, name, _ in theirs)}."
+        reason = _("Specialty: %(names)s.") % {"names": ", ".join(name for __, name, __ in theirs)}
     return ScorePart(
-        "Specialty", round(specialist.specialty_points, 1), SUBSPECIALTY_POINTS, reason
+        _("Specialty"), round(specialist.specialty_points, 1), SUBSPECIALTY_POINTS, reason
     )
 
 
 def _language_part(specialist: Specialist, language: str) -> ScorePart:
     name = LANGUAGE_NAMES.get(language, language)
     if not language:
-        reason = "The patient did not choose a report language."
+        reason = _("The patient did not choose a report language.")
     elif specialist.writes_language:
-        reason = f"Writes reports in {name}, the language the patient asked for."
+        reason = _("Writes reports in %(language)s, the language the patient asked for.") % {
+            "language": name
+        }
     else:
-        reason = f"Does not write reports in {name}: the report would need translating."
-    return ScorePart("Report language", specialist.language_points, LANGUAGE_POINTS, reason)
+        reason = _("Does not write reports in %(language)s: the report would need translating.") % {
+            "language": name
+        }
+    return ScorePart(_("Report language"), specialist.language_points, LANGUAGE_POINTS, reason)
 
 
 def _load_part(specialist: Specialist) -> ScorePart:
     room = specialist.max_open_cases - specialist.load
-    reason = f"{specialist.load} of {specialist.max_open_cases} cases open: room for {room} more."
-    return ScorePart("Current load", round(specialist.load_points, 1), LOAD_POINTS, reason)
+    reason = _("%(load)s of %(most)s cases open: room for %(room)s more.") % {
+        "load": specialist.load,
+        "most": specialist.max_open_cases,
+        "room": room,
+    }
+    return ScorePart(_("Current load"), round(specialist.load_points, 1), LOAD_POINTS, reason)
 
 
 def _turnaround_part(specialist: Specialist) -> ScorePart:
     days = specialist.typical_turnaround_days
-    reason = f"Usually writes an opinion in {days} day{'s' if days != 1 else ''}."
+    reason = ngettext(
+        "Usually writes an opinion in %(days)s day.",
+        "Usually writes an opinion in %(days)s days.",
+        days,
+    ) % {"days": days}
     points = round(specialist.turnaround_points, 1)
-    return ScorePart("Turnaround", points, TURNAROUND_POINTS, reason)
+    return ScorePart(_("Turnaround"), points, TURNAROUND_POINTS, reason)
 
 
 def _preference_part(specialist: Specialist, topics: list[str]) -> ScorePart:
     labels = dict(QuestionTopic.choices)
     shared = [labels.get(topic, topic) for topic in topics if topic in specialist.preferred_topics]
     if shared:
-        reason = "Prefers questions the patient asked: " + "; ".join(f"“{t}”" for t in shared)
-        return ScorePart("Preferences", PREFERENCE_POINTS, PREFERENCE_POINTS, reason + ".")
+        reason = _("Prefers questions the patient asked: %(topics)s.") % {
+            "topics": "; ".join(f"“{t}”" for t in shared)
+        }
+        return ScorePart(_("Preferences"), PREFERENCE_POINTS, PREFERENCE_POINTS, reason)
     return ScorePart(
-        "Preferences", 0, PREFERENCE_POINTS, "No stated preference for this case's questions."
+        _("Preferences"), 0, PREFERENCE_POINTS, _("No stated preference for this case's questions.")
     )
 
 
@@ -242,30 +264,42 @@ def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "
     if language and not specialist.writes_required_language:
         name = LANGUAGE_NAMES.get(language, language)
         reasons.append(
-            Reason("Report language", f"Does not write reports in {name}, the patient's choice.")
+            Reason(
+                _("Report language"),
+                _("Does not write reports in %(language)s, the patient's choice.")
+                % {"language": name},
+            )
         )
     if not specialist.user.is_active:
-        reasons.append(Reason("Account", "Their account is switched off."))
+        reasons.append(Reason(_("Account"), _("Their account is switched off.")))
     if specialist.ever_verified is None:
-        reasons.append(Reason("Not verified", "A coordinator has not verified them yet."))
+        reasons.append(Reason(_("Not verified"), _("A coordinator has not verified them yet.")))
     if not specialist.has_valid_licence:
         place = region_name(region)
         if specialist.unverified_licence:
-            text = f"Their licence for {place} is not verified yet."
+            text = _("Their licence for %(place)s is not verified yet.") % {"place": place}
         elif specialist.expired_on:
-            text = f"Their licence for {place} expired on {specialist.expired_on:%-d %b %Y}."
+            text = _("Their licence for %(place)s expired on %(date)s.") % {
+                "place": place,
+                "date": dateformat.format(specialist.expired_on, "j M Y"),
+            }
         else:
-            text = f"Holds no licence valid in {place}."
-        reasons.append(Reason("Licence", text))
+            text = _("Holds no licence valid in %(place)s.") % {"place": place}
+        reasons.append(Reason(_("Licence"), text))
     if specialist.away_until:
         reasons.append(
-            Reason("Unavailable", f"Unavailable until {specialist.away_until:%-d %b %Y}.")
+            Reason(
+                _("Unavailable"),
+                _("Unavailable until %(date)s.")
+                % {"date": dateformat.format(specialist.away_until, "j M Y")},
+            )
         )
     if specialist.load >= specialist.max_open_cases:
         reasons.append(
             Reason(
-                "At capacity",
-                f"At capacity: {specialist.load} of {specialist.max_open_cases} cases open.",
+                _("At capacity"),
+                _("At capacity: %(load)s of %(most)s cases open.")
+                % {"load": specialist.load, "most": specialist.max_open_cases},
             )
         )
     if specialist.offered_before:
@@ -273,7 +307,13 @@ def _not_eligible_reasons(specialist: Specialist, region: str, language: str = "
         detail = ""
         if specialist.previous_decline:
             detail = f" ({DECLINE_SUMMARIES[specialist.previous_decline]})"
-        reasons.append(Reason("Offered before", f"Already offered this case: {status}{detail}."))
+        reasons.append(
+            Reason(
+                _("Offered before"),
+                _("Already offered this case: %(status)s%(detail)s.")
+                % {"status": status, "detail": detail},
+            )
+        )
     return reasons
 
 
@@ -378,14 +418,16 @@ def rank_specialists_for(
     today = today or timezone.localdate()
     catalogue = list(Specialty.objects.all()) if catalogue is None else list(catalogue)
     if specialties:
-        needs = [SpecialtyNeed(s, "a coordinator chose it") for s in specialties]
+        needs = [SpecialtyNeed(s, _("a coordinator chose it")) for s in specialties]
     else:
         needs = needed_specialties(case, catalogue)
     ranking = Ranking(needs=needs)
     if not getattr(case, "patient_region", ""):
         ranking.notes.append(
-            "The case does not say where the patient lives, so no licence can be checked. "
-            "Ask the patient, then match."
+            _(
+                "The case does not say where the patient lives, so no licence can be checked. "
+                "Ask the patient, then match."
+            )
         )
         return ranking
     facts = CaseFacts.of(case)
@@ -411,7 +453,7 @@ def reasons_not_to_offer(
     filters, then conflict-of-interest screening."""
     today = today or timezone.localdate()
     if not getattr(case, "patient_region", ""):
-        return [Reason("Licence", "The case does not say where the patient lives.")]
+        return [Reason(_("Licence"), _("The case does not say where the patient lives."))]
     language = required_language(case)
     row = _with_reason_facts(
         Specialist.objects.filter(pk=specialist.pk), case, today, language

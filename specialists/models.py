@@ -7,26 +7,28 @@ from django.db import models
 from django.db.models import Exists, OuterRef, Subquery
 from django.utils import timezone
 from django.utils.functional import cached_property
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 # Languages a specialist can write a report in (ISO 639-1). The case's `report_language` uses the
 # same codes.
 LANGUAGES = [
-    ("en", "English"),
-    ("es", "Spanish"),
-    ("fr", "French"),
-    ("de", "German"),
-    ("pt", "Portuguese"),
-    ("it", "Italian"),
-    ("nl", "Dutch"),
-    ("pl", "Polish"),
-    ("zh", "Chinese"),
-    ("ar", "Arabic"),
-    ("hi", "Hindi"),
-    ("ur", "Urdu"),
-    ("ru", "Russian"),
-    ("tr", "Turkish"),
-    ("ja", "Japanese"),
-    ("ko", "Korean"),
+    ("en", _("English")),
+    ("es", _("Spanish")),
+    ("fr", _("French")),
+    ("de", _("German")),
+    ("pt", _("Portuguese")),
+    ("it", _("Italian")),
+    ("nl", _("Dutch")),
+    ("pl", _("Polish")),
+    ("zh", _("Chinese")),
+    ("ar", _("Arabic")),
+    ("hi", _("Hindi")),
+    ("ur", _("Urdu")),
+    ("ru", _("Russian")),
+    ("tr", _("Turkish")),
+    ("ja", _("Japanese")),
+    ("ko", _("Korean")),
 ]
 LANGUAGE_NAMES = dict(LANGUAGES)
 
@@ -41,17 +43,19 @@ class Specialty(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="subspecialties",
-        help_text="Set for a subspecialty: the specialty it belongs to.",
+        help_text=_("Set for a subspecialty: the specialty it belongs to."),
     )
     keywords = models.TextField(
         blank=True,
-        help_text="Words in a diagnosis or question that point to this specialty, one a line. "
-        "Matching uses them to tell which specialty a case needs.",
+        help_text=_(
+            "Words in a diagnosis or question that point to this specialty, one a line. "
+            "Matching uses them to tell which specialty a case needs."
+        ),
     )
 
     class Meta:
         ordering = ["name"]
-        verbose_name_plural = "specialties"
+        verbose_name_plural = _("specialties")
 
     def __str__(self) -> str:
         return self.name
@@ -89,27 +93,27 @@ class Specialist(models.Model):
     )
     specialties = models.ManyToManyField(Specialty, related_name="specialists", blank=True)
     expertise = models.TextField(
-        "Areas of expertise",
+        _("Areas of expertise"),
         blank=True,
         max_length=2000,
-        help_text="One a line, for example “HER2-positive breast cancer”.",
+        help_text=_("One a line, for example “HER2-positive breast cancer”."),
     )
-    institution = models.CharField("Current hospital or institution", max_length=200, blank=True)
-    bio = models.TextField("Short public bio", blank=True, max_length=1000)
+    institution = models.CharField(_("Current hospital or institution"), max_length=200, blank=True)
+    bio = models.TextField(_("Short public bio"), blank=True, max_length=1000)
     max_open_cases = models.PositiveSmallIntegerField(
-        "Most cases open at once",
+        _("Most cases open at once"),
         default=3,
-        help_text="Cases you are reviewing plus offers waiting for your answer.",
+        help_text=_("Cases you are reviewing plus offers waiting for your answer."),
     )
     typical_turnaround_days = models.PositiveSmallIntegerField(
-        "Typical days to write an opinion", default=7
+        _("Typical days to write an opinion"), default=7
     )
     # Cases under review plus offers waiting for an answer, kept by the services that change
     # either (specialists.services.refresh_load, in the same transaction): matching reads it
     # instead of counting every specialist's cases.
     open_load = models.PositiveIntegerField(default=0, editable=False)
     preferred_topics = models.JSONField(
-        "Questions you most like to answer", default=list, blank=True
+        _("Questions you most like to answer"), default=list, blank=True
     )  # the case's QuestionTopic values
     objects = SpecialistQuerySet.as_manager()
 
@@ -193,16 +197,21 @@ class BoardCertification(models.Model):
     specialist = models.ForeignKey(
         Specialist, on_delete=models.CASCADE, related_name="certifications"
     )
-    name = models.CharField("Certified in", max_length=200)
-    board = models.CharField("Certifying board", max_length=200, blank=True)
-    year = models.PositiveSmallIntegerField("Year certified", null=True, blank=True)
+    name = models.CharField(_("Certified in"), max_length=200)
+    board = models.CharField(_("Certifying board"), max_length=200, blank=True)
+    year = models.PositiveSmallIntegerField(_("Year certified"), null=True, blank=True)
 
     class Meta:
         ordering = ["name", "id"]
 
     def __str__(self) -> str:
         details = ", ".join(str(part) for part in (self.board, self.year) if part)
-        return f"Board certified in {self.name}" + (f" ({details})" if details else "")
+        if details:
+            return gettext("Board certified in %(name)s (%(details)s)") % {
+                "name": self.name,
+                "details": details,
+            }
+        return gettext("Board certified in %(name)s") % {"name": self.name}
 
 
 class Licence(models.Model):
@@ -210,9 +219,9 @@ class Licence(models.Model):
     country code (e.g. GB) covers every region of that country (GB-ENG, GB-SCT, …)."""
 
     specialist = models.ForeignKey(Specialist, on_delete=models.CASCADE, related_name="licences")
-    jurisdiction = models.CharField("Where it is valid", max_length=8)
-    number = models.CharField("Licence number", max_length=60)
-    expires_on = models.DateField("Expiry date")
+    jurisdiction = models.CharField(_("Where it is valid"), max_length=8)
+    number = models.CharField(_("Licence number"), max_length=60)
+    expires_on = models.DateField(_("Expiry date"))
     verified_at = models.DateTimeField(null=True, blank=True)
     verified_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -272,10 +281,13 @@ class Affiliation(models.Model):
     specialist = models.ForeignKey(
         Specialist, on_delete=models.CASCADE, related_name="affiliations"
     )
-    institution = models.CharField("Hospital or institution", max_length=200)
-    start_year = models.PositiveSmallIntegerField("From (year)")
+    institution = models.CharField(_("Hospital or institution"), max_length=200)
+    start_year = models.PositiveSmallIntegerField(_("From (year)"))
     end_year = models.PositiveSmallIntegerField(
-        "Until (year)", null=True, blank=True, help_text="Leave empty if you still work there."
+        _("Until (year)"),
+        null=True,
+        blank=True,
+        help_text=_("Leave empty if you still work there."),
     )
 
     class Meta:
@@ -289,24 +301,24 @@ class FinancialRelationship(models.Model):
     """A declared financial tie to a company, with the products it concerns."""
 
     class Kind(models.TextChoices):
-        CONSULTING = "consulting", "Consulting fees"
-        SPEAKING = "speaking", "Speaking fees"
-        ADVISORY = "advisory", "Advisory board"
-        RESEARCH = "research", "Research funding"
-        OWNERSHIP = "ownership", "Shares or ownership"
-        ROYALTIES = "royalties", "Royalties or patents"
-        EMPLOYMENT = "employment", "Employment"
-        OTHER = "other", "Other"
+        CONSULTING = "consulting", _("Consulting fees")
+        SPEAKING = "speaking", _("Speaking fees")
+        ADVISORY = "advisory", _("Advisory board")
+        RESEARCH = "research", _("Research funding")
+        OWNERSHIP = "ownership", _("Shares or ownership")
+        ROYALTIES = "royalties", _("Royalties or patents")
+        EMPLOYMENT = "employment", _("Employment")
+        OTHER = "other", _("Other")
 
     specialist = models.ForeignKey(
         Specialist, on_delete=models.CASCADE, related_name="financial_relationships"
     )
     company = models.CharField(max_length=200)
-    kind = models.CharField("Type", max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("Type"), max_length=16, choices=Kind.choices)
     products = models.TextField(
         blank=True,
         max_length=2000,
-        help_text="The company's medicines or devices this concerns, one a line.",
+        help_text=_("The company's medicines or devices this concerns, one a line."),
     )
     declared_at = models.DateTimeField(auto_now_add=True)
 
@@ -325,8 +337,8 @@ class UnavailablePeriod(models.Model):
     specialist = models.ForeignKey(
         Specialist, on_delete=models.CASCADE, related_name="unavailable_periods"
     )
-    starts_on = models.DateField("First day away")
-    ends_on = models.DateField("Last day away")
+    starts_on = models.DateField(_("First day away"))
+    ends_on = models.DateField(_("Last day away"))
     note = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -348,15 +360,15 @@ class ConflictDeclaration(models.Model):
     against one case or against a named doctor (every case that doctor treats)."""
 
     class Kind(models.TextChoices):
-        FAMILY = "family", "Family relationship"
-        PRACTICE = "practice", "Works in the same practice or team"
-        PERSONAL = "personal", "Personal relationship"
-        OTHER = "other", "Other"
+        FAMILY = "family", _("Family relationship")
+        PRACTICE = "practice", _("Works in the same practice or team")
+        PERSONAL = "personal", _("Personal relationship")
+        OTHER = "other", _("Other")
 
     specialist = models.ForeignKey(
         Specialist, on_delete=models.CASCADE, related_name="conflict_declarations"
     )
-    kind = models.CharField("Relationship", max_length=16, choices=Kind.choices)
+    kind = models.CharField(_("Relationship"), max_length=16, choices=Kind.choices)
     case = models.ForeignKey(
         "cases.Case",
         null=True,
@@ -364,7 +376,7 @@ class ConflictDeclaration(models.Model):
         on_delete=models.CASCADE,
         related_name="conflict_declarations",
     )
-    doctor_name = models.CharField("Doctor's name", max_length=200, blank=True)
+    doctor_name = models.CharField(_("Doctor's name"), max_length=200, blank=True)
     details = models.CharField(max_length=500, blank=True)
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
@@ -387,17 +399,17 @@ class ConflictDeclaration(models.Model):
 
 class Offer(models.Model):
     class Status(models.TextChoices):
-        OPEN = "open", "Waiting for an answer"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        EXPIRED = "expired", "Expired"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        OPEN = "open", _("Waiting for an answer")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        EXPIRED = "expired", _("Expired")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
     class DeclineReason(models.TextChoices):
-        CONFLICT = "conflict", "I have a conflict of interest"
-        NO_CAPACITY = "no_capacity", "I don't have capacity now"
-        OUTSIDE_EXPERTISE = "outside_expertise", "It is outside my expertise"
-        OTHER = "other", "Another reason"
+        CONFLICT = "conflict", _("I have a conflict of interest")
+        NO_CAPACITY = "no_capacity", _("I don't have capacity now")
+        OUTSIDE_EXPERTISE = "outside_expertise", _("It is outside my expertise")
+        OTHER = "other", _("Another reason")
 
     case = models.ForeignKey("cases.Case", on_delete=models.CASCADE, related_name="offers")
     specialist = models.ForeignKey(Specialist, on_delete=models.PROTECT, related_name="offers")
@@ -470,10 +482,10 @@ OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
 
 
 DECLINE_SUMMARIES: dict[str, str] = {
-    Offer.DeclineReason.CONFLICT: "a conflict of interest",
-    Offer.DeclineReason.NO_CAPACITY: "no capacity",
-    Offer.DeclineReason.OUTSIDE_EXPERTISE: "outside their expertise",
-    Offer.DeclineReason.OTHER: "another reason",
+    Offer.DeclineReason.CONFLICT: _("a conflict of interest"),
+    Offer.DeclineReason.NO_CAPACITY: _("no capacity"),
+    Offer.DeclineReason.OUTSIDE_EXPERTISE: _("outside their expertise"),
+    Offer.DeclineReason.OTHER: _("another reason"),
 }
 
 

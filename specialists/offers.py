@@ -5,6 +5,7 @@ moves the case through the case state machine; the offer's own state through ser
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, state_machine
 from cases import services as case_services
@@ -12,7 +13,7 @@ from cases.models import Case, Status
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_date, lazy_text, notify
 
 from . import selectors, services
 from .models import Offer, Specialist
@@ -40,10 +41,15 @@ def offer_case(
     current = selectors.open_offer_for_case(locked.pk)
     if permissions.is_coordinator(by) and current is not None:
         raise ApplicationError(
-            f"You can't offer a case that is “offered to a specialist”: {current.offered_by} "
-            f"offered it to {current.specialist} at "
-            f"{timezone.localtime(current.created_at):%H:%M on %-d %b %Y}. A case goes to one "
-            "specialist at a time."
+            _(
+                "You can't offer a case that is “offered to a specialist”: %(by)s offered it to "
+                "%(specialist)s at %(when)s. A case goes to one specialist at a time."
+            )
+            % {
+                "by": current.offered_by,
+                "specialist": current.specialist,
+                "when": services._when(current.created_at),
+            }
         )
     state_machine.check(locked, "offer", by=by)
     if specialist is None:
@@ -64,8 +70,12 @@ def offer_case(
     state_machine.notify_specialist(
         case,
         specialist.user,
-        f"You have been offered case {case.reference}. Please answer by "
-        f"{timezone.localtime(offer.respond_by):%H:%M on %-d %b %Y}.",
+        lazy_text(
+            _("You have been offered case %(reference)s. Please answer by %(time)s on %(date)s."),
+            reference=case.reference,
+            time=f"{timezone.localtime(offer.respond_by):%H:%M}",
+            date=lazy_date(timezone.localtime(offer.respond_by), "j M Y"),
+        ),
         page="specialists:offer-accept",  # the case itself opens only once they accept
     )
     return offer
@@ -92,7 +102,7 @@ def accept_offer(*, case: Case, by: User, attested_no_conflict: bool = False) ->
     offer = services.offer_to_answer(case=locked, by=by, answer="accept")
     if not attested_no_conflict:
         raise ApplicationError(
-            "Confirm that you have no conflict of interest with this case before you accept it.",
+            _("Confirm that you have no conflict of interest with this case before you accept it."),
             field="attested_no_conflict",
         )
     screened = services.screen_for_acceptance(case=locked, offer=offer)
@@ -108,7 +118,11 @@ def accept_offer(*, case: Case, by: User, attested_no_conflict: bool = False) ->
         detail={"attested_no_conflict": True},
     )
     state_machine.notify_patient(
-        case, f"A specialist has started reviewing your case {case.reference}."
+        case,
+        lazy_text(
+            _("A specialist has started reviewing your case %(reference)s."),
+            reference=case.reference,
+        ),
     )
     return case
 
@@ -120,10 +134,10 @@ def decline_offer(
     """The offered specialist declines: a conflict, no capacity, outside their expertise, or
     another reason (which they must give). The case goes back to matching."""
     if reason_code not in Offer.DeclineReason.values:
-        raise ApplicationError("Choose why you are declining.", field="reason_code")
+        raise ApplicationError(_("Choose why you are declining."), field="reason_code")
     reason = reason.strip()
     if reason_code == Offer.DeclineReason.OTHER and not reason:
-        raise ApplicationError("Tell us why you are declining.", field="reason")
+        raise ApplicationError(_("Tell us why you are declining."), field="reason")
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     offer = services.offer_to_answer(case=locked, by=by, answer="decline")
     label = Offer.DeclineReason(reason_code).label
@@ -139,7 +153,7 @@ def decline_offer(
         case_id=case.pk,
         detail={"reason": reason_code},
     )
-    _offer_next_after(case, offer, "declined")
+    _offer_next_after(case, offer, _("declined"))
     return Case.objects.get(pk=case.pk)
 
 
@@ -162,10 +176,13 @@ def expire_offer(*, offer: Offer) -> Case | None:
     record_event(actor=None, action="offer.expire", obj=offer, case_id=case.pk)
     notify(
         user=offer.specialist.user,
-        message=f"The offer of case {case.reference} expired before you answered it.",
+        message=lazy_text(
+            _("The offer of case %(reference)s expired before you answered it."),
+            reference=case.reference,
+        ),
         link=reverse("specialists:home"),
     )
-    _offer_next_after(case, offer, "did not answer in time")
+    _offer_next_after(case, offer, _("did not answer in time"))
     return Case.objects.get(pk=case.pk)
 
 
@@ -174,18 +191,29 @@ def _offer_next_after(case: Case, ended: Offer, what: str) -> None:
     coordinator who made the offer what happened, and that they must act when no one is left."""
     coordinator = ended.offered_by
     link = reverse("specialists:match", args=[case.reference])
-    message = f"{ended.specialist} {what} on case {case.reference}. Choose another specialist."
+    names = {"specialist": ended.specialist, "what": what, "reference": case.reference}
+    message = lazy_text(
+        _("%(specialist)s %(what)s on case %(reference)s. Choose another specialist."), **names
+    )
     if ended.automatic:
         try:
             offer = offer_case(case=case, by=coordinator, automatic=True, specialty=ended.specialty)
         except ApplicationError as error:
-            message = (
-                f"Case {case.reference} needs you: {ended.specialist} {what}, and it could not "
-                f"be offered automatically. {error.message}"
+            message = lazy_text(
+                _(
+                    "Case %(reference)s needs you: %(specialist)s %(what)s, and it could not "
+                    "be offered automatically. %(error)s"
+                ),
+                error=error.message,
+                **names,
             )
         else:
-            message = (
-                f"{ended.specialist} {what} on case {case.reference}; it was offered "
-                f"automatically to {offer.specialist}, the next match."
+            message = lazy_text(
+                _(
+                    "%(specialist)s %(what)s on case %(reference)s; it was offered "
+                    "automatically to %(next)s, the next match."
+                ),
+                next=offer.specialist,
+                **names,
             )
-    notify(user=coordinator, message=message[:300], link=link)
+    notify(user=coordinator, message=message, link=link)  # notify cuts it to 300 characters

@@ -4,22 +4,28 @@ A licence may be for one region (US-CA, GB-SCT) or, where one registration cover
 country (the UK's GMC), for the country's code (GB), which covers each of its regions.
 """
 
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
 from cases.regions import REGIONS
 
-COUNTRY_WIDE = [("GB", "United Kingdom")]
+COUNTRY_WIDE = [("GB", _("United Kingdom"))]
 _COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_WIDE)
 
 
 def licence_jurisdiction_choices() -> list:
     """Grouped choices for a licence's jurisdiction: whole countries, then every region."""
     regions = [(group, options) for group, options in REGIONS if group != "Elsewhere"]
-    countries = [(code, f"{name} (the whole country)") for code, name in COUNTRY_WIDE]
-    return [("Whole country", countries), *regions]
+    countries = [
+        (code, gettext("%(country)s (the whole country)") % {"country": name})
+        for code, name in COUNTRY_WIDE
+    ]
+    return [(gettext("Whole country"), countries), *regions]
 
 
 def region_name(code: str) -> str:
     names = dict(COUNTRY_WIDE)
-    for _, options in REGIONS:
+    for __, options in REGIONS:
         names.update(options)
     return names.get(code, code)
 

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, Status
 
@@ -373,25 +374,25 @@ def home_for(specialist: Specialist) -> dict:
     groups = [
         _work_group(
             "to-write",
-            "Opinions to write",
-            "No opinion is waiting to be written.",
+            _("Opinions to write"),
+            _("No opinion is waiting to be written."),
             to_write,
             shows_due=True,
         ),
         _work_group(
             "returned",
-            "Returned to you to revise",
-            "No opinion has been returned to you.",
+            _("Returned to you to revise"),
+            _("No opinion has been returned to you."),
             returned,
             shows_due=True,
         ),
         _work_group(
             "waiting",
-            "Your questions waiting on the patient",
-            "No question of yours is waiting on the patient.",
+            _("Your questions waiting on the patient"),
+            _("No question of yours is waiting on the patient."),
             waiting,
         ),
-        WorkGroup("done", "Done", "No finished cases yet.", done, shows_status=True),
+        WorkGroup("done", _("Done"), _("No finished cases yet."), done, shows_status=True),
     ]
     return {
         "today": today,
@@ -481,3 +482,15 @@ def dashboard_for(user) -> dict:
     """The specialist's work list, for the dashboard (the same as their home page)."""
     specialist = specialist_for_user(user)
     return home_for(specialist) if specialist else {}
+
+
+def writes_language(specialist, code: str) -> bool:
+    """Whether `specialist` writes reports in the language `code`."""
+    return SpecialistLanguage.objects.filter(specialist=specialist, language=code).exists()
+
+
+def languages_written_by(specialist) -> list[str]:
+    """The codes of the languages `specialist` writes reports in."""
+    return list(
+        SpecialistLanguage.objects.filter(specialist=specialist).values_list("language", flat=True)
+    )

@@ -10,13 +10,14 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Count
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.notifications.services import notify
+from secondopinion.notifications.services import lazy_text, notify
 
 from . import conflicts, matching
 from .candidates import REVIEW_STATES
@@ -48,16 +49,17 @@ REMOVABLE = {
 
 
 def _day(value: date) -> str:
-    return f"{value:%-d %b %Y}"
+    return dateformat.format(value, "j M Y")
 
 
 def _when(moment) -> str:
-    return f"{timezone.localtime(moment):%H:%M on %-d %b %Y}"
+    moment = timezone.localtime(moment)
+    return _("%(time)s on %(date)s") % {"time": f"{moment:%H:%M}", "date": _day(moment)}
 
 
 def _own(specialist: Specialist, by: User) -> None:
     if specialist.user_id != by.pk:
-        raise ApplicationError("You can only change your own profile.")
+        raise ApplicationError(_("You can only change your own profile."))
 
 
 # The profile ------------------------------------------------------------------------------------
@@ -78,11 +80,11 @@ def save_profile(
 ) -> Specialist:
     """Create or update the signed-in specialist's own profile."""
     if by.role != Role.SPECIALIST:
-        raise ApplicationError("Only specialists keep a specialist profile.")
+        raise ApplicationError(_("Only specialists keep a specialist profile."))
     if max_open_cases < 1:
-        raise ApplicationError("Take at least one case at a time.", field="max_open_cases")
+        raise ApplicationError(_("Take at least one case at a time."), field="max_open_cases")
     if not specialties:
-        raise ApplicationError("Choose at least one specialty.", field="specialties")
+        raise ApplicationError(_("Choose at least one specialty."), field="specialties")
     specialist, created = Specialist.objects.select_for_update().get_or_create(user=by)
     specialist.expertise = expertise.strip()
     specialist.institution = institution.strip()
@@ -109,8 +111,11 @@ def add_licence(
     _own(specialist, by)
     if expires_on < timezone.localdate():
         raise ApplicationError(
-            f"That licence expired on {_day(expires_on)}. Add a licence that is valid today, "
-            "with the expiry date printed on it.",
+            _(
+                "That licence expired on %(date)s. Add a licence that is valid today, with the "
+                "expiry date printed on it."
+            )
+            % {"date": _day(expires_on)},
             field="expires_on",
         )
     number = number.strip()
@@ -118,7 +123,8 @@ def add_licence(
         specialist=specialist, jurisdiction=jurisdiction, number__iexact=number
     ).exists():
         raise ApplicationError(
-            f"Your licence {number} for {region_name(jurisdiction)} is already on your profile.",
+            _("Your licence %(number)s for %(region)s is already on your profile.")
+            % {"number": number, "region": region_name(jurisdiction)},
             field="number",
         )
     licence = Licence.objects.create(
@@ -134,7 +140,7 @@ def add_certification(
 ) -> BoardCertification:
     _own(specialist, by)
     if year and year > timezone.localdate().year:
-        raise ApplicationError("The year certified can't be in the future.", field="year")
+        raise ApplicationError(_("The year certified can't be in the future."), field="year")
     certification = BoardCertification.objects.create(
         specialist=specialist, name=name.strip(), board=board.strip(), year=year
     )
@@ -149,12 +155,12 @@ def add_affiliation(
     _own(specialist, by)
     this_year = timezone.localdate().year
     if start_year > this_year:
-        raise ApplicationError("The first year can't be in the future.", field="start_year")
+        raise ApplicationError(_("The first year can't be in the future."), field="start_year")
     if end_year is not None and end_year < start_year:
-        raise ApplicationError("The last year can't be before the first year.", field="end_year")
+        raise ApplicationError(_("The last year can't be before the first year."), field="end_year")
     if end_year is not None and end_year > this_year:
         raise ApplicationError(
-            "The last year can't be in the future: leave it empty if you still work there.",
+            _("The last year can't be in the future: leave it empty if you still work there."),
             field="end_year",
         )
     affiliation = Affiliation.objects.create(
@@ -186,9 +192,9 @@ def add_unavailable_period(
     """Add a period away. Periods may not overlap: change or remove the existing one instead."""
     _own(specialist, by)
     if ends_on < starts_on:
-        raise ApplicationError("The last day can't be before the first day.", field="ends_on")
+        raise ApplicationError(_("The last day can't be before the first day."), field="ends_on")
     if ends_on < timezone.localdate():
-        raise ApplicationError("That period is already over.", field="ends_on")
+        raise ApplicationError(_("That period is already over."), field="ends_on")
     # Lock the specialist so that two periods added at once are checked one after the other.
     Specialist.objects.select_for_update().filter(pk=specialist.pk).first()
     overlapping = (
@@ -200,8 +206,11 @@ def add_unavailable_period(
     )
     if overlapping is not None:
         raise ApplicationError(
-            f"This overlaps the time away you already added, {overlapping}. Change the dates, "
-            "or remove that period first.",
+            _(
+                "This overlaps the time away you already added, %(period)s. Change the dates, "
+                "or remove that period first."
+            )
+            % {"period": overlapping},
             field="starts_on",
         )
     period = UnavailablePeriod.objects.create(
@@ -219,9 +228,9 @@ def remove_profile_item(*, specialist: Specialist, by: User, kind: str, item_id:
         model._default_manager.filter(specialist=specialist, pk=item_id).first() if model else None
     )
     if item is None:
-        raise ApplicationError("That item is no longer on your profile.")
+        raise ApplicationError(_("That item is no longer on your profile."))
     if isinstance(item, ConflictDeclaration) and item.case_id is not None:
-        raise ApplicationError("A conflict recorded against a case can't be removed.")
+        raise ApplicationError(_("A conflict recorded against a case can't be removed."))
     record_event(actor=by, action=f"{kind}.remove", obj=item)
     item.delete()
 
@@ -242,10 +251,10 @@ def declare_conflict(
     if not is_coordinator:
         _own(specialist, by)
         if case is not None:
-            raise ApplicationError("Decline the offer with “conflict of interest” instead.")
+            raise ApplicationError(_("Decline the offer with “conflict of interest” instead."))
     doctor_name = doctor_name.strip()
     if case is None and not doctor_name:
-        raise ApplicationError("Give the doctor's name.", field="doctor_name")
+        raise ApplicationError(_("Give the doctor's name."), field="doctor_name")
     declaration = ConflictDeclaration.objects.create(
         specialist=specialist,
         kind=kind,
@@ -267,18 +276,26 @@ def declare_conflict(
 def verify_licence(*, licence: Licence, by: User) -> Licence:
     """A coordinator has checked a licence with its register: the specialist can be matched."""
     if by.role != Role.COORDINATOR:
-        raise ApplicationError("Only coordinators verify licences.")
+        raise ApplicationError(_("Only coordinators verify licences."))
     licence = (
         Licence.objects.select_for_update().select_related("specialist__user").get(pk=licence.pk)
     )
     if licence.verified_at is not None:
         raise ApplicationError(
-            f"{licence.specialist}'s licence {licence.number} was already verified."
+            _("%(specialist)s's licence %(number)s was already verified.")
+            % {"specialist": licence.specialist, "number": licence.number}
         )
     if licence.expires_on < timezone.localdate():
         raise ApplicationError(
-            f"{licence.specialist}'s licence {licence.number} expired on "
-            f"{_day(licence.expires_on)}: ask them for their current one."
+            _(
+                "%(specialist)s's licence %(number)s expired on %(date)s: ask them for their "
+                "current one."
+            )
+            % {
+                "specialist": licence.specialist,
+                "number": licence.number,
+                "date": _day(licence.expires_on),
+            }
         )
     now = timezone.now()
     licence.verified_at, licence.verified_by = now, by
@@ -287,8 +304,14 @@ def verify_licence(*, licence: Licence, by: User) -> Licence:
     record_event(actor=by, action="licence.verify", obj=licence)
     notify(
         user=specialist.user,
-        message=f"Your licence {licence.number} for {region_name(licence.jurisdiction)} "
-        "was verified. You can now be offered cases there.",
+        message=lazy_text(
+            _(
+                "Your licence %(number)s for %(region)s was verified. You can now be offered "
+                "cases there."
+            ),
+            number=licence.number,
+            region=region_name(licence.jurisdiction),
+        ),
     )
     return licence
 
@@ -341,7 +364,7 @@ def create_offer(
     specialty: Specialty | None = None,
 ) -> Offer:
     if not specialist.is_verified:
-        raise ApplicationError("This specialist's credentials have not been verified yet.")
+        raise ApplicationError(_("This specialist's credentials have not been verified yet."))
     try:
         with transaction.atomic():
             offer = Offer.objects.create(
@@ -357,12 +380,17 @@ def create_offer(
     except IntegrityError as exc:
         if Offer.objects.filter(case=case, specialist=specialist).exists():
             raise ApplicationError(
-                f"{specialist} was offered this case before: a case is never offered to the "
-                "same specialist twice."
+                _(
+                    "%(specialist)s was offered this case before: a case is never offered to "
+                    "the same specialist twice."
+                )
+                % {"specialist": specialist}
             ) from exc
         raise ApplicationError(
-            "Another coordinator offered this case at the same moment. Reload the page to see "
-            "who it went to."
+            _(
+                "Another coordinator offered this case at the same moment. Reload the page to see "
+                "who it went to."
+            )
         ) from exc
 
 
@@ -414,8 +442,8 @@ def check_offerable(*, case, specialist: Specialist) -> None:
     reasons = matching.reasons_not_to_offer(case, specialist)
     if reasons:
         raise ApplicationError(
-            f"{specialist} can't be offered this case: "
-            + " ".join(reason.text for reason in reasons)
+            _("%(specialist)s can't be offered this case: %(reasons)s")
+            % {"specialist": specialist, "reasons": " ".join(reason.text for reason in reasons)}
         )
 
 
@@ -424,7 +452,8 @@ def top_match(*, case, specialty: Specialty | None = None) -> Specialist:
     ranking = matching.rank_specialists_for(case, specialties=[specialty] if specialty else None)
     if ranking.top is None:
         raise ApplicationError(
-            "No eligible specialist is left to offer this case to. " + " ".join(ranking.notes)
+            _("No eligible specialist is left to offer this case to. %(notes)s")
+            % {"notes": " ".join(str(note) for note in ranking.notes)}
         )
     return ranking.top.specialist
 
@@ -435,9 +464,11 @@ def screen_for_acceptance(*, case, offer: Offer) -> list[str]:
     found = conflicts.screen_one(offer.specialist_id, case)
     if found:
         raise ApplicationError(
-            "We found a possible conflict of interest, so you can't accept this case: "
-            + " ".join(reason.text for reason in found)
-            + " Decline it with “I have a conflict of interest” as the reason."
+            _(
+                "We found a possible conflict of interest, so you can't accept this case: "
+                "%(reasons)s Decline it with “I have a conflict of interest” as the reason."
+            )
+            % {"reasons": " ".join(reason.text for reason in found)}
         )
     return list(conflicts.SCREENED)
 
@@ -446,33 +477,59 @@ def offer_to_answer(*, case, by: User, answer: str) -> Offer:
     """The open offer of `case` that `by` may answer now (`answer`: "accept" or "decline"), or
     an ApplicationError saying plainly why not. Call with the case row locked."""
     if by is None or getattr(by, "role", None) != Role.SPECIALIST:
-        raise ApplicationError("You don't have permission to do that on this case.")
+        raise ApplicationError(_("You don't have permission to do that on this case."))
     offer = Offer.objects.filter(case=case, specialist__user=by).first()
     current = Offer.objects.filter(case=case, status=Offer.Status.OPEN).first()
     if offer is None:
         if current is not None:
             raise ApplicationError(
-                f"This case was offered to another specialist, so you don't have permission to "
-                f"{answer} it."
+                _(
+                    "This case was offered to another specialist, so you don't have permission "
+                    "to accept it."
+                )
+                if answer == "accept"
+                else _(
+                    "This case was offered to another specialist, so you don't have permission "
+                    "to decline it."
+                )
             )
-        raise ApplicationError(f"There is no offer on this case for you to {answer}.")
+        raise ApplicationError(
+            _("There is no offer on this case for you to accept.")
+            if answer == "accept"
+            else _("There is no offer on this case for you to decline.")
+        )
     if offer.status == Offer.Status.EXPIRED:
         raise ApplicationError(
-            f"Your offer expired at {_when(offer.respond_by)} without an answer, so "
-            f"it can no longer be {answer}ed. A coordinator is finding another specialist."
+            (
+                _(
+                    "Your offer expired at %(when)s without an answer, so it can no longer be "
+                    "accepted. A coordinator is finding another specialist."
+                )
+                if answer == "accept"
+                else _(
+                    "Your offer expired at %(when)s without an answer, so it can no longer be "
+                    "declined. A coordinator is finding another specialist."
+                )
+            )
+            % {"when": _when(offer.respond_by)}
         )
     if offer.status != Offer.Status.OPEN:
         raise ApplicationError(
             {
-                Offer.Status.ACCEPTED: "You have already accepted this case.",
-                Offer.Status.DECLINED: "You have already declined this case.",
-                Offer.Status.WITHDRAWN: "This offer was withdrawn: the case was cancelled or taken back by the patient.",
+                Offer.Status.ACCEPTED: _("You have already accepted this case."),
+                Offer.Status.DECLINED: _("You have already declined this case."),
+                Offer.Status.WITHDRAWN: _(
+                    "This offer was withdrawn: the case was cancelled or taken back by the patient."
+                ),
             }[Offer.Status(offer.status)]
         )
     if answer == "accept" and offer.respond_by < timezone.now():
         raise ApplicationError(
-            f"The time to answer this offer ended at {_when(offer.respond_by)}, so "
-            "it can no longer be accepted. A coordinator will find another specialist."
+            _(
+                "The time to answer this offer ended at %(when)s, so it can no longer be "
+                "accepted. A coordinator will find another specialist."
+            )
+            % {"when": _when(offer.respond_by)}
         )
     return offer
 
@@ -483,17 +540,17 @@ def waive_report_language(*, case, by: User, reason: str) -> LanguageWaiver:
     reason that is recorded, audited and shown on the case. Matching requires the language
     otherwise."""
     if by.role != Role.COORDINATOR:
-        raise ApplicationError("Only coordinators can waive the report language.")
+        raise ApplicationError(_("Only coordinators can waive the report language."))
     if case.status != "matching":
-        raise ApplicationError("The report language can be waived while the case is matched.")
+        raise ApplicationError(_("The report language can be waived while the case is matched."))
     if not case.report_language:
-        raise ApplicationError("The patient did not choose a report language: nothing to waive.")
+        raise ApplicationError(_("The patient did not choose a report language: nothing to waive."))
     reason = reason.strip()
     if not reason:
         raise ApplicationError(
-            "Say why the report may be written in another language.", field="reason"
+            _("Say why the report may be written in another language."), field="reason"
         )
-    waiver, _ = LanguageWaiver.objects.update_or_create(
+    waiver, _created = LanguageWaiver.objects.update_or_create(
         case=case,
         defaults={"language": case.report_language, "reason": reason, "waived_by": by},
     )

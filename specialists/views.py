@@ -12,7 +12,8 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import page as case_page
@@ -102,7 +103,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, "Your profile is saved.")
+            messages.success(request, _("Your profile is saved."))
             return redirect("specialists:profile")
     return render(request, "specialists/profile_edit.html", {"form": form})
 
@@ -118,7 +119,7 @@ def add_to_profile(
         _specialist_only(request)
         specialist = selectors.specialist_for_user(request.user)
         if specialist is None:
-            messages.info(request, "Start your profile with your specialties first.")
+            messages.info(request, _("Start your profile with your specialties first."))
             return redirect("specialists:profile-edit")
         form = form_class(posted(request))
         if request.method == "POST" and form.is_valid():
@@ -137,39 +138,41 @@ def add_to_profile(
 licence_add = add_to_profile(
     LicenceForm,
     services.add_licence,
-    title="Add a licence",
-    success="Your licence is added. A coordinator will verify it before you are matched with "
-    "cases there.",
+    title=_("Add a licence"),
+    success=_(
+        "Your licence is added. A coordinator will verify it before you are matched with "
+        "cases there."
+    ),
 )
 certification_add = add_to_profile(
     CertificationForm,
     services.add_certification,
-    title="Add a board certification",
-    success="Your board certification is added.",
+    title=_("Add a board certification"),
+    success=_("Your board certification is added."),
 )
 affiliation_add = add_to_profile(
     AffiliationForm,
     services.add_affiliation,
-    title="Add a past or current affiliation",
-    success="Your affiliation is added.",
+    title=_("Add a past or current affiliation"),
+    success=_("Your affiliation is added."),
 )
 relationship_add = add_to_profile(
     FinancialRelationshipForm,
     services.add_financial_relationship,
-    title="Declare a financial relationship",
-    success="Your financial relationship is declared.",
+    title=_("Declare a financial relationship"),
+    success=_("Your financial relationship is declared."),
 )
 unavailability_add = add_to_profile(
     UnavailablePeriodForm,
     services.add_unavailable_period,
-    title="Add time away",
-    success="Your time away is added. You won't be offered cases while you are away.",
+    title=_("Add time away"),
+    success=_("Your time away is added. You won't be offered cases while you are away."),
 )
 conflict_declare = add_to_profile(
     DoctorConflictForm,
     services.declare_conflict,
-    title="Declare a relationship with a doctor",
-    success="Your relationship is declared. You won't be matched with that doctor's patients.",
+    title=_("Declare a relationship with a doctor"),
+    success=_("Your relationship is declared. You won't be matched with that doctor's patients."),
 )
 
 
@@ -180,7 +183,7 @@ def profile_item_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     specialist = selectors.specialist_for_user(request.user)
     form = RemoveItemForm(request.POST)
     if specialist is None or not form.is_valid():
-        messages.error(request, "Choose something on your profile to remove.")
+        messages.error(request, _("Choose something on your profile to remove."))
         return redirect("specialists:profile")
     try:
         services.remove_profile_item(
@@ -192,7 +195,7 @@ def profile_item_remove(request: AuthenticatedHttpRequest) -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, "Removed from your profile.")
+        messages.success(request, _("Removed from your profile."))
     return redirect("specialists:profile")
 
 
@@ -207,7 +210,7 @@ def credentials(request: AuthenticatedHttpRequest) -> HttpResponse:
         form = VerifyLicenceForm(request.POST)
         licence = selectors.licence_by_id(form.cleaned_data["licence"]) if form.is_valid() else None
         if licence is None:
-            messages.error(request, "That licence is no longer there. Choose one from the list.")
+            messages.error(request, _("That licence is no longer there. Choose one from the list."))
         else:
             try:
                 services.verify_licence(licence=licence, by=request.user)
@@ -215,7 +218,9 @@ def credentials(request: AuthenticatedHttpRequest) -> HttpResponse:
                 messages.error(request, error.message)
             else:
                 messages.success(
-                    request, f"{licence.specialist}'s licence {licence.number} is verified."
+                    request,
+                    _("%(specialist)s's licence %(number)s is verified.")
+                    % {"specialist": licence.specialist, "number": licence.number},
                 )
         return redirect("specialists:credentials")
     return render(
@@ -294,8 +299,11 @@ def match_language_waive(request: AuthenticatedHttpRequest, reference: str) -> H
         else:
             messages.success(
                 request,
-                f"The report language is waived: specialists who do not write "
-                f"{case.get_report_language_display()} are ranked too.",
+                _(
+                    "The report language is waived: specialists who do not write %(language)s "
+                    "are ranked too."
+                )
+                % {"language": case.get_report_language_display()},
             )
             return redirect("specialists:match", case.reference)
     return render(request, "specialists/match_language_waive.html", {"case": case, "form": form})
@@ -306,13 +314,13 @@ def _offer(request: AuthenticatedHttpRequest, case: "Case") -> HttpResponse:
     back = reverse("specialists:match", args=[case.reference])
     if not form.is_valid():
         messages.error(
-            request, " ".join(map(str, form.non_field_errors())) or "Choose a specialist."
+            request, " ".join(map(str, form.non_field_errors())) or _("Choose a specialist.")
         )
         return redirect(back)
     data = form.cleaned_data
     specialist = selectors.specialist_by_id(data["specialist"]) if data["specialist"] else None
     if data["specialist"] and specialist is None:
-        messages.error(request, "That specialist is no longer there. Choose another.")
+        messages.error(request, _("That specialist is no longer there. Choose another."))
         return redirect(back)
     specialty = selectors.specialties_by_id([data["specialty"]]) if data["specialty"] else []
     try:
@@ -326,11 +334,25 @@ def _offer(request: AuthenticatedHttpRequest, case: "Case") -> HttpResponse:
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect(back)
-    mode = " automatically (the top match)" if offer.automatic else ""
+    if offer.automatic:
+        text = _(
+            "The case is offered automatically (the top match) to %(specialist)s, who has been "
+            "notified and has until %(time)s on %(date)s to answer."
+        )
+    else:
+        text = _(
+            "The case is offered to %(specialist)s, who has been notified and has until "
+            "%(time)s on %(date)s to answer."
+        )
+    respond_by = timezone.localtime(offer.respond_by)
     messages.success(
         request,
-        f"The case is offered{mode} to {offer.specialist}, who has been notified and has until "
-        f"{timezone.localtime(offer.respond_by):%H:%M on %-d %b %Y} to answer.",
+        text
+        % {
+            "specialist": offer.specialist,
+            "time": f"{respond_by:%H:%M}",
+            "date": dateformat.format(respond_by, "j M Y"),
+        },
     )
     return redirect("cases:case-detail", case.reference)
 
@@ -348,8 +370,8 @@ def case_conflict_add(request: AuthenticatedHttpRequest, reference: str) -> Http
         else:
             messages.success(
                 request,
-                f"The conflict is recorded: {form.cleaned_data['specialist']} won't be matched "
-                "with this case.",
+                _("The conflict is recorded: %(specialist)s won't be matched with this case.")
+                % {"specialist": form.cleaned_data["specialist"]},
             )
             return redirect("specialists:match", case.reference)
     return render(request, "specialists/case_conflict_add.html", {"case": case, "form": form})
@@ -395,10 +417,10 @@ def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
 
 
 offer_accept = answer_offer(
-    AcceptOfferForm, "accept", success="You accepted the case. It is now in your reviews."
+    AcceptOfferForm, "accept", success=_("You accepted the case. It is now in your reviews.")
 )
 offer_decline = answer_offer(
     DeclineOfferForm,
     "decline",
-    success="You declined the case. Thank you for answering: it goes back to our coordinators.",
+    success=_("You declined the case. Thank you for answering: it goes back to our coordinators."),
 )

@@ -11,8 +11,16 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from cases import services
-from cases.models import Case, CaseFor, ConsentText, Price, ProxyAuthority, Status
-from cases.seed import seed_consent_and_prices
+from cases.models import (
+    Case,
+    CaseFor,
+    ConsentText,
+    ConsentTranslation,
+    Price,
+    ProxyAuthority,
+    Status,
+)
+from cases.seed import seed_consent_and_prices, seed_consent_translations
 from records import provider_requests
 from records import services as record_services
 from review import services as review_services
@@ -167,6 +175,7 @@ def complete_draft(
 ) -> Case:
     """A draft with every answer, a record and (unless `consent=False`) a signed consent."""
     seed_consent_and_prices(ConsentText, Price)  # gone when a transactional test emptied the db
+    seed_consent_translations(ConsentText, ConsentTranslation)
     case = services.create_case(
         by=owner,
         case_for=CaseFor.SOMEONE_ELSE if authority else CaseFor.SELF,

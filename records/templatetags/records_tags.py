@@ -2,6 +2,7 @@
 
 from django import template
 from django.conf import settings
+from django.utils import translation
 
 from records.forms import RecordUploadForm
 
@@ -20,3 +21,14 @@ def record_upload_limits() -> dict[str, int]:
         "chunk_bytes": settings.RECORD_UPLOAD_CHUNK_BYTES,
         "expiry_hours": settings.RECORD_UPLOAD_EXPIRY_HOURS,
     }
+
+
+# Uppy's locale pack (@uppy/locales, served as vendor/uppy-locales) for each language the service
+# speaks besides English, Uppy's own default.
+UPPY_LOCALES = {"es": "es_ES"}
+
+
+@register.simple_tag
+def uppy_locale() -> str:
+    """The name of Uppy's locale for the page's language, or "" for Uppy's English."""
+    return UPPY_LOCALES.get(translation.get_language() or "", "")

@@ -15,6 +15,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 
@@ -26,7 +27,7 @@ def signed_in_with_mfa(request: HttpRequest) -> bool:
 
 
 class SecondOpinionAdminSite(admin.AdminSite):
-    site_header = "Second Opinion administration (superusers only)"
+    site_header = _("Second Opinion administration (superusers only)")
 
     def has_permission(self, request: HttpRequest) -> bool:
         return super().has_permission(request) and signed_in_with_mfa(request)

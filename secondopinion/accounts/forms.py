@@ -1,21 +1,22 @@
 """Extra sign-up questions (allauth's ACCOUNT_SIGNUP_FORM_CLASS)."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from .models import Role
 
 
 class SignupDetailsForm(forms.Form):
     full_name = forms.CharField(
-        label="Your full name",
+        label=_("Your full name"),
         max_length=200,
-        help_text="As it appears on your medical records.",
+        help_text=_("As it appears on your medical records."),
     )
     role = forms.ChoiceField(
-        label="Who are you asking for?",
+        label=_("Who are you asking for?"),
         choices=[
-            (Role.PATIENT, "Myself: I am the patient"),
-            (Role.CAREGIVER, "Someone I care for: I am a family member or caregiver"),
+            (Role.PATIENT, _("Myself: I am the patient")),
+            (Role.CAREGIVER, _("Someone I care for: I am a family member or caregiver")),
         ],
         widget=forms.RadioSelect,
         initial=Role.PATIENT,

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from secondopinion.languages import set_language_cookie, supported_language
 
@@ -63,8 +64,10 @@ class StaffMFAMiddleware:
         ):
             messages.warning(
                 request,
-                "Your role gives access to patients' health records, so you need to set up "
-                "two-factor authentication before you continue.",
+                _(
+                    "Your role gives access to patients' health records, so you need to set up "
+                    "two-factor authentication before you continue."
+                ),
             )
             return redirect("mfa_activate_totp")
         return self.get_response(request)

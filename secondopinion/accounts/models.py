@@ -7,13 +7,14 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 
 class Role(models.TextChoices):
-    PATIENT = "patient", "Patient"
-    CAREGIVER = "caregiver", "Caregiver"
-    SPECIALIST = "specialist", "Specialist"
-    COORDINATOR = "coordinator", "Coordinator"
+    PATIENT = "patient", pgettext_lazy("role", "Patient")
+    CAREGIVER = "caregiver", pgettext_lazy("role", "Caregiver")
+    SPECIALIST = "specialist", pgettext_lazy("role", "Specialist")
+    COORDINATOR = "coordinator", pgettext_lazy("role", "Coordinator")
 
 
 # Roles that read other people's health information; they must use MFA before opening a case.

@@ -14,7 +14,7 @@ from .models import User
 def change_full_name(*, user: User, full_name: str) -> User:
     full_name = " ".join(full_name.split())
     if not full_name:
-        raise ApplicationError("Enter your full name.", field="full_name")
+        raise ApplicationError(_("Enter your full name."), field="full_name")
     if full_name != user.full_name:
         user.full_name = full_name
         user.save(update_fields=["full_name"])

@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from secondopinion.errors import ApplicationError
@@ -24,17 +25,17 @@ from .http import AuthenticatedHttpRequest
 
 class NameForm(StyledFormMixin, forms.Form):
     full_name = forms.CharField(
-        label="Your full name",
+        label=gettext_lazy("Your full name"),
         max_length=200,
-        error_messages={"required": "Enter your full name."},
+        error_messages={"required": gettext_lazy("Enter your full name.")},
     )
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["full_name"].help_text = (
-            "As it appears on your medical records."
+            _("As it appears on your medical records.")
             if user.is_patient_side
-            else "As patients and colleagues should see it."
+            else _("As patients and colleagues should see it.")
         )
 
 
@@ -49,7 +50,7 @@ def account(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, "Your name is saved.")
+            messages.success(request, _("Your name is saved."))
             return redirect("accounts:account")
     return render(
         request,

@@ -101,6 +101,7 @@ ACTIONS = (
     "specialist.create",
     "specialty_field.add",
     "specialty_field.remove",
+    "translation.attest",
     "unavailable.remove",
     "unavailable_period.add",
     "upload.create",

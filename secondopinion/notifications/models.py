@@ -6,6 +6,7 @@ is never lost when the broker or the worker is down: the one beat task sends wha
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Notification(models.Model):
@@ -75,10 +76,12 @@ class NotificationPreference(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_preference"
     )
     email_case_updates = models.BooleanField(
-        "Email me when there is an update on a case",
+        _("Email me when there is an update on a case"),
         default=True,
-        help_text="The email only says there is an update and asks you to sign in. You always "
-        "see updates under Notifications.",
+        help_text=_(
+            "The email only says there is an update and asks you to sign in. You always "
+            "see updates under Notifications."
+        ),
     )
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -2,12 +2,15 @@
 
 import logging
 from datetime import timedelta
+from typing import cast
 
 from django.db import transaction
-from django.utils import timezone, translation
+from django.utils import dateformat, timezone, translation
+from django.utils.functional import Promise, lazy
 
 from secondopinion.audit.services import record_event
 from secondopinion.languages import language_of
+from secondopinion.text import Text
 
 from . import outbox, selectors
 from .emails import RenderedEmail, render_email, send_email
@@ -19,6 +22,24 @@ EMAIL_TEMPLATES = frozenset({"case_update", "case_assigned", "check_in"})
 # Emails a user may turn off; an offer to a specialist (case_assigned) has a deadline and is
 # always sent. Turning case emails off also stops the follow-up check-in emails.
 OPTIONAL_EMAIL_TEMPLATES = frozenset({"case_update", "check_in"})
+
+
+def _formatted(message, params: dict) -> str:
+    return str(message) % params
+
+
+_lazy_formatted = lazy(_formatted, str)
+
+
+def lazy_text(message, **params) -> Text:
+    """`message % params`, translated only when it is read: give notify() a message marked with
+    gettext_lazy (or ngettext_lazy) this way and it is written in the recipient's language, not the
+    language of the page that caused it."""
+    return cast("Text", _lazy_formatted(message, params))
+
+
+# A date in a lazy message, e.g. lazy_date(when, "j M Y"): its month named in the reader's language.
+lazy_date = lazy(dateformat.format, str)
 
 
 def wants_case_update_emails(user) -> bool:
@@ -41,14 +62,17 @@ def set_notification_preference(*, user, email_case_updates: bool) -> Notificati
 
 @transaction.atomic
 def notify(
-    *, user, message: str, link: str = "", email_template: str = "case_update"
+    *, user, message: str | Promise, link: str = "", email_template: str = "case_update"
 ) -> Notification:
     """Tell `user` something in the app and send them a PHI-free email saying to sign in.
 
     `message` may mention the case (it is shown only to the signed-in user); the email never does.
+    A lazy `message` (gettext_lazy, lazy_text) is written in the recipient's language.
     """
     if email_template not in EMAIL_TEMPLATES:
         raise ValueError(f"Unknown email template {email_template!r}")
+    with translation.override(language_of(user)):
+        message = str(message)[: Notification._meta.get_field("message").max_length]
     notification = Notification.objects.create(user=user, message=message, link=link)
     if email_template in OPTIONAL_EMAIL_TEMPLATES and not wants_case_update_emails(user):
         return notification  # the user chose in-app only

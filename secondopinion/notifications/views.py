@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from secondopinion.forms import StyledFormMixin, posted
@@ -41,6 +42,6 @@ def preferences(request: HttpRequest) -> HttpResponse:
     form = PreferenceForm(posted(request), instance=current)
     if request.method == "POST" and form.is_valid():
         services.set_notification_preference(user=request.user, **form.cleaned_data)
-        messages.success(request, "Your email settings are saved.")
+        messages.success(request, _("Your email settings are saved."))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences.html", {"form": form})

@@ -22,15 +22,15 @@
     });
   }
 
-  bar("chart-states", data.states.labels, [{ label: "Cases", data: data.states.values }]);
+  bar("chart-states", data.states.labels, [{ label: gettext("Cases"), data: data.states.values }]);
   bar("chart-steps", data.steps.labels, [
-    { label: "Median days", data: data.steps.median },
-    { label: "90th percentile days", data: data.steps.p90 }
+    { label: gettext("Median days"), data: data.steps.median },
+    { label: gettext("90th percentile days"), data: data.steps.p90 }
   ]);
-  bar("chart-declines", data.declines.labels, [{ label: "Offers", data: data.declines.values }]);
+  bar("chart-declines", data.declines.labels, [{ label: gettext("Offers"), data: data.declines.values }]);
   bar("chart-outcomes", data.outcomes.labels, [
-    { label: "Agree (%)", data: data.outcomes.agree },
-    { label: "Refine (%)", data: data.outcomes.refine },
-    { label: "Change (%)", data: data.outcomes.change }
+    { label: gettext("Agree (%)"), data: data.outcomes.agree },
+    { label: gettext("Refine (%)"), data: data.outcomes.refine },
+    { label: gettext("Change (%)"), data: data.outcomes.change }
   ], { scales: { x: { stacked: true }, y: { stacked: true, max: 100 } } });
 })();

@@ -10,8 +10,8 @@
     data: {
       labels: data.labels,
       datasets: [
-        { label: "Ours (%)", data: data.ours, backgroundColor: "#005ea2" },
-        { label: "Published (%)", data: data.published, backgroundColor: "#71767a" }
+        { label: gettext("Ours (%)"), data: data.ours, backgroundColor: "#005ea2" },
+        { label: gettext("Published (%)"), data: data.published, backgroundColor: "#71767a" }
       ]
     },
     options: { responsive: true, maintainAspectRatio: false, animation: false, scales: { y: { max: 100 } } }

@@ -21,14 +21,38 @@
     var body = response && typeof response.getBody === "function" ? response.getBody() : "";
     if (body) { return body; }
     if (error && error.isNetworkError) {
-      return "“" + file.name + "” stopped: the connection dropped. Press retry to continue where it stopped.";
+      return interpolate(gettext("“%(name)s” stopped: the connection dropped. Press retry to continue where it stopped."),
+        { name: file.name }, true);
     }
-    return "“" + file.name + "” could not be uploaded. Press retry, or choose it again.";
+    return interpolate(gettext("“%(name)s” could not be uploaded. Press retry, or choose it again."),
+      { name: file.name }, true);
   }
 
   // On a touch screen nothing is dropped: the uploader offers to choose files, in those words.
   var touch = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
-  var TOUCH_STRINGS = { dropPasteFiles: "%{browseFiles}", browseFiles: "Choose files" };
+  var TOUCH_STRINGS = { dropPasteFiles: "%{browseFiles}", browseFiles: gettext("Choose files") };
+
+  // Uppy's texts that its Spanish (es_ES) words with "tú", in the "usted" of the rest of the
+  // service, and those it lacks (our catalog); in English these are Uppy's own words.
+  function recovered(count) {
+    return ngettext(
+      "We could not fully recover 1 file. Please re-select it and resume the upload.",
+      "We could not fully recover %{smart_count} files. Please re-select them and resume the upload.",
+      count
+    );
+  }
+  var OUR_UPPY_STRINGS = {
+    dropHint: gettext("Drop your files here"),
+    dropPasteFiles: gettext("Drop files here or %{browseFiles}"),
+    dropPasteFolders: gettext("Drop files here or %{browseFolders}"),
+    dropPasteBoth: gettext("Drop files here, %{browseFiles} or %{browseFolders}"),
+    recoveredXFiles: { 0: recovered(1), 1: recovered(2) },
+    recoveredAllFiles: gettext("We restored all files. You can now resume the upload."),
+    dataUploadedOfUnknown: gettext("%{complete} of unknown"),
+    failedToAddFiles: gettext("Failed to add files"),
+    pleaseWait: gettext("Please wait"),
+    unnamed: gettext("Unnamed")
+  };
 
   function setUp(container, index) {
     var problems = container.querySelector(".so-uploader__problems");
@@ -36,11 +60,19 @@
     var refreshUrl = container.getAttribute("data-refresh-url");
     var endpoint = container.getAttribute("data-tus-endpoint");
     var maxBytes = Number(container.getAttribute("data-max-bytes")) || null;
+    // Uppy's own texts in the page's language (@uppy/locales, loaded by uploader.html; English
+    // is Uppy's default), with ours over them.
+    var uppyLocale = (window.Uppy.locales && window.Uppy.locales[container.getAttribute("data-uppy-locale")]) || {};
+    var locale = {
+      strings: Object.assign({}, uppyLocale.strings, OUR_UPPY_STRINGS),
+      pluralize: uppyLocale.pluralize
+    };
     // The id names the files kept for a restart: one store per upload address (per case, or per
     // provider link), so files chosen for one case never come back on another case's page.
     var uppy = new window.Uppy.Uppy({
       id: "records:" + endpoint,
       autoProceed: false,
+      locale: locale,
       restrictions: { maxFileSize: maxBytes }
     });
     uppy.use(window.Uppy.Dashboard, {
@@ -53,7 +85,7 @@
       proudlyDisplayPoweredByUppy: false,
       disableThumbnailGenerator: true,
       showProgressDetails: true,
-      note: "PDF, JPEG, PNG, TIFF, DICOM, text or office documents"
+      note: gettext("PDF, JPEG, PNG, TIFF, DICOM, text or office documents")
     });
     if (window.Uppy.GoldenRetriever && window.indexedDB) {
       // Kept as long as the server keeps an unfinished upload, and removed once uploaded.

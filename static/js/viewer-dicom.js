@@ -4,16 +4,17 @@
 // id is shown: the tags panel lists only what reading the images needs.
 import * as dwv from "dwv";
 
+// Labels in the page's language (gettext: the catalog base.html loads before any module runs).
 const PRESETS = [
-  ["Soft tissue", 40, 400],
-  ["Lung", -600, 1500],
-  ["Bone", 300, 2000],
+  [gettext("Soft tissue"), 40, 400],
+  [gettext("Lung"), -600, 1500],
+  [gettext("Bone"), 300, 2000],
 ];
 const TOOLS = [
-  ["Scroll", "Scroll"],
-  ["Window/level", "WindowLevel"],
-  ["Zoom and pan", "ZoomAndPan"],
-  ["Measure length", "Draw"],
+  [gettext("Scroll"), "Scroll"],
+  [gettext("Window/level"), "WindowLevel"],
+  [gettext("Zoom and pan"), "ZoomAndPan"],
+  [gettext("Measure length"), "Draw"],
 ];
 
 let counter = 0;
@@ -50,7 +51,13 @@ export async function open(shell) {
   layer.id = `so-dwv-layer-${counter}`;
   layer.className = "so-viewer__dicom";
   shell.stage.append(layer);
-  shell.status(`Loading ${urls.length} image${urls.length === 1 ? "" : "s"}…`);
+  shell.status(
+    interpolate(
+      ngettext("Loading %(count)s image…", "Loading %(count)s images…", urls.length),
+      { count: urls.length },
+      true,
+    ),
+  );
 
   const app = new dwv.App();
   const options = new dwv.AppOptions({ "*": [new dwv.ViewConfig(layer.id)] });
@@ -119,21 +126,35 @@ class DicomViewer {
   // the viewer; the problem line (an alert) counts them.
   failed(event) {
     const index = this.urls.indexOf(typeof event.source === "string" ? event.source : "");
-    const file = this.files[index] || { name: "One image" };
+    const file = this.files[index] || { name: gettext("One image") };
     const why = event.error && event.error.message ? event.error.message : String(event.error);
     this.failures.push(file.name);
     const count = this.failures.length;
     this.shell.problem(
-      `${count} image${count === 1 ? "" : "s"} of this series could not be shown; the others still scroll:`,
+      interpolate(
+        ngettext(
+          "%(count)s image of this series could not be shown; the others still scroll:",
+          "%(count)s images of this series could not be shown; the others still scroll:",
+          count,
+        ),
+        { count },
+        true,
+      ),
     );
     const item = document.createElement("li");
-    const position = index >= 0 ? ` (image ${index + 1} of ${this.urls.length})` : "";
-    item.textContent = `${file.name}${position}: the viewer could not read it (${why}). `;
+    const values = { name: file.name, number: index + 1, count: this.urls.length, why };
+    item.textContent = interpolate(
+      index >= 0
+        ? gettext("%(name)s (image %(number)s of %(count)s): the viewer could not read it (%(why)s). ")
+        : gettext("%(name)s: the viewer could not read it (%(why)s). "),
+      values,
+      true,
+    );
     if (file.download) {
       const link = document.createElement("a");
       link.className = "usa-link";
       link.href = file.download;
-      link.textContent = "Download it";
+      link.textContent = gettext("Download it");
       item.append(link);
     }
     const list = this.shell.element.querySelector("[data-viewer-failed]");
@@ -176,11 +197,13 @@ class DicomViewer {
     const wl = controller.getWindowLevel();
     const slices = this.sliceCount();
     this.shell.element.dataset.viewerSlice = String(this.sliceIndex() + 1);
-    this.shell.status(
-      `Image ${this.sliceIndex() + 1} of ${slices}` +
-        (wl ? `, window ${Math.round(wl.width)} level ${Math.round(wl.center)}` : "") +
-        (this.loaded ? "" : " (still loading)"),
-    );
+    const values = { number: this.sliceIndex() + 1, count: slices };
+    if (wl) Object.assign(values, { width: Math.round(wl.width), level: Math.round(wl.center) });
+    let text = wl
+      ? gettext("Image %(number)s of %(count)s, window %(width)s level %(level)s")
+      : gettext("Image %(number)s of %(count)s");
+    if (!this.loaded) text = interpolate(gettext("%(status)s (still loading)"), { status: text }, true);
+    this.shell.status(interpolate(text, values, true));
   }
 
   scroll(step) {
@@ -202,12 +225,12 @@ class DicomViewer {
 
   build() {
     const { shell, app } = this;
-    shell.button("Previous image", () => this.scroll(-1));
-    shell.button("Next image", () => this.scroll(1));
-    shell.button("Zoom out", () => this.zoom(-1));
-    shell.button("Zoom in", () => this.zoom(1));
-    shell.button("Reset view", () => app.resetDisplay());
-    shell.group("Mouse:");
+    shell.button(gettext("Previous image"), () => this.scroll(-1));
+    shell.button(gettext("Next image"), () => this.scroll(1));
+    shell.button(gettext("Zoom out"), () => this.zoom(-1));
+    shell.button(gettext("Zoom in"), () => this.zoom(1));
+    shell.button(gettext("Reset view"), () => app.resetDisplay());
+    shell.group(gettext("Mouse:"));
     const toolButtons = TOOLS.map(([label, tool]) => {
       const button = shell.button(label, () => {
         app.setTool(tool);
@@ -219,10 +242,14 @@ class DicomViewer {
     });
     app.setTool("Scroll");
     shell.radio(toolButtons, toolButtons[0]);
-    shell.group("Window:");
+    shell.group(gettext("Window:"));
     for (const [label, center, width] of PRESETS) {
       shell.button(label, () => this.windowLevel(center, width), {
-        title: `${label} window: width ${width}, level ${center}`,
+        title: interpolate(
+          gettext("%(preset)s window: width %(width)s, level %(level)s"),
+          { preset: label, width, level: center },
+          true,
+        ),
       });
     }
     shell.keys({
@@ -236,12 +263,12 @@ class DicomViewer {
   showTags() {
     const meta = this.app.getMetaData(this.dataId);
     this.shell.tags([
-      ["Modality", tagValue(meta, "00080060")],
-      ["Series", tagValue(meta, "0008103E")],
-      ["Images in the series", this.sliceCount()],
-      ["Slice thickness (mm)", tagValue(meta, "00180050")],
-      ["Pixel spacing (mm)", tagValue(meta, "00280030")],
-      ["Transfer syntax", tagValue(meta, "00020010")],
+      [gettext("Modality"), tagValue(meta, "00080060")],
+      [gettext("Series"), tagValue(meta, "0008103E")],
+      [gettext("Images in the series"), this.sliceCount()],
+      [gettext("Slice thickness (mm)"), tagValue(meta, "00180050")],
+      [gettext("Pixel spacing (mm)"), tagValue(meta, "00280030")],
+      [gettext("Transfer syntax"), tagValue(meta, "00020010")],
     ]);
   }
 }

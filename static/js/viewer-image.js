@@ -16,7 +16,7 @@ export async function open(shell) {
   try {
     await image.decode();
   } catch {
-    shell.problem("This image could not be shown. Use the download link.");
+    shell.problem(gettext("This image could not be shown. Use the download link."));
     return;
   }
   shell.stage.append(image);
@@ -25,7 +25,7 @@ export async function open(shell) {
   const view = { scale: 1, x: 0, y: 0 };
   const apply = () => {
     image.style.transform = `translate(${view.x}px, ${view.y}px) scale(${view.scale})`;
-    shell.status(`Zoom ${Math.round(view.scale * 100)}%`);
+    shell.status(interpolate(gettext("Zoom %(percent)s%"), { percent: Math.round(view.scale * 100) }, true));
   };
   const zoom = (step) => {
     view.scale = Math.min(Math.max(view.scale * (step > 0 ? STEP : 1 / STEP), 0.25), 16);
@@ -36,9 +36,9 @@ export async function open(shell) {
     view.y -= dy * PAN_PIXELS;
     apply();
   };
-  shell.button("Zoom out", () => zoom(-1));
-  shell.button("Zoom in", () => zoom(1));
-  shell.button("Fit", () => {
+  shell.button(gettext("Zoom out"), () => zoom(-1));
+  shell.button(gettext("Zoom in"), () => zoom(1));
+  shell.button(gettext("Fit"), () => {
     Object.assign(view, { scale: 1, x: 0, y: 0 });
     apply();
   });
@@ -78,17 +78,21 @@ function offerOriginal(shell, image) {
   link.addEventListener("click", async (event) => {
     event.preventDefault();
     const reduced = image.src;
-    shell.status("Loading the original…");
+    shell.status(gettext("Loading the original…"));
     image.src = link.href;
     try {
       await image.decode();
     } catch {
       image.src = reduced;
-      shell.problem("The original could not be shown here. Use the download link.");
+      shell.problem(gettext("The original could not be shown here. Use the download link."));
       return;
     }
-    line.textContent = `Showing the original, ${image.naturalWidth} × ${image.naturalHeight} pixels.`;
-    shell.status("Showing the original");
+    line.textContent = interpolate(
+      gettext("Showing the original, %(width)s × %(height)s pixels."),
+      { width: image.naturalWidth, height: image.naturalHeight },
+      true,
+    );
+    shell.status(gettext("Showing the original"));
     shell.stage.focus(); // the link is gone: the keys now pan the original
   });
 }

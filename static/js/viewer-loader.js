@@ -14,14 +14,20 @@ async function start(element) {
   const shell = new Shell(element);
   const load = VIEWERS[element.dataset.viewerKind];
   if (!load) {
-    shell.problem("This file cannot be shown here. Use the download link.");
+    shell.problem(gettext("This file cannot be shown here. Use the download link."));
     return;
   }
   try {
     const module = await load();
     await module.open(shell);
   } catch (error) {
-    shell.problem(`The viewer could not open this file (${error.message || error}). Use the download link.`);
+    shell.problem(
+      interpolate(
+        gettext("The viewer could not open this file (%(why)s). Use the download link."),
+        { why: error.message || error },
+        true,
+      ),
+    );
   }
 }
 

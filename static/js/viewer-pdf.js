@@ -34,15 +34,25 @@ export async function open(shell) {
 function whyNotOpened(error) {
   const name = error && error.name;
   if (name === "PasswordException") {
-    return "This PDF is protected by a password, so it cannot be shown here. Download it and open it with its password.";
+    return gettext(
+      "This PDF is protected by a password, so it cannot be shown here. Download it and open it with its password.",
+    );
   }
   if (name === "InvalidPDFException") {
-    return "This PDF is damaged or incomplete, so it cannot be shown here. Download it to try another program.";
+    return gettext("This PDF is damaged or incomplete, so it cannot be shown here. Download it to try another program.");
   }
   if (name === "ResponseException") {
-    return `The PDF could not be fetched (the server answered ${error.status}). Reload the page, or use the download link.`;
+    return interpolate(
+      gettext("The PDF could not be fetched (the server answered %(status)s). Reload the page, or use the download link."),
+      { status: error.status },
+      true,
+    );
   }
-  return `This PDF could not be opened here (${(error && error.message) || error}). Use the download link.`;
+  return interpolate(
+    gettext("This PDF could not be opened here (%(why)s). Use the download link."),
+    { why: (error && error.message) || error },
+    true,
+  );
 }
 
 class PdfViewer {
@@ -61,17 +71,17 @@ class PdfViewer {
     const shell = this.shell;
     shell.clearStage();
     shell.element.classList.add("so-viewer--pdf");
-    shell.button("Previous page", () => this.go(this.pageNumber - 1));
-    shell.button("Next page", () => this.go(this.pageNumber + 1));
-    shell.button("Zoom out", () => this.zoom(-1), { title: "Zoom out" });
-    shell.button("Zoom in", () => this.zoom(1), { title: "Zoom in" });
+    shell.button(gettext("Previous page"), () => this.go(this.pageNumber - 1));
+    shell.button(gettext("Next page"), () => this.go(this.pageNumber + 1));
+    shell.button(gettext("Zoom out"), () => this.zoom(-1), { title: gettext("Zoom out") });
+    shell.button(gettext("Zoom in"), () => this.zoom(1), { title: gettext("Zoom in") });
     const form = document.createElement("form");
     form.className = "so-viewer__search";
     form.setAttribute("role", "search");
     const label = document.createElement("label");
     label.className = "usa-label margin-top-0";
     label.htmlFor = "so-viewer-search";
-    label.textContent = "Find in this PDF";
+    label.textContent = gettext("Find in this PDF");
     const input = document.createElement("input");
     input.className = "usa-input";
     input.id = "so-viewer-search";
@@ -79,7 +89,7 @@ class PdfViewer {
     const submit = document.createElement("button");
     submit.type = "submit";
     submit.className = "usa-button usa-button--small";
-    submit.textContent = "Find";
+    submit.textContent = gettext("Find");
     form.append(label, input, submit);
     form.addEventListener("submit", (event) => {
       event.preventDefault();
@@ -129,7 +139,10 @@ class PdfViewer {
     this.canvas.height = Math.floor(viewport.height * ratio);
     this.canvas.style.width = `${Math.floor(viewport.width)}px`;
     this.canvas.style.height = `${Math.floor(viewport.height)}px`;
-    this.canvas.setAttribute("aria-label", `Page ${number} of ${this.pdf.numPages}`);
+    this.canvas.setAttribute(
+      "aria-label",
+      interpolate(gettext("Page %(number)s of %(count)s"), { number, count: this.pdf.numPages }, true),
+    );
     this.page.style.width = `${Math.floor(viewport.width)}px`;
     this.page.style.height = `${Math.floor(viewport.height)}px`;
     this.page.style.setProperty("--scale-factor", String(scale));
@@ -155,9 +168,21 @@ class PdfViewer {
     });
     await textLayer.render();
     this.highlight();
+    const values = {
+      number,
+      count: this.pdf.numPages,
+      percent: Math.round(ZOOMS[this.zoomIndex] * 100),
+      query: this.query,
+      pages: this.matches.length,
+    };
     this.shell.status(
-      `Page ${number} of ${this.pdf.numPages}, zoom ${Math.round(ZOOMS[this.zoomIndex] * 100)}%` +
-        (this.matches.length ? `; “${this.query}” found on ${this.matches.length} page(s)` : ""),
+      interpolate(
+        this.matches.length
+          ? gettext("Page %(number)s of %(count)s, zoom %(percent)s%; “%(query)s” found on %(pages)s page(s)")
+          : gettext("Page %(number)s of %(count)s, zoom %(percent)s%"),
+        values,
+        true,
+      ),
     );
   }
 
@@ -172,7 +197,7 @@ class PdfViewer {
     this.matches = [];
     if (!this.query) {
       this.highlight();
-      this.shell.status("Type the words to find.");
+      this.shell.status(gettext("Type the words to find."));
       return;
     }
     const needle = this.query.toLocaleLowerCase();
@@ -183,14 +208,20 @@ class PdfViewer {
     }
     if (!this.matches.length) {
       this.highlight();
-      this.shell.status(`“${this.query}” is not in this PDF.`);
+      this.shell.status(interpolate(gettext("“%(query)s” is not in this PDF."), { query: this.query }, true));
       return;
     }
     // The next page with a match after this one, else the first.
     const next = this.matches.find((n) => n > this.pageNumber) || this.matches[0];
     if (next === this.pageNumber) {
       this.highlight();
-      this.shell.status(`“${this.query}” found on pages ${this.matches.join(", ")}.`);
+      this.shell.status(
+        interpolate(
+          gettext("“%(query)s” found on pages %(pages)s."),
+          { query: this.query, pages: this.matches.join(", ") },
+          true,
+        ),
+      );
     } else {
       await this.show(next);
     }

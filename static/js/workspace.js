@@ -48,7 +48,7 @@
     conflict = true;
     conflictBox.querySelector("[data-conflict-message]").textContent = message;
     conflictBox.hidden = false;
-    say("Not saved: this opinion was changed in another tab or window.");
+    say(gettext("Not saved: this opinion was changed in another tab or window."));
   }
 
   function save(keepalive) {
@@ -85,12 +85,13 @@
           if (sentVersion === version) { showConflict(data.message, data.version); }
           if (dirty()) { schedule(); }
         } else {
-          say((data.message || "Not saved yet") + " We will try again.");
+          var why = data.message || gettext("Not saved yet");
+          say(interpolate(gettext("%(why)s We will try again."), { why: why }, true));
           timer = setTimeout(save, RETRY_MS);
         }
       });
     }).catch(function () {
-      say("Not saved yet: no connection. We will try again; keep this page open.");
+      say(gettext("Not saved yet: no connection. We will try again; keep this page open."));
       timer = setTimeout(save, RETRY_MS);
     }).then(function () { inFlight = null; });
     return inFlight;

@@ -15,12 +15,15 @@ from tests.workers import ROOT
 LOCALE = ROOT / "locale"
 # Every language the service offers besides English, the language the code is written in.
 TRANSLATED_LANGUAGES = ("es",)
+# The catalogs of each language: the server's (templates, Python) and our scripts' (static/js,
+# served by the accounts:javascript-catalog view).
+DOMAINS = ("django", "djangojs")
 GETTEXT = shutil.which("msgfmt") is not None and shutil.which("msgattrib") is not None
 HOW_TO_GET_GETTEXT = "sudo apt-get install gettext (GNU gettext: msgfmt, msgattrib)"
 
 
-def catalog(language: str) -> Path:
-    return LOCALE / language / "LC_MESSAGES" / "django.po"
+def catalog(language: str, domain: str = "django") -> Path:
+    return LOCALE / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def _gettext(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
@@ -50,7 +53,9 @@ def unfinished_messages(po: Path) -> list[str]:
     return problems
 
 
-def fresh_catalog(language: str, work: Path, *, planted: dict[str, str] | None = None) -> Path:
+def fresh_catalog(
+    language: str, work: Path, *, domain: str = "django", planted: dict[str, str] | None = None
+) -> Path:
     """The catalog `makemessages` makes now from the code, from a copy of the committed one, in
     a copy of the project under `work` (its folders linked, locale/ copied: nothing of ours is
     written). `planted` adds files (relative path → text) to that copy, for the tests' own
@@ -71,14 +76,19 @@ def fresh_catalog(language: str, work: Path, *, planted: dict[str, str] | None =
     with open(ROOT / "var" / "makemessages.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         made = subprocess.run(
-            [sys.executable, str(ROOT / "manage.py"), "makemessages", "-l", language, "--symlinks"],
+            [
+                sys.executable,
+                str(ROOT / "manage.py"),
+                "makemessages",
+                *("-l", language, "-d", domain, "--symlinks"),
+            ],
             cwd=tree,
             capture_output=True,
             text=True,
             check=False,
         )
     assert made.returncode == 0, made.stderr
-    return tree / "locale" / language / "LC_MESSAGES" / "django.po"
+    return tree / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
 
 
 def messages_of(po: Path) -> set[str]:

@@ -4,8 +4,11 @@ a partial that another part of the service owns), and the shared form words tran
 another branch of issue #19."""
 
 from django.conf import settings
+from django.template.defaultfilters import filesizeformat
 from django.template.loader import render_to_string
 from django.utils import translation
+
+from records.models import RecordFile
 
 from .pages import sentences
 
@@ -60,3 +63,17 @@ def english_left_in(
 def left_between(english_html: str, spanish_html: str, *, same=frozenset()) -> list[str]:
     """The English sentences of a page (one a POST answered) still in its Spanish version."""
     return sorted(sentences(english_html) & sentences(spanish_html) - set(same))
+
+
+def sizes_written_alike() -> set[str]:
+    """The record files' sizes where Spanish writes them as English does ("193 bytes", and "2.2
+    KB" with the US separators): as shown alone, in brackets, and after the file's name."""
+    alike = set()
+    for name, size in RecordFile.objects.values_list("original_name", "size"):
+        with translation.override("en-gb"):
+            english = " ".join(filesizeformat(size).split())  # as sentences() reads it
+        with translation.override("es"):
+            spanish = " ".join(filesizeformat(size).split())
+        if english == spanish:
+            alike |= {english, f"({english})", f"{name} ({english})"}
+    return alike

@@ -125,6 +125,10 @@ MATRIX: dict[str, Row] = {
         Status.OPINION_SUBMITTED, only("coordinator"), only("coordinator")
     ),
     "review:opinion-deliver": Row(Status.OPINION_SUBMITTED, NO_GET, only("coordinator")),
+    # Tried on a case whose report language was waived for its specialist (the translation step).
+    "review:opinion-translation": Row(
+        Status.OPINION_SUBMITTED, only("coordinator"), only("coordinator")
+    ),
     "review:report-download": Row(Status.DELIVERED, only(*CASE_READERS)),
     "messaging:case-messages": Row(Status.IN_REVIEW, only(*CASE_READERS), only(*CASE_READERS)),
     "review:follow-up-ask": Row(Status.DELIVERED, only("owner"), only("owner")),
@@ -342,7 +346,15 @@ def _referral_token_for(name: str) -> str:
 
 
 def _referred_reference(name: str, case: Case) -> str:
-    """The case's reference; for a referrals page, the case is first linked to a referral."""
+    """The case's reference; for a referrals page, the case is first linked to a referral; for
+    the translation page, its report language is first waived for its specialist."""
+    if name == "review:opinion-translation":
+        from specialists.models import LanguageWaiver
+
+        Case.objects.filter(pk=case.pk).update(report_language="es")
+        LanguageWaiver.objects.get_or_create(
+            case=case, defaults={"language": "es", "reason": "None free", "waived_by": case.owner}
+        )
     if name.startswith("referrals:"):
         from referrals.models import Referral
 

@@ -42,6 +42,7 @@ READS = {
     "cases:case-withdraw": "case.view",
     "cases:consent-withdraw": "case.view",
     "review:opinion-return": "case.view",
+    "review:opinion-translation": "case.view",
     "records:case-records": "record.list",
     "records:record-download": "record.download",
     "records:record-preview": "record.preview",
