@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cases import permissions
@@ -23,19 +24,21 @@ PAGE_SIZE = 50
 
 class AuditFilterForm(forms.Form):
     mark_optional = False
-    case = forms.CharField(label="Case reference", required=False, max_length=16)
-    user = forms.EmailField(label="User's email", required=False)
-    action = forms.ChoiceField(label="Action", required=False)
+    case = forms.CharField(label=_("Case reference"), required=False, max_length=16)
+    user = forms.EmailField(label=_("User's email"), required=False)
+    action = forms.ChoiceField(label=_("Action"), required=False)
     since = forms.DateField(
-        label="From (day)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("From (day)"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     until = forms.DateField(
-        label="To (day, included)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("To (day, included)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choice_field(self, "action").choices = [("", "Any action")] + [
+        choice_field(self, "action").choices = [("", _("Any action"))] + [
             (action, action) for action in selectors.actions()
         ]
 
@@ -45,14 +48,14 @@ class AuditFilterForm(forms.Form):
             return None
         case_id = case_search.case_id_for_reference(reference)
         if case_id is None:
-            raise forms.ValidationError("No case has this reference.")
+            raise forms.ValidationError(_("No case has this reference."))
         return case_id
 
     def clean(self):
         super().clean()
         data = self.cleaned_data
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            self.add_error("until", "The end day must be on or after the start day.")
+            self.add_error("until", _("The end day must be on or after the start day."))
         return data
 
     def events(self):

@@ -24,6 +24,7 @@ from secondopinion.accounts.models import Role, User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import lazy_date, lazy_text, notify
+from secondopinion.text import Text
 from specialists import selectors as specialist_selectors
 
 from . import queues
@@ -97,18 +98,18 @@ def _send(waiting: Waiting, case: Case) -> None:
 @dataclass
 class BulkResult:
     done: list[Case] = field(default_factory=list)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (reference, why)
+    skipped: list[tuple[str, Text]] = field(default_factory=list)  # (reference, why)
 
 
 def _selected(*, references: Iterable[str], queue: str, by: User) -> tuple[list[Case], BulkResult]:
     """The selected cases still in `queue`, locked; the others are reported as skipped."""
     if not permissions.is_coordinator(by):
-        raise ApplicationError("Only coordinators can do that.")
+        raise ApplicationError(_("Only coordinators can do that."))
     references = list(dict.fromkeys(ref for ref in references if ref))
     if not references:
-        raise ApplicationError("Select at least one case first.")
+        raise ApplicationError(_("Select at least one case first."))
     if queue not in queues.QUEUES_BY_KEY:
-        raise ApplicationError("Choose the queue the cases are in.")
+        raise ApplicationError(_("Choose the queue the cases are in."))
     in_queue = set(
         queues.cases_in_queue(queue)
         .filter(reference__in=references)
@@ -124,7 +125,7 @@ def _selected(*, references: Iterable[str], queue: str, by: User) -> tuple[list[
     result = BulkResult()
     for reference in references:
         if reference not in cases:
-            result.skipped.append((reference, "is no longer in this queue"))
+            result.skipped.append((reference, _("is no longer in this queue")))
     return [cases[ref] for ref in references if ref in cases], result
 
 
@@ -134,7 +135,7 @@ def assign_cases(*, references: Iterable[str], queue: str, to: User, by: User) -
     case's state does not change). `to` is told when someone else assigned them."""
     cases, result = _selected(references=references, queue=queue, by=by)
     if not permissions.is_coordinator(to) or not to.is_active:
-        raise ApplicationError("Cases can be assigned to an active coordinator only.")
+        raise ApplicationError(_("Cases can be assigned to an active coordinator only."))
     for case in cases:
         previous = case.coordinator_id
         case.coordinator = to
@@ -173,7 +174,9 @@ def remind_cases(*, references: Iterable[str], queue: str, by: User) -> BulkResu
     for case in cases:
         waiting = waiting_on(case)
         if waiting is None:
-            result.skipped.append((case.reference, "waits on a coordinator, not on someone else"))
+            result.skipped.append(
+                (case.reference, _("waits on a coordinator, not on someone else"))
+            )
             continue
         _send(waiting, case)
         record_event(

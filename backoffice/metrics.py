@@ -18,7 +18,8 @@ from django.db import connection, transaction
 from django.db.models import Count, JSONField, Max, Q
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncQuarter
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 
 from cases.models import STAFF_STATUS_LABEL, Case, CaseEvent, Status
 from cases.service_levels import STAGES
@@ -26,6 +27,7 @@ from data_rights.services import ENDED
 from outcomes import metrics as outcome_metrics
 from referrals.models import Referral
 from review.models import Opinion
+from secondopinion.text import Text
 from specialists.models import Offer, Specialist
 
 from .models import CaseFirstEntry, MetricsSnapshot
@@ -34,12 +36,21 @@ from .queues import submitted_cases
 # The steps timed, each from the first time a case entered one state to the first time after
 # that it entered the next.
 STEPS = (
-    ("Triage", Status.SUBMITTED, Status.MATCHING),
-    ("Matching", Status.MATCHING, Status.OFFERED),
-    ("Specialist's answer", Status.OFFERED, Status.IN_REVIEW),
-    ("Review", Status.IN_REVIEW, Status.OPINION_SUBMITTED),
-    ("Quality check", Status.OPINION_SUBMITTED, Status.DELIVERED),
-    ("End to end", Status.SUBMITTED, Status.DELIVERED),
+    (gettext_noop("Triage"), Status.SUBMITTED, Status.MATCHING),
+    (gettext_noop("Matching"), Status.MATCHING, Status.OFFERED),
+    (gettext_noop("Specialist's answer"), Status.OFFERED, Status.IN_REVIEW),
+    (gettext_noop("Review"), Status.IN_REVIEW, Status.OPINION_SUBMITTED),
+    (gettext_noop("Quality check"), Status.OPINION_SUBMITTED, Status.DELIVERED),
+    (gettext_noop("End to end"), Status.SUBMITTED, Status.DELIVERED),
+)
+# The figures are stored in English (a snapshot); the page translates these labels as it shows
+# them. The service-level steps' labels (the stages' keys, capitalised) are named here for that.
+SLA_STEP_LABELS = (
+    pgettext_lazy("service level step", "Triage"),
+    pgettext_lazy("service level step", "Matching"),
+    pgettext_lazy("service level step", "Offer"),
+    pgettext_lazy("service level step", "Review"),
+    pgettext_lazy("service level step", "Quality check"),
 )
 OUTCOMES = (Opinion.Relation.AGREE, Opinion.Relation.REFINE, Opinion.Relation.CHANGE)
 # Van Such et al., J Eval Clin Pract 2017 (Mayo Clinic): the final diagnosis confirmed the
@@ -205,7 +216,7 @@ def sla_breaches() -> list[tuple[str, int]]:
     return [(stage.key.replace("_", " ").capitalize(), counts[stage.key]) for stage in STAGES]
 
 
-def declined_offers() -> list[tuple[str, int]]:
+def declined_offers() -> list[tuple[Text, int]]:
     """Offers declined, by the reason given, and offers that expired unanswered."""
     counts = dict(
         Offer.objects.filter(status=Offer.Status.DECLINED)
@@ -213,8 +224,12 @@ def declined_offers() -> list[tuple[str, int]]:
         .annotate(n=Count("pk"))
         .values_list("decline_category", "n")
     )
-    rows = [(label, counts.get(value, 0)) for value, label in Offer.DeclineReason.choices]
-    rows.append(("Expired without an answer", Offer.objects.filter(status="expired").count()))
+    rows: list[tuple[Text, int]] = [
+        (label, counts.get(value, 0)) for value, label in Offer.DeclineReason.choices
+    ]
+    rows.append(
+        (gettext_noop("Expired without an answer"), Offer.objects.filter(status="expired").count())
+    )
     return rows
 
 
@@ -274,7 +289,7 @@ def outcomes() -> dict:
         .annotate(n=Count("pk"))
     )
     for relation, quarter_start, specialty, n in rows:
-        specialty = specialty or "No specialty"
+        specialty = specialty or gettext_noop("No specialty")
         quarter = f"{quarter_start.year} Q{(quarter_start.month - 1) // 3 + 1}"
         by_specialty[specialty][relation] += n
         by_quarter[(specialty, quarter)][relation] += n
@@ -314,9 +329,9 @@ def cases_by_referral_source() -> list[dict]:
         if row["referral__source__name"]:
             label = row["referral__source__name"]
         elif row["referral__id"]:
-            label = "Referred, entered by a coordinator"
+            label = gettext_noop("Referred, entered by a coordinator")
         else:
-            label = "Not referred (the patient came on their own)"
+            label = gettext_noop("Not referred (the patient came on their own)")
         totals[label]["cases"] += row["n"]
         totals[label]["open"] += row["open"]
     for name in (
@@ -348,15 +363,19 @@ def refresh_snapshot() -> MetricsSnapshot:
     the busiest specialists is kept apart from the whole load, which only the CSV reads."""
     started = time.perf_counter()
     events_through = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
-    with transaction.atomic():
+    # Kept in English (the page translates the labels as it shows them), whatever language the
+    # process that computes them last spoke.
+    with transaction.atomic(), translation.override(settings.LANGUAGE_CODE):
         _settings_for_aggregates()
         figures = all_metrics()  # its step times take in the timeline up to events_through
 
     computed_at = figures.pop("generated_at")
     figures["busiest"] = busiest(figures["load"])
+    with translation.override(settings.LANGUAGE_CODE):
+        kept = json.loads(json.dumps(figures, cls=DjangoJSONEncoder))
     snapshot = MetricsSnapshot.objects.create(
         computed_at=computed_at,
-        figures=json.loads(json.dumps(figures, cls=DjangoJSONEncoder)),
+        figures=kept,
         seconds_taken=time.perf_counter() - started,
         events_through=events_through,
     )
@@ -467,21 +486,21 @@ def chart_data(figures: dict) -> dict:
     outcomes = figures["outcomes"]
     return {
         "states": {
-            "labels": [label for label, _ in figures["cases_by_state"]],
+            "labels": [gettext(label) for label, _ in figures["cases_by_state"]],
             "values": [n for _, n in figures["cases_by_state"]],
         },
         "steps": {
-            "labels": [row["step"] for row in figures["steps"]],
+            "labels": [gettext(row["step"]) for row in figures["steps"]],
             "median": [row["median_days"] for row in figures["steps"]],
             "p90": [row["p90_days"] for row in figures["steps"]],
         },
         "declines": {
-            "labels": [label for label, _ in figures["declined_offers"]],
+            "labels": [gettext(label) for label, _ in figures["declined_offers"]],
             "values": [n for _, n in figures["declined_offers"]],
         },
         "outcomes": {
-            "labels": [row["specialty"] for row in outcomes["by_specialty"]]
-            + ["Mayo Clinic study"],
+            "labels": [gettext(row["specialty"]) for row in outcomes["by_specialty"]]
+            + [gettext("Mayo Clinic study")],
             "agree": [row["agree"] for row in outcomes["by_specialty"]]
             + [outcomes["reference"]["agree"]],
             "refine": [row["refine"] for row in outcomes["by_specialty"]]

@@ -2,6 +2,7 @@
 snapshot the metrics page reads."""
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
@@ -14,8 +15,8 @@ class SLAAlert(models.Model):
     """
 
     class Kind(models.TextChoices):
-        REMINDER = "reminder", "Reminder"
-        ESCALATION = "escalation", "Escalation to coordinators"
+        REMINDER = "reminder", _("Reminder")
+        ESCALATION = "escalation", _("Escalation to coordinators")
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="sla_alerts")
     stage = models.CharField(max_length=20)

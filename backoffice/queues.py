@@ -24,7 +24,10 @@ from django.db.models import (
     Value,
     When,
 )
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import page as case_page
 from cases.models import Case, Coverage, Status, Urgency
@@ -46,33 +49,40 @@ STATE_QUEUES = {
 @dataclass(frozen=True)
 class Queue:
     key: str
-    label: str
-    reason: str  # why a case is in this queue, shown on its row
-    next_action: str
+    label: str | Promise
+    reason: str | Promise  # why a case is in this queue, shown on its row
+    next_action: str | Promise
 
 
 QUEUES = (
-    Queue("new", "New submissions", "Submitted or in triage", "Triage the case"),
-    Queue("needs_info", "Needs information", "Waiting for the patient's answer", "Chase or review"),
-    Queue("matching", "Matching", "Needs a specialist", "Offer to a specialist"),
+    Queue("new", _("New submissions"), _("Submitted or in triage"), _("Triage the case")),
+    Queue(
+        "needs_info",
+        _("Needs information"),
+        _("Waiting for the patient's answer"),
+        _("Chase or review"),
+    ),
+    Queue("matching", _("Matching"), _("Needs a specialist"), _("Offer to a specialist")),
     Queue(
         "offers_expiring",
-        "Offers about to expire",
-        "The specialist's answer is due soon",
-        "Remind the specialist or offer to another",
+        _("Offers about to expire"),
+        _("The specialist's answer is due soon"),
+        _("Remind the specialist or offer to another"),
     ),
     Queue(
         "overdue_reviews",
-        "Overdue reviews",
-        "The review is past its service level",
-        "Contact the specialist",
+        _("Overdue reviews"),
+        _("The review is past its service level"),
+        _("Contact the specialist"),
     ),
-    Queue("quality", "Quality checks", "Opinion submitted", "Check and deliver the opinion"),
+    Queue(
+        "quality", _("Quality checks"), _("Opinion submitted"), _("Check and deliver the opinion")
+    ),
     Queue(
         "coverage",
-        "Coverage checks pending",
-        "Insurance not yet checked",
-        "Record the coverage check",
+        _("Coverage checks pending"),
+        _("Insurance not yet checked"),
+        _("Record the coverage check"),
     ),
 )
 QUEUES_BY_KEY = {queue.key: queue for queue in QUEUES}
@@ -344,7 +354,7 @@ def _fields(order) -> list[tuple[str, bool]]:
 
 def _cursor(case: Case, order) -> str:
     values = []
-    for name, _ in _fields(order):
+    for name, __ in _fields(order):
         value = getattr(case, name)
         values.append(value.isoformat() if isinstance(value, datetime) else value)
     return urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
@@ -444,12 +454,22 @@ def _keyset_page(
 
 def _reason(queue: Queue, case: Case) -> str:
     if queue.key == "new":
-        return "Submitted, not yet triaged" if case.status == Status.SUBMITTED else "In triage"
+        return (
+            gettext("Submitted, not yet triaged")
+            if case.status == Status.SUBMITTED
+            else gettext("In triage")
+        )
     if queue.key == "offers_expiring" and (
         respond_by := case_page.annotated(case, "offer_respond_by")  # this queue's annotation
     ):
         when = timezone.localtime(respond_by)
-        return f"{queue.reason}: by {when:%d %b %Y, %H:%M}"
+        return gettext("%(reason)s: by %(when)s") % {
+            "reason": queue.reason,
+            "when": dateformat.format(when, "d M Y, H:i"),
+        }
     if queue.key == "coverage" and case.insurance_payer:
-        return f"{queue.reason} ({case.insurance_payer})"
-    return queue.reason
+        return gettext("%(reason)s (%(payer)s)") % {
+            "reason": queue.reason,
+            "payer": case.insurance_payer,
+        }
+    return str(queue.reason)

@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions, selectors
@@ -34,60 +36,61 @@ class QueueFilterForm(forms.Form):
     )
     specialty = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     urgency = forms.ChoiceField(
-        choices=[("", "Any urgency"), *Urgency.choices], required=False, label="Urgency"
+        choices=[("", _("Any urgency")), *Urgency.choices], required=False, label=_("Urgency")
     )
-    payer = forms.ChoiceField(required=False, label="Payer")
+    payer = forms.ChoiceField(required=False, label=_("Payer"))
     age = forms.TypedChoiceField(
-        label="Submitted",
+        label=_("Submitted"),
         coerce=int,
         empty_value=None,
         required=False,
         choices=[
-            ("", "Any time"),
-            ("3", "More than 3 days ago"),
-            ("7", "More than 7 days ago"),
-            ("14", "More than 14 days ago"),
-            ("30", "More than 30 days ago"),
+            ("", _("Any time")),
+            ("3", _("More than 3 days ago")),
+            ("7", _("More than 7 days ago")),
+            ("14", _("More than 14 days ago")),
+            ("30", _("More than 30 days ago")),
         ],
     )
     sla = forms.ChoiceField(
-        label="Service level",
+        label=_("Service level"),
         required=False,
         choices=[
-            ("", "Any"),
-            (queues.SLA_OVERDUE, "Past its service level"),
-            (queues.SLA_ON_TRACK, "On track"),
+            ("", _("Any")),
+            (queues.SLA_OVERDUE, _("Past its service level")),
+            (queues.SLA_ON_TRACK, _("On track")),
         ],
     )
     assigned = forms.ChoiceField(
-        label="Assigned to",
+        label=_("Assigned to"),
         required=False,
         choices=[
-            ("", "Anyone, or no one"),
-            (queues.ASSIGNED_TO_ME, "Me"),
-            (queues.UNASSIGNED, "No one yet"),
+            ("", _("Anyone, or no one")),
+            (queues.ASSIGNED_TO_ME, _("Me")),
+            (queues.UNASSIGNED, _("No one yet")),
         ],
     )
     sort = forms.ChoiceField(
-        label="Sort by",
+        label=_("Sort by"),
         required=False,
         choices=[
-            ("oldest", "Oldest first"),
-            ("newest", "Newest first"),
-            ("urgency", "Most urgent first"),
-            ("reference", "Reference"),
+            ("oldest", _("Oldest first")),
+            ("newest", _("Newest first")),
+            ("urgency", _("Most urgent first")),
+            ("reference", _("Reference")),
         ],
     )
 
     def __init__(self, *args, specialties, payers, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["specialty"].label = "Specialty"
-        choice_field(self, "specialty").choices = [("", "Any specialty")] + [
+        self.fields["specialty"].label = _("Specialty")
+        choice_field(self, "specialty").choices = [("", _("Any specialty"))] + [
             (str(specialty.pk), specialty.name) for specialty in specialties
         ]
-        choice_field(self, "payer").choices = [("", "Any payer"), ("self_pay", "Self-pay")] + [
-            (name, name) for name in payers
-        ]
+        choice_field(self, "payer").choices = [
+            ("", _("Any payer")),
+            ("self_pay", _("Self-pay")),
+        ] + [(name, name) for name in payers]
 
     def filters(self, *, me: int) -> queues.Filters:
         data = self.cleaned_data
@@ -150,7 +153,7 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 class BulkActionForm(forms.Form):
     queue = forms.ChoiceField(choices=[(queue.key, queue.label) for queue in queues.QUEUES])
-    action = forms.ChoiceField(choices=[("assign", "Assign"), ("remind", "Send a reminder")])
+    action = forms.ChoiceField(choices=[("assign", _("Assign")), ("remind", _("Send a reminder"))])
     assign_to = forms.TypedChoiceField(coerce=int, required=False, empty_value=None)
     return_query = forms.CharField(required=False)
 
@@ -159,10 +162,6 @@ class BulkActionForm(forms.Form):
         choice_field(self, "assign_to").choices = [
             (str(user.pk), str(user)) for user in coordination.coordinators()
         ]
-
-
-def _cases_word(count: int) -> str:
-    return f"{count} case{'' if count == 1 else 's'}"
 
 
 @login_required
@@ -174,7 +173,7 @@ def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = BulkActionForm(request.POST)
     back = reverse("coordinator:queue")
     if not form.is_valid():
-        messages.error(request, "Choose an action, and a coordinator to assign the cases to.")
+        messages.error(request, _("Choose an action, and a coordinator to assign the cases to."))
         return redirect(back)
     data = form.cleaned_data
     back += "?" + QueryDict(data["return_query"]).urlencode() if data["return_query"] else ""
@@ -185,27 +184,43 @@ def queue_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
             result = coordination.assign_cases(
                 references=references, queue=data["queue"], to=to, by=request.user
             )
-            whom = "you" if to.pk == request.user.pk else str(to)
-            done = f"{_cases_word(len(result.done))} assigned to {whom}."
+            count = len(result.done)
+            if to.pk == request.user.pk:
+                done = ngettext(
+                    "%(count)s case assigned to you.", "%(count)s cases assigned to you.", count
+                ) % {"count": count}
+            else:
+                done = ngettext(
+                    "%(count)s case assigned to %(whom)s.",
+                    "%(count)s cases assigned to %(whom)s.",
+                    count,
+                ) % {"count": count, "whom": to}
         else:
             result = coordination.remind_cases(
                 references=references, queue=data["queue"], by=request.user
             )
-            done = f"Reminder sent on {_cases_word(len(result.done))}."
+            count = len(result.done)
+            done = ngettext(
+                "Reminder sent on %(count)s case.", "Reminder sent on %(count)s cases.", count
+            ) % {"count": count}
     except ApplicationError as error:
         messages.error(request, error.message)
         return redirect(back)
     if result.done:
         messages.success(request, done)
     for reference, why in result.skipped:
-        messages.warning(request, f"Nothing was done to {reference}: it {why}.")
+        messages.warning(
+            request,
+            _("Nothing was done to %(reference)s: it %(why)s.")
+            % {"reference": reference, "why": why},
+        )
     return redirect(back)
 
 
 class SearchForm(forms.Form):
     mark_optional = False
     q = forms.CharField(
-        label="Case reference, patient name or email, or specialist name",
+        label=_("Case reference, patient name or email, or specialist name"),
         max_length=200,
         min_length=2,
         strip=True,
@@ -271,9 +286,15 @@ def deletion_decide(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
         messages.error(request, error.message)
     else:
         if deletion.refusal_reason:
-            messages.warning(request, f"Refused: {deletion.refusal_reason}")
+            messages.warning(
+                request, _("Refused: %(reason)s") % {"reason": deletion.refusal_reason}
+            )
         else:
-            messages.success(request, f"Case {case.reference}: its health information is deleted.")
+            messages.success(
+                request,
+                _("Case %(reference)s: its health information is deleted.")
+                % {"reference": case.reference},
+            )
     return redirect("coordinator:deletion-requests")
 
 
@@ -304,7 +325,11 @@ def specialty_fields(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, f"“{field.label}” is added to {field.specialty}.")
+            messages.success(
+                request,
+                _("“%(label)s” is added to %(specialty)s.")
+                % {"label": field.label, "specialty": field.specialty},
+            )
             return redirect("coordinator:specialty-fields")
     return render(
         request,
@@ -319,5 +344,9 @@ def specialty_field_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpRe
     permissions.require_coordinator(request.user)
     field = get_object_or_404(specialty_templates.all_fields(), pk=pk)
     specialty_templates.remove_specialty_field(by=request.user, field=field)
-    messages.success(request, f"“{field.label}” is removed from {field.specialty}.")
+    messages.success(
+        request,
+        _("“%(label)s” is removed from %(specialty)s.")
+        % {"label": field.label, "specialty": field.specialty},
+    )
     return redirect("coordinator:specialty-fields")

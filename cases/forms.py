@@ -320,10 +320,9 @@ class PreferencesForm(IntakeStepForm):
             if len(names) > 1
             else names[0]
         )
-        field.help_text = gettext(
-            "Our specialists can write the report in %(languages)s. "
-            "The rest of this service is in English for now."
-        ) % {"languages": listed}
+        field.help_text = gettext("Our specialists can write the report in %(languages)s.") % {
+            "languages": listed
+        }
 
 
 class ExclusionsForm(IntakeStepForm):

@@ -58,6 +58,8 @@ _US_STATES = [
 ]
 
 
+# A patient living outside the regions listed: no licence is for it.
+OTHER = "OTHER"
 # Where the patient lives (ISO 3166-2 codes), used to match specialists licensed there.
 REGIONS = [
     (
@@ -73,6 +75,5 @@ REGIONS = [
         _("United States"),
         [(f"US-{code}", name) for code, name in _US_STATES],
     ),
-    # The group's name stays English for now: specialists.regions tells it apart by this name.
-    ("Elsewhere", [("OTHER", _("Somewhere else"))]),
+    (_("Elsewhere"), [(OTHER, _("Somewhere else"))]),
 ]

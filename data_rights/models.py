@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case
 
@@ -13,9 +14,9 @@ class DeletionRequest(models.Model):
     """
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting for a coordinator"
-        REFUSED = "refused", "Refused"
-        DONE = "done", "Deleted"
+        PENDING = "pending", _("Waiting for a coordinator")
+        REFUSED = "refused", _("Refused")
+        DONE = "done", _("Deleted")
 
     case = models.ForeignKey(Case, on_delete=models.PROTECT, related_name="deletion_requests")
     requested_by = models.ForeignKey(

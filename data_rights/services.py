@@ -12,7 +12,10 @@ from django.conf import settings
 from django.db import router, transaction
 from django.db.models import FileField
 from django.db.models.deletion import Collector
-from django.utils import timezone
+from django.utils import dateformat, timezone, translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, selectors
 from cases.models import Case, CaseEvent, Status
@@ -22,30 +25,31 @@ from secondopinion.accounts.models import Role, User
 from secondopinion.audit.selectors import events_for_case, events_page
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.languages import language_of
 
 from .fhir import fhir_bundle
 from .models import DeletionRequest
 
 # Audited reads of a case and its files, in the patient's words.
-READ_ACTIONS = {
-    "case.view": "Viewed the case",
-    "case.search": "Found the case in a search",
-    "message.read": "Read the messages",
-    "record.list": "Listed the records",
-    "record.preview": "Previewed a record",
-    "record.view": "Viewed a record",
-    "record.download": "Downloaded a record",
-    "report.download": "Downloaded the report",
-    "report.share_download": "Downloaded the report",
-    "authority.document_download": "Downloaded the authority document",
-    "case.export": "Downloaded everything about the case",
-    "case.fhir_export": "Downloaded the case as FHIR data",
+READ_ACTIONS: dict[str, Promise] = {
+    "case.view": _("Viewed the case"),
+    "case.search": _("Found the case in a search"),
+    "message.read": _("Read the messages"),
+    "record.list": _("Listed the records"),
+    "record.preview": _("Previewed a record"),
+    "record.view": _("Viewed a record"),
+    "record.download": _("Downloaded a record"),
+    "report.download": _("Downloaded the report"),
+    "report.share_download": _("Downloaded the report"),
+    "authority.document_download": _("Downloaded the authority document"),
+    "case.export": _("Downloaded everything about the case"),
+    "case.fhir_export": _("Downloaded the case as FHIR data"),
 }
-ROLE_WORDS: dict[str, str] = {
-    Role.PATIENT: "The patient",
-    Role.CAREGIVER: "A caregiver",
-    Role.SPECIALIST: "Specialist",
-    Role.COORDINATOR: "Coordinator",
+ROLE_WORDS: dict[str, Promise] = {
+    Role.PATIENT: _("The patient"),
+    Role.CAREGIVER: _("A caregiver"),
+    Role.SPECIALIST: _("Specialist"),
+    Role.COORDINATOR: _("Coordinator"),
 }
 
 
@@ -92,14 +96,17 @@ def access_history(
 def _access(event, viewer) -> Access:
     actor = event.actor
     if actor is None:
-        who = "The system"
+        who = gettext("The system")
     elif actor.pk == viewer.pk:
-        who = "You"
+        who = gettext("You")
     elif actor.role in (Role.SPECIALIST, Role.COORDINATOR):
-        who = f"{actor.full_name} ({ROLE_WORDS[actor.role].lower()})"
+        who = gettext("%(name)s (%(role)s)") % {
+            "name": actor.full_name,
+            "role": str(ROLE_WORDS[actor.role]).lower(),
+        }
     else:
-        who = ROLE_WORDS.get(actor.role, "Someone")
-    return Access(event.at, who, READ_ACTIONS[event.action])
+        who = str(ROLE_WORDS.get(actor.role, _("Someone")))
+    return Access(event.at, who, str(READ_ACTIONS[event.action]))
 
 
 # --- Downloading everything about a case -------------------------------------------------------
@@ -186,12 +193,12 @@ CASE_PHI: dict[str, object] = {
 def why_not_deletable(case: Case, *, now=None) -> str | None:
     """Why the case's information cannot be deleted now, in words for the patient; None if it can."""
     if case.status in UNDER_REVIEW:
-        return (
+        return gettext(
             "A specialist is reviewing this case. It can be deleted once the opinion is "
             "delivered, or after the case is cancelled."
         )
     if case.status not in ENDED:
-        return "This case is still open. Withdraw it first, then ask for its deletion."
+        return gettext("This case is still open. Withdraw it first, then ask for its deletion.")
     delivered = (
         CaseEvent.objects.filter(case=case, to_status=Status.DELIVERED)
         .order_by("-at")
@@ -201,11 +208,13 @@ def why_not_deletable(case: Case, *, now=None) -> str | None:
     if delivered is not None:
         keep_until = delivered + timedelta(days=settings.DATA_RETENTION_DAYS)
         if (now or timezone.now()) < keep_until:
-            return (
-                "We must keep a delivered opinion for "
-                f"{settings.DATA_RETENTION_DAYS} days: it can be deleted from "
-                f"{timezone.localtime(keep_until):%d %B %Y}."
-            )
+            return gettext(
+                "We must keep a delivered opinion for %(days)s days: it can be deleted from "
+                "%(date)s."
+            ) % {
+                "days": settings.DATA_RETENTION_DAYS,
+                "date": dateformat.format(timezone.localtime(keep_until), "d F Y"),
+            }
     return None
 
 
@@ -230,7 +239,7 @@ def pending_deletion_requests():
 @transaction.atomic
 def request_deletion(*, case: Case, by: User) -> DeletionRequest:
     if not permissions.is_owner(by, case) or case.status == Status.DRAFT:
-        raise ApplicationError("Only the patient's side can ask to delete a submitted case.")
+        raise ApplicationError(_("Only the patient's side can ask to delete a submitted case."))
     existing = pending_deletion_request(case)
     if existing is not None:
         return existing
@@ -244,13 +253,14 @@ def decide_deletion(*, case: Case, by: User) -> DeletionRequest:
     """A coordinator carries out the pending request, or refuses it saying why (the reason is
     kept on the request and shown to both sides)."""
     if not permissions.is_coordinator(by):
-        raise ApplicationError("Only a coordinator can approve a deletion.")
+        raise ApplicationError(_("Only a coordinator can approve a deletion."))
     case = Case.objects.select_for_update().get(pk=case.pk)
     deletion = pending_deletion_request(case)
     if deletion is None:
-        raise ApplicationError("No deletion request waits on this case.")
+        raise ApplicationError(_("No deletion request waits on this case."))
     deletion.decided_by, deletion.decided_at = by, timezone.now()
-    reason = why_not_deletable(case)
+    with translation.override(language_of(case.owner)):  # kept, and shown to the patient
+        reason = why_not_deletable(case)
     if reason:
         deletion.status, deletion.refusal_reason = DeletionRequest.Status.REFUSED, reason
         deletion.save()

@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from cases import permissions, selectors
@@ -58,7 +59,7 @@ def deletion_request(request: AuthenticatedHttpRequest, reference: str) -> HttpR
         raise Http404
     if request.method == "POST":
         data_rights.request_deletion(case=case, by=request.user)
-        messages.success(request, "We have your request. A coordinator will deal with it.")
+        messages.success(request, _("We have your request. A coordinator will deal with it."))
         return redirect("data_rights:deletion-request", case.reference)
     return render(
         request,

@@ -3,6 +3,7 @@ make, each claimed by the patient's account."""
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, new_reference
 
@@ -14,8 +15,8 @@ class ReferralSource(models.Model):
     find the source, so a database copy cannot rebuild a working link.
     """
 
-    name = models.CharField("Organisation or doctor", max_length=200)
-    contact_email = models.EmailField("Contact email address")
+    name = models.CharField(_("Organisation or doctor"), max_length=200)
+    contact_email = models.EmailField(_("Contact email address"))
     nonce = models.CharField(max_length=64, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
@@ -52,14 +53,16 @@ class Referral(models.Model):
     entered_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
-    referrer_name = models.CharField("Your name", max_length=200)
-    referrer_email = models.EmailField("Your email address")
-    patient_name = models.CharField("The patient's full name", max_length=200)
-    patient_email = models.EmailField("The patient's email address")
-    diagnosis = models.TextField("The current diagnosis", max_length=4000)
-    treating_doctor = models.CharField("The doctor who made the diagnosis", max_length=200)
-    treating_institution = models.CharField("The hospital or clinic", max_length=200, blank=True)
-    question = models.TextField("What should the specialist look at?", max_length=4000, blank=True)
+    referrer_name = models.CharField(_("Your name"), max_length=200)
+    referrer_email = models.EmailField(_("Your email address"))
+    patient_name = models.CharField(_("The patient's full name"), max_length=200)
+    patient_email = models.EmailField(_("The patient's email address"))
+    diagnosis = models.TextField(_("The current diagnosis"), max_length=4000)
+    treating_doctor = models.CharField(_("The doctor who made the diagnosis"), max_length=200)
+    treating_institution = models.CharField(_("The hospital or clinic"), max_length=200, blank=True)
+    question = models.TextField(
+        _("What should the specialist look at?"), max_length=4000, blank=True
+    )
     nonce = models.CharField(max_length=64, editable=False)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -72,7 +75,7 @@ class Referral(models.Model):
         Case, null=True, blank=True, on_delete=models.SET_NULL, related_name="referral"
     )
     referrer_updates = models.BooleanField(
-        "Send the doctor who referred me an email when my request moves on", default=False
+        _("Send the doctor who referred me an email when my request moves on"), default=False
     )
     referrer_updates_changed_at = models.DateTimeField(null=True, blank=True)
 

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Count, F, QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, selectors
 from cases import services as case_services
@@ -57,55 +58,67 @@ REFERRAL_FIELDS = (
 class LinkNotValid(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This referral link does not work. Check that you copied the whole link, or ask "
-            "Second Opinion for a new one."
+            _(
+                "This referral link does not work. Check that you copied the whole link, or ask "
+                "Second Opinion for a new one."
+            )
         )
 
 
 class LinkRevoked(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This referral link no longer works: it has been withdrawn. Nothing was sent. "
-            "Ask Second Opinion for a new link, or email us the referral."
+            _(
+                "This referral link no longer works: it has been withdrawn. Nothing was sent. "
+                "Ask Second Opinion for a new link, or email us the referral."
+            )
         )
 
 
 class InvitationNotValid(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This invitation link does not work. Check that you copied the whole link from the "
-            "email."
+            _(
+                "This invitation link does not work. Check that you copied the whole link from the "
+                "email."
+            )
         )
 
 
 class InvitationExpired(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This invitation has expired. Ask the doctor who referred you to refer you again, or "
-            "start a request yourself."
+            _(
+                "This invitation has expired. Ask the doctor who referred you to refer you again, or "
+                "start a request yourself."
+            )
         )
 
 
 class InvitationUsed(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This invitation has already been used to open a request, so it no longer works."
+            _("This invitation has already been used to open a request, so it no longer works.")
         )
 
 
 class InvitationForSomeoneElse(ApplicationError):
     def __init__(self):
         super().__init__(
-            "This invitation was sent to another email address. Sign in with that address to "
-            "accept it. The invitation still works for the person it was sent to."
+            _(
+                "This invitation was sent to another email address. Sign in with that address to "
+                "accept it. The invitation still works for the person it was sent to."
+            )
         )
 
 
 class InvitationEmailNotConfirmed(ApplicationError):
     def __init__(self):
         super().__init__(
-            "Confirm your email address first: open the link in the email we sent you when you "
-            "created your account, then follow this invitation again."
+            _(
+                "Confirm your email address first: open the link in the email we sent you when you "
+                "created your account, then follow this invitation again."
+            )
         )
 
 
@@ -127,7 +140,7 @@ INVITATION_LINK = links.LinkKind(
 
 def _require_coordinator(by: User) -> None:
     if not permissions.is_coordinator(by):
-        raise ApplicationError("Only coordinators can manage referrals.")
+        raise ApplicationError(_("Only coordinators can manage referrals."))
 
 
 # Referral sources and their links --------------------------------------------------------------
@@ -151,7 +164,7 @@ def create_referral_source(*, by: User, name: str, contact_email: str) -> Referr
     _require_coordinator(by)
     name = name.strip()
     if not name:
-        raise ApplicationError("Give the organisation's or doctor's name.", field="name")
+        raise ApplicationError(_("Give the organisation's or doctor's name."), field="name")
     nonce, token_hash = SOURCE_LINK.new()
     source = ReferralSource.objects.create(
         name=name,
@@ -194,8 +207,10 @@ def _create_referral(*, source: ReferralSource | None, entered_by, answers: dict
         cleaned[email_field] = cleaned.get(email_field, "").lower()
     if cleaned["patient_email"] == cleaned["referrer_email"]:
         raise ApplicationError(
-            "This is the referrer's own email address. Give the patient's email address, so we "
-            "can invite them.",
+            _(
+                "This is the referrer's own email address. Give the patient's email address, so we "
+                "can invite them."
+            ),
             field="patient_email",
         )
     nonce, token_hash = INVITATION_LINK.new()
@@ -232,7 +247,7 @@ def enter_referral(*, by: User, source: ReferralSource | None = None, **answers)
     """A coordinator enters a referral received by phone, letter or fax."""
     _require_coordinator(by)
     if source is not None and not source.is_active:
-        raise ApplicationError("That referral source's link is withdrawn.", field="source")
+        raise ApplicationError(_("That referral source's link is withdrawn."), field="source")
     referral = _create_referral(source=source, entered_by=by, answers=answers)
     record_event(actor=by, action="referral.enter", obj=referral)
     return referral
@@ -273,8 +288,10 @@ def claim_referral(*, token: str, by: User) -> Case:
     anyone else is refused and the invitation stays usable."""
     if not permissions.is_patient_side(by):
         raise ApplicationError(
-            "Sign in with a patient account to accept this invitation: staff accounts cannot "
-            "open a request."
+            _(
+                "Sign in with a patient account to accept this invitation: staff accounts cannot "
+                "open a request."
+            )
         )
     referral = Referral.objects.select_for_update().get(pk=invitation_for_token(token).pk)
     INVITATION_LINK.check(referral)  # two claims at once: the second loses
@@ -318,10 +335,10 @@ def referral_for_case(case: Case) -> Referral | None:
 def set_referrer_updates(*, case: Case, by: User, consent: bool) -> Referral:
     """The patient's side chooses whether the referrer gets an email when the case moves on."""
     if not permissions.is_owner(by, case):
-        raise ApplicationError("Only the patient can choose what the referrer is told.")
+        raise ApplicationError(_("Only the patient can choose what the referrer is told."))
     referral = Referral.objects.select_for_update().filter(case=case).first()
     if referral is None:
-        raise ApplicationError("This case did not come from a referral.")
+        raise ApplicationError(_("This case did not come from a referral."))
     referral.referrer_updates = consent
     referral.referrer_updates_changed_at = timezone.now()
     referral.save(update_fields=["referrer_updates", "referrer_updates_changed_at"])
@@ -357,10 +374,10 @@ def share_report_with_referrer(*, case: Case, by: User) -> ReportShare:
     """Email the referrer a single-use, expiring link to the current report (the same share
     link a patient can give their own doctor, made by the same service)."""
     if not permissions.can_share_report(by, case):
-        raise ApplicationError("You can share the report once the opinion is delivered to you.")
+        raise ApplicationError(_("You can share the report once the opinion is delivered to you."))
     referral = referral_for_case(case)
     if referral is None:
-        raise ApplicationError("This case did not come from a referral.")
+        raise ApplicationError(_("This case did not come from a referral."))
     share, _token = review_services.share_report(
         case=case, by=by, to="referrer", referral=referral.pk
     )

@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from cases import permissions, selectors
@@ -51,7 +52,9 @@ def source_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         except ApplicationError as error:
             add_application_error(form, error)
         else:
-            messages.success(request, f"{source.name} has its referral link. Copy it below.")
+            messages.success(
+                request, _("%(name)s has its referral link. Copy it below.") % {"name": source.name}
+            )
             return redirect("referrals:source-list")
     sources = [
         (source, request.build_absolute_uri(services.source_path(source)))
@@ -66,7 +69,9 @@ def source_revoke(request: AuthenticatedHttpRequest, source_id: int) -> HttpResp
     permissions.require_coordinator(request.user)
     source = get_object_or_404(ReferralSource, pk=source_id)
     source = services.revoke_referral_source(source=source, by=request.user)
-    messages.success(request, f"The referral link of {source.name} no longer works.")
+    messages.success(
+        request, _("The referral link of %(name)s no longer works.") % {"name": source.name}
+    )
     return redirect("referrals:source-list")
 
 
@@ -84,7 +89,8 @@ def referral_enter(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(
                 request,
-                f"Referral {referral.reference} is saved and the patient is invited to sign up.",
+                _("Referral %(reference)s is saved and the patient is invited to sign up.")
+                % {"reference": referral.reference},
             )
             return redirect("referrals:source-list")
     return render(request, "referrals/referral_enter.html", {"form": form})
@@ -116,7 +122,9 @@ def refer(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "referrals/refer.html", context, status=410)
     if request.method == "POST" and form.is_valid():
         if _over_rate_limit(request, source):
-            form.add_error(None, "Too many referrals from here in the last hour. Try again later.")
+            form.add_error(
+                None, _("Too many referrals from here in the last hour. Try again later.")
+            )
         else:
             try:
                 referral = services.submit_referral(token=token, **form.cleaned_data)
@@ -176,8 +184,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
             )
         messages.success(
             request,
-            "Your request is started with what your doctor told us. Check each answer and "
-            "complete the rest.",
+            _(
+                "Your request is started with what your doctor told us. Check each answer and "
+                "complete the rest."
+            ),
         )
         return redirect("cases:intake-resume", case.reference)
     return render(request, "referrals/invitation.html", context)
@@ -208,9 +218,9 @@ def case_referral(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         services.set_referrer_updates(case=case, by=request.user, consent=consent)
         messages.success(
             request,
-            "We will email your doctor when your request moves on."
+            _("We will email your doctor when your request moves on.")
             if consent
-            else "We will not email your doctor about your request.",
+            else _("We will not email your doctor about your request."),
         )
         return redirect("referrals:case-referral", case.reference)
     return render(
@@ -237,6 +247,6 @@ def report_share(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     else:
         messages.success(
             request,
-            "We have emailed your doctor a link to the report. It works once and expires.",
+            _("We have emailed your doctor a link to the report. It works once and expires."),
         )
     return redirect("referrals:case-referral", case.reference)

@@ -20,6 +20,7 @@ from specialists.models import LANGUAGE_NAMES
 
 from .models import FollowUpQuestion, Opinion, OpinionTranslation, Report
 
+DELIVERED_STATES = (Status.DELIVERED, Status.CLOSED)
 # The parts of the opinion a translation must have whenever the opinion has them.
 REQUIRED_FIELDS = ("diagnosis", "reasoning", "recommendations", "plain_summary")
 
@@ -65,8 +66,11 @@ def latest_translation(opinion: Opinion | None) -> OpinionTranslation | None:
 def case_page_step(user, case: Case, opinion: Opinion | None) -> dict | None:
     """The translation step on the case page, for someone who may read the opinion: whether it
     is attested, and whether `user` may enter it now. None when the case needs no translation
-    (read with the case page's `has_language_waiver`, so most cases cost no query)."""
+    (read with the case page's `has_language_waiver`, so most cases cost no query). Before
+    delivery only coordinators see it; after, everyone who reads the opinion."""
     if opinion is None or not opinion.revision or not case.report_language:
+        return None
+    if not permissions.is_coordinator(user) and case.status not in DELIVERED_STATES:
         return None
     if getattr(case, "has_language_waiver", None) is False or not needs_translation(case):
         return None
@@ -83,7 +87,7 @@ def language_name(code: str) -> str:
     """A language's name as written inside a sentence in the active language ("from English",
     "del inglés"), for the attestation and the PDF's labels."""
     name = _NAMES_IN_A_SENTENCE.get(code)
-    return str(name) if name is not None else LANGUAGE_NAMES.get(code, code)
+    return str(name if name is not None else LANGUAGE_NAMES.get(code, code))
 
 
 # The report languages (specialists.models.LANGUAGES, in its order), each as named inside a

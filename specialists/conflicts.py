@@ -18,6 +18,8 @@ from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from secondopinion.text import Text
+
 from .lookups import any_of_sql
 from .models import Affiliation, ConflictDeclaration, FinancialRelationship, Specialist
 
@@ -203,13 +205,13 @@ class Affiliated:
 @dataclass(frozen=True)
 class Relationship:
     company: str
-    kind: str  # the declared type, in words
+    kind: Text  # the declared type, in words
     products: tuple[str, ...]
 
 
 @dataclass(frozen=True)
 class Declared:
-    kind: str  # the relationship, in words
+    kind: Text  # the relationship, in words
     case_id: int | None
     doctor_name: str
     details: str

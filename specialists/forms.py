@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cases.choices import QuestionTopic
 from secondopinion.forms import StyledFormMixin, choice_field, model_choice_field
+from secondopinion.text import Text
 
 from .models import (
     LANGUAGES,
@@ -33,7 +34,7 @@ class DateInput(forms.DateInput):
         super().__init__(attrs, format="%Y-%m-%d")
 
 
-def _required(message: str) -> dict[str, str]:
+def _required(message: Text) -> dict[str, Text]:
     return {"required": message}
 
 

@@ -10,6 +10,8 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from secondopinion.text import Text
+
 # Languages a specialist can write a report in (ISO 639-1). The case's `report_language` uses the
 # same codes.
 LANGUAGES = [
@@ -159,17 +161,18 @@ class Specialist(models.Model):
     def specialty(self) -> str:
         """The specialties as printed on pages and reports, subspecialties after their specialty."""
         chosen = sorted(self.specialties.all(), key=lambda s: (s.parent_id is not None, s.name))
-        return ", ".join(s.name for s in chosen) or "Specialty not given"
+        return ", ".join(s.name for s in chosen) or gettext("Specialty not given")
 
     @property
     def credentials(self) -> str:
         """Board certifications and licences, as printed on pages and reports."""
         parts = [str(certification) for certification in self.certifications.all()]
         parts += [
-            f"licensed in {licence.jurisdiction_name} ({licence.number})"
+            gettext("licensed in %(region)s (%(number)s)")
+            % {"region": licence.jurisdiction_name, "number": licence.number}
             for licence in self.licences.all()
         ]
-        return "; ".join(parts) or "No credentials given"
+        return "; ".join(parts) or gettext("No credentials given")
 
     @property
     def expertise_list(self) -> list[str]:
@@ -458,7 +461,7 @@ class Offer(models.Model):
     @property
     def decline_summary(self) -> str:
         """Why it was declined, in a coordinator's words."""
-        return DECLINE_SUMMARIES.get(self.decline_category, "")
+        return str(DECLINE_SUMMARIES.get(self.decline_category, ""))
 
 
 # Which status an open offer may move to: the specialist answers it (accepted, declined), its
@@ -481,7 +484,7 @@ OFFER_TRANSITIONS: dict[str, frozenset[str]] = {
 }
 
 
-DECLINE_SUMMARIES: dict[str, str] = {
+DECLINE_SUMMARIES: dict[str, Text] = {
     Offer.DeclineReason.CONFLICT: _("a conflict of interest"),
     Offer.DeclineReason.NO_CAPACITY: _("no capacity"),
     Offer.DeclineReason.OUTSIDE_EXPERTISE: _("outside their expertise"),

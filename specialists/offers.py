@@ -14,6 +14,7 @@ from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import lazy_date, lazy_text, notify
+from secondopinion.text import Text
 
 from . import selectors, services
 from .models import Offer, Specialist
@@ -186,7 +187,7 @@ def expire_offer(*, offer: Offer) -> Case | None:
     return Case.objects.get(pk=case.pk)
 
 
-def _offer_next_after(case: Case, ended: Offer, what: str) -> None:
+def _offer_next_after(case: Case, ended: Offer, what: Text) -> None:
     """After an offer is declined or expires: in automatic mode, offer the next match; tell the
     coordinator who made the offer what happened, and that they must act when no one is left."""
     coordinator = ended.offered_by

@@ -7,7 +7,7 @@ country (the UK's GMC), for the country's code (GB), which covers each of its re
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from cases.regions import REGIONS
+from cases.regions import OTHER, REGIONS
 
 COUNTRY_WIDE = [("GB", _("United Kingdom"))]
 _COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_WIDE)
@@ -15,7 +15,9 @@ _COUNTRY_CODES = frozenset(code for code, _ in COUNTRY_WIDE)
 
 def licence_jurisdiction_choices() -> list:
     """Grouped choices for a licence's jurisdiction: whole countries, then every region."""
-    regions = [(group, options) for group, options in REGIONS if group != "Elsewhere"]
+    regions = [
+        (group, options) for group, options in REGIONS if all(c != OTHER for c, __ in options)
+    ]
     countries = [
         (code, gettext("%(country)s (the whole country)") % {"country": name})
         for code, name in COUNTRY_WIDE
@@ -27,7 +29,7 @@ def region_name(code: str) -> str:
     names = dict(COUNTRY_WIDE)
     for __, options in REGIONS:
         names.update(options)
-    return names.get(code, code)
+    return str(names.get(code, code))
 
 
 def jurisdictions_covering(region: str) -> list[str]:

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, Status
+from secondopinion.text import Text
 
 from .models import (
     LANGUAGE_NAMES,
@@ -118,7 +119,7 @@ class OfferSummary:
     review_type: str
     report_language: str
     record_count: int
-    record_kinds: list[tuple[str, int]]  # ("Imaging", 2), by kind, most first
+    record_kinds: list[tuple[Text, int]]  # ("Imaging", 2), by kind, most first
     records_to_follow: bool
     respond_by: datetime
 
@@ -315,8 +316,8 @@ class WorkGroup:
     """Cases that wait on the specialist for the same thing, as one table of their home."""
 
     key: str
-    heading: str
-    empty: str  # what the group says when it holds nothing
+    heading: Text
+    empty: Text  # what the group says when it holds nothing
     cases: list
     shows_due: bool = False  # the opinion's due date, where they are writing one
     shows_status: bool = False
@@ -329,7 +330,7 @@ DONE_SHOWN = 25  # the specialist home lists the latest finished cases, newest f
 WORK_SHOWN = 50
 
 
-def _work_group(key: str, heading: str, empty: str, cases: list, **shows) -> WorkGroup:
+def _work_group(key: str, heading: Text, empty: Text, cases: list, **shows) -> WorkGroup:
     more = max(0, len(cases) - WORK_SHOWN)
     return WorkGroup(key, heading, empty, cases[:WORK_SHOWN], more=more, **shows)
 
@@ -433,7 +434,7 @@ def report_languages() -> list[tuple[str, str]]:
         .distinct()
     )
     return sorted(
-        ((code, LANGUAGE_NAMES.get(code, code)) for code in set(codes)), key=lambda c: c[1]
+        ((code, str(LANGUAGE_NAMES.get(code, code))) for code in set(codes)), key=lambda c: c[1]
     )
 
 

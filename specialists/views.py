@@ -23,6 +23,7 @@ from cases.choices import Status
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
+from secondopinion.text import Text
 
 from . import matching, offers, selectors, services
 from .forms import (
@@ -109,7 +110,7 @@ def profile_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 def add_to_profile(
-    form_class: type[forms.Form], service: Callable[..., object], *, title: str, success: str
+    form_class: type[forms.Form], service: Callable[..., object], *, title: Text, success: Text
 ):
     """A page that adds one item (a licence, an affiliation, …) to the specialist's profile."""
 
@@ -389,7 +390,7 @@ def _own_offer(request: HttpRequest, reference: str) -> Offer:
     return offer
 
 
-def answer_offer(form_class: type[forms.Form], answer: str, *, success: str):
+def answer_offer(form_class: type[forms.Form], answer: str, *, success: Text):
     @login_required
     @require_http_methods(["GET", "POST"])
     def view(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:

@@ -141,3 +141,19 @@ def test_a_notification_is_written_in_its_readers_language_not_the_pages(in_span
     to_alice = Notification.objects.filter(user=in_spanish.alice).latest("pk").message
     assert to_bob == f"Your case {bob_case.reference} was cancelled by a coordinator."
     assert to_alice == f"Un coordinador ha cancelado su caso {alice_case.reference}."
+
+
+@pytest.mark.django_db
+def test_the_notification_list_and_email_settings_are_in_spanish(client, actors):
+    from django.urls import reverse
+
+    from tests.i18n.pages import english_left
+
+    case = actors.case(Status.SUBMITTED)
+    case_services.cancel_case(case=case, by=actors.cora, reason="Duplicate")
+    # The notification's own text was written once, in the language alice had then (English).
+    written = set().union(
+        *(sentences(text) for text in Notification.objects.values_list("message", flat=True))
+    )
+    for name in ("notifications:list", "notifications:preferences"):
+        assert english_left(client, actors.alice, reverse(name), same=written) == [], name

@@ -12,7 +12,7 @@ from cases.models import Case, Status
 from cases.regions import REGIONS
 from specialists import offers
 from specialists.models import Licence, Specialty
-from tests.i18n.pages import english_left
+from tests.i18n.pages import english_left, sentences
 
 # Proper names and people's own words on these pages: the specialists, the seeded specialties
 # and regions, a licence number, a bio and an institution, as typed.
@@ -161,3 +161,22 @@ def test_the_english_pages_are_unchanged(client, actors, offered):
     assert "You have <strong>1</strong> of at most <strong>10</strong> cases open" in home
     assert f"Case {offered.reference} is offered to you. Answer by <strong>" in accept
     assert "I have no conflict of interest with this case" in accept
+
+
+@pytest.mark.django_db
+def test_the_patient_reads_who_their_specialist_is_and_what_was_checked_in_spanish(client, actors):
+    """The case page's section on the specialist (the rest of the case page is not this part's)."""
+    case = actors.case(Status.IN_REVIEW)
+    url = reverse("cases:case-detail", args=[case.reference])
+    parts = {}
+    for language in ("en-gb", "es"):
+        actors.alice.language = language
+        actors.alice.save(update_fields=["language"])
+        client.force_login(actors.alice)
+        page = client.get(url).text
+        begin = page.index('id="assigned-specialist">') + len('id="assigned-specialist">')
+        parts[language] = sentences(page[begin : page.index("</section>", begin)])
+    smith = actors.dr_smith
+    same = {str(smith), f"{smith.specialty}, {smith.institution}", smith.bio}
+    assert sorted(parts["en-gb"] & parts["es"] - same) == []
+    assert "Board certified in Medical oncology (Example Board, 2010)" in " ".join(parts["en-gb"])

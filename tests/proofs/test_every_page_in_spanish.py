@@ -40,7 +40,10 @@ ALLAUTH_PAGES = {
     "owner": ("account_email", "account_change_password", "mfa_index"),
 }
 # A file's size in bytes reads the same in Spanish ("193 bytes").
-SAME_IN_BOTH = re.compile(r"\b\d+ bytes\b")
+SAME_IN_BOTH = re.compile(r"\b\d+\s+bytes\b")
+# What is no word of either language: an acronym ("PDF", "DICOM") or an audit action's code
+# ("case.submit"), which the audit log shows as recorded.
+NOT_A_WORD = re.compile(r"[A-Z]{2,6}|[a-z_]+\.[a-z_]+")
 
 BY_STATE: dict[str | None, list[str]] = {}
 for _name, _row in sorted(MATRIX.items()):
@@ -76,7 +79,11 @@ def _same_by_choice() -> set[str]:
 def _readable(html: str, peoples_words: re.Pattern | None) -> set[str]:
     if peoples_words is not None:
         html = peoples_words.sub("", html)
-    return {s for s in sentences(SAME_IN_BOTH.sub("", html)) if s not in _same_by_choice()}
+    return {
+        s
+        for s in sentences(SAME_IN_BOTH.sub("", html))
+        if s not in _same_by_choice() and not NOT_A_WORD.fullmatch(s.strip(" ·"))
+    }
 
 
 def _english_left(client: Client, user, url: str) -> list[str] | None:

@@ -6,8 +6,8 @@ import pytest
 from django.urls import reverse
 
 from cases.models import Case, Status
+from review import reports, translations
 from review import services as review_services
-from review import translations
 from review.models import Opinion, OpinionTranslation, Report
 from review.reports import render_report
 from secondopinion.audit.models import AuditEvent
@@ -228,6 +228,9 @@ def test_the_patient_sees_the_translation_only_once_delivered(client, actors):
 
     before = client.get(detail).text
     assert TRANSLATED["reasoning"] not in before
+    client.force_login(actors.dr_smith.user)  # the specialist does not see it on the page either
+    assert 'id="translation-step"' not in client.get(detail).text
+    client.force_login(actors.alice)
     assert client.get(download).status_code == 404
 
     review_services.deliver_opinion(case=case, by=actors.cora)
@@ -246,3 +249,15 @@ def test_the_translation_cannot_change_once_delivered(actors):
 
     with pytest.raises(ApplicationError, match="until it is delivered"):
         attest(Case.objects.get(pk=case.pk), actors.cora, reasoning="Otra cosa.")
+
+
+def test_the_beat_task_renders_a_translated_report_whose_task_was_lost(actors):
+    case = waived_case(actors)
+    opinion = Opinion.objects.get(case=case)
+    assert (opinion.pk, opinion.revision, 0) not in reports.opinions_missing_reports()
+
+    attest(case, actors.cora)  # its render task never ran (the test commits nothing)
+
+    assert (opinion.pk, opinion.revision, 0) in reports.opinions_missing_reports()
+    render_current(case)
+    assert (opinion.pk, opinion.revision, 0) not in reports.opinions_missing_reports()

@@ -46,7 +46,6 @@ def test_the_check_page_says_which_language_the_report_will_be_in(client, actors
 
     notice = page[page.index('id="report-language-notice"') :]
     assert "Your report will be written in Spanish (Español)." in notice
-    assert "is in English for now" in notice
 
 
 def test_the_check_page_warns_when_no_specialist_writes_the_chosen_language(client, actors):
