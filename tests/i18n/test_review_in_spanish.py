@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from cases.models import Status
 from review import services as review_services
+from specialists import selectors as specialist_selectors
 from tests.factories import INTAKE_ANSWERS, OPINION
 from tests.records.files import WINDOWS_PROGRAM
 
@@ -273,3 +274,13 @@ def test_a_doctors_link_that_does_not_work_is_explained_in_spanish(actors):
 
     assert "Este enlace no es válido. Pida uno nuevo al paciente." in pages["es"]
     assert left_between(pages["en-gb"], pages["es"]) == []
+
+
+@pytest.mark.django_db
+def test_the_opinion_templates_form_is_in_spanish(client, actors):
+    url = reverse("coordinator:specialty-fields")
+    # The specialties' names are the specialists app's data, stored as written.
+    specialties = {specialty.name for specialty in specialist_selectors.specialties()}
+
+    left = english_left(client, actors.cora, url, same=specialties)
+    assert left == []
