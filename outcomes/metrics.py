@@ -20,8 +20,10 @@ from specialists import selectors as specialist_selectors
 from .models import SURE_ITEMS, CheckIn, Decision, Followed, Intention, Moment
 
 MIN_GROUP = 10
-MEYER = "Meyer et al., Am J Med 2015 (6,791 Best Doctors opinions)"
-VAN_SUCH = "Van Such et al., J Eval Clin Pract 2017 (286 Mayo Clinic referrals)"
+# The published sources, kept in English with the figures (translated where they are shown).
+MEYER = gettext_noop("Meyer et al., Am J Med 2015 (6,791 Best Doctors opinions)")
+VAN_SUCH = gettext_noop("Van Such et al., J Eval Clin Pract 2017 (286 Mayo Clinic referrals)")
+TREATMENT_CHANGED = gettext_noop("%(source)s: treatment changed")
 PERIODS = {
     "": (gettext_noop("All time"), None),
     "90d": (gettext_noop("Last 90 days"), 90),
@@ -173,7 +175,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
             o["not_supported"],
             o["supports"],
             37.4,
-            MEYER + ": treatment changed",
+            TREATMENT_CHANGED % {"source": MEYER},
         ),
         _figure(
             "plan_to_follow",

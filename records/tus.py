@@ -18,7 +18,7 @@ CONTENT_TYPE = "application/offset+octet-stream"
 
 def response(status: int, message: str = "", **headers: str) -> HttpResponse:
     """A tus response; `message` (plain text) says what went wrong, for the uploader to show."""
-    reply = HttpResponse(message, status=status, content_type="text/plain; charset=utf-8")
+    reply = HttpResponse(str(message), status=status, content_type="text/plain; charset=utf-8")
     reply["Tus-Resumable"] = VERSION
     reply["Cache-Control"] = "no-store"
     for name, value in headers.items():

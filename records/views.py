@@ -114,7 +114,9 @@ def record_inline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBas
     try:
         payload = services.open_record_for_viewing(record=record)
     except ApplicationError as error:
-        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            str(error.message), status=409, content_type="text/plain; charset=utf-8"
+        )
     return _to_viewer(request, record, payload, record.content_type)
 
 
@@ -127,7 +129,9 @@ def record_reduced(request: AuthenticatedHttpRequest, pk: int) -> HttpResponseBa
     try:
         payload = services.open_reduced_for_viewing(record=record)
     except ApplicationError as error:
-        return HttpResponse(error.message, status=409, content_type="text/plain; charset=utf-8")
+        return HttpResponse(
+            str(error.message), status=409, content_type="text/plain; charset=utf-8"
+        )
     if payload is None:
         raise Http404
     return _to_viewer(request, record, payload, record.reduced_content_type)

@@ -116,6 +116,20 @@ class SpecialtyFieldForm(StyledFormMixin, forms.ModelForm):
         fields = ["specialty", "label", "kind", "choices", "required", "help_text", "order"]
         widgets = {"choices": forms.Textarea(attrs={"rows": 4})}
         help_texts = {"order": gettext_lazy("Fields are shown in this order (smallest first).")}
+        labels = {
+            "specialty": gettext_lazy("Specialty"),
+            "label": gettext_lazy("Label"),
+            "kind": gettext_lazy("Kind"),
+            "choices": gettext_lazy("Choices"),
+            "required": gettext_lazy("Required"),
+            "help_text": gettext_lazy("Help text"),
+            "order": gettext_lazy("Order"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Django's own words for the empty choice, which its Spanish catalog lacks (ours has it).
+        choice_field(self, "specialty").empty_label = gettext_lazy("- Select an option -")
 
 
 class InformationRequestForm(StyledFormMixin, forms.ModelForm):

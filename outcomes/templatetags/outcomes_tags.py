@@ -10,6 +10,16 @@ from .. import metrics
 register = template.Library()
 
 
+def source_shown(source: str) -> str:
+    """A figure's published source in the reader's language (kept in English with the figure)."""
+    for cited in (metrics.MEYER, metrics.VAN_SUCH):
+        if source == cited:
+            return gettext(cited)
+        if source == metrics.TREATMENT_CHANGED % {"source": cited}:
+            return gettext(metrics.TREATMENT_CHANGED) % {"source": gettext(cited)}
+    return source
+
+
 @register.inclusion_tag("outcomes/partials/metrics_section.html", takes_context=True)
 def outcome_metrics(context) -> dict:
     request = context["request"]
@@ -21,7 +31,10 @@ def outcome_metrics(context) -> dict:
         figures = metrics.outcome_figures(**filters)
     # The figures' names are kept in English (the snapshot, the CSV); shown in the reader's.
     figures = figures | {
-        "figures": [replace(f, label=gettext(f.label)) for f in figures["figures"]],
+        "figures": [
+            replace(f, label=gettext(f.label), source=source_shown(f.source))
+            for f in figures["figures"]
+        ],
         "period_label": gettext(figures["period_label"]),
     }
     return {

@@ -10,7 +10,7 @@ from messaging import services as messaging_services
 from tests.records.files import WINDOWS_PROGRAM, distinct_pdf
 
 from .pages import english_left
-from .partials import shared_words_not_yet_translated
+from .partials import shared_words_not_yet_translated, sizes_written_alike
 
 BODY = "My biopsy slides are on their way."
 REPLY = "Thank you, I will look at them."
@@ -44,6 +44,7 @@ def test_a_thread_with_messages_and_files_is_in_spanish(client, actors):
     messaging_services.post_message(case=case, by=actors.dr_smith.user, body=REPLY)
     url = reverse("messaging:case-messages", args=[case.reference])
     words = {BODY, REPLY, "Dr Sarah Smith", "slides.pdf"} | shared_words_not_yet_translated()
+    words |= sizes_written_alike()
 
     for reader in (actors.alice, actors.dr_smith.user, actors.cora):
         assert english_left(client, reader, url, same=words) == [], reader

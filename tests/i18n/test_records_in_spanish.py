@@ -13,10 +13,16 @@ from cases.models import Status
 from records import services
 from records.models import RecordFile, RecordsRequest
 from tests.factories import provider_token, records_request
+from tests.records.conftest import tus_for
 from tests.records.files import WINDOWS_PROGRAM, dicom_study, distinct_pdf, pdf_with_pages
 
 from .pages import english_left
-from .partials import english_left_in, left_between, shared_words_not_yet_translated
+from .partials import (
+    english_left_in,
+    left_between,
+    shared_words_not_yet_translated,
+    sizes_written_alike,
+)
 
 # The people's words and the files' own: names, the request's text, what a DICOM file says.
 WORDS = {
@@ -36,16 +42,6 @@ WORDS = {
 }
 # The same in Spanish: a format's name.
 SAME_WORDS = {"PDF"}
-
-
-def _sizes_in_bytes() -> set[str]:
-    """The sizes of small files, the same in both languages ("193 bytes")."""
-    sizes = {f"{record.size} bytes" for record in RecordFile.objects.all()}
-    return sizes | {
-        f"{record.original_name} ({size})"
-        for record in RecordFile.objects.all()
-        for size in [f"{record.size} bytes"]
-    }
 
 
 def _add(case, by, name: str, content: bytes, *, read: bool = True) -> RecordFile:
@@ -80,7 +76,7 @@ def _speaks_spanish(client, user):
 def test_the_case_pages_records_section_is_in_spanish_for_each_reader(client, actors):
     case = _case_with_every_kind_of_record(actors)
     url = reverse("cases:case-detail", args=[case.reference])
-    same = WORDS | SAME_WORDS | _sizes_in_bytes() | shared_words_not_yet_translated()
+    same = WORDS | SAME_WORDS | sizes_written_alike() | shared_words_not_yet_translated()
 
     for reader in (actors.alice, actors.dr_smith.user, actors.cora):
         left = english_left_in(client, reader, url, "records/partials/case_records.html", same=same)
@@ -119,7 +115,10 @@ def test_the_record_viewer_is_in_spanish(client, actors):
         for reader in (actors.alice, actors.dr_smith.user):
             assert (
                 english_left(
-                    client, reader, url, same=WORDS | SAME_WORDS | _sizes_in_bytes() | {"notes.txt"}
+                    client,
+                    reader,
+                    url,
+                    same=WORDS | SAME_WORDS | sizes_written_alike() | {"notes.txt"},
                 )
                 == []
             ), (
@@ -133,7 +132,7 @@ def test_describing_a_record_is_in_spanish_and_refuses_in_spanish(client, actors
     case = actors.case(Status.SUBMITTED)
     record = case.records.get()
     url = reverse("records:record-describe", args=[record.pk])
-    same = WORDS | SAME_WORDS | _sizes_in_bytes() | shared_words_not_yet_translated()
+    same = WORDS | SAME_WORDS | sizes_written_alike() | shared_words_not_yet_translated()
 
     assert english_left(client, actors.alice, url, same=same) == []
 
@@ -229,7 +228,7 @@ def test_the_providers_page_is_in_spanish_before_and_after_a_file(actors):
             ]
         },
     )
-    assert english_left(provider, None, url, same=same | _sizes_in_bytes()) == []
+    assert english_left(provider, None, url, same=same | sizes_written_alike()) == []
 
 
 @pytest.mark.django_db
@@ -259,3 +258,17 @@ def test_a_link_that_does_not_work_is_explained_in_spanish(actors):
 
     assert "Este enlace no es válido." in pages["es"]
     assert left_between(pages["en-gb"], pages["es"]) == []
+
+
+@pytest.mark.django_db
+def test_the_resumable_uploaders_refusals_reach_the_uploader_in_spanish(client, actors):
+    _speaks_spanish(client, actors.alice)
+    tus = tus_for(client, actors.case(Status.DRAFT))
+    location = tus.create("scan.pdf", len(WINDOWS_PROGRAM))["Location"]
+
+    refused = tus.patch(location, WINDOWS_PROGRAM, 0)
+    again = tus.patch(location, WINDOWS_PROGRAM, 0)
+
+    assert refused.status_code == 422
+    assert refused.text.startswith("«scan.pdf» no es un tipo de archivo que aceptemos.")
+    assert (again.status_code, again.text) == (410, refused.text)
