@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from secondopinion.files.checks import ScanStatus
+from secondopinion.text import Text
 
 # Types we accept, detected from a file's bytes (never from its name), with the words users see.
 ACCEPTED_TYPES = {
@@ -42,7 +43,7 @@ def reduced_upload_to(record: "RecordFile", filename: str) -> str:
 
 
 # The scan's outcome in words (ScanStatus's own labels, here so they are translated).
-SCAN_STATUS_LABELS = {
+SCAN_STATUS_LABELS: dict[str, Text] = {
     ScanStatus.PENDING: _("Waiting for virus scan"),
     ScanStatus.CLEAN: _("Scanned: clean"),
     ScanStatus.INFECTED: _("Quarantined: a virus was found"),
@@ -120,7 +121,7 @@ class RecordFile(models.Model):
 
     @property
     def type_label(self) -> str:
-        return ACCEPTED_TYPES.get(self.content_type, self.content_type)
+        return str(ACCEPTED_TYPES.get(self.content_type, self.content_type))
 
     @property
     def is_downloadable(self) -> bool:
@@ -172,7 +173,7 @@ class RecordFile(models.Model):
             return ""
         label = self.DICOM_KINDS.get(self.dicom_kind, self.DICOM_KINDS["other"])
         sop_class = self.metadata.get("sop_class", "")
-        return f"{label}: {sop_class}" if sop_class and self.dicom_kind != "image" else label
+        return f"{label}: {sop_class}" if sop_class and self.dicom_kind != "image" else str(label)
 
 
 def new_upload_id() -> str:
@@ -287,7 +288,7 @@ class RecordsRequest(models.Model):
 
     @property
     def status_label(self) -> str:
-        return self.Status(self.status).label
+        return str(self.Status(self.status).label)
 
     @property
     def is_open(self) -> bool:

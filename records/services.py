@@ -192,7 +192,7 @@ def add_records(*, case, by: User | None, uploads: Iterable[File], records_reque
                 add_record(case=case, by=by, upload=upload, records_request=records_request)
             )
         except ApplicationError as error:
-            refused.append(error.message)
+            refused.append(str(error.message))
     return added, refused
 
 

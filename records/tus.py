@@ -11,12 +11,14 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.utils.http import http_date
 
+from secondopinion.text import Text
+
 VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
 CONTENT_TYPE = "application/offset+octet-stream"
 
 
-def response(status: int, message: str = "", **headers: str) -> HttpResponse:
+def response(status: int, message: Text = "", **headers: str) -> HttpResponse:
     """A tus response; `message` (plain text) says what went wrong, for the uploader to show."""
     reply = HttpResponse(str(message), status=status, content_type="text/plain; charset=utf-8")
     reply["Tus-Resumable"] = VERSION

@@ -129,7 +129,9 @@ class SpecialtyFieldForm(StyledFormMixin, forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Django's own words for the empty choice, which its Spanish catalog lacks (ours has it).
-        choice_field(self, "specialty").empty_label = gettext_lazy("- Select an option -")
+        specialty = self.fields["specialty"]
+        assert isinstance(specialty, forms.ModelChoiceField)
+        specialty.empty_label = gettext_lazy("- Select an option -")
 
 
 class InformationRequestForm(StyledFormMixin, forms.ModelForm):
