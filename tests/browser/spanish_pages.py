@@ -165,3 +165,6 @@ def assert_spanish_update_email(email: EmailMessage) -> None:
     assert "Puede elegir qué correos recibe en Notificaciones" in text, text
     for english in ENGLISH_EMAIL_SENTENCES:
         assert english not in text, (english, text)
+    html = email.get_body(preferencelist=("html",)).get_content()
+    assert '<html lang="es">' in html
+    assert "Inicie sesión para leerlo:" in html

@@ -51,6 +51,7 @@ NAME = "Ana María Núñez-Ibáñez"
 PASSWORD = "una-contraseña-larga-de-paciente"
 TITLE = "Mi biopsia de mama"
 DIAGNOSIS = "Carcinoma ductal en estadio II"
+FIRST_TREATMENT = "Solo quimioterapia"
 TREATMENT = "Quimioterapia durante 3 meses y después cirugía"
 QUESTION = "¿Es necesaria la cirugía antes de la quimioterapia?"
 ANSWER = "El 2 de noviembre, en el City Hospital."
@@ -87,6 +88,7 @@ def test_a_spanish_reader_gets_a_translated_opinion_in_a_spanish_pdf(
     (confirmation,) = [email for email in mailoutbox if email.to == [EMAIL]]
     assert confirmation.body.startswith("Hola:"), confirmation.body
     assert "Hello," not in confirmation.body
+    assert '<html lang="es">' in confirmation.alternatives[0].content
     # English left: the subject "Confirm your email address" and the sentences of
     # templates/account/email/email_confirmation_message.txt ("Please confirm that this is your
     # email address…", "Open this link to confirm it:", "If you did not give this address…")
@@ -104,14 +106,23 @@ def test_a_spanish_reader_gets_a_translated_opinion_in_a_spanish_pdf(
     ana.get_by_role("link", name="Solicitar una segunda opinión").first.click()
     answer_who_and_patient(ana, name=NAME, born="1968-02-29")
     answer_diagnosis(ana, diagnosis=DIAGNOSIS, made_on="2026-09-14")
-    answer_treatment_and_question(ana, treatment=TREATMENT, question=QUESTION, title=TITLE)
+    answer_treatment_and_question(ana, treatment=FIRST_TREATMENT, question=QUESTION, title=TITLE)
     answer_history_and_medicines(ana)
     answer_preferences_in_spanish(ana)
     add_record(ana, record)
     choose_review_pay_and_sign(ana, NAME)
+    # Check your answers: she changes one, and sees the price and her signature.
     on_step(ana, "Revise sus respuestas antes de enviar")
     expect(ana.locator("#missing")).to_have_count(0)
+    expect(ana.get_by_text(FIRST_TREATMENT)).to_be_visible()
+    ana.get_by_role("link", name="Cambiar el tratamiento").click()
+    on_step(ana, "El tratamiento")
+    ana.get_by_label("¿Qué tratamiento se ha propuesto o iniciado?").fill(TREATMENT)
+    ana.get_by_role("button", name="Guardar y volver a revisar sus respuestas").click()
+    on_step(ana, "Revise sus respuestas antes de enviar")
     expect(ana.get_by_text(TREATMENT)).to_be_visible()
+    expect(ana.locator("#price")).to_contain_text("750.00")
+    expect(ana.locator("#consent-status")).to_contain_text(f"Firmado por {NAME} el")
     ana.get_by_role("button", name="Enviar su solicitud").click()
     expect(ana.locator(".so-status")).to_have_text("Enviado")
     in_spanish(ana)
