@@ -84,7 +84,7 @@ def test_a_spanish_reader_gets_a_translated_opinion_in_a_spanish_pdf(
     )
     in_spanish(ana)
 
-    # The confirmation email is written to her in Spanish.
+    # The confirmation email greets her in Spanish, its HTML part in lang="es".
     (confirmation,) = [email for email in mailoutbox if email.to == [EMAIL]]
     assert confirmation.body.startswith("Hola:"), confirmation.body
     assert "Hello," not in confirmation.body
