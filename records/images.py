@@ -14,7 +14,10 @@ import io
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
 from PIL import Image
+
+from .words import Words
 
 VIEWER_MAX_SIDE = 4096
 VIEWER_MAX_PIXELS = 4096 * 3072  # 12.6 million: a 12-megapixel phone photo is shown as it is
@@ -45,14 +48,21 @@ class TooLarge(Exception):
         # Up to twice its limit Pillow opens the file, so its size is known; past that it says
         # only that the picture is larger.
         size = (
-            f"{width} × {height} pixels"
+            Words(gettext_noop("%(width)s × %(height)s pixels"), {"width": width, "height": height})
             if width and height
-            else (f"more than {2 * limit // 1_000_000} million pixels")
+            else Words(
+                gettext_noop("more than %(millions)s million pixels"),
+                {"millions": 2 * limit // 1_000_000},
+            )
         )
-        super().__init__(
-            f"The image is too large to read safely: {size}, and we decode at most "
-            f"{limit // 1_000_000} million. Download it to open it."
+        self.words = Words(
+            gettext_noop(
+                "The image is too large to read safely: %(size)s, and we decode at most "
+                "%(limit)s million. Download it to open it."
+            ),
+            {"size": size, "limit": limit // 1_000_000},
         )
+        super().__init__(str(self.words))
 
 
 @dataclass(frozen=True)

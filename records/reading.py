@@ -13,6 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from django.utils.translation import gettext_noop
+
+from .words import Words
+
 if TYPE_CHECKING:
     from .images import ReducedCopy
 
@@ -23,8 +27,9 @@ class Unreadable(Exception):
     """Why a file could not be read; `metadata` is kept with the reason (an image too large to
     read says so, and its size when known)."""
 
-    def __init__(self, message: str, metadata: dict | None = None):
-        super().__init__(message)
+    def __init__(self, words: Words, metadata: dict | None = None):
+        super().__init__(str(words))
+        self.words = words
         self.metadata = metadata or {}
 
 
@@ -60,13 +65,15 @@ def read_pdf(path: Path) -> Reading:
         with pdfium.PdfDocument(str(path)) as pdf:
             pages = len(pdf)
             if pages == 0:
-                raise Unreadable("The PDF has no pages.")
+                raise Unreadable(Words(gettext_noop("The PDF has no pages.")))
             page = pdf[0]
             width = page.get_width() or 1
             bitmap = page.render(scale=min(2.0, PREVIEW_SIZE[0] / width))
             return Reading(page_count=pages, preview_png=_png(bitmap.to_pil()))
     except pdfium.PdfiumError as error:
-        raise Unreadable("The PDF is damaged or protected by a password.") from error
+        raise Unreadable(
+            Words(gettext_noop("The PDF is damaged or protected by a password."))
+        ) from error
 
 
 def read_image(path: Path) -> Reading:
@@ -82,12 +89,17 @@ def read_image(path: Path) -> Reading:
             with Image.open(path) as image:
                 return _read_picture(image)
     except Image.DecompressionBombError as error:
-        raise Unreadable(str(TooLarge()), {"too_large": True}) from error
+        raise Unreadable(TooLarge().words, {"too_large": True}) from error
     except TooLarge as error:
         size = {"width": error.width, "height": error.height}
-        raise Unreadable(str(error), {"too_large": True, **size}) from error
+        raise Unreadable(error.words, {"too_large": True, **size}) from error
     except (UnidentifiedImageError, OSError, ValueError) as error:
-        raise Unreadable(f"The image is damaged or cut short ({type(error).__name__}).") from error
+        raise Unreadable(
+            Words(
+                gettext_noop("The image is damaged or cut short (%(error)s)."),
+                {"error": type(error).__name__},
+            )
+        ) from error
 
 
 def _read_picture(image) -> Reading:
@@ -236,8 +248,10 @@ def _dicom_picture(dataset):
 # Why a picture could not be shown, in words for people (never the decoder's own message,
 # which may quote values from the file).
 _DECODE_PROBLEMS = {
-    ValueError: "its pixel data do not match the image's own description (cut short or damaged)",
-    RuntimeError: "no installed decoder could read its compressed pixel data",
+    ValueError: gettext_noop(
+        "its pixel data do not match the image's own description (cut short or damaged)"
+    ),
+    RuntimeError: gettext_noop("no installed decoder could read its compressed pixel data"),
     NotImplementedError: "its pixel encoding is not supported",
     AttributeError: "an attribute needed to decode it is missing",
     KeyError: "an attribute needed to decode it is missing",
@@ -249,22 +263,22 @@ def _transfer_syntax_name(dataset) -> str:
     return syntax.name if syntax is not None else "transfer syntax not given"
 
 
-def _dicom_preview(dataset, kind: str) -> tuple[bytes | None, str]:
-    """(PNG, "") for a picture that decodes; (None, why) for one that does not."""
+def _dicom_preview(dataset, kind: str) -> tuple[bytes | None, Words | None]:
+    """(PNG, None) for a picture that decodes; (None, why) for one that does not."""
     if kind != IMAGE:
-        return None, ""
+        return None, None
     if not any(keyword in dataset for keyword in _PIXEL_KEYWORDS):
-        return None, "The file holds no pixel data."
+        return None, Words(gettext_noop("The file holds no pixel data."))
     try:
-        return _png(_dicom_picture(dataset)), ""
+        return _png(_dicom_picture(dataset)), None
     except Exception as error:  # any decoder failure: the metadata is kept all the same
         problem = next(
             (words for kind_, words in _DECODE_PROBLEMS.items() if isinstance(error, kind_)),
-            "its pixel data could not be decoded",
+            gettext_noop("its pixel data could not be decoded"),
         )
-        return (
-            None,
-            f"The picture could not be decoded ({_transfer_syntax_name(dataset)}): {problem}.",
+        return None, Words(
+            gettext_noop("The picture could not be decoded (%(syntax)s): %(problem)s."),
+            {"syntax": _transfer_syntax_name(dataset), "problem": Words(problem)},
         )
 
 
@@ -277,7 +291,13 @@ def read_dicom(path: Path) -> Reading:
             warnings.simplefilter("ignore")  # pydicom warns about every small deviation
             dataset = pydicom.dcmread(path)
             if len(dataset) == 0:
-                raise Unreadable("The file holds only a DICOM header, no data: it was cut short.")
+                raise Unreadable(
+                    Words(
+                        gettext_noop(
+                            "The file holds only a DICOM header, no data: it was cut short."
+                        )
+                    )
+                )
             metadata = _dicom_metadata(dataset)
             preview, problem = _dicom_preview(dataset, metadata["kind"])
     except Unreadable:
@@ -285,10 +305,14 @@ def read_dicom(path: Path) -> Reading:
     except (InvalidDicomError, EOFError, OSError, ValueError, TypeError, KeyError, IndexError,
             AttributeError, NotImplementedError, RuntimeError) as error:  # fmt: skip
         raise Unreadable(
-            f"The file is not valid DICOM or is cut short ({type(error).__name__})."
+            Words(
+                gettext_noop("The file is not valid DICOM or is cut short (%(error)s)."),
+                {"error": type(error).__name__},
+            )
         ) from error
     if problem:
-        metadata["no_preview"] = problem
+        metadata["no_preview"] = str(problem)
+        metadata["no_preview_words"] = problem.stored()
     frames = _frames(dataset)
     return Reading(
         page_count=frames if frames > 1 else None, metadata=metadata, preview_png=preview

@@ -35,6 +35,7 @@ from secondopinion.notifications.services import lazy_text, notify
 
 from . import reading, selectors, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
+from .words import said
 
 logger = logging.getLogger(__name__)
 
@@ -242,7 +243,7 @@ def check_viewable(record: RecordFile) -> None:
     if not record.is_downloadable:
         raise ApplicationError(_("This file is waiting for its virus scan. Try again in a minute."))
     if record.metadata.get("too_large"):  # a picture too large to decode safely, here too
-        raise ApplicationError(record.metadata["unreadable"])
+        raise ApplicationError(said(record.metadata, "unreadable"))
     if not viewing.viewer_kind(record):
         raise ApplicationError(_("This file cannot be shown here. Download it to open it."))
 
@@ -384,7 +385,8 @@ def read_record(*, record_id: int) -> RecordFile | None:
             result = reading.read_file(path, record.content_type)
     except reading.Unreadable as error:
         logger.info("Record %s could not be read: %s", record_id, type(error).__name__)
-        result, why = None, {"unreadable": str(error), **error.metadata}
+        why = {"unreadable": str(error), "unreadable_words": error.words.stored()}
+        result, why = None, why | error.metadata
     with transaction.atomic():
         record = RecordFile.objects.select_for_update().get(pk=record_id)
         if record.read_status != RecordFile.ReadStatus.PENDING:

@@ -4,6 +4,7 @@ from django import template
 from django.conf import settings
 from django.utils import translation
 
+from records import words
 from records.forms import RecordUploadForm
 
 register = template.Library()
@@ -32,3 +33,10 @@ UPPY_LOCALES = {"es": "es_ES"}
 def uppy_locale() -> str:
     """The name of Uppy's locale for the page's language, or "" for Uppy's English."""
     return UPPY_LOCALES.get(translation.get_language() or "", "")
+
+
+@register.filter
+def said(metadata: dict, key: str) -> str:
+    """What a record's reading says under `key` ("unreadable", "no_preview"), in the reader's
+    language (records.words)."""
+    return words.said(metadata or {}, key)
