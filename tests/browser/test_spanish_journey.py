@@ -89,10 +89,18 @@ def test_a_spanish_reader_gets_a_translated_opinion_in_a_spanish_pdf(
     assert confirmation.body.startswith("Hola:"), confirmation.body
     assert "Hello," not in confirmation.body
     assert '<html lang="es">' in confirmation.alternatives[0].content
-    # English left: the subject "Confirm your email address" and the sentences of
-    # templates/account/email/email_confirmation_message.txt ("Please confirm that this is your
-    # email address…", "Open this link to confirm it:", "If you did not give this address…")
-    # are not marked for translation; once they are, assert them absent here.
+    # And so do its subject and every sentence of it.
+    assert confirmation.subject.endswith("Confirme su dirección de correo electrónico")
+    for english in [
+        "Confirm your email address",
+        "Please confirm that this is your email address",
+        "Open this link to confirm it:",
+        "If you did not give this address",
+    ]:
+        assert english not in confirmation.subject + confirmation.body
+    assert "Confirme que esta es su dirección de correo electrónico" in confirmation.body
+    assert "Abra este enlace para confirmarla:" in confirmation.body
+    assert "Si usted no dio esta dirección a " in confirmation.body
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", confirmation.body).group(0)
     ana.goto(link)
     in_spanish(ana)
