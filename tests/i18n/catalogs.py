@@ -1,7 +1,6 @@
 """The message catalogs under locale/, read with GNU gettext's own tools (msgfmt, msgattrib):
 which messages are not translated yet, and whether a catalog still matches the code."""
 
-import fcntl
 import os
 import re
 import shutil
@@ -53,40 +52,43 @@ def unfinished_messages(po: Path) -> list[str]:
     return problems
 
 
+_NOT_COPIED = shutil.ignore_patterns("__pycache__", "*.pyc", "*.mo")
+
+
 def fresh_catalog(
     language: str, work: Path, *, domain: str = "django", planted: dict[str, str] | None = None
 ) -> Path:
     """The catalog `makemessages` makes now from the code, from a copy of the committed one, in
-    a copy of the project under `work` (its folders linked, locale/ copied: nothing of ours is
-    written). `planted` adds files (relative path → text) to that copy, for the tests' own
-    checks that a change to the code is seen."""
+    a copy of the project under `work` (its folders copied, its files linked: makemessages writes
+    a temporary .py beside each template it reads, which must never appear in this checkout,
+    where other tests read our code). `planted` adds files (relative path → text) to that copy,
+    for the tests' own checks that a change to the code is seen."""
     tree = work / "project"
     tree.mkdir(parents=True)
     for entry in ROOT.iterdir():
-        if entry.name not in {"locale", ".git", *NOT_OUR_CODE}:
+        if entry.name in {"locale", ".git", *NOT_OUR_CODE}:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.copytree(entry, tree / entry.name, symlinks=True, ignore=_NOT_COPIED)
+        else:
             (tree / entry.name).symlink_to(entry)
     shutil.copytree(LOCALE, tree / "locale", ignore=shutil.ignore_patterns("*.mo"))
     for relative, text in (planted or {}).items():
         assert not (tree / Path(relative).parts[0]).is_symlink(), "plant in a folder of its own"
         (tree / relative).parent.mkdir(parents=True, exist_ok=True)
         (tree / relative).write_text(text)
-    # makemessages writes a temporary .py beside each template it reads, through the links into
-    # this checkout: two runs at once (two xdist workers) would take each other's files.
-    (ROOT / "var").mkdir(exist_ok=True)
-    with open(ROOT / "var" / "makemessages.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        made = subprocess.run(
-            [
-                sys.executable,
-                str(ROOT / "manage.py"),
-                "makemessages",
-                *("-l", language, "-d", domain, "--symlinks"),
-            ],
-            cwd=tree,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+    made = subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / "manage.py"),
+            "makemessages",
+            *("-l", language, "-d", domain, "--symlinks"),
+        ],
+        cwd=tree,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert made.returncode == 0, made.stderr
     return tree / "locale" / language / "LC_MESSAGES" / f"{domain}.po"
 
