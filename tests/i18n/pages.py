@@ -70,3 +70,12 @@ def english_left(client, user, url: str, *, same: set[str] = frozenset()) -> lis
         user.language = kept
         user.save(update_fields=["language"])
     return sorted(by_language["en-gb"] & by_language["es"] - set(same))
+
+
+def speaks(user, language: str = "es", *, client=None) -> None:
+    """`user` reads the service in `language` from now on (their account's language), and is
+    signed in on `client` when one is given."""
+    user.language = language
+    user.save(update_fields=["language"])
+    if client is not None:
+        client.force_login(user)

@@ -17,7 +17,7 @@ from outcomes import metrics, services, tasks
 from tests.factories import INTAKE_ANSWERS, OPINION
 from tests.outcomes.helpers import DOCTOR_QUESTIONS, delivered_case
 
-from .pages import english_left, sentences
+from .pages import english_left, sentences, speaks
 from .partials import shared_words_not_yet_translated
 
 MY_QUESTION = "How long is the recovery?"
@@ -39,12 +39,6 @@ WORDS = {
 
 def _days_after(days: int):
     return time_machine.travel(timezone.now() + timedelta(days=days, hours=1), tick=False)
-
-
-def _speaks_spanish(client, user):
-    user.language = "es"
-    user.save(update_fields=["language"])
-    client.force_login(user)
 
 
 @pytest.mark.django_db
@@ -92,7 +86,7 @@ def test_the_side_by_side_page_in_english_is_unchanged(client, actors):
 @pytest.mark.django_db
 def test_a_question_of_ones_own_is_refused_in_spanish(client, actors):
     case = delivered_case(actors)
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     url = reverse("outcomes:question-add", args=[case.reference])
 
     empty = client.post(url, {"text": ""}).text
@@ -117,7 +111,7 @@ def test_the_decision_pages_are_in_spanish_and_refuse_in_spanish(client, actors)
     services.record_decision(case=reviewing, by=actors.alice, moment="before", **ALL_YES)
     assert english_left(client, actors.alice, before, same=same) == []
 
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     refused = client.post(after, {}).text
     saved = client.post(after, {"intention": "follow"} | dict.fromkeys(ALL_YES, "yes"), follow=True)
     assert "Elija qué piensa hacer." in refused
@@ -135,7 +129,7 @@ def test_a_check_in_is_in_spanish_open_answered_and_refused(client, actors):
 
     assert english_left(client, actors.alice, url, same=same) == []
 
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     refused = client.post(url, {}).text
     assert "Indique si su diagnóstico cambió." in refused
     answers = {"diagnosis_changed": "no", "treatment_changed": "yes", "followed_advice": "partly"}

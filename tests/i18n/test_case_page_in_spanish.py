@@ -12,7 +12,7 @@ from django.urls import reverse
 from cases import services, state_machine
 from cases.models import Status
 from tests.factories import INTAKE_ANSWERS, OPINION, proxy_authority
-from tests.i18n.pages import english_left
+from tests.i18n.pages import english_left, speaks
 
 # The people's own words: the patient's answers, a file's name, the specialist's name, profile
 # and opinion, the coordinator's question, the reasons given.
@@ -120,11 +120,6 @@ def test_the_case_page_is_in_spanish(client, actors, status, reader):
     )
 
 
-def _spanish(user):
-    user.language = "es"
-    user.save(update_fields=["language"])
-
-
 def _page(client, user, case) -> str:
     client.force_login(user)
     return client.get(reverse("cases:case-detail", args=[case.reference])).text
@@ -136,7 +131,7 @@ def test_the_case_pages_dates_are_in_each_languages_order_and_words(client, acto
         case = actors.case(Status.SUBMITTED)
 
     english = _page(client, actors.alice, case)
-    _spanish(actors.alice)
+    speaks(actors.alice)
     spanish = _page(client, actors.alice, case)
 
     # The timeline, the consent's signature, the expected dates ahead.
@@ -155,7 +150,7 @@ def test_the_case_pages_dates_are_in_each_languages_order_and_words(client, acto
 def test_the_case_pages_price_reads_in_spanish_as_us_spanish_readers_write_amounts(client, actors):
     case = actors.case(Status.SUBMITTED)  # its price is frozen on submission: $750.00
     english = _page(client, actors.alice, case)
-    _spanish(actors.alice)
+    speaks(actors.alice)
     spanish = _page(client, actors.alice, case)
 
     assert "Standard review of your records: <strong>$750.00</strong>" in english
@@ -172,7 +167,7 @@ def test_a_withdrawn_authority_and_a_checked_cover_read_in_spanish(client, actor
             case=case, by=actors.cora, result="self_pay", preauthorization="not_needed"
         )
         services.revoke_proxy_authority(authority=authority, by=actors.alice)
-    _spanish(actors.cora)
+    speaks(actors.cora)
 
     page = _page(client, actors.cora, case)
 

@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from cases.models import Status
 from tests.factories import proxy_authority
-from tests.i18n.pages import english_left
+from tests.i18n.pages import english_left, speaks
 
 
 def _case_page(client, user, case) -> str:
@@ -50,12 +50,6 @@ def test_staff_read_the_staff_status_in_spanish(client, actors):
 # What people do to a case: the pages that ask for a reason, the buttons, and what they are told.
 
 
-def _in_spanish(*users):
-    for user in users:
-        user.language = "es"
-        user.save(update_fields=["language"])
-
-
 @pytest.mark.django_db
 def test_the_pages_that_ask_for_a_reason_are_in_spanish(client, actors):
     case = actors.case(Status.SUBMITTED)
@@ -71,7 +65,7 @@ def test_the_pages_that_ask_for_a_reason_are_in_spanish(client, actors):
 
 @pytest.mark.django_db
 def test_a_patient_withdrawing_a_case_is_asked_and_told_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = actors.case(Status.SUBMITTED)
     client.force_login(actors.alice)
     url = reverse("cases:case-withdraw", args=[case.reference])
@@ -87,7 +81,7 @@ def test_a_patient_withdrawing_a_case_is_asked_and_told_in_spanish(client, actor
 
 @pytest.mark.django_db
 def test_a_coordinator_moving_a_case_is_told_in_spanish(client, actors):
-    _in_spanish(actors.cora)
+    speaks(actors.cora)
     case = actors.case(Status.SUBMITTED)
     client.force_login(actors.cora)
     triage = reverse("cases:case-start-triage", args=[case.reference])
@@ -110,7 +104,7 @@ def test_a_coordinator_moving_a_case_is_told_in_spanish(client, actors):
 
 @pytest.mark.django_db
 def test_the_coverage_check_refuses_and_confirms_in_spanish(client, actors):
-    _in_spanish(actors.cora)
+    speaks(actors.cora)
     case = actors.case(Status.SUBMITTED)
     client.force_login(actors.cora)
     url = reverse("cases:coverage-check", args=[case.reference])
@@ -134,7 +128,7 @@ def test_stopping_a_caregiver_is_asked_and_told_in_spanish(client, actors):
     url = reverse("cases:authority-revoke", args=[authority.pk])
     same = {"Carol Caregiver", "carol@example.org"}
     assert english_left(client, actors.alice, url, same=same) == []
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     client.force_login(actors.alice)
 
     page = client.get(url).text

@@ -9,7 +9,7 @@ from django.utils import timezone
 from cases import intake, services
 from cases.models import Case, CaseFor, ConsentText, Status
 from tests.factories import INTAKE_ANSWERS, pdf_upload, proxy_authority
-from tests.i18n.pages import english_left
+from tests.i18n.pages import english_left, speaks
 
 # The people's own words on these pages: the factories' answers and file names.
 PEOPLES_WORDS = {
@@ -63,11 +63,6 @@ SAME_IN_SPANISH = {"No"} | {
     "Rhode Island",
 }
 SAME = PEOPLES_WORDS | SAME_IN_SPANISH
-
-
-def _in_spanish(user):
-    user.language = "es"
-    user.save(update_fields=["language"])
 
 
 def _step(case: Case, slug: str) -> str:
@@ -135,7 +130,7 @@ def test_check_your_answers_is_in_spanish_complete_or_not(client, actors):
 
 @pytest.mark.django_db
 def test_check_your_answers_says_what_is_missing_and_the_price_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = services.create_case(by=actors.alice, case_for=CaseFor.SELF)
     services.update_case(case=case, by=actors.alice, review_type="imaging")
     client.force_login(actors.alice)
@@ -192,7 +187,7 @@ def test_the_consent_is_shown_and_signed_in_the_readers_wording(client, actors):
 def test_a_consent_version_with_no_spanish_wording_is_shown_as_written_marked_english(
     client, actors
 ):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = services.create_case(by=actors.alice, case_for=CaseFor.SELF)
     ConsentText.objects.create(version=99, body="Version 99 terms.", published_at=timezone.now())
     client.force_login(actors.alice)
@@ -266,7 +261,7 @@ REFUSED = {
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", sorted(REFUSED))
 def test_each_page_refuses_bad_input_in_spanish(client, actors, slug):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = _insured_draft(actors)
     client.force_login(actors.alice)
     data, errors = REFUSED[slug]
@@ -281,7 +276,7 @@ def test_each_page_refuses_bad_input_in_spanish(client, actors, slug):
 
 @pytest.mark.django_db
 def test_the_diagnosis_before_the_birth_is_refused_with_a_spanish_date(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = _insured_draft(actors)
     client.force_login(actors.alice)
 
@@ -298,7 +293,7 @@ def test_the_diagnosis_before_the_birth_is_refused_with_a_spanish_date(client, a
 
 @pytest.mark.django_db
 def test_the_authority_page_refuses_in_spanish(client, actors):
-    _in_spanish(actors.carol)
+    speaks(actors.carol)
     client.force_login(actors.carol)
     url = reverse("cases:authority-new")
 
@@ -321,7 +316,7 @@ def test_the_authority_page_refuses_in_spanish(client, actors):
 
 @pytest.mark.django_db
 def test_the_consent_page_refuses_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = actors.case(Status.DRAFT)
     client.force_login(actors.alice)
 
@@ -335,7 +330,7 @@ def test_the_consent_page_refuses_in_spanish(client, actors):
 
 @pytest.mark.django_db
 def test_what_was_typed_before_the_idle_sign_out_comes_back_with_a_spanish_note(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = _insured_draft(actors)
     client.force_login(actors.alice)
     client.post(_step(case, "treatment"), {"_action": "save-draft", "treatment": "Rest"})
@@ -350,7 +345,7 @@ def test_what_was_typed_before_the_idle_sign_out_comes_back_with_a_spanish_note(
 
 @pytest.mark.django_db
 def test_an_incomplete_request_is_refused_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = services.create_case(by=actors.alice, case_for=CaseFor.SELF)
     client.force_login(actors.alice)
     check = reverse("cases:intake-check", args=[case.reference])
@@ -367,7 +362,7 @@ def test_an_incomplete_request_is_refused_in_spanish(client, actors):
 
 @pytest.mark.django_db
 def test_a_submitted_request_is_confirmed_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = actors.case(Status.DRAFT)
     client.force_login(actors.alice)
 
@@ -389,7 +384,7 @@ def _patient_step(client, actors) -> str:
 
 @pytest.mark.django_db
 def test_a_spanish_speaking_patient_reads_the_intakes_frame_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     page = _patient_step(client, actors)
 
     assert '<h1 class="margin-top-0">Sobre el paciente</h1>' in page
@@ -411,7 +406,7 @@ def test_the_intakes_frame_in_english_is_unchanged(client, actors):
 
 @pytest.mark.django_db
 def test_the_patient_page_asks_and_refuses_in_spanish(client, actors):
-    _in_spanish(actors.alice)
+    speaks(actors.alice)
     case = actors.case(Status.DRAFT)
     client.force_login(actors.alice)
     url = reverse("cases:intake-step", args=[case.reference, "patient"])

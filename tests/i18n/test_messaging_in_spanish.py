@@ -9,17 +9,11 @@ from cases.models import Status
 from messaging import services as messaging_services
 from tests.records.files import WINDOWS_PROGRAM, distinct_pdf
 
-from .pages import english_left
+from .pages import english_left, speaks
 from .partials import shared_words_not_yet_translated, sizes_written_alike
 
 BODY = "My biopsy slides are on their way."
 REPLY = "Thank you, I will look at them."
-
-
-def _speaks_spanish(client, user):
-    user.language = "es"
-    user.save(update_fields=["language"])
-    client.force_login(user)
 
 
 @pytest.mark.django_db
@@ -54,7 +48,7 @@ def test_a_thread_with_messages_and_files_is_in_spanish(client, actors):
 def test_a_new_message_is_marked_new_in_spanish(client, actors):
     case = actors.case(Status.IN_REVIEW)
     messaging_services.post_message(case=case, by=actors.dr_smith.user, body=REPLY)
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
 
     page = client.get(reverse("messaging:case-messages", args=[case.reference])).text
 
@@ -85,7 +79,7 @@ def test_the_english_thread_is_unchanged(client, actors):
 @pytest.mark.django_db
 def test_an_empty_or_too_long_message_is_refused_in_spanish(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     url = reverse("messaging:case-messages", args=[case.reference])
 
     empty = client.post(url, {"body": "  "}).text
@@ -98,7 +92,7 @@ def test_an_empty_or_too_long_message_is_refused_in_spanish(client, actors):
 @pytest.mark.django_db
 def test_a_refused_attachment_is_explained_in_spanish(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     url = reverse("messaging:case-messages", args=[case.reference])
 
     page = client.post(

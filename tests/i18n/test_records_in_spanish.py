@@ -16,7 +16,7 @@ from tests.factories import provider_token, records_request
 from tests.records.conftest import tus_for
 from tests.records.files import WINDOWS_PROGRAM, dicom_study, distinct_pdf, pdf_with_pages
 
-from .pages import english_left
+from .pages import english_left, speaks
 from .partials import (
     english_left_in,
     left_between,
@@ -64,12 +64,6 @@ def _case_with_every_kind_of_record(actors):
         _add(case, actors.alice, f"IM{n}.dcm", content)
     RecordsRequest.objects.filter(pk=records_request(case).pk).update(reminders_sent=2)
     return case
-
-
-def _speaks_spanish(client, user):
-    user.language = "es"
-    user.save(update_fields=["language"])
-    client.force_login(user)
 
 
 @pytest.mark.django_db
@@ -136,7 +130,7 @@ def test_describing_a_record_is_in_spanish_and_refuses_in_spanish(client, actors
 
     assert english_left(client, actors.alice, url, same=same) == []
 
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     refused = client.post(url, {"label": "x-ray", "note": ""}).text
     saved = client.post(url, {"label": "pathology", "note": ""}, follow=True).text
     assert "Escoja una opción válida." in refused
@@ -150,7 +144,7 @@ def test_asking_a_provider_is_in_spanish_and_refuses_in_spanish(client, actors):
 
     assert english_left(client, actors.alice, url) == []
 
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     refused = client.post(url, {"provider_email": "not an address"}).text
     sent = client.post(
         url,
@@ -183,7 +177,7 @@ def test_the_open_requests_list_is_in_spanish_empty_and_full(client, actors):
 @pytest.mark.django_db
 def test_a_refused_upload_is_explained_in_spanish(client, actors):
     case = actors.case(Status.SUBMITTED)
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     url = reverse("records:record-upload", args=[case.reference])
 
     nothing = client.post(url, {}, follow=True).text
@@ -262,7 +256,7 @@ def test_a_link_that_does_not_work_is_explained_in_spanish(actors):
 
 @pytest.mark.django_db
 def test_the_resumable_uploaders_refusals_reach_the_uploader_in_spanish(client, actors):
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     tus = tus_for(client, actors.case(Status.DRAFT))
     location = tus.create("scan.pdf", len(WINDOWS_PROGRAM))["Location"]
 

@@ -17,7 +17,7 @@ from specialists import selectors as specialist_selectors
 from tests.factories import INTAKE_ANSWERS, OPINION
 from tests.records.files import WINDOWS_PROGRAM
 
-from .pages import english_left
+from .pages import english_left, speaks
 from .partials import english_left_in, left_between, shared_words_not_yet_translated
 
 QUESTION = "When was your last blood test?"
@@ -48,12 +48,6 @@ def _credentials(specialist) -> str:
     """The opinion's author as the case page names them: their credentials are written by the
     specialists app (that app's part of #19)."""
     return f"{specialist.user}, {specialist.specialty} ({specialist.credentials})"
-
-
-def _speaks_spanish(client, user):
-    user.language = "es"
-    user.save(update_fields=["language"])
-    client.force_login(user)
 
 
 def _autosave(client, case, version: int, **fields):
@@ -116,7 +110,7 @@ def test_the_workspace_is_in_spanish_with_a_record_questions_a_return_and_a_draf
     typed = {"A first thought.", "From the other tab."}
     assert _workspace_left(client, actors, url, typed) == []
 
-    _speaks_spanish(client, actors.dr_smith.user)
+    speaks(actors.dr_smith.user, client=client)
     page = client.get(url).text
     assert "Devuelta por el control de calidad" in page
     assert "vuelve a estar en el formulario, tal como lo escribió" in page
@@ -142,7 +136,7 @@ def test_the_workspace_in_english_is_unchanged(client, actors):
 @pytest.mark.django_db
 def test_submitting_an_incomplete_opinion_is_refused_in_spanish(client, actors):
     case = actors.case(Status.IN_REVIEW)
-    _speaks_spanish(client, actors.dr_smith.user)
+    speaks(actors.dr_smith.user, client=client)
     url = reverse("review:workspace", args=[case.reference])
 
     page = client.post(url, {"submit": "", "diagnosis": "Only this"}).text
@@ -159,7 +153,7 @@ def test_asking_the_patient_is_in_spanish_and_refuses_in_spanish(client, actors)
 
     assert english_left(client, actors.dr_smith.user, url, same=same) == []
 
-    _speaks_spanish(client, actors.dr_smith.user)
+    speaks(actors.dr_smith.user, client=client)
     empty = client.post(url, {"question": ""}).text
     too_long = client.post(url, {"question": "x" * 4001}).text
     assert "Este campo es obligatorio." in empty
@@ -174,7 +168,7 @@ def test_answering_the_specialist_is_in_spanish_and_refuses_in_spanish(client, a
 
     assert english_left(client, actors.alice, url, same=same) == []
 
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     empty = client.post(url, {"answer": ""}).text
     program = client.post(url, {"file": SimpleUploadedFile("setup.exe", WINDOWS_PROGRAM)}).text
     assert "Escriba una respuesta o añada un archivo." in empty
@@ -217,10 +211,10 @@ def test_follow_up_questions_are_asked_and_answered_in_spanish(client, actors):
     answer = reverse("review:follow-up-answer", args=[case.reference, follow_up.pk])
     assert english_left(client, actors.dr_smith.user, answer, same=same) == []
 
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
     too_long = client.post(ask, {"question": "x" * 4001}).text
     assert "Su pregunta debe tener como máximo 4000 caracteres (tiene 4001)." in too_long
-    _speaks_spanish(client, actors.dr_smith.user)
+    speaks(actors.dr_smith.user, client=client)
     empty = client.post(answer, {"answer": ""}).text
     assert "Este campo es obligatorio." in empty
 
@@ -230,7 +224,7 @@ def test_a_follow_up_past_the_allowed_number_is_refused_in_spanish(client, actor
     settings.FOLLOW_UP_MAX_QUESTIONS = 1
     case = actors.case(Status.DELIVERED)
     review_services.ask_follow_up(case=case, by=actors.alice, question=FOLLOW_UP)
-    _speaks_spanish(client, actors.alice)
+    speaks(actors.alice, client=client)
 
     page = client.post(
         reverse("review:follow-up-ask", args=[case.reference]), {"question": "One more?"}
