@@ -9,6 +9,7 @@ own words (every text a person typed, as the database holds it) are taken out of
 first, since they stay as written."""
 
 import copy
+import functools
 import re
 
 import pytest
@@ -69,11 +70,12 @@ def _peoples_words() -> re.Pattern | None:
     return re.compile("|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)))
 
 
-def _same_by_choice() -> set[str]:
+@functools.cache
+def _same_by_choice() -> frozenset[str]:
     """The messages the Spanish catalogs (ours, Django's, allauth's) translate to themselves: a
     translator's decision that they read the same (a state's name, "Total", "No")."""
     catalog = trans_real.translation("es")._catalog
-    return {msgid for msgid, msgstr in catalog.items() if msgid == msgstr}
+    return frozenset(msgid for msgid, msgstr in catalog.items() if msgid == msgstr)
 
 
 def _readable(html: str, peoples_words: re.Pattern | None) -> set[str]:
