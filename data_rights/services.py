@@ -118,6 +118,22 @@ def _safe_name(name: str) -> str:
     return cleaned[:120] or "file"
 
 
+def export_readme(case: Case, *, by: User) -> str:
+    """The README inside the ZIP, in the language of the account that downloads it (read later,
+    away from our pages, so in the language they chose rather than the page's)."""
+    with translation.override(language_of(by)):
+        lines = [
+            gettext("Everything about case %(reference)s, downloaded %(when)s UTC.")
+            % {"reference": case.reference, "when": f"{timezone.now():%Y-%m-%d %H:%M}"},
+            gettext(
+                "case.fhir.json: your answers and the opinion as FHIR R4B resources (a "
+                "collection Bundle)."
+            ),
+            gettext("records/: the files on the case. reports/: the opinion's PDF reports."),
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def export_case(*, case: Case, by: User):
     """A ZIP (in a temporary file, rewound) of everything about the case the patient's side may
     download: the answers as FHIR JSON, the records (not those waiting for or failing the virus
@@ -144,12 +160,7 @@ def export_case(*, case: Case, by: User):
                 zipped.writestr(f"reports/report-v{report.version}.pdf", source.read())
         bundle = fhir_bundle(case, records=records, opinion=opinion, zip_paths=zip_paths)
         zipped.writestr("case.fhir.json", json.dumps(bundle, indent=2, ensure_ascii=False))
-        zipped.writestr(
-            "README.txt",
-            f"Everything about case {case.reference}, downloaded {timezone.now():%Y-%m-%d %H:%M} UTC.\n"
-            "case.fhir.json: your answers and the opinion as FHIR R4B resources (a collection Bundle).\n"
-            "records/: the files on the case. reports/: the opinion's PDF reports.\n",
-        )
+        zipped.writestr("README.txt", export_readme(case, by=by))
     archive.seek(0)
     record_event(
         actor=by,
