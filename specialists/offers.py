@@ -4,7 +4,7 @@ moves the case through the case state machine; the offer's own state through ser
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
@@ -14,6 +14,7 @@ from cases.models import Case, Status
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.languages import language_of
 from secondopinion.notifications.services import lazy_date, lazy_text, notify
 from secondopinion.text import Text
 from secondopinion.words import Words
@@ -209,7 +210,12 @@ def _offer_next_after(case: Case, ended: Offer, what: Text) -> None:
     )
     if ended.automatic:
         try:
-            offer = offer_case(case=case, by=coordinator, automatic=True, specialty=ended.specialty)
+            # A refusal is written into the coordinator's notification as it is raised: in
+            # their language, not the beat task's.
+            with translation.override(language_of(coordinator)):
+                offer = offer_case(
+                    case=case, by=coordinator, automatic=True, specialty=ended.specialty
+                )
         except ApplicationError as error:
             message = lazy_text(
                 _(

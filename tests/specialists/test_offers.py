@@ -18,7 +18,7 @@ from specialists import offers
 from specialists.models import Offer
 from specialists.tasks import expire_overdue_offers
 from tests.factories import SpecialistFactory, UserFactory, case_in_state
-from tests.i18n.pages import timeline_text
+from tests.i18n.pages import speaks, timeline_text
 
 
 def overdue(offer: Offer) -> None:
@@ -189,6 +189,19 @@ def test_an_expired_offer_is_on_the_timeline_in_each_readers_language(
     assert "Dr Sarah Smith no respondió a tiempo" in spanish
     assert "did not answer" not in spanish
     assert "Dr Sarah Smith did not answer in time" in english
+
+
+def test_when_no_one_is_left_the_coordinator_reads_why_in_their_own_language(actors, matching_case):
+    case = matching_case()
+    speaks(actors.cora, "es")
+    overdue(offers.offer_case(case=case, by=actors.cora, automatic=True))
+
+    expire_overdue_offers()
+
+    alert = Notification.objects.filter(user=actors.cora).first()
+    assert alert.message.startswith(f"El caso {case.reference} requiere su intervención")
+    assert "No queda ningún especialista apto al que ofrecer este caso." in alert.message
+    assert "No eligible specialist" not in alert.message
 
 
 def test_in_automatic_mode_an_expired_offer_goes_to_the_next_match_never_the_same_twice(
