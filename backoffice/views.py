@@ -285,10 +285,8 @@ def deletion_decide(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
     except ApplicationError as error:
         messages.error(request, error.message)
     else:
-        if deletion.refusal_reason:
-            messages.warning(
-                request, _("Refused: %(reason)s") % {"reason": deletion.refusal_reason}
-            )
+        if deletion.refusal:
+            messages.warning(request, _("Refused: %(reason)s") % {"reason": deletion.refusal})
         else:
             messages.success(
                 request,

@@ -467,7 +467,11 @@ class CaseEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # The person's own words (a withdrawal reason, a coordinator's comments), kept as typed.
     note = models.TextField(blank=True, max_length=2000)
+    # What our code said about the step ("The follow-up window ended"), as a message and its
+    # parameters (secondopinion.words), shown in each reader's language; {} when it said nothing.
+    note_words = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

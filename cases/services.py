@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from secondopinion.accounts.models import User
@@ -22,6 +22,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.files import checks
 from secondopinion.files.checks import ScanStatus
 from secondopinion.notifications.services import lazy_text, notify
+from secondopinion.words import Words
 
 from . import hooks, intake, permissions, selectors, state_machine
 from .models import (
@@ -366,8 +367,9 @@ def withdraw_consent(*, case: Case, by: User, reason: str = "") -> Case:
         raise ApplicationError(gettext("There is no signed consent on this case to withdraw."))
     state_machine.audit(case, by, "consent.withdraw", consent_count=withdrawn)
     if case.status != Status.DRAFT:
-        note = "Consent withdrawn" + (f": {reason}" if reason else "")
-        case = state_machine.transition(case, "withdraw", by=by, note=note)
+        case = state_machine.transition(
+            case, "withdraw", by=by, note=reason, words=Words(gettext_noop("Consent withdrawn"))
+        )
     return case
 
 

@@ -18,6 +18,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import notify
 from secondopinion.text import Text
+from secondopinion.words import Words
 
 from . import access, permissions, selectors, service_levels
 from .models import Case, CaseEvent, Status
@@ -193,16 +194,24 @@ def lock(case: Case) -> Case:
     return Case.objects.select_for_update(of=("self",)).select_related("specialist").get(pk=case.pk)
 
 
-def transition(case: Case, name: str, *, by: User | None, note: str = "") -> Case:
+def transition(
+    case: Case, name: str, *, by: User | None, note: str = "", words: Words | None = None
+) -> Case:
     """Move `case` along transition `name` (in the caller's transaction). The only code that
-    assigns `Case.status`."""
+    assigns `Case.status`. `note`: the person's own words, as typed; `words`: what the code says
+    about the step, kept to be shown in each reader's language."""
     case = lock(case)
     check(case, name, by=by)
     previous = case.status
     with state_machine_writes():
         case.status = TRANSITIONS[name].target
     CaseEvent.objects.create(
-        case=case, from_status=previous, to_status=case.status, actor=by, note=note
+        case=case,
+        from_status=previous,
+        to_status=case.status,
+        actor=by,
+        note=note,
+        note_words=words.stored() if words else {},
     )
     case.step_due_on = service_levels.step_due_on(case, case.events.all())
     case.save(update_fields=["status", "step_due_on", "updated_at"])

@@ -12,9 +12,9 @@ from django.conf import settings
 from django.db import router, transaction
 from django.db.models import FileField
 from django.db.models.deletion import Collector
-from django.utils import dateformat, timezone, translation
+from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, selectors
@@ -26,6 +26,7 @@ from secondopinion.audit.selectors import events_for_case, events_page
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.languages import language_of
+from secondopinion.words import Words, spoken
 
 from .fhir import fhir_bundle
 from .models import DeletionRequest
@@ -118,6 +119,22 @@ def _safe_name(name: str) -> str:
     return cleaned[:120] or "file"
 
 
+def export_readme(case: Case, *, by: User) -> str:
+    """The README inside the ZIP, in the language of the account that downloads it (read later,
+    away from our pages, so in the language they chose rather than the page's)."""
+    with translation.override(language_of(by)):
+        lines = [
+            gettext("Everything about case %(reference)s, downloaded %(when)s UTC.")
+            % {"reference": case.reference, "when": f"{timezone.now():%Y-%m-%d %H:%M}"},
+            gettext(
+                "case.fhir.json: your answers and the opinion as FHIR R4B resources (a "
+                "collection Bundle)."
+            ),
+            gettext("records/: the files on the case. reports/: the opinion's PDF reports."),
+        ]
+    return "\n".join(lines) + "\n"
+
+
 def export_case(*, case: Case, by: User):
     """A ZIP (in a temporary file, rewound) of everything about the case the patient's side may
     download: the answers as FHIR JSON, the records (not those waiting for or failing the virus
@@ -144,12 +161,7 @@ def export_case(*, case: Case, by: User):
                 zipped.writestr(f"reports/report-v{report.version}.pdf", source.read())
         bundle = fhir_bundle(case, records=records, opinion=opinion, zip_paths=zip_paths)
         zipped.writestr("case.fhir.json", json.dumps(bundle, indent=2, ensure_ascii=False))
-        zipped.writestr(
-            "README.txt",
-            f"Everything about case {case.reference}, downloaded {timezone.now():%Y-%m-%d %H:%M} UTC.\n"
-            "case.fhir.json: your answers and the opinion as FHIR R4B resources (a collection Bundle).\n"
-            "records/: the files on the case. reports/: the opinion's PDF reports.\n",
-        )
+        zipped.writestr("README.txt", export_readme(case, by=by))
     archive.seek(0)
     record_event(
         actor=by,
@@ -191,14 +203,26 @@ CASE_PHI: dict[str, object] = {
 
 
 def why_not_deletable(case: Case, *, now=None) -> str | None:
-    """Why the case's information cannot be deleted now, in words for the patient; None if it can."""
+    """Why the case's information cannot be deleted now, in words for the reader (the active
+    language); None if it can."""
+    words = deletion_blocker(case, now=now)
+    return spoken(words.stored()) if words else None
+
+
+def deletion_blocker(case: Case, *, now=None) -> Words | None:
+    """Why the case's information cannot be deleted now, as Words (kept on a refusal and read by
+    the patient's side and the coordinators, each in their own language); None if it can."""
     if case.status in UNDER_REVIEW:
-        return gettext(
-            "A specialist is reviewing this case. It can be deleted once the opinion is "
-            "delivered, or after the case is cancelled."
+        return Words(
+            gettext_noop(
+                "A specialist is reviewing this case. It can be deleted once the opinion is "
+                "delivered, or after the case is cancelled."
+            )
         )
     if case.status not in ENDED:
-        return gettext("This case is still open. Withdraw it first, then ask for its deletion.")
+        return Words(
+            gettext_noop("This case is still open. Withdraw it first, then ask for its deletion.")
+        )
     delivered = (
         CaseEvent.objects.filter(case=case, to_status=Status.DELIVERED)
         .order_by("-at")
@@ -208,13 +232,16 @@ def why_not_deletable(case: Case, *, now=None) -> str | None:
     if delivered is not None:
         keep_until = delivered + timedelta(days=settings.DATA_RETENTION_DAYS)
         if (now or timezone.now()) < keep_until:
-            return gettext(
-                "We must keep a delivered opinion for %(days)s days: it can be deleted from "
-                "%(date)s."
-            ) % {
-                "days": settings.DATA_RETENTION_DAYS,
-                "date": dateformat.format(timezone.localtime(keep_until), "d F Y"),
-            }
+            return Words(
+                gettext_noop(
+                    "We must keep a delivered opinion for %(days)s days: it can be deleted from "
+                    "%(date)s."
+                ),
+                {
+                    "days": settings.DATA_RETENTION_DAYS,
+                    "date": timezone.localtime(keep_until).date(),
+                },
+            )
     return None
 
 
@@ -251,7 +278,7 @@ def request_deletion(*, case: Case, by: User) -> DeletionRequest:
 @transaction.atomic
 def decide_deletion(*, case: Case, by: User) -> DeletionRequest:
     """A coordinator carries out the pending request, or refuses it saying why (the reason is
-    kept on the request and shown to both sides)."""
+    kept on the request and shown to both sides, each in their own language)."""
     if not permissions.is_coordinator(by):
         raise ApplicationError(_("Only a coordinator can approve a deletion."))
     case = Case.objects.select_for_update().get(pk=case.pk)
@@ -259,10 +286,11 @@ def decide_deletion(*, case: Case, by: User) -> DeletionRequest:
     if deletion is None:
         raise ApplicationError(_("No deletion request waits on this case."))
     deletion.decided_by, deletion.decided_at = by, timezone.now()
-    with translation.override(language_of(case.owner)):  # kept, and shown to the patient
-        reason = why_not_deletable(case)
-    if reason:
-        deletion.status, deletion.refusal_reason = DeletionRequest.Status.REFUSED, reason
+    refusal = deletion_blocker(case)
+    if refusal:
+        deletion.status = DeletionRequest.Status.REFUSED
+        # Kept as words (shown to each reader in their language) and in English (the log's).
+        deletion.refusal_words, deletion.refusal_reason = refusal.stored(), str(refusal)
         deletion.save()
         record_event(actor=by, action="case.deletion_refuse", obj=deletion, case_id=case.pk)
         return deletion

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from django.utils.translation import gettext_noop
 from PIL import Image
 
-from .words import Words
+from secondopinion.words import Words
 
 VIEWER_MAX_SIDE = 4096
 VIEWER_MAX_PIXELS = 4096 * 3072  # 12.6 million: a 12-megapixel phone photo is shown as it is

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
 
-from .words import Words
+from secondopinion.words import Words
 
 if TYPE_CHECKING:
     from .images import ReducedCopy

@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
 from cases import permissions, state_machine
@@ -25,6 +25,7 @@ from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import lazy_text, notify
+from secondopinion.words import Words
 
 from . import selectors, specialty_fields, translations
 from .models import (
@@ -304,7 +305,12 @@ def close_cases_after_follow_up_window() -> list[Case]:
     for case in selectors.delivered_cases_to_close(timezone.now()):
         with transaction.atomic():
             closed.append(
-                state_machine.transition(case, "close", by=None, note="The follow-up window ended")
+                state_machine.transition(
+                    case,
+                    "close",
+                    by=None,
+                    words=Words(gettext_noop("The follow-up window ended")),
+                )
             )
             state_machine.notify_patient(
                 case,

@@ -109,8 +109,9 @@ TEMPLATES = [
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
-            # A person's name isolated for direction inside our sentences (|isolated).
-            "builtins": ["secondopinion.templatetags.people"],
+            # A person's name isolated for direction inside our sentences (|isolated), and what
+            # our code kept as Words, in the reader's language (|spoken).
+            "builtins": ["secondopinion.templatetags.people", "secondopinion.templatetags.words"],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

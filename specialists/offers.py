@@ -4,8 +4,9 @@ moves the case through the case state machine; the offer's own state through ser
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from cases import permissions, state_machine
 from cases import services as case_services
@@ -13,8 +14,10 @@ from cases.models import Case, Status
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.languages import language_of
 from secondopinion.notifications.services import lazy_date, lazy_text, notify
 from secondopinion.text import Text
+from secondopinion.words import Words
 
 from . import selectors, services
 from .models import Offer, Specialist
@@ -141,9 +144,12 @@ def decline_offer(
         raise ApplicationError(_("Tell us why you are declining."), field="reason")
     locked = Case.objects.select_for_update(of=("self",)).get(pk=case.pk)
     offer = services.offer_to_answer(case=locked, by=by, answer="decline")
-    label = Offer.DeclineReason(reason_code).label
-    note = f"Declined: {label}" + (f" ({reason})" if reason else "")
-    case = state_machine.transition(locked, "decline_offer", by=by, note=note)
+    # The reason as chosen, in each reader's language; the specialist's own words, as typed.
+    declined = Words(
+        gettext_noop("Declined: %(category)s"),
+        {"category": Words.of(Offer.DeclineReason(reason_code).label)},
+    )
+    case = state_machine.transition(locked, "decline_offer", by=by, note=reason, words=declined)
     services.close_offer(
         offer=offer, status=Offer.Status.DECLINED, reason=reason, category=reason_code
     )
@@ -171,7 +177,13 @@ def expire_offer(*, offer: Offer) -> Case | None:
         record_event(actor=None, action="offer.withdraw", obj=offer, case_id=locked.pk)
         return locked
     case = state_machine.transition(
-        locked, "expire_offer", by=None, note=f"{offer.specialist} did not answer in time"
+        locked,
+        "expire_offer",
+        by=None,
+        words=Words(
+            gettext_noop("%(specialist)s did not answer in time"),
+            {"specialist": str(offer.specialist)},
+        ),
     )
     services.close_offer(offer=offer, status=Offer.Status.EXPIRED)
     record_event(actor=None, action="offer.expire", obj=offer, case_id=case.pk)
@@ -198,7 +210,12 @@ def _offer_next_after(case: Case, ended: Offer, what: Text) -> None:
     )
     if ended.automatic:
         try:
-            offer = offer_case(case=case, by=coordinator, automatic=True, specialty=ended.specialty)
+            # A refusal is written into the coordinator's notification as it is raised: in
+            # their language, not the beat task's.
+            with translation.override(language_of(coordinator)):
+                offer = offer_case(
+                    case=case, by=coordinator, automatic=True, specialty=ended.specialty
+                )
         except ApplicationError as error:
             message = lazy_text(
                 _(

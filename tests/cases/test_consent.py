@@ -125,7 +125,9 @@ def test_withdrawing_consent_before_review_withdraws_the_case(client, actors):
     case.refresh_from_db()
     assert case.status == Status.WITHDRAWN
     assert case.consents.get().withdrawn_by == actors.alice
-    assert case.events.last().note == "Consent withdrawn: I no longer want my records shared"
+    event = case.events.last()
+    assert event.note == "I no longer want my records shared"  # as the patient typed it
+    assert event.note_words == {"message": "Consent withdrawn", "params": {}}
 
 
 def test_consent_cannot_be_withdrawn_here_once_the_review_has_started(actors):

@@ -1,6 +1,8 @@
-"""The status timeline: every state passed with its date, the next step in plain words, and an
-expected date for each step ahead from the service levels, counted in working days."""
+"""The status timeline: every state passed with its date, the next step in plain words, an
+expected date for each step ahead from the service levels, counted in working days, and what our
+code said about a step in each reader's language (the person's own words as they typed them)."""
 
+import importlib
 import os
 import subprocess
 import sys
@@ -8,11 +10,13 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from django.apps import apps
 from django.urls import reverse
 from django.utils import timezone
 
 from cases.models import CaseEvent, Status
 from cases.service_levels import add_working_days
+from tests.i18n.pages import timeline_text
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -110,3 +114,75 @@ def test_service_levels_come_from_the_environment_and_a_misspelt_step_is_refused
     assert "'review': 7" in good.stdout and "'triage': 2" in good.stdout
     assert misspelt.returncode != 0
     assert "SERVICE_LEVELS takes whole numbers of working days" in misspelt.stderr
+
+
+NOTE_WORDS = importlib.import_module("cases.migrations.0006_case_event_note_words")
+# Notes as the code wrote them in English before it kept its words apart, with the state they led
+# to and whether a person took the step.
+OLD_NOTES = [
+    (Status.MATCHING, "Dr Sarah Smith did not answer in time", False),
+    (
+        Status.MATCHING,
+        "Declined: It is outside my expertise (Not my field: ask a neurologist)",
+        True,
+    ),
+    (Status.MATCHING, "Declined: I don't have capacity now", True),
+    (Status.WITHDRAWN, "Consent withdrawn: I changed my mind", True),
+    (Status.CLOSED, "The follow-up window ended", False),
+]
+
+
+def _old_steps(case, actor) -> list[CaseEvent]:
+    return [
+        CaseEvent.objects.create(
+            case=case, to_status=status, note=note, actor=actor if by_a_person else None
+        )
+        for status, note, by_a_person in OLD_NOTES
+    ]
+
+
+def test_the_notes_the_code_wrote_in_english_are_read_in_spanish_after_the_migration(
+    client, actors
+):
+    case = actors.case(Status.MATCHING)
+    _old_steps(case, actors.cora)
+    CaseEvent.objects.create(
+        case=case, to_status=Status.CANCELLED, note="Duplicate of SO-1", actor=actors.cora
+    )
+
+    NOTE_WORDS.keep_words_apart(apps, None)
+    spanish = timeline_text(client, actors.cora, case, "es")
+
+    assert "Dr Sarah Smith no respondió a tiempo" in spanish
+    assert (
+        "Oferta rechazada: Está fuera de mi área de experiencia · Not my field: ask a neurologist"
+        in (spanish)
+    )
+    assert "Oferta rechazada: Ahora no tengo capacidad" in spanish
+    assert "Consentimiento retirado · I changed my mind" in spanish
+    assert "Terminó el plazo para hacer preguntas de seguimiento" in spanish
+    assert "Duplicate of SO-1" in spanish  # a coordinator's own words, as typed
+    for english in ("did not answer", "Declined", "Consent withdrawn", "window ended"):
+        assert english not in spanish
+
+
+def test_going_back_a_migration_writes_the_english_notes_again(actors):
+    case = actors.case(Status.MATCHING)
+    steps = _old_steps(case, actors.cora)
+
+    NOTE_WORDS.keep_words_apart(apps, None)
+    NOTE_WORDS.join_words_again(apps, None)
+
+    assert [CaseEvent.objects.get(pk=step.pk).note for step in steps] == [
+        note for _, note, _ in OLD_NOTES
+    ]
+    assert not CaseEvent.objects.exclude(note_words={}).exists()
+
+
+def test_a_note_the_migration_does_not_know_is_shown_as_it_was_written(client, actors):
+    case = actors.case(Status.MATCHING)
+    CaseEvent.objects.create(case=case, to_status=Status.MATCHING, note="Declined: on holiday")
+
+    NOTE_WORDS.keep_words_apart(apps, None)
+
+    assert "Declined: on holiday" in timeline_text(client, actors.cora, case, "es")

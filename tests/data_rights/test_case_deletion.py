@@ -1,7 +1,8 @@
 """A patient asks to delete their case; a coordinator approves; PHI and files are gone, the
 non-PHI audit trail stays."""
 
-from datetime import timedelta
+import html
+from datetime import datetime, timedelta
 
 import pytest
 from django.core.files.base import ContentFile
@@ -15,6 +16,7 @@ from data_rights import services as data_rights
 from data_rights.models import DeletionRequest
 from records import provider_requests
 from secondopinion.audit.models import AuditEvent
+from tests.i18n.pages import speaks
 from tests.records.files import picture
 
 
@@ -105,6 +107,46 @@ def test_a_delivered_opinion_is_kept_for_the_retention_period(actors, settings):
     assert "keep a delivered opinion for 30 days" in deletion.refusal_reason
     later = timezone.now() + timedelta(days=31)
     assert data_rights.why_not_deletable(case, now=later) is None
+
+
+def test_a_refusal_is_read_by_each_side_in_their_own_language(client, actors, settings):
+    settings.DATA_RETENTION_DAYS = 3650
+    case = actors.case(Status.DELIVERED)
+    delivered = timezone.make_aware(datetime(2026, 12, 1, 12, 0))
+    CaseEvent.objects.filter(case=case, to_status=Status.DELIVERED).update(at=delivered)
+    data_rights.request_deletion(case=case, by=actors.alice)
+    speaks(actors.alice, "es")
+
+    speaks(actors.cora, "en-gb", client=client)
+    decided = client.post(
+        reverse("coordinator:deletion-decide", args=[case.reference]), follow=True
+    )
+    speaks(actors.alice, "es", client=client)
+    patients_page = client.get(reverse("data_rights:deletion-request", args=[case.reference]))
+
+    assert (
+        "Refused: We must keep a delivered opinion for 3650 days: it can be deleted from "
+        "28 Nov 2036."
+    ) in html.unescape(decided.text)
+    assert (
+        "Debemos conservar una opinión entregada durante 3650 días: se podrá eliminar a "
+        "partir del 28 de noviembre de 2036."
+    ) in patients_page.text
+
+
+def test_a_refusal_kept_before_its_words_were_kept_is_shown_as_it_was(client, actors):
+    case = actors.case(Status.IN_REVIEW)
+    DeletionRequest.objects.create(
+        case=case,
+        requested_by=actors.alice,
+        status=DeletionRequest.Status.REFUSED,
+        refusal_reason="Un especialista está revisando este caso.",
+    )
+    client.force_login(actors.alice)
+
+    page = client.get(reverse("data_rights:deletion-request", args=[case.reference]))
+
+    assert "Un especialista está revisando este caso." in page.text
 
 
 def test_coordinators_see_pending_requests_with_whether_they_can_be_done(client, actors):

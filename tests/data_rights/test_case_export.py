@@ -7,12 +7,14 @@ import json
 import zipfile
 
 import pytest
+from django.conf import settings
 from django.urls import reverse
 
 from cases.models import Case, CaseFor, Status
 from records.models import RecordFile
 from secondopinion.audit.models import AuditEvent
 from tests.factories import proxy_authority
+from tests.i18n.pages import speaks
 
 
 def download(client, case) -> zipfile.ZipFile:
@@ -309,3 +311,26 @@ def test_a_coordinators_export_holds_no_opinion_before_delivery_either(client, a
     found = assert_valid_fhir(json.loads(response.content))
     assert "DiagnosticReport" not in found
     assert found["ServiceRequest"][0]["status"] == "active"
+
+
+def test_the_readme_is_in_the_account_holders_language(client, actors):
+    case = actors.case(Status.DELIVERED)
+    speaks(actors.alice, "es", client=client)
+
+    readme = download(client, case).read("README.txt").decode()
+
+    assert f"Todo sobre el caso {case.reference}, descargado el " in readme
+    assert "case.fhir.json: sus respuestas y la opinión como recursos FHIR R4B" in readme
+    assert "records/: los archivos del caso. reports/: los informes en PDF de la opinión." in readme
+    assert "Everything" not in readme
+
+
+def test_the_readme_is_in_english_for_an_english_account(client, actors):
+    case = actors.case(Status.DELIVERED)
+    speaks(actors.alice, "en-gb", client=client)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "es"  # the page's language is not the account's
+
+    readme = download(client, case).read("README.txt").decode()
+
+    assert readme.startswith(f"Everything about case {case.reference}, downloaded ")
+    assert "records/: the files on the case. reports/: the opinion's PDF reports." in readme

@@ -2,10 +2,12 @@
 labels and alternatives a screen reader reads), and which of a page's English sentences are still
 there when the same page is rendered in Spanish."""
 
+import html
 import re
 from html.parser import HTMLParser
 
 from django.conf import settings
+from django.urls import reverse
 
 # The same in both languages: the service's name and each language's own name.
 SAME_IN_BOTH = {"Second Opinion", "English", "Español", "·"}
@@ -79,3 +81,13 @@ def speaks(user, language: str = "es", *, client=None) -> None:
     user.save(update_fields=["language"])
     if client is not None:
         client.force_login(user)
+
+
+def timeline_text(client, user, case, language: str) -> str:
+    """The case page's timeline as `user` reads it in `language` (their account's language),
+    as plain text with its spaces collapsed."""
+    speaks(user, language, client=client)
+    page = client.get(reverse("cases:case-detail", args=[case.reference])).text
+    found = re.search(r'<ol[^>]*id="timeline"[^>]*>(.*?)</ol>', page, re.DOTALL)
+    assert found, "the case page has a timeline"
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", found[1])).split())

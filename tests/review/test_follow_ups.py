@@ -17,6 +17,7 @@ from review.tasks import close_cases_after_follow_up_window, render_report
 from secondopinion.audit.models import AuditEvent
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
+from tests.i18n.pages import timeline_text
 
 
 def _pdf_text(report: Report) -> str:
@@ -139,6 +140,21 @@ def test_the_beat_task_closes_delivered_cases_after_the_window(actors, settings)
     assert old.status == Status.CLOSED
     assert recent.status == Status.DELIVERED
     assert owed.status == Status.DELIVERED  # the specialist still owes an answer
+
+
+@pytest.mark.pinned_clock
+def test_the_closing_is_on_the_timeline_in_each_readers_language(client, actors, settings):
+    settings.FOLLOW_UP_DAYS = 30
+    case = actors.case(Status.DELIVERED)
+    _delivered_days_ago(case, 31)
+    close_cases_after_follow_up_window.run()
+
+    spanish = timeline_text(client, actors.cora, case, "es")
+    english = timeline_text(client, actors.cora, case, "en-gb")
+
+    assert "Terminó el plazo para hacer preguntas de seguimiento" in spanish
+    assert "follow-up window" not in spanish
+    assert "The follow-up window ended" in english
 
 
 def test_the_doctors_link_downloads_the_report_once_and_is_audited(client, actors):

@@ -18,6 +18,7 @@ from specialists import offers
 from specialists.models import Offer
 from specialists.tasks import expire_overdue_offers
 from tests.factories import SpecialistFactory, UserFactory, case_in_state
+from tests.i18n.pages import speaks, timeline_text
 
 
 def overdue(offer: Offer) -> None:
@@ -127,7 +128,12 @@ def test_declining_for_another_reason_needs_the_reason(actors, matching_case):
 
     offer = Offer.objects.get(case=case)
     assert (offer.status, offer.decline_category) == (Offer.Status.DECLINED, "conflict")
-    assert case.events.last().note == "Declined: I have a conflict of interest"
+    event = case.events.last()
+    assert event.note == ""  # the specialist wrote nothing of their own
+    assert event.note_words == {
+        "message": "Declined: %(category)s",
+        "params": {"category": {"message": "I have a conflict of interest", "params": {}}},
+    }
     assert Notification.objects.filter(
         user=actors.cora,
         message=f"Dr Sarah Smith declined on case {case.reference}. Choose another specialist.",
@@ -144,10 +150,58 @@ def test_an_expired_offer_goes_back_to_matching_and_the_coordinator_is_told(acto
 
     assert Case.objects.get(pk=case.pk).status == Status.MATCHING
     assert Offer.objects.get(pk=offer.pk).status == Offer.Status.EXPIRED
-    assert case.events.last().note == "Dr Sarah Smith did not answer in time"
+    assert case.events.last().note_words == {
+        "message": "%(specialist)s did not answer in time",
+        "params": {"specialist": "Dr Sarah Smith"},
+    }
     assert Notification.objects.filter(
         user=actors.cora, message__contains="did not answer in time on case"
     ).exists()
+
+
+def test_a_declined_offer_is_on_the_timeline_in_each_readers_language_with_the_reason_as_typed(
+    client, actors, matching_case
+):
+    case = matching_case()
+    offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora)
+    typed = "I'm away until March; ask Dr Jones"
+    offers.decline_offer(case=case, by=actors.dr_smith.user, reason_code="other", reason=typed)
+
+    spanish = timeline_text(client, actors.cora, case, "es")
+    english = timeline_text(client, actors.cora, case, "en-gb")
+
+    assert f"Oferta rechazada: Otro motivo · {typed}" in spanish
+    assert "Declined" not in spanish
+    assert f"Declined: Another reason · {typed}" in english
+    assert case.events.last().note == typed  # the specialist's words, kept apart, as typed
+
+
+def test_an_expired_offer_is_on_the_timeline_in_each_readers_language(
+    client, actors, matching_case
+):
+    case = matching_case()
+    overdue(offers.offer_case(case=case, specialist=actors.dr_smith, by=actors.cora))
+    expire_overdue_offers()
+
+    spanish = timeline_text(client, actors.cora, case, "es")
+    english = timeline_text(client, actors.cora, case, "en-gb")
+
+    assert "Dr Sarah Smith no respondió a tiempo" in spanish
+    assert "did not answer" not in spanish
+    assert "Dr Sarah Smith did not answer in time" in english
+
+
+def test_when_no_one_is_left_the_coordinator_reads_why_in_their_own_language(actors, matching_case):
+    case = matching_case()
+    speaks(actors.cora, "es")
+    overdue(offers.offer_case(case=case, by=actors.cora, automatic=True))
+
+    expire_overdue_offers()
+
+    alert = Notification.objects.filter(user=actors.cora).first()
+    assert alert.message.startswith(f"El caso {case.reference} requiere su intervención")
+    assert "No queda ningún especialista apto al que ofrecer este caso." in alert.message
+    assert "No eligible specialist" not in alert.message
 
 
 def test_in_automatic_mode_an_expired_offer_goes_to_the_next_match_never_the_same_twice(
