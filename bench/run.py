@@ -136,7 +136,7 @@ def _ten_page_opinion() -> Opinion:
 def bench_report_pdf() -> dict:
     """The report task (load, template, WeasyPrint, storage, row) against WeasyPrint alone."""
     opinion = _ten_page_opinion()
-    html = reports.report_html(opinion, generated_at=timezone.now())
+    html = reports.report_html(opinion, generated_at=timezone.now(), version=1)
     reports.render_pdf(html)  # warm-up: fonts and WeasyPrint's caches
     bare, task, pages = [], [], 0
     for _ in range(RUNS):
@@ -475,12 +475,14 @@ def main() -> None:
         "tus": bench_tus_upload,
     }
     chosen = sys.argv[1:] or list(benchmarks)  # e.g. `bench/run.py matching` runs only that one
-    results = []
+    results: list[dict] = []
     started = time.perf_counter()
     try:
         for name in chosen:
             ran = benchmarks[name]()
             results += ran if isinstance(ran, list) else [ran]
+            # Written after each benchmark: one that fails later loses nothing measured before.
+            _write_results(results, time.perf_counter() - started)
     finally:
         scale_bench.purge_queue()
     print(f"\n{'benchmark':<52} {'figure':<70} verdict")
@@ -492,11 +494,13 @@ def main() -> None:
         for goal in r.get("goals") or [{"goal": r["goal"], "measured": "", "met": r["met"]}]:
             verdict = "met" if goal["met"] else "not met"
             print(f"{'':<4}goal {goal['goal']}: {verdict} ({goal['measured']})")
-    elapsed = time.perf_counter() - started
-    load = os.getloadavg()[0]
-    print(f"({elapsed:.0f} s; load average {load:.1f})")
+    print(f"({time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f})")
+
+
+def _write_results(results: list[dict], elapsed: float) -> None:
+    """bench/results.json: this run (time, load average, CPUs, size) and its results; a partial
+    run keeps the other benchmarks' last figures, and other keys (bench/tus_bench.py's "tus")."""
     path = ROOT / "bench" / "results.json"
-    # A partial run keeps the other benchmarks' last figures.
     ran = {r["name"] for r in results}
     document = json.loads(path.read_text()) if path.exists() else []
     if not isinstance(document, dict):
@@ -505,11 +509,10 @@ def main() -> None:
     run = {
         "finished_at": timezone.now().isoformat(timespec="seconds"),
         "seconds": round(elapsed),
-        "load_average": round(load, 2),
+        "load_average": round(os.getloadavg()[0], 2),
         "cpus": os.cpu_count(),
         "cases": CASES,
     }
-    # Other keys (bench/tus_bench.py's "tus") are kept.
     path.write_text(
         json.dumps({**document, "run": run, "results": kept + results}, indent=2) + "\n"
     )
