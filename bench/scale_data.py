@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from bench.matching_data import CASES as MATCHING_ANSWERS
 from bench.matching_data import create_specialists
-from bench.scale_rows import ACTIVE, MODELS, Generator, state_sequence
+from bench.scale_rows import ACTIVE, MODELS, Generator, state_sequence, working_size
 
 # Every model and service this seeder uses is imported here and nowhere else in the module: a
 # model moving between apps changes only these lines.
@@ -187,9 +187,10 @@ def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
     chunk not written, and ends as the uninterrupted one would."""
     batch = len(seeded_batches())
     say = progress or (lambda message: None)
-    # Specialists (one per ten cases; matching_data's numbering continues across batches).
+    # Specialists (one per ten cases of a year's work; matching_data's numbering continues
+    # across batches): the roster follows the service's pace, not its history.
     first = Specialist.objects.filter(user__email__startswith="bench-matching-").count()
-    specialists = create_specialists(max(cases // 10, 4), first=first, workload=0)
+    specialists = create_specialists(max(working_size(cases) // 10, 4), first=first, workload=0)
     say(f"{len(specialists)} specialists")
     now = timezone.now()
     named = {kind: _actor_users(batch, kind, cases, now) for kind in ("", TYPICAL, HEAVY)}
@@ -202,7 +203,7 @@ def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
     out = generator.out
     coordinators = [
         *(users[0].pk for users in named.values()),
-        *generator.users(max(3, cases // 5000), Role.COORDINATOR, "coordinator"),
+        *generator.users(max(3, working_size(cases) // 5000), Role.COORDINATOR, "coordinator"),
     ]
     patients = generator.users(max(cases // 2, 2), Role.PATIENT, "patient")
     # One case in twenty is opened by a caregiver, with their recorded authority.
@@ -279,7 +280,7 @@ def _chunks(generator, remaining, first_chunk, patients, caregivers, common, see
     for chunk in range(first_chunk, chunks):
         rng.seed(seed * 1_000_003 + generator.batch * 10_007 + chunk)
         count = min(CHUNK, remaining - chunk * CHUNK)
-        for status in state_sequence(rng, count):
+        for status in state_sequence(rng, count, cases=generator.cases):
             if rng.random() < 0.05:
                 caregiver, authority = rng.choice(caregivers)
                 generator.case(

@@ -297,7 +297,12 @@ class Generator:
         rng, out = self.rng, self.out
         path = self.path_to(status)
         # The last change: recent for cases still moving, up to two years ago for ended ones.
-        age = rng.uniform(0, 25) if status in ACTIVE else rng.uniform(20, 720)
+        # (A longer history spreads the ended cases over more years.)
+        age = (
+            rng.uniform(0, 25)
+            if status in ACTIVE
+            else rng.uniform(20, 720 * years_of_history(self.cases))
+        )
         gaps = [rng.uniform(0.05, 5) for _ in path[1:]]
         times = [self.now - timedelta(days=age)]
         for gap in reversed(gaps):
@@ -510,9 +515,38 @@ class Generator:
         return case_id
 
 
-def state_sequence(rng: random.Random, count: int) -> list[str]:
-    states = rng.choices(list(STATE_SHARES), weights=list(STATE_SHARES.values()), k=count)
-    return states
+# The pace of the service the seed models: a batch of up to this many cases is about a year of
+# it, in the shares above. A larger batch is a longer history at the same pace, not a busier
+# service: the cases still moving (and the specialists and coordinators who move them) stay as
+# many as in a year, and the rest are ended cases spread over the longer past. That is what
+# "scale with history" measures: pages whose cost follows today's work stay flat, and a page
+# whose cost follows the history shows it.
+YEAR_OF_SERVICE = 100_000
+# The states a case ends in, the history that grows with time.
+HISTORY = {Status.DELIVERED, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED}
+
+
+def years_of_history(cases: int) -> float:
+    return max(1.0, cases / YEAR_OF_SERVICE)
+
+
+def working_size(cases: int) -> int:
+    """How many cases a year of the service holds (the batch's own size up to a year's)."""
+    return min(cases, YEAR_OF_SERVICE)
+
+
+def state_sequence(rng: random.Random, count: int, *, cases: int) -> list[str]:
+    """The states of `count` cases of a batch of `cases`: a year's shares, with the live states'
+    shares divided by the years of history and the ended states' grown to fill the rest (the
+    same draws as a year's when the batch is a year or less)."""
+    years = years_of_history(cases)
+    live = sum(share for state, share in STATE_SHARES.items() if state not in HISTORY)
+    ended = 100 - live
+    weights = [
+        share / years if state not in HISTORY else share * (100 - live / years) / ended
+        for state, share in STATE_SHARES.items()
+    ]
+    return rng.choices(list(STATE_SHARES), weights=weights, k=count)
 
 
 _NOW = object()

@@ -64,3 +64,20 @@ def test_an_interrupted_seed_is_resumed_from_its_last_written_chunk(db, monkeypa
     assert len(set(Case.objects.values_list("reference", flat=True))) == 300
     call_command("seed_scale", cases=300)  # done: nothing more
     assert Case.objects.count() == 300
+
+
+def test_a_longer_history_keeps_a_years_live_cases_and_grows_only_the_ended_ones():
+    import random
+
+    from bench.scale_rows import HISTORY, state_sequence
+
+    def live(cases: int) -> int:
+        drawn = state_sequence(random.Random(7), 200_000, cases=cases)
+        return sum(state not in HISTORY for state in drawn)
+
+    a_year, ten_years = live(100_000), live(1_000_000)
+    # The same pace of work: a tenth of the share live in a batch ten times the size, so the
+    # live cases are as many; every state still drawn.
+    assert ten_years * 10 == pytest.approx(a_year, rel=0.05)
+    assert live(40) == a_year  # a year or less: a year's shares, draw for draw
+    assert set(state_sequence(random.Random(7), 20_000, cases=1_000_000)) == set(Status.values)
