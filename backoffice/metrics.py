@@ -30,7 +30,7 @@ from review.models import Opinion
 from secondopinion.text import Text
 from specialists.models import Offer, Specialist
 
-from .models import CaseFirstEntry, MetricsSnapshot
+from .models import CaseFirstEntry, MetricsSnapshot, StepTimeCount
 from .queues import submitted_cases
 
 # The steps timed, each from the first time a case entered one state to the first time after
@@ -56,14 +56,6 @@ OUTCOMES = (Opinion.Relation.AGREE, Opinion.Relation.REFINE, Opinion.Relation.CH
 # Van Such et al., J Eval Clin Pract 2017 (Mayo Clinic): the final diagnosis confirmed the
 # referral diagnosis in 12% of cases, refined it in 66% and changed it in 21%.
 MAYO_REFERENCE = {"agree": 12, "refine": 66, "change": 21}
-
-
-def percentile(values: list[float], share: float) -> float | None:
-    """The nearest-rank percentile (share between 0 and 1) of `values`."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    return ordered[max(math.ceil(share * len(ordered)) - 1, 0)]
 
 
 def cases_by_state() -> list[tuple[str, int]]:
@@ -92,8 +84,12 @@ def _first_entry_states() -> list[str]:
 
 
 def take_in_timeline(*, after_event: int) -> int:
-    """Keep CaseFirstEntry up to date with the timeline steps after `after_event` (less a
-    margin); return the newest step's id. One grouped upsert of only those steps."""
+    """Keep CaseFirstEntry, and the step-time counts drawn from it, up to date with the timeline
+    steps after `after_event` (less a margin); return the newest step's id.
+
+    Only the cases those steps belong to are read: their step times are taken out of the
+    counts, their first entries updated by one grouped upsert, and their new step times put
+    back in. Taking a case in twice changes nothing. One refresh at a time (a lock)."""
     states = _first_entry_states()
     newest = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
     if newest <= after_event:
@@ -110,73 +106,105 @@ def take_in_timeline(*, after_event: int) -> int:
         for s in states
     )
     marks = ", ".join(["%s"] * len(states))
+    stepped = f"FROM {events} WHERE id > %s AND id <= %s AND to_status IN ({marks})"
+    stepped_params = [max(after_event - EVENTS_LOOKED_AT_AGAIN, 0), newest, *states]
     sql = (
-        f"INSERT INTO {entries} (case_id, {', '.join(states)})"  # noqa: S608
-        f" SELECT case_id, {firsts} FROM {events}"
-        f" WHERE id > %s AND id <= %s AND to_status IN ({marks}) GROUP BY case_id"
+        f"INSERT INTO {entries} (case_id, {', '.join(states)})"
+        f" SELECT case_id, {firsts} {stepped} GROUP BY case_id"
         f" ON CONFLICT (case_id) DO UPDATE SET {keep}"
     )
-    params = [*states, max(after_event - EVENTS_LOOKED_AT_AGAIN, 0), newest, *states]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+    touched = f"f.case_id IN (SELECT case_id {stepped})"
+    with transaction.atomic(), connection.cursor() as cursor:
+        _one_counter_at_a_time(cursor)
+        count_step_times(cursor, touched, stepped_params, sign=-1)
+        cursor.execute(sql, [*states, *stepped_params])
+        count_step_times(cursor, touched, stepped_params, sign=1)
     return newest
 
 
-def step_durations() -> list[dict]:
-    """Median and 90th percentile, in days, of each step across the cases that completed it.
+def _one_counter_at_a_time(cursor) -> None:
+    """Serialise the writers of the step-time counts till the transaction ends (two refreshes
+    at once would each take a case's times out). SQLite allows one writer at a time anyway."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STEP_TIMES_LOCK])
 
-    From each case's first entry into the states a step starts and ends in (CaseFirstEntry,
-    one row per case, kept by take_in_timeline). The state machine only enters a step's end
-    state after its start state, so that first end is the step's end; a timeline that says
-    otherwise (an end entered before the start) looks up the first end after the start for that
-    case alone. The percentiles are taken where the rows are (PostgreSQL's percentile_disc is
-    the nearest rank, as `percentile` is). Nothing per case reaches Python but on SQLite, the
-    embedded run, where the durations are few."""
-    last = MetricsSnapshot.objects.order_by("-computed_at").values_list("events_through").first()
-    take_in_timeline(after_event=last[0] if last else 0)
+
+STEP_TIMES_LOCK = 20261207  # any number no other advisory lock of ours uses
+
+
+def _step_key(start: str, end: str) -> str:
+    return f"{start}-{end}"
+
+
+def count_step_times(cursor, cases_where: str, params: list, *, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) the step times of the cases `cases_where` selects (SQL
+    on `f.case_id`, with `params`) to the counts, from their rows of CaseFirstEntry.
+
+    A step runs from a case's first entry into its start state to its first entry into its end
+    state. The state machine only enters a step's end state after its start state; a timeline
+    that says otherwise (an end entered before the start) looks up the first end after the
+    start for that case alone."""
     events = connection.ops.quote_name(CaseEvent._meta.db_table)
     entries = connection.ops.quote_name(CaseFirstEntry._meta.db_table)
+    counts = connection.ops.quote_name(StepTimeCount._meta.db_table)
     finished = []
     for n, (_, start, end) in enumerate(STEPS):
         finished.append(
             f"CASE WHEN {start} IS NULL OR {end} IS NULL THEN NULL"  # noqa: S608
             f" WHEN {end} >= {start} THEN {end}"
             f" ELSE (SELECT MIN(e.at) FROM {events} e WHERE e.case_id = f.case_id"
-            f" AND e.to_status = %s AND e.at >= {start}) END AS finished_{n}"
+            f" AND e.to_status = '{end}' AND e.at >= {start}) END AS finished_{n}"
         )
-    # Only our own column names and table names are spliced in; every value is a parameter.
-    steps_sql = f"WITH steps AS (SELECT f.*, {', '.join(finished)} FROM {entries} f)"  # noqa: S608
-    params = [end for _, _, end in STEPS]
-    days = [_days_between(start, f"finished_{n}") for n, (_, start, _) in enumerate(STEPS)]
-    if connection.vendor == "postgresql":
-        figures = ", ".join(
-            f"COUNT({d}), percentile_disc(0.5) WITHIN GROUP (ORDER BY {d}),"
-            f" percentile_disc(0.9) WITHIN GROUP (ORDER BY {d})"
-            for d in days
-        )
-        with transaction.atomic(), connection.cursor() as cursor:
-            _settings_for_aggregates()
-            cursor.execute(f"{steps_sql} SELECT {figures} FROM steps", params)  # noqa: S608
-            row = cursor.fetchone()
-        measured = [row[3 * n : 3 * n + 3] for n in range(len(STEPS))]
-    else:
-        with connection.cursor() as cursor:
-            sql = f"{steps_sql} SELECT {', '.join(days)} FROM steps"  # noqa: S608
-            cursor.execute(sql, params)
-            columns = list(zip(*cursor.fetchall(), strict=False)) or [()] * len(STEPS)
-        measured = []
-        for column in columns:
-            values = [float(value) for value in column if value is not None]
-            measured.append((len(values), percentile(values, 0.5), percentile(values, 0.9)))
-    return [
-        {
-            "step": label,
-            "cases": count,
-            "median_days": _round(None if median is None else float(median)),
-            "p90_days": _round(None if p90 is None else float(p90)),
-        }
-        for (label, _, _), (count, median, p90) in zip(STEPS, measured, strict=True)
-    ]
+    each_step = " UNION ALL ".join(
+        f"SELECT '{_step_key(start, end)}' AS step,"  # noqa: S608
+        f" CAST(ROUND({_days_between(start, f'finished_{n}')} * 10) AS INTEGER) AS tenths"
+        f" FROM steps WHERE finished_{n} IS NOT NULL"
+        for n, (_, start, end) in enumerate(STEPS)
+    )
+    # Only our own state names, column and table names are spliced in; the rest are parameters.
+    sql = (
+        f"WITH steps AS (SELECT f.*, {', '.join(finished)}"  # noqa: S608
+        f" FROM {entries} f WHERE {cases_where})"
+        f" INSERT INTO {counts} (step, tenths, cases)"
+        f" SELECT step, tenths, {int(sign)} * COUNT(*) FROM ({each_step}) t"
+        " WHERE true GROUP BY step, tenths"  # (SQLite reads ON CONFLICT after a WHERE only)
+        f" ON CONFLICT (step, tenths) DO UPDATE SET cases = {counts}.cases + excluded.cases"
+    )
+    cursor.execute(sql, params)
+    cursor.execute(f"DELETE FROM {counts} WHERE cases = 0")  # noqa: S608
+
+
+def step_durations() -> list[dict]:
+    """Median and 90th percentile, in days (to a tenth), of each step across the cases that
+    completed it: the nearest rank, walked along the step-time counts (a few hundred rows
+    whatever the number of cases), after taking in the timeline written since the last
+    refresh."""
+    last = MetricsSnapshot.objects.order_by("-computed_at").values_list("events_through").first()
+    take_in_timeline(after_event=last[0] if last else 0)
+    counted: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for step, tenths, cases in StepTimeCount.objects.order_by("step", "tenths").values_list(
+        "step", "tenths", "cases"
+    ):
+        counted[step].append((tenths, cases))
+    rows = []
+    for label, start, end in STEPS:
+        counts = counted.get(_step_key(start, end), [])
+        total = sum(cases for _, cases in counts)
+        median, p90 = (nearest_rank(counts, total, share) for share in (0.5, 0.9))
+        rows.append({"step": label, "cases": total, "median_days": median, "p90_days": p90})
+    return rows
+
+
+def nearest_rank(counts: list[tuple[int, int]], total: int, share: float) -> float | None:
+    """The nearest-rank percentile (share between 0 and 1) of the times `counts` holds (tenths of
+    a day and how many cases took each, in order), in days."""
+    rank = max(math.ceil(share * total), 1)
+    seen = 0
+    for tenths, cases in counts:
+        seen += cases
+        if seen >= rank:
+            return tenths / 10
+    return None
 
 
 def _settings_for_aggregates() -> None:
@@ -194,10 +222,6 @@ def _days_between(start: str, end: str) -> str:
     if connection.vendor == "postgresql":
         return f"(EXTRACT(EPOCH FROM ({end} - {start})) / 86400.0)"
     return f"(julianday({end}) - julianday({start}))"
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 1)
 
 
 def sla_breaches() -> list[tuple[str, int]]:
