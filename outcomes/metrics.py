@@ -80,12 +80,9 @@ def filters_from(query) -> dict:
 
 def delivered_cases(*, specialty: int | None = None, period: str = "", now=None) -> QuerySet[Case]:
     """The delivered cases counted: delivered in `period`, their specialist in `specialty`."""
-    cases = review_selectors.delivered_cases()
     days = PERIODS[period][1]
-    if days:
-        since = (now or timezone.now()) - timedelta(days=days)
-        # delivered_on: annotated by delivered_cases (django-stubs sees only the model's fields).
-        cases = cases.filter(delivered_on__gte=since)  # type: ignore[misc]
+    since = (now or timezone.now()) - timedelta(days=days) if days else None
+    cases = review_selectors.delivered_cases(since=since)
     if specialty:
         # A subquery, not a join: a specialist with two specialties must not count a case twice.
         by_specialty = specialist_selectors.all_specialists().filter(specialties__id=specialty)

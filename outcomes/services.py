@@ -195,8 +195,8 @@ def open_due_check_ins(*, now: datetime | None = None) -> list[CheckIn]:
     opened = []
     for interval_days in CheckIn.INTERVALS:
         due = (
-            review_selectors.delivered_cases()
-            # delivered_on: annotated by delivered_cases (django-stubs sees the model's fields).
+            review_selectors.by_first_delivery(review_selectors.delivered_cases())
+            # delivered_on: annotated by by_first_delivery (django-stubs sees the model's fields).
             .filter(delivered_on__lte=now - timedelta(days=interval_days))  # type: ignore[misc]
             .exclude(pk__in=CheckIn.objects.filter(interval_days=interval_days).values("case_id"))
             .exclude(pk__in=FollowUpChoice.objects.filter(declined=True).values("case_id"))
