@@ -80,10 +80,11 @@ TYPICAL = "typical-"
 HEAVY = "heavy-"
 
 
-def _sizes(kind: str, p: int) -> dict[str, int]:
+def _sizes(kind: str, p: int, cases: int) -> dict[str, int]:
     if kind == HEAVY:
         sizes = {"cases": p, "records": 300, "messages": 150, "audit": 600, "declined": 5}
-        return sizes | {"work": 3 * p}
+        # The busiest specialist's open work follows the service's pace, not its history.
+        return sizes | {"work": 3 * per_actor(working_size(cases))}
     if kind == TYPICAL:
         return {"cases": 3, "records": 10, "messages": 4, "audit": 12, "declined": 2, "work": 3}
     return {
@@ -213,7 +214,7 @@ def seed(*, cases: int, seed: int = 20261126, progress=None) -> Actors:
     ]
     common = {"specialists": specialists, "coordinators": coordinators}
     made = sum(
-        _actor_cases(generator, users, _sizes(kind, per_actor(cases)), patients, common)
+        _actor_cases(generator, users, _sizes(kind, per_actor(cases), cases), patients, common)
         for kind, users in named.items()
     )
     out.flush()
@@ -238,10 +239,8 @@ def resume(*, seed: int = 20261126, progress=None) -> Actors | None:
         .first()
     )
     written = Case.objects.filter(pk__gte=first_case).count()
-    made = sum(
-        _sizes(kind, per_actor(cases))["cases"] + 2 * _sizes(kind, per_actor(cases))["work"] + 1
-        for kind in ("", TYPICAL, HEAVY)
-    )
+    sizes = [_sizes(kind, per_actor(cases), cases) for kind in ("", TYPICAL, HEAVY)]
+    made = sum(size["cases"] + 2 * size["work"] + 1 for size in sizes)
     done_chunks = (written - made) // CHUNK
     say(f"Resuming batch {batch}: {written:,} of {cases:,} cases were written")
 
