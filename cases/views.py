@@ -4,6 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -36,12 +37,19 @@ def home(request: HttpRequest) -> HttpResponse:
     return redirect("cases:dashboard")
 
 
+DASHBOARD_PAGE_SIZE = 20  # requests on a page of the patient's dashboard
+
+
 @login_required
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
     context: dict[str, object] = {"cases": selectors.cases_visible_to(user)}
     if permissions.is_patient_side(user):
+        # Newest first, a page at a time: a patient's history grows for years, the page must not.
+        page = Paginator(selectors.cases_for_dashboard(user), DASHBOARD_PAGE_SIZE).get_page(
+            request.GET.get("page")
+        )
         context = {
             "cases": [
                 (
@@ -49,8 +57,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
                     selectors.waiting_on_patient(case),
                     annotated(case, "unread_messages"),  # the messaging app's
                 )
-                for case in selectors.cases_for_dashboard(user)
+                for case in page.object_list
             ],
+            "page": page,
             "granted": selectors.authorities_granted_by(user),
             "acting_for": selectors.authorities_of_caregiver(user),
             "stopped": selectors.authorities_stopped_for(user),

@@ -45,3 +45,26 @@ def test_a_patient_does_not_see_other_patients_cases(client, actors):
     client.force_login(actors.alice)
 
     assert case.reference not in client.get(reverse("cases:dashboard")).text
+
+
+def test_a_long_history_is_shown_a_page_at_a_time_newest_first(client, actors):
+    from cases.views import DASHBOARD_PAGE_SIZE
+
+    cases = [
+        services.create_case(by=actors.alice, case_for=CaseFor.SELF)
+        for _ in range(DASHBOARD_PAGE_SIZE + 2)
+    ]
+    client.force_login(actors.alice)
+
+    first = client.get(reverse("cases:dashboard")).text
+    second = client.get(reverse("cases:dashboard"), {"page": 2}).text
+
+    assert cases[-1].reference in first and cases[2].reference in first
+    assert cases[1].reference not in first and cases[0].reference not in first
+    assert "Page 1 of 2" in first and 'href="?page=2">Older requests' in first
+    assert cases[1].reference in second and cases[0].reference in second
+    assert cases[-1].reference not in second
+    assert 'href="?page=1">Newer requests' in second
+    # A page number past the end, or not a number, shows a page that exists.
+    assert cases[0].reference in client.get(reverse("cases:dashboard"), {"page": 99}).text
+    assert cases[-1].reference in client.get(reverse("cases:dashboard"), {"page": "x"}).text
