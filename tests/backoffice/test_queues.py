@@ -302,3 +302,34 @@ def test_a_review_paused_for_the_patients_answer_is_not_overdue_for_the_wait(
     assert case.step_due_on == selectors.expected_steps(case)[0].expected_by
     assert case.step_due_on >= timezone.localdate()  # 1 working day used, 9 left
     assert queue_page(client).context["result"].counts["overdue_reviews"] == 0
+
+
+def test_the_specialty_filter_keeps_cases_whose_specialist_or_offer_has_that_specialty(
+    client, actors
+):
+    from specialists import offers
+    from specialists.models import Specialty
+    from tests.factories import SpecialistFactory
+
+    reviewed = actors.case(Status.OPINION_SUBMITTED)  # dr_smith: medical oncology
+    cardiologist = SpecialistFactory(specialty="Cardiology")
+    offered = actors.case(Status.MATCHING)
+    cardiology = Specialty.objects.get(name="Cardiology")
+    offers.offer_case(case=offered, specialist=cardiologist, by=actors.cora, specialty=cardiology)
+    offers.decline_offer(
+        case=offered, by=cardiologist.user, reason_code=Offer.DeclineReason.NO_CAPACITY
+    )
+    unmatched = actors.case(Status.MATCHING)
+    oncology = Specialty.objects.get(name="Medical oncology")
+    client.force_login(actors.cora)
+
+    by_oncology = queue_page(client, queue="quality", specialty=oncology.pk)
+    by_cardiology = queue_page(client, queue="matching", specialty=cardiology.pk)
+
+    assert by_oncology.context["result"].counts["quality"] == 1
+    assert by_oncology.context["result"].counts["matching"] == 0
+    assert reviewed.reference in by_oncology.text
+    assert by_cardiology.context["result"].counts["matching"] == 1
+    assert by_cardiology.context["result"].counts["quality"] == 0
+    assert offered.reference in by_cardiology.text
+    assert unmatched.reference not in by_cardiology.text
