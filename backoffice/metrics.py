@@ -34,14 +34,15 @@ from .models import CaseFirstEntry, MetricsSnapshot, StepTimeCount
 from .queues import submitted_cases
 
 # The steps timed, each from the first time a case entered one state to the first time after
-# that it entered the next.
+# that it entered the next: (label, start, end, key). Each case's time for a step is kept on its
+# CaseFirstEntry as `<key>_tenths`, and counted in StepTimeCount under the key.
 STEPS = (
-    (gettext_noop("Triage"), Status.SUBMITTED, Status.MATCHING),
-    (gettext_noop("Matching"), Status.MATCHING, Status.OFFERED),
-    (gettext_noop("Specialist's answer"), Status.OFFERED, Status.IN_REVIEW),
-    (gettext_noop("Review"), Status.IN_REVIEW, Status.OPINION_SUBMITTED),
-    (gettext_noop("Quality check"), Status.OPINION_SUBMITTED, Status.DELIVERED),
-    (gettext_noop("End to end"), Status.SUBMITTED, Status.DELIVERED),
+    (gettext_noop("Triage"), Status.SUBMITTED, Status.MATCHING, "triage"),
+    (gettext_noop("Matching"), Status.MATCHING, Status.OFFERED, "matching"),
+    (gettext_noop("Specialist's answer"), Status.OFFERED, Status.IN_REVIEW, "answer"),
+    (gettext_noop("Review"), Status.IN_REVIEW, Status.OPINION_SUBMITTED, "review"),
+    (gettext_noop("Quality check"), Status.OPINION_SUBMITTED, Status.DELIVERED, "quality_check"),
+    (gettext_noop("End to end"), Status.SUBMITTED, Status.DELIVERED, "end_to_end"),
 )
 # The figures are stored in English (a snapshot); the page translates these labels as it shows
 # them. The service-level steps' labels (the stages' keys, capitalised) are named here for that.
@@ -80,16 +81,16 @@ EVENTS_LOOKED_AT_AGAIN = 10_000
 
 
 def _first_entry_states() -> list[str]:
-    return sorted({state for _, start, end in STEPS for state in (start, end)})
+    return sorted({state for _, start, end, _ in STEPS for state in (start, end)})
 
 
 def take_in_timeline(*, after_event: int) -> int:
-    """Keep CaseFirstEntry, and the step-time counts drawn from it, up to date with the timeline
-    steps after `after_event` (less a margin); return the newest step's id.
+    """Keep CaseFirstEntry, with each case's step times, and the step-time counts up to date
+    with the timeline steps after `after_event` (less a margin); return the newest step's id.
 
-    Only the cases those steps belong to are read: their step times are taken out of the
-    counts, their first entries updated by one grouped upsert, and their new step times put
-    back in. Taking a case in twice changes nothing. One refresh at a time (a lock)."""
+    Only the cases those steps belong to are read: their stored step times are taken out of the
+    counts, their first entries updated by one grouped upsert, their step times computed again
+    and put back in. Taking a case in twice changes nothing. One refresh at a time (a lock)."""
     states = _first_entry_states()
     newest = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
     if newest <= after_event:
@@ -108,18 +109,24 @@ def take_in_timeline(*, after_event: int) -> int:
     marks = ", ".join(["%s"] * len(states))
     stepped = f"FROM {events} WHERE id > %s AND id <= %s AND to_status IN ({marks})"
     stepped_params = [max(after_event - EVENTS_LOOKED_AT_AGAIN, 0), newest, *states]
-    sql = (
+    upsert = (
         f"INSERT INTO {entries} (case_id, {', '.join(states)})"
         f" SELECT case_id, {firsts} {stepped} GROUP BY case_id"
         f" ON CONFLICT (case_id) DO UPDATE SET {keep}"
     )
-    touched = f"f.case_id IN (SELECT case_id {stepped})"
+    touched = f"{entries}.case_id IN (SELECT case_id {stepped})"
     with transaction.atomic(), connection.cursor() as cursor:
         _one_counter_at_a_time(cursor)
-        count_step_times(cursor, touched, stepped_params, sign=-1)
-        cursor.execute(sql, [*states, *stepped_params])
-        count_step_times(cursor, touched, stepped_params, sign=1)
+        _count_step_times(cursor, touched, stepped_params, sign=-1)
+        cursor.execute(upsert, [*states, *stepped_params])
+        times = f"UPDATE {entries} SET {_step_times(entries)} WHERE {touched}"  # noqa: S608
+        cursor.execute(times, stepped_params)
+        _count_step_times(cursor, touched, stepped_params, sign=1)
     return newest
+
+
+# Any number no other advisory lock of ours uses.
+STEP_TIMES_LOCK = 20261207
 
 
 def _one_counter_at_a_time(cursor) -> None:
@@ -129,42 +136,47 @@ def _one_counter_at_a_time(cursor) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(%s)", [STEP_TIMES_LOCK])
 
 
-STEP_TIMES_LOCK = 20261207  # any number no other advisory lock of ours uses
-
-
-def _step_key(start: str, end: str) -> str:
-    return f"{start}-{end}"
-
-
-def count_step_times(cursor, cases_where: str, params: list, *, sign: int) -> None:
-    """Add (sign 1) or take out (sign -1) the step times of the cases `cases_where` selects (SQL
-    on `f.case_id`, with `params`) to the counts, from their rows of CaseFirstEntry.
+def _step_times(entries: str) -> str:
+    """SQL setting each step's time on the rows of `entries` (the quoted table), in tenths of a
+    day, from the first entries.
 
     A step runs from a case's first entry into its start state to its first entry into its end
     state. The state machine only enters a step's end state after its start state; a timeline
     that says otherwise (an end entered before the start) looks up the first end after the
     start for that case alone."""
     events = connection.ops.quote_name(CaseEvent._meta.db_table)
+    assignments = []
+    for _, start, end, key in STEPS:
+        began, ended = f"{entries}.{start}", f"{entries}.{end}"
+        later_end = (
+            f"(SELECT MIN(e.at) FROM {events} e WHERE e.case_id = {entries}.case_id"  # noqa: S608
+            f" AND e.to_status = '{end}' AND e.at >= {began})"
+        )
+        assignments.append(
+            f"{key}_tenths = CASE WHEN {began} IS NULL OR {ended} IS NULL THEN NULL"
+            f" WHEN {ended} >= {began} THEN {_tenths_between(began, ended)}"
+            f" ELSE {_tenths_between(began, later_end)} END"
+        )
+    # Only our own state names, column and table names are spliced in.
+    return ", ".join(assignments)
+
+
+def _tenths_between(start: str, end: str) -> str:
+    return f"CAST(ROUND({_days_between(start, end)} * 10) AS INTEGER)"
+
+
+def _count_step_times(cursor, cases_where: str, params: list, *, sign: int) -> None:
+    """Add (sign 1) or take out (sign -1) the step times stored on the rows of CaseFirstEntry
+    that `cases_where` selects (SQL, with `params`) to the counts."""
     entries = connection.ops.quote_name(CaseFirstEntry._meta.db_table)
     counts = connection.ops.quote_name(StepTimeCount._meta.db_table)
-    finished = []
-    for n, (_, start, end) in enumerate(STEPS):
-        finished.append(
-            f"CASE WHEN {start} IS NULL OR {end} IS NULL THEN NULL"  # noqa: S608
-            f" WHEN {end} >= {start} THEN {end}"
-            f" ELSE (SELECT MIN(e.at) FROM {events} e WHERE e.case_id = f.case_id"
-            f" AND e.to_status = '{end}' AND e.at >= {start}) END AS finished_{n}"
-        )
     each_step = " UNION ALL ".join(
-        f"SELECT '{_step_key(start, end)}' AS step,"  # noqa: S608
-        f" CAST(ROUND({_days_between(start, f'finished_{n}')} * 10) AS INTEGER) AS tenths"
-        f" FROM steps WHERE finished_{n} IS NOT NULL"
-        for n, (_, start, end) in enumerate(STEPS)
+        f"SELECT '{key}' AS step, {key}_tenths AS tenths FROM cases"  # noqa: S608
+        f" WHERE {key}_tenths IS NOT NULL"
+        for _, _, _, key in STEPS
     )
-    # Only our own state names, column and table names are spliced in; the rest are parameters.
     sql = (
-        f"WITH steps AS (SELECT f.*, {', '.join(finished)}"  # noqa: S608
-        f" FROM {entries} f WHERE {cases_where})"
+        f"WITH cases AS (SELECT * FROM {entries} WHERE {cases_where})"  # noqa: S608
         f" INSERT INTO {counts} (step, tenths, cases)"
         f" SELECT step, tenths, {int(sign)} * COUNT(*) FROM ({each_step}) t"
         " WHERE true GROUP BY step, tenths"  # (SQLite reads ON CONFLICT after a WHERE only)
@@ -187,8 +199,8 @@ def step_durations() -> list[dict]:
     ):
         counted[step].append((tenths, cases))
     rows = []
-    for label, start, end in STEPS:
-        counts = counted.get(_step_key(start, end), [])
+    for label, _, _, key in STEPS:
+        counts = counted.get(key, [])
         total = sum(cases for _, cases in counts)
         median, p90 = (nearest_rank(counts, total, share) for share in (0.5, 0.9))
         rows.append({"step": label, "cases": total, "median_days": median, "p90_days": p90})

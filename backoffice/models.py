@@ -66,6 +66,14 @@ class CaseFirstEntry(models.Model):
     in_review = models.DateTimeField(null=True)
     opinion_submitted = models.DateTimeField(null=True)
     delivered = models.DateTimeField(null=True)
+    # Each timed step's days in tenths of a day (rounded), once the case has taken it: what this
+    # case adds to the step-time counts, so that a refresh takes out exactly what it put in.
+    triage_tenths = models.IntegerField(null=True)
+    matching_tenths = models.IntegerField(null=True)
+    answer_tenths = models.IntegerField(null=True)
+    review_tenths = models.IntegerField(null=True)
+    quality_check_tenths = models.IntegerField(null=True)
+    end_to_end_tenths = models.IntegerField(null=True)
 
     def __str__(self) -> str:
         return f"First entries of case {self.case_id}"
@@ -77,7 +85,7 @@ class StepTimeCount(models.Model):
     (a case's old times taken out, its new ones put in). An erased case keeps its times, as it
     keeps its first entries."""
 
-    step = models.CharField(max_length=50)  # "<start state>-<end state>"
+    step = models.CharField(max_length=20)  # its key in backoffice.metrics.STEPS
     tenths = models.IntegerField()  # the step's days in tenths of a day, rounded
     cases = models.IntegerField()
 

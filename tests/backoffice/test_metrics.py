@@ -265,3 +265,22 @@ def test_a_case_taken_in_again_is_counted_once_with_its_new_times(actors, monkey
     assert steps["End to end"]["cases"] == 1
     assert steps["End to end"]["median_days"] == 2.0
     assert not StepTimeCount.objects.filter(cases__lte=0).exists()
+
+
+@pytest.mark.pinned_clock
+def test_a_step_entered_out_of_order_is_timed_to_its_first_end_after_its_start(actors):
+    case = actors.case(Status.DELIVERED)
+    events = CaseEvent.objects.filter(case=case)
+    in_review = events.get(to_status=Status.IN_REVIEW).at
+    # The timeline says the offer came a day after the review began, and a second review began
+    # three days after that offer.
+    events.filter(to_status=Status.OFFERED).update(at=in_review + timedelta(days=1))
+    later = CaseEvent.objects.create(
+        case=case, from_status=Status.OFFERED, to_status=Status.IN_REVIEW
+    )
+    CaseEvent.objects.filter(pk=later.pk).update(at=in_review + timedelta(days=4))
+
+    steps = {row["step"]: row for row in metrics.step_durations()}
+
+    assert steps["Specialist's answer"]["cases"] == 1
+    assert steps["Specialist's answer"]["median_days"] == 3.0
