@@ -176,29 +176,26 @@ STEPS_SINCE_LAST_REFRESH = 10_000
 
 
 def snapshot_here() -> dict:
-    """Refresh the metrics snapshot once, as the beat task does; its seconds and the process's
-    peak memory growth. Then, apart, the time to take in the whole timeline (what the first
-    refresh after the step-time counts' migration does once)."""
+    """The time to take in the whole timeline (what the first refresh after the step-time
+    counts' migration does once), then one refresh of the metrics snapshot as the beat task
+    runs it: its seconds and the process's peak memory growth."""
     import resource
 
     from django.db import transaction
-    from django.db.models import Max
 
     from backoffice import metrics
     from backoffice.models import MetricsSnapshot
-    from cases.models import CaseEvent
 
-    newest = CaseEvent.objects.aggregate(newest=Max("pk"))["newest"] or 0
+    start = time.perf_counter()
+    with transaction.atomic():  # every case's times (re)computed and counted once
+        newest = metrics.take_in_timeline(after_event=0)
+    whole = time.perf_counter() - start
     MetricsSnapshot.objects.update(events_through=max(newest - STEPS_SINCE_LAST_REFRESH, 0))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     start = time.perf_counter()
     metrics.refresh_snapshot()
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    start = time.perf_counter()
-    with transaction.atomic():  # every case's times taken out and put back: the counts unchanged
-        metrics.take_in_timeline(after_event=0)
-    whole = time.perf_counter() - start
     return {
         "seconds": round(seconds, 2),
         "peak_mib": round((peak - before) / 1024, 1),
