@@ -109,6 +109,12 @@ def phases(capability: Capability, relation: Relation) -> frozenset[Status]:
     return POLICY[capability].get(relation, frozenset())
 
 
+# States in which the patient's side may still add records.
+RECORDS_OPEN_STATES = phases(Capability.ADD_RECORDS, Relation.PATIENT)
+# Until the review is done the patient's side may sign a newer consent, and must before submitting.
+CONSENT_OPEN_STATES = RECORDS_OPEN_STATES
+
+
 def allows(capability: Capability, relation: Relation, status: str) -> bool:
     return status in phases(capability, relation)
 

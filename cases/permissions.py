@@ -10,13 +10,10 @@ from django.http import Http404
 from secondopinion.accounts.models import Role
 
 from . import access, hooks
-from .access import Capability, Relation
+from .access import CONSENT_OPEN_STATES, Capability, Relation
 from .models import Case, Status
+from .selectors import cases_visible_to, is_patient_of
 
-# States in which the patient's side may still add records.
-RECORDS_OPEN_STATES = access.phases(Capability.ADD_RECORDS, Relation.PATIENT)
-# Until the review is done the patient's side may sign a newer consent, and must before submitting.
-CONSENT_OPEN_STATES = RECORDS_OPEN_STATES
 # Coverage is checked from submission until the case ends.
 COVERAGE_CHECK_STATES = frozenset(
     set(Status) - {Status.DRAFT, Status.CLOSED, Status.WITHDRAWN, Status.CANCELLED}
@@ -33,8 +30,6 @@ def is_owner(user, case: Case) -> bool:
         return authority is None or authority.is_active
     if authority is None:
         return False
-    from .selectors import is_patient_of
-
     return is_patient_of(user, authority)
 
 
@@ -96,8 +91,6 @@ def can_see_offer_summary(user, case: Case) -> bool:
 
 
 def can_view_case(user, case: Case) -> bool:
-    from .selectors import cases_visible_to
-
     return cases_visible_to(user).filter(pk=case.pk).exists()
 
 
@@ -145,8 +138,6 @@ def can_check_coverage(user, case: Case) -> bool:
 
 def can_revoke_authority(user, authority) -> bool:
     """Only the patient stops a caregiver acting for them."""
-    from .selectors import is_patient_of
-
     return authority.is_active and is_patient_of(user, authority)
 
 

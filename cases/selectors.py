@@ -9,7 +9,7 @@ from django.utils.translation import gettext
 from secondopinion.accounts.models import Role, User
 
 from . import access, hooks, page, service_levels
-from .access import Capability, Relation
+from .access import CONSENT_OPEN_STATES, RECORDS_OPEN_STATES, Capability, Relation
 from .models import (
     Case,
     CaseEvent,
@@ -21,7 +21,6 @@ from .models import (
     ReportLanguage,
     Status,
 )
-from .permissions import CONSENT_OPEN_STATES, RECORDS_OPEN_STATES
 
 
 def verified_emails_of(user) -> QuerySet:

@@ -12,6 +12,7 @@ from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
 
 from . import viewing
+from .forms import RecordUploadForm
 from .models import RecordFile, RecordsRequest, Upload
 
 
@@ -144,8 +145,6 @@ def case_records_context(case, user, *, limit: int | None = None) -> dict:
 
     With `limit`, a case with more records than that shows its first `limit` as plain rows (a
     study cut short would misstate its series) and says how many there are in all."""
-    from .forms import RecordUploadForm
-
     total = getattr(case, "record_count", None)
     truncated = limit is not None and total is not None and total > limit
     records = list(records_for_case(case)[:limit] if truncated else records_for_case(case))
