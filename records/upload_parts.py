@@ -81,6 +81,14 @@ class SharedFolder:
         except OSError as error:
             raise StorageUnavailable from error
 
+    def start_writeback(self, fd: int, offset: int, length: int) -> None:
+        """Have the kernel start writing these bytes to disk now, without waiting for it, and
+        drop them from the page cache once written (Linux: POSIX_FADV_DONTNEED starts the
+        writeback of dirty pages and evicts the clean ones). Where the call does not exist, the
+        kernel writes them back in its own time."""
+        if length > 0 and hasattr(os, "posix_fadvise"):
+            os.posix_fadvise(fd, offset, length, os.POSIX_FADV_DONTNEED)
+
     def complete(self, upload) -> str:
         """Give the data file the record's name in the media folder: a hard link, the same bytes
         under a second name (no copy). The upload's folder stays until the record is kept

@@ -254,6 +254,13 @@ def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
                 if digest is not None:
                     digest.update(piece)
                 written += len(piece)
+            if written < upload.length:
+                # The bytes stored before this chunk go to disk now, in the background, rather
+                # than pile up for the kernel to write all at once: near the end of a large
+                # upload that pile held up every wait for the disk, the record's commit in the
+                # last PATCH among them. This chunk's own bytes wait for the next PATCH, and the
+                # last PATCH starts nothing its commit would queue behind.
+                folder.start_writeback(data, 0, offset)
             if written > stored:
                 changes = _moved_offset(upload, written, digest)
                 if not lock.move_offset(from_offset=stored, changes=changes):

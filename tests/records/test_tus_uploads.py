@@ -3,6 +3,7 @@ the configured storage (here written in place in the shared folder) with the off
 upload's row, resumable at the server's offset from any node, authorised per case, and finished
 through the same checks as any other record."""
 
+import os
 from datetime import timedelta
 
 from django.test import Client
@@ -259,3 +260,22 @@ def test_more_bytes_for_a_finished_upload_say_it_is_complete(alice_tus):
     assert again.status_code == 422
     assert again.text == "This upload is already complete."
     assert "expired" not in again.text
+
+
+def test_each_chunk_sends_the_bytes_before_it_to_disk_and_the_last_sends_nothing(
+    alice_tus, draft, monkeypatch
+):
+    # The bytes before each chunk start on their way to disk (not left for the kernel to write
+    # all at once near the end), and the last chunk starts nothing its record's commit would
+    # wait behind.
+    sent: list[tuple[int, int]] = []
+    monkeypatch.setattr(
+        os, "posix_fadvise", lambda fd, offset, length, advice: sent.append((offset, length))
+    )
+    content = distinct_pdf("written back") + b"%" + b"x" * 3000 + b"\n"
+    part = -(-len(content) // 4)
+
+    alice_tus.upload("imaging.pdf", content, parts=4)
+
+    assert sent == [(0, part), (0, 2 * part)]
+    assert draft.records.get(original_name="imaging.pdf").file.read() == content
