@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from typing import cast
 
 from django.db import DatabaseError, connection, models
+from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
 
 from .models import Upload
 
@@ -37,6 +38,20 @@ _FIELDS = tuple(
     for field in Upload._meta.concrete_fields
     if field.attname in {"id", "status", "length", "offset", "hash_state"}
 )
+
+
+def _client_binding_cursor():
+    """A cursor that binds parameters in the client, whatever the connection does otherwise
+    (the settings bind them in the server, so that repeated queries are prepared): only such a
+    cursor sends several statements in one round trip. Wrapped as Django wraps its own (errors,
+    the query log)."""
+    connection.ensure_connection()
+    raw = ClientBindingCursor(connection.connection)
+    return (
+        connection.make_debug_cursor(raw)
+        if connection.queries_logged
+        else connection.make_cursor(raw)
+    )
 
 
 def _advisory_key(upload_id: str) -> int:
@@ -82,7 +97,7 @@ class _PostgresLock(_Lock):
         """Run several statements in one round trip: each one's row count and first row."""
         results = []
         try:
-            with connection.cursor() as cursor:
+            with _client_binding_cursor() as cursor:
                 cursor.execute("; ".join(statements), params)
                 while True:
                     row = cursor.fetchone() if cursor.description else None
