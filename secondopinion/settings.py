@@ -143,9 +143,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # five times: PostgreSQL then plans it once per connection, not at each request (the case
     # page's own query took 4 ms to plan and 0.3 ms to run). Off behind a pooler that cannot keep
     # prepared statements (PgBouncer in transaction mode): DATABASE_SERVER_SIDE_BINDING=0.
-    DATABASES["default"].setdefault("OPTIONS", {})["server_side_binding"] = env.bool(
-        "DATABASE_SERVER_SIDE_BINDING", default=True
-    )
+    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
+        DATABASES["default"].setdefault("OPTIONS", {}).update(
+            server_side_binding=True, prepare_threshold=5
+        )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker process in the tests sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
