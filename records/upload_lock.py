@@ -25,7 +25,7 @@ import contextlib
 import fcntl
 import hashlib
 from collections.abc import Iterator
-from typing import cast
+from typing import Any, cast
 
 from django.db import DatabaseError, connection, models
 from django.db.backends.postgresql.base import Cursor as ClientBindingCursor
@@ -46,7 +46,8 @@ def _client_binding_cursor():
     cursor sends several statements in one round trip. Wrapped as Django wraps its own (errors,
     the query log)."""
     connection.ensure_connection()
-    raw = ClientBindingCursor(connection.connection)
+    # (django-stubs describe the psycopg 2 backend's cursor; this is psycopg 3's ClientCursor.)
+    raw: Any = ClientBindingCursor(connection.connection)  # type: ignore[call-arg]
     return (
         connection.make_debug_cursor(raw)
         if connection.queries_logged
