@@ -284,3 +284,22 @@ def test_a_step_entered_out_of_order_is_timed_to_its_first_end_after_its_start(a
 
     assert steps["Specialist's answer"]["cases"] == 1
     assert steps["Specialist's answer"]["median_days"] == 3.0
+
+
+def test_the_page_shows_the_specialists_with_work_and_reads_neither_all_load_nor_all_quarters(
+    client, actors
+):
+    actors.case(Status.IN_REVIEW)  # dr_smith reviews it
+    actors.case(Status.DELIVERED)
+    metrics.refresh_snapshot()
+    client.force_login(actors.cora)
+
+    page = client.get(reverse("coordinator:metrics"))
+
+    assert "No specialist has a case or an offer now." not in page.text
+    assert "Every specialist with a case or an offer, nearest their capacity first." in page.text
+    assert f'<th scope="row">{actors.dr_smith.user.full_name}</th>' in page.text
+    figures = page.context["metrics"]
+    assert "load" not in figures and "by_quarter" not in figures["outcomes"]
+    [quarter] = {row["quarter"] for row in page.context["quarters"]}
+    assert quarter in page.text
