@@ -138,15 +138,16 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("DATABASE_CONN_MAX_AGE", default=
 # A kept connection is checked before each request uses it: after a database restart the first
 # request reconnects instead of failing.
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # Parameters bound by the server, so that psycopg prepares a statement the connection has run
-    # five times: PostgreSQL then plans it once per connection, not at each request (the case
-    # page's own query took 4 ms to plan and 0.3 ms to run). Off behind a pooler that cannot keep
-    # prepared statements (PgBouncer in transaction mode): DATABASE_SERVER_SIDE_BINDING=0.
-    if env.bool("DATABASE_SERVER_SIDE_BINDING", default=True):
-        DATABASES["default"].setdefault("OPTIONS", {}).update(
-            server_side_binding=True, prepare_threshold=5
-        )
+# Parameters bound by the server, so that psycopg prepares a statement the connection has run five
+# times: PostgreSQL then plans it once per connection, not at each request (the case page's own
+# query took 4 ms to plan and 0.3 ms to run). Off behind a pooler that cannot keep prepared
+# statements (PgBouncer in transaction mode): DATABASE_SERVER_SIDE_BINDING=0.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env.bool(
+    "DATABASE_SERVER_SIDE_BINDING", default=True
+):
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=True, prepare_threshold=5
+    )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file, not memory, so that a Celery worker process in the tests sees the same data.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test.sqlite3")}
