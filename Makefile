@@ -106,7 +106,7 @@ lint: install
 # not fully covered, then the total) and the run fails under COVERAGE_FLOOR: the measured total
 # rounded down; raise it when the total rises, never lower it. The last line is the suite's time.
 TEST_WORKERS ?= auto
-COVERAGE_FLOOR ?= 92
+COVERAGE_FLOOR ?= 93
 TEST_DATABASE := $(if $(CI),--create-db,--reuse-db)
 test: install chromium clamav nginx lint messages
 	@started=$$(date +%s); status=0; \
