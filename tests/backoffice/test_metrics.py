@@ -13,12 +13,15 @@ from backoffice import tasks as backoffice_tasks
 from cases.models import CaseEvent, Status
 
 
-@pytest.mark.pinned_clock
-def test_time_per_step_comes_from_the_timeline(actors):
-    case = actors.case(Status.DELIVERED)
+def _end_to_end(case, days: float) -> None:
     events = CaseEvent.objects.filter(case=case)
     submitted = events.get(to_status=Status.SUBMITTED).at
-    events.filter(to_status=Status.DELIVERED).update(at=submitted + timedelta(days=4))
+    events.filter(to_status=Status.DELIVERED).update(at=submitted + timedelta(days=days))
+
+
+@pytest.mark.pinned_clock
+def test_time_per_step_comes_from_the_timeline(actors):
+    _end_to_end(actors.case(Status.DELIVERED), 4)
 
     steps = {row["step"]: row for row in metrics.step_durations()}
 
@@ -215,12 +218,6 @@ def _figures_with(load: list[dict]) -> dict:
         "load": load,
         "outcomes": {"by_quarter": []},
     }
-
-
-def _end_to_end(case, days: float) -> None:
-    events = CaseEvent.objects.filter(case=case)
-    submitted = events.get(to_status=Status.SUBMITTED).at
-    events.filter(to_status=Status.DELIVERED).update(at=submitted + timedelta(days=days))
 
 
 @pytest.mark.pinned_clock
