@@ -68,9 +68,10 @@ def test_a_spanish_speaking_patient_reads_the_uploader_viewer_and_idle_warning_i
     assert_accessible(alice)
 
     # The idle warning, two minutes before the session runs out.
+    # The alert is in the page, hidden, from the start: wait for it to show, not for its text.
     warning = alice.locator(".js-idle-warning")
-    expect(warning).to_contain_text("Por su privacidad, su sesión se cerrará", timeout=15_000)
-    expect(warning.get_by_role("button", name="Mantener la sesión abierta")).to_be_visible()
+    expect(warning).to_be_visible(timeout=15_000)
+    expect(warning).to_contain_text("Por su privacidad, su sesión se cerrará")
     warning.get_by_role("button", name="Mantener la sesión abierta").click()
     expect(warning).to_be_hidden()
 
@@ -106,8 +107,9 @@ def test_an_english_speaking_patient_still_reads_them_in_english(
     assert_accessible(alice)
 
     warning = alice.locator(".js-idle-warning")
+    expect(warning).to_be_visible(timeout=15_000)
     expect(warning).to_contain_text(
-        "For your privacy you will be signed out in 2 minutes unless you continue.", timeout=15_000
+        "For your privacy you will be signed out in 2 minutes unless you continue."
     )
     warning.get_by_role("button", name="Stay signed in").click()
     expect(warning).to_be_hidden()
