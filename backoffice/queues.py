@@ -172,7 +172,7 @@ def queue_counts(cases: QuerySet[Case], *, now: datetime | None = None) -> dict[
     # the history, are never read.
     live = {state for states in STATE_QUEUES.values() for state in states}
     per_state = dict(
-        cases.filter(status__in=live).order_by().values_list("status").annotate(n=Count("pk"))
+        cases.filter(status__in=live).order_by().values_list("status").annotate(n=Count("*"))
     )
     counts = {
         key: sum(per_state.get(state, 0) for state in states)

@@ -37,7 +37,7 @@ def unread_count(user) -> Coalesce:
         .filter(Q(created_at__gt=Subquery(read_up_to)) | ~Exists(read_up_to))
         .order_by()
         .values("case")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     return Coalesce(Subquery(unread, output_field=IntegerField()), 0)

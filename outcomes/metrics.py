@@ -98,7 +98,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
     opinion = review_selectors.delivered_opinions().filter(case_id__in=case_ids).order_by()
     supported = ~Q(treatment_supported="") & ~Q(treatment_supported=TreatmentSupport.NOT_APPLICABLE)
     o = opinion.aggregate(
-        total=Count("pk"),
+        total=Count("*"),
         **{
             relation.value: Count("pk", filter=Q(relation=relation))
             for relation in (

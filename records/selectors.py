@@ -203,7 +203,7 @@ def record_count() -> Subquery:
         RecordFile.objects.filter(case=OuterRef("pk"))
         .order_by()
         .values("case")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")[:1],
         output_field=IntegerField(),
     )

@@ -97,7 +97,7 @@ def _check_upload_quota(*, case, by, records_request, name: str, length: int) ->
             "case",
         ),
     ):
-        totals = uploads.aggregate(count=Count("pk"), declared=Sum("length"))
+        totals = uploads.aggregate(count=Count("*"), declared=Sum("length"))
         if totals["count"] >= count_limit:
             message = (
                 _(

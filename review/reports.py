@@ -145,7 +145,7 @@ def opinions_missing_reports() -> list[tuple[int, int, int]]:
         FollowUpQuestion.objects.filter(case=OuterRef("case"), answered_at__isnull=False)
         .order_by()
         .values("case")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))
         .values("n")
     )
     in_force = OpinionTranslation.objects.filter(

@@ -54,7 +54,7 @@ class SpecialtyNeed:
 
 
 def count(queryset) -> Coalesce:
-    counted = queryset.order_by().values("specialist").annotate(n=models.Count("pk")).values("n")
+    counted = queryset.order_by().values("specialist").annotate(n=models.Count("*")).values("n")
     return Coalesce(Subquery(counted, output_field=models.IntegerField()), 0)
 
 

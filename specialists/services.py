@@ -326,9 +326,7 @@ def recount_loads() -> None:
     reviewing = Case.objects.filter(status__in=REVIEW_STATES, specialist__isnull=False)
     open_offers = Offer.objects.filter(status=Offer.Status.OPEN)
     for rows in (reviewing, open_offers):
-        for specialist_id, n in (
-            rows.order_by().values_list("specialist_id").annotate(n=Count("pk"))
-        ):
+        for specialist_id, n in rows.order_by().values_list("specialist_id").annotate(n=Count("*")):
             loads[specialist_id] = loads.get(specialist_id, 0) + n
     with transaction.atomic():
         Specialist.objects.exclude(pk__in=loads).exclude(open_load=0).update(open_load=0)
