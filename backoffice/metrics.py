@@ -30,6 +30,7 @@ from review.models import Opinion
 from secondopinion.text import Text
 from specialists.models import Offer, Specialist
 
+from . import tasks
 from .models import CaseFirstEntry, MetricsSnapshot, StepTimeCount
 from .queues import submitted_cases
 
@@ -472,8 +473,6 @@ _PAGE_FIGURES = {
 
 def request_refresh() -> bool:
     """Enqueue one refresh of the snapshot unless one is already on its way."""
-    from . import tasks
-
     if not cache.add(REFRESH_LOCK, 1, timeout=settings.METRICS_MAX_AGE_SECONDS):
         return False
     transaction.on_commit(tasks.refresh_metrics.delay)

@@ -3,6 +3,7 @@
 from allauth.account.models import EmailAddress
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -263,7 +264,6 @@ def report_language_offered(case: Case) -> bool:
 
 def waiting_on_patient(case: Case) -> list[tuple[str, str]]:
     """What the patient's side has to do on a case from `cases_for_dashboard`: (text, link)."""
-    from django.urls import reverse
 
     def to(name: str) -> str:
         return reverse(name, args=[case.reference])

@@ -24,7 +24,7 @@ from secondopinion.files.checks import ScanStatus
 from secondopinion.notifications.services import lazy_text, notify
 from secondopinion.words import Words
 
-from . import hooks, intake, permissions, selectors, state_machine
+from . import hooks, intake, permissions, selectors, state_machine, tasks
 from .models import (
     Case,
     CaseEvent,
@@ -124,9 +124,9 @@ def record_proxy_authority(
         on_behalf_of=selectors.patient_account_of(authority),
     )
     if authority.scan_status == ScanStatus.PENDING:
-        from .tasks import scan_authority_document
-
-        transaction.on_commit(lambda: scan_authority_document.delay(authority.pk), robust=True)
+        transaction.on_commit(
+            lambda: tasks.scan_authority_document.delay(authority.pk), robust=True
+        )
     return authority
 
 

@@ -20,6 +20,7 @@ from secondopinion.words import Words
 if TYPE_CHECKING:
     from .images import ReducedCopy
 
+CHUNK = 1024 * 1024  # how much of a file is read, hashed or copied at a time
 PREVIEW_SIZE = (320, 320)
 
 

@@ -33,7 +33,7 @@ from secondopinion.files.checks import (
 )
 from secondopinion.notifications.services import lazy_text, notify
 
-from . import reading, selectors, viewing
+from . import reading, selectors, tasks, viewing
 from .models import ACCEPTED_TYPES, RecordFile, RecordsRequest
 from .words import said
 
@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 SUPPORTED_TYPES_TEXT = gettext_lazy(
     "PDF, JPEG, PNG, TIFF, DICOM, plain text, Word, Excel or OpenDocument"
 )
-CHUNK = 1024 * 1024
 
 
 # Checking a file ---------------------------------------------------------------------------------
@@ -50,7 +49,7 @@ CHUNK = 1024 * 1024
 
 def _sha256(upload: File) -> str:
     digest = hashlib.sha256()
-    for chunk in upload.chunks(chunk_size=CHUNK):
+    for chunk in upload.chunks(chunk_size=reading.CHUNK):
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
@@ -198,8 +197,6 @@ def add_records(*, case, by: User | None, uploads: Iterable[File], records_reque
 
 
 def _enqueue_next_step(record: RecordFile) -> None:
-    from . import tasks
-
     record_id = record.pk
     if record.scan_status == RecordFile.ScanStatus.PENDING:
         transaction.on_commit(lambda: tasks.scan_record.delay(record_id), robust=True)
@@ -364,7 +361,7 @@ def _local_path(field) -> Iterator[Path]:
     except NotImplementedError:
         pass
     with tempfile.NamedTemporaryFile(suffix=".record") as copy, field.open("rb") as source:
-        for chunk in source.chunks(chunk_size=CHUNK):
+        for chunk in source.chunks(chunk_size=reading.CHUNK):
             copy.write(chunk)
         copy.flush()
         yield Path(copy.name)

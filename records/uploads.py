@@ -29,7 +29,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import check_name, check_size
 
-from . import resumable_hash, services, upload_lock, upload_parts
+from . import reading, resumable_hash, services, upload_lock, upload_parts
 from .models import RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -163,7 +163,7 @@ def _read_body(stream: io.RawIOBase, remaining: int) -> Iterator[memoryview]:
     """Up to `remaining` bytes of a request body, in pieces of up to 1 MiB read into one buffer
     in this thread: each piece is valid until the next is asked for. A dropped connection ends
     it early: what arrived is kept."""
-    buffer = memoryview(bytearray(min(services.CHUNK, remaining)))
+    buffer = memoryview(bytearray(min(reading.CHUNK, remaining)))
     try:
         while remaining > 0:
             count = stream.readinto(buffer[: min(len(buffer), remaining)])
@@ -273,7 +273,7 @@ def _write_in_place(upload: Upload, folder, offset: int, stream: io.RawIOBase):
 
 # A long PATCH (a browser's 50 MiB chunk on a slow line) moves the row's offset every so many
 # bytes, so the client sees its progress and loses no more than this if the node dies.
-CHECKPOINT_BYTES = 8 * services.CHUNK
+CHECKPOINT_BYTES = 8 * reading.CHUNK
 
 
 def _checkpoint(upload: Upload, lock, stored: int, written: int, digest) -> Upload:
@@ -317,7 +317,7 @@ def _with_changes(upload: Upload, changes: dict) -> Upload:
 # Object storage: a PATCH body is stored in pieces of this size as it arrives (each a part of the
 # multipart upload, or added to the carry), and the offset moves after each: a request cut off,
 # or a node killed, loses at most the piece in flight, and memory per request stays at one piece.
-UPLOAD_PIECE_BYTES = 8 * services.CHUNK
+UPLOAD_PIECE_BYTES = 8 * reading.CHUNK
 
 
 def _store_in_parts(upload: Upload, parts_store, offset: int, stream: io.RawIOBase):
@@ -327,10 +327,10 @@ def _store_in_parts(upload: Upload, parts_store, offset: int, stream: io.RawIOBa
     digest = resumable_hash.restore(upload.hash_state, offset=offset)
     while True:
         wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
-        with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + services.CHUNK) as spool:
+        with tempfile.SpooledTemporaryFile(max_size=UPLOAD_PIECE_BYTES + reading.CHUNK) as spool:
             if upload.carry:  # bytes waiting to make a part (under 5 MiB) go first
                 with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
-                    shutil.copyfileobj(carry, spool, services.CHUNK)
+                    shutil.copyfileobj(carry, spool, reading.CHUNK)
             received = 0
             for piece in _read_body(stream, wanted):
                 spool.write(piece)

@@ -27,7 +27,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.notifications.services import lazy_text, notify
 from secondopinion.words import Words
 
-from . import selectors, specialty_fields, translations
+from . import selectors, specialty_fields, tasks, translations
 from .models import (
     FollowUpQuestion,
     InformationRequest,
@@ -145,10 +145,8 @@ def submit_opinion(*, case: Case, by: User) -> Opinion:
     opinion.revision += 1
     opinion.submitted_at = timezone.now()
     opinion.save(update_fields=["revision", "submitted_at", "updated_at"])
-    from .tasks import render_report
-
     opinion_id, revision = opinion.pk, opinion.revision
-    transaction.on_commit(lambda: render_report.delay(opinion_id, revision), robust=True)
+    transaction.on_commit(lambda: tasks.render_report.delay(opinion_id, revision), robust=True)
     return opinion
 
 
@@ -291,10 +289,10 @@ def answer_follow_up(*, follow_up: FollowUpQuestion, by: User, answer: str) -> F
     )
     opinion = Opinion.objects.get(case=case)
     addenda = FollowUpQuestion.objects.filter(case=case, answered_at__isnull=False).count()
-    from .tasks import render_report
-
     opinion_id, revision = opinion.pk, opinion.revision
-    transaction.on_commit(lambda: render_report.delay(opinion_id, revision, addenda), robust=True)
+    transaction.on_commit(
+        lambda: tasks.render_report.delay(opinion_id, revision, addenda), robust=True
+    )
     return follow_up
 
 

@@ -18,6 +18,7 @@ from secondopinion.errors import ApplicationError
 from specialists import selectors as specialist_selectors
 from specialists.models import LANGUAGE_NAMES
 
+from . import tasks
 from .models import FollowUpQuestion, Opinion, OpinionTranslation, Report
 
 DELIVERED_STATES = (Status.DELIVERED, Status.CLOSED)
@@ -224,9 +225,9 @@ def attest_translation(
         revision=opinion.revision,
         language=case.report_language,
     )
-    from .tasks import render_report
-
     opinion_id, revision = opinion.pk, opinion.revision
     addenda = FollowUpQuestion.objects.filter(case=case, answered_at__isnull=False).count()
-    transaction.on_commit(lambda: render_report.delay(opinion_id, revision, addenda), robust=True)
+    transaction.on_commit(
+        lambda: tasks.render_report.delay(opinion_id, revision, addenda), robust=True
+    )
     return translation

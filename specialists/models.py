@@ -12,6 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from secondopinion.text import Text
 
+from .regions import region_name
+
 # Languages a specialist can write a report in (ISO 639-1). The case's `report_language` uses the
 # same codes.
 LANGUAGES = [
@@ -273,8 +275,6 @@ class Licence(models.Model):
 
     @property
     def jurisdiction_name(self) -> str:
-        from .regions import region_name
-
         return region_name(self.jurisdiction)
 
 

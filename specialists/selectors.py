@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cases.models import Case, CaseEvent, Status
 from secondopinion.text import Text
 
+from .matching import needed_specialties
 from .models import (
     LANGUAGE_NAMES,
     ConflictDeclaration,
@@ -125,8 +126,6 @@ class OfferSummary:
 
 
 def offer_summary(offer: Offer) -> OfferSummary:
-    from .matching import needed_specialties
-
     case = offer.case
     areas = [offer.specialty.name] if offer.specialty is not None else []
     areas += [need.specialty.name for need in needed_specialties(case)]

@@ -5,7 +5,7 @@ from dataclasses import replace
 from django import template
 from django.utils.translation import gettext
 
-from .. import metrics
+from .. import metrics, permissions, selectors
 
 register = template.Library()
 
@@ -52,8 +52,6 @@ def outcome_metrics(context) -> dict:
 def outcome_links(context, case) -> dict:
     """On the case page: the way to the side-by-side page, the decision before the opinion, and
     any check-in waiting for an answer."""
-    from .. import permissions, selectors
-
     user = context["request"].user
     after = permissions.can_see_after_page(user, case)
     return {

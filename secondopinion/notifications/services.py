@@ -12,7 +12,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.languages import language_of
 from secondopinion.text import Text
 
-from . import outbox, selectors
+from . import outbox, selectors, tasks
 from .emails import RenderedEmail, render_email, send_email
 from .models import Notification, NotificationPreference, OutboundEmail
 
@@ -120,10 +120,8 @@ def enqueue_email(
         },
     )
     if created:
-        from .tasks import send_outbound_email  # the tasks module imports this one
-
         # robust: a broker that is down must not fail the change; the beat task sends it later.
-        transaction.on_commit(lambda: send_outbound_email.delay(email.pk), robust=True)
+        transaction.on_commit(lambda: tasks.send_outbound_email.delay(email.pk), robust=True)
     return email
 
 

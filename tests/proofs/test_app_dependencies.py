@@ -104,3 +104,46 @@ def test_views_and_forms_import_no_other_apps_models():
         for found in _models_of_other_apps_imported_at_run_time(path)
     ]
     assert offenders == []
+
+
+# Imports of our own modules that stay inside a function, each for a reason other than a cycle.
+DEFERRED_ON_PURPOSE = {
+    # Pillow is loaded by the first image read, not by every process that reads a PDF.
+    "records/reading.py": {"images"},
+    # The worker's app is made after the WSGI application, in the web process only.
+    "secondopinion/wsgi.py": {"secondopinion.celery"},
+    # The benchmark's seeding code is not part of the product (bench/ is not an app).
+    "cases/management/commands/seed_scale.py": {"bench"},
+}
+
+
+def _function_level_imports_of_our_modules(path: Path) -> set[str]:
+    """The modules of ours (relative, or under one of our folders or bench/) imported inside a
+    function of `path`."""
+    ours = set(OUR_FOLDERS) | {"bench"}
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+        if not isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for inner in ast.walk(node):
+            if not isinstance(inner, ast.ImportFrom):
+                continue
+            if inner.level > 0:
+                found |= {inner.module or alias.name for alias in inner.names}
+            elif inner.module and inner.module.split(".")[0] in ours:
+                found.add(inner.module)
+    return found
+
+
+def test_no_module_imports_one_of_ours_inside_a_function():
+    """Not from its own app either: a services module that enqueues its tasks imports them at the
+    top (`from . import tasks`), as the tasks module imports the services it runs; an import put
+    inside a function to get round that would hide the cycle this test looks for."""
+    found = {
+        str(path.relative_to(ROOT)): modules
+        for folder in OUR_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts and path.name != "apps.py"
+        if (modules := _function_level_imports_of_our_modules(path))
+    }
+    assert found == DEFERRED_ON_PURPOSE
