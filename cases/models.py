@@ -223,9 +223,12 @@ class Case(models.Model):
         # Django's own reads and writes of related cases go through the guarded manager too.
         base_manager_name = "objects"
         indexes = [
-            # The queues read this index alone (an index-only scan, the id in it): the counts by
-            # state, a page's oldest cases first, the cases of an offer about to expire.
-            models.Index(fields=["status", "submitted_at", "id"], name="case_status_submitted"),
+            # The queues read this index alone (an index-only scan: the id and the specialist are
+            # in it): the counts by state, a page's oldest cases first, the cases of an offer
+            # about to expire, the cases of a specialty's specialists.
+            models.Index(
+                fields=["status", "submitted_at", "id", "specialist"], name="case_status_submitted"
+            ),
             models.Index(fields=["step_due_on", "status"]),
             # The queue's payer filter lists the insurers: an index-only scan of insured cases.
             models.Index(

@@ -19,7 +19,8 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="case",
             index=models.Index(
-                fields=["status", "submitted_at", "id"], name="case_status_submitted"
+                fields=["status", "submitted_at", "id", "specialist"],
+                name="case_status_submitted",
             ),
         ),
     ]
