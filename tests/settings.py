@@ -47,3 +47,7 @@ else:
     # each other's test database.
     _name = f"test_{DATABASES['default']['NAME']}_{_slot.replace('-', '_')}"  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": _name}  # noqa: F405
+    # A commit in the tests does not wait for the disk: no test outlives a crash of the database
+    # server, and the flush after each browser test (a TRUNCATE of every table) and each commit
+    # of the live server, workers and web nodes waited for it.
+    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
