@@ -468,10 +468,25 @@ def has_language_waiver() -> Exists:
     return Exists(LanguageWaiver.objects.filter(case=OuterRef("pk")))
 
 
+# States in which a specialist has accepted the case and the patient is told who they are.
+ASSIGNED_STATES = frozenset(
+    {
+        Status.IN_REVIEW,
+        Status.INFO_REQUESTED,
+        Status.OPINION_SUBMITTED,
+        Status.DELIVERED,
+        Status.CLOSED,
+    }
+)
+
+
 def case_page_section(user, case, timeline) -> dict:
-    """The case page's offer line and language waiver (cases.page)."""
+    """The case page's offer line, the specialist who accepted the case (with the screening the
+    patient is shown) once the review began, and the language waiver (cases.page)."""
+    assigned = case.status in ASSIGNED_STATES and case.specialist_id is not None
     return {
         "offer": open_offer_for_case(case.pk) if case.status == Status.OFFERED else None,
+        "accepted_offer": accepted_offer_for_case(case.pk) if assigned else None,
         "language_waiver": language_waiver_for(case.pk)
         if getattr(case, "has_language_waiver", False)
         else None,
