@@ -84,11 +84,15 @@ def record_upload(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
 @login_required
 @require_GET
 def case_records(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    """The records list alone, for the uploader to refresh after uploads finish."""
+    """Every record of the case: the list alone when htmx asks for it (the uploader refreshing it
+    after uploads finish, "Show all" on the case page), else a page of its own (the same link
+    opened without JavaScript, or in a new tab)."""
     case = get_object_or_404(cases_visible_to(request.user), reference=reference)
     services.view_case_records(case=case, by=request.user)
     context = {"case": case, **selectors.case_records_context(case, request.user)}
-    return render(request, "records/partials/records_list.html", context)
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "records/partials/records_list.html", context)
+    return render(request, "records/case_records.html", context)
 
 
 @login_required

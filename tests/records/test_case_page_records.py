@@ -51,3 +51,28 @@ def test_a_case_with_many_records_shows_the_first_and_links_to_all(client, actor
     assert f"Show all {len(in_order)} records" in many_page.text
     assert all(record.original_name in everything for record in in_order)
     assert many_queries == few_queries
+
+
+def test_show_all_opened_without_javascript_is_a_whole_page_and_htmx_gets_the_list_alone(
+    client, actors
+):
+    """The link's address is a page of its own (a new tab, a browser without JavaScript), with
+    the site's header and a way back; htmx, which says so in HX-Request, gets the list to put in
+    place. Its htmx attributes are data-hx-*, which HTML allows (hx-* it does not)."""
+    many = actors.case(Status.IN_REVIEW)
+    _records(many, actors.alice, RECORDS_ON_CASE_PAGE + 5)
+    client.force_login(actors.alice)
+    url = reverse("records:case-records", args=[many.reference])
+
+    case_page = client.get(reverse("cases:case-detail", args=[many.reference])).text
+    page = client.get(url).text
+    in_place = client.get(url, headers={"HX-Request": "true"}).text
+    last = f"letter-{RECORDS_ON_CASE_PAGE + 4:03d}.pdf"  # beyond what the case page shows
+
+    assert f'data-hx-get="{url}"' in case_page and ' hx-get="' not in case_page
+    assert page.lstrip().lower().startswith("<!doctype html>")
+    assert "<title>Medical records · Second Opinion</title>" in page
+    assert f"Back to case {many.reference}" in page
+    assert last in page and last not in case_page
+    assert "<!doctype" not in in_place.lower() and "<title>" not in in_place
+    assert last in in_place
