@@ -7,7 +7,7 @@
 FROM node:22-bookworm-slim AS frontend
 WORKDIR /src
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error
 
 # --- The application. ---------------------------------------------------------------------------
 FROM python:3.13-slim-bookworm AS python

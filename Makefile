@@ -14,7 +14,7 @@ PYTHON ?= $(shell \
     p=$$(pyenv prefix $$v 2>/dev/null) && [ -x "$$p/bin/python$$v" ] && { echo "$$p/bin/python$$v"; exit 0; }; \
   done)
 
-.PHONY: help install run test test-cluster lint chromium clamav nginx gettext messages bench bench-tus lock clean
+.PHONY: help install run test test-cluster lint chromium java clamav nginx gettext messages bench bench-tus lock clean
 
 help:
 	@echo "make run   - set up, migrate, seed demo accounts, start web + worker + beat on http://127.0.0.1:8000"
@@ -56,6 +56,15 @@ chromium:
 	  if [ "$$(id -u)" = 0 ]; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium) >/dev/null; \
 	  else echo "Browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; \
+	fi
+
+# The HTML validity check (tests/proofs/test_html_validity.py) runs the Nu HTML Checker from npm's
+# vnu-jar on Java: Debian's default-jre-headless when there is none.
+java:
+	@if ! command -v java >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless) >/dev/null; \
+	  else echo "The HTML validity check needs Java: sudo apt-get install default-jre-headless"; exit 1; fi; \
 	fi
 
 # The virus-scanning tests start their own clamd (with an EICAR signature of their own) and are
@@ -108,7 +117,7 @@ lint: install
 TEST_WORKERS ?= auto
 COVERAGE_FLOOR ?= 93
 TEST_DATABASE := $(if $(CI),--create-db,--reuse-db)
-test: install chromium clamav nginx lint messages
+test: install chromium java clamav nginx lint messages
 	@started=$$(date +%s); status=0; \
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(TEST_DATABASE) --durations=10 \
 	  --cov --cov-report=term --cov-fail-under=$(COVERAGE_FLOOR) || status=$$?; \

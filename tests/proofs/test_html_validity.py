@@ -1,0 +1,102 @@
+"""Every page of ours is valid HTML by the Nu HTML Checker (vnu, the W3C's checker, from npm's
+`vnu-jar`): each page of the authorization matrix, opened by each role that may open it in the
+case state its row names, and allauth's pages we restyle. A checker we did not write: what the
+browser tests cannot see (a fragment served as a page, an attribute HTML does not allow, an id
+used twice) fails here, named with its page and role.
+
+One Java process checks every page of a case state at once (its start costs about a second)."""
+
+import copy
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.db import transaction
+from django.urls import reverse
+
+from tests.proofs.matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs, with_proxy
+from tests.proofs.test_every_page_in_spanish import ALLAUTH_PAGES, BY_STATE, READERS
+from tests.support import needs_service
+
+VNU = (
+    Path(__file__).resolve().parents[2] / "node_modules" / "vnu-jar" / "build" / "dist" / "vnu.jar"
+)
+
+pytestmark = [
+    needs_service(
+        "Java", shutil.which("java") is not None, "the Nu HTML Checker runs on Java: make java"
+    ),
+    needs_service("vnu-jar", VNU.exists(), "npm's vnu-jar: make install (npm ci)"),
+]
+
+
+def _problems(pages: dict[str, str], folder: Path) -> dict[str, list[str]]:
+    """vnu's errors (warnings left out) for each page, by the page's name."""
+    files = {}
+    for number, (name, html) in enumerate(sorted(pages.items())):
+        path = folder / f"{number}.html"
+        path.write_text(html)
+        files[path.name] = name
+    checked = subprocess.run(
+        [
+            "java",
+            "-jar",
+            str(VNU),
+            "--errors-only",
+            "--format",
+            "json",
+            *map(str, sorted(folder.iterdir())),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    found: dict[str, list[str]] = {}
+    for message in json.loads(checked.stderr)["messages"]:
+        name = files[Path(message["url"]).name]
+        found.setdefault(name, []).append(f"line {message.get('lastLine')}: {message['message']}")
+    return found
+
+
+def _page(client, url: str) -> str | None:
+    with transaction.atomic():  # each page meets the case as it was
+        response = client.get(url)
+        transaction.set_rollback(True)
+    if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        return None
+    return response.text
+
+
+@pytest.mark.parametrize("state", sorted(BY_STATE, key=str), ids=str)
+def test_every_page_is_valid_html(actors, proxy, state, tmp_path):
+    case, proxy_case = cases_for(actors, proxy, state)
+    signed_in = clients(actors, proxy)
+    pages = {}
+    for name in BY_STATE[state]:
+        on = proxy_case if "authority_id" in URLS[name] else case
+        for role in READERS:
+            if with_proxy(MATRIX[name].get, name).get(role) != OK:
+                continue
+            client = signed_in[role]
+            cookies = copy.deepcopy(client.cookies)
+            html = _page(client, reverse(name, kwargs=url_kwargs(name, on)))
+            client.cookies = cookies
+            if html is not None:
+                pages[f"{role} {name}"] = html
+    assert pages, "no page was checked"
+    assert _problems(pages, tmp_path) == {}
+
+
+@pytest.mark.django_db
+def test_allauths_pages_are_valid_html(actors, proxy, tmp_path):
+    signed_in = clients(actors, proxy)
+    pages = {
+        f"{role} {name}": html
+        for role, names in ALLAUTH_PAGES.items()
+        for name in names
+        if (html := _page(signed_in[role], reverse(name))) is not None
+    }
+    assert len(pages) == sum(len(names) for names in ALLAUTH_PAGES.values())
+    assert _problems(pages, tmp_path) == {}
