@@ -3,7 +3,9 @@ the URLconf) with what each role gets from it, the clients signed in as each rol
 URL names, and what a response counts as. tests/proofs/test_authorization_matrix.py runs them;
 the audit-completeness and bad-input proofs reuse them."""
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -512,3 +514,29 @@ def clients(actors, proxy) -> dict[str, Client]:
         result[role] = Client()
         result[role].force_login(user)
     return result
+
+
+# The URLs whose row is tried on a case in the same state share one set-up (their cases and
+# signed-in clients); None: URLs tried on no case.
+BY_STATE: dict[str | None, list[str]] = {}
+for _name, _row in sorted(MATRIX.items()):
+    BY_STATE.setdefault(_row.state, []).append(_name)
+
+
+def pages_read(
+    actors, proxy, state: str | None, readers: Iterable[str]
+) -> Iterator[tuple[str, Client, Callable[[], str]]]:
+    """Every page of `state` that one of `readers` may open (its GET answers OK): ("role url
+    name", the role's client, the page's URL). The URL is a function: finding its ids may write
+    (an upload, a link), so the caller calls it inside the transaction it rolls back."""
+    case, proxy_case = cases_for(actors, proxy, state)
+    signed_in = clients(actors, proxy)
+    for name in BY_STATE[state]:
+        on = proxy_case if "authority_id" in URLS[name] else case
+        for role in readers:
+            if with_proxy(MATRIX[name].get, name).get(role) == OK:
+                yield f"{role} {name}", signed_in[role], partial(_url, name, on)
+
+
+def _url(name: str, case: Case | None) -> str:
+    return reverse(name, kwargs=url_kwargs(name, case))

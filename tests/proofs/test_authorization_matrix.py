@@ -34,6 +34,7 @@ from review import services as review_services
 from specialists import offers
 from tests.factories import UserFactory, provider_token, proxy_authority, records_request
 from tests.proofs.matrix import (
+    BY_STATE,
     CHECKS,
     FORBIDDEN,
     FORMER,
@@ -60,13 +61,6 @@ from tests.proofs.matrix import (
 
 def test_every_url_of_ours_has_a_row_in_the_matrix():
     assert set(URLS) == set(MATRIX)
-
-
-# The URLs whose row is tried on a case in the same state share one set-up (their cases and
-# signed-in clients); None: URLs tried on no case.
-BY_STATE: dict[str | None, list[str]] = {}
-for _name, _row in sorted(MATRIX.items()):
-    BY_STATE.setdefault(_row.state, []).append(_name)
 
 
 @pytest.mark.parametrize("state", sorted(BY_STATE, key=str), ids=str)

@@ -22,16 +22,7 @@ from django.utils.translation import trans_real
 
 from tests.i18n.pages import sentences
 from tests.project import OUR_PACKAGES
-from tests.proofs.matrix import (
-    MATRIX,
-    OK,
-    PROXY,
-    URLS,
-    cases_for,
-    clients,
-    url_kwargs,
-    with_proxy,
-)
+from tests.proofs.matrix import BY_STATE, PROXY, clients, pages_read
 
 # The roles whose pages differ; the other roles get the same templates as one of these.
 READERS = ("anonymous", "owner", PROXY, "assigned_specialist", "coordinator")
@@ -45,10 +36,6 @@ SAME_IN_BOTH = re.compile(r"\b\d+\s+bytes\b")
 # What is no word of either language: an acronym ("PDF", "DICOM") or an audit action's code
 # ("case.submit"), which the audit log shows as recorded.
 NOT_A_WORD = re.compile(r"[A-Z]{2,6}|[a-z_]+\.[a-z_]+")
-
-BY_STATE: dict[str | None, list[str]] = {}
-for _name, _row in sorted(MATRIX.items()):
-    BY_STATE.setdefault(_row.state, []).append(_name)
 
 
 def _peoples_words() -> re.Pattern | None:
@@ -115,23 +102,15 @@ def _user(client: Client):
 
 @pytest.mark.parametrize("state", sorted(BY_STATE, key=str), ids=str)
 def test_every_page_shows_no_english_sentence_in_spanish(actors, proxy, state):
-    case, proxy_case = cases_for(actors, proxy, state)
-    signed_in = clients(actors, proxy)
     left = {}
-    for name in BY_STATE[state]:
-        on = proxy_case if "authority_id" in URLS[name] else case
-        for role in READERS:
-            if with_proxy(MATRIX[name].get, name).get(role) != OK:
-                continue
-            client = signed_in[role]
-            cookies = copy.deepcopy(client.cookies)
-            with transaction.atomic():
-                url = reverse(name, kwargs=url_kwargs(name, on))
-                english = _english_left(client, _user(client), url)
-                transaction.set_rollback(True)
-            client.cookies = cookies
-            if english:
-                left[f"{role} {name}"] = english
+    for page, client, url in pages_read(actors, proxy, state, READERS):
+        cookies = copy.deepcopy(client.cookies)
+        with transaction.atomic():
+            english = _english_left(client, _user(client), url())
+            transaction.set_rollback(True)
+        client.cookies = cookies
+        if english:
+            left[page] = english
     assert left == {}
 
 

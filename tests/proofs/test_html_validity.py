@@ -10,6 +10,8 @@ import copy
 import json
 import shutil
 import subprocess
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -21,8 +23,8 @@ from cases.models import Status
 from review import services as review_services
 from review.reports import report_html
 from tests.factories import OPINION
-from tests.proofs.matrix import MATRIX, OK, URLS, cases_for, clients, url_kwargs, with_proxy
-from tests.proofs.test_every_page_in_spanish import ALLAUTH_PAGES, BY_STATE, READERS
+from tests.proofs.matrix import BY_STATE, clients, pages_read
+from tests.proofs.test_every_page_in_spanish import ALLAUTH_PAGES, READERS
 from tests.support import needs_service
 
 VNU = (
@@ -65,10 +67,12 @@ def _problems(pages: dict[str, str], folder: Path) -> dict[str, list[str]]:
     return found
 
 
-def _page(client, url: str) -> str | None:
+def _page(client, url: Callable[[], str]) -> str | None:
+    cookies = copy.deepcopy(client.cookies)
     with transaction.atomic():  # each page meets the case as it was
-        response = client.get(url)
+        response = client.get(url())
         transaction.set_rollback(True)
+    client.cookies = cookies
     if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
         return None
     return response.text
@@ -76,20 +80,11 @@ def _page(client, url: str) -> str | None:
 
 @pytest.mark.parametrize("state", sorted(BY_STATE, key=str), ids=str)
 def test_every_page_is_valid_html(actors, proxy, state, tmp_path):
-    case, proxy_case = cases_for(actors, proxy, state)
-    signed_in = clients(actors, proxy)
-    pages = {}
-    for name in BY_STATE[state]:
-        on = proxy_case if "authority_id" in URLS[name] else case
-        for role in READERS:
-            if with_proxy(MATRIX[name].get, name).get(role) != OK:
-                continue
-            client = signed_in[role]
-            cookies = copy.deepcopy(client.cookies)
-            html = _page(client, reverse(name, kwargs=url_kwargs(name, on)))
-            client.cookies = cookies
-            if html is not None:
-                pages[f"{role} {name}"] = html
+    pages = {
+        page: html
+        for page, client, url in pages_read(actors, proxy, state, READERS)
+        if (html := _page(client, url)) is not None
+    }
     assert pages, "no page was checked"
     assert _problems(pages, tmp_path) == {}
 
@@ -101,7 +96,7 @@ def test_allauths_pages_are_valid_html(actors, proxy, tmp_path):
         f"{role} {name}": html
         for role, names in ALLAUTH_PAGES.items()
         for name in names
-        if (html := _page(signed_in[role], reverse(name))) is not None
+        if (html := _page(signed_in[role], partial(reverse, name))) is not None
     }
     assert len(pages) == sum(len(names) for names in ALLAUTH_PAGES.values())
     assert _problems(pages, tmp_path) == {}
