@@ -23,6 +23,7 @@ from cases.models import (
 from cases.seed import seed_consent_and_prices, seed_consent_translations
 from records import provider_requests
 from records import services as record_services
+from records.models import RecordFile
 from review import services as review_services
 from review.models import Opinion, Report
 from secondopinion.accounts.models import Role, User
@@ -305,3 +306,20 @@ REFERRAL = {
     "treating_institution": "Hillside Clinic",
     "question": "Is surgery needed before chemotherapy?",
 }
+
+
+def record_rows(case, by, count: int) -> None:
+    """`count` PDF records on `case` as rows only (no file stored): letter-000.pdf, letter-001.pdf,
+    ... in upload order, for pages that list many records."""
+    RecordFile.objects.bulk_create(
+        RecordFile(
+            case=case,
+            file=f"bench/{case.pk}/{n}.pdf",
+            original_name=f"letter-{n:03d}.pdf",
+            content_type="application/pdf",
+            size=1000,
+            sha256=f"{case.pk:032d}{n:032d}",
+            uploaded_by=by,
+        )
+        for n in range(count)
+    )

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from cases.models import Status
 from records.selectors import RECORDS_ON_CASE_PAGE
-from tests.records.test_case_page_records import _records
+from tests.factories import record_rows
 
 from .conftest import assert_accessible, sign_in
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.browser
 
 def test_show_all_records_in_place_and_as_a_page_of_its_own(new_page, actors):
     case = actors.case(Status.IN_REVIEW)
-    _records(case, actors.alice, RECORDS_ON_CASE_PAGE + 5)
+    record_rows(case, actors.alice, RECORDS_ON_CASE_PAGE + 5)
     last = f"letter-{RECORDS_ON_CASE_PAGE + 4:03d}.pdf"
 
     alice = new_page()

@@ -8,21 +8,7 @@ from django.urls import reverse
 from cases.models import Status
 from records.models import RecordFile
 from records.selectors import RECORDS_ON_CASE_PAGE
-
-
-def _records(case, by, count: int) -> None:
-    RecordFile.objects.bulk_create(
-        RecordFile(
-            case=case,
-            file=f"bench/{case.pk}/{n}.pdf",
-            original_name=f"letter-{n:03d}.pdf",
-            content_type="application/pdf",
-            size=1000,
-            sha256=f"{case.pk:032d}{n:032d}",
-            uploaded_by=by,
-        )
-        for n in range(count)
-    )
+from tests.factories import record_rows
 
 
 def _case_page(client, case):
@@ -35,8 +21,8 @@ def _case_page(client, case):
 def test_a_case_with_many_records_shows_the_first_and_links_to_all(client, actors):
     few = actors.case(Status.IN_REVIEW)
     many = actors.case(Status.IN_REVIEW)
-    _records(few, actors.alice, 3)
-    _records(many, actors.alice, RECORDS_ON_CASE_PAGE + 40)
+    record_rows(few, actors.alice, 3)
+    record_rows(many, actors.alice, RECORDS_ON_CASE_PAGE + 40)
     client.force_login(actors.alice)
     _case_page(client, few)  # the session's first page renews it
 
@@ -60,7 +46,7 @@ def test_show_all_opened_without_javascript_is_a_whole_page_and_htmx_gets_the_li
     the site's header and a way back; htmx, which says so in HX-Request, gets the list to put in
     place. Its htmx attributes are data-hx-*, which HTML allows (hx-* it does not)."""
     many = actors.case(Status.IN_REVIEW)
-    _records(many, actors.alice, RECORDS_ON_CASE_PAGE + 5)
+    record_rows(many, actors.alice, RECORDS_ON_CASE_PAGE + 5)
     client.force_login(actors.alice)
     url = reverse("records:case-records", args=[many.reference])
 
