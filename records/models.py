@@ -221,8 +221,11 @@ class Upload(models.Model):
     carry = models.CharField(max_length=200, blank=True)
     carry_size = models.PositiveBigIntegerField(default=0)
     finishing_since = models.DateTimeField(null=True, blank=True)
-    # The running SHA-256 of the bytes stored so far (records/resumable_hash.py).
+    # The running SHA-256 (records/resumable_hash.py) of the first `hashed_offset` bytes. With
+    # object storage it moves with the offset; with local storage it follows a chunk behind: the
+    # node that stored a chunk hashes it once the client has its answer (records/uploads.py).
     hash_state = models.BinaryField(null=True, blank=True)
+    hashed_offset = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         indexes = [models.Index(fields=["status", "expires_at"])]

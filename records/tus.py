@@ -6,6 +6,8 @@ package for it, has been unmaintained since 2020. https://tus.io/protocols/resum
 
 import base64
 import binascii
+import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -17,10 +19,32 @@ VERSION = "1.0.0"
 EXTENSIONS = "creation,termination,expiration"
 CONTENT_TYPE = "application/offset+octet-stream"
 
+logger = logging.getLogger(__name__)
 
-def response(status: int, message: Text = "", **headers: str) -> HttpResponse:
-    """A tus response; `message` (plain text) says what went wrong, for the uploader to show."""
-    reply = HttpResponse(str(message), status=status, content_type="text/plain; charset=utf-8")
+
+class _AnswerThen(HttpResponse):
+    """A response that does `then` once it is sent: the WSGI server closes a response after
+    writing it (gunicorn, and Django's test client at once), so the client does not wait."""
+
+    then: Callable[[], object] | None = None
+
+    def close(self) -> None:
+        try:
+            if self.then is not None:
+                self.then()
+        except Exception as error:  # the work is done again later; the answer stands
+            logger.warning("Work after a tus answer failed (%s)", type(error).__name__)
+        finally:
+            super().close()
+
+
+def response(
+    status: int, message: Text = "", *, then: Callable[[], object] | None = None, **headers: str
+) -> HttpResponse:
+    """A tus response; `message` (plain text) says what went wrong, for the uploader to show;
+    `then`, work the node does once the client has the answer."""
+    reply = _AnswerThen(str(message), status=status, content_type="text/plain; charset=utf-8")
+    reply.then = then
     reply["Tus-Resumable"] = VERSION
     reply["Cache-Control"] = "no-store"
     for name, value in headers.items():

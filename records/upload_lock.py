@@ -36,7 +36,7 @@ from .models import Upload
 _FIELDS = tuple(
     field.attname
     for field in Upload._meta.concrete_fields
-    if field.attname in {"id", "status", "length", "offset", "hash_state"}
+    if field.attname in {"id", "status", "length", "offset", "hash_state", "hashed_offset"}
 )
 
 

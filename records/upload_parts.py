@@ -21,6 +21,7 @@ import hashlib
 import os
 import secrets
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
@@ -58,10 +59,13 @@ class SharedFolder:
         except OSError as error:
             raise StorageUnavailable from error
 
+    def data_path(self, upload) -> Path:
+        return self.folder(upload) / "data"
+
     def open_data(self, upload) -> int:
         """The data file, open for writing (a file descriptor the caller closes)."""
         try:
-            return os.open(self.folder(upload) / "data", os.O_WRONLY | os.O_CREAT, 0o600)
+            return os.open(self.data_path(upload), os.O_WRONLY | os.O_CREAT, 0o600)
         except OSError as error:
             raise StorageUnavailable from error
 
@@ -81,6 +85,22 @@ class SharedFolder:
         except OSError as error:
             raise StorageUnavailable from error
 
+    def pieces(self, upload, start: int, end: int) -> Iterator[memoryview]:
+        """The data file's bytes from `start` to `end`, a piece at a time (one buffer, reused:
+        each piece is good until the next is asked for)."""
+        buffer = memoryview(bytearray(_CHUNK))
+        try:
+            with open(self.data_path(upload), "rb", buffering=0) as data:
+                data.seek(start)
+                while start < end:
+                    got = data.readinto(buffer[: min(_CHUNK, end - start)])
+                    if not got:  # shorter than its recorded offset: the folder was lost
+                        raise StorageUnavailable
+                    yield buffer[:got]
+                    start += got
+        except OSError as error:
+            raise StorageUnavailable from error
+
     def start_writeback(self, fd: int, offset: int, length: int) -> None:
         """Have the kernel start writing these bytes to disk now, without waiting for it, and
         drop them from the page cache once written (Linux: POSIX_FADV_DONTNEED starts the
@@ -95,7 +115,7 @@ class SharedFolder:
         (`forget`), so a finish cut off anywhere, or an offset whose commit the database lost,
         finds the data file where it was. The stored name."""
         key = upload.key or record_key(upload.case_id)
-        data = self.folder(upload) / "data"
+        data = self.data_path(upload)
         target = Path(default_storage.path(key))
         try:
             target.parent.mkdir(parents=True, exist_ok=True)

@@ -336,6 +336,7 @@ def _patch(request: HttpRequest, upload) -> HttpResponse:
         return tus.response(422, error.message)
     return tus.response(
         204,
+        then=uploads.after_chunk(upload),
         Upload_Offset=str(uploads.upload_offset(upload)),
         Upload_Expires=tus.expires(upload.expires_at),
     )

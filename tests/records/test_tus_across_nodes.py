@@ -49,16 +49,21 @@ def test_each_chunk_is_written_in_place_in_the_shared_folder_and_the_offset_is_o
 
 @pytest.mark.django_db(transaction=True)  # on PostgreSQL: the lock's own transactions
 def test_a_chunk_costs_the_same_few_queries_whatever_its_size(alice_tus, django_assert_num_queries):
-    """Every PATCH pays these: the session, the user, the upload (with what it is checked
-    against, joined), the lock with the row's read, and the offset's move. Nothing per MiB, and
-    a chunk of 8 MiB (the bench's) no checkpoint on top."""
+    """Every PATCH pays these before its answer: the session, the user, the upload (with what it
+    is checked against, joined), the lock with the row's read, and the offset's move; after it,
+    the hash of what was stored: the row's hash, and its move. Nothing per MiB, and a chunk of
+    8 MiB (the bench's) no checkpoint on top."""
     content = distinct_pdf("queries") + b"%" + os.urandom(9 * 1024 * 1024)
     location = alice_tus.create("queries.pdf", len(content))["Location"]
     assert alice_tus.patch(location, content[:1000], 0).status_code == 204
     chunk = content[1000 : 1000 + uploads.CHECKPOINT_BYTES]
 
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(7) as queries:
         assert alice_tus.patch(location, chunk, 1000).status_code == 204
+
+    answered, hashed = queries.captured_queries[:5], queries.captured_queries[5:]
+    assert not any('"hash_state" =' in query["sql"] for query in answered)
+    assert '"hash_state" =' in hashed[-1]["sql"]
 
 
 def test_a_replayed_chunk_is_answered_with_the_offset_and_overwrites_nothing(alice_tus, draft):
