@@ -14,22 +14,26 @@ file reads let Python's lock go, so it runs beside the request's socket reads an
 """
 
 import threading
-from pathlib import Path
+from collections.abc import Callable, Iterator
 
 from . import resumable_hash
-
-_PIECE = 1024 * 1024
+from .upload_parts import StorageUnavailable
 
 
 class HashAlongside:
-    """Hashes `path` from `start` (where `digest` stands) up to what is stored (`stored`, then
-    what the writer reports), until the writer says it is done; `result()` then gives the hash
-    of the whole stretch."""
+    """Hashes the data file from `start` (where `digest` stands) up to what is stored
+    (`stored`, then what the writer reports), until the writer says it is done. `read(start,
+    end)` gives the file's bytes in pieces (upload_parts.SharedFolder.pieces)."""
 
     def __init__(
-        self, path: Path, digest: resumable_hash.ResumableSha256, *, start: int, stored: int
+        self,
+        read: Callable[[int, int], Iterator[memoryview]],
+        digest: resumable_hash.ResumableSha256,
+        *,
+        start: int,
+        stored: int,
     ):
-        self.path, self.digest, self.hashed, self.stored = path, digest, start, stored
+        self.read, self.digest, self.hashed, self.stored = read, digest, start, stored
         self.done = False
         self.failed = False
         self.progress = threading.Condition()
@@ -42,16 +46,14 @@ class HashAlongside:
             self.stored = offset
             self.progress.notify()
 
-    def result(self) -> tuple[resumable_hash.ResumableSha256, int] | None:
-        """Once the writer is done: the hash and the offset it reaches (everything stored), or
-        None when the file could not be read."""
+    def result(self) -> resumable_hash.ResumableSha256 | None:
+        """Once the writer is done: the hash of everything it stored, or None when the file
+        could not be read."""
         with self.progress:
             self.done = True
             self.progress.notify()
         self.thread.join()
-        if self.failed or self.hashed != self.stored:
-            return None
-        return self.digest, self.hashed
+        return None if self.failed else self.digest
 
     def _next_stretch(self) -> int | None:
         """The offset to hash up to next, waiting for the writer; None once all is hashed."""
@@ -61,16 +63,10 @@ class HashAlongside:
             return self.stored if self.hashed < self.stored else None
 
     def _run(self) -> None:
-        buffer = memoryview(bytearray(_PIECE))
         try:
-            with open(self.path, "rb", buffering=0) as data:
-                data.seek(self.hashed)
-                while (end := self._next_stretch()) is not None:
-                    while self.hashed < end:
-                        got = data.readinto(buffer[: min(_PIECE, end - self.hashed)])
-                        if not got:
-                            raise OSError("the data file is shorter than what was stored")
-                        self.digest.update(buffer[:got])
-                        self.hashed += got
-        except OSError:
+            while (end := self._next_stretch()) is not None:
+                for piece in self.read(self.hashed, end):
+                    self.digest.update(piece)
+                    self.hashed += len(piece)
+        except StorageUnavailable:
             self.failed = True

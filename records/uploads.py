@@ -257,7 +257,7 @@ def _write_in_place(
                     if written - stored >= CHECKPOINT_BYTES:
                         # More is coming: what came so far is recorded first, so a long chunk
                         # cut off keeps it.
-                        upload = _checkpoint(upload, lock, stored, written, None)
+                        upload = _checkpoint(upload, lock, stored, written)
                         stored = written
                         if not lock.held:  # taken meanwhile: the client continues from here
                             return upload, None
@@ -266,8 +266,7 @@ def _write_in_place(
                     if alongside is not None:
                         alongside.stored_up_to(written)
             finally:
-                hashed = alongside.result() if alongside is not None else None
-            digest = hashed[0] if hashed is not None and hashed[1] == written else None
+                digest = alongside.result() if alongside is not None else None
             if written < upload.length:
                 # The bytes stored before this chunk go to disk now, in the background, rather
                 # than pile up for the kernel to write all at once: near the end of a large
@@ -291,9 +290,8 @@ def _hash_alongside(folder, upload: Upload, row: Upload) -> HashAlongside | None
     digest = resumable_hash.restore(row.hash_state, offset=row.hashed_offset)
     if digest is None:
         return None
-    return HashAlongside(
-        folder.data_path(upload), digest, start=row.hashed_offset, stored=row.offset
-    )
+    read = functools.partial(folder.pieces, upload)
+    return HashAlongside(read, digest, start=row.hashed_offset, stored=row.offset)
 
 
 # A long PATCH (a browser's 50 MiB chunk on a slow line) moves the row's offset every so many
@@ -301,8 +299,8 @@ def _hash_alongside(folder, upload: Upload, row: Upload) -> HashAlongside | None
 CHECKPOINT_BYTES = 8 * reading.CHUNK
 
 
-def _checkpoint(upload: Upload, lock, stored: int, written: int, digest) -> Upload:
-    changes = _moved_offset(upload, written, digest)
+def _checkpoint(upload: Upload, lock, stored: int, written: int) -> Upload:
+    changes = _moved_offset(upload, written, None)
     if not lock.move_offset(from_offset=stored, changes=changes, keep=True):
         _raise_offset_moved(upload)
     return _with_changes(upload, changes)

@@ -4,6 +4,7 @@ the last chunk beside its writing, and a hash left behind (a node killed between
 the hash) is caught up by whoever comes next, reading back only the bytes it lacks."""
 
 import contextlib
+import functools
 import hashlib
 import logging
 import os
@@ -135,13 +136,21 @@ def test_a_hash_left_behind_by_a_node_that_died_is_caught_up_by_the_next_chunks(
     assert record.sha256 == hashlib.sha256(content).hexdigest()
 
 
-def test_the_hash_beside_the_writing_follows_the_file_as_it_grows(tmp_path):
+def _data_file(settings, tmp_path):
+    """An upload's data file in the shared folder, and how the shared folder reads it."""
+    settings.RECORD_UPLOAD_DIR = tmp_path
+    folder, upload = upload_parts.SharedFolder(), Upload(id="growing")
+    folder.folder(upload).mkdir()
+    return folder.data_path(upload), functools.partial(folder.pieces, upload)
+
+
+def test_the_hash_beside_the_writing_follows_the_file_as_it_grows(settings, tmp_path):
     data = os.urandom(3 * 1024 * 1024 + 17)
-    path = tmp_path / "data"
+    path, read = _data_file(settings, tmp_path)
     path.write_bytes(data[:1000])
     digest = resumable_hash.restore(None, offset=0)
     assert digest is not None
-    alongside = HashAlongside(path, digest, start=0, stored=1000)
+    alongside = HashAlongside(read, digest, start=0, stored=1000)
 
     with path.open("ab") as file:
         for start in range(1000, len(data), 250_000):
@@ -151,17 +160,18 @@ def test_the_hash_beside_the_writing_follows_the_file_as_it_grows(tmp_path):
     result = alongside.result()
 
     assert result is not None
-    assert result[1] == len(data)
-    assert result[0].hexdigest() == hashlib.sha256(data).hexdigest()
+    assert result.hexdigest() == hashlib.sha256(data).hexdigest()
     assert not any(thread.name == "upload-hash" for thread in threading.enumerate())
 
 
-def test_the_hash_beside_the_writing_gives_nothing_for_a_file_shorter_than_reported(tmp_path):
-    path = tmp_path / "data"
+def test_the_hash_beside_the_writing_gives_nothing_for_a_file_shorter_than_reported(
+    settings, tmp_path
+):
+    path, read = _data_file(settings, tmp_path)
     path.write_bytes(b"x" * 1000)
     digest = resumable_hash.restore(None, offset=0)
     assert digest is not None
-    alongside = HashAlongside(path, digest, start=0, stored=1000)
+    alongside = HashAlongside(read, digest, start=0, stored=1000)
     alongside.stored_up_to(5000)  # the shared folder lost the rest
 
     assert alongside.result() is None
