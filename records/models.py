@@ -148,7 +148,14 @@ class RecordFile(models.Model):
     @property
     def scan_status_label(self) -> str:
         """get_scan_status_display, in the reader's language."""
-        return str(SCAN_STATUS_LABELS.get(self.scan_status, self.get_scan_status_display()))
+        label = SCAN_STATUS_LABELS.get(self.scan_status)
+        return str(label) if label is not None else self.get_scan_status_display()
+
+    @property
+    def label_name(self) -> str:
+        """get_label_display, translating only this label: Django's translates every label of the
+        field to find it, five lookups a row on a list of files."""
+        return str(self.Label(self.label).label) if self.label in self.Label.values else self.label
 
     @property
     def is_being_read(self) -> bool:

@@ -1,6 +1,8 @@
 """The patient labels each file (imaging, pathology, lab, letter, other) and adds a note."""
 
+import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from cases.models import Status
 from records.models import RecordFile
@@ -37,3 +39,16 @@ def test_only_the_patient_can_describe_their_files(client, actors):
         assert client.post(url, {"label": "lab"}).status_code == 404
     record.refresh_from_db()
     assert record.label == ""
+
+
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+@pytest.mark.parametrize("label", RecordFile.Label.values)
+def test_a_files_label_reads_as_its_choice_in_the_readers_language(label, language):
+    record = RecordFile(label=label)
+    with translation.override(language):
+        assert record.label_name == record.get_label_display()
+    assert record.label_name != label
+
+
+def test_a_label_no_longer_offered_is_shown_as_stored():
+    assert RecordFile(label="radiology").label_name == "radiology"
