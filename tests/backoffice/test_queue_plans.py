@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from cases.models import Status
-from tests.support import needs_service
+from tests.support import needs_service, wait_for
 
 pytestmark = needs_service(
     "PostgreSQL", connection.vendor == "postgresql", "the plans are PostgreSQL's: set DATABASE_URL"
@@ -44,12 +44,29 @@ def _reads(sql: str, table: str) -> list[str]:
 
 
 def _cases_in(actors, *states: str) -> None:
-    """Three cases in each state, then VACUUM: the visibility map an index-only scan reads."""
+    """Three cases in each state, then VACUUM until every page of the table is in the visibility
+    map, which an index-only scan reads (with too few of them the planner rightly reads the rows).
+
+    The test settings commit without waiting for the disk, and VACUUM may leave a page out while
+    a commit on it is not on disk yet: one commit that waits first puts every earlier one there.
+    """
     for status in states:
         for _ in range(3):
             actors.case(status)
     with connection.cursor() as cursor:
-        cursor.execute("VACUUM ANALYZE cases_case")
+        cursor.execute("SET synchronous_commit = on")
+        cursor.execute("SELECT txid_current()")  # a transaction of its own, committed to disk
+        cursor.execute("RESET synchronous_commit")
+
+    def all_visible() -> bool:
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE cases_case")
+            cursor.execute(
+                "SELECT relallvisible >= relpages FROM pg_class WHERE oid = 'cases_case'::regclass"
+            )
+            return cursor.fetchone()[0]
+
+    wait_for(all_visible, timeout=20, interval=0.5, what="VACUUM to mark every page all-visible")
 
 
 def _queue_queries(client, actors, **params) -> list[str]:
