@@ -29,6 +29,7 @@ from django.conf import settings
 from django.db import connection, connections
 from django.test import override_settings
 from django.utils import translation
+from pytest_django.live_server_helper import LiveServer
 
 from cases.models import Case, ProxyAuthority
 from secondopinion.accounts.models import Role, User
@@ -375,3 +376,23 @@ def pytest_terminal_summary(terminalreporter):
     checks = _matrix_checks_here() + getattr(config, "authorization_matrix_checks", 0)
     if checks:
         terminalreporter.write_line(f"authorization matrix: {checks} checks")
+
+
+@pytest.fixture(scope="session")
+def live_server(request) -> Iterator[LiveServer]:
+    """pytest-django's live server, started with a MEDIA_URL that its media handler can parse.
+
+    The settings have MEDIA_URL = None (records are never served as media), but Django's live
+    server thread wraps every request in a media-files handler that calls urlparse(MEDIA_URL) and
+    fails on None. A URL on another host makes that handler pass every request through and serve
+    nothing; the override lasts only while the thread builds its handlers.
+    """
+    addr = (
+        request.config.getvalue("liveserver")
+        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+        or "localhost"
+    )
+    with override_settings(MEDIA_URL="http://media.invalid/"):
+        server = LiveServer(addr)
+    yield server
+    server.stop()

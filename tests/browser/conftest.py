@@ -7,7 +7,6 @@ Policy or hit a script error, fails at teardown: a new step cannot skip the chec
 """
 
 import asyncio
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -20,9 +19,7 @@ import pytest
 from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
 from axe_playwright_python.base import AXE_SCRIPT
 from django.db import connections
-from django.test import override_settings
 from playwright.sync_api import Browser, BrowserContext, Page, expect, sync_playwright
-from pytest_django.live_server_helper import LiveServer
 
 from secondopinion.notifications.models import OutboundEmail
 from tests.factories import PASSWORD, TOTP_SECRET
@@ -64,26 +61,6 @@ def pytest_runtest_makereport(item, call):
     report = yield
     setattr(item, f"report_{report.when}", report)
     return report
-
-
-@pytest.fixture(scope="session")
-def live_server(request) -> Iterator[LiveServer]:
-    """pytest-django's live server, started with a MEDIA_URL that its media handler can parse.
-
-    The settings have MEDIA_URL = None (records are never served as media), but Django's live
-    server thread wraps every request in a media-files handler that calls urlparse(MEDIA_URL) and
-    fails on None. A URL on another host makes that handler pass every request through and serve
-    nothing; the override lasts only while the thread builds its handlers.
-    """
-    addr = (
-        request.config.getvalue("liveserver")
-        or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS")
-        or "localhost"
-    )
-    with override_settings(MEDIA_URL="http://media.invalid/"):
-        server = LiveServer(addr)
-    yield server
-    server.stop()
 
 
 class _Chromium:
