@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from django.urls import reverse
 
+from records import upload_parts
 from tests.support import require_service, wait_for
 from tests.workers import stop_process
 
@@ -134,6 +135,22 @@ class TusClient:
             if response.status_code != 204:
                 return response
         return response
+
+
+def upload_id(location: str) -> str:
+    """The upload's id, from the address its creation answered with."""
+    return location.rstrip("/").rsplit("/", 1)[-1]
+
+
+@pytest.fixture
+def forbid_rereading(monkeypatch):
+    """Call it, and the test fails if a finished upload is read from storage again to hash it:
+    the running hash on the row must already cover it."""
+
+    def reread(key):
+        raise AssertionError("the finished file was read again to hash it")
+
+    return lambda: monkeypatch.setattr(upload_parts, "sha256", reread)
 
 
 def tus_for(client, case) -> TusClient:

@@ -20,12 +20,8 @@ from django.utils import timezone
 from records import uploads
 from records.models import Upload
 
-from .conftest import tus_for
+from .conftest import tus_for, upload_id
 from .files import distinct_pdf
-
-
-def upload_id(location: str) -> str:
-    return location.rstrip("/").rsplit("/", 1)[-1]
 
 
 def test_each_chunk_is_written_in_place_in_the_shared_folder_and_the_offset_is_on_the_row(
@@ -209,10 +205,8 @@ def _send_the_last_chunk_again(alice_tus, location: str, data: bytes, offset: in
 
 @pytest.mark.parametrize("linked", [False, True], ids=["before linking", "after linking"])
 def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(
-    alice_tus, draft, monkeypatch, linked
+    alice_tus, draft, forbid_rereading, linked
 ):
-    from records import upload_parts
-
     content = distinct_pdf("crashed") + b"%" + b"c" * 1000
     location = alice_tus.create("crashed.pdf", len(content))["Location"]
     alice_tus.patch(location, content[:500], 0)
@@ -232,10 +226,7 @@ def test_a_finish_cut_off_by_a_crash_is_done_by_the_next_request(
         data.write_bytes(content)
         named.unlink()
 
-    def reread(key):
-        raise AssertionError("the stored file was read again to hash it")
-
-    monkeypatch.setattr(upload_parts, "sha256", reread)  # the row's running hash is whole
+    forbid_rereading()  # the row's running hash is whole
     finished = _send_the_last_chunk_again(alice_tus, location, content[500:], 500)
 
     assert finished.status_code == 204
@@ -328,21 +319,15 @@ def test_a_data_file_that_lost_its_bytes_pauses_the_upload_instead_of_leaving_a_
 
 
 def test_the_running_hash_is_on_the_row_and_the_last_chunk_never_rereads_the_file(
-    alice_tus, draft, monkeypatch
+    alice_tus, draft, forbid_rereading
 ):
-
-    from records import upload_parts
-
     content = distinct_pdf("hashed on the row") + b"%" + b"h" * 6000
     location = alice_tus.create("hashed.pdf", len(content))["Location"]
     alice_tus.patch(location, content[:2500], 0)
     upload = Upload.objects.get(pk=upload_id(location))
     assert upload.hash_state  # saved with the offset: any node continues it
 
-    def reread(key):
-        raise AssertionError("the finished file was read again to hash it")
-
-    monkeypatch.setattr(upload_parts, "sha256", reread)
+    forbid_rereading()
     assert alice_tus.patch(location, content[2500:], 2500).status_code == 204
 
     record = draft.records.get(original_name="hashed.pdf")

@@ -21,8 +21,8 @@ from records import resumable_hash, tus, upload_parts, uploads
 from records.hash_alongside import HashAlongside
 from records.models import Upload
 
+from .conftest import upload_id
 from .files import distinct_pdf
-from .test_tus_across_nodes import upload_id
 
 
 @contextlib.contextmanager
@@ -105,7 +105,7 @@ def test_the_last_chunk_is_hashed_beside_its_writing_not_read_back_after(
 
 
 def test_a_hash_left_behind_by_a_node_that_died_is_caught_up_by_the_next_chunks(
-    alice_tus, draft, monkeypatch
+    alice_tus, draft, monkeypatch, forbid_rereading
 ):
     """The node that stored the first two chunks died before hashing them: the third chunk's
     node hashes them after its answer, and the last chunk's hashes what is left beside its
@@ -127,10 +127,7 @@ def test_a_hash_left_behind_by_a_node_that_died_is_caught_up_by_the_next_chunks(
         died.setattr(uploads, "after_chunk", lambda upload: None)
         alice_tus.patch(location, content[300_000:350_000], 300_000)
 
-    def reread(key):
-        raise AssertionError("the finished file was read again to hash it")
-
-    monkeypatch.setattr(upload_parts, "sha256", reread)
+    forbid_rereading()
     assert alice_tus.patch(location, content[350_000:], 350_000).status_code == 204
     record = draft.records.get(original_name="behind.pdf")
     assert record.sha256 == hashlib.sha256(content).hexdigest()
