@@ -7,7 +7,7 @@ the official tus client for Python (`tuspy`) to
 - the reference: `@tus/server` with `@tus/file-store` (npm, bench/tus_reference_server.mjs),
 at 8 MiB and at 50 MiB chunks, in interleaved rounds (ours, reference, ours, ...), so a machine
 busy with something else slows both alike. For each: throughput (MiB/s, the median round), the
-ratio to the reference, each PATCH's time (p50, p95, and the last PATCH against the median), and
+ratio to the reference, each PATCH's time (p50, p95, and the last PATCH against the others), and
 each web node's RSS growth (sum of its processes' VmRSS, sampled every 0.1 s during the upload).
 
 Figures go to bench/results.json under "tus" (the other keys are kept). PostgreSQL: a database of
@@ -40,7 +40,9 @@ FILE_BYTES = int(os.environ.get("BENCH_TUS_BYTES", str(2 * 1024 * MIB)))
 ROUNDS = int(os.environ.get("BENCH_TUS_ROUNDS", "3"))
 CHUNKS = (8 * MIB, 50 * MIB)
 RSS_GOAL_MIB = 100
-LAST_PATCH_GOAL = 2.0  # the last PATCH may take at most this many times the median PATCH
+# The last PATCH takes no longer than the others: at most the p95 of the other PATCHes of its
+# upload, in every round (its ratio to the median is printed too).
+LAST_PATCH_SHARE = 0.95
 
 
 def _server() -> str:
@@ -197,11 +199,12 @@ class RssSampler:
         return {name: (self.peak[name] - self.before[name]) / MIB for name in self.pids}
 
 
-def upload(endpoint: str, headers: dict, path: Path, chunk: int) -> dict:
-    """One upload with tuspy, PATCH by PATCH: the total time (creation included) and each PATCH's."""
+def upload(server, path: Path, chunk: int) -> dict:
+    """One upload with tuspy, PATCH by PATCH: the total time (from the creation until the server
+    says the file is there, as the uploader asks: `server.settle`) and each PATCH's."""
     from tusclient.client import TusClient
 
-    client = TusClient(endpoint, headers=headers)
+    client = TusClient(server.endpoint, headers=server.headers)
     uploader = client.uploader(
         file_path=str(path), chunk_size=chunk, metadata={"filename": path.name}, retries=0
     )
@@ -213,8 +216,20 @@ def upload(endpoint: str, headers: dict, path: Path, chunk: int) -> dict:
         before = time.perf_counter()
         uploader.upload_chunk()
         patches.append(time.perf_counter() - before)
+    answered = time.perf_counter()
+    server.settle(uploader.url)
     seconds = time.perf_counter() - started
-    return {"seconds": seconds, "patches": patches, "url": uploader.url}
+    return {
+        "seconds": seconds,
+        "patches": patches,
+        "settle_ms": (time.perf_counter() - answered) * 1000,
+        "url": uploader.url,
+    }
+
+
+def _last_patch_over_the_others(patches: list[float]) -> float:
+    """The last PATCH over the LAST_PATCH_SHARE percentile of the upload's other PATCHes."""
+    return patches[-1] / _percentile(patches[:-1], LAST_PATCH_SHARE)
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -290,6 +305,19 @@ class Ours:
     def cpu_pids(self) -> list[int]:
         return [process.pid for process in self.processes.values()]
 
+    def settle(self, url: str) -> None:
+        """Ask what became of the file as our uploader does (static/js/records-upload.js: at
+        once, then after growing pauses) until the record is made."""
+        import requests
+
+        pauses = iter([0.1, 0.25, 0.5, 1.0, 2.0, 3.0] + [5.0] * 120)
+        while True:
+            answer = requests.get(url, headers=self.headers, timeout=30).json()
+            if answer["outcome"] != "adding":
+                break
+            time.sleep(next(pauses))
+        assert answer["outcome"] == "added", answer
+
     def check_and_clean(self, url: str, *, size: int = FILE_BYTES) -> None:
         """The upload became a record of the right size; its 2 GiB are removed for the next."""
         from records.models import RecordFile, Upload
@@ -335,6 +363,9 @@ class Reference:
 
     def cpu_pids(self) -> list[int]:
         return [self.process.pid]
+
+    def settle(self, url: str) -> None:
+        """The reference's upload is done when its last PATCH is answered."""
 
     def check_and_clean(self, url: str, *, size: int = FILE_BYTES) -> None:
         stored = self.folder / url.rstrip("/").rsplit("/", 1)[-1]
@@ -383,6 +414,7 @@ def warm_up(servers: list) -> None:
                 file_path=str(small), chunk_size=8 * MIB, metadata={"filename": small.name}
             )
             uploader.upload()
+            server.settle(uploader.url)
             server.check_and_clean(uploader.url, size=WARM_UP_BYTES)
     small.unlink()
 
@@ -396,7 +428,7 @@ def run_rounds(servers: list, path: Path) -> dict:
             order = servers if round_number % 2 == 0 else servers[::-1]
             for server in order:
                 with RssSampler(server.nodes(), server.cpu_pids()) as rss:
-                    figures = upload(server.endpoint, server.headers, path, chunk)
+                    figures = upload(server, path, chunk)
                 figures["rss_growth_mib"] = rss.growth_mib()
                 figures["cpu_s_per_gib"] = rss.cpu_seconds / (FILE_BYTES / 1024**3)
                 server.check_and_clean(figures.pop("url"))
@@ -405,7 +437,9 @@ def run_rounds(servers: list, path: Path) -> dict:
                     f"  {server.name:<9} {chunk // MIB:>2} MiB chunks, round {round_number + 1}: "
                     f"{FILE_BYTES / MIB / figures['seconds']:.0f} MiB/s, last PATCH "
                     f"{figures['patches'][-1] * 1000:.0f} ms (median "
-                    f"{statistics.median(figures['patches']) * 1000:.0f} ms), RSS +"
+                    f"{statistics.median(figures['patches']) * 1000:.0f} ms, p95 of the others "
+                    f"{_percentile(figures['patches'][:-1], LAST_PATCH_SHARE) * 1000:.0f} ms), "
+                    f"answer to record {figures['settle_ms']:.0f} ms, RSS +"
                     + ", +".join(f"{v:.0f}" for v in figures["rss_growth_mib"].values())
                     + f" MiB, CPU {figures['cpu_s_per_gib']:.1f} s/GiB",
                     flush=True,
@@ -424,6 +458,7 @@ def summarise(runs: dict) -> dict:
             uploads = by_chunk[chunk]
             patches = [p for u in uploads for p in u["patches"]]
             last_ratios = [u["patches"][-1] / statistics.median(u["patches"]) for u in uploads]
+            over_others = [_last_patch_over_the_others(u["patches"]) for u in uploads]
             nodes = uploads[0]["rss_growth_mib"].keys()
             row[name] = {
                 "mib_s": round(mib / statistics.median(u["seconds"] for u in uploads), 1),
@@ -433,6 +468,8 @@ def summarise(runs: dict) -> dict:
                 "last_patch_ms": round(statistics.median(u["patches"][-1] for u in uploads) * 1000),
                 "last_patch_vs_median": round(statistics.median(last_ratios), 2),
                 "last_patch_vs_median_worst": round(max(last_ratios), 2),
+                "last_patch_vs_others_p95_rounds": [round(r, 2) for r in over_others],
+                "settle_ms": round(statistics.median(u["settle_ms"] for u in uploads)),
                 "cpu_s_per_gib": round(statistics.median(u["cpu_s_per_gib"] for u in uploads), 2),
                 "rss_growth_mib": {
                     node: round(max(u["rss_growth_mib"][node] for u in uploads), 1)
@@ -463,11 +500,15 @@ def summarise(runs: dict) -> dict:
                 "met": worst_rss < RSS_GOAL_MIB,
             },
             {
-                "goal": f"last PATCH <= {LAST_PATCH_GOAL:g}x the median PATCH, {size}",
-                "measured": f"{ours['last_patch_vs_median']}x ({ours['last_patch_ms']} ms vs "
+                "goal": f"last PATCH no longer than the others (<= their "
+                f"p{LAST_PATCH_SHARE * 100:g}, every round), {size}",
+                "measured": "last / p95 of the others per round "
+                + ", ".join(f"{r}" for r in ours["last_patch_vs_others_p95_rounds"])
+                + f"; {ours['last_patch_vs_median']}x the median ({ours['last_patch_ms']} ms vs "
                 f"p50 {ours['patch_p50_ms']} ms; worst round "
-                f"{ours['last_patch_vs_median_worst']}x)",
-                "met": ours["last_patch_vs_median"] <= LAST_PATCH_GOAL,
+                f"{ours['last_patch_vs_median_worst']}x); answer to record "
+                f"{ours['settle_ms']} ms",
+                "met": max(ours["last_patch_vs_others_p95_rounds"]) <= 1.0,
             },
         ]
     result["goals"] = goals

@@ -90,12 +90,7 @@ def add_record(
     check_case_takes_records(case=case, by=by, records_request=records_request)
     name = display_name(upload.name or "")
     check_size(name, upload.size)
-    content_type = detect_type(upload)
-    if content_type not in ACCEPTED_TYPES:
-        raise ApplicationError(
-            _("“%(name)s” is not a file type we accept. Upload %(types)s files.")
-            % {"name": name, "types": SUPPORTED_TYPES_TEXT}
-        )
+    content_type = accepted_type(name, upload)
     sha256 = sha256 or _sha256(upload)
     if existing := case.records.filter(sha256=sha256).first():
         if records_request is not None:
@@ -142,6 +137,18 @@ def add_record(
             _("“%(name)s” is already attached to this case.") % {"name": name}
         ) from exc
     return record
+
+
+def accepted_type(name: str, stream: IO[bytes]) -> str:
+    """The type of the file `name` from its first bytes; ApplicationError when we do not accept
+    it."""
+    content_type = detect_type(stream)
+    if content_type not in ACCEPTED_TYPES:
+        raise ApplicationError(
+            _("“%(name)s” is not a file type we accept. Upload %(types)s files.")
+            % {"name": name, "types": SUPPORTED_TYPES_TEXT}
+        )
+    return content_type
 
 
 @transaction.atomic

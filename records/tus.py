@@ -6,6 +6,7 @@ package for it, has been unmaintained since 2020. https://tus.io/protocols/resum
 
 import base64
 import binascii
+import contextvars
 import logging
 from collections.abc import Callable
 
@@ -24,14 +25,17 @@ logger = logging.getLogger(__name__)
 
 class _AnswerThen(HttpResponse):
     """A response that does `then` once it is sent: the WSGI server closes a response after
-    writing it (gunicorn, and Django's test client at once), so the client does not wait."""
+    writing it (gunicorn, and Django's test client at once), so the client does not wait. The
+    work runs in the request's context as the view left it (its id and client address for the
+    audit, its language), which the middleware has reset by then."""
 
     then: Callable[[], object] | None = None
+    context: contextvars.Context | None = None
 
     def close(self) -> None:
         try:
-            if self.then is not None:
-                self.then()
+            if self.then is not None and self.context is not None:
+                self.context.run(self.then)
         except Exception as error:  # the work is done again later; the answer stands
             logger.warning("Work after a tus answer failed (%s)", type(error).__name__)
         finally:
@@ -44,7 +48,8 @@ def response(
     """A tus response; `message` (plain text) says what went wrong, for the uploader to show;
     `then`, work the node does once the client has the answer."""
     reply = _AnswerThen(str(message), status=status, content_type="text/plain; charset=utf-8")
-    reply.then = then
+    if then is not None:
+        reply.then, reply.context = then, contextvars.copy_context()
     reply["Tus-Resumable"] = VERSION
     reply["Cache-Control"] = "no-store"
     for name, value in headers.items():

@@ -5,6 +5,7 @@ hands the stored file to `services.add_record`. records/tus.py speaks the protoc
 does the work."""
 
 import contextlib
+import enum
 import functools
 import io
 import logging
@@ -28,10 +29,9 @@ from django.utils.translation import gettext_lazy
 
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
-from secondopinion.files.checks import check_name, check_size
+from secondopinion.files.checks import SNIFF_BYTES, check_name, check_size
 
 from . import reading, resumable_hash, services, upload_lock, upload_parts
-from .hash_alongside import HashAlongside
 from .models import RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -161,10 +161,12 @@ def create_upload(
     return upload
 
 
-def _read_body(stream: io.RawIOBase, remaining: int) -> Iterator[memoryview]:
+def _read_body(
+    stream: io.RawIOBase, remaining: int, head: bytearray | None = None
+) -> Iterator[memoryview]:
     """Up to `remaining` bytes of a request body, in pieces of up to 1 MiB read into one buffer
     in this thread: each piece is valid until the next is asked for. A dropped connection ends
-    it early: what arrived is kept."""
+    it early: what arrived is kept. The first SNIFF_BYTES are also kept in `head`, if given."""
     buffer = memoryview(bytearray(min(reading.CHUNK, remaining)))
     try:
         while remaining > 0:
@@ -172,6 +174,8 @@ def _read_body(stream: io.RawIOBase, remaining: int) -> Iterator[memoryview]:
             if not count:
                 return
             remaining -= count
+            if head is not None and len(head) < SNIFF_BYTES:
+                head += buffer[: min(count, SNIFF_BYTES - len(head))]
             yield buffer[:count]
     except OSError:
         logger.info("An upload was interrupted; it resumes from the bytes stored")
@@ -191,8 +195,12 @@ def append_to_upload(
     *, upload: Upload, offset: int, stream: io.RawIOBase, content_length: int | None
 ) -> Upload:
     """Store a PATCH body at `offset` in the configured storage and move the row's offset past
-    it, only if no other request moved it meanwhile. When the last byte is stored, the file is
-    finished (`finish_upload`) and goes through `add_record`.
+    it, only if no other request moved it meanwhile. The request that stores the last byte
+    claims the finish (FINISHING) and answers like any other: its node makes the record once
+    the client has the answer (`after_chunk`), so the last PATCH takes no longer than the
+    others, and the uploader asks what became of the file (`upload_outcome`). The chunk that
+    starts the file shows its type: a type we do not accept is refused then, not after the
+    last byte.
 
     Work per request is bounded by the chunk (plus, on object storage, a carry under 5 MiB).
     Raises UploadOffsetMismatch (409), UploadBusy (423), UploadPaused (503, nothing stored is
@@ -205,32 +213,44 @@ def append_to_upload(
         raise UploadOffsetMismatch(upload.offset)
     if content_length is not None and content_length > upload.length - offset:
         raise ApplicationError(_("The upload sent more bytes than it announced."))
+    head = bytearray() if offset == 0 else None
     storage = upload_parts.store()
     try:
         if storage.writes_in_place:
-            upload, digest = _write_in_place(upload, storage, offset, stream, content_length)
+            upload = _write_in_place(upload, storage, offset, stream, head)
         else:
-            upload, digest = _store_in_parts(upload, storage, offset, stream)
+            upload = _store_in_parts(upload, storage, offset, stream, head)
     except upload_parts.StorageUnavailable as error:
         logger.warning("File storage did not take an upload chunk; the upload is paused")
         raise UploadPaused from error
-    if upload.status != Upload.Status.FINISHING:
-        return upload
-    # This request stored the last byte, and claimed the finish in the same change of the row.
-    if digest is None:  # not hashed as it came: the hash is brought up to the last byte first
-        digest = hash_stored_bytes(upload.pk)
-    return _make_record(upload, sha256=digest.hexdigest() if digest is not None else None)
+    if head is not None:
+        _check_first_bytes(upload, head)
+    return upload
+
+
+def _check_first_bytes(upload: Upload, head: bytearray) -> None:
+    """Refuse an upload whose first bytes are not of a type we accept, and drop what it stored
+    (a first chunk too short to tell leaves it to the finish, which checks every file)."""
+    if len(head) < min(SNIFF_BYTES, upload.length):
+        return
+    try:
+        services.accepted_type(upload.name, io.BytesIO(head))
+    except ApplicationError as error:
+        Upload.objects.filter(pk=upload.pk).update(
+            status=Upload.Status.REFUSED, message=error.message[:400]
+        )
+        with contextlib.suppress(upload_parts.StorageUnavailable):
+            upload_parts.store().abort(upload)
+        raise
 
 
 def _write_in_place(
-    upload: Upload, folder, offset: int, stream: io.RawIOBase, content_length: int | None
-):
+    upload: Upload, folder, offset: int, stream: io.RawIOBase, head: bytearray | None
+) -> Upload:
     """Local storage: write the body straight to its offset in the upload's data file while
     holding the upload's lock, then move the row's offset past what was written (a dropped
     connection keeps what arrived). The bytes are hashed once the client has its answer
-    (`hash_stored_bytes`), but for the last chunk's, hashed beside the writing
-    (records/hash_alongside.py). Returns the upload and, when this request hashed them, the
-    running hash up to the bytes it wrote."""
+    (`hash_stored_bytes`)."""
     data = folder.open_data(upload)
     try:
         with upload_lock.hold(upload.pk, data) as lock:
@@ -249,24 +269,17 @@ def _write_in_place(
                 # writing after them would make a file with a hole. Paused, never corrupted.
                 logger.error("An upload's data file is shorter than its recorded offset")
                 raise upload_parts.StorageUnavailable
-            last_chunk = content_length is not None and offset + content_length == upload.length
-            alongside = _hash_alongside(folder, upload, current) if last_chunk else None
             stored = written = offset
-            try:
-                for piece in _read_body(stream, upload.length - offset):
-                    if written - stored >= CHECKPOINT_BYTES:
-                        # More is coming: what came so far is recorded first, so a long chunk
-                        # cut off keeps it.
-                        upload = _checkpoint(upload, lock, stored, written)
-                        stored = written
-                        if not lock.held:  # taken meanwhile: the client continues from here
-                            return upload, None
-                    folder.write_at(data, piece, written)
-                    written += len(piece)
-                    if alongside is not None:
-                        alongside.stored_up_to(written)
-            finally:
-                digest = alongside.result() if alongside is not None else None
+            for piece in _read_body(stream, upload.length - offset, head):
+                if written - stored >= CHECKPOINT_BYTES:
+                    # More is coming: what came so far is recorded first, so a long chunk cut
+                    # off keeps it.
+                    upload = _checkpoint(upload, lock, stored, written)
+                    stored = written
+                    if not lock.held:  # taken meanwhile: the client continues from here
+                        return upload
+                folder.write_at(data, piece, written)
+                written += len(piece)
             if written < upload.length:
                 # The bytes stored before this chunk go to disk now, in the background, rather
                 # than pile up for the kernel to write all at once: near the end of a large
@@ -276,22 +289,13 @@ def _write_in_place(
                 # to be hashed: they are read again soon, from the page cache.
                 folder.start_writeback(data, 0, min(offset, current.hashed_offset))
             if written > stored:
-                changes = _moved_offset(upload, written, digest)
+                changes = _moved_offset(upload, written, None)
                 if not lock.move_offset(from_offset=stored, changes=changes):
                     _raise_offset_moved(upload)
                 upload = _with_changes(upload, changes)
     finally:
         os.close(data)
-    return upload, digest
-
-
-def _hash_alongside(folder, upload: Upload, row: Upload) -> HashAlongside | None:
-    """A thread hashing the data file from where the row's hash stands, beside the writing."""
-    digest = resumable_hash.restore(row.hash_state, offset=row.hashed_offset)
-    if digest is None:
-        return None
-    read = functools.partial(folder.pieces, upload)
-    return HashAlongside(read, digest, start=row.hashed_offset, stored=row.offset)
+    return upload
 
 
 # A long PATCH (a browser's 50 MiB chunk on a slow line) moves the row's offset every so many
@@ -344,10 +348,12 @@ def _with_changes(upload: Upload, changes: dict) -> Upload:
 UPLOAD_PIECE_BYTES = 8 * reading.CHUNK
 
 
-def _store_in_parts(upload: Upload, parts_store, offset: int, stream: io.RawIOBase):
+def _store_in_parts(
+    upload: Upload, parts_store, offset: int, stream: io.RawIOBase, head: bytearray | None
+) -> Upload:
     """Object storage: store the body as multipart parts, piece by piece, moving the row's
-    offset after each. Returns the upload and the running hash (continued from the row,
-    whichever node stored the chunks before)."""
+    offset and the running hash (continued from the row, whichever node stored the chunks
+    before) after each."""
     digest = resumable_hash.restore(upload.hash_state, offset=offset)
     while True:
         wanted = min(UPLOAD_PIECE_BYTES, upload.length - upload.offset)
@@ -356,17 +362,17 @@ def _store_in_parts(upload: Upload, parts_store, offset: int, stream: io.RawIOBa
                 with contextlib.closing(parts_store.open_carry(upload, upload.carry)) as carry:
                     shutil.copyfileobj(carry, spool, reading.CHUNK)
             received = 0
-            for piece in _read_body(stream, wanted):
+            for piece in _read_body(stream, wanted, head):
                 spool.write(piece)
                 if digest is not None:
                     digest.update(piece)
                 received += len(piece)
             spool.seek(0)
             if received == 0:
-                return upload, digest
+                return upload
             upload = _store_piece(upload, parts_store, spool, received, digest)
         if upload.status == Upload.Status.FINISHING or received < wanted:  # complete, or cut
-            return upload, digest
+            return upload
 
 
 def _new_part_number(upload: Upload) -> int:
@@ -452,7 +458,7 @@ def finish_upload(*, upload_id: str) -> Upload:
     return _make_record(upload)
 
 
-def _make_record(upload: Upload, sha256: str | None = None) -> Upload:
+def _make_record(upload: Upload) -> Upload:
     """The finish itself, by the request holding the claim: the storage joins the parts (S3
     CompleteMultipartUpload) or gives the data file the record's name (a hard link), and the
     file is checked by add_record and stays where it is. The record and the upload's DONE are
@@ -461,8 +467,7 @@ def _make_record(upload: Upload, sha256: str | None = None) -> Upload:
     parts_store = upload_parts.store()
     try:
         key = parts_store.complete(upload)
-        if sha256 is None:
-            sha256 = _finished_hash(upload) or upload_parts.sha256(key)
+        sha256 = _finished_hash(upload) or upload_parts.sha256(key)
         head = upload_parts.head(key)
     except upload_parts.StorageUnavailable as error:
         # Left FINISHING with its claim released: the client's next PATCH finishes it.
@@ -512,10 +517,10 @@ def hash_stored_bytes(upload_id: str) -> resumable_hash.ResumableSha256 | None:
     With local storage a PATCH stores its bytes without hashing them, and the node that stored
     them hashes them once the client has its answer (`after_chunk`), while the client sends the
     next chunk: the hash follows a chunk behind at no cost to the upload's time (an 8 MiB piece
-    took ~5 ms of a ~20 ms PATCH to hash). The request that stores the last byte brings it up to
-    the end, reading back at most the chunks not hashed yet, from the page cache. Bytes below
-    the offset never change, so two requests continuing the hash at once reach the same state;
-    the first to record it wins. With object storage the hash moves with the offset instead
+    took ~5 ms of a ~20 ms PATCH to hash). The finish brings it up to the end, reading back at
+    most the chunks not hashed yet, from the page cache. Bytes below the offset never change,
+    so two requests continuing the hash at once reach the same state; the first to record it
+    wins. With object storage the hash moves with the offset instead
     (reading the parts back would cost more than hashing them as they pass)."""
     upload = (
         Upload.objects.filter(pk=upload_id).only("offset", "hashed_offset", "hash_state").first()
@@ -542,11 +547,56 @@ def hash_stored_bytes(upload_id: str) -> resumable_hash.ResumableSha256 | None:
 
 
 def after_chunk(upload: Upload) -> Callable[[], object] | None:
-    """What the node does once the client has its answer to a chunk that did not finish the
-    upload: with local storage, hash the bytes it stored (`hash_stored_bytes`)."""
-    if upload.status != Upload.Status.RECEIVING or not upload_parts.store().writes_in_place:
-        return None
-    return functools.partial(hash_stored_bytes, upload.pk)
+    """What the node does once the client has its answer to a chunk: make the record when the
+    chunk completed the file (`finish_claimed_upload`); else, with local storage, hash the bytes
+    it stored (`hash_stored_bytes`)."""
+    if upload.status == Upload.Status.FINISHING:
+        return functools.partial(finish_claimed_upload, upload.pk)
+    if upload.status == Upload.Status.RECEIVING and upload_parts.store().writes_in_place:
+        return functools.partial(hash_stored_bytes, upload.pk)
+    return None
+
+
+def finish_claimed_upload(upload_id: str) -> None:
+    """Make the record of an upload whose last byte this node stored, claiming the finish, once
+    the client has its answer: the hash is brought up to the end and the file goes through
+    `add_record`. A refusal stays on the row for the uploader to read (`upload_outcome`);
+    storage not answering releases the claim for the next to ask."""
+    upload = (
+        Upload.objects.select_related("case", "records_request", "created_by")
+        .filter(pk=upload_id, status=Upload.Status.FINISHING)
+        .first()
+    )
+    if upload is not None:
+        with contextlib.suppress(ApplicationError, UploadPaused):
+            _make_record(upload)
+
+
+class Outcome(enum.StrEnum):
+    """What became of an upload, for its uploader once every byte is sent."""
+
+    RECEIVING = "receiving"
+    ADDING = "adding"
+    ADDED = "added"
+    REFUSED = "refused"
+
+
+def upload_outcome(upload: Upload) -> tuple[Outcome, str]:
+    """What became of an upload, and the message of a refusal. A finish left undone (its node
+    stopped after answering, or storage did not answer) is taken over here once its claim is
+    old (`finish_upload`), so the uploader asking is enough to see the record made."""
+    if upload.status == Upload.Status.FINISHING:
+        try:
+            upload = finish_upload(upload_id=upload.pk)
+        except (UploadBusy, UploadPaused):
+            return Outcome.ADDING, ""
+        except ApplicationError as error:
+            return Outcome.REFUSED, str(error.message)
+    if upload.status == Upload.Status.DONE:
+        return Outcome.ADDED, ""
+    if upload.status == Upload.Status.REFUSED:
+        return Outcome.REFUSED, upload.message
+    return Outcome.RECEIVING, ""
 
 
 def terminate_upload(*, upload: Upload, by) -> None:

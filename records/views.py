@@ -12,6 +12,7 @@ from django.http import (
     Http404,
     HttpRequest,
     HttpResponse,
+    JsonResponse,
     StreamingHttpResponse,
 )
 from django.http.response import HttpResponseBase
@@ -277,13 +278,19 @@ def _provider_request_ids(request: HttpRequest) -> list[int]:
     return [int(pk) for pk in request.session.get(PROVIDER_SESSION_KEY, [])]
 
 
-@require_http_methods(["HEAD", "PATCH", "DELETE", "OPTIONS"])
+@require_http_methods(["GET", "HEAD", "PATCH", "DELETE", "OPTIONS"])
 def upload_detail(request: HttpRequest, upload_id: str) -> HttpResponse:
     if request.method == "OPTIONS":
         return tus.options()
     upload = get_object_or_404(
         selectors.uploads_visible_to(request.user, _provider_request_ids(request)), pk=upload_id
     )
+    if request.method == "GET":
+        # Not tus: what became of the file once every byte is sent (the uploader asks).
+        outcome, message = uploads.upload_outcome(upload)
+        answer = JsonResponse({"outcome": outcome, "message": message})
+        answer["Cache-Control"] = "no-store"
+        return answer
     if problem := tus.version_problem(request):
         return problem
     by = request.user if request.user.is_authenticated else None

@@ -21,7 +21,7 @@ class ScanStatus(models.TextChoices):
     NOT_SCANNED = "not_scanned", "Not scanned (no virus scanner configured)"
 
 
-_SNIFF_BYTES = 8192
+SNIFF_BYTES = 8192
 
 
 _DICOM_MAGIC_OFFSET = 128
@@ -30,7 +30,7 @@ _DICOM_MAGIC_OFFSET = 128
 def detect_type(stream: IO[bytes]) -> str:
     """The file's type from its first bytes: DICOM by its "DICM" preamble, the rest by libmagic."""
     stream.seek(0)
-    head = stream.read(_SNIFF_BYTES)
+    head = stream.read(SNIFF_BYTES)
     stream.seek(0)
     if head[_DICOM_MAGIC_OFFSET : _DICOM_MAGIC_OFFSET + 4] == b"DICM":
         return "application/dicom"

@@ -17,6 +17,7 @@
 
   // The server's explanation (plain text) of a refused file, else the client's own error.
   function problemText(file, error) {
+    if (error && error.refusal) { return error.refusal; }
     var response = error && error.originalResponse;
     var body = response && typeof response.getBody === "function" ? response.getBody() : "";
     if (body) { return body; }
@@ -53,6 +54,46 @@
     pleaseWait: gettext("Please wait"),
     unnamed: gettext("Unnamed")
   };
+
+  // Once a file's bytes are all sent, the server makes it a record (checks, duplicate, storage)
+  // after answering: ask what became of it, showing "Adding to your case" meanwhile. A refusal
+  // (a file the case already has) fails the file with the server's words.
+  var OUTCOME_DELAYS = [100, 250, 500, 1000, 2000, 3000, 5000];
+  var OUTCOME_PATIENCE = 10 * 60 * 1000;
+
+  function awaitRecord(uppy, fileID, notice) {
+    var file = uppy.getFile(fileID);
+    var address = file && !file.error && file.response && file.response.uploadURL;
+    if (!address) { return Promise.resolve(); }
+    uppy.emit("postprocess-progress", file, { mode: "indeterminate", message: gettext("Adding to your case…") });
+    var started = Date.now();
+    return new Promise(function (resolve) {
+      function ask(attempt) {
+        fetch(address, { headers: { Accept: "application/json" }, credentials: "same-origin", cache: "no-store" })
+          .then(function (response) { return response.ok ? response.json() : { outcome: "adding" }; })
+          .catch(function () { return { outcome: "adding" }; })
+          .then(function (answer) {
+            var current = uppy.getFile(fileID);
+            if (!current) { resolve(); return; }
+            if (answer.outcome === "refused") {
+              var refused = new Error(answer.message);
+              refused.refusal = answer.message;
+              uppy.emit("upload-error", current, refused);
+            } else if (answer.outcome !== "added") {
+              if (Date.now() - started < OUTCOME_PATIENCE) {
+                setTimeout(ask, OUTCOME_DELAYS[Math.min(attempt, OUTCOME_DELAYS.length - 1)], attempt + 1);
+                return;
+              }
+              notice(interpolate(gettext("“%(name)s” is uploaded and is still being added to your case: it will appear in your records shortly."),
+                { name: current.name }, true));
+            }
+            uppy.emit("postprocess-complete", current);
+            resolve();
+          });
+      }
+      ask(0);
+    });
+  }
 
   function setUp(container, index) {
     var problems = container.querySelector(".so-uploader__problems");
@@ -103,11 +144,15 @@
       removeFingerprintOnSuccess: true,
       limit: 3
     });
-    uppy.on("upload-error", function (file, error) {
+    function notice(text) {
       var item = document.createElement("li");
-      item.textContent = problemText(file, error);
+      item.textContent = text;
       problemList.appendChild(item);
       problems.hidden = false;
+    }
+    uppy.on("upload-error", function (file, error) { notice(problemText(file, error)); });
+    uppy.addPostProcessor(function (fileIDs) {
+      return Promise.all(fileIDs.map(function (fileID) { return awaitRecord(uppy, fileID, notice); }));
     });
     uppy.on("complete", function (result) {
       if (!result.successful || !result.successful.length || !refreshUrl) { return; }

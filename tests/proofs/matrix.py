@@ -151,10 +151,13 @@ MATRIX: dict[str, Row] = {
     "records:record-describe": Row(Status.IN_REVIEW, only("owner"), only("owner")),
     "records:case-records": Row(Status.IN_REVIEW, only(*CASE_READERS)),
     # tus endpoints: a bare POST is no tus request (412 for the owner, who may upload); an
-    # upload is continued with HEAD/PATCH/DELETE only, by whoever started it.
+    # upload is continued with HEAD/PATCH/DELETE by whoever may continue it, who alone may ask
+    # what became of it (GET; a provider has no account, so no sign-in page either).
     "records:tus-create": Row(Status.DRAFT, NO_GET, only("owner") | {"owner": 412}),
     "records:tus-upload": Row(
-        Status.DRAFT, {role: NOT_ALLOWED for role in ROLES}, {role: NOT_ALLOWED for role in ROLES}
+        Status.DRAFT,
+        only("owner", "proxy_with_authority") | {"anonymous": NOT_FOUND},
+        {role: NOT_ALLOWED for role in ROLES},
     ),
     "records:request-create": Row(Status.DRAFT, only("owner"), only("owner")),
     "records:request-resend": Row(Status.DRAFT, NO_GET, only("owner")),

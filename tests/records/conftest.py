@@ -122,12 +122,17 @@ class TusClient:
     def head(self, location: str):
         return self.client.head(location, headers={"Tus-Resumable": "1.0.0"})
 
+    def outcome(self, location: str) -> dict:
+        """What became of a file whose bytes are all sent, asked as our uploader asks."""
+        return self.client.get(location, headers={"Accept": "application/json"}).json()
+
     def upload(self, name: str, data: bytes, *, parts: int = 1):
-        """Create and send a whole file in `parts` PATCH requests; the last response."""
+        """Create and send a whole file in `parts` PATCH requests; the last response (its
+        upload's address in `self.location`)."""
         created = self.create(name, len(data))
         if created.status_code != 201:
             return created
-        location = created["Location"]
+        location = self.location = created["Location"]
         step = max(1, -(-len(data) // parts))
         response = created
         for offset in range(0, len(data), step):

@@ -367,11 +367,12 @@ def test_a_finish_that_fails_before_the_upload_is_marked_done_leaves_no_record(
             raise RuntimeError("the node died here")
         return save(self, *args, **kwargs)
 
+    stored = uploads.append_to_upload(
+        upload=upload, offset=0, stream=io.BytesIO(content), content_length=len(content)
+    )
     monkeypatch.setattr(Upload, "save", dies_marking_it_done)
     with pytest.raises(RuntimeError):
-        uploads.append_to_upload(
-            upload=upload, offset=0, stream=io.BytesIO(content), content_length=len(content)
-        )
+        uploads.finish_claimed_upload(stored.pk)  # after the answer
     monkeypatch.setattr(Upload, "save", save)
     assert not draft.records.filter(original_name="cut.pdf").exists()
     _as_a_dead_node_left_it(upload)

@@ -1,17 +1,20 @@
 """The official tus client (tuspy, tus.io's Python client) against our endpoint served over HTTP
 by Django's live server: creation, chunks, a resume from the offset the server reports (HEAD)
-after the first client is gone, and the finished record, whose SHA-256 hashlib agrees with."""
+after the first client is gone, then what became of the file (asked as our uploader asks, once
+the last chunk is answered), and the record, whose SHA-256 hashlib agrees with."""
 
 import hashlib
 import io
 import os
 import uuid
 
+import requests
 from django.conf import settings
 from django.urls import reverse
 from tusclient.client import TusClient
 
 from cases.models import Status
+from tests.support import wait_for
 
 from .files import distinct_pdf
 
@@ -50,6 +53,11 @@ def test_the_official_tus_client_uploads_resumes_elsewhere_and_the_record_is_has
     assert resumed.offset == 2 * CHUNK  # as the server reported it
     resumed.upload()
 
+    def outcome():
+        answer = requests.get(first.url, headers=headers, timeout=10).json()
+        return answer if answer["outcome"] != "adding" else None
+
+    assert wait_for(outcome, what="the record") == {"outcome": "added", "message": ""}
     record = case.records.get(original_name="tuspy.pdf")
     assert record.sha256 == hashlib.sha256(content).hexdigest()
     assert record.file.read() == content

@@ -15,7 +15,7 @@ from records import uploads
 from records.models import RecordFile, Upload
 from secondopinion.audit.models import AuditEvent
 
-from .conftest import TusClient, tus_for
+from .conftest import TusClient, tus_for, upload_id
 from .files import WINDOWS_PROGRAM, dicom_study, distinct_pdf
 
 
@@ -126,19 +126,98 @@ def test_a_renamed_executable_is_refused_by_content_and_its_bytes_are_dropped(al
     assert not draft.records.filter(original_name="scan.pdf").exists()
 
 
+def test_a_file_of_a_type_we_refuse_is_refused_at_its_first_chunk_not_its_last(alice_tus, draft):
+    program = WINDOWS_PROGRAM + os.urandom(20_000)
+    location = alice_tus.create("scan.pdf", len(program) * 3)["Location"]
+
+    first = alice_tus.patch(location, program, 0)
+
+    assert first.status_code == 422
+    assert first.text.startswith("“scan.pdf” is not a file type we accept")
+    upload = Upload.objects.get(pk=upload_id(location))
+    assert upload.status == Upload.Status.REFUSED
+    assert not uploads.partial_path(upload).exists()
+    assert alice_tus.head(location).status_code == 410
+    assert alice_tus.patch(location, program, len(program)).status_code == 410
+    assert alice_tus.outcome(location)["outcome"] == "refused"
+
+
+def test_a_first_chunk_too_short_to_tell_the_type_leaves_it_to_the_finish(alice_tus, draft):
+    program = WINDOWS_PROGRAM + bytes(20_000)
+    location = alice_tus.create("setup.pdf", len(program))["Location"]
+
+    assert alice_tus.patch(location, program[:100], 0).status_code == 204
+    assert alice_tus.patch(location, program[100:], 100).status_code == 204
+
+    outcome = alice_tus.outcome(location)
+    assert outcome["outcome"] == "refused"
+    assert outcome["message"].startswith("“setup.pdf” is not a file type we accept")
+    assert not draft.records.filter(original_name="setup.pdf").exists()
+
+
+def test_what_became_of_a_file_is_asked_until_it_is_added(alice_tus, draft):
+    content = distinct_pdf("asked") + b"%" + b"a" * 5000
+    location = alice_tus.create("asked.pdf", len(content))["Location"]
+    assert alice_tus.outcome(location) == {"outcome": "receiving", "message": ""}
+    assert alice_tus.patch(location, content, 0).status_code == 204
+
+    answer = alice_tus.client.get(location)
+
+    assert answer.json() == {"outcome": "added", "message": ""}
+    assert answer["Cache-Control"] == "no-store"
+    assert draft.records.filter(original_name="asked.pdf").count() == 1
+
+
+def test_a_finish_its_node_never_did_is_done_when_the_uploader_asks(alice_tus, draft, monkeypatch):
+    """The node answered the last chunk and stopped before making the record: while its claim is
+    fresh the uploader hears "adding"; once it is old, asking finishes it, once."""
+    content = distinct_pdf("never finished") + b"%" + b"n" * 5000
+    location = alice_tus.create("orphan.pdf", len(content))["Location"]
+    with monkeypatch.context() as died:
+        died.setattr(uploads, "after_chunk", lambda upload: None)
+        assert alice_tus.patch(location, content, 0).status_code == 204
+
+    assert alice_tus.outcome(location)["outcome"] == "adding"
+    assert not draft.records.filter(original_name="orphan.pdf").exists()
+
+    Upload.objects.filter(pk=upload_id(location)).update(
+        finishing_since=timezone.now() - uploads.FINISH_RETRY_AFTER - timedelta(seconds=1)
+    )
+    assert alice_tus.outcome(location) == {"outcome": "added", "message": ""}
+    assert alice_tus.outcome(location) == {"outcome": "added", "message": ""}
+    assert draft.records.get(original_name="orphan.pdf").file.read() == content
+
+
 def test_the_same_content_twice_is_reported_and_stored_once(alice_tus, draft):
     content = distinct_pdf("twice")
     assert alice_tus.upload("first.pdf", content).status_code == 204
 
     again = alice_tus.upload("second.pdf", content)
 
-    assert again.status_code == 422
-    assert again.text == "“second.pdf” is already attached to this case."
+    # Every byte was stored; what the file is worth is known after the answer, and asked.
+    assert again.status_code == 204
+    assert alice_tus.outcome(alice_tus.location) == {
+        "outcome": "refused",
+        "message": "“second.pdf” is already attached to this case.",
+    }
+    assert alice_tus.head(alice_tus.location).status_code == 410
     assert (
         draft.records.filter(
             sha256=RecordFile.objects.get(original_name="first.pdf").sha256
         ).count()
         == 1
+    )
+
+
+def test_a_refusal_after_the_answer_is_in_the_uploaders_language(alice_tus, draft):
+    content = distinct_pdf("twice in Spanish")
+    alice_tus.client.defaults["HTTP_ACCEPT_LANGUAGE"] = "es"
+    assert alice_tus.upload("primero.pdf", content).status_code == 204
+
+    assert alice_tus.upload("segundo.pdf", content).status_code == 204
+
+    assert alice_tus.outcome(alice_tus.location)["message"] == (
+        "«segundo.pdf» ya está adjunto a este caso."
     )
 
 
@@ -211,7 +290,10 @@ def test_another_user_cannot_see_or_continue_someone_elses_upload(client, actors
         tus = TusClient(other, "")
         assert tus.head(location).status_code == 404
         assert tus.patch(location, b"%PDF-", 0).status_code == 404
+        assert other.get(location).status_code == 404
     assert TusClient(Client(), "").head(location).status_code == 404
+    assert Client().get(location).status_code == 404
+    assert client.get(location.replace(upload_id(location), "0" * 32)).status_code == 404
 
 
 def test_only_the_patient_side_of_the_case_may_start_an_upload(client, actors, draft):
@@ -243,11 +325,15 @@ def test_uploads_need_the_csrf_token(actors, draft):
 
 
 def test_starting_and_finishing_an_upload_are_audited(alice_tus, draft):
+    alice_tus.client.defaults["REMOTE_ADDR"] = "198.51.100.7"
     alice_tus.upload("audited.pdf", distinct_pdf("audited"))
 
     record = draft.records.get(original_name="audited.pdf")
     assert AuditEvent.objects.filter(action="upload.create", case_id=draft.pk).exists()
-    assert AuditEvent.objects.filter(action="record.upload", object_id=str(record.pk)).exists()
+    # Made once the last chunk's answer is sent, with that request's address and id.
+    finished = AuditEvent.objects.get(action="record.upload", object_id=str(record.pk))
+    assert finished.ip == "198.51.100.7"
+    assert finished.request_id
 
 
 def test_more_bytes_for_a_finished_upload_say_it_is_complete(alice_tus):

@@ -1,14 +1,13 @@
-"""The running hash of a resumable upload with local storage: each chunk is hashed by the node
-that stored it once the client has its answer (so the client's next chunk does not wait for it),
-the last chunk beside its writing, and a hash left behind (a node killed between its answer and
-the hash) is caught up by whoever comes next, reading back only the bytes it lacks."""
+"""Work a node does once the client has its answer to a chunk: with local storage each chunk is
+hashed by the node that stored it (so the client's next chunk does not wait for it), the last
+chunk is answered before its file is made a record (so it takes no longer than the others), and
+a hash left behind (a node killed between its answer and the hash) is caught up by whoever comes
+next, reading back only the bytes it lacks."""
 
 import contextlib
-import functools
 import hashlib
 import logging
 import os
-import threading
 
 import pytest
 from django.conf import settings
@@ -17,8 +16,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from django.test import RequestFactory
 
-from records import resumable_hash, tus, upload_parts, uploads
-from records.hash_alongside import HashAlongside
+from records import resumable_hash, tus, uploads
 from records.models import Upload
 
 from .conftest import upload_id
@@ -85,31 +83,33 @@ def test_a_chunk_is_answered_first_and_hashed_once_the_answer_is_sent(alice_tus,
     assert _hash_of_row(upload) == hashlib.sha256(content[:200_000]).hexdigest()
 
 
-def test_the_last_chunk_is_hashed_beside_its_writing_not_read_back_after(
-    alice_tus, draft, monkeypatch
-):
-    content = distinct_pdf("last chunk") + b"%" + os.urandom(3 * 1024 * 1024)
+def test_the_last_chunk_is_answered_before_its_file_is_made_a_record(alice_tus, client, draft):
+    content = distinct_pdf("last chunk") + b"%" + os.urandom(300_000)
     location = alice_tus.create("last.pdf", len(content))["Location"]
-    half = len(content) // 2
-    assert alice_tus.patch(location, content[:half], 0).status_code == 204
+    assert alice_tus.patch(location, content[:100_000], 0).status_code == 204
 
-    def read_back(upload_id):
-        raise AssertionError("the last chunk was read back to hash it after writing it")
-
-    monkeypatch.setattr(uploads, "hash_stored_bytes", read_back)
-    monkeypatch.setattr(upload_parts, "sha256", read_back)
-    assert alice_tus.patch(location, content[half:], half).status_code == 204
+    with _test_database_kept_open():
+        status, response = _sent_through_wsgi(client, location, content[100_000:], 100_000)
+        upload = Upload.objects.get(pk=upload_id(location))
+        assert status.startswith("204")
+        assert response["Upload-Offset"] == str(len(content))
+        assert upload.status == Upload.Status.FINISHING  # the finish claimed, not done yet
+        assert not draft.records.filter(original_name="last.pdf").exists()
+        assert uploads.upload_outcome(upload) == ("adding", "")
+        response.close()  # the server has written the answer
 
     record = draft.records.get(original_name="last.pdf")
     assert record.sha256 == hashlib.sha256(content).hexdigest()
+    assert record.file.read() == content
+    assert alice_tus.outcome(location) == {"outcome": "added", "message": ""}
 
 
 def test_a_hash_left_behind_by_a_node_that_died_is_caught_up_by_the_next_chunks(
     alice_tus, draft, monkeypatch, forbid_rereading
 ):
     """The node that stored the first two chunks died before hashing them: the third chunk's
-    node hashes them after its answer, and the last chunk's hashes what is left beside its
-    writing; the whole file is never read again."""
+    node hashes them after its answer, and the last chunk's node hashes what is left before it
+    makes the record; the whole file is never read again."""
     content = distinct_pdf("left behind") + b"%" + os.urandom(400_000)
     location = alice_tus.create("behind.pdf", len(content))["Location"]
     with monkeypatch.context() as died:
@@ -133,47 +133,6 @@ def test_a_hash_left_behind_by_a_node_that_died_is_caught_up_by_the_next_chunks(
     assert record.sha256 == hashlib.sha256(content).hexdigest()
 
 
-def _data_file(settings, tmp_path):
-    """An upload's data file in the shared folder, and how the shared folder reads it."""
-    settings.RECORD_UPLOAD_DIR = tmp_path
-    folder, upload = upload_parts.SharedFolder(), Upload(id="growing")
-    folder.folder(upload).mkdir()
-    return folder.data_path(upload), functools.partial(folder.pieces, upload)
-
-
-def test_the_hash_beside_the_writing_follows_the_file_as_it_grows(settings, tmp_path):
-    data = os.urandom(3 * 1024 * 1024 + 17)
-    path, read = _data_file(settings, tmp_path)
-    path.write_bytes(data[:1000])
-    digest = resumable_hash.restore(None, offset=0)
-    assert digest is not None
-    alongside = HashAlongside(read, digest, start=0, stored=1000)
-
-    with path.open("ab") as file:
-        for start in range(1000, len(data), 250_000):
-            file.write(data[start : start + 250_000])
-            file.flush()
-            alongside.stored_up_to(min(start + 250_000, len(data)))
-    result = alongside.result()
-
-    assert result is not None
-    assert result.hexdigest() == hashlib.sha256(data).hexdigest()
-    assert not any(thread.name == "upload-hash" for thread in threading.enumerate())
-
-
-def test_the_hash_beside_the_writing_gives_nothing_for_a_file_shorter_than_reported(
-    settings, tmp_path
-):
-    path, read = _data_file(settings, tmp_path)
-    path.write_bytes(b"x" * 1000)
-    digest = resumable_hash.restore(None, offset=0)
-    assert digest is not None
-    alongside = HashAlongside(read, digest, start=0, stored=1000)
-    alongside.stored_up_to(5000)  # the shared folder lost the rest
-
-    assert alongside.result() is None
-
-
 def test_work_after_an_answer_that_fails_is_logged_and_the_answer_stands(caplog, db):
     def fails():
         raise OSError("the disk went away")
@@ -187,6 +146,6 @@ def test_work_after_an_answer_that_fails_is_logged_and_the_answer_stands(caplog,
     assert "disk went away" not in caplog.text
 
 
-@pytest.mark.parametrize("status", [Upload.Status.FINISHING, Upload.Status.DONE])
-def test_nothing_is_left_to_do_after_answering_the_last_chunk(status):
+@pytest.mark.parametrize("status", [Upload.Status.DONE, Upload.Status.REFUSED])
+def test_nothing_is_left_to_do_after_answering_for_a_finished_upload(status):
     assert uploads.after_chunk(Upload(status=status)) is None

@@ -157,5 +157,9 @@ def test_a_patient_still_hears_that_a_file_is_already_on_their_case(alice_tus, d
     assert alice_tus.upload("first.pdf", content).status_code == 204
     before = draft.records.count()
 
-    assert "is already attached to this case" in alice_tus.upload("again.pdf", content).text
+    assert alice_tus.upload("again.pdf", content).status_code == 204  # checked after the answer
+    assert alice_tus.outcome(alice_tus.location) == {
+        "outcome": "refused",
+        "message": "“again.pdf” is already attached to this case.",
+    }
     assert draft.records.count() == before
