@@ -22,7 +22,7 @@ from secondopinion.audit.models import AuditEvent
 from tests.conftest import wait_for
 from tests.factories import OPINION, UserFactory, pdf_upload
 from tests.records.conftest import EICAR, TusClient
-from tests.records.files import distinct_pdf, picture, png_image
+from tests.records.files import WINDOWS_PROGRAM, distinct_pdf, picture, png_image
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
@@ -251,6 +251,26 @@ def test_a_resumable_upload_is_a_multipart_upload_completed_by_the_store(
     record = case.records.get(original_name="big.pdf")
     assert record.file.name == Upload.objects.get(pk=upload_id).key  # the multipart's own key
     assert object_storage.read(record.file.name) == content
+    s3 = object_storage.client()
+    assert not s3.list_multipart_uploads(Bucket=object_storage.bucket).get("Uploads")
+    assert not any(k.startswith("uploads/") for k in object_storage.object_keys())
+
+
+def test_a_file_of_a_type_we_refuse_leaves_nothing_in_the_bucket_after_its_first_chunk(
+    client, actors, object_storage
+):
+    mib = 1024 * 1024
+    case = actors.case(Status.DRAFT)
+    client.force_login(actors.alice)
+    program = WINDOWS_PROGRAM + b"\0" * (3 * mib)
+    tus = TusClient(client, reverse("records:tus-create", args=[case.reference]))
+    location = tus.create("scan.pdf", len(program) * 4)["Location"]
+
+    refused = tus.patch(location, program, 0)
+
+    assert refused.status_code == 422
+    assert refused.text.startswith("“scan.pdf” is not a file type we accept")
+    assert tus.head(location).status_code == 410
     s3 = object_storage.client()
     assert not s3.list_multipart_uploads(Bucket=object_storage.bucket).get("Uploads")
     assert not any(k.startswith("uploads/") for k in object_storage.object_keys())
