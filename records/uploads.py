@@ -21,8 +21,6 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
-from django.db.models import Count, Sum
-from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -31,7 +29,7 @@ from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
 from secondopinion.files.checks import SNIFF_BYTES, check_name, check_size
 
-from . import reading, resumable_hash, services, upload_lock, upload_parts
+from . import reading, resumable_hash, services, upload_lock, upload_parts, upload_quotas
 from .models import RecordsRequest, Upload
 
 logger = logging.getLogger(__name__)
@@ -67,69 +65,6 @@ def upload_offset(upload: Upload) -> int:
     return upload.offset
 
 
-class UploadQuotaExceeded(ApplicationError):
-    """Too many unfinished uploads, or too many bytes declared by them (answered with 413)."""
-
-    http_status = 413
-
-
-def _open_uploads():
-    return Upload.objects.filter(status=Upload.Status.RECEIVING, expires_at__gt=timezone.now())
-
-
-def _check_upload_quota(*, case, by, records_request, name: str, length: int) -> None:
-    """Refuse a new upload that would pass the open-upload quotas of its uploader (the signed-in
-    user, or the records request's link) or of the case."""
-    if by is not None:
-        mine = _open_uploads().filter(created_by=by)
-    else:
-        mine = _open_uploads().filter(created_by__isnull=True, records_request=records_request)
-    on_case = _open_uploads().filter(case=case)
-    for uploads, count_limit, bytes_limit, whose in (
-        (
-            mine,
-            settings.RECORD_OPEN_UPLOADS_PER_UPLOADER,
-            settings.RECORD_OPEN_UPLOAD_BYTES_PER_UPLOADER,
-            "mine",
-        ),
-        (
-            on_case,
-            settings.RECORD_OPEN_UPLOADS_PER_CASE,
-            settings.RECORD_OPEN_UPLOAD_BYTES_PER_CASE,
-            "case",
-        ),
-    ):
-        totals = uploads.aggregate(count=Count("*"), declared=Sum("length"))
-        if totals["count"] >= count_limit:
-            message = (
-                _(
-                    "“%(name)s” did not start: You have %(count)d uploads that have not "
-                    "finished yet. Let them finish (or cancel some), then add this file again."
-                )
-                if whose == "mine"
-                else _(
-                    "“%(name)s” did not start: This case has %(count)d uploads that have not "
-                    "finished yet. Let them finish (or cancel some), then add this file again."
-                )
-            )
-            raise UploadQuotaExceeded(message % {"name": name, "count": totals["count"]})
-        declared = totals["declared"] or 0
-        if declared + length > bytes_limit:
-            raise UploadQuotaExceeded(
-                _(
-                    "“%(name)s” did not start: with the files still uploading "
-                    "(%(declared)s) it would pass the limit of "
-                    "%(limit)s uploading at once. Let those finish, then add "
-                    "this file again."
-                )
-                % {
-                    "name": name,
-                    "declared": filesizeformat(declared),
-                    "limit": filesizeformat(bytes_limit),
-                }
-            )
-
-
 @transaction.atomic
 def create_upload(
     *, case, by, length: int, name: str, records_request: RecordsRequest | None = None
@@ -141,7 +76,7 @@ def create_upload(
     check_size(shown, length)
     # One upload starts at a time per case, so two at once cannot both pass the quota.
     type(case).objects.select_for_update().filter(pk=case.pk).first()
-    _check_upload_quota(
+    upload_quotas.check(
         case=case, by=by, records_request=records_request, name=shown, length=length
     )
     upload = Upload(

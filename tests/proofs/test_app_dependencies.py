@@ -147,3 +147,17 @@ def test_no_module_imports_one_of_ours_inside_a_function():
         if (modules := _function_level_imports_of_our_modules(path))
     }
     assert found == DEFERRED_ON_PURPOSE
+
+
+MODULE_LINES = 600  # a module longer than this says its app holds two things (issue 15)
+
+
+def test_no_module_of_ours_is_longer_than_a_reader_can_hold():
+    long = {
+        str(path.relative_to(ROOT)): lines
+        for folder in OUR_FOLDERS
+        for path in (ROOT / folder).rglob("*.py")
+        if "migrations" not in path.parts
+        and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MODULE_LINES
+    }
+    assert not long, f"modules over {MODULE_LINES} lines: split each by what it does: {long}"

@@ -6,7 +6,7 @@ from django.test import Client
 from django.urls import reverse
 
 from cases.models import Status
-from records import services, uploads
+from records import services, upload_quotas, uploads
 from records.models import RecordFile, Upload
 from secondopinion.audit.models import AuditEvent
 
@@ -84,7 +84,7 @@ def test_the_case_has_its_own_cap_across_everyone_uploading_to_it(
     assert alice_tus.create("a.pdf", 1000).status_code == 201
     assert alice_tus.create("b.pdf", 1000).status_code == 201
 
-    with pytest.raises(uploads.UploadQuotaExceeded, match="This case has 2 uploads"):
+    with pytest.raises(upload_quotas.UploadQuotaExceeded, match="This case has 2 uploads"):
         uploads.create_upload(case=draft, by=actors.alice, length=10, name="c.pdf")
 
 
