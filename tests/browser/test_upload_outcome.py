@@ -18,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 def test_the_uploader_says_a_file_is_being_added_and_why_a_copy_was_refused(
-    new_page, actors, tmp_path, monkeypatch
+    new_page, actors, tmp_path, monkeypatch, request
 ):
     case = actors.case(Status.SUBMITTED)
     scan = tmp_path / "ct-scan.pdf"
@@ -27,6 +27,7 @@ def test_the_uploader_says_a_file_is_being_added_and_why_a_copy_was_refused(
     copy.write_bytes(scan.read_bytes())
     # The node makes the record only when the test says so, to see the uploader wait for it.
     release = threading.Event()
+    request.addfinalizer(release.set)  # a failing test never leaves the live server held
     finish = uploads.finish_claimed_upload
 
     def held_finish(upload_id: str) -> None:
