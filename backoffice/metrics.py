@@ -389,8 +389,8 @@ def all_metrics() -> dict:
         "load": specialists_load(),
         "outcomes": outcomes(),
         "referral_sources": cases_by_referral_source(),
-        # The outcomes section's figures for all specialties and all time (the page's default)
-        "outcome_figures": outcome_metrics.saved(outcome_metrics.outcome_figures()),
+        # The outcomes section's counts for every choice of its filters (specialty, period)
+        "outcome_counts": outcome_metrics.kept_counts(),
         "generated_at": timezone.now(),
     }
 
@@ -429,27 +429,35 @@ def refresh_snapshot() -> MetricsSnapshot:
 REFRESH_LOCK = "metrics:refresh-enqueued"
 
 
-def current_metrics(*, for_page: bool = False) -> dict | None:
+def current_metrics(*, for_page: bool = False, outcomes: dict | None = None) -> dict | None:
     """The figures of the newest snapshot, never computed inside a request: when it is older
     than METRICS_MAX_AGE_SECONDS (the beat task refreshes them sooner) it is still shown, marked
     `stale`, and one refresh is enqueued (a lock in the cache keeps many pages from enqueueing
     many). None before the first snapshot: the page says the figures are being computed.
 
     `for_page` leaves out every specialist's load (one row per busy specialist, which grows
-    with the service) and the outcomes of every quarter (which grow with the history): the page
-    shows the busiest and the latest quarters, kept apart, so it reads the same few kilobytes
-    whatever the size and age of the service."""
+    with the service), the outcomes of every quarter (which grow with the history) and the
+    outcome counts of every choice of specialty and period: the page shows the busiest, the
+    latest quarters and, as `outcome_counts`, the counts of the `outcomes` filters chosen
+    (`outcome_metrics.filters_from`; None in a snapshot older than them), so it reads the same
+    few kilobytes whatever the size and age of the service."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
     newest = MetricsSnapshot.objects.order_by("-computed_at")
     snapshot: tuple | None
     if for_page:
+        path = outcome_metrics.kept_path(**(outcomes or outcome_metrics.filters_from({})))
         snapshot = (
             newest.annotate(
                 page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
                     _PAGE_FIGURES[connection.vendor], [], output_field=JSONField()
-                )
+                ),
+                outcome_counts=RawSQL(  # noqa: S611 (the path is a parameter)
+                    _CHOSEN_COUNTS[connection.vendor],
+                    [_json_path(path, connection.vendor)],
+                    output_field=JSONField(),
+                ),
             )
-            .values_list("computed_at", "page_figures")
+            .values_list("computed_at", "page_figures", "outcome_counts")
             .first()
         )
     else:
@@ -459,16 +467,26 @@ def current_metrics(*, for_page: bool = False) -> dict | None:
         request_refresh()
     if snapshot is None:
         return None
-    computed_at, figures = snapshot
-    return figures | {"generated_at": computed_at, "stale": stale}
+    computed_at, figures, *chosen = snapshot
+    shown = {"outcome_counts": chosen[0]} if for_page else {}
+    return figures | shown | {"generated_at": computed_at, "stale": stale}
 
 
-# The snapshot's figures without every specialist's load and every quarter's outcomes, read by
-# the database (the keys are dropped before the JSON leaves it).
+# The snapshot's figures without every specialist's load, every quarter's outcomes and every
+# choice's outcome counts, read by the database (the keys are dropped before the JSON leaves
+# it); and the counts of the one choice a page shows.
 _PAGE_FIGURES = {
-    "postgresql": "(figures - 'load') #- '{outcomes,by_quarter}'",
-    "sqlite": "json_remove(figures, '$.load', '$.outcomes.by_quarter')",
+    "postgresql": "(figures - 'load' - 'outcome_counts') #- '{outcomes,by_quarter}'",
+    "sqlite": "json_remove(figures, '$.load', '$.outcome_counts', '$.outcomes.by_quarter')",
 }
+_CHOSEN_COUNTS = {"postgresql": "figures #> %s", "sqlite": "json_extract(figures, %s)"}
+
+
+def _json_path(keys: list[str], vendor: str) -> list[str] | str:
+    """`outcome_counts` then `keys`: an array of keys for PostgreSQL, a JSON path for SQLite."""
+    if vendor == "postgresql":
+        return ["outcome_counts", *keys]
+    return "$.outcome_counts" + "".join(f'."{key}"' for key in keys)
 
 
 def request_refresh() -> bool:

@@ -22,6 +22,7 @@ urlpatterns = [
         name="specialty-field-remove",
     ),
     path("metrics.csv", views.metrics_export, name="metrics-export"),
+    path("outcomes.csv", views.outcomes_export, name="outcomes-export"),
     path(
         "cases/<str:reference>/case.fhir.json",
         views.case_fhir_export,

@@ -16,6 +16,7 @@ from cases import permissions, selectors
 from cases.choices import Urgency
 from data_rights import fhir
 from data_rights import services as data_rights
+from outcomes import metrics as outcome_metrics
 from review import specialty_fields as specialty_templates
 from review.forms import SpecialtyFieldForm
 from secondopinion.accounts.http import AuthenticatedHttpRequest
@@ -242,7 +243,8 @@ def case_search(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
-    figures = metrics.current_metrics(for_page=True)
+    chosen = outcome_metrics.filters_from(request.GET)
+    figures = metrics.current_metrics(for_page=True, outcomes=chosen)
     if figures is None:  # the first snapshot is on its way
         return render(request, "backoffice/metrics.html", {"metrics": None})
     context = {
@@ -252,7 +254,7 @@ def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "busiest": figures.get("busiest", []),
         "specialists_with_work": figures.get("specialists_with_work", 0),
         "quarters": figures.get("recent_quarters", []),
-        "outcome_figures": figures.get("outcome_figures"),
+        "outcome_counts": figures["outcome_counts"],
     }
     return render(request, "backoffice/metrics.html", context)
 
@@ -264,6 +266,19 @@ def metrics_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     figures = metrics.current_metrics()
     rows = metrics.csv_rows(figures) if figures is not None else []
     return csv_response("metrics.csv", ["figure", "item", "measure", "value"], rows)
+
+
+@login_required
+@require_GET
+def outcomes_export(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The outcome figures as CSV, with the same filters as the metrics page (from the
+    snapshot, as the page; no row before the first snapshot)."""
+    permissions.require_coordinator(request.user)
+    chosen = outcome_metrics.filters_from(request.GET)
+    figures = metrics.current_metrics(for_page=True, outcomes=chosen)
+    counts = figures["outcome_counts"] if figures is not None else None
+    shown = outcome_metrics.figures_from(counts, **chosen) if counts else {"figures": []}
+    return csv_response("outcomes.csv", outcome_metrics.CSV_HEADER, outcome_metrics.csv_rows(shown))
 
 
 @login_required

@@ -106,6 +106,11 @@ PAGES = [
     ),
     Page("metrics page", "coordinator", lambda a: reverse("coordinator:metrics")),
     Page(
+        "metrics page (a specialty's outcomes, last 90 days)",
+        "coordinator",
+        lambda a: reverse("coordinator:metrics") + f"?specialty={_specialty(a)}&period=90d",
+    ),
+    Page(
         "matching page",
         "coordinator",
         lambda a: reverse("specialists:match", args=[a.matching_case.reference]),
@@ -229,7 +234,7 @@ NOT_PAGES = {
         "records:record-preview",
         "records:record-inline",
         "records:record-reduced",
-        "outcomes:metrics-export",
+        "coordinator:outcomes-export",
         "coordinator:case-fhir-export",
     },
     "opened without an account (a link is the key)": {

@@ -5,10 +5,10 @@ per moment and one check-in per interval (unique constraints). A figure whose de
 fewer than MIN_GROUP cases is suppressed, so no one's answer can be told from a small group.
 """
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
@@ -90,54 +90,121 @@ def delivered_cases(*, specialty: int | None = None, period: str = "", now=None)
     return cases
 
 
-def outcome_figures(*, specialty: int | None = None, period: str = "", now=None) -> dict:
-    """The figures, each counted by the database: one aggregate row each from the opinions, the
-    decisions and the check-ins of the delivered cases (no row per case reaches Python)."""
-    cases = delivered_cases(specialty=specialty, period=period, now=now)
-    case_ids = cases.values("pk")
-    opinion = review_selectors.delivered_opinions().filter(case_id__in=case_ids).order_by()
+def _what_is_counted() -> list[tuple[QuerySet, dict[str, Count]]]:
+    """The figures' counts: from the delivered opinions, the decisions and the check-ins."""
     supported = ~Q(treatment_supported="") & ~Q(treatment_supported=TreatmentSupport.NOT_APPLICABLE)
-    o = opinion.aggregate(
-        total=Count("*"),
-        **{
-            relation.value: Count("pk", filter=Q(relation=relation))
-            for relation in (
-                Opinion.Relation.AGREE,
-                Opinion.Relation.REFINE,
-                Opinion.Relation.CHANGE,
-            )
-        },
-        supports=Count("pk", filter=supported & Q(treatment_supported__isnull=False)),
-        not_supported=Count(
-            "pk",
-            filter=Q(treatment_supported__in=(TreatmentSupport.NO, TreatmentSupport.PARTLY)),
-        ),
-    )
     settled = Q(**{name: True for name, _ in SURE_ITEMS})
-    d = Decision.objects.filter(case_id__in=case_ids).aggregate(
-        before=Count("pk", filter=Q(moment=Moment.BEFORE)),
-        after=Count("pk", filter=Q(moment=Moment.AFTER)),
-        follow=Count("pk", filter=Q(moment=Moment.AFTER, intention=Intention.FOLLOW)),
-        settled_before=Count("pk", filter=Q(moment=Moment.BEFORE) & settled),
-        settled_after=Count("pk", filter=Q(moment=Moment.AFTER) & settled),
-    )
     answered = Q(answered_at__isnull=False)
-    c = CheckIn.objects.filter(case_id__in=case_ids).aggregate(
-        **{f"sent_{days}": Count("pk", filter=Q(interval_days=days)) for days in CheckIn.INTERVALS},
-        **{
-            f"answered_{days}": Count("pk", filter=Q(interval_days=days) & answered)
-            for days in CheckIn.INTERVALS
-        },
-        followed_90=Count(
-            "pk", filter=Q(interval_days=90, followed_advice=Followed.YES) & answered
+    relations = (Opinion.Relation.AGREE, Opinion.Relation.REFINE, Opinion.Relation.CHANGE)
+    return [
+        (
+            review_selectors.delivered_opinions(),
+            {
+                "total": Count("*"),
+                **{r.value: Count("pk", filter=Q(relation=r)) for r in relations},
+                "supports": Count("pk", filter=supported & Q(treatment_supported__isnull=False)),
+                "not_supported": Count(
+                    "pk",
+                    filter=Q(
+                        treatment_supported__in=(TreatmentSupport.NO, TreatmentSupport.PARTLY)
+                    ),
+                ),
+            },
         ),
-    )
-    total = o["total"]
+        (
+            Decision.objects.all(),
+            {
+                "before": Count("pk", filter=Q(moment=Moment.BEFORE)),
+                "after": Count("pk", filter=Q(moment=Moment.AFTER)),
+                "follow": Count("pk", filter=Q(moment=Moment.AFTER, intention=Intention.FOLLOW)),
+                "settled_before": Count("pk", filter=Q(moment=Moment.BEFORE) & settled),
+                "settled_after": Count("pk", filter=Q(moment=Moment.AFTER) & settled),
+            },
+        ),
+        (
+            CheckIn.objects.all(),
+            {
+                **{f"sent_{d}": Count("pk", filter=Q(interval_days=d)) for d in CheckIn.INTERVALS},
+                **{
+                    f"answered_{d}": Count("pk", filter=Q(interval_days=d) & answered)
+                    for d in CheckIn.INTERVALS
+                },
+                "followed_90": Count(
+                    "pk", filter=Q(interval_days=90, followed_advice=Followed.YES) & answered
+                ),
+            },
+        ),
+    ]
+
+
+def _counted(case_ids: QuerySet) -> dict[str, int]:
+    """The counts for the cases `case_ids`: one aggregate row from each of the three tables
+    (each case once; no row per case reaches Python)."""
+    counts: dict[str, int] = {}
+    for rows, aggregates in _what_is_counted():
+        counts |= rows.filter(case_id__in=case_ids).order_by().aggregate(**aggregates)
+    return counts
+
+
+def _nothing_counted() -> dict[str, int]:
+    return {name: 0 for _, aggregates in _what_is_counted() for name in aggregates}
+
+
+def _counted_by_specialist(case_ids: QuerySet) -> dict[int | None, dict[str, int]]:
+    """The same counts, one row per specialist of the cases (a case has one)."""
+    counts: dict[int | None, dict[str, int]] = {}
+    for rows, aggregates in _what_is_counted():
+        chosen = rows.filter(case_id__in=case_ids).order_by()
+        for row in chosen.values(specialist=F("case__specialist_id")).annotate(**aggregates):
+            counts.setdefault(row.pop("specialist"), _nothing_counted()).update(row)
+    return counts
+
+
+def outcome_figures(*, specialty: int | None = None, period: str = "", now=None) -> dict:
+    """The figures of the delivered cases of `specialty` in `period`, counted now by the
+    database (the snapshot's refresh; a request reads the snapshot's `kept_counts`)."""
+    cases = delivered_cases(specialty=specialty, period=period, now=now)
+    return figures_from(_counted(cases.values("pk")), specialty=specialty, period=period)
+
+
+def kept_counts(*, now=None) -> dict[str, dict[str, dict[str, int]]]:
+    """What every choice of the page's filters counts, for the metrics snapshot: for each period
+    (key `all` for all time), the counts of all specialties (`all`) and of each specialty (by
+    its id). Three grouped queries a period, whatever the number of specialties: each
+    specialist's counts, added up in Python to each of their specialties (a case has one
+    specialist, so a case counts once in a specialty; `all` adds up specialists, so once there
+    too)."""
+    specialties_of: dict[int, list[int]] = {}
+    for specialist, specialty in specialist_selectors.specialty_pairs():
+        specialties_of.setdefault(specialist, []).append(specialty)
+    choices = ["all", *(str(s.pk) for s in specialist_selectors.specialties())]
+    nothing = _nothing_counted()
+    kept = {}
+    for period in PERIODS:
+        cases = delivered_cases(period=period, now=now).values("pk")
+        totals = {choice: dict(nothing) for choice in choices}
+        for whose, counts in _counted_by_specialist(cases).items():
+            for key in ["all", *map(str, specialties_of.get(whose or 0, []))]:
+                added = totals.setdefault(key, dict(nothing))
+                for name, n in counts.items():
+                    added[name] += n
+        kept[period or "all"] = totals
+    return kept
+
+
+def kept_path(*, specialty: int | None, period: str) -> list[str]:
+    """Where `kept_counts` keeps the counts of one choice of the filters."""
+    return [period or "all", str(specialty) if specialty else "all"]
+
+
+def figures_from(counts: dict[str, int], *, specialty: int | None, period: str) -> dict:
+    """The figures from what `_counted` counted (or the snapshot kept) for one choice."""
+    total = counts["total"]
     figures = [
         _figure(
             "diagnosis_confirmed",
             gettext_noop("Diagnosis confirmed"),
-            o["agree"],
+            counts["agree"],
             total,
             12.0,
             VAN_SUCH,
@@ -145,7 +212,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "diagnosis_refined",
             gettext_noop("Diagnosis refined"),
-            o["refine"],
+            counts["refine"],
             total,
             66.0,
             VAN_SUCH,
@@ -153,7 +220,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "diagnosis_changed",
             gettext_noop("Diagnosis changed"),
-            o["change"],
+            counts["change"],
             total,
             21.0,
             VAN_SUCH,
@@ -161,7 +228,7 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "diagnosis_changed_meyer",
             gettext_noop("Diagnosis changed (Best Doctors comparison)"),
-            o["change"],
+            counts["change"],
             total,
             14.8,
             MEYER,
@@ -169,54 +236,54 @@ def outcome_figures(*, specialty: int | None = None, period: str = "", now=None)
         _figure(
             "treatment_not_or_partly_supported",
             gettext_noop("Proposed treatment not or only partly supported"),
-            o["not_supported"],
-            o["supports"],
+            counts["not_supported"],
+            counts["supports"],
             37.4,
             TREATMENT_CHANGED % {"source": MEYER},
         ),
         _figure(
             "plan_to_follow",
             gettext_noop("Plan to follow the second opinion"),
-            d["follow"],
-            d["after"],
+            counts["follow"],
+            counts["after"],
             61.2,
             MEYER,
         ),
         _figure(
             "followed_at_90_days",
             gettext_noop("Followed the advice at 90 days"),
-            c["followed_90"],
-            c["answered_90"],
+            counts["followed_90"],
+            counts["answered_90"],
         ),
         _figure(
             "no_conflict_before",
             gettext_noop("No decisional conflict before the opinion (SURE 4 of 4)"),
-            d["settled_before"],
-            d["before"],
+            counts["settled_before"],
+            counts["before"],
         ),
         _figure(
             "no_conflict_after",
             gettext_noop("No decisional conflict after the opinion (SURE 4 of 4)"),
-            d["settled_after"],
-            d["after"],
+            counts["settled_after"],
+            counts["after"],
         ),
         _figure(
             "decision_response",
             gettext_noop("Response: decision recorded after the opinion"),
-            d["after"],
+            counts["after"],
             total,
         ),
         _figure(
             "check_in_30_response",
             gettext_noop("Response: 30-day check-in"),
-            c["answered_30"],
-            c["sent_30"],
+            counts["answered_30"],
+            counts["sent_30"],
         ),
         _figure(
             "check_in_90_response",
             gettext_noop("Response: 90-day check-in"),
-            c["answered_90"],
-            c["sent_90"],
+            counts["answered_90"],
+            counts["sent_90"],
         ),
     ]
     return {
@@ -257,25 +324,3 @@ def chart_data(figures: dict) -> dict:
         "ours": [f.share for f in shown],
         "published": [f.published for f in shown],
     }
-
-
-def saved(figures: dict) -> dict:
-    """The unfiltered figures as JSON, for the metrics snapshot the back office keeps."""
-    return {"figures": as_dicts(figures), "cases": figures["cases"]}
-
-
-def from_saved(kept: dict) -> dict:
-    """Figures `saved` earlier, as outcome_figures gives them (all specialties, all time)."""
-    names = Figure.__dataclass_fields__
-    return {
-        "figures": [Figure(**{n: f[n] for n in names}) for f in kept["figures"]],
-        "cases": kept["cases"],
-        "min_group": MIN_GROUP,
-        "specialty": None,
-        "period": "",
-        "period_label": PERIODS[""][0],
-    }
-
-
-def as_dicts(figures: dict) -> list[dict]:
-    return [asdict(f) | {"suppressed": f.suppressed} for f in figures["figures"]]

@@ -5,7 +5,6 @@ from . import views
 app_name = "outcomes"
 
 urlpatterns = [
-    path("metrics.csv", views.metrics_export, name="metrics-export"),
     path("<str:reference>/", views.after, name="after"),
     path("<str:reference>/questions/", views.question_add, name="question-add"),
     path("<str:reference>/follow-up/", views.follow_up_choice, name="follow-up-choice"),

@@ -15,11 +15,10 @@ from cases import services as case_services
 from cases.case_views import visible_case
 from review import selectors as review_selectors
 from secondopinion.accounts.http import AuthenticatedHttpRequest
-from secondopinion.csv_export import csv_response
 from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 
-from . import metrics, permissions, selectors, services
+from . import permissions, selectors, services
 from .forms import CheckInForm, DecisionForm, PatientQuestionForm
 from .models import CheckIn, Moment
 
@@ -153,12 +152,3 @@ def check_in(request: AuthenticatedHttpRequest, reference: str, interval: int) -
         "outcomes/check_in.html",
         {"case": case, "check_in": item, "form": form, "refusal": refusal},
     )
-
-
-@login_required
-@require_GET
-def metrics_export(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """The outcome figures as CSV, with the same filters as the metrics page."""
-    case_permissions.require_coordinator(request.user)
-    figures = metrics.outcome_figures(**metrics.filters_from(request.GET))
-    return csv_response("outcomes.csv", metrics.CSV_HEADER, metrics.csv_rows(figures))

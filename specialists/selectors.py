@@ -70,6 +70,12 @@ def all_specialists() -> QuerySet[Specialist]:
     return Specialist.objects.select_related("user")
 
 
+def specialty_pairs() -> list[tuple[int, int]]:
+    """(specialist, specialty) for each specialty of each specialist: one row each."""
+    through = Specialist.specialties.through.objects
+    return list(through.values_list("specialist_id", "specialty_id"))
+
+
 def specialist_by_id(pk: int) -> Specialist | None:
     return Specialist.objects.select_related("user").filter(pk=pk).first()
 

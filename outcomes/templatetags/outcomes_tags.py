@@ -22,24 +22,25 @@ def source_shown(source: str) -> str:
 
 @register.inclusion_tag("outcomes/partials/metrics_section.html", takes_context=True)
 def outcome_metrics(context) -> dict:
+    """The section from the metrics snapshot's counts of the chosen filters (`outcome_counts`
+    in the page's context): nothing is counted inside the request; without counts (no snapshot
+    yet, or one older than them) the section says they are being counted."""
     request = context["request"]
     filters = metrics.filters_from(request.GET)
-    kept = context.get("outcome_figures")  # the metrics snapshot's, when the page has one
-    if kept and not filters["specialty"] and not filters["period"]:
-        figures = metrics.from_saved(kept)
-    else:  # a coordinator's own choice of specialty or period is counted when asked
-        figures = metrics.outcome_figures(**filters)
-    # The figures' names are kept in English (the snapshot, the CSV); shown in the reader's.
-    figures = figures | {
-        "figures": [
-            replace(f, label=gettext(f.label), source=source_shown(f.source))
-            for f in figures["figures"]
-        ],
-        "period_label": gettext(figures["period_label"]),
-    }
+    counts = context.get("outcome_counts")
+    figures = metrics.figures_from(counts, **filters) if counts else None
+    if figures is not None:
+        # The figures' names are kept in English (the snapshot, the CSV); shown in the reader's.
+        figures |= {
+            "figures": [
+                replace(f, label=gettext(f.label), source=source_shown(f.source))
+                for f in figures["figures"]
+            ],
+            "period_label": gettext(figures["period_label"]),
+        }
     return {
         "outcomes": figures,
-        "chart": metrics.chart_data(figures),
+        "chart": metrics.chart_data(figures) if figures is not None else None,
         "specialties": metrics.specialty_choices(),
         "periods": [(key, gettext(label)) for key, (label, _) in metrics.PERIODS.items()],
         "selected_specialty": str(filters["specialty"] or ""),

@@ -184,7 +184,12 @@ def test_the_outcome_figures_are_in_spanish_shown_or_suppressed(actors, monkeypa
     request.user = actors.cora
 
     english, spanish = (
-        _rendered("{% outcome_metrics %}", language, request=request)
+        _rendered(
+            "{% outcome_metrics %}",
+            language,
+            request=request,
+            outcome_counts=metrics.kept_counts()["90d"]["all"],
+        )
         for language in ("en-gb", "es")
     )
 

@@ -7,11 +7,15 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from backoffice import metrics as backoffice_metrics
+from cases.models import CaseEvent, Status
 from outcomes import metrics, services, tasks
-from outcomes.models import CheckIn, Moment
+from outcomes.models import CheckIn, Decision, Moment
 from specialists.models import Specialty
 
 from .helpers import delivered_case
@@ -124,10 +128,11 @@ def test_filters_by_specialty_and_period_count_each_case_once(ten_delivered, act
 
 
 def test_the_metrics_page_and_the_csv_show_the_figures(client, ten_delivered, actors):
+    backoffice_metrics.refresh_snapshot()
     client.force_login(actors.cora)
 
     page = client.get(reverse("coordinator:metrics")).text
-    response = client.get(reverse("outcomes:metrics-export"), {"period": "365d"})
+    response = client.get(reverse("coordinator:outcomes-export"), {"period": "365d"})
 
     assert "After the opinion: outcomes beside the published figures" in page
     assert "Plan to follow the second opinion" in page
@@ -148,7 +153,7 @@ def test_the_metrics_page_and_the_csv_show_the_figures(client, ten_delivered, ac
 def test_a_patient_or_specialist_cannot_download_the_figures(client, actors):
     for user in (actors.alice, actors.dr_smith.user):
         client.force_login(user)
-        assert client.get(reverse("outcomes:metrics-export")).status_code == 404
+        assert client.get(reverse("coordinator:outcomes-export")).status_code == 404
 
 
 def test_the_figures_take_three_queries_whatever_the_number_of_cases(
@@ -162,25 +167,68 @@ def test_the_figures_take_three_queries_whatever_the_number_of_cases(
     assert figures["cases"] == 10
 
 
-def test_the_page_reads_the_snapshots_figures_and_counts_only_a_chosen_filter(
-    client, ten_delivered, actors
-):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
+def _counting(queries) -> list[dict]:
+    """The statements that count decisions (what the figures read from the history)."""
+    return [q for q in queries if Decision._meta.db_table in q["sql"]]
 
-    from backoffice import metrics as backoffice_metrics
-    from outcomes.models import Decision
 
+def test_the_page_and_the_csv_read_every_choice_from_the_snapshot(client, ten_delivered, actors):
+    cardiology = Specialty.objects.get(name="Cardiology").pk
     backoffice_metrics.refresh_snapshot()
     client.force_login(actors.cora)
     client.get(reverse("coordinator:metrics"))  # the session's first page renews it
-    decisions = Decision._meta.db_table
+    url = reverse("coordinator:metrics")
 
-    with CaptureQueriesContext(connection) as default:
-        page = client.get(reverse("coordinator:metrics")).text
-    with CaptureQueriesContext(connection) as filtered:
-        chosen = client.get(reverse("coordinator:metrics"), {"period": "365d"}).text
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(url).text
+        chosen = client.get(url, {"period": "365d", "specialty": cardiology}).text
+        recent = client.get(url, {"period": "90d"}).text
+        export = client.get(reverse("coordinator:outcomes-export"), {"period": "90d"})
 
-    assert "6 of 10" in page and "6 of 10" in chosen
-    assert not [q for q in default.captured_queries if decisions in q["sql"]]
-    assert [q for q in filtered.captured_queries if decisions in q["sql"]]
+    assert "6 of 10" in page and "6 of 10" in chosen and "6 of 10" in recent
+    assert "Diagnosis changed,10,3,30.0,21.0" in export.content.decode()
+    assert _counting(read.captured_queries) == []
+
+
+def test_before_the_first_snapshot_the_section_says_its_figures_are_being_counted(
+    client, ten_delivered, actors
+):
+    client.force_login(actors.cora)
+    client.get(reverse("accounts:account"))  # the session's first page renews it
+
+    with CaptureQueriesContext(connection) as read:
+        page = client.get(reverse("coordinator:metrics"), {"period": "90d"}).text
+        export = client.get(reverse("coordinator:outcomes-export"))
+
+    assert 'id="outcome-figures-pending"' in page
+    assert "6 of 10" not in page
+    assert list(csv.reader(io.StringIO(export.content.decode()))) == [metrics.CSV_HEADER]
+    assert _counting(read.captured_queries) == []
+
+
+def test_the_kept_counts_give_what_counting_each_choice_gives(ten_delivered, actors):
+    """Every specialty and period, kept by the snapshot's grouped counts, against the filtered
+    count; with cases first delivered 100 and 400 days ago (the older delivered again today),
+    two specialists, and a specialist with two specialties."""
+    cardiology = Specialty.objects.get(name="Cardiology")
+    actors.dr_jones.specialties.add(cardiology)
+    for days, specialist in ((100, actors.dr_jones), (400, actors.dr_smith)):
+        case = delivered_case(actors, specialist=specialist, relation="change")
+        _record(case, actors, days)
+        case.events.filter(to_status=Status.DELIVERED).update(  # delivered `days` ago
+            at=timezone.now() - timedelta(days=days)
+        )
+    # Delivered again today (an addendum): a period counts a case by its first delivery.
+    CaseEvent.objects.create(case=case, from_status=Status.IN_REVIEW, to_status=Status.DELIVERED)
+
+    kept = metrics.kept_counts()
+
+    choices = [None, *Specialty.objects.values_list("pk", flat=True)]
+    for specialty in choices:
+        for period in metrics.PERIODS:
+            where = metrics.kept_path(specialty=specialty, period=period)
+            counted = metrics.outcome_figures(specialty=specialty, period=period)
+            counts = kept[where[0]][where[1]]
+            assert metrics.figures_from(counts, specialty=specialty, period=period) == counted
+    assert [kept[p]["all"]["total"] for p in ("90d", "365d", "all")] == [10, 11, 12]
+    assert kept["all"][str(cardiology.pk)]["total"] == 12

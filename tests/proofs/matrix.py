@@ -247,7 +247,7 @@ MATRIX: dict[str, Row] = {
     "outcomes:decision": Row(Status.DELIVERED, only("owner"), only("owner")),
     # Tried on a case whose 30-day check-in is open.
     "outcomes:check-in": Row(Status.DELIVERED, only("owner"), only("owner")),
-    "outcomes:metrics-export": Row(None, only("coordinator")),
+    "coordinator:outcomes-export": Row(None, only("coordinator")),
 }
 
 

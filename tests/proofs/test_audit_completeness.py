@@ -147,7 +147,7 @@ NO_PHI = {
     "outcomes:follow-up-choice": OWN,
     "outcomes:decision": "the patient's own decision form: no one else's information",
     "outcomes:check-in": "the patient's own check-in form: no one else's information",
-    "outcomes:metrics-export": "counts and shares over all cases (groups under 10 suppressed)",
+    "coordinator:outcomes-export": "counts and shares over all cases (groups under 10 suppressed)",
 }
 
 
