@@ -19,6 +19,7 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from backoffice import metrics as backoffice_metrics
 from outcomes import services as outcome_services
 from outcomes import tasks
 from outcomes.models import CheckIn, Decision
@@ -140,7 +141,9 @@ def test_a_patient_decides_answers_both_check_ins_and_is_counted_in_every_figure
         assert tasks.open_due_check_ins() == 0
         assert _send_queued_emails() == []
 
-        # cora's metrics page and CSV count the case (ten cases) in every figure.
+        # cora's metrics page and CSV count the case (ten cases) in every figure, from the
+        # snapshot the beat task's refresh keeps (run here, in this process's time).
+        backoffice_metrics.refresh_snapshot()
         cora = new_page()
         sign_in(cora, actors.cora.email, totp=True)
         cora.goto("/coordinator/metrics/")
@@ -161,3 +164,16 @@ def test_a_patient_decides_answers_both_check_ins_and_is_counted_in_every_figure
         exported = list(csv.reader(io.StringIO(text)))[1:]
         assert len(exported) == 12
         assert all(row[1] == "10" for row in exported), exported
+
+        # Delivered 90 days and an hour ago: none in the last 90 days, all in the last 12 months
+        # of dr_smith's specialty; each choice read from the same snapshot.
+        cora.get_by_label("Delivered", exact=True).select_option(label="Last 90 days")
+        cora.get_by_role("button", name="Show").click()
+        expect(table.locator("tr[data-figure=plan_to_follow]")).to_contain_text("fewer than 10")
+        expect(cora.get_by_text("0 delivered cases in this selection")).to_be_visible()
+        specialty = actors.dr_smith.specialties.first()
+        cora.get_by_label("Specialty", exact=True).select_option(label=specialty.name)
+        cora.get_by_label("Delivered", exact=True).select_option(label="Last 12 months")
+        cora.get_by_role("button", name="Show").click()
+        expect(table.locator("tr[data-figure=plan_to_follow]")).to_contain_text("1 of 10")
+        expect(cora.get_by_label("Specialty", exact=True)).to_have_value(str(specialty.pk))
