@@ -1,25 +1,36 @@
 """The audit viewer for coordinators: filter the log, page through it, export it as CSV. It lives
 in the back office because it reads cases; the audit app itself knows no domain app."""
 
+from collections.abc import Iterable, Iterator
 from datetime import datetime, time, timedelta
+from itertools import batched
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET
 
 from cases import permissions
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.audit import selectors
+from secondopinion.audit.models import AuditEvent
 from secondopinion.csv_export import csv_response
 from secondopinion.forms import choice_field
 
 from . import search as case_search
 
 PAGE_SIZE = 50
+# The most events one CSV download carries: about 15 MB and a few seconds. The whole log of a
+# service with a long history is millions of events, which no request can gather; the viewer
+# asks for narrower filters instead.
+EXPORT_MAX_ROWS = 100_000
+EXPORT_BATCH = 2000  # events read, and their cases' references looked up, at a time
 
 
 class AuditFilterForm(forms.Form):
@@ -74,11 +85,12 @@ class AuditFilterForm(forms.Form):
         )
 
 
-def _rows(events):
-    references = case_search.references_by_id(e.case_id for e in events if e.case_id)
-    for event in events:
-        event.case_reference = references.get(event.case_id, "")
-        yield event
+def _with_references(events: Iterable[AuditEvent]) -> Iterator[tuple[AuditEvent, str]]:
+    """Each event with its case's reference ("" for none), looked up a batch at a time."""
+    for chunk in batched(events, EXPORT_BATCH):
+        references = case_search.references_by_id(e.case_id for e in chunk if e.case_id)
+        for event in chunk:
+            yield event, references.get(event.case_id, "") if event.case_id else ""
 
 
 @login_required
@@ -101,7 +113,7 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "events": list(_rows(page.events)),
+            "events": list(_with_references(page.events)),
             "filter_query": params.urlencode(),
         },
     )
@@ -112,7 +124,18 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 def event_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     form = AuditFilterForm(request.GET or None)
-    events = list(form.events())
+    events = form.events()
+    if events[EXPORT_MAX_ROWS : EXPORT_MAX_ROWS + 1].exists():
+        messages.error(
+            request,
+            _(
+                "These filters select more than %(limit)s events, more than one download "
+                "holds. Choose fewer days, or a case, a user or an action, and download again."
+            )
+            % {"limit": number_format(EXPORT_MAX_ROWS, force_grouping=True)},
+        )
+        query = request.GET.urlencode()
+        return redirect(reverse("audit:event-list") + (f"?{query}" if query else ""))
     header = ["time", "actor", "on behalf of", "action", "object", "case", "ip", "request id"]
     rows = (
         [
@@ -121,10 +144,10 @@ def event_export(request: AuthenticatedHttpRequest) -> HttpResponse:
             event.on_behalf_of.email if event.on_behalf_of else "",
             event.action,
             f"{event.object_type}:{event.object_id}",
-            event.case_reference,
+            reference,
             event.ip or "",
             event.request_id,
         ]
-        for event in _rows(events)
+        for event, reference in _with_references(events.iterator(chunk_size=EXPORT_BATCH))
     )
     return csv_response("audit-events.csv", header, rows)

@@ -27,7 +27,9 @@ def test_the_audit_viewer_filters_by_case_user_and_action(client, actors):
     )
 
     events = response.context["events"]
-    assert [event.object_id for event in events] == [str(case.pk)]
+    assert [(event.object_id, reference) for event, reference in events] == [
+        (str(case.pk), case.reference)
+    ]
     assert case.reference in response.text
 
 
@@ -81,7 +83,7 @@ def test_the_audit_log_is_paged_by_time_without_counting_it(client, actors):
     back = client.get(url, query | {"after": third.context["page"].newer})
 
     def shown(response):
-        return [event.pk for event in response.context["events"]]
+        return [event.pk for event, _ in response.context["events"]]
 
     assert shown(first) == ids[:50]
     assert shown(second) == ids[50:100]
@@ -145,3 +147,50 @@ def test_the_export_is_a_csv_of_the_filtered_events_with_formulas_escaped(client
     assert "case.view" in actions
     assert "'=HYPERLINK(1)" in actions
     assert all(row[5] == case.reference for row in rows[1:])
+
+
+def test_an_export_of_more_events_than_one_download_holds_asks_for_narrower_filters(
+    client, actors, monkeypatch
+):
+    from backoffice import audit_views
+
+    case = actors.case(Status.SUBMITTED)
+    for _ in range(3):
+        record_event(actor=actors.cora, action="case.view", obj=case, case_id=case.pk)
+    monkeypatch.setattr(audit_views, "EXPORT_MAX_ROWS", 2)
+    client.force_login(actors.cora)
+    chosen = {"action": "case.view", "user": actors.cora.email}
+
+    refused = client.get(reverse("audit:event-export"), chosen, follow=True)
+    monkeypatch.setattr(audit_views, "EXPORT_MAX_ROWS", 3)
+    exported = client.get(reverse("audit:event-export"), chosen)
+
+    assert refused.redirect_chain[-1][0].startswith(reverse("audit:event-list") + "?")
+    assert "These filters select more than 2 events" in refused.text
+    assert refused.context["form"]["user"].value() == actors.cora.email  # the filters kept
+    assert exported["Content-Type"].startswith("text/csv")
+    rows = list(csv.reader(io.StringIO(exported.content.decode())))[1:]
+    assert [(row[3], row[5]) for row in rows] == [("case.view", case.reference)] * 3
+
+
+def test_the_export_reads_events_and_their_cases_references_a_batch_at_a_time(
+    client, actors, monkeypatch
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from backoffice import audit_views
+
+    cases = [actors.case(Status.SUBMITTED) for _ in range(3)]
+    for case in cases:
+        record_event(actor=actors.cora, action="case.view", obj=case, case_id=case.pk)
+    monkeypatch.setattr(audit_views, "EXPORT_BATCH", 2)
+    client.force_login(actors.cora)
+
+    with CaptureQueriesContext(connection) as read:
+        response = client.get(reverse("audit:event-export"), {"action": "case.view"})
+
+    references = [q for q in read.captured_queries if '"cases_case"."reference"' in q["sql"]]
+    assert len(references) == 2  # three events, two at a time
+    rows = list(csv.reader(io.StringIO(response.content.decode())))[1:]
+    assert sorted(row[5] for row in rows) == sorted(case.reference for case in cases)
