@@ -161,8 +161,9 @@ def _counted_by_specialist(case_ids: QuerySet) -> dict[int | None, dict[str, int
 
 
 def outcome_figures(*, specialty: int | None = None, period: str = "", now=None) -> dict:
-    """The figures of the delivered cases of `specialty` in `period`, counted now by the
-    database (the snapshot's refresh; a request reads the snapshot's `kept_counts`)."""
+    """The figures of the delivered cases of `specialty` in `period`, counted now for that one
+    choice (three aggregate queries). No request counts: pages and the CSV read the snapshot's
+    `kept_counts`, which the tests hold equal to this for every choice."""
     cases = delivered_cases(specialty=specialty, period=period, now=now)
     return figures_from(_counted(cases.values("pk")), specialty=specialty, period=period)
 
