@@ -152,11 +152,12 @@ def _nothing_counted() -> dict[str, int]:
 
 def _counted_by_specialist(case_ids: QuerySet) -> dict[int | None, dict[str, int]]:
     """The same counts, one row per specialist of the cases (a case has one)."""
+    nothing = _nothing_counted()
     counts: dict[int | None, dict[str, int]] = {}
     for rows, aggregates in _what_is_counted():
         chosen = rows.filter(case_id__in=case_ids).order_by()
         for row in chosen.values(specialist=F("case__specialist_id")).annotate(**aggregates):
-            counts.setdefault(row.pop("specialist"), _nothing_counted()).update(row)
+            counts.setdefault(row.pop("specialist"), dict(nothing)).update(row)
     return counts
 
 
