@@ -408,6 +408,7 @@ def refresh_snapshot() -> MetricsSnapshot:
         figures = all_metrics()  # its step times take in the timeline up to events_through
 
     computed_at = figures.pop("generated_at")
+    outcome_counts = figures.pop("outcome_counts")
     # What the page shows of the two figures that grow with the service and its history, kept
     # apart: the busiest specialists (of how many with work), and the latest quarters' outcomes.
     figures["busiest"] = busiest(figures["load"])
@@ -418,6 +419,7 @@ def refresh_snapshot() -> MetricsSnapshot:
     snapshot = MetricsSnapshot.objects.create(
         computed_at=computed_at,
         figures=kept,
+        outcome_counts=outcome_counts,
         seconds_taken=time.perf_counter() - started,
         events_through=events_through,
     )
@@ -451,13 +453,13 @@ def current_metrics(*, for_page: bool = False, outcomes: dict | None = None) -> 
                 page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
                     _PAGE_FIGURES[connection.vendor], [], output_field=JSONField()
                 ),
-                outcome_counts=RawSQL(  # noqa: S611 (the path is a parameter)
+                chosen_counts=RawSQL(  # noqa: S611 (the path is a parameter)
                     _CHOSEN_COUNTS[connection.vendor],
                     [_json_path(path, connection.vendor)],
                     output_field=JSONField(),
                 ),
             )
-            .values_list("computed_at", "page_figures", "outcome_counts")
+            .values_list("computed_at", "page_figures", "chosen_counts")
             .first()
         )
     else:
@@ -472,21 +474,24 @@ def current_metrics(*, for_page: bool = False, outcomes: dict | None = None) -> 
     return figures | shown | {"generated_at": computed_at, "stale": stale}
 
 
-# The snapshot's figures without every specialist's load, every quarter's outcomes and every
-# choice's outcome counts, read by the database (the keys are dropped before the JSON leaves
-# it); and the counts of the one choice a page shows.
+# The snapshot's figures without every specialist's load and every quarter's outcomes, read by
+# the database (the keys are dropped before the JSON leaves it); and the outcome counts of the
+# one choice a page shows.
 _PAGE_FIGURES = {
-    "postgresql": "(figures - 'load' - 'outcome_counts') #- '{outcomes,by_quarter}'",
-    "sqlite": "json_remove(figures, '$.load', '$.outcome_counts', '$.outcomes.by_quarter')",
+    "postgresql": "(figures - 'load') #- '{outcomes,by_quarter}'",
+    "sqlite": "json_remove(figures, '$.load', '$.outcomes.by_quarter')",
 }
-_CHOSEN_COUNTS = {"postgresql": "figures #> %s", "sqlite": "json_extract(figures, %s)"}
+_CHOSEN_COUNTS = {
+    "postgresql": "outcome_counts #> %s",
+    "sqlite": "json_extract(outcome_counts, %s)",
+}
 
 
 def _json_path(keys: list[str], vendor: str) -> list[str] | str:
-    """`outcome_counts` then `keys`: an array of keys for PostgreSQL, a JSON path for SQLite."""
+    """`keys` as PostgreSQL's array of keys, or as SQLite's JSON path."""
     if vendor == "postgresql":
-        return ["outcome_counts", *keys]
-    return "$.outcome_counts" + "".join(f'."{key}"' for key in keys)
+        return keys
+    return "$" + "".join(f'."{key}"' for key in keys)
 
 
 def request_refresh() -> bool:

@@ -46,6 +46,10 @@ class MetricsSnapshot(models.Model):
     seconds_taken = models.FloatField()
     # The last timeline step the step times had taken in (CaseFirstEntry), for the next refresh.
     events_through = models.BigIntegerField(default=0)
+    # The outcome figures' counts for every choice of specialty and period
+    # (outcomes.metrics.kept_counts), apart from `figures`: a page reads the one choice it shows
+    # without the database parsing the rest of the figures a second time.
+    outcome_counts = models.JSONField(default=dict)
 
     class Meta:
         ordering = ["-computed_at"]
