@@ -431,7 +431,7 @@ def refresh_snapshot() -> MetricsSnapshot:
 REFRESH_LOCK = "metrics:refresh-enqueued"
 
 
-def current_metrics(*, for_page: bool = False, outcomes: dict | None = None) -> dict | None:
+def current_metrics(*, for_page: bool = False, outcome_filters: dict | None = None) -> dict | None:
     """The figures of the newest snapshot, never computed inside a request: when it is older
     than METRICS_MAX_AGE_SECONDS (the beat task refreshes them sooner) it is still shown, marked
     `stale`, and one refresh is enqueued (a lock in the cache keeps many pages from enqueueing
@@ -440,14 +440,15 @@ def current_metrics(*, for_page: bool = False, outcomes: dict | None = None) -> 
     `for_page` leaves out every specialist's load (one row per busy specialist, which grows
     with the service), the outcomes of every quarter (which grow with the history) and the
     outcome counts of every choice of specialty and period: the page shows the busiest, the
-    latest quarters and, as `outcome_counts`, the counts of the `outcomes` filters chosen
+    latest quarters and, as `outcome_counts`, the counts of the `outcome_filters` chosen
     (`outcome_metrics.filters_from`; None in a snapshot older than them), so it reads the same
     few kilobytes whatever the size and age of the service."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
     newest = MetricsSnapshot.objects.order_by("-computed_at")
     snapshot: tuple | None
     if for_page:
-        path = outcome_metrics.kept_path(**(outcomes or outcome_metrics.filters_from({})))
+        filters = outcome_filters or outcome_metrics.filters_from({})
+        path = outcome_metrics.kept_path(**filters)
         snapshot = (
             newest.annotate(
                 page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)

@@ -244,7 +244,7 @@ def case_search(request: AuthenticatedHttpRequest) -> HttpResponse:
 def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     permissions.require_coordinator(request.user)
     chosen = outcome_metrics.filters_from(request.GET)
-    figures = metrics.current_metrics(for_page=True, outcomes=chosen)
+    figures = metrics.current_metrics(for_page=True, outcome_filters=chosen)
     if figures is None:  # the first snapshot is on its way
         return render(request, "backoffice/metrics.html", {"metrics": None})
     context = {
@@ -275,7 +275,7 @@ def outcomes_export(request: AuthenticatedHttpRequest) -> HttpResponse:
     snapshot, as the page; no row before the first snapshot)."""
     permissions.require_coordinator(request.user)
     chosen = outcome_metrics.filters_from(request.GET)
-    figures = metrics.current_metrics(for_page=True, outcomes=chosen)
+    figures = metrics.current_metrics(for_page=True, outcome_filters=chosen)
     counts = figures["outcome_counts"] if figures is not None else None
     shown = outcome_metrics.figures_from(counts, **chosen) if counts else {"figures": []}
     return csv_response("outcomes.csv", outcome_metrics.CSV_HEADER, outcome_metrics.csv_rows(shown))
