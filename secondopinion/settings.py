@@ -373,6 +373,8 @@ else:
     for folder in ("queue", "processed", "results", "control"):
         (CELERY_QUEUE_DIR / folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's, writing each message whole before a worker can see it (secondopinion/broker.py).
+    CELERY_BROKER_TRANSPORT = "secondopinion.broker.Transport"
     CELERY_RESULT_BACKEND = f"file://{CELERY_QUEUE_DIR / 'results'}"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_QUEUE_DIR / "queue"),
