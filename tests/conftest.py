@@ -248,7 +248,7 @@ def worker_environment(django_db_setup, django_db_blocker) -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
-def celery_worker_process(worker_environment, tmp_path_factory) -> Iterator[WorkerHandle]:
+def run_worker(worker_environment, tmp_path_factory) -> Iterator[WorkerHandle]:
     """A real `celery worker` process on the test database and this xdist process's own queue:
     one for the whole run (per xdist process), shared by every test that needs one.
 
@@ -261,6 +261,16 @@ def celery_worker_process(worker_environment, tmp_path_factory) -> Iterator[Work
         log=tmp_path_factory.mktemp("worker-log") / "worker.log",
     ) as handle:
         yield handle
+
+
+@pytest.fixture
+def celery_worker_process(run_worker: WorkerHandle) -> Iterator[WorkerHandle]:
+    """The run's worker, checked alive before and after each test that uses it: a worker that
+    died fails that test at once with the end of its log, instead of each later test waiting a
+    minute for tasks nobody takes (a local run once lost two journeys that way)."""
+    run_worker.check_alive()
+    yield run_worker
+    run_worker.check_alive()
 
 
 # A migrated SQLite test database kept between local runs -------------------------------------

@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # Long enough for a cold start on a busy 2-core machine (imports, Django setup, broker connect).
 READY_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 20
+LOG_LINES_ON_DEATH = 30
 # Django's file backend ends every message with this line; one file may hold several messages.
 MAIL_SEPARATOR = "\n" + "-" * 79 + "\n"
 
@@ -46,6 +47,16 @@ class WorkerHandle:
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log else ""
+
+    def check_alive(self) -> None:
+        """Raise, with the end of the worker's log, if the worker process has exited: a test
+        waiting on a dead worker would otherwise wait out its timeout, and every later one too."""
+        if self.process.poll() is not None:
+            tail = "\n".join(self.log_text().splitlines()[-LOG_LINES_ON_DEATH:])
+            raise AssertionError(
+                f"The Celery worker exited (status {self.process.returncode}). "
+                f"The end of its log ({self.log}):\n{tail}"
+            )
 
     def stop(self) -> None:
         stop_process(self.process, group=self.new_session)
