@@ -94,13 +94,18 @@ class PrivateRedis:
 def _point_celery_at(app, url: str | None, saved: dict | None = None) -> dict:
     """Make this process's Celery app publish to `url` (or back to `saved`): its connection and
     producer pools and result backend are dropped so that they are made again for the new URL."""
-    keys = ("broker_url", "result_backend", "broker_transport_options")
+    keys = ("broker_url", "broker_transport", "result_backend", "broker_transport_options")
     before = {key: app.conf[key] for key in keys}
     if saved is not None:
         app.conf.update(saved)
     else:
+        # Without REDIS_URL the settings name the embedded broker's transport, which would win
+        # over the URL's scheme: the URL alone says Redis.
         app.conf.update(
-            broker_url=url, result_backend=url, broker_transport_options={"visibility_timeout": 60}
+            broker_url=url,
+            broker_transport=None,
+            result_backend=url,
+            broker_transport_options={"visibility_timeout": 60},
         )
     if app._pool is not None:
         app._pool.force_close_all()
