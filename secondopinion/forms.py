@@ -4,6 +4,7 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.forms.renderers import TemplatesSetting
+from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import format_lazy
@@ -46,13 +47,18 @@ def select_html(widget: dict) -> SafeString:
             lines.append(f'  <optgroup label="{conditional_escape(group_name)}">')
         lines.extend(
             f'  <option value="{conditional_escape(str(option["value"]))}"'
-            f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>"
+            f"{_attrs_html(option['attrs'])}>{_label_html(option['label'])}</option>"
             for option in options
         )
         if group_name:
             lines.append("  </optgroup>")
     lines.append("</select>\n")
     return mark_safe("\n".join(lines))  # noqa: S308 (every value above is escaped)
+
+
+def _label_html(label) -> str:
+    """An option's label as `{{ option.label }}` writes it: a number in the reader's format."""
+    return conditional_escape(localize(label))
 
 
 def _attrs_html(attrs: dict) -> str:
