@@ -1,8 +1,11 @@
 """The languages the service speaks (settings.LANGUAGES), and which one a person reads it in."""
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpResponse
 from django.utils import translation
+from django.utils.translation import trans_real
 
 
 def supported_language(code: str | None) -> str | None:
@@ -42,3 +45,28 @@ def language_choices(request) -> dict:
     """Template context for the language switch: each language named in its own language (Django's
     get_available_languages would translate the names into the page's language)."""
     return {"language_choices": settings.LANGUAGES}
+
+
+def drop_empty_fallbacks() -> None:
+    """Unlink, from each language's translations, the catalogs that hold no message.
+
+    For British English, gettext reads each installed app's "en_GB" catalog and chains its "en"
+    catalog behind it as a fallback. Those "en" catalogs hold only their header, yet every phrase
+    not translated for en-GB (most of ours: they are written in English) walked all six of them,
+    about 2.5 µs a phrase, thousands of times on a rich page. Skipping a catalog that holds
+    nothing changes no translation (tests/test_languages.py compares every message with a
+    freshly built, unpruned translation). Called once the apps are ready."""
+    for code, _name in settings.LANGUAGES:
+        node: Any = trans_real.translation(code)  # gettext's chain: GNUTranslations._fallback
+        while node is not None:
+            following = node._fallback
+            while following is not None and _holds_no_message(following):
+                following = following._fallback
+            node._fallback = following
+            node = following
+
+
+def _holds_no_message(translations) -> bool:
+    """A loaded catalog (gettext.GNUTranslations) whose only entry is its header."""
+    catalog = getattr(translations, "_catalog", None)
+    return isinstance(catalog, dict) and set(catalog) <= {""}

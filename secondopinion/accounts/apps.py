@@ -9,7 +9,11 @@ class AccountsConfig(AppConfig):
     def ready(self):
         from allauth.mfa.signals import authenticator_removed
 
+        from secondopinion.languages import drop_empty_fallbacks
+
         from .middleware import forget_mfa_check
+
+        drop_empty_fallbacks()
 
         def forget(sender, request=None, **kwargs):
             forget_mfa_check(request)
