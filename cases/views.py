@@ -4,7 +4,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -44,12 +44,10 @@ DASHBOARD_PAGE_SIZE = 20  # requests on a page of the patient's dashboard
 @require_GET
 def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     user = request.user
-    context: dict[str, object] = {"cases": selectors.cases_visible_to(user)}
+    context: dict[str, object] = {}
     if permissions.is_patient_side(user):
         # Newest first, a page at a time: a patient's history grows for years, the page must not.
-        page = Paginator(selectors.cases_for_dashboard(user), DASHBOARD_PAGE_SIZE).get_page(
-            request.GET.get("page")
-        )
+        page = _dashboard_page(selectors.cases_for_dashboard(user), request.GET.get("page"))
         context = {
             "cases": [
                 (
@@ -68,6 +66,20 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         # The same work list as the specialist's home: grouped by what they must do next.
         context = hooks.specialist_dashboard(request.user)
     return render(request, "cases/dashboard.html", context)
+
+
+def _dashboard_page(cases, number: str | None) -> Page:
+    """A page of the dashboard's requests. The first page is read with one row more than it
+    shows: most patients have fewer requests than a page holds, and then nothing needs counting."""
+    paginator = Paginator(cases, DASHBOARD_PAGE_SIZE)
+    if number not in (None, "", "1"):
+        return paginator.get_page(number)
+    first = list(cases[: DASHBOARD_PAGE_SIZE + 1])
+    if len(first) <= DASHBOARD_PAGE_SIZE:
+        return Paginator(first, DASHBOARD_PAGE_SIZE).page(1)
+    page = paginator.page(1)  # counts the requests, for "Page 1 of n"
+    page.object_list = first[:DASHBOARD_PAGE_SIZE]
+    return page
 
 
 # The intake ------------------------------------------------------------------------------------
