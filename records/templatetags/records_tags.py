@@ -3,8 +3,9 @@
 from django import template
 from django.conf import settings
 from django.utils import translation
+from django.utils.safestring import SafeString
 
-from records import words
+from records import rows, words
 from records.forms import RecordUploadForm
 
 register = template.Library()
@@ -40,3 +41,9 @@ def said(metadata: dict, key: str) -> str:
     """What a record's reading says under `key` ("unreadable", "no_preview"), in the reader's
     language (records.words)."""
     return words.said(metadata or {}, key)
+
+
+@register.simple_tag(takes_context=True)
+def record_rows(context, records) -> SafeString:
+    """The rows of a table of files (records.rows): `is_record_owner` from the page."""
+    return rows.record_rows(records, is_record_owner=bool(context.get("is_record_owner")))
