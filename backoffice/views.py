@@ -26,6 +26,7 @@ from secondopinion.forms import add_application_error, choice_field
 from specialists import selectors as specialist_selectors
 
 from . import coordination, metrics, queues, search
+from .queue_rows import queue_rows
 
 
 class QueueFilterForm(forms.Form):
@@ -142,6 +143,9 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "result": result,
+            "rows": queue_rows(
+                result.page.object_list, queue=result.queue, coordinator_id=request.user.pk
+            ),
             "queues": [(queue, result.counts[queue.key]) for queue in queues.QUEUES],
             "filter_query": params.urlencode(),
             # The filters and this queue, which every link to another page of it keeps.

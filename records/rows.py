@@ -1,20 +1,17 @@
-"""The rows of a table of files (records/partials/records_list.html), written in Python.
+"""The rows of a table of files (records/partials/records_list.html), written in Python
+(secondopinion.rows says why): a case with 300 files spent some 90 ms on its table through the
+template engine. The phrases are the ones the template had (the same messages in the catalogs);
+every value from a record is escaped."""
 
-Each row was a template included once per file: about 0.3 ms a row through the template engine,
-so a case with 300 files spent some 90 ms on its table (README, Scale with history). Here a table
-reverses its two links once, translates its fixed phrases once, and formats each date, type and
-scan state once however many rows share it. The phrases are the ones the template had (the same
-messages in the catalogs); every value from a record is escaped."""
-
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Iterable
 
 from django.template.defaultfilters import filesizeformat
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext, pgettext
+
+from secondopinion.rows import Once, url_for_any
 
 from . import words
 from .models import RecordFile
@@ -28,20 +25,14 @@ def record_rows(records: Iterable[RecordFile], *, is_record_owner: bool) -> Safe
 class RecordTable:
     def __init__(self, *, is_record_owner: bool) -> None:
         self.is_record_owner = is_record_owner
-        self.download = _url_for_any_pk("records:record-download")
-        self.describe = _url_for_any_pk("records:record-describe")
+        self.download = url_for_any("records:record-download")
+        self.describe = url_for_any("records:record-describe")
         self.describe_label = escape(gettext("Describe"))
         self.read = escape(pgettext("a file that was read", "Read"))
         self.being_read = escape(gettext("Being read"))
         self.no_preview = escape(gettext("No preview:"))
         self.unreadable = escape(gettext("Could not read this file"))
-        self._known: dict[tuple[str, Any], str] = {}
-
-    def _once(self, kind: str, key: Any, make: Callable[[], Any]) -> str:
-        """`make()`, escaped, worked out once per table for each `key` of a `kind`."""
-        if (kind, key) not in self._known:
-            self._known[kind, key] = escape(make())
-        return self._known[kind, key]
+        self._once = Once()
 
     def row(self, record: RecordFile) -> str:
         scan = self._once("scan", record.scan_status, lambda: record.scan_status_label)
@@ -108,10 +99,3 @@ class RecordTable:
             return added
         sent_by = gettext("from %(provider)s") % {"provider": source.provider_name}
         return f'{added}<span class="display-block usa-hint">{escape(sent_by)}</span>'
-
-
-def _url_for_any_pk(name: str) -> Callable[[int], str]:
-    """The URL of `name` for a record's id, reversed once: reverse() costs about 25 µs, and a
-    table of files has two links a row."""
-    head, _, tail = reverse(name, args=[0]).rpartition("/0/")
-    return lambda pk: f"{head}/{int(pk)}/{tail}"

@@ -109,4 +109,4 @@ def test_dates_are_the_readers_day_and_shared_rows_are_worked_out_once():
         rows = [table.row(_record(pk=n, uploaded_at=late)) for n in (1, 2, 3)]
 
     assert all("<td>8 Mar 2026</td>" in row for row in rows)
-    assert len([key for key in table._known if key[0] == "day"]) == 1
+    assert table._once.kinds("day") == 1

@@ -1,0 +1,86 @@
+"""The rows of a coordinator's queue (backoffice/queue.html), written in Python (secondopinion.rows
+says why): 25 rows of nine cells took about 8 ms of the queue's 40 through the template engine.
+The phrases are the ones the template had; every value from a case is escaped."""
+
+from collections.abc import Iterable
+from datetime import date
+
+from django.utils import formats, timezone
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+from cases.models import Case
+from secondopinion.rows import Once, url_for_any
+
+from .queues import Queue
+
+
+def queue_rows(cases: Iterable[Case], *, queue: Queue, coordinator_id: int) -> SafeString:
+    table = QueueTable(queue=queue, coordinator_id=coordinator_id)
+    return mark_safe("".join(table.row(case) for case in cases))  # noqa: S308 (escaped)
+
+
+class QueueTable:
+    def __init__(self, *, queue: Queue, coordinator_id: int) -> None:
+        self.coordinator_id = coordinator_id
+        self.case_url = url_for_any("cases:case-detail", "0")
+        self.next_action = escape(queue.next_action)
+        self.no_title = escape(gettext("(no title)"))
+        self.overdue = escape(gettext("(overdue)"))
+        self.you = escape(gettext("You"))
+        self._once = Once()
+
+    def row(self, case: Case) -> str:
+        reference = escape(case.reference)
+        select = escape(gettext("Select case %(reference)s") % {"reference": case.reference})
+        # Coordinators read the staff's names of the states (includes/status.html).
+        status = self._once("status", case.status, lambda: case.staff_status_label)
+        urgency = self._once("urgency", case.urgency, lambda: case.urgency_label or "—")
+        return (
+            "<tr>\n"
+            '      <td><div class="usa-checkbox"><input class="usa-checkbox__input" '
+            f'id="select-{reference}" type="checkbox" name="case" value="{reference}"><label '
+            f'class="usa-checkbox__label" for="select-{reference}"><span class="usa-sr-only">'
+            f"{select}</span></label></div></td>\n"
+            f'      <td><a href="{self.case_url(case.reference)}">{reference}</a>'
+            f'<span class="display-block">{_isolated(case.patient_name)}</span>'
+            f'<span class="display-block usa-hint">{escape(case.title) or self.no_title}</span></td>\n'
+            f'      <td><span class="so-status so-status--{escape(case.status)}">{status}</span></td>\n'
+            f"      <td>{escape(case.queue_reason)}</td>\n"  # type: ignore[attr-defined]
+            f"      <td>{self.next_action}</td>\n"
+            f"      <td>{self._day(_local_day(case.submitted_at))}</td>\n"
+            f"      <td>{self._due(case)}</td>\n"
+            f"      <td>{urgency}</td>\n"
+            f"      <td>{self._coordinator(case)}</td>\n"
+            "    </tr>\n"
+        )
+
+    def _day(self, day: date | None) -> str:
+        if day is None:
+            return ""
+        return self._once("day", day, lambda: formats.date_format(day, "j M Y"))
+
+    def _due(self, case: Case) -> str:
+        due = case.sla_due  # type: ignore[attr-defined]
+        if not due:
+            return "—"
+        if case.sla_overdue:  # type: ignore[attr-defined]
+            return f'{self._day(due)} <strong class="so-overdue">{self.overdue}</strong>'
+        return self._day(due)
+
+    def _coordinator(self, case: Case) -> str:
+        if not case.coordinator_id:
+            return "—"
+        if case.coordinator_id == self.coordinator_id:
+            return self.you
+        return self._once("coordinator", case.coordinator_id, lambda: case.coordinator)
+
+
+def _local_day(moment) -> date | None:
+    return timezone.localtime(moment).date() if moment else None
+
+
+def _isolated(name: str) -> str:
+    """A name in <bdi>, as the `isolated` filter writes it (secondopinion/templatetags/people)."""
+    return f"<bdi>{escape(name)}</bdi>" if name else ""
