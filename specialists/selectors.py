@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery, Window
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -335,9 +335,15 @@ DONE_SHOWN = 25  # the specialist home lists the latest finished cases, newest f
 WORK_SHOWN = 50
 
 
-def _work_group(key: str, heading: Text, empty: Text, cases: list, **shows) -> WorkGroup:
-    more = max(0, len(cases) - WORK_SHOWN)
-    return WorkGroup(key, heading, empty, cases[:WORK_SHOWN], more=more, **shows)
+def _work_group(key: str, heading: Text, empty: Text, ids: list[int], shown: dict, **shows):
+    """A group of the home: its first WORK_SHOWN cases (`shown`, loaded by id) and how many
+    more wait."""
+    cases = [shown[pk] for pk in ids[:WORK_SHOWN]]
+    return WorkGroup(key, heading, empty, cases, more=max(0, len(ids) - WORK_SHOWN), **shows)
+
+
+# What the home's tables read of a case being worked on.
+WORK_COLUMNS = ("reference", "patient_name", "title", "status", "step_due_on", "updated_at")
 
 
 def home_for(specialist: Specialist) -> dict:
@@ -346,16 +352,24 @@ def home_for(specialist: Specialist) -> dict:
     done), and their capacity."""
 
     today = timezone.localdate()
-    offers = list(open_offers_for_specialist(specialist).order_by("respond_by"))
-    # The cases being worked on, each with its stored due date (every transition keeps it) and
-    # the step it came from; of the finished ones only the latest (a specialist's history grows
-    # for years, the page must not).
+    # The first offers to answer, each row carrying how many are open (one query however many).
+    offers = list(
+        open_offers_for_specialist(specialist)
+        .only("respond_by", "case__reference")
+        .annotate(open_offers=Window(Count("pk")))
+        .order_by("respond_by", "pk")[:WORK_SHOWN]
+    )
+    open_offers = offers[0].open_offers if offers else 0
+    # The cases being worked on, grouped by status and the step each came from, read as ids
+    # first: only the cases each group lists are loaded (a backlog is counted, not built row by
+    # row). Of the finished ones only the latest (a specialist's history grows for years).
     mine = Case.objects.filter(specialist=specialist)
     came_from = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
     working = list(
         mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
         .annotate(came_from=Subquery(came_from.values("from_status")[:1]))
         .order_by("updated_at", "id")
+        .values_list("pk", "status", "came_from")
     )
     done = list(
         mine.filter(
@@ -363,17 +377,18 @@ def home_for(specialist: Specialist) -> dict:
         ).order_by("-updated_at", "-id")[:DONE_SHOWN]
     )
     submitted = mine.filter(status=Status.OPINION_SUBMITTED)
-    to_write: list[Case] = []
-    returned: list[Case] = []
-    waiting: list[Case] = []
-    for case in working:
-        if case.status == Status.IN_REVIEW:
-            # Read by the work list's template.
-            case.due_on = case.step_due_on  # type: ignore[attr-defined]
-            came_back = case.came_from == Status.OPINION_SUBMITTED
-            (returned if came_back else to_write).append(case)
+    to_write: list[int] = []
+    returned: list[int] = []
+    waiting: list[int] = []
+    for pk, status, came_from_status in working:
+        if status == Status.IN_REVIEW:
+            (returned if came_from_status == Status.OPINION_SUBMITTED else to_write).append(pk)
         else:
-            waiting.append(case)
+            waiting.append(pk)
+    listed = [pk for ids in (to_write, returned, waiting) for pk in ids[:WORK_SHOWN]]
+    shown = Case.objects.only(*WORK_COLUMNS).in_bulk(listed)
+    for case in shown.values():
+        case.due_on = case.step_due_on  # type: ignore[attr-defined]  # read by the work list
     awaiting_check = sum(case.status == Status.OPINION_SUBMITTED for case in done)
     if awaiting_check == DONE_SHOWN:  # more may wait than are shown: count them
         awaiting_check = submitted.count()
@@ -383,6 +398,7 @@ def home_for(specialist: Specialist) -> dict:
             _("Opinions to write"),
             _("No opinion is waiting to be written."),
             to_write,
+            shown,
             shows_due=True,
         ),
         _work_group(
@@ -390,6 +406,7 @@ def home_for(specialist: Specialist) -> dict:
             _("Returned to you to revise"),
             _("No opinion has been returned to you."),
             returned,
+            shown,
             shows_due=True,
         ),
         _work_group(
@@ -397,15 +414,16 @@ def home_for(specialist: Specialist) -> dict:
             _("Your questions waiting on the patient"),
             _("No question of yours is waiting on the patient."),
             waiting,
+            shown,
         ),
         WorkGroup("done", _("Done"), _("No finished cases yet."), done, shows_status=True),
     ]
     return {
         "today": today,
-        "offers": offers[:WORK_SHOWN],
-        "offers_more": max(0, len(offers) - WORK_SHOWN),
+        "offers": offers,
+        "offers_more": max(0, open_offers - WORK_SHOWN),
         "groups": groups,
-        "open_count": len(offers) + len(working) + awaiting_check,
+        "open_count": open_offers + len(working) + awaiting_check,
         "away": specialist.unavailable_periods.filter(ends_on__gte=today),
         "expiring": specialist.licences.filter(
             expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
