@@ -26,7 +26,7 @@ from secondopinion.forms import add_application_error, choice_field
 from specialists import selectors as specialist_selectors
 
 from . import coordination, metrics, queues, search
-from .queue_rows import queue_rows
+from .rows import quarter_rows, queue_rows
 
 
 class QueueFilterForm(forms.Form):
@@ -258,6 +258,7 @@ def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         "busiest": figures.get("busiest", []),
         "specialists_with_work": figures.get("specialists_with_work", 0),
         "quarters": figures.get("recent_quarters", []),
+        "quarter_rows": quarter_rows(figures.get("recent_quarters", [])),
         "outcome_counts": figures["outcome_counts"],
     }
     return render(request, "backoffice/metrics.html", context)

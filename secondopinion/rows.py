@@ -1,5 +1,5 @@
 """Helpers for the tables whose rows are written in Python rather than included as a template
-once per row (records.rows, backoffice.queue_rows): there a row cost about 0.3 ms, most of it the
+once per row (records.rows, backoffice.rows): there a row cost about 0.3 ms, most of it the
 template engine resolving each variable, filter and tag.
 
 A table reverses each of its links once and works out a value shared by many rows (a day, a

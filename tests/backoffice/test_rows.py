@@ -1,13 +1,15 @@
-"""The queue's rows, written in Python (backoffice.queue_rows): what each cell says, for whom,
-and nothing a patient typed becomes markup."""
+"""The back office's rows written in Python (backoffice.rows): what each cell of the queue says,
+for whom, and nothing a patient typed becomes markup; the outcomes by quarter as the template
+wrote them."""
 
 import datetime
 
 import time_machine
 from django.urls import reverse
+from django.utils import translation
 
-from backoffice.queue_rows import QueueTable
 from backoffice.queues import QUEUES_BY_KEY
+from backoffice.rows import QueueTable, quarter_rows
 from cases.models import Case, Status, Urgency
 from cases.state import seeding_case_states
 
@@ -72,3 +74,38 @@ def test_a_step_past_its_day_is_marked_overdue():
 
     assert '<td>6 Mar 2026 <strong class="so-overdue">(overdue)</strong></td>' in _row(case)
     assert "<td>7 Mar 2026</td>" in _row(case)  # submitted
+
+
+def _quarter(specialty: str, quarter: str, total: int) -> dict:
+    return {
+        "specialty": specialty,
+        "quarter": quarter,
+        "total": total,
+        "agree": 12,
+        "refine": 66,
+        "change": 21,
+        "cannot_determine": 1,
+    }
+
+
+def test_the_outcomes_by_quarter_read_as_the_template_wrote_them():
+    rows = [_quarter("No specialty", "2026 Q3", 286), _quarter("No specialty", "2026 Q4", 1200)]
+
+    with translation.override("en-gb"):
+        html = str(quarter_rows(rows))
+
+    assert html.startswith(
+        '<tr><th scope="row">No specialty</th><td>2026 Q3</td><td>286</td><td>12%</td>'
+        "<td>66%</td><td>21%</td><td>1%</td></tr>\n"
+    )
+    assert "<td>1200</td>" in html
+
+
+def test_a_specialty_is_named_in_the_readers_language_and_never_as_markup():
+    with translation.override("es"):
+        html = str(quarter_rows([_quarter("No specialty", "2026 Q3", 3)]))
+    hostile = str(quarter_rows([_quarter("<b>Cardiology</b>", "<i>Q</i>", 3)]))
+
+    assert '<th scope="row">Sin especialidad</th>' in html
+    assert "<b>" not in hostile and "<i>" not in hostile
+    assert "&lt;b&gt;Cardiology&lt;/b&gt;" in hostile
