@@ -12,6 +12,7 @@ from secondopinion.forms import posted
 
 from . import selectors, services
 from .forms import MessageForm
+from .rows import message_items
 
 
 @login_required
@@ -45,9 +46,15 @@ def case_messages(request: AuthenticatedHttpRequest, reference: str) -> HttpResp
         redirect_to="messaging:case-messages",
         audit_read=False,  # listing the messages audits each one read
         audience=_("the patient, the specialist reviewing the case and our coordinators"),
-        shown=lambda: {
-            # Taken before listing the messages marks them read, so the new ones stand out.
-            "unread_ids": selectors.unread_message_ids(case, request.user),
-            "case_messages": services.read_messages(case=case, by=request.user),
-        },
+        shown=lambda: _messages_shown(case, request.user),
     )
+
+
+def _messages_shown(case, user) -> dict:
+    # The unread ones are taken before listing the messages marks them read, so they stand out.
+    unread_ids = selectors.unread_message_ids(case, user)
+    case_messages = services.read_messages(case=case, by=user)
+    return {
+        "case_messages": case_messages,
+        "message_items": message_items(case_messages, unread_ids=unread_ids),
+    }
