@@ -90,22 +90,18 @@ def _isolated(name: str) -> str:
 
 def quarter_rows(rows: Iterable[dict]) -> SafeString:
     """The outcomes table's rows (backoffice.metrics.recent_quarters): a specialty's name is
-    translated once however many quarters it has."""
+    translated, and a figure localized, once however many rows show it."""
     once = Once()
     cells = []
     for row in rows:
         specialty = once("specialty", row["specialty"], partial(gettext, row["specialty"]))
-        total, agree, refine, change = (
-            _number(row[k]) for k in ("total", "agree", "refine", "change")
+        total, agree, refine, change, unsure = (
+            once("number", row[key], partial(formats.localize, row[key]))
+            for key in ("total", "agree", "refine", "change", "cannot_determine")
         )
         cells.append(
             f'<tr><th scope="row">{specialty}</th><td>{escape(row["quarter"])}</td>'
             f"<td>{total}</td><td>{agree}%</td><td>{refine}%</td><td>{change}%</td>"
-            f"<td>{_number(row['cannot_determine'])}%</td></tr>\n"
+            f"<td>{unsure}%</td></tr>\n"
         )
     return mark_safe("".join(cells))  # noqa: S308 (escaped)
-
-
-def _number(value) -> str:
-    """A figure as the template wrote it: localized, escaped."""
-    return escape(formats.localize(value))

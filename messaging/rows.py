@@ -3,6 +3,7 @@ says why): a case with 150 messages spent most of its page in the template engin
 are the ones the template had; every value is escaped."""
 
 from collections.abc import Iterable
+from functools import partial
 
 from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
@@ -10,7 +11,7 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, pgettext
 
-from secondopinion.rows import url_for_any
+from secondopinion.rows import Once, url_for_any
 
 from .models import Message
 
@@ -19,17 +20,20 @@ def message_items(messages: Iterable[Message], *, unread_ids: set[int]) -> SafeS
     new = escape(pgettext("a message not read yet", "New"))
     files_label = escape(gettext("Files sent with this message"))
     download = url_for_any("records:record-download")
+    days = Once()
     items = []
     for message in messages:
-        when = formats.date_format(timezone.localtime(message.created_at), "j M Y, H:i")
+        local = timezone.localtime(message.created_at)
+        day = days("day", local.date(), partial(formats.date_format, local, "j M Y"))
+        when = f"{day}, {local:%H:%M}"  # "j M Y, H:i", the day worked out once
         tag = f' <span class="usa-tag">{new}</span>' if message.pk in unread_ids else ""
         item = (
             '<li class="margin-bottom-2 so-message">\n'
             f'    <p class="margin-y-05"><strong>{escape(message.author)}</strong> '
-            f'<span class="usa-hint">{escape(when)}</span>{tag}</p>\n'
+            f'<span class="usa-hint">{when}</span>{tag}</p>\n'
             f'    <p class="so-pre margin-y-05">{escape(message.body)}</p>\n'
         )
-        files = list(message.attachments.all())
+        files = message.files  # type: ignore[attr-defined]  # selectors.messages_for
         if files:
             listed = "".join(_attachment(record, download) for record in files)
             item += (

@@ -1,6 +1,6 @@
 """Reading a case's messages, and how many each person has not read."""
 
-from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from cases import permissions
@@ -10,7 +10,10 @@ from .models import Message, MessageReadMarker
 
 
 def messages_for(case: Case):
-    return case.messages.select_related("author").prefetch_related("attachments")
+    """The case's messages, each with its author and, as `files`, the records sent with it."""
+    return case.messages.select_related("author").prefetch_related(
+        Prefetch("attachments", to_attr="files")
+    )
 
 
 def _unread(case: Case, user):

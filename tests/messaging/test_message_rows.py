@@ -18,7 +18,7 @@ WHEN = datetime.datetime(2026, 3, 7, 23, 30, tzinfo=datetime.UTC)
 def _message(pk: int, body: str, author: str = "Alice Patient", files=()) -> Message:
     message = Message(pk=pk, body=body, created_at=WHEN)
     message.author = User(full_name=author, email="alice@example.org")
-    message._prefetched_objects_cache = {"attachments": list(files)}  # as the page prefetches
+    message.files = list(files)  # as selectors.messages_for prefetches them
     return message
 
 
