@@ -14,6 +14,7 @@ from django.utils.translation import gettext
 
 from cases.models import Case
 from secondopinion.rows import Once, url_for_any
+from secondopinion.templatetags.people import isolated
 
 from .queues import Queue
 
@@ -46,7 +47,7 @@ class QueueTable:
             f'class="usa-checkbox__label" for="select-{reference}"><span class="usa-sr-only">'
             f"{select}</span></label></div></td>\n"
             f'      <td><a href="{self.case_url(case.reference)}">{reference}</a>'
-            f'<span class="display-block">{_isolated(case.patient_name)}</span>'
+            f'<span class="display-block">{isolated(case.patient_name) or ""}</span>'
             f'<span class="display-block usa-hint">{escape(case.title) or self.no_title}</span></td>\n'
             f'      <td><span class="so-status so-status--{escape(case.status)}">{status}</span></td>\n'
             f"      <td>{escape(case.queue_reason)}</td>\n"  # type: ignore[attr-defined]
@@ -81,11 +82,6 @@ class QueueTable:
 
 def _local_day(moment) -> date | None:
     return timezone.localtime(moment).date() if moment else None
-
-
-def _isolated(name: str) -> str:
-    """A name in <bdi>, as the `isolated` filter writes it (secondopinion/templatetags/people)."""
-    return f"<bdi>{escape(name)}</bdi>" if name else ""
 
 
 def quarter_rows(rows: Iterable[dict]) -> SafeString:

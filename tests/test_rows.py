@@ -30,4 +30,5 @@ def test_a_shared_value_is_worked_out_once_and_escaped():
 
     assert once("urgency", "routine", make) == "&lt;b&gt;Routine&lt;/b&gt;"
     assert once("urgency", "routine", make) == "&lt;b&gt;Routine&lt;/b&gt;"
-    assert (len(made), once.kinds("urgency"), once.kinds("day")) == (1, 1, 0)
+    assert once("urgency", "urgent", lambda: "Urgent") == "Urgent"
+    assert len(made) == 1
