@@ -52,7 +52,7 @@ def test_a_new_message_is_marked_new_in_spanish(client, actors):
 
     page = client.get(reverse("messaging:case-messages", args=[case.reference])).text
 
-    assert '<span\n        class="usa-tag">Nuevo</span>' in page
+    assert '<span class="usa-tag">Nuevo</span>' in page
     assert "Los mensajes llegan al paciente, al especialista que revisa el caso" in page
     assert "Mensajes del caso" in page
     assert REPLY in page
@@ -71,7 +71,7 @@ def test_the_english_thread_is_unchanged(client, actors):
         "<p>Messages go to the patient, the specialist reviewing the case and our coordinators. "
         "We email them that there is a new message, never what it says.</p>"
     ) in page
-    assert '<span\n        class="usa-tag">New</span>' in page
+    assert '<span class="usa-tag">New</span>' in page
     assert "Up to 5000 characters." in page
     assert "Send message" in page
 
