@@ -257,7 +257,6 @@ def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
         # (none in a snapshot older than these keys: the beat task's next one has them)
         "busiest": figures.get("busiest", []),
         "specialists_with_work": figures.get("specialists_with_work", 0),
-        "quarters": figures.get("recent_quarters", []),
         "quarter_rows": quarter_rows(figures.get("recent_quarters", [])),
         "outcome_counts": figures["outcome_counts"],
     }
