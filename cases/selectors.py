@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 
 from secondopinion.accounts.models import Role, User
+from secondopinion.prepared import Prepared
 
 from . import access, hooks, page, service_levels
 from .access import CONSENT_OPEN_STATES, RECORDS_OPEN_STATES, Capability, Relation
@@ -238,6 +239,23 @@ def case_page_cases(user) -> QuerySet[Case]:
     """The cases `user` may see, each with what the apps' parts of its page would otherwise read
     one query at a time (see cases.page)."""
     return page.for_case_page(cases_visible_to(user), user)
+
+
+def _case_page_case(role: str, *, user_id: int, reference: str) -> QuerySet[Case]:
+    # What `case_page_cases` reads of a user is their id and role (the shape).
+    return case_page_cases(User(pk=user_id, role=role)).filter(reference=reference)
+
+
+_CASE_PAGE_CASE = Prepared(_case_page_case)
+
+
+def case_for_page(user, reference: str) -> Case:
+    """The case `reference` as `case_page_cases(user)` gives it (Case.DoesNotExist when `user`
+    may not see it). Its query, the richest a page runs, is compiled once per role."""
+    if user.is_authenticated and user.is_active:
+        for case in _CASE_PAGE_CASE.run(user.role, user_id=user.pk, reference=reference):
+            return case
+    raise Case.DoesNotExist("No such case for this user.")
 
 
 def reached(events, *states) -> bool:

@@ -42,7 +42,7 @@ from .models import (
 def view_case(*, reference: str, by: User) -> Case:
     """Fetch a case the user may see (else Case.DoesNotExist, a 404) and audit the read; the case
     carries what its page shows besides (see selectors.case_page_cases)."""
-    case = selectors.case_page_cases(by).get(reference=reference)
+    case = selectors.case_for_page(by, reference)
     record_case_read(case=case, by=by)
     return case
 
