@@ -46,7 +46,9 @@ class _Compiled:
         queryset = self.queryset.all()  # a copy, its own query
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[queryset.db]  # this thread's connection
-        compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
+        # Django's iterables ask the query for its compiler and the compiler for its SQL: both
+        # answer with what was compiled, for this copy only.
+        compiler.as_sql = lambda *args, **kwargs: (self.sql, params)  # type: ignore[method-assign]
         queryset.query.get_compiler = lambda *args, **kwargs: compiler
         return list(queryset)
 
