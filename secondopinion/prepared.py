@@ -48,8 +48,8 @@ class _Compiled:
         compiler.connection = connections[queryset.db]  # this thread's connection
         # Django's iterables ask the query for its compiler and the compiler for its SQL: both
         # answer with what was compiled, for this copy only.
-        compiler.as_sql = lambda *args, **kwargs: (self.sql, params)  # type: ignore[method-assign]
-        queryset.query.get_compiler = lambda *args, **kwargs: compiler
+        compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
+        queryset.query.get_compiler = lambda *args, **kwargs: compiler  # type: ignore[method-assign]
         return list(queryset)
 
 
