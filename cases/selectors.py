@@ -1,5 +1,7 @@
 """Reading cases, scoped to what each user may see."""
 
+from collections.abc import Callable
+
 from allauth.account.models import EmailAddress
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
@@ -220,14 +222,38 @@ def cases_for_dashboard(user) -> QuerySet[Case]:
     """The patient side's cases, newest first, with what the dashboard needs to say what waits
     on them."""
     current = current_consent_text()
+    return _dashboard_cases(user, current.pk if current else None)
+
+
+def _dashboard_cases(user, current_text_id: int | None) -> QuerySet[Case]:
     return page.for_dashboard(cases_visible_to(user), user).annotate(
         has_current_consent=Exists(
-            Consent.objects.filter(case=OuterRef("pk"), text=current, withdrawn_at__isnull=True)
+            Consent.objects.filter(
+                case=OuterRef("pk"), text_id=current_text_id, withdrawn_at__isnull=True
+            )
         ),
         has_any_consent=Exists(
             Consent.objects.filter(case=OuterRef("pk"), withdrawn_at__isnull=True)
         ),
     )
+
+
+def _newest_for_dashboard(shape: tuple, *, user_id: int) -> QuerySet[Case]:
+    role, current_text_id, rows = shape
+    return _dashboard_cases(User(pk=user_id, role=role), current_text_id)[:rows]
+
+
+_NEWEST_FOR_DASHBOARD = Prepared(_newest_for_dashboard)
+
+
+def newest_for_dashboard(user, rows: int) -> list[Case]:
+    """The first `rows` of `cases_for_dashboard(user)`, its first page: the query is compiled
+    once per role and consent version."""
+    if not (user.is_authenticated and user.is_active):
+        return []
+    current = current_consent_text()
+    shape = (user.role, current.pk if current else None, rows)
+    return _NEWEST_FOR_DASHBOARD.run(shape, user_id=user.pk)
 
 
 def expected_steps(case: Case, events=None) -> list[service_levels.ExpectedStep]:
@@ -241,21 +267,28 @@ def case_page_cases(user) -> QuerySet[Case]:
     return page.for_case_page(cases_visible_to(user), user)
 
 
-def _case_page_case(role: str, *, user_id: int, reference: str) -> QuerySet[Case]:
-    # What `case_page_cases` reads of a user is their id and role (the shape).
-    return case_page_cases(User(pk=user_id, role=role)).filter(reference=reference)
+def one_case_of(cases_for: Callable[[User], QuerySet[Case]]) -> Callable[[User, str], Case]:
+    """A reader of one case by reference from `cases_for(user)` (a queryset of the cases a user
+    may see, such as `case_page_cases`), raising Case.DoesNotExist when it is not among them.
+    Its query is compiled once per role: what those querysets read of a user is their id and
+    their role (secondopinion.prepared checks that nothing else changes the SQL)."""
+    prepared = Prepared(
+        lambda role, *, user_id, reference: cases_for(User(pk=user_id, role=role)).filter(
+            reference=reference
+        )
+    )
+
+    def read(user: User, reference: str) -> Case:
+        if user.is_authenticated and user.is_active:
+            for case in prepared.run(user.role, user_id=user.pk, reference=reference):
+                return case
+        raise Case.DoesNotExist("No such case for this user.")
+
+    return read
 
 
-_CASE_PAGE_CASE = Prepared(_case_page_case)
-
-
-def case_for_page(user, reference: str) -> Case:
-    """The case `reference` as `case_page_cases(user)` gives it (Case.DoesNotExist when `user`
-    may not see it). Its query, the richest a page runs, is compiled once per role."""
-    if user.is_authenticated and user.is_active:
-        for case in _CASE_PAGE_CASE.run(user.role, user_id=user.pk, reference=reference):
-            return case
-    raise Case.DoesNotExist("No such case for this user.")
+# The case `reference` as `case_page_cases(user)` gives it: the richest query a page runs.
+case_for_page = one_case_of(case_page_cases)
 
 
 def reached(events, *states) -> bool:

@@ -47,7 +47,7 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if permissions.is_patient_side(user):
         # Newest first, a page at a time: a patient's history grows for years, the page must not.
-        page = _dashboard_page(selectors.cases_for_dashboard(user), request.GET.get("page"))
+        page = _dashboard_page(user, request.GET.get("page"))
         context = {
             "cases": [
                 (
@@ -68,16 +68,16 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "cases/dashboard.html", context)
 
 
-def _dashboard_page(cases, number: str | None) -> Page:
+def _dashboard_page(user, number: str | None) -> Page:
     """A page of the dashboard's requests. The first page is read with one row more than it
     shows: most patients have fewer requests than a page holds, and then nothing needs counting."""
-    paginator = Paginator(cases, DASHBOARD_PAGE_SIZE)
     if number not in (None, "", "1"):
-        return paginator.get_page(number)
-    first = list(cases[: DASHBOARD_PAGE_SIZE + 1])
+        return Paginator(selectors.cases_for_dashboard(user), DASHBOARD_PAGE_SIZE).get_page(number)
+    first = selectors.newest_for_dashboard(user, DASHBOARD_PAGE_SIZE + 1)
     if len(first) <= DASHBOARD_PAGE_SIZE:
         return Paginator(first, DASHBOARD_PAGE_SIZE).page(1)
-    page = paginator.page(1)  # counts the requests, for "Page 1 of n"
+    # Counts the requests, for "Page 1 of n".
+    page = Paginator(selectors.cases_for_dashboard(user), DASHBOARD_PAGE_SIZE).page(1)
     page.object_list = first[:DASHBOARD_PAGE_SIZE]
     return page
 

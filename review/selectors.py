@@ -8,7 +8,7 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 
 from cases import permissions
 from cases.models import Case, CaseEvent, Status
-from cases.selectors import cases_visible_to, delivered_at, reached
+from cases.selectors import cases_visible_to, delivered_at, one_case_of, reached
 
 from . import translations
 from .models import FollowUpQuestion, InformationRequest, Opinion, Report, ReportShare
@@ -18,6 +18,10 @@ def cases_with_opinions_visible_to(user) -> QuerySet[Case]:
     """The cases `user` may open (cases.selectors.cases_visible_to), each read with its opinion
     (`opinion_for` then costs no query): the workspace shows the opinion it edits."""
     return cases_visible_to(user).select_related("opinion__author__user")
+
+
+# The case `reference` with its opinion, if `user` may open it (else Case.DoesNotExist).
+case_with_opinion = one_case_of(cases_with_opinions_visible_to)
 
 
 def opinion_for(case: Case) -> Opinion | None:

@@ -12,6 +12,7 @@ from cases import permissions
 from cases.models import Case
 from secondopinion.audit.services import record_event
 from secondopinion.errors import ApplicationError
+from secondopinion.prepared import Prepared
 from specialists import selectors as specialist_selectors
 from specialists.models import Specialty
 
@@ -23,11 +24,19 @@ from .models import Opinion, SpecialtyField
 def fields_for_case(case: Case) -> list[SpecialtyField]:
     """The extra fields the opinion on `case` asks, a specialty's in its order (one query: the
     specialties are the one the coordinator matched for, and its parent, else the reviewing
-    specialist's own; specialists.selectors.review_specialties)."""
+    specialist's own; specialists.selectors.review_specialties). The query is compiled once."""
+    assigned = case.specialist_id is not None
+    return _FIELDS_FOR_CASE.run(assigned, case_id=case.pk, specialist_id=case.specialist_id or 0)
+
+
+def _fields_for_case(assigned: bool, *, case_id: int, specialist_id: int):
+    # What review_specialties reads of a case is its id and its specialist's.
+    case = Case(pk=case_id, specialist_id=specialist_id if assigned else None)
     specialties = specialist_selectors.review_specialties(case)
-    return list(
-        SpecialtyField.objects.filter(specialty__in=specialties).select_related("specialty")
-    )
+    return SpecialtyField.objects.filter(specialty__in=specialties).select_related("specialty")
+
+
+_FIELDS_FOR_CASE = Prepared(_fields_for_case)
 
 
 def all_fields() -> QuerySet[SpecialtyField]:

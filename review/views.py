@@ -6,6 +6,7 @@ import json
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -70,9 +71,10 @@ def workspace(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse
     """The specialist's workspace: the case's records and a viewer beside the opinion form, the
     patient's question, answers, questions asked and messages a click away. Only the reviewing
     specialist opens it (coordinators read the case page and the submitted opinion instead)."""
-    case = get_object_or_404(
-        selectors.cases_with_opinions_visible_to(request.user), reference=reference
-    )
+    try:
+        case = selectors.case_with_opinion(request.user, reference)
+    except ObjectDoesNotExist as missing:
+        raise Http404 from missing
     if not permissions.can_write_opinion(request.user, case):
         raise Http404
     opinion = selectors.opinion_for(case)

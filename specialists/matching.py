@@ -22,7 +22,8 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from cases.models import QuestionTopic
+from cases.models import Case, QuestionTopic
+from secondopinion.prepared import Prepared
 
 from . import conflicts
 from .candidates import (
@@ -358,7 +359,20 @@ def _not_eligible(case, fit: Fit, today: date, language: str = "") -> list[Exclu
     NOT_ELIGIBLE_SHOWN, found in id order (the database stops there), shown by name.
 
     The tests are candidates.filters_sql's (capacity included), negated, each as a probe
-    (`_first`): the scan stops after NOT_ELIGIBLE_SHOWN, so its cost follows those read."""
+    (`_first`): the scan stops after NOT_ELIGIBLE_SHOWN, so its cost follows those read. The
+    query is compiled once per specialty, language, region and day (secondopinion.prepared)."""
+    region = getattr(case, "patient_region", "") or ""
+    shape = (tuple(sorted(fit.specialties)), language, region, today)
+    specialists = _NOT_ELIGIBLE.run(shape, case_id=case.pk)
+    return [
+        Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region, language)))
+        for specialist in sorted(specialists, key=lambda s: (s.user.full_name, s.pk))
+    ]
+
+
+def _not_eligible_query(shape: tuple, *, case_id: int):
+    specialties, language, region, today = shape
+    case = Case(pk=case_id, patient_region=region)  # what the probes read of the case
     probes = {
         "offered_id": _first(offered_this(case)),
         "licensed_id": _first(
@@ -375,9 +389,9 @@ def _not_eligible(case, fit: Fit, today: date, language: str = "") -> list[Exclu
         | Q(offered_id__isnull=False)
         | Q(open_load__gte=F("max_open_cases"))
     )
-    if fit.specialties:
+    if specialties:
         through = Specialist.specialties.through.objects.filter(specialist=OuterRef("pk"))
-        probes["specialty_link_id"] = _first(through.filter(specialty_id__in=fit.specialties))
+        probes["specialty_link_id"] = _first(through.filter(specialty_id__in=specialties))
         relevant |= Q(specialty_link_id__isnull=False)
         not_eligible |= Q(specialty_link_id__isnull=True)
     if language:
@@ -385,14 +399,10 @@ def _not_eligible(case, fit: Fit, today: date, language: str = "") -> list[Exclu
         probes["writes_id"] = _first(writes)
         not_eligible |= Q(writes_id__isnull=True)
     found = Specialist.objects.alias(**probes).filter(relevant, not_eligible)
-    specialists = _with_reason_facts(found, case, today, language).order_by("pk")[
-        :NOT_ELIGIBLE_SHOWN
-    ]
-    region = getattr(case, "patient_region", "") or ""
-    return [
-        Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region, language)))
-        for specialist in sorted(specialists, key=lambda s: (s.user.full_name, s.pk))
-    ]
+    return _with_reason_facts(found, case, today, language).order_by("pk")[:NOT_ELIGIBLE_SHOWN]
+
+
+_NOT_ELIGIBLE = Prepared(_not_eligible_query)
 
 
 # The service ------------------------------------------------------------------------------------

@@ -111,3 +111,17 @@ def test_a_query_that_can_match_nothing_runs_none(db, django_assert_num_queries)
     query = Prepared(lambda shape, *, reference: Case.objects.none())
     with django_assert_num_queries(0):
         assert query.run("any", reference="SO-AAAA-BBBB") == []
+
+
+def test_the_dashboards_first_rows_are_its_querysets_first_rows(actors):
+    authority = proxy_authority(actors.carol, actors.alice.email)
+    for status in (Status.DRAFT, Status.SUBMITTED, Status.DELIVERED):
+        actors.case(status)
+    actors.case(Status.SUBMITTED, owner=actors.carol, authority=authority)
+    for user in (actors.alice, actors.carol, actors.bob):
+        for rows in (2, 21):
+            expected = [_loaded(case) for case in selectors.cases_for_dashboard(user)[:rows]]
+            assert [_loaded(case) for case in selectors.newest_for_dashboard(user, rows)] == (
+                expected
+            )
+    assert len(selectors.newest_for_dashboard(actors.alice, 21)) == 4
