@@ -12,7 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from cases import permissions, selectors
+from cases import permissions
+from cases.case_views import visible_case
 from cases.choices import Urgency
 from data_rights import fhir
 from data_rights import services as data_rights
@@ -300,7 +301,7 @@ def deletion_requests(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 def deletion_decide(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     permissions.require_coordinator(request.user)
-    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    case = visible_case(request, reference)
     try:
         deletion = data_rights.decide_deletion(case=case, by=request.user)
     except ApplicationError as error:
@@ -322,7 +323,7 @@ def deletion_decide(request: AuthenticatedHttpRequest, reference: str) -> HttpRe
 def case_fhir_export(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     """The case as the FHIR Bundle the patient's export holds, to send on their behalf."""
     permissions.require_coordinator(request.user)
-    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    case = visible_case(request, reference)
     bundle = fhir.export_fhir(case=case, by=request.user)
     response = HttpResponse(
         json.dumps(bundle, indent=2, ensure_ascii=False),

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from secondopinion.accounts.http import AuthenticatedHttpRequest
@@ -24,7 +24,10 @@ if TYPE_CHECKING:
 
 def visible_case(request: HttpRequest, reference: str) -> Case:
     """A case this user may see, or 404: other people's ids tell them nothing."""
-    return get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    try:
+        return selectors.case_visible_to(request.user, reference)
+    except Case.DoesNotExist as missing:
+        raise Http404 from missing
 
 
 def record_shown(request: AuthenticatedHttpRequest, case: Case) -> None:

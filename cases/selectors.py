@@ -3,6 +3,7 @@
 from collections.abc import Callable
 
 from allauth.account.models import EmailAddress
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -267,7 +268,9 @@ def case_page_cases(user) -> QuerySet[Case]:
     return page.for_case_page(cases_visible_to(user), user)
 
 
-def one_case_of(cases_for: Callable[[User], QuerySet[Case]]) -> Callable[[User, str], Case]:
+def one_case_of(
+    cases_for: Callable[[User], QuerySet[Case]],
+) -> Callable[[User | AnonymousUser, str], Case]:
     """A reader of one case by reference from `cases_for(user)` (a queryset of the cases a user
     may see, such as `case_page_cases`), raising Case.DoesNotExist when it is not among them.
     Its query is compiled once per role: what those querysets read of a user is their id and
@@ -278,8 +281,8 @@ def one_case_of(cases_for: Callable[[User], QuerySet[Case]]) -> Callable[[User, 
         )
     )
 
-    def read(user: User, reference: str) -> Case:
-        if user.is_authenticated and user.is_active:
+    def read(user: User | AnonymousUser, reference: str) -> Case:
+        if isinstance(user, User) and user.is_active:
             for case in prepared.run(user.role, user_id=user.pk, reference=reference):
                 return case
         raise Case.DoesNotExist("No such case for this user.")
@@ -289,6 +292,8 @@ def one_case_of(cases_for: Callable[[User], QuerySet[Case]]) -> Callable[[User, 
 
 # The case `reference` as `case_page_cases(user)` gives it: the richest query a page runs.
 case_for_page = one_case_of(case_page_cases)
+# The case `reference` if `user` may see it (`cases_visible_to`): most pages about one case.
+case_visible_to = one_case_of(cases_visible_to)
 
 
 def reached(events, *states) -> bool:

@@ -4,11 +4,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import FileResponse, Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from cases import permissions, selectors
+from cases import permissions
+from cases.case_views import visible_case
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 
 from . import services as data_rights
@@ -17,7 +18,7 @@ from . import services as data_rights
 @login_required
 @require_GET
 def access_history(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    case = visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
     return render(
@@ -38,7 +39,7 @@ def access_history(request: AuthenticatedHttpRequest, reference: str) -> HttpRes
 @login_required
 @require_GET
 def case_export(request: AuthenticatedHttpRequest, reference: str) -> FileResponse:
-    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    case = visible_case(request, reference)
     try:
         archive = data_rights.export_case(case=case, by=request.user)
     except ObjectDoesNotExist as refused:
@@ -54,7 +55,7 @@ def case_export(request: AuthenticatedHttpRequest, reference: str) -> FileRespon
 @login_required
 @require_http_methods(["GET", "POST"])
 def deletion_request(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
-    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    case = visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
     if request.method == "POST":

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from cases import permissions as case_permissions
 from cases.selectors import cases_visible_to
+from secondopinion.prepared import Prepared
 
 from . import viewing
 from .forms import RecordUploadForm
@@ -18,6 +19,15 @@ from .models import RecordFile, RecordsRequest, Upload
 
 def records_for_case(case) -> QuerySet[RecordFile]:
     return RecordFile.objects.filter(case=case).select_related("uploaded_by", "records_request")
+
+
+# The first `limit` records of a case (all with None), by a query compiled once per limit.
+_RECORDS_OF_CASE = Prepared(lambda limit, *, case_id: records_for_case(case_id)[:limit])
+
+
+def records_list_for_case(case, limit: int | None = None) -> list[RecordFile]:
+    """`records_for_case(case)` read, its first `limit` when given (a list page's rows)."""
+    return _RECORDS_OF_CASE.run(limit, case_id=case.pk)
 
 
 def records_visible_to(user) -> QuerySet[RecordFile]:
@@ -147,7 +157,7 @@ def case_records_context(case, user, *, limit: int | None = None) -> dict:
     study cut short would misstate its series) and says how many there are in all."""
     total = getattr(case, "record_count", None)
     truncated = limit is not None and total is not None and total > limit
-    records = list(records_for_case(case)[:limit] if truncated else records_for_case(case))
+    records = records_list_for_case(case, limit if truncated else None)
     studies = [] if truncated else group_dicom_studies(records)
     in_studies = {record.pk for study in studies for s in study.series for record in s.files}
     can_add = case_permissions.can_add_records(user, case)

@@ -7,6 +7,7 @@ import time
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ObjectDoesNotExist
 from django.http import (
     FileResponse,
     Http404,
@@ -24,7 +25,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions as case_permissions
-from cases.selectors import cases_visible_to
+from cases.selectors import case_visible_to
 from secondopinion import request_body
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.accounts.models import User
@@ -38,9 +39,17 @@ from .models import ACCEPTED_TYPES, RecordsRequest
 PROVIDER_SESSION_KEY = "records_request_ids"
 
 
+def _visible_case(request: HttpRequest, reference: str):
+    """A case this user may see, or 404 (other people's ids tell them nothing)."""
+    try:
+        return case_visible_to(request.user, reference)
+    except ObjectDoesNotExist as missing:
+        raise Http404 from missing
+
+
 def _own_case(request: HttpRequest, reference: str):
     """A case this user owns, or 404 (another person's case tells them nothing)."""
-    case = get_object_or_404(cases_visible_to(request.user), reference=reference)
+    case = _visible_case(request, reference)
     if not case_permissions.is_owner(request.user, case):
         raise Http404
     return case
@@ -88,7 +97,7 @@ def case_records(request: AuthenticatedHttpRequest, reference: str) -> HttpRespo
     """Every record of the case: the list alone when htmx asks for it (the uploader refreshing it
     after uploads finish, "Show all" on the case page), else a page of its own (the same link
     opened without JavaScript, or in a new tab)."""
-    case = get_object_or_404(cases_visible_to(request.user), reference=reference)
+    case = _visible_case(request, reference)
     services.view_case_records(case=case, by=request.user)
     context = {"case": case, **selectors.case_records_context(case, request.user)}
     if request.headers.get("HX-Request") == "true":

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from cases import permissions, selectors
+from cases import permissions
+from cases.case_views import visible_case
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.accounts.models import User
 from secondopinion.client_ip import client_ip
@@ -196,7 +197,7 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def _referred_case(request: HttpRequest, reference: str) -> tuple["Case", Referral]:
     """A case of the signed-in patient's side that came from a referral, and the referral; or
     404."""
-    case = get_object_or_404(selectors.cases_visible_to(request.user), reference=reference)
+    case = visible_case(request, reference)
     if not permissions.is_owner(request.user, case):
         raise Http404
     referral = services.referral_for_case(case)

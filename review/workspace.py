@@ -16,7 +16,7 @@ def workspace_context(user, case: Case) -> dict:
     """The page's reads. The case's files are read once: listed, and the one the viewer opens
     (with its series) is found among them. No records requests: adding records is the patient's
     page's job."""
-    files = list(record_selectors.records_for_case(case))
+    files = record_selectors.records_list_for_case(case)
     studies = record_selectors.group_dicom_studies(files)
     in_studies = {record.pk for study in studies for s in study.series for record in s.files}
     return {
