@@ -8,7 +8,7 @@ united, so no search reads every case.
 from django.db.models import Q
 
 from cases.models import Case, ProxyAuthority
-from cases.selectors import cases_visible_to
+from cases.selectors import case_visible_to, cases_visible_to
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_events
 
@@ -37,17 +37,15 @@ def search_cases(*, query: str, by: User) -> list[Case]:
     a patient's name), in one INSERT for all the cases it shows.
     """
     query = query.strip()
-    visible = cases_visible_to(by)
-    exact = list(visible.filter(reference=query.upper())[:1])
-    if exact:
+    try:
         # A whole reference names one case (on the unique index): no partial match is sought,
         # as no name or address is spelt like a reference.
-        results = exact
-    else:
+        results = [case_visible_to(by, query.upper())]
+    except Case.DoesNotExist:
         results = list(
-            visible.filter(pk__in=_matching_ids(query)).order_by("-submitted_at", "-id")[
-                :MAX_RESULTS
-            ]
+            cases_visible_to(by)
+            .filter(pk__in=_matching_ids(query))
+            .order_by("-submitted_at", "-id")[:MAX_RESULTS]
         )
     # Each case a search reveals is a read of it: the patient's access history shows it.
     if results:
