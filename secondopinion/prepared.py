@@ -8,10 +8,10 @@ kept, and each call runs that SQL with the call's values, through Django's own i
 rows become model instances exactly as the queryset would make them.
 
 Nothing is trusted: a shape is built twice, with two different sets of stand-ins, and both must
-give the same SQL, differing only in parameters that are stand-ins of the same name. A query
-whose SQL or parameters depend on anything else (the clock, a pattern made from a value, a branch
-taken on a value rather than on the shape) raises NotPreparable when first run, and must be left
-as an ordinary queryset.
+give the same SQL, differing only in parameters that are stand-ins of the same name (alone, or
+between a LIKE pattern's wildcards). A query whose SQL or parameters depend on anything else (the
+clock, a value Django transforms, a branch taken on a value rather than on the shape) raises
+NotPreparable when first run, and must be left as an ordinary queryset.
 """
 
 import copy
@@ -34,18 +34,36 @@ class NotPreparable(Exception):
 
 
 @dataclass(frozen=True)
+class _Slot:
+    """Where a parameter comes from: the call's value `name`, else `constant`. With `like`, the
+    value sits between a LIKE pattern's wildcards (Django's contains, startswith, endswith and
+    their case-insensitive forms), escaped as Django escapes it."""
+
+    name: str = ""
+    constant: Any = None
+    like: tuple[str, str] | None = None  # the wildcards before and after
+
+    def param(self, values: dict[str, Any], connection) -> Any:
+        if not self.name:
+            return self.constant
+        if self.like is None:
+            return values[self.name]
+        before, after = self.like
+        return f"{before}{connection.ops.prep_for_like_query(values[self.name])}{after}"
+
+
+@dataclass(frozen=True)
 class _Compiled:
     queryset: QuerySet  # built with the first stand-ins; never run itself
     compiler: Any  # its compiler, after as_sql() filled in the columns and their converters
     sql: str
-    # Each parameter: (name, None) for a call's value, or ("", constant).
-    slots: tuple[tuple[str, Any], ...]
+    slots: tuple[_Slot, ...]  # one per parameter
 
     def run(self, values: dict[str, Any]) -> list:
-        params = tuple(values[name] if name else constant for name, constant in self.slots)
         queryset = self.queryset.all()  # a copy, its own query
         compiler = copy.copy(self.compiler)
         compiler.connection = connections[queryset.db]  # this thread's connection
+        params = tuple(slot.param(values, compiler.connection) for slot in self.slots)
         # Django's iterables ask the query for its compiler and the compiler for its SQL: both
         # answer with what was compiled, for this copy only.
         compiler.as_sql = lambda *args, **kwargs: (self.sql, params)
@@ -86,24 +104,27 @@ class Prepared[M: Model]:
         other_sql, other_params = other.query.get_compiler(using=other.db).as_sql()
         if other_sql != sql or len(other_params) != len(params):
             raise NotPreparable("Its SQL changes with the values, not only with the shape.")
-        slots = []
-        for position, (one, two) in enumerate(zip(params, other_params, strict=True)):
-            name = _stand_in_named(one, first)
-            if name and _stand_in_named(two, second) == name:
-                slots.append((name, None))
-            elif one == two:
-                slots.append(("", one))
-            else:
-                raise NotPreparable(f"Parameter {position} is not a stand-in yet changes.")
-        return _Compiled(queryset, compiler, sql, tuple(slots))
+        slots = tuple(
+            _slot(one, two, first, second) for one, two in zip(params, other_params, strict=True)
+        )
+        return _Compiled(queryset, compiler, sql, slots)
 
 
-def _stand_in_named(param: object, stand_ins: dict[str, int | str]) -> str:
-    """The name of the stand-in `param` is (the same type and value), else ""."""
-    for name, value in stand_ins.items():
-        if type(param) is type(value) and param == value:
-            return name
-    return ""
+def _slot(one: Any, two: Any, first: dict[str, int | str], second: dict[str, int | str]) -> _Slot:
+    """Where the parameter that was `one` in the first build and `two` in the second comes
+    from: a stand-in in both, a stand-in between a LIKE pattern's wildcards in both, or the
+    same constant in both."""
+    for name, stand_in in first.items():
+        if type(one) is type(stand_in) and one == stand_in:
+            if type(two) is type(stand_in) and two == second[name]:
+                return _Slot(name)
+        elif isinstance(one, str) and isinstance(stand_in, str) and stand_in in one:
+            before, _, after = one.partition(stand_in)
+            if set(before + after) <= {"%"} and two == f"{before}{second[name]}{after}":
+                return _Slot(name, like=(before, after))
+    if type(one) is type(two) and one == two:
+        return _Slot(constant=one)
+    raise NotPreparable(f"A parameter changes between builds but is not a value: {one!r}.")
 
 
 def _stand_ins(kinds: tuple[tuple[str, type], ...], round_: int) -> dict[str, int | str]:
@@ -112,7 +133,7 @@ def _stand_ins(kinds: tuple[tuple[str, type], ...], round_: int) -> dict[str, in
         if kind is int:
             stand_ins[name] = _STAND_IN_INT - number
         elif kind is str:
-            stand_ins[name] = f"{_STAND_IN_STR}{number}"
+            stand_ins[name] = f"{_STAND_IN_STR}{number}\x1f"  # no stand-in holds another
         else:
             raise NotPreparable(f"{name} is a {kind.__name__}: only ints and strings are values.")
     return stand_ins

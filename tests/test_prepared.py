@@ -101,10 +101,24 @@ def test_sql_that_changes_with_the_build_is_refused(db):
         query.run("any", reference="SO-AAAA-BBBB")
 
 
-def test_a_pattern_made_from_a_value_is_refused(db):
-    query = Prepared(lambda shape, *, reference: Case.objects.filter(reference__contains=reference))
+def test_a_value_made_into_another_value_is_refused(db):
+    query = Prepared(lambda shape, *, reference: Case.objects.filter(reference=f"{reference}-1"))
     with pytest.raises(NotPreparable):
-        query.run("any", reference="AAAA")
+        query.run("any", reference="SO-AAAA-BBBB")
+
+
+def test_a_value_inside_a_like_pattern_is_escaped_as_django_escapes_it(actors):
+    names = ["Ann 50% Smith", "Ann 500 Smith", "Ann 5_0 Jones", "Ann 580 Jones", r"Ann \ Lee"]
+    for name in names:
+        case = actors.case(Status.DRAFT)
+        Case.objects.filter(pk=case.pk).update(patient_name=name)
+    query = Prepared(
+        lambda shape, *, part: Case.objects.filter(patient_name__icontains=part).order_by("pk")
+    )
+    for part in ["50%", "5_0", "ann 5", "\\", "%", "_", "SMITH"]:
+        expected = list(Case.objects.filter(patient_name__icontains=part).order_by("pk"))
+        assert query.run("any", part=part) == expected, part
+    assert [case.patient_name for case in query.run("any", part="50%")] == ["Ann 50% Smith"]
 
 
 def test_a_query_that_can_match_nothing_runs_none(db, django_assert_num_queries):
