@@ -79,7 +79,8 @@ class Prepared[M: Model]:
 
     `shape` (hashable) is whatever changes the SQL itself, such as a role, or a value that
     changes seldom (today's date); `values` are ints or strings that only fill its parameters.
-    `build` must not read the database.
+    `build` must read nothing else that can change: not the database, and not a setting or a
+    module's constant (a page size: pass it in the shape), since its SQL is kept.
     """
 
     def __init__(self, build: Callable[..., QuerySet[M]]):

@@ -10,6 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cases.models import Case, CaseEvent, Status
+from cases.page import annotated
+from secondopinion.prepared import Prepared
 from secondopinion.text import Text
 
 from .matching import needed_specialties
@@ -29,7 +31,16 @@ from .models import (
 def specialist_for_user(user) -> Specialist | None:
     if not user.is_authenticated:
         return None
-    return Specialist.objects.with_verification().filter(user=user).first()
+    found = _SPECIALIST_FOR_USER.run(timezone.localdate(), user_id=user.pk)
+    return found[0] if found else None
+
+
+# Compiled once a day (secondopinion.prepared): every page of a specialist's own reads it.
+_SPECIALIST_FOR_USER = Prepared(
+    lambda today, *, user_id: (
+        Specialist.objects.with_verification(today).filter(user_id=user_id).order_by("pk")[:1]
+    )
+)
 
 
 def profile_for_user(user) -> Specialist | None:
@@ -353,29 +364,14 @@ def home_for(specialist: Specialist) -> dict:
 
     today = timezone.localdate()
     # The first offers to answer, each row carrying how many are open (one query however many).
-    offers = list(
-        open_offers_for_specialist(specialist)
-        .only("respond_by", "case__reference")
-        .annotate(open_offers=Window(Count("pk")))
-        .order_by("respond_by", "pk")[:WORK_SHOWN]
-    )
-    open_offers = offers[0].open_offers if offers else 0
+    offers = _HOME_OFFERS.run(WORK_SHOWN, specialist_id=specialist.pk)
+    open_offers = annotated(offers[0], "open_offers") if offers else 0
     # The cases being worked on, grouped by status and the step each came from, read as ids
     # first: only the cases each group lists are loaded (a backlog is counted, not built row by
     # row). Of the finished ones only the latest (a specialist's history grows for years).
+    working = _HOME_WORKING.run(None, specialist_id=specialist.pk)
+    done = _HOME_DONE.run(DONE_SHOWN, specialist_id=specialist.pk)
     mine = Case.objects.filter(specialist=specialist)
-    came_from = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
-    working = list(
-        mine.filter(status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED))
-        .annotate(came_from=Subquery(came_from.values("from_status")[:1]))
-        .order_by("updated_at", "id")
-        .values_list("pk", "status", "came_from")
-    )
-    done = list(
-        mine.filter(
-            status__in=(Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED)
-        ).order_by("-updated_at", "-id")[:DONE_SHOWN]
-    )
     submitted = mine.filter(status=Status.OPINION_SUBMITTED)
     to_write: list[int] = []
     returned: list[int] = []
@@ -424,11 +420,57 @@ def home_for(specialist: Specialist) -> dict:
         "offers_more": max(0, open_offers - WORK_SHOWN),
         "groups": groups,
         "open_count": open_offers + len(working) + awaiting_check,
-        "away": specialist.unavailable_periods.filter(ends_on__gte=today),
-        "expiring": specialist.licences.filter(
-            expires_on__lte=today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS)
+        "away": _HOME_AWAY.run(today, specialist_id=specialist.pk),
+        "expiring": _HOME_EXPIRING.run(
+            today + timedelta(days=settings.LICENCE_EXPIRY_WARNING_DAYS),
+            specialist_id=specialist.pk,
         ),
     }
+
+
+# The home's queries, compiled once (a day for those that read the date): a specialist opens
+# it between every two tasks.
+def _home_offers(rows: int, *, specialist_id: int) -> QuerySet[Offer]:
+    return (
+        open_offers_for_specialist(Specialist(pk=specialist_id))
+        .only("respond_by", "case__reference")
+        .annotate(open_offers=Window(Count("pk")))
+        .order_by("respond_by", "pk")[:rows]
+    )
+
+
+def _home_working(shape: None, *, specialist_id: int) -> QuerySet:
+    came_from = CaseEvent.objects.filter(case=OuterRef("pk")).order_by("-at", "-id")
+    return (
+        Case.objects.filter(
+            specialist_id=specialist_id, status__in=(Status.IN_REVIEW, Status.INFO_REQUESTED)
+        )
+        .annotate(came_from=Subquery(came_from.values("from_status")[:1]))
+        .order_by("updated_at", "id")
+        .values_list("pk", "status", "came_from")
+    )
+
+
+def _home_done(rows: int, *, specialist_id: int) -> QuerySet[Case]:
+    ended = (Status.OPINION_SUBMITTED, Status.DELIVERED, Status.CLOSED)
+    return Case.objects.filter(specialist_id=specialist_id, status__in=ended).order_by(
+        "-updated_at", "-id"
+    )[:rows]
+
+
+_HOME_OFFERS = Prepared(_home_offers)
+_HOME_WORKING = Prepared(_home_working)
+_HOME_DONE = Prepared(_home_done)
+_HOME_AWAY = Prepared(
+    lambda today, *, specialist_id: UnavailablePeriod.objects.filter(
+        specialist_id=specialist_id, ends_on__gte=today
+    )
+)
+_HOME_EXPIRING = Prepared(
+    lambda until, *, specialist_id: Licence.objects.filter(
+        specialist_id=specialist_id, expires_on__lte=until
+    )
+)
 
 
 def declarations_for_case(case_id: int) -> QuerySet[ConflictDeclaration]:
