@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from secondopinion.accounts.http import AuthenticatedHttpRequest
 from secondopinion.accounts.models import User
 from secondopinion.audit.services import record_event
+from secondopinion.prepared import Prepared
 
 from .models import Case, FormDraft
 
@@ -49,14 +50,23 @@ def save_draft_response(
     return HttpResponse(status=204 if saved else 413)
 
 
+# Compiled once (secondopinion.prepared): every form a draft may be kept for asks on each GET.
+_DRAFT = Prepared(
+    lambda shape, *, case_id, user_id, form: FormDraft.objects.filter(
+        case_id=case_id, user_id=user_id, form=form
+    ).order_by("pk")[:1]
+)
+
+
 def restored_draft(request: AuthenticatedHttpRequest, *, case: Case, form: str) -> dict | None:
     """On showing a form: the draft kept for it, as the form's initial values (and a message
     saying so), or None."""
     if request.method != "GET":
         return None
-    draft = FormDraft.objects.filter(case=case, user=request.user, form=form).first()
-    if draft is None:
+    found = _DRAFT.run(None, case_id=case.pk, user_id=request.user.pk, form=form)
+    if not found:
         return None
+    draft = found[0]
     messages.info(request, RESTORED)
     return {key: values if len(values) > 1 else values[0] for key, values in draft.data.items()}
 

@@ -5,6 +5,8 @@ from django.db.models.functions import Coalesce
 
 from cases import permissions
 from cases.models import Case
+from secondopinion.accounts.models import User
+from secondopinion.prepared import Prepared
 
 from .models import Message, MessageReadMarker
 
@@ -51,7 +53,15 @@ def unread_message_count(case: Case, user) -> int:
 
 
 def unread_message_ids(case: Case, user) -> set[int]:
-    return set(_unread(case, user).values_list("pk", flat=True))
+    return set(_UNREAD_IDS.run(None, case_id=case.pk, user_id=user.pk))
+
+
+# Compiled once (secondopinion.prepared): the thread's page reads it on every visit.
+_UNREAD_IDS = Prepared(
+    lambda shape, *, case_id, user_id: _unread(Case(pk=case_id), User(pk=user_id)).values_list(
+        "pk", flat=True
+    )
+)
 
 
 def case_page_section(user, case: Case, timeline) -> dict:
