@@ -300,3 +300,16 @@ def test_the_page_shows_the_specialists_with_work_and_reads_neither_all_load_nor
     assert "load" not in figures and "by_quarter" not in figures["outcomes"]
     [quarter] = {row["quarter"] for row in figures["recent_quarters"]}
     assert quarter in page.text
+
+
+def test_the_pages_figures_are_read_once_a_snapshot(actors, django_assert_num_queries):
+    actors.case(Status.SUBMITTED)
+    metrics.refresh_snapshot()
+    first = metrics.current_metrics(for_page=True)
+    with django_assert_num_queries(1):  # which snapshot is the newest, and nothing more
+        assert metrics.current_metrics(for_page=True) == first
+
+    # A newer snapshot is read as soon as it is written.
+    actors.case(Status.SUBMITTED)
+    metrics.refresh_snapshot()
+    assert _submitted(metrics.current_metrics(for_page=True)) == _submitted(first) + 1
