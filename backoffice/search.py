@@ -30,11 +30,10 @@ def _matching_ids(query: str):
     )
 
 
-def _matching(role: str, *, user_id: int, query: str):
+def _matching(shape: tuple[str, int], *, user_id: int, query: str):
+    role, most = shape
     visible = cases_visible_to(User(pk=user_id, role=role))
-    return visible.filter(pk__in=_matching_ids(query)).order_by("-submitted_at", "-id")[
-        :MAX_RESULTS
-    ]
+    return visible.filter(pk__in=_matching_ids(query)).order_by("-submitted_at", "-id")[:most]
 
 
 # Compiled once per role (secondopinion.prepared): the query fills its LIKE patterns.
@@ -54,7 +53,8 @@ def search_cases(*, query: str, by: User) -> list[Case]:
         # as no name or address is spelt like a reference.
         results = [case_visible_to(by, query.upper())]
     except Case.DoesNotExist:
-        results = _MATCHING.run(by.role, user_id=by.pk, query=query) if by.is_active else []
+        shape = (by.role, MAX_RESULTS)
+        results = _MATCHING.run(shape, user_id=by.pk, query=query) if by.is_active else []
     # Each case a search reveals is a read of it: the patient's access history shows it.
     if results:
         record_events(

@@ -362,7 +362,7 @@ def _not_eligible(case, fit: Fit, today: date, language: str = "") -> list[Exclu
     (`_first`): the scan stops after NOT_ELIGIBLE_SHOWN, so its cost follows those read. The
     query is compiled once per specialty, language, region and day (secondopinion.prepared)."""
     region = getattr(case, "patient_region", "") or ""
-    shape = (tuple(sorted(fit.specialties)), language, region, today)
+    shape = (tuple(sorted(fit.specialties)), language, region, today, NOT_ELIGIBLE_SHOWN)
     specialists = _NOT_ELIGIBLE.run(shape, case_id=case.pk)
     return [
         Exclusion(specialist, tuple(_not_eligible_reasons(specialist, region, language)))
@@ -371,7 +371,7 @@ def _not_eligible(case, fit: Fit, today: date, language: str = "") -> list[Exclu
 
 
 def _not_eligible_query(shape: tuple, *, case_id: int):
-    specialties, language, region, today = shape
+    specialties, language, region, today, shown = shape
     case = Case(pk=case_id, patient_region=region)  # what the probes read of the case
     probes = {
         "offered_id": _first(offered_this(case)),
@@ -399,7 +399,7 @@ def _not_eligible_query(shape: tuple, *, case_id: int):
         probes["writes_id"] = _first(writes)
         not_eligible |= Q(writes_id__isnull=True)
     found = Specialist.objects.alias(**probes).filter(relevant, not_eligible)
-    return _with_reason_facts(found, case, today, language).order_by("pk")[:NOT_ELIGIBLE_SHOWN]
+    return _with_reason_facts(found, case, today, language).order_by("pk")[:shown]
 
 
 _NOT_ELIGIBLE = Prepared(_not_eligible_query)
