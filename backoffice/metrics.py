@@ -15,8 +15,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, transaction
-from django.db.models import Count, JSONField, Max, Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Count, Max, Q
 from django.db.models.functions import TruncQuarter
 from django.utils import timezone, translation
 from django.utils.translation import gettext, gettext_noop, pgettext_lazy
@@ -30,7 +29,7 @@ from review.models import Opinion
 from secondopinion.text import Text
 from specialists.models import Offer, Specialist
 
-from . import tasks
+from . import page_figures, tasks
 from .models import CaseFirstEntry, MetricsSnapshot, StepTimeCount
 from .queues import submitted_cases
 
@@ -444,12 +443,12 @@ def current_metrics(*, for_page: bool = False, outcome_filters: dict | None = No
     (`outcome_metrics.filters_from`; None in a snapshot older than them), so it reads the same
     few kilobytes whatever the size and age of the service."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
-    newest = MetricsSnapshot.objects.order_by("-computed_at")
     snapshot: tuple | None
     if for_page:
         filters = outcome_filters or outcome_metrics.filters_from({})
-        snapshot = _page_figures(newest, outcome_metrics.kept_path(**filters))
+        snapshot = page_figures.newest(outcome_metrics.kept_path(**filters))
     else:
+        newest = MetricsSnapshot.objects.order_by("-computed_at")
         snapshot = newest.values_list("computed_at", "figures").first()
     stale = snapshot is None or snapshot[0] < cutoff
     if stale:
@@ -459,69 +458,6 @@ def current_metrics(*, for_page: bool = False, outcome_filters: dict | None = No
     computed_at, figures, *chosen = snapshot
     shown = {"outcome_counts": chosen[0]} if for_page else {}
     return figures | shown | {"generated_at": computed_at, "stale": stale}
-
-
-# The page's figures of the newest snapshot, by snapshot and choice of outcome filters, read
-# once per process: a snapshot is written every few minutes and never changed, a page is opened
-# far more often, and cutting the page's figures out of the snapshot's JSON (about 100 KB) took
-# the database 7 ms and Python 4 more. Shared by every request: read them, never change them.
-_page_figures_read: dict[tuple, tuple] = {}
-PAGE_FIGURES_KEPT = 64
-
-
-def forget_page_figures() -> None:
-    """Drop the figures read so far (tests: a rolled-back snapshot's id may come back)."""
-    _page_figures_read.clear()
-
-
-def _page_figures(newest, path: list[str]) -> tuple | None:
-    """(computed_at, the page's figures, the chosen outcome counts) of the newest snapshot."""
-    head = newest.values_list("pk", "computed_at").first()
-    if head is None:
-        return None
-    key = (*head, tuple(path))
-    if (snapshot := _page_figures_read.get(key)) is None:
-        snapshot = (
-            newest.filter(pk=head[0])
-            .annotate(
-                page_figures=RawSQL(  # noqa: S611 (a constant expression, no input)
-                    _PAGE_FIGURES[connection.vendor], [], output_field=JSONField()
-                ),
-                chosen_counts=RawSQL(  # noqa: S611 (the path is a parameter)
-                    _CHOSEN_COUNTS[connection.vendor],
-                    [_json_path(path, connection.vendor)],
-                    output_field=JSONField(),
-                ),
-            )
-            .values_list("computed_at", "page_figures", "chosen_counts")
-            .first()
-        )
-        if snapshot is None:  # deleted by a newer one's refresh in between
-            return None
-        if len(_page_figures_read) >= PAGE_FIGURES_KEPT:
-            _page_figures_read.clear()
-        _page_figures_read[key] = snapshot
-    return snapshot
-
-
-# The snapshot's figures without every specialist's load and every quarter's outcomes, read by
-# the database (the keys are dropped before the JSON leaves it); and the outcome counts of the
-# one choice a page shows.
-_PAGE_FIGURES = {
-    "postgresql": "(figures - 'load') #- '{outcomes,by_quarter}'",
-    "sqlite": "json_remove(figures, '$.load', '$.outcomes.by_quarter')",
-}
-_CHOSEN_COUNTS = {
-    "postgresql": "outcome_counts #> %s",
-    "sqlite": "json_extract(outcome_counts, %s)",
-}
-
-
-def _json_path(keys: list[str], vendor: str) -> list[str] | str:
-    """`keys` as PostgreSQL's array of keys, or as SQLite's JSON path."""
-    if vendor == "postgresql":
-        return keys
-    return "$" + "".join(f'."{key}"' for key in keys)
 
 
 def request_refresh() -> bool:

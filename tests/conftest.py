@@ -31,7 +31,7 @@ from django.test import override_settings
 from django.utils import translation
 from pytest_django.live_server_helper import LiveServer
 
-from backoffice import metrics
+from backoffice import page_figures
 from cases.models import Case, ProxyAuthority
 from secondopinion.accounts.models import Role, User
 from specialists.models import Specialist
@@ -169,9 +169,9 @@ def _any_day_clock(request):
 
 @pytest.fixture(autouse=True)
 def _no_metrics_read_by_an_earlier_test():
-    """A process keeps the metrics page's figures by snapshot (backoffice.metrics); a rolled-back
+    """A process keeps the metrics page's figures by snapshot (backoffice.page_figures); a rolled-back
     test's snapshot id and pinned time may come back in the next test with other figures."""
-    metrics.forget_page_figures()
+    page_figures.forget()
 
 
 @pytest.fixture(autouse=True)
