@@ -24,6 +24,7 @@ from secondopinion.csv_export import csv_response
 from secondopinion.forms import choice_field
 
 from . import search as case_search
+from .rows import audit_rows
 
 PAGE_SIZE = 50
 # The most events one CSV download carries: about 15 MB and a few seconds. The whole log of a
@@ -104,6 +105,7 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         before=request.GET.get("before", ""),
         after=request.GET.get("after", ""),
     )
+    events = list(_with_references(page.events))
     params = request.GET.copy()
     for key in ("before", "after", "page"):
         params.pop(key, None)
@@ -113,7 +115,8 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "events": list(_with_references(page.events)),
+            "events": events,
+            "rows": audit_rows(events),
             "filter_query": params.urlencode(),
         },
     )

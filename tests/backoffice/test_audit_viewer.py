@@ -7,8 +7,10 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from pytest_django.asserts import assertInHTML
 
 from cases.models import Status
+from secondopinion.audit.context import RequestContext, current
 from secondopinion.audit.models import AuditEvent
 from secondopinion.audit.services import record_event
 from tests.project import OUR_FOLDERS
@@ -194,3 +196,42 @@ def test_the_export_reads_events_and_their_cases_references_a_batch_at_a_time(
     assert len(references) == 2  # three events, two at a time
     rows = list(csv.reader(io.StringIO(response.content.decode())))[1:]
     assert sorted(row[5] for row in rows) == sorted(case.reference for case in cases)
+
+
+def test_each_event_row_says_who_for_whom_what_and_where(client, actors):
+    case = actors.case(Status.SUBMITTED)
+    by_system = record_event(actor=None, action="case.reminder", obj=case, case_id=case.pk)
+    token = current.set(RequestContext(ip="203.0.113.9", request_id="r1"))
+    try:
+        for_alice = record_event(
+            actor=actors.carol,
+            action="case.view",
+            obj=case,
+            case_id=case.pk,
+            on_behalf_of=actors.alice,
+        )
+    finally:
+        current.reset(token)
+    no_case = record_event(actor=actors.cora, action="account.login", obj=actors.cora)
+    client.force_login(actors.cora)
+
+    page = client.get(reverse("audit:event-list"), {"action": ""}).text
+
+    def row(event, who, ip, reference):
+        at = timezone.localtime(event.at).strftime("%-d %b %Y, %H:%M:%S")
+        return (
+            f"<tr><td>{at}</td><td>{who}</td><td>{event.action}</td>"
+            f"<td>{event.object_type}:{event.object_id}</td><td>{reference}</td><td>{ip}</td></tr>"
+        )
+
+    assertInHTML(row(by_system, "system", "—", case.reference), page)
+    assertInHTML(
+        row(
+            for_alice,
+            f"{actors.carol.email} for {actors.alice.email}",
+            "203.0.113.9",
+            case.reference,
+        ),
+        page,
+    )
+    assertInHTML(row(no_case, actors.cora.email, "—", "—"), page)
