@@ -9,7 +9,7 @@ from django.forms.renderers import DjangoTemplates
 from django.utils import translation
 from django.utils.safestring import mark_safe
 
-from secondopinion.forms import FormRenderer
+from secondopinion.forms import FormRenderer, StyledFormMixin
 
 DJANGO = DjangoTemplates()  # Django's own widget templates, none of ours
 
@@ -67,3 +67,97 @@ def test_the_renderer_is_the_one_every_form_uses(settings):
     assert settings.FORM_RENDERER == "secondopinion.forms.FormRenderer"
     html = str(Everything({"grouped": "car"})["grouped"])
     assert '<optgroup label="Heart">\n  <option value="car" selected>Cardiology</option>' in html
+
+
+class EngineOnly(FormRenderer):
+    """Our templates (forms/field.html, our input.html) and Django's through the template
+    engine: what FormRenderer must write. (A select is held to Django's template above, where
+    the blank lines between options are left out.)"""
+
+    def render(self, template_name, context, request=None):
+        if template_name == forms.Select.template_name:
+            return super().render(template_name, context, request)
+        return super(FormRenderer, self).render(template_name, context, request)
+
+
+class EveryField(StyledFormMixin, forms.Form):
+    name = forms.CharField(label="Full name", help_text="As on your <ID> & card", max_length=20)
+    note = forms.CharField(label='Note "quoted"', required=False, widget=forms.Textarea)
+    email = forms.EmailField(required=False)
+    when = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    count = forms.IntegerField(min_value=1, help_text=mark_safe("<em>safe</em> hint"))
+    agree = forms.BooleanField(label="I agree & consent")
+    maybe = forms.BooleanField(required=False, label="Optional box")
+    pick = forms.ChoiceField(choices=[("a", "A"), ("b", "B")], widget=forms.RadioSelect)
+    picks = forms.MultipleChoiceField(
+        choices=[(1, "One"), (2, "Two")], widget=forms.CheckboxSelectMultiple, required=False
+    )
+    secret = forms.CharField(widget=forms.PasswordInput(render_value=True), required=False)
+    hidden = forms.CharField(widget=forms.HiddenInput, required=False)
+    upload = forms.FileField(required=False, widget=forms.FileInput)
+    site = forms.URLField(required=False, widget=forms.URLInput(attrs={"class": ""}))
+    choice = forms.ChoiceField(choices=[("", "Any"), ("x", "X")], required=False)
+    described = forms.CharField(
+        required=False,
+        help_text="Hint",
+        widget=forms.TextInput(attrs={"aria-describedby": "elsewhere", "disabled": True}),
+    )
+
+
+class NotMarkedOptional(EveryField):
+    mark_optional = False
+
+
+FORM_DATA = (
+    None,
+    {
+        "name": "Ann <O'Brien> & co",
+        "note": 'line one\n<script>"two"</script>',
+        "email": "ann@example.org",
+        "when": "2026-12-08",
+        "count": "3",
+        "agree": "on",
+        "pick": "b",
+        "picks": ["2"],
+        "secret": "p&ss",
+        "hidden": '"h"',
+        "site": "https://example.org/?a=1&b=2",
+        "choice": "x",
+    },
+    {"name": "x" * 30, "email": "not an email", "count": "0", "when": "nonsense", "pick": "z"},
+)
+
+
+@pytest.mark.parametrize("form_class", [EveryField, NotMarkedOptional])
+@pytest.mark.parametrize("data", FORM_DATA)
+@pytest.mark.parametrize("language", ["en-gb", "es"])
+def test_a_field_is_written_as_our_templates_write_it(form_class, data, language):
+    with translation.override(language):
+        ours = form_class(data, renderer=FormRenderer())
+        engines = form_class(data, renderer=EngineOnly())
+        if data:
+            ours.is_valid(), engines.is_valid()
+        for name in ours.fields:
+            assert ours[name].as_field_group() == engines[name].as_field_group(), name
+        assert str(ours) == str(engines)
+
+
+def test_fields_inputs_and_textareas_never_reach_the_template_engine(monkeypatch):
+    through_the_engine = []
+    engine = FormRenderer.get_template
+
+    def get_template(self, template_name):
+        through_the_engine.append(template_name)
+        return engine(self, template_name)
+
+    monkeypatch.setattr(FormRenderer, "get_template", get_template)
+    form = EveryField(FORM_DATA[2], renderer=FormRenderer())
+    form.is_valid()
+    for name in form.fields:
+        form[name].as_field_group()
+
+    # The radios and the boxes of a multiple choice are Django's templates (and ours).
+    assert set(through_the_engine) == {
+        "django/forms/widgets/radio.html",
+        "django/forms/widgets/checkbox_select.html",
+    }
