@@ -13,9 +13,10 @@ needs), expertise 20, report language 15, load 15, turnaround 10, preferences 5.
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from django.db.models import F, OuterRef, Q, Subquery, Value
 from django.utils import dateformat, timezone
@@ -70,12 +71,17 @@ class ScorePart:
 
 @dataclass(frozen=True)
 class Candidate:
-    specialist: Specialist
-    parts: tuple[ScorePart, ...]
+    """A specialist who may be offered the case, with their score. The score's parts, each
+    explained in words, are written when first read: a page shows the best few of a shortlist
+    of a hundred."""
 
-    @property
-    def score(self) -> float:
-        return round(sum(part.points for part in self.parts), 1)
+    specialist: Specialist
+    score: float
+    explain: Callable[[], tuple[ScorePart, ...]] = field(repr=False, compare=False)
+
+    @cached_property
+    def parts(self) -> tuple[ScorePart, ...]:
+        return self.explain()
 
 
 @dataclass(frozen=True)
@@ -153,14 +159,19 @@ def _significant_words(text: str) -> list[str]:
     ]
 
 
-def _expertise_part(specialist: Specialist, case_words: frozenset[str]) -> ScorePart:
+def _expertise_matched(specialist: Specialist, case_words: frozenset[str]) -> list[str]:
+    """The specialist's areas of expertise that the case's words cover (two thirds of an
+    area's significant words)."""
     matched = []
     for area in specialist.expertise_list:
         words = _significant_words(area)
         found = sum(word in case_words for word in words)
         if words and found >= math.ceil(len(words) * 2 / 3):
             matched.append(area)
-    points = min(EXPERTISE_POINTS, EXPERTISE_POINTS_EACH * len(matched))
+    return matched
+
+
+def _expertise_part(matched: list[str], points: float) -> ScorePart:
     if matched:
         reason = ngettext(
             "Expertise in %(areas)s matches the diagnosis or question.",
@@ -172,11 +183,13 @@ def _expertise_part(specialist: Specialist, case_words: frozenset[str]) -> Score
     return ScorePart(_("Expertise"), points, EXPERTISE_POINTS, reason)
 
 
-def _specialty_part(specialist: Specialist, needs: list[SpecialtyNeed], fit: Fit) -> ScorePart:
+def _specialty_part(
+    specialist: Specialist, needs: list[SpecialtyNeed], fit: Fit, points: float
+) -> ScorePart:
     if not needs:
         return ScorePart(
             _("Specialty"),
-            0,
+            points,
             SUBSPECIALTY_POINTS,
             _("We could not tell this case's specialty from its text: choose one to rank by it."),
         )
@@ -188,12 +201,10 @@ def _specialty_part(specialist: Specialist, needs: list[SpecialtyNeed], fit: Fit
         reason = _("Subspecialty in %(names)s, which this case needs.") % {"names": ", ".join(subs)}
     else:
         reason = _("Specialty: %(names)s.") % {"names": ", ".join(name for __, name, __ in theirs)}
-    return ScorePart(
-        _("Specialty"), round(specialist.specialty_points, 1), SUBSPECIALTY_POINTS, reason
-    )
+    return ScorePart(_("Specialty"), points, SUBSPECIALTY_POINTS, reason)
 
 
-def _language_part(specialist: Specialist, language: str) -> ScorePart:
+def _language_part(specialist: Specialist, language: str, points: float) -> ScorePart:
     name = LANGUAGE_NAMES.get(language, language)
     if not language:
         reason = _("The patient did not choose a report language.")
@@ -205,55 +216,67 @@ def _language_part(specialist: Specialist, language: str) -> ScorePart:
         reason = _("Does not write reports in %(language)s: the report would need translating.") % {
             "language": name
         }
-    return ScorePart(_("Report language"), specialist.language_points, LANGUAGE_POINTS, reason)
+    return ScorePart(_("Report language"), points, LANGUAGE_POINTS, reason)
 
 
-def _load_part(specialist: Specialist) -> ScorePart:
+def _load_part(specialist: Specialist, points: float) -> ScorePart:
     room = specialist.max_open_cases - specialist.load
     reason = _("%(load)s of %(most)s cases open: room for %(room)s more.") % {
         "load": specialist.load,
         "most": specialist.max_open_cases,
         "room": room,
     }
-    return ScorePart(_("Current load"), round(specialist.load_points, 1), LOAD_POINTS, reason)
+    return ScorePart(_("Current load"), points, LOAD_POINTS, reason)
 
 
-def _turnaround_part(specialist: Specialist) -> ScorePart:
+def _turnaround_part(specialist: Specialist, points: float) -> ScorePart:
     days = specialist.typical_turnaround_days
     reason = ngettext(
         "Usually writes an opinion in %(days)s day.",
         "Usually writes an opinion in %(days)s days.",
         days,
     ) % {"days": days}
-    points = round(specialist.turnaround_points, 1)
     return ScorePart(_("Turnaround"), points, TURNAROUND_POINTS, reason)
 
 
-def _preference_part(specialist: Specialist, topics: list[str]) -> ScorePart:
-    labels = dict(QuestionTopic.choices)
-    shared = [labels.get(topic, topic) for topic in topics if topic in specialist.preferred_topics]
+def _preference_part(shared: list[str], points: float) -> ScorePart:
     if shared:
+        labels = dict(QuestionTopic.choices)
         reason = _("Prefers questions the patient asked: %(topics)s.") % {
-            "topics": "; ".join(f"“{t}”" for t in shared)
+            "topics": "; ".join(f"“{labels.get(topic, topic)}”" for topic in shared)
         }
-        return ScorePart(_("Preferences"), PREFERENCE_POINTS, PREFERENCE_POINTS, reason)
-    return ScorePart(
-        _("Preferences"), 0, PREFERENCE_POINTS, _("No stated preference for this case's questions.")
-    )
+    else:
+        reason = _("No stated preference for this case's questions.")
+    return ScorePart(_("Preferences"), points, PREFERENCE_POINTS, reason)
 
 
 def _candidate(specialist: Specialist, case, needs, fit: Fit, case_words) -> Candidate:
-    return Candidate(
-        specialist,
-        (
-            _specialty_part(specialist, needs, fit),
-            _expertise_part(specialist, case_words),
-            _language_part(specialist, getattr(case, "report_language", "") or ""),
-            _load_part(specialist),
-            _turnaround_part(specialist),
-            _preference_part(specialist, list(getattr(case, "question_topics", None) or [])),
-        ),
+    """The specialist's score now; its parts in words when they are read."""
+    language = getattr(case, "report_language", "") or ""
+    matched = _expertise_matched(specialist, case_words)
+    topics = list(getattr(case, "question_topics", None) or [])
+    shared = [topic for topic in topics if topic in specialist.preferred_topics]
+    points = (
+        round(specialist.specialty_points, 1) if needs else 0,
+        min(EXPERTISE_POINTS, EXPERTISE_POINTS_EACH * len(matched)),
+        specialist.language_points,
+        round(specialist.load_points, 1),
+        round(specialist.turnaround_points, 1),
+        PREFERENCE_POINTS if shared else 0,
     )
+    specialty, expertise, in_language, load, turnaround, preference = points
+
+    def explain() -> tuple[ScorePart, ...]:
+        return (
+            _specialty_part(specialist, needs, fit, specialty),
+            _expertise_part(matched, expertise),
+            _language_part(specialist, language, in_language),
+            _load_part(specialist, load),
+            _turnaround_part(specialist, turnaround),
+            _preference_part(shared, preference),
+        )
+
+    return Candidate(specialist, round(sum(points), 1), explain)
 
 
 # Why someone is not eligible --------------------------------------------------------------------

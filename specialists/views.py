@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ObjectDoesNotExist
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
@@ -25,7 +26,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, posted
 from secondopinion.text import Text
 
-from . import matching, offers, selectors, services
+from . import matching, offers, rows, selectors, services
 from .forms import (
     AcceptOfferForm,
     AffiliationForm,
@@ -261,6 +262,7 @@ def match(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
     away = []
     if ranking is not None and not ranking.ranked:  # the ways forward name who is back when
         away = selectors.returning_specialists(e.specialist.pk for e in ranking.excluded)
+    ranked = ranking.ranked[:RANKED_SHOWN] if ranking is not None else []
     return render(
         request,
         "specialists/match.html",
@@ -269,7 +271,9 @@ def match(request: AuthenticatedHttpRequest, reference: str) -> HttpResponse:
             "ranking": ranking,
             # The best RANKED_SHOWN, each with its score explained: the rest of the shortlist
             # is for automatic mode, and rendering it all cost more than ranking it.
-            "ranked": ranking.ranked[:RANKED_SHOWN] if ranking is not None else [],
+            "ranked": ranked,
+            "ranked_rows": rows.ranked_rows(ranked, chosen=chosen, csrf_token=get_token(request)),
+            "excluded_rows": rows.excluded_rows(ranking.excluded if ranking is not None else []),
             "filter_form": filter_form,
             "chosen": chosen,
             "offer": next((o for o in offers if o.status == Offer.Status.OPEN), None),

@@ -224,3 +224,19 @@ def test_a_specialist_whose_account_is_switched_off_is_not_ranked(matching_case,
 
     assert "Dr Gil Gone" not in names(ranking.ranked)
     assert reasons_for(ranking, gone) == ["Their account is switched off."]
+
+
+def test_a_score_is_the_sum_of_its_parts_which_are_written_only_when_read(
+    matching_case, specialist
+):
+    case = matching_case(question_topics=["surgery"], diagnosis="HER2-positive breast cancer")
+    specialist("Dr Bea Best", expertise="HER2-positive breast cancer", preferred_topics=["surgery"])
+    specialist("Dr Slow", typical_turnaround_days=12, max_open_cases=3)
+
+    ranked = rank_specialists_for(case).ranked
+
+    assert len(ranked) == 3
+    assert not any("parts" in vars(candidate) for candidate in ranked)  # none written yet
+    for candidate in ranked:
+        assert candidate.score == round(sum(part.points for part in candidate.parts), 1)
+    assert [c.score for c in ranked] == sorted((c.score for c in ranked), reverse=True)

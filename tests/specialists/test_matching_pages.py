@@ -1,7 +1,9 @@
 """The coordinator's matching page, the specialist's answer pages, and what the patient sees."""
 
+import re
 from datetime import timedelta
 
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,6 +40,35 @@ def test_the_matching_page_ranks_with_reasons_and_lists_who_was_left_out_and_why
     assert "Dr Ivy Insider" in excluded
     assert "Works at City Hospital, where the patient is treated." in excluded
     assert "Offer to the top match automatically" in page
+
+
+def test_the_matching_pages_rows_escape_what_they_show_and_each_offer_button_posts(
+    actors, matching_case, specialist
+):
+    case = matching_case(treating_institution="City Hospital")
+    ranked_one = specialist("Dr <b>Bold</b> & Co", institution="St <i>Mary</i>'s")
+    specialist("Dr <script>x</script>", institution="City Hospital")  # left out: a conflict
+    client = Client(enforce_csrf_checks=True)  # the button's form must carry a valid token
+    client.force_login(actors.cora)
+    url = reverse("specialists:match", args=[case.reference])
+
+    page = client.get(url).text
+
+    ranked = page[page.index('id="ranked"') : page.index('id="excluded"')]
+    excluded = page[page.index('id="excluded"') :]
+    assert "<b>Bold</b>" not in ranked and "<i>Mary</i>" not in ranked
+    assert "Dr &lt;b&gt;Bold&lt;/b&gt; &amp; Co<br>" in ranked
+    assert "St &lt;i&gt;Mary&lt;/i&gt;&#x27;s</span>" in ranked
+    assert '<span\n              class="usa-sr-only"> to Dr &lt;b&gt;Bold' in ranked
+    assert "<script>x</script>" not in page
+    assert "Dr &lt;script&gt;x&lt;/script&gt;</th>" in excluded
+    row = ranked[ranked.index("Dr &lt;b&gt;Bold") :]
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', row)[1]
+
+    response = client.post(url, {"csrfmiddlewaretoken": token, "specialist": ranked_one.pk})
+
+    assert response.status_code == 302
+    assert Offer.objects.get(case=case, status=Offer.Status.OPEN).specialist == ranked_one
 
 
 def test_the_matching_page_lists_the_best_few_of_a_long_ranking(
