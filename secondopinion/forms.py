@@ -34,15 +34,18 @@ _INPUT_TEMPLATES = frozenset(
     )
 )  # fmt: skip
 _TEXTAREA_TEMPLATE = "django/forms/widgets/textarea.html"
+_RADIO_TEMPLATE = "django/forms/widgets/radio.html"
+_FORM_CONTEXT = {"form", "fields", "hidden_fields", "errors"}
 
 
 class FormRenderer(TemplatesSetting):
-    """USWDS markup for every form. A field's group (forms/field.html), its input or textarea
-    (django/forms/widgets/input.html, Django's textarea.html) and a select are written in Python
-    in the markup those templates write, character for character: through the template engine
-    a field cost about 0.3 ms, a select's option 20 µs, and a form of eleven fields was a
-    quarter of the specialist's workspace. tests/test_form_rendering.py holds each to its
-    template. Every other template (the form's, radios, file inputs) goes through the engine."""
+    """USWDS markup for every form. The form (forms/form.html), a field's group
+    (forms/field.html), its input, textarea or radio buttons (our input.html and radio.html,
+    Django's textarea.html) and a select are written in Python in the markup those templates
+    write, character for character: through the template engine a field cost about 0.3 ms, a
+    select's option 20 µs, and a form of eleven fields was a quarter of the specialist's
+    workspace. tests/test_form_rendering.py holds each to its template. Every other template
+    (a file input, a custom widget's) goes through the engine."""
 
     form_template_name = "forms/form.html"
     field_template_name = "forms/field.html"
@@ -54,9 +57,62 @@ class FormRenderer(TemplatesSetting):
             return input_html(context["widget"])
         if template_name == _TEXTAREA_TEMPLATE:
             return textarea_html(context["widget"])
+        if template_name == _RADIO_TEMPLATE:
+            return radio_html(context["widget"])
         if template_name == self.field_template_name and context.keys() == {"field"}:
             return field_group_html(context["field"])
+        if template_name == self.form_template_name and context.keys() == _FORM_CONTEXT:
+            return form_html(context)
         return super().render(template_name, context, request)
+
+
+def form_html(context: dict) -> SafeString:
+    """forms/form.html: the error summary (the form's own errors, then each field's, linked to
+    it), the hidden fields, then each field's group."""
+    form = context["form"]
+    summary = ""
+    if form.errors:
+        items = [f"<li>{conditional_escape(str(error))}</li>" for error in context["errors"]]
+        items_of_fields = [
+            f'<li><a href="#{conditional_escape(field.auto_id)}">'
+            f"{conditional_escape(str(error))}</a></li>"
+            for field in form
+            for error in field.errors
+        ]
+        summary = (
+            '<div class="usa-alert usa-alert--error margin-bottom-3 js-error-summary" '
+            'role="alert" tabindex="-1" aria-labelledby="error-summary-title">\n'
+            '  <div class="usa-alert__body">\n'
+            '    <h2 class="usa-alert__heading" id="error-summary-title">'
+            f"{escape(gettext('There is a problem'))}</h2>\n"
+            '    <ul class="usa-list usa-list--unstyled">\n'
+            f"      {''.join(items)}\n"
+            f"      {''.join(items_of_fields)}\n"
+            "    </ul>\n"
+            "  </div>\n"
+            "</div>\n"
+        )
+    hidden = "".join(conditional_escape(str(field)) for field in context["hidden_fields"])
+    groups = "".join(conditional_escape(field.as_field_group()) for field, _ in context["fields"])
+    return mark_safe(f"{summary}\n{hidden}\n{groups}".strip())  # noqa: S308 (escaped)
+
+
+def radio_html(widget: dict) -> SafeString:
+    """Our django/forms/widgets/radio.html: radio buttons as the design system draws them, each
+    input followed by its label."""
+    id_ = widget["attrs"].get("id")
+    out = [f'<div id="{conditional_escape(id_)}">' if id_ else "<div>"]
+    for _group, options, _index in widget["optgroups"]:
+        out.extend(
+            '\n  <div class="usa-radio">\n'
+            f"    {input_html(option)}\n\n"
+            f'    <label class="usa-radio__label" for="{conditional_escape(option["attrs"]["id"])}">'
+            f"{_label_html(option['label'])}</label>\n"
+            "  </div>"
+            for option in options
+        )
+    out.append("\n</div>")
+    return mark_safe("".join(out))  # noqa: S308 (every value is escaped)
 
 
 def field_group_html(field: forms.BoundField) -> SafeString:
