@@ -1,18 +1,26 @@
-"""The matching page's two tables written in Python (secondopinion.rows says why): the ranked
-specialists, each with the six parts of their score explained, and those left out, each with
-why. Through the template engine the twenty ranked rows and fifty left out took about a third
-of the page. The markup and phrases are the ones specialists/match.html had; every value is
-escaped."""
+"""The coordinator's long tables about specialists, written in Python (secondopinion.rows says
+why): the matching page's ranked specialists (each with the six parts of their score
+explained) and those left out (each with why), and the credentials page's licences to verify
+and licences expiring. Through the template engine the matching page's tables took about a
+third of that page, the credentials page's half of it. The markup and phrases are the ones the
+templates had; every value is escaped."""
 
 from collections.abc import Iterable
 
-from django.template.defaultfilters import floatformat
+from django.template.defaultfilters import date as date_filter
+from django.template.defaultfilters import floatformat, timeuntil_filter
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
+from secondopinion.rows import Once
+
 from .matching import Candidate, Exclusion
-from .models import Specialty
+from .models import Licence, Specialty
+
+
+def _token_input(csrf_token: str) -> str:
+    return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
 
 
 def ranked_rows(
@@ -20,7 +28,7 @@ def ranked_rows(
 ) -> SafeString:
     """The ranked table's rows, best first; each row's Offer button posts that specialist
     (and the specialty the coordinator chose, if any)."""
-    token = f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
+    token = _token_input(csrf_token)
     specialty = (
         f'<input type="hidden" name="specialty"\n              value="{chosen.pk}">'
         if chosen
@@ -79,3 +87,59 @@ def excluded_rows(excluded: Iterable[Exclusion]) -> SafeString:
             "        </tr>\n      "
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value is escaped)
+
+
+def licences_to_verify_rows(licences: Iterable[Licence], *, csrf_token: str) -> SafeString:
+    """The licences waiting for a coordinator, each with its Verify button (a specialist not yet
+    verified by another licence is marked New)."""
+    token = _token_input(csrf_token)
+    once = Once()
+    new = escape(gettext("New"))
+    verify = escape(gettext("Verify"))
+    rows = []
+    for licence in licences:
+        specialist = escape(licence.specialist)
+        number = escape(licence.number)
+        tag = "" if licence.specialist_verified else f' <span class="usa-tag">{new}</span>'  # type: ignore[attr-defined]
+        whose = gettext("%(specialist)s's licence %(number)s") % {
+            "specialist": specialist,
+            "number": number,
+        }
+        rows.append(
+            "\n      <tr>\n"
+            f"        <td>{specialist}{tag}</td>\n"
+            f"        <td>{escape(licence.specialist.specialty)}</td>\n"
+            f"        <td>{number}</td>\n"
+            f"        <td>{_region(once, licence)}</td>\n"
+            f"        <td>{_day(once, licence)}</td>\n"
+            f'        <td><form method="post">{token}<input type="hidden" name="licence"\n'
+            f'            value="{licence.pk}"><button class="usa-button" type="submit">{verify}<span\n'
+            f'            class="usa-sr-only">{whose}</span></button></form></td>\n'
+            "      </tr>\n    "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value is escaped)
+
+
+def licences_expiring_rows(licences: Iterable[Licence]) -> SafeString:
+    """Verified licences about to expire, each with its day and how long is left."""
+    once = Once()
+    rows = []
+    for licence in licences:
+        when = gettext("%(date)s (in %(left)s)") % {
+            "date": _day(once, licence),
+            "left": escape(timeuntil_filter(licence.expires_on)),
+        }
+        rows.append(
+            f"\n      <tr><td>{escape(licence.specialist)}</td><td>{escape(licence.number)}</td>"
+            f"<td>{_region(once, licence)}</td>\n"
+            f"        <td>{when}</td></tr>\n    "
+        )
+    return mark_safe("".join(rows))  # noqa: S308 (every value is escaped)
+
+
+def _region(once: Once, licence: Licence) -> str:
+    return once("region", licence.jurisdiction, lambda: licence.jurisdiction_name)
+
+
+def _day(once: Once, licence: Licence) -> str:
+    return once("day", licence.expires_on, lambda: date_filter(licence.expires_on, "j M Y"))

@@ -291,7 +291,7 @@ def licences_to_verify(
         _to_verify(today)
         .annotate(specialist_verified=Exists(verified_by_another))
         .select_related("specialist__user")
-        .prefetch_related("specialist__specialties", "specialist__certifications")
+        .prefetch_related("specialist__specialties")
     )
     return _licence_page(licences, "created_at", _stamp, after, size or CREDENTIALS_PAGE_SIZE)
 

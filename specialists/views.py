@@ -225,12 +225,18 @@ def credentials(request: AuthenticatedHttpRequest) -> HttpResponse:
                     % {"specialist": licence.specialist, "number": licence.number},
                 )
         return redirect("specialists:credentials")
+    to_verify = selectors.licences_to_verify(after=request.GET.get("verify", ""))
+    expiring = selectors.licences_expiring(after=request.GET.get("expiring", ""))
     return render(
         request,
         "specialists/credentials.html",
         {
-            "to_verify": selectors.licences_to_verify(after=request.GET.get("verify", "")),
-            "expiring": selectors.licences_expiring(after=request.GET.get("expiring", "")),
+            "to_verify": to_verify,
+            "to_verify_rows": rows.licences_to_verify_rows(
+                to_verify.licences, csrf_token=get_token(request)
+            ),
+            "expiring": expiring,
+            "expiring_rows": rows.licences_expiring_rows(expiring.licences),
             "expiring_days": settings.LICENCE_EXPIRY_WARNING_DAYS,
         },
     )

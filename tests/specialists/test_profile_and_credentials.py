@@ -4,8 +4,10 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.timesince import timeuntil
 
 from secondopinion.errors import ApplicationError
 from secondopinion.notifications.models import Notification
@@ -217,6 +219,36 @@ def test_a_coordinator_verifies_a_licence_from_the_credentials_page(client, acto
     )
 
     assert f"Dr Nia New&#x27;s licence {new.licences.get().number} is verified." in response.text
+    assert Specialist.objects.get(pk=new.pk).is_verified
+
+
+@pytest.mark.any_day
+def test_the_credentials_rows_say_who_is_new_escape_what_they_show_and_each_button_posts(actors):
+    new = SpecialistFactory(
+        user__full_name="Dr <b>Nia</b> & New", licence__verified_at=None, licence__number="N<1>"
+    )
+    soon = TODAY() + timedelta(days=10)
+    SpecialistFactory(user__full_name="Dr <i>Sam</i>", licence__expires_on=soon)
+    client = Client(enforce_csrf_checks=True)  # the button's form must carry a valid token
+    client.force_login(actors.cora)
+    url = reverse("specialists:credentials")
+
+    page = client.get(url).text
+
+    to_verify = page[page.index("Licences to verify") : page.index("Licences expiring soon")]
+    expiring = page[page.index("Licences expiring soon") :]
+    assert "<b>" not in page and "<i>" not in page and "N<1>" not in page
+    assert 'Dr &lt;b&gt;Nia&lt;/b&gt; &amp; New <span class="usa-tag">New</span>' in to_verify
+    assert "Dr &lt;b&gt;Nia&lt;/b&gt; &amp; New's licence N&lt;1&gt;</span>" in to_verify
+    assert (
+        f"<td>Dr &lt;i&gt;Sam&lt;/i&gt;</td><td>{Licence.objects.get(specialist__user__full_name='Dr <i>Sam</i>').number}</td>"
+        in expiring
+    )
+    assert f"<td>{soon.day} {soon:%b} {soon.year} (in {timeuntil(soon)})</td>" in expiring
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', to_verify)[1]
+
+    client.post(url, {"csrfmiddlewaretoken": token, "licence": new.licences.get().pk})
+
     assert Specialist.objects.get(pk=new.pk).is_verified
 
 
