@@ -103,7 +103,6 @@ class EveryField(StyledFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"aria-describedby": "elsewhere", "disabled": True}),
     )
 
-
     def clean(self):
         if self.cleaned_data.get("name") == "boom":
             raise forms.ValidationError("The <form> & all of it")
