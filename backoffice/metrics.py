@@ -441,7 +441,8 @@ def current_metrics(*, for_page: bool = False, outcome_filters: dict | None = No
     outcome counts of every choice of specialty and period: the page shows the busiest, the
     latest quarters and, as `outcome_counts`, the counts of the `outcome_filters` chosen
     (`outcome_metrics.filters_from`; None in a snapshot older than them), so it reads the same
-    few kilobytes whatever the size and age of the service."""
+    few kilobytes whatever the size and age of the service; `snapshot` says which (its id and
+    time), for what is kept by snapshot (`page_figures.tables`)."""
     cutoff = timezone.now() - timedelta(seconds=settings.METRICS_MAX_AGE_SECONDS)
     snapshot: tuple | None
     if for_page:
@@ -449,14 +450,18 @@ def current_metrics(*, for_page: bool = False, outcome_filters: dict | None = No
         snapshot = page_figures.newest(outcome_metrics.kept_path(**filters))
     else:
         newest = MetricsSnapshot.objects.order_by("-computed_at")
-        snapshot = newest.values_list("computed_at", "figures").first()
-    stale = snapshot is None or snapshot[0] < cutoff
+        snapshot = newest.values_list("pk", "computed_at", "figures").first()
+    stale = snapshot is None or snapshot[1] < cutoff
     if stale:
         request_refresh()
     if snapshot is None:
         return None
-    computed_at, figures, *chosen = snapshot
-    shown = {"outcome_counts": chosen[0]} if for_page else {}
+    if for_page:
+        head, computed_at, figures, chosen = snapshot
+        shown = {"outcome_counts": chosen, "snapshot": head}
+    else:
+        __, computed_at, figures = snapshot
+        shown = {}
     return figures | shown | {"generated_at": computed_at, "stale": stale}
 
 

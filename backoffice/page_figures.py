@@ -1,26 +1,45 @@
 """The metrics page's figures of the newest snapshot, read once per process for each snapshot
-and choice of outcome filters: a snapshot is written every few minutes and never changed, the
-page is opened far more often, and cutting its figures out of the snapshot's JSON (about 100 KB)
-took the database 7 ms and Python 4 more on every request. Shared by every request: read them,
-never change them."""
+and choice of outcome filters, and its tables rendered once per process for each snapshot and
+language: a snapshot is written every few minutes and never changed, the page is opened far
+more often, and cutting its figures out of the snapshot's JSON (about 100 KB) took the database
+7 ms and Python 4 more on every request, rendering its tables about 6 ms more. Shared by every
+request: read them, never change them."""
+
+from collections.abc import Callable
 
 from django.db import connection
 from django.db.models import JSONField
 from django.db.models.expressions import RawSQL
+from django.utils.safestring import SafeString
 
 from .models import MetricsSnapshot
 
 _read: dict[tuple, tuple] = {}
-KEPT = 64  # snapshots and choices kept: past that, all are dropped and read again
+_rendered: dict[tuple, SafeString] = {}
+KEPT = 64  # snapshots and choices (or languages) kept: past that, all are dropped and made again
 
 
 def forget() -> None:
-    """Drop the figures read so far (tests: a rolled-back snapshot's id may come back)."""
+    """Drop the figures read and the tables rendered so far (tests: a rolled-back snapshot's id
+    may come back)."""
     _read.clear()
+    _rendered.clear()
+
+
+def tables(snapshot: tuple, language: str, render: Callable[[], SafeString]) -> SafeString:
+    """The page's tables of `snapshot` (its (id, computed_at), `figures["snapshot"]`) in
+    `language`, from `render` the first time."""
+    key = (*snapshot, language)
+    if (html := _rendered.get(key)) is None:
+        if len(_rendered) >= KEPT:
+            _rendered.clear()
+        html = _rendered[key] = render()
+    return html
 
 
 def newest(path: list[str]) -> tuple | None:
-    """(computed_at, the page's figures, the outcome counts at `path`) of the newest snapshot."""
+    """((id, computed_at), computed_at, the page's figures, the outcome counts at `path`) of the
+    newest snapshot."""
     snapshots = MetricsSnapshot.objects.order_by("-computed_at")
     head = snapshots.values_list("pk", "computed_at").first()
     if head is None:
@@ -47,7 +66,7 @@ def newest(path: list[str]) -> tuple | None:
         if len(_read) >= KEPT:
             _read.clear()
         _read[key] = snapshot
-    return snapshot
+    return (head, *snapshot)
 
 
 # The snapshot's figures without every specialist's load and every quarter's outcomes, read by

@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from cases import permissions
@@ -26,7 +27,7 @@ from secondopinion.errors import ApplicationError
 from secondopinion.forms import add_application_error, choice_field
 from specialists import selectors as specialist_selectors
 
-from . import coordination, metrics, queues, search
+from . import coordination, metrics, page_figures, queues, search
 from .rows import quarter_rows, queue_rows
 
 
@@ -252,13 +253,24 @@ def metrics_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     figures = metrics.current_metrics(for_page=True, outcome_filters=chosen)
     if figures is None:  # the first snapshot is on its way
         return render(request, "backoffice/metrics.html", {"metrics": None})
+    tables = page_figures.tables(
+        figures["snapshot"],
+        get_language(),
+        lambda: render_to_string(
+            "backoffice/metrics_tables.html",
+            {
+                "metrics": figures,
+                "charts": metrics.chart_data(figures),
+                # (none in a snapshot older than these keys: the beat task's next one has them)
+                "busiest": figures.get("busiest", []),
+                "specialists_with_work": figures.get("specialists_with_work", 0),
+                "quarter_rows": quarter_rows(figures.get("recent_quarters", [])),
+            },
+        ),
+    )
     context = {
         "metrics": figures,
-        "charts": metrics.chart_data(figures),
-        # (none in a snapshot older than these keys: the beat task's next one has them)
-        "busiest": figures.get("busiest", []),
-        "specialists_with_work": figures.get("specialists_with_work", 0),
-        "quarter_rows": quarter_rows(figures.get("recent_quarters", [])),
+        "tables": tables,
         "outcome_counts": figures["outcome_counts"],
     }
     return render(request, "backoffice/metrics.html", context)

@@ -313,3 +313,29 @@ def test_the_pages_figures_are_read_once_a_snapshot(actors, django_assert_num_qu
     actors.case(Status.SUBMITTED)
     metrics.refresh_snapshot()
     assert _submitted(metrics.current_metrics(for_page=True)) == _submitted(first) + 1
+
+
+def test_the_pages_tables_are_rendered_once_a_snapshot_and_language(client, actors):
+    actors.case(Status.SUBMITTED)
+    metrics.refresh_snapshot()
+    client.force_login(actors.cora)
+    tables = "backoffice/metrics_tables.html"
+
+    def rendered(response) -> bool:
+        return tables in [template.name for template in response.templates]
+
+    first = client.get(reverse("coordinator:metrics"))
+    again = client.get(reverse("coordinator:metrics"))
+    spanish = client.get(reverse("coordinator:metrics"), HTTP_ACCEPT_LANGUAGE="es")
+
+    assert rendered(first) and not rendered(again)
+    assert '<h2 id="states-heading">Cases by state</h2>' in again.text
+    assert rendered(spanish) and '<h2 id="states-heading">Casos por estado</h2>' in spanish.text
+
+    # A newer snapshot's tables are rendered as soon as it is written.
+    actors.case(Status.SUBMITTED, owner=actors.bob)
+    metrics.refresh_snapshot()
+    newer = client.get(reverse("coordinator:metrics"))
+    assert rendered(newer)
+    submitted = _submitted(metrics.current_metrics(for_page=True))
+    assert f'<th scope="row">Submitted</th><td>{submitted}</td>' in newer.text
