@@ -31,9 +31,15 @@ def _matching_ids(query: str):
 
 
 def _matching(shape: tuple[str, int], *, user_id: int, query: str):
+    """The newest `most` visible matching cases. They are chosen on the case table alone (their
+    LIMIT in a subquery) and only they are joined to the people they show: over the whole
+    match the planner, expecting hundreds of rows where there are a few, merged the
+    specialists' users in full (4 of the query's 12 ms at 1,000,000 cases)."""
     role, most = shape
     visible = cases_visible_to(User(pk=user_id, role=role))
-    return visible.filter(pk__in=_matching_ids(query)).order_by("-submitted_at", "-id")[:most]
+    newest = ("-submitted_at", "-id")
+    chosen = visible.filter(pk__in=_matching_ids(query)).order_by(*newest).values("pk")[:most]
+    return visible.filter(pk__in=chosen).order_by(*newest)
 
 
 # Compiled once per role (secondopinion.prepared): the query fills its LIKE patterns.
