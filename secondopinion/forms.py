@@ -106,7 +106,7 @@ def radio_html(widget: dict) -> SafeString:
         out.extend(
             '\n  <div class="usa-radio">\n'
             f"    {input_html(option)}\n\n"
-            f'    <label class="usa-radio__label" for="{conditional_escape(option["attrs"]["id"])}">'
+            f'    <label class="usa-radio__label" for="{conditional_escape(option["attrs"].get("id", ""))}">'
             f"{_label_html(option['label'])}</label>\n"
             "  </div>"
             for option in options

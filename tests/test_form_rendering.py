@@ -137,10 +137,11 @@ FORM_DATA = (
 @pytest.mark.parametrize("form_class", [EveryField, NotMarkedOptional])
 @pytest.mark.parametrize("data", FORM_DATA)
 @pytest.mark.parametrize("language", ["en-gb", "es"])
-def test_a_field_is_written_as_our_templates_write_it(form_class, data, language):
+@pytest.mark.parametrize("auto_id", ["id_%s", False])  # False: no ids at all
+def test_a_field_is_written_as_our_templates_write_it(form_class, data, language, auto_id):
     with translation.override(language):
-        ours = form_class(data, renderer=FormRenderer())
-        engines = form_class(data, renderer=EngineOnly())
+        ours = form_class(data, renderer=FormRenderer(), auto_id=auto_id)
+        engines = form_class(data, renderer=EngineOnly(), auto_id=auto_id)
         if data:
             ours.is_valid(), engines.is_valid()
         for name in ours.fields:
