@@ -114,9 +114,9 @@ def audit_rows(events: Iterable[tuple[AuditEvent, str]]) -> SafeString:
     cells = []
     for event, reference in events:
         at = _moment(timezone.localtime(event.at), once)
-        who = escape(event.actor.email) if event.actor else system
+        who: str = escape(event.actor.email) if event.actor else system
         if event.on_behalf_of:
-            who += escape(gettext(" for %(email)s") % {"email": event.on_behalf_of.email})
+            who += gettext(" for %(email)s") % {"email": escape(event.on_behalf_of.email)}
         cells.append(
             "<tr>\n"
             f"      <td>{at}</td>\n"
