@@ -23,6 +23,19 @@ def _token_input(csrf_token: str) -> str:
     return f'<input type="hidden" name="csrfmiddlewaretoken" value="{escape(csrf_token)}">'
 
 
+def _button(
+    token: str, name: str, pk: int, label: str, for_whom: str, indent: int, more: str = ""
+) -> str:
+    """A row's own form: one button posting `name`=`pk` (and the `more` hidden inputs), its
+    label followed by who it is for, for screen readers (escaped by the caller)."""
+    pad = " " * indent
+    return (
+        f'<form method="post">{token}<input type="hidden" name="{name}"\n'
+        f'{pad}value="{pk}">{more}<button class="usa-button" type="submit">{label}<span\n'
+        f'{pad}class="usa-sr-only">{for_whom}</span></button></form>'
+    )
+
+
 def ranked_rows(
     ranked: Iterable[Candidate], *, chosen: Specialty | None, csrf_token: str
 ) -> SafeString:
@@ -64,10 +77,8 @@ def ranked_rows(
             f"          <td>{score}</td>\n"
             f'          <td><ul class="usa-list usa-list--unstyled font-body-2xs">{parts}</ul\n'
             "              ></td>\n"
-            f'          <td><form method="post">{token}<input type="hidden" name="specialist"\n'
-            f'              value="{specialist.pk}">{specialty}<button class="usa-button" '
-            f'type="submit">{offer}<span\n'
-            f'              class="usa-sr-only">{to_whom}</span></button></form></td>\n'
+            f"          <td>{_button(token, 'specialist', specialist.pk, offer, to_whom, 14, specialty)}"
+            "</td>\n"
             "        </tr>\n      "
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value is escaped)
@@ -112,9 +123,7 @@ def licences_to_verify_rows(licences: Iterable[Licence], *, csrf_token: str) -> 
             f"        <td>{number}</td>\n"
             f"        <td>{_region(once, licence)}</td>\n"
             f"        <td>{_day(once, licence)}</td>\n"
-            f'        <td><form method="post">{token}<input type="hidden" name="licence"\n'
-            f'            value="{licence.pk}"><button class="usa-button" type="submit">{verify}<span\n'
-            f'            class="usa-sr-only">{whose}</span></button></form></td>\n'
+            f"        <td>{_button(token, 'licence', licence.pk, verify, whose, 12)}</td>\n"
             "      </tr>\n    "
         )
     return mark_safe("".join(rows))  # noqa: S308 (every value is escaped)
